@@ -1,0 +1,85 @@
+"""Every position conversion in typehole, each written once.
+
+Internally a position is an *offset*: an index into the document's `str` (code points).
+- LSP positions: 0-based line, `character` counted in the negotiated encoding (UTF-16 by default).
+- CLI positions: 1-based line and 1-based column counted in characters, like compiler messages.
+- tree-sitter positions: byte offsets into the UTF-8 encoding.
+Lines end at "\\r\\n", "\\n" or "\\r", as the LSP specification says.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+
+_LINE_END = re.compile(r"\r\n|\r|\n")
+
+UTF8, UTF16, UTF32 = "utf-8", "utf-16", "utf-32"
+
+
+def line_starts(text: str) -> list[int]:
+    """Offsets at which each line of `text` begins (the first is always 0)."""
+    return [0] + [m.end() for m in _LINE_END.finditer(text)]
+
+
+def _line_end(text: str, starts: list[int], line: int) -> int:
+    """Offset of the end of `line`'s content (before its line terminator)."""
+    if line + 1 < len(starts):
+        end = starts[line + 1]
+        if text[end - 2 : end] == "\r\n":
+            return end - 2
+        return end - 1
+    return len(text)
+
+
+def _units(ch: str, encoding: str) -> int:
+    if encoding == UTF16:
+        return 2 if ord(ch) > 0xFFFF else 1
+    if encoding == UTF8:
+        return len(ch.encode("utf-8", "surrogatepass"))
+    return 1
+
+
+def offset_at(text: str, line: int, character: int, encoding: str = UTF16) -> int:
+    """Offset of an LSP position in `text`; positions past a line's end or the file's end clamp."""
+    starts = line_starts(text)
+    if line < 0:
+        return 0
+    if line >= len(starts):
+        return len(text)
+    start, end = starts[line], _line_end(text, starts, line)
+    if encoding == UTF32:
+        return min(start + max(character, 0), end)
+    units, offset = 0, start
+    while offset < end and units < character:
+        units += _units(text[offset], encoding)
+        if units > character:  # the position splits a surrogate pair: stay before it
+            break
+        offset += 1
+    return offset
+
+
+def position_at(text: str, offset: int, encoding: str = UTF16) -> tuple[int, int]:
+    """LSP (line, character) of an offset in `text`."""
+    offset = max(0, min(offset, len(text)))
+    starts = line_starts(text)
+    line = bisect_right(starts, offset) - 1
+    segment = text[starts[line] : offset]
+    if encoding == UTF32:
+        return line, len(segment)
+    return line, sum(_units(ch, encoding) for ch in segment)
+
+
+def offset_from_cli(text: str, line: int, column: int) -> int:
+    """Offset of a 1-based `LINE:COL` (column in characters) as the CLI takes it."""
+    return offset_at(text, line - 1, column - 1, UTF32)
+
+
+def byte_offset(text: str, offset: int) -> int:
+    """UTF-8 byte offset (tree-sitter's unit) of a code-point offset."""
+    return len(text[:offset].encode("utf-8", "surrogatepass"))
+
+
+def char_offset(data: bytes, byte: int) -> int:
+    """Code-point offset of a UTF-8 byte offset (the inverse of `byte_offset`)."""
+    return len(data[:byte].decode("utf-8", "replace"))

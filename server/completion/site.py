@@ -1,0 +1,35 @@
+"""`Site`: one completion request's document snapshot and cursor, shared by all pipeline stages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+
+@dataclass(frozen=True)
+class Site:
+    """The document text, the cursor offset (code points) and where the document lives."""
+
+    text: str
+    offset: int
+    path: str | None = None  # workspace-relative path, for prompts and cache keys
+    language: str = "python"
+
+    @cached_property
+    def prefix(self) -> str:
+        return self.text[: self.offset]
+
+    @cached_property
+    def suffix(self) -> str:
+        return self.text[self.offset :]
+
+    @cached_property
+    def line_prefix(self) -> str:
+        """Text of the cursor's line left of the cursor."""
+        return self.prefix[self.prefix.rfind("\n") + 1 :]
+
+    @cached_property
+    def line_suffix(self) -> str:
+        """Text of the cursor's line right of the cursor (without the line end)."""
+        end = self.suffix.find("\n")
+        return (self.suffix if end < 0 else self.suffix[:end]).rstrip("\r")
