@@ -1,1 +1,16 @@
-"""server/features"""
+"""Server features: each module declares its capability and registers its handlers."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typehole.server.app import TypeholeServer
+
+
+def register_all(server: TypeholeServer) -> None:
+    """Register every feature on `server` (before `initialize` computes capabilities)."""
+    from typehole.server.features import configuration, documents, inline_completion, lifecycle
+
+    for feature in (lifecycle, configuration, documents, inline_completion):
+        feature.register(server)

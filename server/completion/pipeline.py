@@ -1,0 +1,184 @@
+"""The inline-completion pipeline: cache -> gate -> prompt (+ context hook) -> model -> post-process.
+
+Both the LSP handlers and `typehole complete` run exactly this. Syntax work runs on the analysis
+executor and model work inside the backend (the embedded model has its own thread), so the event
+loop only shuffles results; cancelling the awaiting task stops the model between chunks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from concurrent.futures import Executor
+from contextlib import aclosing
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from typehole.context import syntax
+from typehole.models.base import Backend, CompletionRequest
+from typehole.server.completion.cache import ForwardingCache
+from typehole.server.completion.gate import Gate, decide
+from typehole.server.completion.postprocess import postprocess
+from typehole.server.completion.prompt import Prompt, build_prompt
+from typehole.server.completion.site import Site
+
+
+@dataclass(frozen=True)
+class ContextPiece:
+    """What the context hook adds to a prompt: text for the model and a JSON-able report."""
+
+    text: str
+    report: dict[str, Any] = field(default_factory=dict)
+
+
+class ContextHook(Protocol):
+    """Cross-file context for a site within a token budget (runs on the analysis executor)."""
+
+    def __call__(self, site: Site, budget: int, count_tokens: Callable[[str], int]) -> ContextPiece:
+        ...
+
+
+@dataclass(frozen=True)
+class PipelineOptions:
+    """The knobs of one pipeline run (taken from `CompletionSettings`)."""
+
+    max_tokens: int = 64
+    max_lines: int = 12
+    prompt_budget: int = 1024
+    context_share: float = 0.4
+    use_cache: bool = True
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The result of one pipeline run; `text` is None when there is nothing to suggest."""
+
+    text: str | None
+    gate: Gate
+    cached: bool = False
+    prompt: Prompt | None = None
+    context: dict[str, Any] = field(default_factory=dict)
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+
+class Pipeline:
+    """Runs completions for one backend; holds the forwarding cache between requests."""
+
+    def __init__(
+        self,
+        backend: Backend,
+        count_tokens: Callable[[str], int],
+        analysis: Executor | None = None,
+        context_hook: ContextHook | None = None,
+        cache: ForwardingCache | None = None,
+    ) -> None:
+        self.backend = backend
+        self.count_tokens = count_tokens
+        self.analysis = analysis
+        self.context_hook = context_hook
+        self.cache = cache if cache is not None else ForwardingCache()
+
+    async def run(self, site: Site, options: PipelineOptions) -> Outcome:
+        """Complete at `site`; raises only `asyncio.CancelledError` and model errors."""
+        started = time.perf_counter()
+        timings: dict[str, float] = {}
+        if options.use_cache and (hit := self.cache.get(site)) is not None:
+            gate = Gate(mode="line", reason="forwarded from cache", indent="", max_lines=1)
+            timings["total"] = _ms(started)
+            return Outcome(text=hit, gate=gate, cached=True, timings_ms=timings)
+
+        loop = asyncio.get_running_loop()
+        gate, prompt, context = await loop.run_in_executor(
+            self.analysis, self._prepare, site, options, timings
+        )
+        if prompt is None:
+            timings["total"] = _ms(started)
+            return Outcome(text=None, gate=gate, timings_ms=timings)
+
+        t = time.perf_counter()
+        raw = await self._generate(site, gate, prompt, options)
+        timings["model"] = _ms(t)
+
+        t = time.perf_counter()
+        text = postprocess(raw, site, gate)
+        timings["postprocess"] = _ms(t)
+        if text and options.use_cache:
+            self.cache.put(site, text)
+        timings["total"] = _ms(started)
+        return Outcome(
+            text=text or None, gate=gate, prompt=prompt, context=context, timings_ms=timings
+        )
+
+    def _prepare(
+        self, site: Site, options: PipelineOptions, timings: dict[str, float]
+    ) -> tuple[Gate, Prompt | None, dict[str, Any]]:
+        """Gate and prompt: the synchronous syntax work, run on the analysis executor."""
+        t = time.perf_counter()
+        tree = syntax.parse(site.text, site.language)
+        gate = decide(site, tree)
+        gate = _limit_lines(gate, options.max_lines)
+        timings["gate"] = _ms(t)
+        if gate.mode == "skip":
+            return gate, None, {}
+
+        context = ContextPiece(text="")
+        if self.context_hook is not None:
+            t = time.perf_counter()
+            budget = int(options.prompt_budget * options.context_share)
+            context = self.context_hook(site, budget, self.count_tokens)
+            timings["context"] = _ms(t)
+
+        t = time.perf_counter()
+        prompt = build_prompt(
+            site,
+            self.count_tokens,
+            options.prompt_budget,
+            context=context.text,
+            context_share=options.context_share,
+        )
+        timings["prompt"] = _ms(t)
+        return gate, prompt, context.report
+
+    async def _generate(self, site: Site, gate: Gate, prompt: Prompt, options: PipelineOptions) -> str:
+        """Stream from the model and stop as soon as the gate's unit (line or block) is complete."""
+        request = CompletionRequest(
+            prefix=prompt.prefix,
+            suffix=prompt.suffix,
+            context=prompt.context,
+            path=site.path,
+            max_tokens=options.max_tokens,
+            stop=("\n",) if gate.mode == "line" else (),
+        )
+        pieces: list[str] = []
+        async with aclosing(self.backend.complete(request)) as stream:
+            async for chunk in stream:
+                pieces.append(chunk.text)
+                if _unit_complete("".join(pieces), gate):
+                    break
+        return "".join(pieces)
+
+
+def _limit_lines(gate: Gate, max_lines: int) -> Gate:
+    if gate.max_lines <= max_lines:
+        return gate
+    return Gate(mode=gate.mode, reason=gate.reason, indent=gate.indent, max_lines=max_lines)
+
+
+def _unit_complete(text: str, gate: Gate) -> bool:
+    """True once more text could only be cut away by post-processing (saves model time)."""
+    lines = text.split("\n")
+    if gate.mode == "line":
+        return len(lines) > 1
+    if len(lines) > gate.max_lines + 1:
+        return True
+    # A finished line (not the last, still growing one) that dedents past the block ends it.
+    for line in lines[1:-1]:
+        stripped = line.strip()
+        if stripped and len(line) - len(line.lstrip()) < len(gate.indent):
+            return True
+    return False
+
+
+def _ms(since: float) -> float:
+    return round((time.perf_counter() - since) * 1000, 3)

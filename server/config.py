@@ -1,0 +1,243 @@
+"""typehole's settings: one typed schema, read from every source, validated with clear messages.
+
+Sources, later ones winning key by key: defaults, `[tool.typehole]` in the workspace's
+pyproject.toml, the client's `initializationOptions`, then `workspace/configuration` (section
+`typehole`). Keys are camelCase on the wire; snake_case and kebab-case are accepted too (pyproject
+style). A bad value never stops the server: it is reported and that one setting keeps its default.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+import attrs
+import cattrs
+
+
+@attrs.frozen
+class CompletionSettings:
+    """Inline completion behaviour."""
+
+    enabled: bool = True
+    max_tokens: int = attrs.field(default=64, validator=attrs.validators.in_(range(1, 4097)))
+    max_lines: int = attrs.field(default=12, validator=attrs.validators.in_(range(1, 201)))
+    prompt_budget: int = attrs.field(default=1024, validator=attrs.validators.in_(range(32, 131073)))
+    # `textDocument/completion` with one item, for editors without inline completion (Helix, Zed).
+    completion_fallback: bool = False
+    cache: bool = True
+
+
+@attrs.frozen
+class LocalModelSettings:
+    """The embedded `local` model: an n-gram model trained on the workspace."""
+
+    order: int = attrs.field(default=4, validator=attrs.validators.in_(range(2, 9)))
+    max_files: int = attrs.field(default=5000, validator=attrs.validators.ge(0))
+    max_file_bytes: int = attrs.field(default=1_000_000, validator=attrs.validators.ge(1))
+
+
+@attrs.frozen
+class ModelEntry:
+    """A user-configured model server (see the README's configuration reference)."""
+
+    backend: Literal["llamacpp", "openai", "vllm", "ollama"]
+    url: str
+    model: str = ""
+    fim_template: str = "auto"
+    api_key_env: str | None = None
+    context_window: int = 4096
+    timeout_s: float = 10.0
+    max_tokens: int = 64
+
+
+@attrs.frozen
+class Settings:
+    """Every typehole setting with its default."""
+
+    model: str = "local"
+    models: dict[str, ModelEntry] = attrs.field(factory=dict)
+    completion: CompletionSettings = CompletionSettings()
+    local: LocalModelSettings = LocalModelSettings()
+    exclude: tuple[str, ...] = ()
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+
+
+_converter = cattrs.Converter(forbid_extra_keys=True)
+
+
+def _strict(kind: type, accepts: tuple[type, ...]) -> None:
+    """Reject values of the wrong JSON type instead of coercing them (`bool("false")` is True)."""
+
+    def structure(value: Any, _: type) -> Any:
+        if isinstance(value, bool) and kind is not bool:
+            raise TypeError(f"expected {kind.__name__}, got a boolean")
+        if not isinstance(value, accepts):
+            raise TypeError(f"expected {kind.__name__}, got {type(value).__name__} {value!r}")
+        return kind(value)
+
+    _converter.register_structure_hook(kind, structure)
+
+
+_strict(bool, (bool,))
+_strict(int, (int,))
+_strict(float, (int, float))
+_strict(str, (str,))
+for _cls in (CompletionSettings, LocalModelSettings, ModelEntry, Settings):
+    attrs.resolve_types(_cls)
+
+
+def _snake(key: str) -> str:
+    key = key.replace("-", "_")
+    return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", key).lower()
+
+
+def _camel(key: str) -> str:
+    head, *rest = key.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def normalise_keys(raw: Any) -> Any:
+    """Turn camelCase / kebab-case keys into snake_case, recursively (model names are kept)."""
+    if not isinstance(raw, Mapping):
+        return raw
+    out: dict[str, Any] = {}
+    for key, value in raw.items():
+        name = _snake(str(key))
+        if name == "models" and isinstance(value, Mapping):
+            out[name] = {str(k): normalise_keys(v) for k, v in value.items()}
+        else:
+            out[name] = normalise_keys(value)
+    return out
+
+
+def merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    """Deep-merge two normalised setting dicts; `override` wins key by key."""
+    out = dict(base)
+    for key, value in override.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
+            out[key] = merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def validate(raw: Any, source: str) -> tuple[dict[str, Any], list[str]]:
+    """The valid part of one source's raw settings (normalised) and one message per problem.
+
+    Unknown keys and invalid values are reported with their full dotted name and dropped, so the
+    rest of the configuration still applies.
+    """
+    problems: list[str] = []
+    if raw is None:
+        return {}, problems
+    if not isinstance(raw, Mapping):
+        return {}, [f"{source}: settings must be an object, got {type(raw).__name__}"]
+    return _clean(Settings, normalise_keys(raw), "typehole", source, problems), problems
+
+
+def _clean(cls: type, raw: Mapping[str, Any], where: str, source: str, problems: list[str]) -> dict:
+    """Keep only the keys of `cls` whose values structure and validate; report the rest."""
+    fields = {f.name: f for f in attrs.fields(cls)}
+    kept: dict[str, Any] = {}
+    for key, value in raw.items():
+        name = f"{where}.{_camel(key)}"
+        field = fields.get(key)
+        if field is None:
+            problems.append(f"{source}: unknown setting {name!r} (ignored)")
+            continue
+        if attrs.has(field.type) and isinstance(value, Mapping):
+            kept[key] = _clean(field.type, value, name, source, problems)
+            continue
+        if key == "models" and isinstance(value, Mapping):
+            kept[key] = _clean_models(value, name, source, problems)
+            continue
+        try:
+            _converter.structure({key: value}, _single_field_class(cls, key))
+        except Exception as exc:  # cattrs raises a group of per-field errors; keep it readable
+            problems.append(f"{source}: invalid value {value!r} for {name!r}: {_reason(exc)}")
+            continue
+        kept[key] = value
+    return kept
+
+
+def _clean_models(raw: Mapping[str, Any], where: str, source: str, problems: list[str]) -> dict:
+    kept: dict[str, Any] = {}
+    for model_name, entry in raw.items():
+        try:
+            _converter.structure(entry, ModelEntry)
+        except Exception as exc:
+            problems.append(f"{source}: invalid model {where}.{model_name}: {_reason(exc)}")
+            continue
+        kept[model_name] = entry
+    return kept
+
+
+_single_field_classes: dict[tuple[type, str], type] = {}
+
+
+def _single_field_class(cls: type, key: str) -> type:
+    """An attrs class holding only field `key` of `cls`, to check one value in isolation."""
+    found = _single_field_classes.get((cls, key))
+    if found is None:
+        field = next(f for f in attrs.fields(cls) if f.name == key)
+        found = attrs.make_class(
+            f"{cls.__name__}_{key}",
+            {key: attrs.field(type=field.type, validator=field.validator)},
+            frozen=True,
+        )
+        _single_field_classes[(cls, key)] = found
+    return found
+
+
+def _reason(exc: BaseException) -> str:
+    leaves: list[str] = []
+
+    def walk(e: BaseException) -> None:
+        inner = getattr(e, "exceptions", None)
+        if inner:
+            for sub in inner:
+                walk(sub)
+        elif isinstance(e, KeyError):
+            leaves.append(f"missing required key {e.args[0]!r}")
+        elif e.args and isinstance(e.args[0], str):
+            leaves.append(e.args[0])
+        else:
+            leaves.append(str(e))
+
+    walk(exc)
+    return "; ".join(leaves) or type(exc).__name__
+
+
+def read_pyproject(root: Path) -> tuple[dict[str, Any], list[str]]:
+    """The `[tool.typehole]` table of `root/pyproject.toml` (empty when absent)."""
+    path = root / "pyproject.toml"
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}, []
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        return {}, [f"{path}: cannot read [tool.typehole]: {exc}"]
+    table = data.get("tool", {}).get("typehole", {})
+    if not isinstance(table, dict):
+        return {}, [f"{path}: [tool.typehole] must be a table"]
+    return table, []
+
+
+def resolve(sources: list[tuple[str, Any]]) -> tuple[Settings, list[str]]:
+    """Validate each (source name, raw settings) in order and merge the valid parts."""
+    merged: dict[str, Any] = {}
+    problems: list[str] = []
+    for source, raw in sources:
+        cleaned, found = validate(raw, source)
+        problems.extend(found)
+        merged = merge(merged, cleaned)
+    return _converter.structure(merged, Settings), problems
+
+
+def to_raw(settings: Settings) -> dict[str, Any]:
+    """Plain dict form of `settings` (snake_case keys), e.g. to re-merge with a newer source."""
+    return _converter.unstructure(settings)

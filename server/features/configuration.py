@@ -1,0 +1,61 @@
+"""Live settings: `workspace/configuration` (section `typehole`) and `didChangeConfiguration`."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from lsprotocol import types
+
+from typehole.server.app import TypeholeServer
+from typehole.server.config import Settings, resolve, to_raw
+
+log = logging.getLogger(__name__)
+
+SECTION = "typehole"
+
+
+def register(server: TypeholeServer) -> None:
+    """Handler for `workspace/didChangeConfiguration`."""
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
+    async def did_change_configuration(
+        ls: TypeholeServer, params: types.DidChangeConfigurationParams
+    ) -> None:
+        pushed = params.settings
+        if isinstance(pushed, dict) and SECTION in pushed:
+            apply(ls, pushed[SECTION], "workspace/didChangeConfiguration")
+        else:
+            # Most clients send null and expect the server to pull (LSP 3.17 pull model).
+            await pull_configuration(ls)
+
+
+async def pull_configuration(ls: TypeholeServer) -> None:
+    """Ask the client for section `typehole` when it supports `workspace/configuration`."""
+    workspace = ls.client_capabilities.workspace
+    if workspace is None or not workspace.configuration:
+        return
+    try:
+        result = await ls.workspace_configuration_async(
+            types.ConfigurationParams(items=[types.ConfigurationItem(section=SECTION)])
+        )
+    except Exception as exc:  # the client answered with an error: keep what we have
+        log.warning("workspace/configuration failed: %s", exc)
+        return
+    if result and result[0] is not None:
+        apply(ls, result[0], "workspace/configuration")
+
+
+def apply(ls: TypeholeServer, raw: Any, source: str) -> Settings:
+    """Re-resolve settings with `raw` as the newest source and report problems to the user."""
+    from typehole.server.features.lifecycle import load_settings
+
+    base, _ = load_settings(ls.state.root, ls.state.init_options)
+    settings, problems = resolve([("current", to_raw(base)), (source, raw)])
+    for problem in problems:
+        ls.tell(types.MessageType.Warning, f"typehole: {problem}")
+    ls.state.settings = settings
+    if ls.state.pipeline is not None:
+        ls.state.pipeline.cache.clear()
+    return settings
+

@@ -1,0 +1,130 @@
+"""`textDocument/inlineCompletion` (LSP 3.18) and the same request as `typehole/inlineCompletion`.
+
+The handler snapshots the document, cancels the previous request on the same document, runs the
+pipeline off the event loop, and drops the result if the document changed meanwhile.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from lsprotocol import types
+
+from typehole.context.positions import offset_at, position_at
+from typehole.models.errors import ModelError
+from typehole.server.app import INLINE_COMPLETION_ALIAS, TypeholeServer
+from typehole.server.completion.pipeline import Outcome, PipelineOptions
+from typehole.server.completion.site import Site
+from typehole.server.features.documents import document_name, learnable
+
+log = logging.getLogger(__name__)
+
+ACCEPT_COMMAND = "typehole.accepted"
+
+
+def register(server: TypeholeServer) -> None:
+    """Register inline completion (standard and alias) and the acceptance command."""
+
+    @server.feature(types.TEXT_DOCUMENT_INLINE_COMPLETION, types.InlineCompletionOptions())
+    async def inline_completion(
+        ls: TypeholeServer, params: types.InlineCompletionParams
+    ) -> types.InlineCompletionList | None:
+        return await complete_inline(ls, params)
+
+    @server.feature(INLINE_COMPLETION_ALIAS)
+    async def inline_completion_alias(
+        ls: TypeholeServer, params: types.InlineCompletionParams
+    ) -> types.InlineCompletionList | None:
+        return await complete_inline(ls, params)
+
+    @server.command(ACCEPT_COMMAND)
+    def accepted(ls: TypeholeServer, *args: object) -> None:
+        # Telemetry stays local: acceptance goes to the log only.
+        log.info("completion accepted: %s", args)
+
+
+async def complete_inline(
+    ls: TypeholeServer, params: types.InlineCompletionParams
+) -> types.InlineCompletionList | None:
+    """Run one inline completion; None when there is nothing (or nothing current) to offer."""
+    outcome = await run_at(ls, params.text_document.uri, params.position)
+    if outcome is None or outcome.text is None:
+        return None
+    position = params.position
+    item = types.InlineCompletionItem(
+        insert_text=outcome.text,
+        range=types.Range(start=position, end=position),
+        command=types.Command(
+            title="typehole: accepted",
+            command=ACCEPT_COMMAND,
+            arguments=[params.text_document.uri, len(outcome.text)],
+        ),
+    )
+    return types.InlineCompletionList(items=[item])
+
+
+async def run_at(ls: TypeholeServer, uri: str, position: types.Position) -> Outcome | None:
+    """Run the pipeline at an LSP position; None for unknown documents or stale results."""
+    state = ls.state
+    document = ls.workspace.text_documents.get(uri)
+    if document is None or state.pipeline is None:
+        return None  # never read unopened files from disk: the client owns what we see
+    settings = state.settings.completion
+    if not settings.enabled or not learnable(ls, uri):
+        return None
+
+    version, text = document.version, document.source
+    encoding = str(ls.workspace.position_encoding or "utf-16")
+    offset = offset_at(text, position.line, position.character, encoding)
+    # A position past the end of a line or file is clamped; the result is anchored where the
+    # client asked, so only offer it when the position was real.
+    if position_at(text, offset, encoding) != (position.line, position.character):
+        return None
+    site = Site(text=text, offset=offset, path=document_name(ls, uri), language=_language(uri))
+    options = PipelineOptions(
+        max_tokens=settings.max_tokens,
+        max_lines=settings.max_lines,
+        prompt_budget=settings.prompt_budget,
+        use_cache=settings.cache,
+    )
+
+    # One request per document: a newer request cancels the previous one.
+    if (previous := state.inflight.get(uri)) is not None:
+        previous.cancel()
+    task = asyncio.ensure_future(state.pipeline.run(site, options))
+    state.inflight[uri] = task
+    try:
+        outcome = await task
+    except asyncio.CancelledError:
+        task.cancel()
+        current = asyncio.current_task()
+        if current is not None and current.cancelling():
+            raise  # the client cancelled this request ($/cancelRequest)
+        return None  # superseded by a newer request or edit
+    except ModelError as exc:
+        ls.tell(types.MessageType.Warning, f"typehole: model error: {exc}", once=True)
+        return None
+    finally:
+        if state.inflight.get(uri) is task:
+            del state.inflight[uri]
+
+    current_doc = ls.workspace.text_documents.get(uri)
+    if current_doc is None or current_doc.version != version:
+        return None  # the document moved on; this answer is for text that no longer exists
+    return outcome
+
+
+def _language(uri: str) -> str:
+    suffix = uri.rsplit(".", 1)[-1].lower() if "." in uri else ""
+    return {
+        "py": "python",
+        "pyi": "python",
+        "js": "javascript",
+        "jsx": "javascript",
+        "ts": "typescript",
+        "tsx": "tsx",
+        "go": "go",
+        "rs": "rust",
+        "java": "java",
+    }.get(suffix, "text")
