@@ -1,0 +1,346 @@
+"""The workspace index: definitions, imports and 10-line windows of every file, in SQLite + FTS5.
+
+Built once in the background (`build`, with progress and cancellation), kept current per file
+(`update_file`, `remove_file`; unchanged files are skipped by mtime+size, then by content hash),
+and persisted under a versioned cache folder so a restart is warm (see `store.py`).
+Python files get definitions and imports; every indexed file gets windows for lexical retrieval.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from .records import Definition, Import
+from .store import Store
+from .tags import extract_tags
+from .walk import read_text, workspace_files
+
+__all__ = ["BuildStats", "Index", "WINDOW_LINES", "WINDOW_STRIDE", "type_names"]
+
+WINDOW_LINES = 10  # CrossCodeEval's window size, the baseline the analogy channel is held to
+WINDOW_STRIDE = 5
+PYTHON_SUFFIXES = (".py", ".pyi")
+# Other source files still get windows (for analogy); tree-sitter tags for them may come later.
+TEXT_SUFFIXES = PYTHON_SUFFIXES + (".js", ".jsx", ".ts", ".tsx", ".java", ".go", ".rs", ".md",
+                                   ".rst", ".toml", ".cfg", ".ini", ".yaml", ".yml", ".txt")
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_DEF_COLUMNS = "f.path, f.module, d.name, d.qualname, d.kind, d.line, d.end_line, d.signature, " \
+               "d.doc, d.annotation, d.parent"
+
+Progress = Callable[[int, int], None]
+Cancelled = Callable[[], bool]
+
+
+def type_names(annotation: str) -> list[str]:
+    """Identifiers of a type expression, last dotted part: `t.Optional[m.R]` -> [Optional, R]."""
+    return [m.rsplit(".", 1)[-1] for m in re.findall(r"[A-Za-z_][\w.]*", annotation)]
+
+
+def _hash(text: str) -> str:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
+def _windows(text: str) -> Iterable[tuple[int, int, str]]:
+    lines = text.splitlines()
+    last = max(len(lines) - WINDOW_LINES, 0)
+    for start in range(0, last + 1, WINDOW_STRIDE):
+        chunk = lines[start:start + WINDOW_LINES]
+        if any(line.strip() for line in chunk):
+            yield start + 1, start + len(chunk), "\n".join(chunk)
+    if last % WINDOW_STRIDE and len(lines) > WINDOW_LINES:  # the tail the stride skipped
+        yield last + 1, len(lines), "\n".join(lines[last:])
+
+
+@dataclass(frozen=True)
+class BuildStats:
+    """What a `build` did."""
+
+    files: int
+    indexed: int
+    removed: int
+    seconds: float
+    cancelled: bool = False
+
+
+class Index:
+    """The index of one workspace root. Thread-safe: every database use holds the store's lock."""
+
+    def __init__(self, root: str | os.PathLike[str],
+                 cache_dir: str | os.PathLike[str] | None = None,
+                 exclude: Sequence[str] = (), max_bytes: int = 1_000_000) -> None:
+        self.root = Path(root).resolve()
+        self.exclude = tuple(exclude)
+        self.max_bytes = max_bytes
+        self.store = Store(self.root, cache_dir)
+        self._packages: dict[str, bool] = {}
+        self.generation = 0  # bumped on every change, so callers can cache derived data
+
+    @property
+    def warnings(self) -> list[str]:
+        """Problems the user should hear about once (corrupt cache, memory fallback)."""
+        return self.store.warnings
+
+    # -- paths and modules -------------------------------------------------------------------
+
+    def relpath(self, path: str | os.PathLike[str]) -> str:
+        """Workspace-relative POSIX path of `path` (absolute or already relative)."""
+        p = Path(path)
+        if p.is_absolute():
+            try:
+                p = p.relative_to(self.root)
+            except ValueError:
+                p = Path(os.path.relpath(os.path.realpath(p), self.root))
+        return p.as_posix()
+
+    def _is_package_dir(self, rel_dir: str) -> bool:
+        if rel_dir not in self._packages:
+            self._packages[rel_dir] = (self.root / rel_dir / "__init__.py").is_file()
+        return self._packages[rel_dir]
+
+    def module_of(self, rel: str) -> tuple[str, bool]:
+        """Dotted module name of a Python file and whether it is a package's `__init__`."""
+        parts = rel.split("/")
+        stem = parts[-1].rsplit(".", 1)[0]
+        is_package = stem == "__init__"
+        names = [] if is_package else [stem]
+        dirs = parts[:-1]
+        # Climb while the folder is a package: `src/` layouts and sdist roots stop the climb.
+        while dirs and self._is_package_dir("/".join(dirs)):
+            names.insert(0, dirs.pop())
+        return ".".join(names), is_package
+
+    # -- writing -----------------------------------------------------------------------------
+
+    def _write(self, rel: str, text: str, mtime_ns: int, size: int) -> None:
+        conn = self.store.conn
+        self._delete(rel)
+        python = rel.endswith(PYTHON_SUFFIXES)
+        module, is_package = self.module_of(rel) if python else ("", False)
+        cur = conn.execute(
+            "INSERT INTO files(path, module, is_package, mtime_ns, size, hash, lines) "
+            "VALUES(?,?,?,?,?,?,?)",
+            (rel, module, int(is_package), mtime_ns, size, _hash(text), text.count("\n") + 1))
+        file_id = cur.lastrowid
+        if python:
+            tags = extract_tags(text.encode("utf-8", "surrogatepass"), module, rel, is_package)
+            for d in tags.definitions:
+                def_id = conn.execute(
+                    "INSERT INTO defs(file_id, name, qualname, parent, kind, line, end_line, "
+                    "signature, doc, annotation) VALUES(?,?,?,?,?,?,?,?,?,?)",
+                    (file_id, d.name, d.qualname, d.parent, d.kind, d.line, d.end_line,
+                     d.signature, d.doc, d.annotation)).lastrowid
+                if d.kind in ("function", "method") and d.annotation:
+                    conn.executemany("INSERT INTO returns VALUES(?, ?)",
+                                     [(def_id, n) for n in set(type_names(d.annotation))])
+            conn.executemany("INSERT INTO imports VALUES(?,?,?,?,?)",
+                             [(file_id, i.module, i.name, i.alias, i.line) for i in tags.imports])
+        for start, end, chunk in _windows(text):
+            win_id = conn.execute("INSERT INTO wins(file_id, start_line, end_line) VALUES(?,?,?)",
+                                  (file_id, start, end)).lastrowid
+            conn.execute("INSERT INTO wins_fts(rowid, text) VALUES(?, ?)", (win_id, chunk))
+
+    def _delete(self, rel: str) -> bool:
+        conn = self.store.conn
+        row = conn.execute("SELECT id FROM files WHERE path=?", (rel,)).fetchone()
+        if row is None:
+            return False
+        fid = row[0]
+        conn.execute("DELETE FROM returns WHERE def_id IN (SELECT id FROM defs WHERE file_id=?)",
+                     (fid,))
+        conn.execute("DELETE FROM defs WHERE file_id=?", (fid,))
+        conn.execute("DELETE FROM imports WHERE file_id=?", (fid,))
+        conn.execute("DELETE FROM wins_fts WHERE rowid IN (SELECT id FROM wins WHERE file_id=?)",
+                     (fid,))
+        conn.execute("DELETE FROM wins WHERE file_id=?", (fid,))
+        conn.execute("DELETE FROM files WHERE id=?", (fid,))
+        return True
+
+    def _indexable(self, rel: str) -> bool:
+        return rel.endswith(TEXT_SUFFIXES)
+
+    def update_file(self, path: str | os.PathLike[str], text: str) -> bool:
+        """Re-index one file from the editor's text; returns False when nothing changed."""
+        rel = self.relpath(path)
+        if not self._indexable(rel) or rel.startswith("../"):
+            return False
+        try:
+            st = os.stat(self.root / rel)
+            mtime_ns, size = st.st_mtime_ns, st.st_size
+        except OSError:  # unsaved new buffer: no stat yet, the hash still guards re-indexing
+            mtime_ns, size = 0, -1
+        with self.store.lock:
+            row = self.store.conn.execute("SELECT hash FROM files WHERE path=?", (rel,)).fetchone()
+            if row is not None and row[0] == _hash(text):
+                return False
+            self.store.conn.execute("BEGIN")
+            try:
+                self._write(rel, text, mtime_ns, size)
+                self.store.conn.execute("COMMIT")
+            except BaseException:
+                self.store.conn.execute("ROLLBACK")
+                raise
+            self.generation += 1
+        return True
+
+    def remove_file(self, path: str | os.PathLike[str]) -> bool:
+        """Forget a deleted file; returns False when it was not indexed."""
+        with self.store.lock:
+            removed = self._delete(self.relpath(path))
+            self.generation += removed
+        return removed
+
+    def build(self, progress: Progress | None = None, cancelled: Cancelled | None = None,
+              batch: int = 64) -> BuildStats:
+        """Index the workspace: new and changed files are (re)read, vanished files dropped.
+
+        `progress(done, total)` is called as files are processed; `cancelled()` is polled between
+        files and stops the build early (what was indexed stays valid). Files deleted while the
+        build runs are skipped.
+        """
+        started = time.perf_counter()
+        paths = [p for p in workspace_files(self.root, self.exclude, self.max_bytes)
+                 if self._indexable(self.relpath(p))]
+        with self.store.lock:
+            known = {row[0]: (row[1], row[2]) for row in self.store.conn.execute(
+                "SELECT path, mtime_ns, size FROM files")}
+        self._packages.clear()
+        total, indexed, seen = len(paths), 0, set()
+        pending: list[tuple[str, str, int, int]] = []
+        for done, path in enumerate(paths, 1):
+            if cancelled is not None and cancelled():
+                self._flush(pending)
+                return BuildStats(total, indexed, 0, time.perf_counter() - started, True)
+            rel = self.relpath(path)
+            seen.add(rel)
+            try:
+                st = os.stat(path)
+            except OSError:
+                continue
+            if known.get(rel) != (st.st_mtime_ns, st.st_size):
+                text = read_text(path, self.max_bytes)
+                if text is not None:
+                    pending.append((rel, text, st.st_mtime_ns, st.st_size))
+                    indexed += 1
+            if len(pending) >= batch:
+                self._flush(pending)
+            if progress is not None and (done % 16 == 0 or done == total):
+                progress(done, total)
+        self._flush(pending)
+        removed = 0
+        with self.store.lock:
+            for rel in set(known) - seen:
+                removed += self._delete(rel)
+            self.generation += 1
+        return BuildStats(total, indexed, removed, time.perf_counter() - started)
+
+    def _flush(self, pending: list[tuple[str, str, int, int]]) -> None:
+        if not pending:
+            return
+        with self.store.lock:
+            conn = self.store.conn
+            conn.execute("BEGIN")
+            try:
+                for rel, text, mtime_ns, size in pending:
+                    self._write(rel, text, mtime_ns, size)
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            self.generation += 1
+        pending.clear()
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def _defs(self, where: str, args: Sequence[object]) -> list[Definition]:
+        with self.store.lock:
+            rows = self.store.conn.execute(
+                f"SELECT {_DEF_COLUMNS} FROM defs d JOIN files f ON f.id = d.file_id "
+                f"WHERE {where}", tuple(args)).fetchall()
+        return [Definition(path=r[0], module=r[1], name=r[2], qualname=r[3], kind=r[4],
+                           line=r[5], end_line=r[6], signature=r[7], doc=r[8] or "",
+                           annotation=r[9] or "", parent=r[10] or "") for r in rows]
+
+    def file_count(self) -> int:
+        """Number of indexed files."""
+        with self.store.lock:
+            return self.store.conn.execute("SELECT count(*) FROM files").fetchone()[0]
+
+    def module_path(self, module: str) -> str | None:
+        """Workspace path of a module (a package's `__init__` for packages)."""
+        with self.store.lock:
+            row = self.store.conn.execute(
+                "SELECT path FROM files WHERE module=? ORDER BY path LIKE '%.pyi' DESC LIMIT 1",
+                (module,)).fetchone()
+        return row[0] if row else None
+
+    def definitions_in(self, path: str, parent: str | None = None) -> list[Definition]:
+        """Definitions of one file, in line order; only members of `parent` when given."""
+        where = "f.path=?" + (" AND d.parent=?" if parent is not None else "")
+        args = (path, parent) if parent is not None else (path,)
+        return self._defs(where + " ORDER BY d.line", args)
+
+    def top_level(self, module: str, name: str) -> list[Definition]:
+        """Module-level definitions of `name` in `module`."""
+        return self._defs("f.module=? AND d.name=? AND d.parent=''", (module, name))
+
+    def named(self, name: str, kinds: Sequence[str] = ("class",)) -> list[Definition]:
+        """Definitions named `name` of the given kinds anywhere in the workspace."""
+        marks = ",".join("?" * len(kinds))
+        return self._defs(f"d.name=? AND d.kind IN ({marks})", (name, *kinds))
+
+    def returning(self, names: Sequence[str], limit: int = 200) -> list[Definition]:
+        """Functions and methods whose return annotation mentions any of `names`."""
+        if not names:
+            return []
+        marks = ",".join("?" * len(names))
+        return self._defs(
+            f"d.id IN (SELECT def_id FROM returns WHERE type_name IN ({marks})) LIMIT ?",
+            (*names, limit))
+
+    def imports_of(self, path: str) -> list[Import]:
+        """Imports of an indexed file."""
+        with self.store.lock:
+            rows = self.store.conn.execute(
+                "SELECT i.module, i.name, i.alias, i.line FROM imports i JOIN files f "
+                "ON f.id = i.file_id WHERE f.path=?", (path,)).fetchall()
+        return [Import(*r) for r in rows]
+
+    def import_graph(self) -> dict[str, set[str]]:
+        """Module -> modules it imports (workspace modules only)."""
+        with self.store.lock:
+            rows = self.store.conn.execute(
+                "SELECT f.module, i.module, i.name FROM imports i JOIN files f ON f.id=i.file_id "
+                "WHERE i.module IN (SELECT module FROM files) OR "
+                "i.module || '.' || i.name IN (SELECT module FROM files)").fetchall()
+            modules = {r[0] for r in self.store.conn.execute("SELECT module FROM files")}
+        graph: dict[str, set[str]] = {}
+        for src, target, name in rows:
+            full = f"{target}.{name}"
+            graph.setdefault(src, set()).add(full if full in modules else target)
+        return graph
+
+    def search_windows(self, query: str, exclude_path: str | None = None,
+                       limit: int = 10) -> list[tuple[str, int, int, str, float]]:
+        """BM25 over 10-line windows: (path, start_line, end_line, text, score), best first."""
+        tokens = list(dict.fromkeys(_IDENT.findall(query)))[-48:]
+        if not tokens:
+            return []
+        match = " OR ".join(f'"{t}"' for t in tokens)
+        with self.store.lock:
+            rows = self.store.conn.execute(
+                "SELECT f.path, w.start_line, w.end_line, wins_fts.text, bm25(wins_fts) AS s "
+                "FROM wins_fts JOIN wins w ON w.id = wins_fts.rowid JOIN files f "
+                "ON f.id = w.file_id WHERE wins_fts MATCH ? AND f.path IS NOT ? "
+                "ORDER BY s LIMIT ?", (match, exclude_path, limit)).fetchall()
+        # FTS5's bm25() is lower-is-better and negative; flip it so higher is better.
+        return [(r[0], r[1], r[2], r[3], -r[4]) for r in rows]
+
+    def close(self) -> None:
+        """Release the database."""
+        self.store.close()
