@@ -65,7 +65,22 @@ def _parser() -> argparse.ArgumentParser:
     complete.add_argument("--no-monitors", action="store_true", help="decode without monitors")
     complete.add_argument("--json", action="store_true", help="print the JSON result")
     complete.set_defaults(run=_complete)
+
+    bench = commands.add_parser("bench", help="run a benchmark suite (see bench/)")
+    bench.add_argument("suite", choices=BENCH_SUITES)
+    bench.add_argument("options", nargs=argparse.REMAINDER, help="options of the suite")
+    bench.set_defaults(run=_bench)
     return parser
+
+
+BENCH_SUITES = ("latency",)
+
+
+def _bench(args: argparse.Namespace) -> int:
+    import importlib
+
+    suite = importlib.import_module(f"typehole.bench.{args.suite}")
+    return suite.main(args.options)
 
 
 def _serve(args: argparse.Namespace) -> int:

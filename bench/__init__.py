@@ -1,0 +1,1 @@
+"""Reproducible benchmarks on real projects (`typehole bench SUITE`)."""

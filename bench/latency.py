@@ -1,0 +1,186 @@
+"""`typehole bench latency`: end-to-end inline-completion time through the LSP over stdio.
+
+A real client starts `typehole serve` on a real project (an sdist from PyPI), waits until the
+embedded model has learned the workspace, opens files and asks for inline completions at sites
+taken from the code itself: each site is a line of a function body cut in the middle, the way a
+user types it. The first request of the session is reported as cold, the rest as warm.
+
+    typehole bench latency [--project httpx==0.28.1] [--requests 240] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import statistics
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from lsprotocol import types
+from pygls.lsp.client import LanguageClient
+
+from typehole.bench.projects import real_project
+
+SERVER = [sys.executable, "-m", "typehole", "serve"]
+
+
+@dataclass(frozen=True)
+class Site:
+    """A cursor in a file: 0-based line and UTF-16 character of the cut."""
+
+    path: Path
+    line: int
+    character: int
+
+
+def pick_sites(root: Path, count: int, seed: int = 7) -> list[Site]:
+    """Cut points inside indented code lines of the project's Python files (deterministic)."""
+    rng = random.Random(seed)
+    candidates: list[Site] = []
+    for path in sorted(root.rglob("*.py")):
+        if "test" in path.parts[-1]:
+            continue
+        lines = path.read_text(encoding="utf-8", errors="replace").split("\n")
+        for number, line in enumerate(lines):
+            stripped = line.strip()
+            if line.startswith("    ") and len(stripped) > 12 and not stripped.startswith(("#", '"')):
+                cut = len(line) - len(stripped) + rng.randint(4, len(stripped) - 4)
+                if line.isascii():
+                    candidates.append(Site(path, number, cut))
+    rng.shuffle(candidates)
+    return candidates[:count]
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The q-th percentile (0-100) by nearest rank."""
+    ordered = sorted(values)
+    index = max(0, min(len(ordered) - 1, round(q / 100 * len(ordered) + 0.5) - 1))
+    return ordered[index]
+
+
+async def _drain(stream: asyncio.StreamReader | None) -> None:
+    # pygls' client pipes the server's stderr and never reads it; a full pipe would block the server.
+    while stream is not None and await stream.readline():
+        pass
+
+
+async def run(project: str, requests: int) -> dict:
+    """Drive the server and return the measurements."""
+    name, version = project.split("==")
+    root = real_project(name, version)
+    sites = pick_sites(root, requests)
+
+    client = LanguageClient("typehole-bench", "1")
+    done = asyncio.Event()
+
+    @client.feature(types.WINDOW_WORK_DONE_PROGRESS_CREATE)
+    def _create(params: types.WorkDoneProgressCreateParams) -> None:
+        return None
+
+    @client.feature(types.PROGRESS)
+    def _progress(params: types.ProgressParams) -> None:
+        if isinstance(params.value, dict) and params.value.get("kind") == "end":
+            done.set()
+
+    started = time.perf_counter()
+    await client.start_io(*SERVER)
+    drain = asyncio.ensure_future(_drain(client._server.stderr))  # type: ignore[union-attr]
+    await client.initialize_async(
+        types.InitializeParams(
+            capabilities=types.ClientCapabilities(
+                window=types.WindowClientCapabilities(work_done_progress=True)
+            ),
+            root_uri=root.as_uri(),
+        )
+    )
+    client.initialized(types.InitializedParams())
+    await asyncio.wait_for(done.wait(), 300)
+    ready_s = time.perf_counter() - started
+
+    cold: list[float] = []
+    warm: list[float] = []
+    answered = 0
+    versions: dict[Path, int] = {}
+    for site in sites:
+        uri = site.path.as_uri()
+        lines = site.path.read_text(encoding="utf-8", errors="replace").split("\n")
+        # Cut the line at the site so the cursor sits at the end of what was "typed".
+        lines[site.line] = lines[site.line][: site.character]
+        text = "\n".join(lines)
+        version = versions.get(site.path, 0) + 1
+        versions[site.path] = version
+        if version == 1:
+            client.text_document_did_open(
+                types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "python", 1, text))
+            )
+        else:
+            client.text_document_did_change(
+                types.DidChangeTextDocumentParams(
+                    types.VersionedTextDocumentIdentifier(version, uri),
+                    [types.TextDocumentContentChangeWholeDocument(text)],
+                )
+            )
+        t = time.perf_counter()
+        result = await client.text_document_inline_completion_async(
+            types.InlineCompletionParams(
+                context=types.InlineCompletionContext(types.InlineCompletionTriggerKind.Automatic),
+                text_document=types.TextDocumentIdentifier(uri),
+                position=types.Position(site.line, site.character),
+            )
+        )
+        (warm if cold else cold).append((time.perf_counter() - t) * 1000)
+        answered += bool(result and result.items)
+
+    await client.shutdown_async(None)
+    client.exit(None)
+    await client.stop()
+    drain.cancel()
+    return {
+        "project": project,
+        "requests": len(sites),
+        "with_suggestion": answered,
+        "startup_and_training_s": round(ready_s, 2),
+        "cold_ms": _summary(cold),
+        "warm_ms": _summary(warm),
+    }
+
+
+def _summary(values: list[float]) -> dict:
+    if not values:
+        return {}
+    return {
+        "n": len(values),
+        "median": round(statistics.median(values), 2),
+        "p95": round(percentile(values, 95), 2),
+        "max": round(max(values), 2),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command-line entry: prints a table (or JSON) of the latency measurements."""
+    parser = argparse.ArgumentParser(prog="typehole bench latency", description=__doc__.split("\n")[0])
+    parser.add_argument("--project", default="httpx==0.28.1")
+    parser.add_argument("--requests", type=int, default=240)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args(argv)
+    result = asyncio.run(run(args.project, args.requests))
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return 0
+    print(f"inline completion latency through LSP/stdio, {result['project']}, embedded model")
+    print(f"server start + workspace training: {result['startup_and_training_s']} s")
+    print(f"{'':8} {'n':>5} {'median ms':>10} {'p95 ms':>8} {'max ms':>8}")
+    for label in ("cold", "warm"):
+        s = result[f"{label}_ms"]
+        if s:
+            print(f"{label:8} {s['n']:>5} {s['median']:>10} {s['p95']:>8} {s['max']:>8}")
+    print(f"requests with a suggestion: {result['with_suggestion']}/{result['requests']}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

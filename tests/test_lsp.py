@@ -1,0 +1,258 @@
+"""End to end: a real LSP client drives `typehole serve` over stdio on a real project (httpx)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from lsprotocol import types
+from pygls.exceptions import JsonRpcException
+
+from tests.lsp_client import copy_project, inline, open_document, start_client, wait_for
+from tests.realproject import real_project
+
+
+# A line of httpx/_client.py that the tests cut to leave a hole at the end.
+HOLE_LINE = "        self._timeout = Timeout(timeout)"
+
+
+@pytest.fixture(scope="module")
+def httpx_source() -> Path:
+    return real_project("httpx", "0.28.1")
+
+
+@pytest.fixture
+def project(httpx_source: Path, tmp_path: Path) -> Path:
+    return copy_project(httpx_source, tmp_path / "httpx")
+
+
+def _cut_hole(path: Path, cut_after: str = "self._timeout = ") -> tuple[str, int, int]:
+    """Cut HOLE_LINE after `cut_after`; returns the new text and the 0-based cursor position."""
+    text = path.read_text(encoding="utf-8")
+    lines = text.split("\n")
+    index = lines.index(HOLE_LINE)
+    keep = HOLE_LINE[: HOLE_LINE.index(cut_after) + len(cut_after)]
+    lines[index] = keep
+    return "\n".join(lines), index, len(keep)
+
+
+async def _trained(client) -> None:
+    await wait_for(
+        lambda: any(
+            isinstance(report, types.WorkDoneProgressEnd)
+            for reports in client.progress_reports.values()
+            for report in reports
+        ),
+        timeout=60,
+    )
+
+
+async def test_capabilities(project: Path) -> None:
+    client, result = await start_client(project)
+    try:
+        caps = result.capabilities
+        assert caps.inline_completion_provider is not None
+        assert caps.completion_provider is None  # the fallback is off by default
+        sync = caps.text_document_sync
+        assert sync.change == types.TextDocumentSyncKind.Incremental
+    finally:
+        await client.shutdown_session()
+
+    client, result = await start_client(project, init_options={"completion": {"completionFallback": True}})
+    try:
+        assert result.capabilities.completion_provider is not None
+    finally:
+        await client.shutdown_session()
+
+
+async def test_inline_completion_matches_cli(project: Path) -> None:
+    """The editor path and `typehole complete` run the same pipeline and agree on a real file."""
+    target = project / "httpx" / "_client.py"
+    text, line, character = _cut_hole(target)
+    target.write_text(text, encoding="utf-8")
+
+    client, _ = await start_client(project)
+    try:
+        await _trained(client)
+        uri = open_document(client, target)
+        result = await inline(client, uri, line, character)
+    finally:
+        await client.shutdown_session()
+
+    assert result is not None and len(result.items) == 1
+    item = result.items[0]
+    assert item.insert_text.strip(), "an empty suggestion should have been dropped"
+    assert "\n" not in item.insert_text  # rest-of-line completion
+    assert item.range.start == item.range.end == types.Position(line, character)
+    assert item.command is not None and item.command.command == "typehole.accepted"
+
+    cli = subprocess.run(
+        [sys.executable, "-m", "typehole", "complete", f"{target}:{line + 1}:{character + 1}", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    payload = json.loads(cli.stdout)
+    assert [i["text"] for i in payload["items"]] == [item.insert_text]
+    assert payload["items"][0]["range"]["start"] == {"line": line, "character": character}
+
+
+async def test_incremental_edits_with_astral_characters(project: Path) -> None:
+    """Edits addressed in UTF-16 units after an emoji land where the client meant them."""
+    target = project / "httpx" / "_client.py"
+    text, line, character = _cut_hole(target)
+    client, _ = await start_client(project)
+    try:
+        uri = open_document(client, target, text)
+        # Prefix the hole line's indentation with a comment holding an emoji (2 UTF-16 units)
+        # on the line above, then type at the hole through UTF-16 positions.
+        client.text_document_did_change(
+            types.DidChangeTextDocumentParams(
+                text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=2),
+                content_changes=[
+                    types.TextDocumentContentChangePartial(
+                        range=types.Range(
+                            start=types.Position(line, 0), end=types.Position(line, 0)
+                        ),
+                        text="        # 😀 é\n",
+                    ),
+                    types.TextDocumentContentChangePartial(
+                        range=types.Range(
+                            start=types.Position(line, 13), end=types.Position(line, 14)
+                        ),
+                        text="🎉",
+                    ),
+                ],
+            )
+        )
+        # The emoji replaced "é": the line is now "        # 😀 🎉" (15 UTF-16 units).
+        end_of_comment = await inline(client, uri, line, 15)
+        past_end = await inline(client, uri, line, 16)
+        hole = await inline(client, uri, line + 1, character)
+    finally:
+        await client.shutdown_session()
+    # Nothing is offered inside a comment, nor past the end of a line; the hole still completes.
+    assert end_of_comment is None
+    assert past_end is None
+    assert hole is not None and hole.items[0].insert_text.strip()
+
+
+async def test_bad_input_keeps_the_server_up(project: Path, tmp_path: Path) -> None:
+    target = project / "httpx" / "_client.py"
+    text, line, character = _cut_hole(target)
+    broken = tmp_path / "broken.py"
+    binary = tmp_path / "blob.py"
+    client, _ = await start_client(project)
+    try:
+        uri = open_document(client, target, text)
+        # An unknown document, a closed one, a position far past the end: empty results.
+        assert await inline(client, (tmp_path / "nope.py").as_uri(), 0, 0) is None
+        assert await inline(client, uri, 10**6, 10**6) is None
+        # Syntax errors everywhere and NUL bytes still answer, empty or not, without an error.
+        broken_uri = open_document(client, broken, "def (:\n  ]]] class\n\tx = (((\n")
+        await inline(client, broken_uri, 2, 8)
+        empty_uri = open_document(client, tmp_path / "empty.py", "")
+        await inline(client, empty_uri, 0, 0)
+        blob_uri = open_document(client, binary, "x = 1\x00\x00\x01\n" * 100)
+        await inline(client, blob_uri, 1, 0)
+        big_uri = open_document(client, tmp_path / "big.py", "value = 1\n" * 500_000)
+        await inline(client, big_uri, 250_000, 0)
+        # Malformed params get an InvalidParams error, not a crash.
+        with pytest.raises(JsonRpcException):
+            await client.protocol.send_request_async(
+                types.TEXT_DOCUMENT_INLINE_COMPLETION, {"textDocument": 3}
+            )
+        client.text_document_did_close(
+            types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=broken_uri))
+        )
+        assert await inline(client, broken_uri, 0, 0) is None
+        # The alias method works too, and the server is still answering.
+        alias = await client.protocol.send_request_async(
+            "typehole/inlineCompletion",
+            {
+                "textDocument": {"uri": uri},
+                "position": {"line": line, "character": character},
+                "context": {"triggerKind": 2},
+            },
+        )
+        assert alias is not None
+        result = await inline(client, uri, line, character)
+        assert result is not None and result.items[0].insert_text.strip()
+    finally:
+        await client.shutdown_session()
+
+
+async def test_cancel_request(project: Path) -> None:
+    """A request cancelled with $/cancelRequest answers RequestCancelled; the next one works."""
+    target = project / "httpx" / "_client.py"
+    text, line, character = _cut_hole(target)
+    client, _ = await start_client(project)
+    try:
+        uri = open_document(client, target, text)
+        params = types.InlineCompletionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            position=types.Position(line, character),
+            context=types.InlineCompletionContext(trigger_kind=types.InlineCompletionTriggerKind.Automatic),
+        )
+        # Sent while the model is still learning the workspace, so it waits long enough to cancel.
+        pending = client.protocol.send_request_async(
+            types.TEXT_DOCUMENT_INLINE_COMPLETION, params, msg_id="slow-1"
+        )
+        client.protocol.notify(types.CANCEL_REQUEST, types.CancelParams(id="slow-1"))
+        with pytest.raises(JsonRpcException) as error:
+            await asyncio.wait_for(pending, 30)
+        assert "cancel" in str(error.value).lower()
+        result = await inline(client, uri, line, character)
+        assert result is not None and result.items[0].insert_text.strip()
+    finally:
+        await client.shutdown_session()
+
+
+async def test_configuration_errors_are_reported(project: Path) -> None:
+    (project / "pyproject.toml").write_text(
+        (project / "pyproject.toml").read_text() + "\n[tool.typehole.completion]\nmaxTokens = 'many'\n"
+    )
+    client, _ = await start_client(
+        project,
+        init_options={"completion": {"bogusKey": 1}},
+        configuration={"typehole": {"completion": {"enabled": False}}},
+    )
+    target = project / "httpx" / "_client.py"
+    text, line, character = _cut_hole(target)
+    try:
+        await wait_for(lambda: len(client.messages) >= 2)
+        messages = " | ".join(m.message for m in client.messages)
+        assert "typehole.completion.maxTokens" in messages
+        assert "typehole.completion.bogusKey" in messages
+        uri = open_document(client, target, text)
+        # `enabled: false` from workspace/configuration applies on top of the rest.
+        assert await inline(client, uri, line, character) is None
+        # Turning it back on through didChangeConfiguration takes effect at once.
+        client.workspace_did_change_configuration(
+            types.DidChangeConfigurationParams(settings={"typehole": {"completion": {"enabled": True}}})
+        )
+        await asyncio.sleep(0.2)
+        result = await inline(client, uri, line, character)
+        assert result is not None
+    finally:
+        await client.shutdown_session()
+
+
+async def test_newer_request_supersedes_older(project: Path) -> None:
+    target = project / "httpx" / "_client.py"
+    text, line, character = _cut_hole(target)
+    client, _ = await start_client(project)
+    try:
+        uri = open_document(client, target, text)
+        first = asyncio.ensure_future(inline(client, uri, line, character))
+        await asyncio.sleep(0)
+        second = await inline(client, uri, line, character)
+        assert (await first) is None  # superseded while the model was still busy learning
+        assert second is not None and second.items[0].insert_text.strip()
+    finally:
+        await client.shutdown_session()
