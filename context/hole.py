@@ -1,0 +1,324 @@
+"""Typed-hole analysis: what kind of position the cursor is, and what type belongs there.
+
+The syntactic side (which brackets are open, which statement is being written) comes from the
+lexical scan in `holescan.py` and the tree-sitter tree, so it holds in code that does not parse.
+The semantic side comes from Jedi: signatures for call arguments, the enclosing function's
+annotation for `return`, `goto`/`infer` for attributes, receivers and operands.
+
+Jedi is not thread-safe: call `analyse_hole` from one worker thread. Results are memoised per
+(path, text hash, offset), since editors ask again for the same position (completion, then context).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import OrderedDict
+
+import jedi
+import tree_sitter as ts
+
+from .holescan import identifier_before, scan_prefix, split_param, split_top, tail_segment
+from .positions import UTF32, byte_offset, char_offset, position_at
+from .records import Hole, HoleKind, ScopeName
+from .scope import enclosing_definitions, names_in_scope
+from .tags import node_text, parse_python
+
+__all__ = ["analyse_hole", "clear_cache", "element_type"]
+
+_MEMO: OrderedDict[tuple[str | None, str, int], Hole] = OrderedDict()
+_MEMO_SIZE = 128
+_INFER_LOCALS = 4  # Jedi inference per unannotated local costs ~1 ms; the nearest few matter
+
+_DEREF = re.compile(r"([A-Za-z_][\w]*|[)\]])\s*\.\s*([A-Za-z_]\w*)?$")
+_OPERATOR = re.compile(r"(==|!=|<=|>=|<|>|\bis not\b|\bis\b|\+|-|\*|/|%)\s*$")
+_ANNOTATED = re.compile(r"^\s*([A-Za-z_][\w.]*)\s*:\s*(.+?)\s*=(?!=)\s*(.*)$", re.S)
+_ASSIGN = re.compile(r"^\s*([A-Za-z_][\w]*(?:\s*\.\s*[A-Za-z_]\w*)*)\s*=(?!=)\s*(.*)$", re.S)
+_RETURN = re.compile(r"^\s*(return|yield)\b\s*(.*)$", re.S)
+_FOR = re.compile(r"^\s*(?:async\s+)?for\s+([^=]*)$", re.S)
+_ITERATOR = re.compile(r"^(?:typing\.|t\.|collections\.abc\.|abc\.)?(Iterator|Iterable|"
+                       r"Generator|AsyncIterator|AsyncIterable|AsyncGenerator)\[(.*)\]$", re.S)
+_CONTAINERS = ("list", "List", "set", "Set", "frozenset", "FrozenSet", "Sequence",
+               "MutableSequence", "Iterable", "Iterator", "Collection", "tuple", "Tuple",
+               "deque", "Deque", "AbstractSet", "KeysView", "ValuesView", "Generator",
+               "AsyncIterator", "AsyncIterable", "AsyncGenerator")
+
+
+def clear_cache() -> None:
+    """Forget memoised holes (tests; a new Jedi project)."""
+    _MEMO.clear()
+
+
+def element_type(annotation: str) -> str | None:
+    """The element type of a container annotation: `list[T]` -> T, `Iterator[T]` -> T."""
+    m = re.match(r"^([\w.]+)\[(.*)\]$", annotation.strip(), re.S)
+    if not m or m.group(1).rsplit(".", 1)[-1] not in _CONTAINERS:
+        return None
+    first = split_top(m.group(2), ",")[0].strip()
+    return first or None
+
+
+def _type_of(names: list[jedi.api.classes.Name]) -> str | None:
+    """One type string for what Jedi inferred (a union when it found several)."""
+    out: list[str] = []
+    for n in names:
+        if n.type == "module":
+            hint = n.full_name or n.name
+        elif n.type == "class":
+            hint = f"type[{n.name}]"
+        elif n.type == "function":
+            continue  # a function object as a value: its signature says more than a type name
+        else:
+            try:
+                hint = n.get_type_hint() or n.name
+            except Exception:  # Jedi raises on odd stubs; a missing hint is not an error here
+                hint = n.name
+        if hint and hint not in out:
+            out.append(hint)
+    return " | ".join(out[:3]) if out else None
+
+
+def _return_annotation(tree: ts.Tree, data: bytes, byte: int) -> str | None:
+    for node in enclosing_definitions(tree, byte, data):
+        if node.type == "function_definition":
+            annotation = node_text(data, node.child_by_field_name("return_type"))
+            return annotation or None
+        if node.type == "class_definition":
+            return None
+    return None
+
+
+class _Analysis:
+    """One request: the text, the cursor and lazily built Jedi/tree-sitter state."""
+
+    def __init__(self, text: str, offset: int, path: str | None,
+                 project: jedi.Project | None) -> None:
+        self.text, self.offset, self.path, self.project = text, offset, path, project
+        row, col = position_at(text, offset, UTF32)
+        self.line, self.column = row + 1, col
+        self.data = text.encode("utf-8", "surrogatepass")
+        self.byte = byte_offset(text, offset)
+        self.tree = parse_python(self.data)
+        self._script: jedi.Script | None = None
+
+    @property
+    def script(self) -> jedi.Script:
+        if self._script is None:
+            self._script = jedi.Script(self.text, path=self.path, project=self.project)
+        return self._script
+
+    def jedi_pos(self, offset: int) -> tuple[int, int]:
+        row, col = position_at(self.text, offset, UTF32)
+        return row + 1, col
+
+    def infer_at(self, offset: int) -> str | None:
+        """Type of the expression ending just before `offset` (`offset - 1` is inside it)."""
+        line, col = self.jedi_pos(max(offset - 1, 0))
+        try:
+            return _type_of(self.script.infer(line, col))
+        except Exception:  # parso/Jedi internal errors on broken code: fail open
+            return None
+
+    def infer_expression_end(self, expr_end: int) -> str | None:
+        """Type of the expression ending at `expr_end`, calls included: `f(x)` -> f's result."""
+        if self.text[expr_end - 1] in ")]":
+            closer, opener = self.text[expr_end - 1], "(" if self.text[expr_end - 1] == ")" else "["
+            depth, i = 0, expr_end - 1
+            while i >= 0:
+                depth += self.text[i] == closer
+                depth -= self.text[i] == opener
+                if depth == 0:
+                    break
+                i -= 1
+            if i <= 0 or opener == "[":
+                return None
+            line, col = self.jedi_pos(i - 1)
+            try:
+                results = [r for n in self.script.infer(line, col) for r in n.execute()]
+            except Exception:
+                return None
+            return _type_of(results)
+        return self.infer_at(expr_end)
+
+
+def _call_argument(a: _Analysis) -> str | None:
+    try:
+        signatures = a.script.get_signatures(a.line, a.column)
+    except Exception:
+        return None
+    for sig in signatures:
+        if sig.index is None or sig.index >= len(sig.params):
+            continue
+        _, annotation, _ = split_param(sig.params[sig.index].to_string())
+        if annotation:
+            return annotation
+    return None
+
+
+def _declared_in_class(a: _Analysis, attr: str, row: int) -> str | None:
+    """`attr: T` or `self.attr: T` anywhere in the class of this file that holds row `row`."""
+    node = a.tree.root_node.descendant_for_point_range((row, 0), (row, 0))
+    while node is not None and node.type != "class_definition":
+        node = node.parent
+    if node is None:
+        return None
+    body = node_text(a.data, node)
+    m = re.search(rf"^\s*(?:self\.)?{re.escape(attr)}\s*:\s*([^=\n]+?)\s*(=|$)", body, re.M)
+    return m.group(1).strip() if m else None
+
+
+def _attribute_type(a: _Analysis, target: str, target_end: int) -> str | None:
+    """Declared type of `obj.attr` (the assignment target ending at `target_end`)."""
+    attr = target.rsplit(".", 1)[-1].strip()
+    line, col = a.jedi_pos(target_end - 1)
+    try:
+        names = a.script.goto(line, col)
+    except Exception:
+        names = []
+    for name in names:
+        m = re.search(rf"\b{re.escape(attr)}\s*:\s*([^=]+?)\s*(=|$)", name.get_line_code())
+        if m:
+            return m.group(1).strip()
+        if name.line is not None and (name.module_path is None or a.path is None
+                                      or str(name.module_path) == a.path):
+            declared = _declared_in_class(a, attr, name.line - 1)
+            if declared:
+                return declared
+    if target.split(".", 1)[0].strip() == "self":
+        declared = _declared_in_class(a, attr, a.line - 1)
+        if declared:
+            return declared
+    # No declaration: what the other assignments to the attribute give.
+    for name in names:
+        if name.line != a.line:
+            try:
+                return _type_of(name.infer())
+            except Exception:
+                return None
+    return None
+
+
+def _for_target(a: _Analysis, stmt: str) -> str | None:
+    """Element type of the iterable in `for <cursor> in <iterable>:` (the rest is after us)."""
+    rest = a.text[a.offset:a.text.find("\n", a.offset) if "\n" in a.text[a.offset:] else None]
+    m = re.match(r"^\s*([\w, ]*?)\s*\bin\b\s*(.+?):?\s*$", identifier_before(stmt) + rest)
+    if not m:
+        return None
+    # Ask Jedi about a placeholder target: it infers the element type of the real iterable.
+    head = a.text[:a.offset - len(identifier_before(stmt))]
+    indent = len(stmt) - len(stmt.lstrip())
+    body = " " * (indent + 4) + "pass\n"
+    probe = head + "_th_target in " + m.group(2).rstrip(":") + ":\n" + body
+    line, col = position_at(probe, len(head) + 1, UTF32)
+    try:
+        script = jedi.Script(probe, path=a.path, project=a.project)
+        return _type_of(script.infer(line + 1, col))
+    except Exception:
+        return None
+
+
+def _classify(a: _Analysis) -> tuple[str, str | None, str | None]:
+    """(kind, expected type, receiver)."""
+    scan = scan_prefix(a.text, a.offset)
+    if scan.in_string or scan.in_comment:
+        return HoleKind.UNKNOWN, None, None
+    stmt = a.text[scan.statement_start:a.offset]
+    inner_start = scan.brackets[-1][1] + 1 if scan.brackets else scan.statement_start
+    segment = tail_segment(a.text[inner_start:a.offset])
+    line_prefix = a.text[a.text.rfind("\n", 0, a.offset) + 1:a.offset]
+
+    deref = _DEREF.search(line_prefix)
+    if deref:
+        dot = a.offset - len(deref.group(0)) + len(deref.group(1))
+        receiver_end = dot
+        receiver = re.search(r"[\w.()\[\]]+$", a.text[:receiver_end])
+        return (HoleKind.DEREFERENCE, a.infer_expression_end(receiver_end),
+                receiver.group(0) if receiver else None)
+
+    op = _OPERATOR.search(segment)
+    if op and segment[:op.start()].strip() and not segment.rstrip().endswith("->"):
+        left_end = inner_start + len(segment) - len(op.group(0))
+        left_end = len(a.text[:left_end].rstrip())
+        return HoleKind.COMPARISON, a.infer_expression_end(left_end), None
+
+    if scan.brackets and scan.brackets[-1][0] == "(":
+        before = a.text[scan.statement_start:scan.brackets[-1][1]]
+        if re.match(r"^\s*(async\s+)?def\s+\w+\s*$", before) and len(scan.brackets) == 1:
+            _, annotation, default = split_param(segment)
+            if "=" in segment:
+                return HoleKind.DEFAULT, annotation, None
+            return HoleKind.UNKNOWN, None, None
+        if re.search(r"[\w)\]]\s*$", before) and not re.search(r"\b(if|while|and|or|not|in|"
+                                                                r"return|elif)\s*$", before):
+            return HoleKind.CALL_ARGUMENT, _call_argument(a), None
+
+    if scan.brackets:
+        return HoleKind.UNKNOWN, None, None
+    m = _RETURN.match(stmt)
+    if m:
+        annotation = _return_annotation(a.tree, a.data, a.byte)
+        if annotation and m.group(1) == "yield":
+            it = _ITERATOR.match(annotation.strip())
+            annotation = split_top(it.group(2), ",")[0].strip() if it else None
+        return HoleKind.RETURN, annotation, None
+    m = _FOR.match(stmt)
+    if m and " in " not in f" {m.group(1)} ":
+        return HoleKind.FOR_TARGET, _for_target(a, stmt), None
+    m = _ANNOTATED.match(stmt)
+    if m:
+        return HoleKind.ANNOTATED_ASSIGNMENT, m.group(2), None
+    m = _ASSIGN.match(stmt)
+    if m and "." in m.group(1):
+        target_end = scan.statement_start + m.end(1)
+        return HoleKind.ATTRIBUTE_ASSIGNMENT, _attribute_type(a, m.group(1), target_end), None
+    return HoleKind.UNKNOWN, None, None
+
+
+def _scope(a: _Analysis) -> tuple[tuple[ScopeName, ...], dict[str, str]]:
+    """Names in scope (a few unannotated locals typed by Jedi) and the declared annotations."""
+    statement = byte_offset(a.text, scan_prefix(a.text, a.offset).statement_start)
+    # Names bound by the statement being written are not in scope yet.
+    bindings = [b for b in names_in_scope(a.tree, a.data, a.byte) if b.byte < statement]
+    declared = {b.name: b.type for b in bindings if b.type and b.kind in ("local", "param",
+                                                                         "global")}
+    out, inferred = [], 0
+    for b in bindings:
+        kind_type = b.type
+        if kind_type is None and b.kind == "local" and inferred < _INFER_LOCALS:
+            inferred += 1
+            end = char_offset(a.data, b.byte) + len(b.name)
+            kind_type = a.infer_at(end)
+        out.append(ScopeName(b.name, kind_type, b.kind))
+    return tuple(out), declared
+
+
+def analyse_hole(text: str, offset: int, path: str | None = None,
+                 project: jedi.Project | None = None) -> Hole:
+    """The hole at `offset` (code points into `text`): kind, expected type and names in scope.
+
+    Never raises on broken code: unknown positions give `kind="unknown"`, `expected_type=None`.
+    Call from the single thread that owns Jedi.
+    """
+    offset = max(0, min(offset, len(text)))
+    key = (path, hashlib.blake2b(text.encode("utf-8", "surrogatepass"),
+                                 digest_size=16).hexdigest(), offset)
+    if key in _MEMO:
+        _MEMO.move_to_end(key)
+        return _MEMO[key]
+    a = _Analysis(text, offset, path, project)
+    kind, expected, receiver = _classify(a)
+    scope, declared = _scope(a)
+    if kind == HoleKind.UNKNOWN:
+        # `x = ` where `x` was declared with a type earlier in the scope.
+        m = _ASSIGN.match(text[scan_prefix(text, offset).statement_start:offset])
+        if m and m.group(1).strip() in declared:
+            kind, expected = HoleKind.ANNOTATED_ASSIGNMENT, declared[m.group(1).strip()]
+    function = next((node_text(a.data, n.child_by_field_name("name"))
+                     for n in enclosing_definitions(a.tree, a.byte, a.data)
+                     if n.type == "function_definition"), None)
+    hole = Hole(kind=kind, expected_type=expected, line=a.line, column=a.column,
+                receiver=receiver, function=function, scope=scope)
+    _MEMO[key] = hole
+    while len(_MEMO) > _MEMO_SIZE:
+        _MEMO.popitem(last=False)
+    return hole

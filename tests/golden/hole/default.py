@@ -1,0 +1,2 @@
+# expect: default float
+def wait(seconds: float = ┃

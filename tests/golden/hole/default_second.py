@@ -1,0 +1,3 @@
+# expect: default bool
+def fetch(url: str, verify: bool = ┃) -> bytes:
+    return b""

@@ -1,0 +1,6 @@
+# expect: dereference Path
+from pathlib import Path
+
+
+def stem_of(path: Path) -> str:
+    return path.┃

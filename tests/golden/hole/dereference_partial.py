@@ -1,0 +1,3 @@
+# expect: dereference str
+def shout(text: str) -> str:
+    return text.up┃

@@ -1,0 +1,3 @@
+# expect: unknown None
+def greet(name: str) -> str:
+    return "hello, ┃"

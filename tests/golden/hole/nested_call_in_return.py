@@ -1,0 +1,7 @@
+# expect: call_argument str
+def wrap(text: str) -> list[str]:
+    return [text]
+
+
+def outer() -> list[str]:
+    return wrap(┃)

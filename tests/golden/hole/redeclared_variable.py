@@ -1,0 +1,4 @@
+# expect: annotated_assignment set[str]
+def names() -> None:
+    seen: set[str] = set()
+    seen = ┃

@@ -1,0 +1,6 @@
+# expect: unknown None
+import os
+
+
+def main() -> None:
+    ┃

@@ -1,0 +1,6 @@
+# expect: return int
+from typing import Iterator
+
+
+def numbers() -> Iterator[int]:
+    yield ┃

@@ -1,0 +1,123 @@
+"""Hole analysis: golden files for every hole kind, broken files, and a real project."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import jedi
+import pytest
+from realproject import real_project
+from typehole.context.hole import analyse_hole, clear_cache, element_type
+from typehole.context.holescan import scan_prefix, split_param
+from typehole.context.records import HoleKind
+
+GOLDEN = Path(__file__).parent / "golden" / "hole"
+CURSOR = "┃"
+
+
+def _load(case: Path) -> tuple[str, int, str, str | None]:
+    raw = case.read_text(encoding="utf-8")
+    header, _, _ = raw.partition("\n")
+    assert header.startswith("# expect: "), f"{case.name}: first line must be '# expect: KIND TYPE'"
+    kind, _, expected = header.removeprefix("# expect: ").partition(" ")
+    offset = raw.index(CURSOR)
+    text = raw.replace(CURSOR, "", 1)
+    return text, offset, kind, None if expected == "None" else expected
+
+
+@pytest.mark.parametrize("case", sorted(GOLDEN.glob("*.py")), ids=lambda p: p.stem)
+def test_golden_hole(case: Path, tmp_path: Path) -> None:
+    text, offset, kind, expected = _load(case)
+    path = tmp_path / case.name
+    path.write_text(text, encoding="utf-8")
+    hole = analyse_hole(text, offset, str(path), jedi.Project(tmp_path))
+    assert (hole.kind, hole.expected_type) == (kind, expected)
+
+
+def test_golden_covers_every_kind() -> None:
+    kinds = {_load(case)[2] for case in GOLDEN.glob("*.py")}
+    wanted = {v for k, v in vars(HoleKind).items() if not k.startswith("_")}
+    assert wanted <= kinds
+
+
+def test_scope_names_and_types(tmp_path: Path) -> None:
+    text = (
+        "from pathlib import Path\n\n"
+        "class Box:\n"
+        "    def fill(self, items: list[str], limit: int = 3) -> None:\n"
+        "        count = 0\n"
+        "        root = Path('.')\n"
+        "        \n")
+    offset = text.index("        \n") + 8
+    hole = analyse_hole(text, offset, str(tmp_path / "box.py"), jedi.Project(tmp_path))
+    scope = {s.name: s for s in hole.scope}
+    assert scope["items"].type == "list[str]" and scope["items"].kind == "param"
+    assert scope["self"].type == "Box"
+    assert scope["count"].type == "int" and scope["root"].type == "Path"
+    assert scope["Path"].kind == "import" and scope["Box"].kind == "class"
+    names = [s.name for s in hole.scope]
+    assert names.index("root") < names.index("items") < names.index("Box")  # nearest first
+    assert hole.function == "fill"
+
+
+def test_names_bound_by_the_current_statement_are_not_in_scope(tmp_path: Path) -> None:
+    text = "def f(a: int) -> None:\n    b = "
+    hole = analyse_hole(text, len(text), None, None)
+    assert [s.name for s in hole.scope] == ["a", "f"]
+
+
+def test_memoised_per_text_and_offset() -> None:
+    clear_cache()
+    text = "def f(x: int) -> str:\n    return "
+    first = analyse_hole(text, len(text), "m.py", None)
+    assert analyse_hole(text, len(text), "m.py", None) is first
+    assert analyse_hole(text + " ", len(text), "m.py", None) is not first
+
+
+@pytest.mark.parametrize("text", ["", "(((", "def", "return", "x.", "'''", "f(,,,=", "\x00",
+                                  "for in in in:", "class A(:\n  def (", "a == == ", "😀.😀("])
+def test_never_raises_on_garbage(text: str) -> None:
+    for offset in range(len(text) + 1):
+        hole = analyse_hole(text, offset, None, None)
+        assert hole.kind in {v for k, v in vars(HoleKind).items() if not k.startswith("_")}
+
+
+def test_offsets_are_code_points_outside_the_bmp() -> None:
+    text = "def f(x: int) -> str:\n    s = '😀😀'\n    return "
+    hole = analyse_hole(text, len(text), None, None)
+    assert (hole.kind, hole.expected_type, hole.line, hole.column) == ("return", "str", 3, 11)
+
+
+def test_helpers() -> None:
+    assert split_param("*args: str") == ("args", "str", None)
+    assert split_param("d: dict[str, int] = {'a': 1}") == ("d", "dict[str, int]", "{'a': 1}")
+    assert element_type("list[Job]") == "Job"
+    assert element_type("typing.Iterator[tuple[int, str]]") == "tuple[int, str]"
+    assert element_type("Job") is None
+    scan = scan_prefix("x = f(a, '(', [1,\n  2], # (\n  ", 27)
+    assert [b for b, _ in scan.brackets] == ["("] and not scan.in_string
+
+
+def test_real_project_holes() -> None:
+    """Holes in httpx's own code: what Jedi and the scan find across its modules."""
+    root = real_project("httpx", "0.28.1")
+    path = root / "httpx" / "_client.py"
+    text = path.read_text(encoding="utf-8")
+    project = jedi.Project(root)
+    # `return` inside `def _merge_url(self, url: URL | str) -> URL:`.
+    start = text.index("def _merge_url(")
+    ret = text.index("return ", start) + len("return ")
+    started = time.perf_counter()
+    hole = analyse_hole(text, ret, str(path), project)
+    print(f"\nhttpx return hole: {(time.perf_counter() - started) * 1000:.1f} ms (cold)")
+    assert (hole.kind, hole.expected_type) == ("return", "URL")
+    # An argument of `Request(...)`, whose class lives in another module (`_models.py`).
+    call = text.index("return Request(") + len("return Request(")
+    hole = analyse_hole(text, call, str(path), project)
+    assert hole.kind == "call_argument" and hole.expected_type == "str"
+    # `self._transport.` dereference: the declared attribute type, across files.
+    deref = text.index("self._transport.") + len("self._transport.")
+    hole = analyse_hole(text, deref, str(path), project)
+    assert hole.kind == "dereference" and hole.expected_type is not None
+    assert "Transport" in hole.expected_type
