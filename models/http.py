@@ -1,0 +1,406 @@
+"""Shared HTTP plumbing of the model backends: one client, streaming, errors, secrets, health.
+
+- `create_client()` builds the one `httpx.AsyncClient` every HTTP backend shares (connection reuse,
+  pool limits); timeouts are set per request from the backend's `ModelSpec`.
+- `HttpBackend` is the base class of the backends: it admits requests through the health tracker,
+  streams JSON events (`stream_events`: SSE or NDJSON) under one deadline per completion, caps the
+  response size, and translates every httpx error and HTTP status into `models.errors` exactly
+  once, here. Cancelling the consuming task (or closing the generator) exits
+  `async with client.stream(...)`, which closes the upstream response so the server stops
+  generating.
+- API keys are read from the environment variable the spec names, only to build the request
+  header; `redact()` removes them (and anything that looks like a bearer token) from any text that
+  is logged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import email.utils
+import json
+import logging
+import os
+import re
+import time
+from collections.abc import AsyncIterator, Callable, Mapping
+from typing import Any, Literal
+
+import httpx
+
+from .base import Chunk, CompletionRequest
+from .errors import (
+    ModelConfigError,
+    ModelError,
+    ModelRateLimited,
+    ModelResponseError,
+    ModelTimeout,
+    ModelUnavailable,
+)
+from .fim import estimate_tokens
+from .health import HealthEvent, HealthTracker
+from .spec import ModelSpec
+
+__all__ = [
+    "MAX_RESPONSE_BYTES",
+    "HttpBackend",
+    "auth_headers",
+    "status_error",
+    "create_client",
+    "redact",
+]
+
+log = logging.getLogger("typehole.models.http")
+
+Framing = Literal["sse", "ndjson"]
+JsonObject = dict[str, Any]
+
+# A completion response larger than this is not a code completion; stop reading and fail.
+MAX_RESPONSE_BYTES = 4 * 1024 * 1024
+_MAX_ERROR_BODY = 64 * 1024
+
+_secrets: set[str] = set()
+_BEARER = re.compile(r"(?i)(bearer\s+|api[-_]?key[\"'=:\s]+)([A-Za-z0-9._~+/=-]{6,})")
+
+
+def redact(text: str) -> str:
+    """`text` with every API key typehole has read, and any bearer-token-looking value, masked."""
+    for secret in _secrets:
+        text = text.replace(secret, "***")
+    return _BEARER.sub(lambda m: m.group(1) + "***", text)
+
+
+def auth_headers(spec: ModelSpec) -> dict[str, str]:
+    """The `Authorization` header for `spec`, read from the environment variable it names."""
+    if not spec.api_key_env:
+        return {}
+    key = os.environ.get(spec.api_key_env, "").strip()
+    if not key:
+        raise ModelConfigError(
+            f"model {spec.name!r}: environment variable {spec.api_key_env} (api_key_env) "
+            "is not set or empty"
+        )
+    _secrets.add(key)
+    return {"Authorization": f"Bearer {key}"}
+
+
+def create_client(
+    *,
+    max_connections: int = 16,
+    max_keepalive_connections: int = 8,
+    keepalive_expiry_s: float = 30.0,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> httpx.AsyncClient:
+    """The shared client: pooled keep-alive connections, no redirects, default 10 s timeouts.
+
+    Backends override the timeouts per request from their spec. Close it with `await aclose()`
+    when the server shuts down (backends do not own it).
+    """
+    return httpx.AsyncClient(
+        limits=httpx.Limits(
+            max_connections=max_connections,
+            max_keepalive_connections=max_keepalive_connections,
+            keepalive_expiry=keepalive_expiry_s,
+        ),
+        timeout=httpx.Timeout(10.0, connect=3.0),
+        follow_redirects=False,
+        headers={"User-Agent": "typehole"},
+        transport=transport,
+    )
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return max(float(value), 0.0)
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(when.timestamp() - time.time(), 0.0)
+
+
+def _error_message(body: bytes) -> str:
+    """The server's own error text from a JSON or plain body, shortened."""
+    text = body.decode("utf-8", "replace").strip()
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return text[:300]
+    if isinstance(data, dict):
+        err = data.get("error", data.get("detail", data.get("message")))
+        if isinstance(err, dict):
+            err = err.get("message", err)
+        if err:
+            return str(err)[:300]
+    return text[:300]
+
+
+def status_error(status: int, url: str, body: bytes, retry_after: float | None) -> ModelError:
+    """The typehole error for an HTTP error status from `url` (statuses are mapped only here)."""
+    err = _status_error(status, url, body, retry_after)
+    err.status = status
+    return err
+
+
+def _status_error(status: int, url: str, body: bytes, retry_after: float | None) -> ModelError:
+    detail = redact(_error_message(body))
+    said = f": {detail}" if detail else ""
+    if status in (401, 403):
+        return ModelConfigError(
+            f"{url} refused the request (HTTP {status}){said}; check the API key "
+            "(the environment variable named by api_key_env)"
+        )
+    if status in (404, 405):
+        return ModelConfigError(
+            f"{url} answered HTTP {status}{said}; check the model URL (its path and the server "
+            "type) and the model name"
+        )
+    if status == 429:
+        return ModelRateLimited(
+            f"{url} is rate limiting requests (HTTP 429){said}", retry_after=retry_after
+        )
+    if status == 501:
+        return ModelConfigError(f"{url} does not support this request (HTTP 501){said}")
+    if status == 503:
+        return ModelUnavailable(f"{url} is not ready (HTTP 503){said}")
+    return ModelResponseError(f"{url} answered HTTP {status}{said}")
+
+
+def _transport_error(exc: httpx.HTTPError, url: str, *, started: bool) -> ModelError:
+    """The typehole error for an httpx transport failure (before or after the response began)."""
+    if isinstance(exc, httpx.ConnectTimeout):
+        return ModelUnavailable(f"cannot connect to {url}: timed out")
+    if isinstance(exc, httpx.ConnectError):
+        return ModelUnavailable(f"cannot connect to {url}: {exc or 'connection failed'}")
+    if isinstance(exc, httpx.TimeoutException):
+        return ModelTimeout(f"{url} did not answer in time ({type(exc).__name__})")
+    if started:
+        return ModelResponseError(f"{url} broke off the response: {exc or type(exc).__name__}")
+    return ModelUnavailable(f"request to {url} failed: {exc or type(exc).__name__}")
+
+
+def _decode(line: str, url: str) -> JsonObject:
+    try:
+        data = json.loads(line)
+    except ValueError:
+        raise ModelResponseError(f"{url} sent invalid JSON: {line[:120]!r}") from None
+    if not isinstance(data, dict):
+        raise ModelResponseError(f"{url} sent JSON that is not an object: {line[:120]!r}")
+    if data.get("error"):
+        raise ModelResponseError(
+            f"{url} reported an error: {redact(_error_message(line.encode()))}"
+        )
+    return data
+
+
+class HttpBackend:
+    """Base class of the HTTP backends; subclasses implement `_stream` (and `count_tokens`)."""
+
+    def __init__(
+        self,
+        spec: ModelSpec,
+        client: httpx.AsyncClient,
+        *,
+        on_health_change: Callable[[HealthEvent], None] | None = None,
+        health: HealthTracker | None = None,
+    ) -> None:
+        self.spec = spec
+        self.name = spec.name
+        self.client = client
+        self.health = health or HealthTracker(spec.name, on_change=on_health_change)
+        self.max_response_bytes = MAX_RESPONSE_BYTES
+
+    # -- the Backend protocol ------------------------------------------------------------------
+
+    async def complete(self, request: CompletionRequest) -> AsyncIterator[Chunk]:
+        """Stream the completion of `request`. Close the generator (or cancel) to stop early."""
+        attempt = self.health.begin()
+        try:
+            async for chunk in self._stream(request):
+                attempt.success()
+                yield chunk
+            attempt.success()
+        except ModelError as err:
+            attempt.failure(err)
+            raise
+        finally:
+            attempt.end()
+
+    async def count_tokens(self, text: str) -> int:
+        """Conservative estimate (see `models.fim.estimate_tokens`); backends with a tokenizer
+        endpoint override this with the exact count."""
+        return estimate_tokens(text)
+
+    async def aclose(self) -> None:
+        """Nothing to release: the shared client belongs to whoever created it."""
+
+    def _stream(self, request: CompletionRequest) -> AsyncIterator[Chunk]:
+        raise NotImplementedError
+
+    def on_health_change(self, callback: Callable[[HealthEvent], None] | None) -> None:
+        """Set the callback invoked with a `HealthEvent` on each state change."""
+        self.health.on_change = callback
+
+    # -- helpers for subclasses ----------------------------------------------------------------
+
+    def url(self, path: str) -> str:
+        """`path` joined to the spec's base URL (an absolute URL is returned as is)."""
+        if path.startswith(("http://", "https://")):
+            return path
+        return self.spec.url.rstrip("/") + "/" + path.lstrip("/")
+
+    def max_tokens(self, request: CompletionRequest) -> int:
+        """Tokens to generate: the request's ask, capped by the spec."""
+        return max(1, min(request.max_tokens, self.spec.max_tokens))
+
+    def _timeout(self) -> httpx.Timeout:
+        s = self.spec
+        return httpx.Timeout(s.timeout_s, connect=s.connect_timeout_s, pool=s.connect_timeout_s)
+
+    def _headers(self) -> dict[str, str]:
+        return {"Accept": "application/json, text/event-stream", **auth_headers(self.spec)}
+
+    def body(self, fields: Mapping[str, Any]) -> JsonObject:
+        """A request body: the spec's `extra_body` first, then `fields` (which win)."""
+        return {**self.spec.extra_body, **fields}
+
+    async def post_json(self, path: str, payload: Mapping[str, Any]) -> JsonObject:
+        """POST `payload` and return the JSON object answered (errors translated)."""
+        async for obj in self.stream_events(path, payload, "ndjson", whole=True):
+            return obj
+        raise ModelResponseError(f"{self.url(path)} sent an empty response")
+
+    async def stream_events(
+        self,
+        path: str,
+        payload: Mapping[str, Any],
+        framing: Framing,
+        *,
+        whole: bool = False,
+    ) -> AsyncIterator[JsonObject]:
+        """POST `payload` and yield the JSON objects streamed back (SSE `data:` or NDJSON lines).
+
+        One deadline (`spec.timeout_s`) covers the whole exchange; the response is capped at
+        `max_response_bytes`. A JSON object with an `error` field raises ModelResponseError.
+        With `whole`, the body is read as one JSON document.
+        """
+        url = self.url(path)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.spec.timeout_s
+        started = False
+        t0 = time.perf_counter()
+        try:
+            async with contextlib.AsyncExitStack() as stack:
+                async with asyncio.timeout_at(deadline):
+                    response = await stack.enter_async_context(
+                        self.client.stream(
+                            "POST",
+                            url,
+                            json=dict(payload),
+                            headers=self._headers(),
+                            timeout=self._timeout(),
+                        )
+                    )
+                started = True
+                log.debug(
+                    "POST %s -> %d in %.0f ms",
+                    url,
+                    response.status_code,
+                    (time.perf_counter() - t0) * 1000,
+                )
+                if response.status_code >= 400:
+                    async with asyncio.timeout_at(deadline):
+                        body = await self._read(response, _MAX_ERROR_BODY, url, truncate=True)
+                    raise status_error(response.status_code, url, body, _retry_after(response))
+                ctype = response.headers.get("content-type", "")
+                if whole or ctype.startswith("application/json"):
+                    async with asyncio.timeout_at(deadline):
+                        body = await self._read(response, self.max_response_bytes, url)
+                    text = body.decode("utf-8", "replace").strip()
+                    if not text:
+                        raise ModelResponseError(f"{url} sent an empty response")
+                    yield _decode(text, url)
+                    return
+                lines = self._lines(response, url, deadline)
+                if framing == "ndjson":
+                    async for line in lines:
+                        if line.strip():
+                            yield _decode(line, url)
+                else:
+                    async for data in _sse_data(lines):
+                        if data.strip() == "[DONE]":
+                            return
+                        yield _decode(data, url)
+        except TimeoutError:
+            raise ModelTimeout(f"{url} did not finish within {self.spec.timeout_s:g} s") from None
+        except httpx.HTTPError as exc:
+            raise _transport_error(exc, url, started=started) from None
+
+    async def _read(
+        self, response: httpx.Response, limit: int, url: str, *, truncate: bool = False
+    ) -> bytes:
+        buf = bytearray()
+        async for piece in response.aiter_bytes():
+            buf += piece
+            if len(buf) > limit:
+                if truncate:
+                    return bytes(buf[:limit])
+                raise ModelResponseError(f"{url} sent more than {limit} bytes; giving up")
+        return bytes(buf)
+
+    async def _lines(
+        self, response: httpx.Response, url: str, deadline: float
+    ) -> AsyncIterator[str]:
+        """Decoded lines of a streamed body, each read under the deadline, size-capped."""
+        total = 0
+        pending = b""
+        chunks = response.aiter_bytes()
+        while True:
+            async with asyncio.timeout_at(deadline):
+                piece = await anext(chunks, None)
+            if piece is None:
+                break
+            total += len(piece)
+            if total > self.max_response_bytes:
+                raise ModelResponseError(
+                    f"{url} sent more than {self.max_response_bytes} bytes; giving up"
+                )
+            pending += piece
+            *complete, pending = pending.split(b"\n")
+            for raw in complete:
+                yield raw.rstrip(b"\r").decode("utf-8", "replace")
+        if pending.strip():
+            yield pending.rstrip(b"\r").decode("utf-8", "replace")
+
+
+async def _sse_data(lines: AsyncIterator[str]) -> AsyncIterator[str]:
+    """The `data` of each server-sent event (multi-line data joined with newlines)."""
+    data: list[str] = []
+    event = ""
+    async for line in lines:
+        if not line:
+            if data:
+                payload = "\n".join(data)
+                if event == "error":
+                    yield json.dumps({"error": payload})
+                else:
+                    yield payload
+            data, event = [], ""
+            continue
+        if line.startswith(":"):
+            continue
+        name, _, value = line.partition(":")
+        value = value[1:] if value.startswith(" ") else value
+        if name == "data":
+            data.append(value)
+        elif name == "event":
+            event = value
+        elif name == "error":  # llama.cpp's older error line
+            data.append(json.dumps({"error": value}))
+    if data:
+        yield "\n".join(data)

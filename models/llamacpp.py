@@ -1,0 +1,173 @@
+"""llama.cpp server backend (native API): `/infill`, `/completion`, `/tokenize`.
+
+With `fim_template = "auto"` completions go to `/infill`, where the server builds the FIM prompt
+from the model's own FIM tokens (read from the GGUF, so they cannot be wrong) and places named
+cross-file context in `input_extra`. A model without FIM tokens answers `/infill` with HTTP 501;
+the backend then switches to `/completion` with the template detected from the model name (or the
+prefix alone when none is known). A template named in the configuration always uses `/completion`.
+
+`request.extra` passes `grammar` (GBNF), `json_schema`, `n_probs`, `logit_bias`, `seed`, `top_k`,
+`top_p`, `min_p`, `t_max_predict_ms` through to the server. Token counts come from `/tokenize`.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import AsyncIterator
+from typing import Any
+
+from .base import Chunk, CompletionRequest
+from .errors import ModelConfigError, ModelError, ModelResponseError
+from .fim import (
+    FittedParts,
+    context_files,
+    estimate_tokens,
+    fit_to_window,
+    merge_stops,
+    render_prompt,
+    resolve_template,
+)
+from .http import HttpBackend, JsonObject
+
+__all__ = ["LlamaCppBackend"]
+
+log = logging.getLogger("typehole.models.llamacpp")
+
+PASSTHROUGH = (
+    "grammar",
+    "json_schema",
+    "n_probs",
+    "logit_bias",
+    "seed",
+    "top_k",
+    "top_p",
+    "min_p",
+    "t_max_predict_ms",
+    "repeat_penalty",
+    "samplers",
+)
+# Tokens the FIM special tokens and file headers add around the parts (an upper bound).
+_OVERHEAD = 32
+
+
+def chunk_logprob(data: JsonObject) -> float | None:
+    """Sum of the log-probabilities of the tokens in one llama.cpp stream event, if reported."""
+    probs = data.get("completion_probabilities")
+    if not isinstance(probs, list) or not probs:
+        return None
+    total = 0.0
+    for p in probs:
+        if not isinstance(p, dict):
+            return None
+        if isinstance(p.get("logprob"), int | float):
+            total += float(p["logprob"])
+        elif isinstance(p.get("prob"), int | float) and p["prob"] > 0:
+            total += math.log(float(p["prob"]))
+        else:
+            return None
+    return total
+
+
+class LlamaCppBackend(HttpBackend):
+    """A llama.cpp `llama-server` speaking its native API."""
+
+    capabilities = frozenset({"grammar", "logprobs", "logit_bias", "tokenize", "infill"})
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.template_choice = resolve_template(self.spec)
+        self.use_infill = self.spec.fim_template == "auto"
+
+    def _common(self, request: CompletionRequest) -> dict[str, Any]:
+        fields: dict[str, Any] = {
+            "n_predict": self.max_tokens(request),
+            "temperature": request.temperature,
+            "stream": True,
+            "cache_prompt": True,
+        }
+        fields.update({k: request.extra[k] for k in PASSTHROUGH if k in request.extra})
+        return fields
+
+    def _parts(self, request: CompletionRequest) -> FittedParts:
+        budget = self.spec.context_window - self.max_tokens(request)
+        return fit_to_window(
+            request.prefix,
+            request.suffix,
+            request.context,
+            context_files(request),
+            budget,
+            _OVERHEAD,
+        )
+
+    def infill_body(self, request: CompletionRequest) -> dict[str, Any]:
+        """The `/infill` request: prefix, suffix, and context as `input_extra` chunks."""
+        parts = self._parts(request)
+        extra = [{"filename": f.filename, "text": f.text} for f in parts.files]
+        if parts.context:
+            extra.append({"filename": "context", "text": parts.context})
+        return self.body(
+            {
+                **self._common(request),
+                "input_prefix": parts.prefix,
+                "input_suffix": parts.suffix,
+                "input_extra": extra,
+                "stop": merge_stops(self.spec.stop, request.stop),
+            }
+        )
+
+    def completion_body(self, request: CompletionRequest) -> dict[str, Any]:
+        """The `/completion` request: the prompt rendered with the FIM template (if any)."""
+        parts = self._parts(request)
+        tpl = self.template_choice.template
+        stops = tpl.stop if tpl is not None else ()
+        return self.body(
+            {
+                **self._common(request),
+                "prompt": render_prompt(tpl, parts, request),
+                "stop": merge_stops(stops, self.spec.stop, request.stop),
+            }
+        )
+
+    async def _stream(self, request: CompletionRequest) -> AsyncIterator[Chunk]:
+        if self.use_infill:
+            try:
+                async for chunk in self._events("infill", self.infill_body(request)):
+                    yield chunk
+                return
+            except ModelConfigError as err:
+                if err.status != 501:
+                    raise
+                self.use_infill = False
+                log.warning(
+                    "model %r: the server cannot /infill (%s); using /completion with FIM "
+                    "template %s",
+                    self.name,
+                    err,
+                    self.template_choice.reason,
+                )
+        async for chunk in self._events("completion", self.completion_body(request)):
+            yield chunk
+
+    async def _events(self, path: str, body: dict[str, Any]) -> AsyncIterator[Chunk]:
+        async for data in self.stream_events(path, body, "sse"):
+            text = data.get("content", "")
+            if not isinstance(text, str):
+                raise ModelResponseError(f"{self.url(path)} sent a non-text 'content'")
+            logprob = chunk_logprob(data)
+            if text:
+                yield Chunk(text, logprob)
+            if data.get("stop") is True:
+                return
+
+    async def count_tokens(self, text: str) -> int:
+        """Exact count from the server's `/tokenize`; the conservative estimate if that fails."""
+        try:
+            data = await self.post_json("tokenize", {"content": text, "add_special": False})
+        except ModelError as err:
+            log.debug("model %r: /tokenize failed (%s); estimating", self.name, err)
+            return estimate_tokens(text)
+        tokens = data.get("tokens")
+        if not isinstance(tokens, list):
+            return estimate_tokens(text)
+        return len(tokens)

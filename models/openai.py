@@ -1,0 +1,105 @@
+"""OpenAI-compatible `/v1/completions` backend (OpenAI, LM Studio, TGI, llama.cpp, ...).
+
+Fill-in-the-middle: when the FIM template is known (named in the configuration or detected from
+the model name) the prompt is rendered with it; otherwise the suffix goes in the `suffix` field and
+the server builds the FIM prompt itself (OpenAI, llama.cpp and llama-cpp-python accept `suffix`).
+`fim_template = "none"` sends the prefix alone.
+
+`request.extra` passes `logprobs`, `logit_bias`, `seed`, `top_p`, and `grammar` (honoured by
+llama.cpp and llama-cpp-python) through. Streaming is SSE with `data: [DONE]` at the end.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+from .base import Chunk, CompletionRequest
+from .errors import ModelResponseError
+from .fim import context_files, fit_to_window, merge_stops, render_prompt, resolve_template
+from .http import HttpBackend, JsonObject
+
+__all__ = ["OpenAIBackend", "choice_logprob"]
+
+_OVERHEAD = 32
+
+
+def choice_logprob(choice: JsonObject) -> float | None:
+    """Sum of `logprobs.token_logprobs` of one streamed choice (None when not reported)."""
+    lp = choice.get("logprobs")
+    if not isinstance(lp, dict):
+        return None
+    values = lp.get("token_logprobs")
+    if not isinstance(values, list) or not values:
+        return None
+    nums = [float(v) for v in values if isinstance(v, int | float)]
+    return sum(nums) if nums else None
+
+
+class OpenAIBackend(HttpBackend):
+    """Any server with an OpenAI-compatible `/v1/completions` endpoint."""
+
+    capabilities = frozenset({"logprobs", "logit_bias"})
+    passthrough: tuple[str, ...] = ("logprobs", "logit_bias", "seed", "top_p", "grammar")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.template_choice = resolve_template(self.spec)
+
+    @property
+    def uses_suffix_field(self) -> bool:
+        """True when the server, not typehole, builds the FIM prompt (via `suffix`)."""
+        return self.template_choice.template is None and self.spec.fim_template == "auto"
+
+    def api_path(self, endpoint: str) -> str:
+        """`endpoint` under `/v1`, whether or not the configured URL already ends with it."""
+        return endpoint if self.spec.url.rstrip("/").endswith("/v1") else f"v1/{endpoint}"
+
+    def request_body(self, request: CompletionRequest) -> dict[str, Any]:
+        """The JSON body of the completion request for `request`."""
+        budget = self.spec.context_window - self.max_tokens(request)
+        parts = fit_to_window(
+            request.prefix,
+            request.suffix,
+            request.context,
+            context_files(request),
+            budget,
+            _OVERHEAD,
+        )
+        tpl = self.template_choice.template
+        fields: dict[str, Any] = {}
+        prompt = render_prompt(tpl, parts, request)
+        stops = tpl.stop if tpl is not None else ()
+        if self.uses_suffix_field and parts.suffix:
+            fields["suffix"] = parts.suffix
+        fields.update(
+            {
+                "model": self.spec.model or self.spec.name,
+                "prompt": prompt,
+                "max_tokens": self.max_tokens(request),
+                "temperature": request.temperature,
+                "stream": True,
+            }
+        )
+        stop = merge_stops(stops, self.spec.stop, request.stop)
+        if stop:
+            fields["stop"] = stop
+        fields.update({k: request.extra[k] for k in self.passthrough if k in request.extra})
+        return self.body(fields)
+
+    async def _stream(self, request: CompletionRequest) -> AsyncIterator[Chunk]:
+        path = self.api_path("completions")
+        async for data in self.stream_events(path, self.request_body(request), "sse"):
+            choices = data.get("choices")
+            if not isinstance(choices, list):
+                raise ModelResponseError(f"{self.url(path)} sent an event without 'choices'")
+            if not choices:  # usage-only event
+                continue
+            choice = choices[0]
+            text = choice.get("text", "") if isinstance(choice, dict) else None
+            if not isinstance(text, str):
+                raise ModelResponseError(f"{self.url(path)} sent a choice without text")
+            if text:
+                yield Chunk(text, choice_logprob(choice))
+            if choice.get("finish_reason"):
+                return

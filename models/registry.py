@@ -1,0 +1,77 @@
+"""From a `ModelSpec` to a running HTTP backend, and a one-line description of it for users."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import httpx
+
+from .base import Backend
+from .errors import ModelConfigError
+from .fim import resolve_template
+from .health import HealthEvent
+from .http import HttpBackend
+from .llamacpp import LlamaCppBackend
+from .ollama import OllamaBackend
+from .openai import OpenAIBackend
+from .spec import ModelSpec
+from .vllm import VllmBackend
+
+__all__ = ["BACKEND_CLASSES", "create_backend", "describe"]
+
+BACKEND_CLASSES: dict[str, type[HttpBackend]] = {
+    "llamacpp": LlamaCppBackend,
+    "openai": OpenAIBackend,
+    "vllm": VllmBackend,
+    "ollama": OllamaBackend,
+}
+
+_LABELS = {
+    "llamacpp": "llama.cpp server",
+    "openai": "OpenAI-compatible server",
+    "vllm": "vLLM server",
+    "ollama": "Ollama",
+}
+
+
+def create_backend(
+    spec: ModelSpec,
+    client: httpx.AsyncClient,
+    *,
+    on_health_change: Callable[[HealthEvent], None] | None = None,
+) -> Backend:
+    """The backend for `spec`, sharing `client`. `local` is created by the server itself.
+
+    `on_health_change` receives a `HealthEvent` each time the backend's health state changes.
+    Raises ModelConfigError for an unknown backend or a spec the backend cannot serve.
+    """
+    cls = BACKEND_CLASSES.get(spec.backend)
+    if cls is None:
+        hint = " (the embedded model is created by the server)" if spec.backend == "local" else ""
+        raise ModelConfigError(f"model {spec.name!r}: no HTTP backend {spec.backend!r}{hint}")
+    return cls(spec, client, on_health_change=on_health_change)
+
+
+def describe(spec: ModelSpec) -> str:
+    """One line for users: which server, where, which model, and which FIM template and why."""
+    if spec.backend == "local":
+        return f"{spec.name}: embedded workspace model (offline)"
+    choice = resolve_template(spec)
+    where = f"{_LABELS.get(spec.backend, spec.backend)} at {spec.url}"
+    model = f", model {spec.model!r}" if spec.model else ""
+    auto = spec.fim_template == "auto"
+    if spec.backend == "llamacpp" and auto:
+        fallback = (
+            f"/completion with template {choice.reason}"
+            if choice.template
+            else f"/completion, prefix only: {choice.reason}"
+        )
+        fim = f"FIM by the server's /infill with the model's own tokens (else {fallback})"
+    elif choice.template is not None:
+        fim = f"FIM template {choice.reason}"
+    elif spec.backend in ("openai", "ollama") and auto:
+        via = "the `suffix` field" if spec.backend == "openai" else "the model's Ollama template"
+        fim = f"FIM by the server via {via} ({choice.reason})"
+    else:
+        fim = f"no FIM template: {choice.reason}"
+    return f"{spec.name}: {where}{model}; {fim}"
