@@ -63,6 +63,13 @@ class _Facts:
         return _lex_at_cursor(self.site, self.tree)
 
     @property
+    def depth(self) -> int:
+        """Open brackets at the cursor (in brace languages `{` opens blocks and is not counted)."""
+        if self.lexicon.block_opener == "{":
+            return sum(1 for b in self.lex.brackets if b != "{")
+        return self.lex.depth
+
+    @property
     def blank_line(self) -> bool:
         return not self.site.line_prefix.strip() and not self.site.line_suffix.strip()
 
@@ -125,7 +132,7 @@ def _code_after_cursor(f: _Facts) -> Gate | None:
 
 def _block_start(f: _Facts) -> Gate | None:
     """A blank line right after a block header: the whole body is wanted."""
-    if not f.blank_line or f.lex.depth:
+    if not f.blank_line or f.depth:
         return None
     header = next(_code_lines_before(f.site, f.lexicon), None)
     if header is None or not _opens_block(header, f.lexicon):
@@ -138,7 +145,7 @@ def _block_start(f: _Facts) -> Gate | None:
 
 def _empty_body(f: _Facts) -> Gate | None:
     """A blank line in a body holding only `pass`, `...` or a docstring: fill the body."""
-    if not f.blank_line or f.lex.depth:
+    if not f.blank_line or f.depth:
         return None
     body_ws: str | None = None
     lines = _code_lines_before(f.site, f.lexicon)
@@ -163,7 +170,7 @@ def _empty_body(f: _Facts) -> Gate | None:
 
 def _module_level(f: _Facts) -> Gate | None:
     """An unindented blank line between top-level statements: a whole definition may follow."""
-    if not f.blank_line or f.lex.depth or f.site.line_prefix:
+    if not f.blank_line or f.depth or f.site.line_prefix:
         return None
     following = next(_code_lines_after(f.site, f.lexicon), None)
     if following is not None and _leading_ws(following):
@@ -173,7 +180,7 @@ def _module_level(f: _Facts) -> Gate | None:
 
 def _header_end(f: _Facts) -> Gate | None:
     """At the end of `def f():` / `else:` the next lines are the block's body."""
-    if f.site.line_suffix.strip() or f.lex.depth:
+    if f.site.line_suffix.strip() or f.depth:
         return None
     line = f.site.line_prefix
     if not _opens_block(line, f.lexicon):

@@ -1,0 +1,5 @@
+class Shape:
+    def area(self):
+        pass
+
+    ┃

@@ -1,0 +1,3 @@
+def total(values):
+    # add them up
+    ┃

@@ -1,0 +1,1 @@
+total = 0  # running sum┃

@@ -1,0 +1,2 @@
+def f():
+    """Return the ┃

@@ -1,0 +1,6 @@
+def area(radius):
+    """Area of a circle.
+
+    Radius in metres.
+    """
+    ┃

@@ -1,0 +1,2 @@
+label = "abc┃
+count = 2
