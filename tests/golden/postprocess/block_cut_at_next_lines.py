@@ -1,0 +1,3 @@
+def load(path):
+    ┃
+    return data

@@ -1,0 +1,3 @@
+def area(radius):
+    """Area of a circle."""
+    ┃

@@ -1,0 +1,1 @@
+message = f"hello {user.┃}"

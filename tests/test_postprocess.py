@@ -1,0 +1,124 @@
+"""Post-processing: golden cases in tests/golden/postprocess plus one test per filter."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typehole.server.completion import postprocess as pp
+from typehole.server.completion.gate import Gate, decide
+from typehole.server.completion.site import Site
+
+GOLDEN = Path(__file__).parent / "golden" / "postprocess"
+CURSOR = "┃"
+LINE = Gate("line", "test", "", 1)
+
+
+def _site(document: str) -> Site:
+    assert document.count(CURSOR) == 1, "a case marks exactly one cursor"
+    return Site(document.replace(CURSOR, ""), document.index(CURSOR), "case.py")
+
+
+def _block(indent: str = "    ", max_lines: int = 20) -> Gate:
+    return Gate("block", "test", indent, max_lines)
+
+
+CASES = sorted(GOLDEN.glob("*.py"))
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.stem for c in CASES])
+def test_golden(case: Path) -> None:
+    site = _site(case.read_bytes().decode("utf-8"))
+    raw = case.with_suffix(".raw").read_bytes().decode("utf-8")
+    expected = case.with_suffix(".expected").read_bytes().decode("utf-8") or None
+    gate = decide(site)
+    assert gate.mode != "skip", f"the case's cursor is gated out: {gate.reason}"
+    assert pp.postprocess(raw, site, gate) == expected
+
+
+def test_enough_golden_cases() -> None:
+    assert len(CASES) >= 15
+
+
+def test_every_filter_has_a_docstring() -> None:
+    for step in pp.FILTERS:
+        assert step.__doc__, step.__name__
+
+
+def test_line_ends_round_trip() -> None:
+    site = _site("a = 1\r\nb = ┃\r\n")
+    assert pp.to_lf("x\r\ny\rz", site, LINE) == "x\ny\nz"
+    assert pp.to_document_line_ends("x\ny", site, LINE) == "x\r\ny"
+    assert pp.to_document_line_ends("x\ny", _site("┃"), LINE) == "x\ny"
+
+
+def test_cut_at_line_end_only_in_line_mode() -> None:
+    site = _site("┃")
+    assert pp.cut_at_line_end("a\nb", site, LINE) == "a"
+    assert pp.cut_at_line_end("a\nb", site, _block()) == "a\nb"
+
+
+def test_cut_at_block_end_keeps_first_line_and_deeper_lines() -> None:
+    site = _site("def f():\n    ┃\n")
+    text = "x = 1\n    if x:\n        y = 2\n\n    return y\nprint(1)"
+    assert pp.cut_at_block_end(text, site, _block()) == text[: text.index("\nprint")]
+
+
+def test_cut_at_next_lines_needs_both_lines_to_match() -> None:
+    site = _site("def f():\n    ┃\n    a = 1\n    b = 2\n")
+    assert pp.cut_at_next_lines("x = 0\n    a = 1\n    b = 3", site, _block()) == (
+        "x = 0\n    a = 1\n    b = 3"
+    )
+    assert pp.cut_at_next_lines("x = 0\n    a = 1\n    b = 2", site, _block()) == "x = 0"
+
+
+def test_cut_at_max_lines() -> None:
+    assert pp.cut_at_max_lines("a\nb\nc", _site("┃"), _block(max_lines=2)) == "a\nb"
+
+
+def test_strip_trailing_whitespace() -> None:
+    assert pp.strip_trailing_whitespace("a  \n  b\t\n\n", _site("┃"), LINE) == "a\n  b"
+
+
+@pytest.mark.parametrize(
+    ("document", "text", "expected"),
+    [
+        ("print(┃)\n", "f(x))", "f(x)"),
+        ("print(┃)\n", "f(x)", "f(x)"),  # the `)` closes f: keeping it balances the line
+        ("d[┃]\n", '"k"]', '"k"'),
+        ("items = [a, ┃]\n", "b,", "b,"),  # no overlap: the suffix starts with `]`
+        ("call(a┃, b)\n", "1,", "1"),  # a doubled comma is never wanted
+    ],
+)
+def test_trim_suffix_overlap(document: str, text: str, expected: str) -> None:
+    assert pp.trim_suffix_overlap(text, _site(document), LINE) == expected
+
+
+@pytest.mark.parametrize(
+    ("document", "text", "expected"),
+    [
+        ("x = ┃\n", "f(a)", "f(a)"),
+        ("x = ┃\n", "f(a))", "f(a)"),  # closer with no opener
+        ("x = ┃\n", "a]", "a"),
+        ("x = ┃\n", "f(a, g(b", "f"),  # back to the last balanced point
+        ("x = ┃\n", "(a, b", None),  # nothing balanced is left
+        ("x = foo(┃\n", "a, b)", "a, b)"),  # the opener is in the line prefix
+        ("x = ┃\n", 'f(")")', 'f(")")'),  # brackets in strings do not count
+        ("x = [┃)]\n", "f(a", "f(a"),  # a surplus closer right of the cursor closes it
+    ],
+)
+def test_balance_brackets(document: str, text: str, expected: str | None) -> None:
+    assert pp.balance_brackets(text, _site(document), LINE) == expected
+
+
+def test_balance_brackets_block_mode_cuts_at_line_ends() -> None:
+    site = _site("def f():\n    ┃\n")
+    text = "a = 1\n    b = g(\n        2,"
+    assert pp.balance_brackets(text, site, _block()) == "a = 1"
+
+
+def test_drop_already_typed() -> None:
+    assert pp.drop_already_typed("  ", _site("┃"), LINE) is None
+    assert pp.drop_already_typed("foo()", _site("x = ┃foo()\n"), LINE) is None
+    assert pp.drop_already_typed("a\nb", _site("┃a\r\nb\r\n"), _block()) is None
+    assert pp.drop_already_typed("foo", _site("x = ┃\n"), LINE) == "foo"
