@@ -1,0 +1,8 @@
+import math
+
+
+def area(radius):
+    return math.pi * ┃
+
+
+print(area(2))

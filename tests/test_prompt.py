@@ -1,0 +1,122 @@
+"""Prompt assembly: golden cases in tests/golden/prompt plus budget properties."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from typehole.server.completion.prompt import Prompt, build_prompt
+from typehole.server.completion.site import Site
+
+GOLDEN = Path(__file__).parent / "golden" / "prompt"
+CURSOR = "┃"
+_TOKEN = re.compile(r"\w+|[^\w\s]")
+
+
+def count(text: str) -> int:
+    """The test tokenizer: a word or a punctuation character is a token; whitespace is free."""
+    return len(_TOKEN.findall(text))
+
+
+def _site(document: str) -> Site:
+    return Site(document.replace(CURSOR, ""), document.index(CURSOR), "case.py")
+
+
+CASES = sorted(GOLDEN.glob("*.py"))
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.stem for c in CASES])
+def test_golden(case: Path) -> None:
+    site = _site(case.read_bytes().decode("utf-8"))
+    expected = case.with_suffix(".expected").read_bytes().decode("utf-8")
+    header, rest = expected.split("\n--- prefix\n", 1)
+    prefix, suffix = rest.split("\n--- suffix\n", 1)
+    budget = int(header.removeprefix("budget: "))
+    prompt = build_prompt(site, count, budget)
+    assert (prompt.prefix, prompt.suffix) == (prefix, suffix)
+    assert prompt.tokens <= budget
+
+
+def _document(lines: int = 60) -> Site:
+    text = "".join(f"value_{i} = compute({i})\n" for i in range(lines))
+    marker = f"value_{lines // 2} = "
+    offset = text.index(marker) + len(marker)
+    return Site(text, offset)
+
+
+@pytest.mark.parametrize("budget", [0, 1, 5, 17, 50, 133, 400, 10_000])
+def test_budget_is_a_hard_cap_and_text_is_contiguous(budget: int) -> None:
+    site = _document()
+    prompt = build_prompt(site, count, budget, context="# a\n# b b\n# c c c\n")
+    assert prompt.tokens <= budget
+    assert prompt.tokens == count(prompt.context) + count(prompt.prefix) + count(prompt.suffix)
+    assert site.prefix.endswith(prompt.prefix) and site.suffix.startswith(prompt.suffix)
+
+
+def test_prefix_gets_about_three_lines_per_suffix_line() -> None:
+    prompt = build_prompt(_document(), count, 200)
+    above, below = prompt.prefix.count("\n"), prompt.suffix.count("\n") - 1
+    assert below > 0 and 2.5 <= above / below <= 3.5
+
+
+def test_prefix_weight_is_configurable() -> None:
+    prompt = build_prompt(_document(), count, 200, prefix_weight=1)
+    assert abs(prompt.prefix.count("\n") - (prompt.suffix.count("\n") - 1)) <= 1
+
+
+def test_everything_fits_when_the_budget_allows() -> None:
+    site = _document(10)
+    prompt = build_prompt(site, count, 10_000, context="# ctx\n")
+    assert (prompt.prefix, prompt.suffix, prompt.context) == (site.prefix, site.suffix, "# ctx\n")
+
+
+def test_context_takes_at_most_its_share_in_whole_lines_from_the_top() -> None:
+    context = "".join(f"# context line {i}\n" for i in range(50))  # 4 tokens a line
+    prompt = build_prompt(_document(), count, 100, context=context, context_share=0.4)
+    assert prompt.context == "".join(f"# context line {i}\n" for i in range(10))
+    assert build_prompt(_document(), count, 100, context=context, context_share=0).context == ""
+
+
+def test_unused_context_share_goes_to_code() -> None:
+    with_small = build_prompt(_document(), count, 100, context="# x\n")
+    without = build_prompt(_document(), count, 100)
+    assert len(with_small.prefix) >= len(without.prefix) - len("value_00 = compute(00)\n")
+
+
+def test_cursor_line_is_kept_and_cut_from_the_left_when_alone_too_long() -> None:
+    line = "x = [" + ", ".join(str(i) for i in range(100))
+    site = Site("a = 1\n" + line + "\n", len("a = 1\n") + len(line))
+    prompt = build_prompt(site, count, 10)
+    assert line.endswith(prompt.prefix) and 0 < count(prompt.prefix) <= 10
+    assert prompt.suffix == "\n"  # the rest of the line is free for this tokenizer
+
+
+def test_tokens_are_counted_per_line_not_per_growing_string() -> None:
+    calls: list[int] = []
+
+    def counting(text: str) -> int:
+        calls.append(len(text))
+        return count(text)
+
+    site = _document(2000)
+    build_prompt(site, counting, 300)
+    # Each line is counted once, plus the final verification: nothing near the whole prompt's
+    # length is counted repeatedly.
+    long_calls = [n for n in calls if n > 200]
+    assert len(long_calls) <= 3
+
+
+def test_verification_trims_when_the_tokenizer_merges_across_lines() -> None:
+    def merging(text: str) -> int:  # a whole string costs more than the sum of its lines
+        return count(text) + text.count("\n")
+
+    prompt = build_prompt(_document(), merging, 60)
+    assert prompt.tokens <= 60 and merging(prompt.prefix) + merging(prompt.suffix) <= 60
+
+
+def test_prompt_is_frozen() -> None:
+    prompt = build_prompt(_document(5), count, 50)
+    assert isinstance(prompt, Prompt)
+    with pytest.raises(AttributeError):
+        prompt.prefix = ""  # type: ignore[misc]
