@@ -177,6 +177,7 @@ class Lex:
     in_comment: bool
     in_string: bool  # inside a string literal's text (not inside an f-string's `{...}` field)
     in_interpolation: bool  # inside an f-string's `{...}` field: code, not text
+    unmatched: int | None = None  # first closer at or after `mark` that closed nothing open
 
     @property
     def depth(self) -> int:
@@ -189,22 +190,35 @@ def _prefix_re(pattern: str) -> re.Pattern[str] | None:
     return re.compile(rf"(?<![\w]){pattern}$") if pattern else None
 
 
-def scan(text: str, start: int = 0, end: int | None = None, lex: Lexicon | None = None) -> Lex:
+def scan(
+    text: str,
+    start: int = 0,
+    end: int | None = None,
+    lex: Lexicon | None = None,
+    *,
+    mark: int = 0,
+    trace: list[tuple[int, int]] | None = None,
+) -> Lex:
     """Lex `text[start:end]` from a known-clean point (outside any string, comment or bracket).
 
     Tracks brackets, strings (with Python's prefixes and triple quotes), f-string fields and
     comments well enough to say where the end of the span lies; unterminated single-line strings
-    end at the newline, as Python's tokenizer would report and recover.
+    end at the newline, as Python's tokenizer would report and recover. `Lex.unmatched` reports
+    the first stray closer at or after `mark`. With `trace`, every offset in code (not in a
+    string or comment) is appended with the number of brackets open before it, in one pass.
     """
     lex = lex or LEXICONS["python"]
     end = len(text) if end is None else min(end, len(text))
     prefix_re = _prefix_re(lex.string_prefix)
     # Frames: a bracket char, or ("str", quote, interpolating, raw) for an open string literal.
     stack: list[Any] = []
+    unmatched: int | None = None
     i = start
     while i < end:
         top = stack[-1] if stack else None
         c = text[i]
+        if trace is not None and not isinstance(top, tuple):
+            trace.append((i, len(stack)))
         if isinstance(top, tuple):  # inside a string literal
             _, quote, interp, raw = top
             if c == "\\" and not raw:
@@ -226,14 +240,14 @@ def scan(text: str, start: int = 0, end: int | None = None, lex: Lexicon | None 
         if any(text.startswith(m, i) for m in lex.line_comments):
             newline = text.find("\n", i, end)
             if newline < 0:
-                return Lex(_brackets(stack), True, False, False)
+                return Lex(_brackets(stack), True, False, False, unmatched)
             i = newline
             continue
         block = next((b for b in lex.block_comments if text.startswith(b[0], i)), None)
         if block is not None:
             close = text.find(block[1], i + len(block[0]), end)
             if close < 0:
-                return Lex(_brackets(stack), True, False, False)
+                return Lex(_brackets(stack), True, False, False, unmatched)
             i = close + len(block[1])
             continue
         if c in lex.quotes:
@@ -253,11 +267,15 @@ def scan(text: str, start: int = 0, end: int | None = None, lex: Lexicon | None 
                 stack.pop()  # back inside the f-string's text
             elif top is not None and top != "f{" and _OPEN.index(top) == _CLOSE.index(c):
                 stack.pop()
+            elif unmatched is None and i >= mark:
+                unmatched = i
         i += 1
     top = stack[-1] if stack else None
     in_string = isinstance(top, tuple)
     in_field = not in_string and "f{" in stack
-    return Lex(_brackets(stack), False, in_string, in_field)
+    if trace is not None and not in_string:
+        trace.append((end, len(stack)))
+    return Lex(_brackets(stack), False, in_string, in_field, unmatched)
 
 
 def _brackets(stack: list[Any]) -> tuple[str, ...]:

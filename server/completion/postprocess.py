@@ -200,25 +200,20 @@ def _bracket_errors(line: str) -> int:
 
 def _cut_unmatched_closer(text: str, prefix: str, lexicon: syntax.Lexicon) -> str:
     """`text` up to the first closing bracket that nothing open in `prefix + text` matches."""
-    for i, ch in enumerate(text):
-        if ch not in _PAIRS:
-            continue
-        state = syntax.scan(prefix + text[:i], 0, None, lexicon)
-        if state.in_string or state.in_comment:
-            continue
-        if not state.brackets or state.brackets[-1] != _PAIRS[ch]:
-            return text[:i].rstrip()
-    return text
+    stray = syntax.scan(prefix + text, 0, None, lexicon, mark=len(prefix)).unmatched
+    return text if stray is None else text[: stray - len(prefix)].rstrip()
 
 
 def _last_balanced_point(
     text: str, prefix: str, opened: int, lexicon: syntax.Lexicon, line_ends_only: bool
 ) -> int:
     """The longest cut of `text` after which the completion has no bracket of its own open."""
-    for i in range(len(text) - 1, 0, -1):
-        if line_ends_only and text[i] != "\n":
-            continue
-        state = syntax.scan(prefix + text[:i], 0, None, lexicon)
-        if len(state.brackets) <= opened and not state.in_string and not state.in_comment:
-            return i
-    return 0
+    trace: list[tuple[int, int]] = []
+    syntax.scan(prefix + text, 0, None, lexicon, trace=trace)
+    best = 0
+    for offset, depth in trace:
+        cut = offset - len(prefix)
+        if 0 < cut < len(text) and depth <= opened:
+            if not line_ends_only or text[cut] == "\n":
+                best = cut
+    return best
