@@ -8,6 +8,7 @@ first line and annotations. Works on broken files: tree-sitter recovers, and wha
 
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import dataclass
 from functools import cache
@@ -25,7 +26,7 @@ _local = threading.local()
 # Decorators worth showing in a stub: they change how the member is called.
 _STUB_DECORATORS = ("property", "staticmethod", "classmethod", "abstractmethod", "overload",
                     "setter", "cached_property", "contextmanager", "asynccontextmanager")
-_MAX_VALUE = 80
+_MAX_VALUE = 160  # type aliases need room: `X = Union[...]`
 
 
 @cache
@@ -123,7 +124,9 @@ def _function(data: bytes, node: ts.Node, chain: list[ts.Node], module: str,
         return None  # local functions are invisible to other files
     name = node_text(data, node.child_by_field_name("name"))
     body = node.child_by_field_name("body")
-    end = body.start_byte if body is not None else node.end_byte
+    # End at the return annotation or the parameters: a comment after the colon is not signature.
+    last = node.child_by_field_name("return_type") or node.child_by_field_name("parameters")
+    end = last.end_byte if last is not None else node.end_byte
     header = data[node.start_byte:end].decode("utf-8", "replace").rstrip().rstrip(":")
     signature = "\n".join([*_decorators(data, node), _squash(header)])
     parent = _qual(data, chain)
@@ -149,6 +152,24 @@ def _class(data: bytes, node: ts.Node, chain: list[ts.Node], module: str,
         doc=_docstring(data, node.child_by_field_name("body")), parent=parent)
 
 
+_CONSTRUCTOR = re.compile(r"^([A-Z]\w*(?:\.[A-Za-z_]\w*)*)\(")
+
+
+def _attribute_type(data: bytes, init: ts.Node, value: str) -> str:
+    """A cheap type for `self.x = value` in `__init__`: `Name(...)` or a typed parameter."""
+    m = _CONSTRUCTOR.match(value)
+    if m:
+        return m.group(1)
+    params = init.child_by_field_name("parameters")
+    for p in params.named_children if params is not None else ():
+        if p.type in ("typed_parameter", "typed_default_parameter"):
+            ident = p.child_by_field_name("name") or next(
+                (c for c in p.named_children if c.type == "identifier"), None)
+            if ident is not None and node_text(data, ident) == value:
+                return _squash(node_text(data, p.child_by_field_name("type")))
+    return ""
+
+
 def _assignment(data: bytes, node: ts.Node, name: str, kind: str, chain: list[ts.Node],
                 module: str, path: str) -> Definition:
     annotation = _squash(node_text(data, node.child_by_field_name("type")))
@@ -156,12 +177,16 @@ def _assignment(data: bytes, node: ts.Node, name: str, kind: str, chain: list[ts
     if len(value) > _MAX_VALUE:
         value = value[:_MAX_VALUE] + "..."
     if kind == "attribute":  # `self.x = ...` inside `__init__`: a field of the class
+        annotation = annotation or _attribute_type(data, chain[0], value)
+        value = ""  # `self._x = compute(y)` is an implementation detail, not an interface
         chain = chain[1:]
     parent = _qual(data, chain)
     text = name + (f": {annotation}" if annotation else "")
     # A field's value is an implementation detail unless it is all we know about its type.
     if value and (kind == "constant" or not annotation):
         text += f" = {value}"
+    elif not annotation:
+        text += " = ..."
     return Definition(
         path=path, module=module, name=name, qualname=f"{parent}.{name}" if parent else name,
         kind="variable" if kind == "constant" else "field", line=node.start_point.row + 1,

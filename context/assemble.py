@@ -1,0 +1,89 @@
+"""Rank everything gathered on one scale and pack the best into a hard token budget.
+
+Blocks are chosen greedily by score (rank-truncated, as RepoFuse does) and rendered as comments
+with file paths, so the prompt is valid in front of any Python prefix. The best block is rendered
+last, nearest the code, followed by the expected type. The budget is a cap, checked on the final
+text with the caller's counter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from .records import Hole, RelevantHeader, Snippet
+from .relevant import ScoredType
+
+__all__ = ["Block", "assemble", "blocks_for", "render_comment"]
+
+CountTokens = Callable[[str], int]
+
+
+@dataclass(frozen=True)
+class Block:
+    """One unit of context: a rendered comment block, its score, and what it came from."""
+
+    text: str
+    score: float
+    item: object
+
+
+def render_comment(header: str, body: str) -> str:
+    """`# header` then every body line commented out; ends with a newline."""
+    lines = [f"# {header}"] + [f"# {line}" if line else "#" for line in body.splitlines()]
+    return "\n".join(lines) + "\n"
+
+
+def blocks_for(hole: Hole, types: Sequence[ScoredType], headers: Sequence[RelevantHeader],
+               snippets: Sequence[Snippet]) -> tuple[str, list[Block]]:
+    """The fixed preamble (the expected type) and the scored blocks of every channel."""
+    preamble = ""
+    if hole.expected_type:
+        preamble = f"# Expected type at the cursor: {hole.expected_type}\n"
+    blocks = [Block(render_comment(f"{t.type.path}:{t.type.line}", t.type.text), t.score, t.type)
+              for t in types]
+    blocks += [Block(render_comment(f"{h.path}:{h.line} returns the expected type", h.signature),
+                     h.score, h) for h in headers]
+    for s in snippets:
+        where = f"{s.path}:{s.start_line}" if s.source == "rationale" else \
+            f"Similar code in {s.path}:{s.start_line}-{s.end_line}"
+        blocks.append(Block(render_comment(where, s.text), s.score, s))
+    return preamble, blocks
+
+
+def assemble(preamble: str, blocks: Sequence[Block], budget_tokens: int,
+             count_tokens: CountTokens) -> tuple[str, int, list[Block]]:
+    """(prompt, its token count, the chosen blocks). `prompt` never exceeds `budget_tokens`."""
+    if budget_tokens <= 0:
+        return "", 0, []
+    ranked = sorted(blocks, key=lambda b: -b.score)
+    seen: set[str] = set()
+    chosen: list[Block] = []
+    used = count_tokens(preamble) if preamble else 0
+    if used > budget_tokens:
+        preamble, used = "", 0
+    for block in ranked:
+        if block.text in seen:
+            continue
+        cost = count_tokens(block.text)
+        if used + cost <= budget_tokens:
+            chosen.append(block)
+            seen.add(block.text)
+            used += cost
+    while True:
+        prompt = _render(preamble, chosen)
+        tokens = count_tokens(prompt) if prompt else 0
+        # Tokenizers are not additive across block boundaries: verify, drop the worst if over.
+        if tokens <= budget_tokens:
+            return prompt, tokens, chosen
+        if chosen:
+            chosen.pop()
+        elif preamble:
+            preamble = ""
+        else:
+            return "", 0, []
+
+
+def _render(preamble: str, chosen: Sequence[Block]) -> str:
+    # Lowest score first: the strongest context, then the expected type, sit right before the code.
+    return "".join(b.text for b in reversed(chosen)) + preamble

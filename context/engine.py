@@ -1,0 +1,148 @@
+"""`ContextEngine`: the one object the server, CLI and completion pipeline use for context.
+
+It owns the workspace index and the Jedi project. `gather` runs the stages in order (hole, relevant
+types, relevant headers, rationale, analogy, assembly), times each, and when a deadline is given
+skips the stages that would start after it, so the context is assembled from what is ready.
+Call `gather` from the single thread that owns Jedi; `build`/`update_file` may run elsewhere.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import jedi
+
+from .assemble import assemble, blocks_for
+from .hole import analyse_hole
+from .index import BuildStats, Cancelled, Index, Progress
+from .ranking import DEFAULT_WEIGHTS, RankingWeights, import_distance
+from .records import ContextResult, Definition, Hole, Import
+from .relevant import relevant_headers, relevant_types
+from .resolve import FileFacts
+from .retrieval import analogy, rationale
+from .tags import extract_tags
+
+__all__ = ["ContextEngine"]
+
+
+class ContextEngine:
+    """Static context for one workspace root."""
+
+    def __init__(self, root: str | os.PathLike[str],
+                 cache_dir: str | os.PathLike[str] | None = None, exclude: Sequence[str] = (),
+                 weights: RankingWeights = DEFAULT_WEIGHTS) -> None:
+        self.root = Path(root).resolve()
+        self.index = Index(self.root, cache_dir, exclude)
+        self.weights = weights
+        self.project = jedi.Project(self.root)
+        self._graph: tuple[int, dict[str, set[str]]] = (-1, {})
+
+    @property
+    def warnings(self) -> list[str]:
+        """Problems to tell the user once (corrupt or unwritable index cache)."""
+        return self.index.warnings
+
+    def build(self, progress: Progress | None = None,
+              cancelled: Cancelled | None = None) -> BuildStats:
+        """Index the workspace (incremental after the first time); see `Index.build`."""
+        return self.index.build(progress, cancelled)
+
+    def update_file(self, path: str | os.PathLike[str], text: str) -> bool:
+        """Re-index one file from the editor's text (cheap when unchanged)."""
+        return self.index.update_file(path, text)
+
+    def remove_file(self, path: str | os.PathLike[str]) -> bool:
+        """Forget a deleted file."""
+        return self.index.remove_file(path)
+
+    def close(self) -> None:
+        """Release the index."""
+        self.index.close()
+
+    def _distances(self, module: str) -> dict[str, int]:
+        generation, graph = self._graph
+        if generation != self.index.generation:
+            graph = self.index.import_graph()
+            self._graph = (self.index.generation, graph)
+        return import_distance(graph, module)
+
+    def facts(self, rel: str, text: str) -> FileFacts:
+        """Imports and module-level definitions of the file being edited.
+
+        The index's copy is used when it has one (imports rarely change while typing, and the
+        server re-indexes on change in the background); otherwise the text is read directly.
+        """
+        module, is_package = self.index.module_of(rel)
+        imports: list[Import] = self.index.imports_of(rel)
+        definitions: list[Definition] = [d for d in self.index.definitions_in(rel)
+                                         if not d.parent]
+        if not imports and not definitions:
+            tags = extract_tags(text.encode("utf-8", "surrogatepass"), module, rel, is_package)
+            imports, definitions = list(tags.imports), [d for d in tags.definitions
+                                                        if not d.parent]
+        return FileFacts(rel, module, {i.alias: i for i in imports if i.alias != "*"},
+                         {d.name: d for d in definitions})
+
+    def hole(self, text: str, offset: int, path: str | os.PathLike[str] | None) -> Hole:
+        """Typed-hole analysis only (the ChatLSP `expectedType` request)."""
+        absolute = str(self.root / self.index.relpath(path)) if path is not None else None
+        return analyse_hole(text, offset, absolute, self.project)
+
+    def gather(self, text: str, offset: int, path: str | os.PathLike[str] | None,
+               budget_tokens: int, count_tokens: Callable[[str], int],
+               deadline_ms: float | None = None) -> ContextResult:
+        """All context for the cursor at `offset` (code points), packed into `budget_tokens`.
+
+        `prompt` in the result is the text to put before the code prefix; it is at most
+        `budget_tokens` long as measured by `count_tokens`. `timings_ms` has one entry per stage
+        and `total`; stages skipped for the deadline appear as `skipped_<stage>`.
+        """
+        started = time.perf_counter()
+        timings: dict[str, float] = {}
+        rel = self.index.relpath(path) if path is not None else "<unsaved>.py"
+        clock = [started]
+
+        def lap(stage: str) -> None:
+            now = time.perf_counter()
+            timings[stage] = (now - clock[0]) * 1000
+            clock[0] = now
+
+        def late() -> bool:
+            return deadline_ms is not None and (time.perf_counter() - started) * 1000 > deadline_ms
+
+        hole = self.hole(text, offset, path)
+        lap("hole")
+        facts = self.facts(rel, text)
+        distances = self._distances(facts.module)
+        lap("facts")
+        stages = {
+            "relevant_types": lambda: relevant_types(self.index, facts, hole, distances,
+                                                     self.weights),
+            "relevant_headers": lambda: relevant_headers(self.index, facts, hole, distances,
+                                                         self.weights),
+            "rationale": lambda: rationale(self.index, facts, text, offset, self.weights),
+            "analogy": lambda: analogy(self.index, rel, text, offset, self.weights),
+        }
+        found: dict[str, list] = {}
+        for stage, run in stages.items():
+            if late():
+                timings[f"skipped_{stage}"] = 0.0
+                found[stage] = []
+                continue
+            found[stage] = run()
+            lap(stage)
+        preamble, blocks = blocks_for(hole, found["relevant_types"], found["relevant_headers"],
+                                      found["rationale"] + found["analogy"])
+        prompt, tokens, chosen = assemble(preamble, blocks, budget_tokens, count_tokens)
+        lap("assemble")
+        timings["total"] = (time.perf_counter() - started) * 1000
+        kept = {id(b.item) for b in chosen}
+        return ContextResult(
+            hole=hole,
+            relevant_types=tuple(t.type for t in found["relevant_types"] if id(t.type) in kept),
+            relevant_headers=tuple(h for h in found["relevant_headers"] if id(h) in kept),
+            snippets=tuple(s for s in found["rationale"] + found["analogy"] if id(s) in kept),
+            prompt=prompt, tokens=tokens, timings_ms=timings)

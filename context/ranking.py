@@ -1,0 +1,74 @@
+"""Every ranking weight `context/` uses, as named fields of one dataclass, and the shared helpers.
+
+Scores from the channels (relevant types, relevant headers, rationale, analogy) land on one scale
+so that assembly can rank them together and pack the best into the token budget.
+"""
+
+from __future__ import annotations
+
+import builtins
+import collections.abc
+import typing
+from collections import deque
+from dataclasses import dataclass
+
+__all__ = ["DEFAULT_WEIGHTS", "NON_USER_TYPES", "RankingWeights", "import_distance"]
+
+
+@dataclass(frozen=True)
+class RankingWeights:
+    """Weights of the context ranking. Each field has a test that shows what it changes."""
+
+    # Channel base scores: what a perfect item of each channel is worth.
+    expected_type: float = 1.0  # the definition of the expected type itself
+    scope_type: float = 0.55  # definitions of the types of names in scope
+    transitive_decay: float = 0.7  # per step away from the expected type through annotations
+    header: float = 0.6  # a function returning the expected type
+    rationale: float = 0.8  # a cross-file symbol used by the code around the cursor
+    rationale_unused: float = 0.35  # a cross-file symbol imported but not used near the cursor
+    analogy: float = 0.45  # a similar window (scaled by its BM25 score relative to the best)
+
+    # Relevant headers.
+    header_exact: float = 1.0  # return annotation is exactly the expected type
+    header_optional: float = 0.85  # returns `T | None` / `Optional[T]`
+    header_contains: float = 0.6  # returns a type that contains T (`list[T]`, `Iterator[T]`)
+    header_builtin: float = 0.4  # the expected type is builtin (weak evidence of relevance)
+    same_module: float = 0.3  # closeness bonus: the header lives in the current module
+    closeness: float = 0.2  # bonus for a module one import away, halved per further step
+    private_penalty: float = 0.15  # `_name`: usable, but less likely what the user wants
+    test_penalty: float = 0.25  # definitions in test files are rarely what production code calls
+
+    # Rationale proximity: a use `d` lines before the cursor scores 1 / (1 + d / proximity).
+    proximity_lines: float = 12.0
+
+
+DEFAULT_WEIGHTS = RankingWeights()
+
+# Names whose definitions the model already knows: never looked up as workspace types.
+NON_USER_TYPES = frozenset(
+    set(dir(builtins)) | set(typing.__all__) | set(collections.abc.__all__)
+    | {"typing", "t", "collections", "abc", "None", "Self", "TypeAlias", "Literal", "Any",
+       "dataclass", "Enum", "IntEnum", "Path", "PurePath", "datetime", "date", "timedelta",
+       "Decimal", "UUID", "Pattern", "Match", "TracebackType", "ModuleType", "deque",
+       "defaultdict", "OrderedDict", "Counter", "ChainMap", "NotRequired", "Required",
+       "Unpack", "ParamSpec", "Concatenate", "TypeGuard", "Never", "LiteralString"})
+
+
+def import_distance(graph: dict[str, set[str]], start: str, limit: int = 3) -> dict[str, int]:
+    """Steps from `start` to each module in the (undirected) import graph, up to `limit`."""
+    neighbours: dict[str, set[str]] = {}
+    for src, targets in graph.items():
+        for dst in targets:
+            neighbours.setdefault(src, set()).add(dst)
+            neighbours.setdefault(dst, set()).add(src)
+    out = {start: 0}
+    queue = deque([start])
+    while queue:
+        node = queue.popleft()
+        if out[node] >= limit:
+            continue
+        for nxt in neighbours.get(node, ()):
+            if nxt not in out:
+                out[nxt] = out[node] + 1
+                queue.append(nxt)
+    return out
