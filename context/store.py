@@ -111,14 +111,17 @@ class Store:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             existed = path.exists()
-            conn = self._connect(str(path))
-            if existed:
-                problem = self._valid(conn)
-                if problem is not None:
+            try:
+                conn = self._connect(str(path))
+                problem = self._valid(conn) if existed else None
+            except sqlite3.DatabaseError as exc:  # not a database at all
+                conn, problem = None, f"unreadable ({exc})"
+            if problem is not None:
+                if conn is not None:
                     conn.close()
-                    self._warn(f"typehole: index cache {path} is unusable ({problem}); rebuilding")
-                    path.unlink()
-                    conn = self._connect(str(path))
+                self._warn(f"typehole: index cache {path} is unusable ({problem}); rebuilding")
+                path.unlink()
+                conn = self._connect(str(path))
             conn.execute("PRAGMA journal_mode=WAL")
             self._init(conn)  # also proves the file is writable
             return conn
