@@ -31,8 +31,8 @@ def rationale(index: Index, facts: FileFacts, text: str, offset: int,
         return []
     start = offset
     for _ in range(_LOOKBACK_LINES):
-        start = text.rfind("\n", 0, max(start - 1, 0))
-        if start < 0:
+        start = text.rfind("\n", 0, start)
+        if start <= 0:
             start = 0
             break
     window = text[start:offset]
@@ -47,8 +47,10 @@ def rationale(index: Index, facts: FileFacts, text: str, offset: int,
         distance[dotted] = lines_total - window.count("\n", 0, m.start())
     scored: dict[tuple[str, int], Snippet] = {}
     for dotted, d_lines in distance.items():
-        _add(index, facts, dotted, weights.rationale / (1 + d_lines / weights.proximity_lines),
-             scored, max_members)
+        # A use far away is still worth at least an import that is not used at all.
+        score = max(weights.rationale / (1 + d_lines / weights.proximity_lines),
+                    weights.rationale_unused)
+        _add(index, facts, dotted, score, scored, max_members)
     for alias, imp in facts.imports.items():
         if alias not in distance and imp.name and imp.name != "*":
             _add(index, facts, alias, weights.rationale_unused, scored, max_members)

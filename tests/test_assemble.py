@@ -1,0 +1,133 @@
+"""Assembly: ranking across channels, the hard token budget, rendering and the JSON contract."""
+
+from __future__ import annotations
+
+import json
+import statistics
+import time
+from pathlib import Path
+
+import pytest
+from realproject import real_project
+from typehole.context.assemble import Block, assemble, render_comment
+from typehole.context.engine import ContextEngine
+
+
+def words(text: str) -> int:
+    return len(text.split())
+
+
+def chars(text: str) -> int:
+    return (len(text) + 3) // 4
+
+
+def test_render_comment_is_a_python_comment() -> None:
+    assert render_comment("a.py:3", "def f(): ...\n\nx = 1") == \
+        "# a.py:3\n# def f(): ...\n#\n# x = 1\n"
+
+
+def test_budget_is_a_hard_cap_and_best_is_nearest_the_code() -> None:
+    blocks = [Block(render_comment(f"f{i}.py:1", "word " * (5 * i)), score=i, item=i)
+              for i in range(1, 6)]
+    for budget in range(0, 80, 3):
+        prompt, tokens, chosen = assemble("# Expected type at the cursor: X\n", blocks, budget,
+                                          words)
+        assert tokens == words(prompt) <= budget
+    prompt, _, chosen = assemble("# Expected type at the cursor: X\n", blocks, 60, words)
+    assert [b.item for b in chosen] == [5, 4]
+    assert prompt.index("f4.py") < prompt.index("f5.py") < prompt.index("Expected type")
+
+
+def test_non_additive_counter_still_respects_the_cap() -> None:
+    def lumpy(text: str) -> int:  # joining blocks costs more than the parts
+        return words(text) + text.count("\n# ")
+    blocks = [Block(render_comment(f"f{i}.py", "a b c"), 1.0 / (i + 1), i) for i in range(10)]
+    prompt, tokens, _ = assemble("", blocks, 30, lumpy)
+    assert lumpy(prompt) == tokens <= 30
+
+
+def test_duplicate_blocks_are_packed_once() -> None:
+    block = render_comment("a.py:1", "x = 1")
+    prompt, _, chosen = assemble("", [Block(block, 1.0, 1), Block(block, 0.9, 2)], 100, words)
+    assert prompt == block and len(chosen) == 1
+
+
+@pytest.fixture(scope="module")
+def httpx_engine(tmp_path_factory: pytest.TempPathFactory) -> tuple[ContextEngine, Path]:
+    root = real_project("httpx", "0.28.1")
+    engine = ContextEngine(root, tmp_path_factory.mktemp("cache"))
+    engine.build()
+    return engine, root
+
+
+def test_gather_on_httpx_follows_the_json_contract(httpx_engine) -> None:
+    engine, root = httpx_engine
+    path = root / "httpx" / "_client.py"
+    text = path.read_text(encoding="utf-8")
+    start = text.index("def _merge_url(")
+    offset = text.index("return ", start) + len("return ")
+    result = engine.gather(text, offset, path, 512, chars)
+    assert result.hole.kind == "return" and result.hole.expected_type == "URL"
+    assert result.tokens == chars(result.prompt) <= 512
+    assert result.relevant_types and result.relevant_types[0].name == "URL"
+    assert "# httpx/_urls.py:" in result.prompt and "class URL:" in result.prompt
+    assert result.prompt.endswith("# Expected type at the cursor: URL\n")
+    assert all(line.startswith("#") for line in result.prompt.splitlines())
+    data = json.loads(json.dumps(result.to_json()))
+    assert set(data) == {"hole", "relevant_types", "relevant_headers", "snippets", "prompt",
+                         "tokens", "timings_ms"}
+    assert set(data["hole"]) == {"kind", "expected_type"}
+    assert all(set(t) == {"name", "path", "line", "text"} for t in data["relevant_types"])
+    assert all(set(h) == {"name", "path", "line", "signature"} for h in data["relevant_headers"])
+    assert all(set(s) == {"path", "start_line", "end_line", "text", "source", "score"}
+               for s in data["snippets"])
+    assert {"hole", "relevant_types", "relevant_headers", "rationale", "analogy", "assemble",
+            "total"} <= set(data["timings_ms"])
+    # Everything reported is in the prompt, and nothing is reported that was cut.
+    for t in result.relevant_types:
+        assert f"# {t.path}:{t.line}\n" in result.prompt
+    for s in result.snippets:
+        assert s.path in result.prompt
+
+
+def test_gather_budgets_and_deadline(httpx_engine) -> None:
+    engine, root = httpx_engine
+    path = root / "httpx" / "_models.py"
+    text = path.read_text(encoding="utf-8")
+    offset = text.index("self.headers = ") + len("self.headers = ")
+    sizes = []
+    for budget in (0, 64, 512, 1024, 2048):
+        result = engine.gather(text, offset, path, budget, chars)
+        assert result.tokens <= budget and chars(result.prompt) == result.tokens
+        sizes.append(result.tokens)
+    assert sizes == sorted(sizes) and sizes[0] == 0
+    late = engine.gather(text, offset, path, 1024, chars, deadline_ms=0.0)
+    assert "skipped_analogy" in late.timings_ms and not late.snippets
+
+
+def test_gather_in_a_broken_unsaved_buffer(httpx_engine) -> None:
+    engine, _ = httpx_engine
+    text = "import httpx\nfrom httpx import Client\n\ndef go(c: Client) -> httpx.Response:\n" \
+           "    if (:\n    return c.get("
+    result = engine.gather(text, len(text), None, 2000, chars)
+    assert result.hole.kind == "call_argument" and result.tokens <= 2000
+    assert "class Client(BaseClient):" in result.prompt
+
+
+def test_gather_latency_warm(httpx_engine) -> None:
+    """p50/p95 of warm gathers at many httpx sites (printed, not asserted)."""
+    engine, root = httpx_engine
+    path = root / "httpx" / "_client.py"
+    text = path.read_text(encoding="utf-8")
+    sites = [i + 1 for i in range(len(text)) if text[i] == "(" and text[i - 1].isalnum()][::25]
+    for offset in sites:  # warm: Jedi caches, parso caches, the index's pages
+        engine.gather(text, offset, path, 1024, chars)
+    times = []
+    for offset in sites:
+        started = time.perf_counter()
+        engine.gather(text, offset + 0, path, 1024, chars)
+        times.append((time.perf_counter() - started) * 1000)
+    times.sort()
+    p95 = times[int(len(times) * 0.95) - 1]
+    print(f"\nhttpx gather over {len(times)} sites in _client.py: "
+          f"p50 {statistics.median(times):.1f} ms, p95 {p95:.1f} ms (memoised holes)")

@@ -1,0 +1,67 @@
+"""Rationale (resolved cross-file symbols) and analogy (BM25 windows) retrieval."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from realproject import real_project
+from typehole.context.engine import ContextEngine
+from typehole.context.ranking import RankingWeights
+from typehole.context.retrieval import analogy, rationale
+
+
+def _httpx(tmp_path: Path) -> tuple[ContextEngine, Path]:
+    root = real_project("httpx", "0.28.1")
+    engine = ContextEngine(root, tmp_path / "cache")
+    engine.build()
+    return engine, root
+
+
+def test_rationale_resolves_through_imports_and_reexports(tmp_path: Path) -> None:
+    engine, root = _httpx(tmp_path)
+    text = (root / "httpx" / "_api.py").read_text(encoding="utf-8")
+    offset = text.index("with Client(") + len("with Client(")
+    facts = engine.facts("httpx/_api.py", text)
+    found = rationale(engine.index, facts, text, offset)
+    by_name = {s.text.splitlines()[0]: s for s in found}
+    client = next(s for head, s in by_name.items() if head.startswith("class Client("))
+    assert client.path == "httpx/_client.py" and client.source == "rationale"
+    assert found[0] is client  # used on the cursor's line: the closest use ranks first
+    assert all(s.path != "httpx/_api.py" for s in found)  # never the current file
+    # `import httpx` then `httpx.Client`: resolved through the package's `__init__` re-export.
+    script = "import httpx\n\nwith httpx.Client() as client:\n    client."
+    facts = engine.facts("tests/script.py", script)
+    found = rationale(engine.index, facts, script, len(script))
+    assert found and found[0].path == "httpx/_client.py"
+    assert found[0].text.startswith("class Client(BaseClient):")
+
+
+def test_rationale_weights(tmp_path: Path) -> None:
+    engine, _ = _httpx(tmp_path)
+    text = "from httpx import Client, Timeout, URL\n" + "\n" * 100 + "c = Client("
+    facts = engine.facts("tests/script.py", text)
+    w = RankingWeights()
+    base = {s.text.splitlines()[0]: s.score for s in rationale(engine.index, facts, text,
+                                                               len(text))}
+    assert base["class Client(BaseClient):"] == w.rationale  # used on the cursor's line
+    assert base["class Timeout:"] == base["class URL:"] == w.rationale_unused
+    muted = {s.text.splitlines()[0]: s.score for s in rationale(
+        engine.index, facts, text, len(text), replace(w, rationale_unused=0.0))}
+    assert muted["class Timeout:"] == 0.0 and muted["class Client(BaseClient):"] == w.rationale
+    far = {s.text.splitlines()[0]: s.score for s in rationale(
+        engine.index, facts, "from httpx import Client\nc = Client()\n" + "x\n" * 30, 60)}
+    assert w.rationale_unused < far["class Client(BaseClient):"] < w.rationale
+
+
+def test_analogy_excludes_the_current_file_and_overlaps(tmp_path: Path) -> None:
+    engine, root = _httpx(tmp_path)
+    text = (root / "httpx" / "_client.py").read_text(encoding="utf-8")
+    offset = text.index("def _send_handling_redirects(")
+    found = analogy(engine.index, "httpx/_client.py", text, offset)
+    assert found and all(s.path != "httpx/_client.py" for s in found)
+    assert found[0].score == RankingWeights().analogy and found[0].source == "analogy"
+    assert found[0].end_line - found[0].start_line + 1 == 10
+    spans = [(s.path, s.start_line, s.end_line) for s in found]
+    for i, (p, a, b) in enumerate(spans):
+        assert not any(p == q and a <= d and c <= b for q, c, d in spans[i + 1:])
