@@ -221,9 +221,10 @@ class HttpBackend:
         """Stream the completion of `request`. Close the generator (or cancel) to stop early."""
         attempt = self.health.begin()
         try:
-            async for chunk in self._stream(request):
-                attempt.success()
-                yield chunk
+            async with contextlib.aclosing(self._stream(request)) as chunks:
+                async for chunk in chunks:
+                    attempt.success()
+                    yield chunk
             attempt.success()
         except ModelError as err:
             attempt.failure(err)
@@ -271,9 +272,18 @@ class HttpBackend:
 
     async def post_json(self, path: str, payload: Mapping[str, Any]) -> JsonObject:
         """POST `payload` and return the JSON object answered (errors translated)."""
-        async for obj in self.stream_events(path, payload, "ndjson", whole=True):
-            return obj
+        async with contextlib.aclosing(
+            self.stream_events(path, payload, "ndjson", whole=True)
+        ) as events:
+            async for obj in events:
+                return obj
         raise ModelResponseError(f"{self.url(path)} sent an empty response")
+
+    def events(
+        self, path: str, payload: Mapping[str, Any], framing: Framing
+    ) -> contextlib.aclosing[AsyncIterator[JsonObject]]:
+        """`stream_events` wrapped so that `async with` closes it (and the response) on exit."""
+        return contextlib.aclosing(self.stream_events(path, payload, framing))
 
     async def stream_events(
         self,
@@ -326,16 +336,19 @@ class HttpBackend:
                         raise ModelResponseError(f"{url} sent an empty response")
                     yield _decode(text, url)
                     return
-                lines = self._lines(response, url, deadline)
+                lines = await stack.enter_async_context(
+                    contextlib.aclosing(self._lines(response, url, deadline))
+                )
                 if framing == "ndjson":
                     async for line in lines:
                         if line.strip():
                             yield _decode(line, url)
-                else:
-                    async for data in _sse_data(lines):
-                        if data.strip() == "[DONE]":
-                            return
-                        yield _decode(data, url)
+                    return
+                events = await stack.enter_async_context(contextlib.aclosing(_sse_data(lines)))
+                async for data in events:
+                    if data.strip() == "[DONE]":
+                        return
+                    yield _decode(data, url)
         except TimeoutError:
             raise ModelTimeout(f"{url} did not finish within {self.spec.timeout_s:g} s") from None
         except httpx.HTTPError as exc:

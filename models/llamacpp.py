@@ -12,6 +12,7 @@ prefix alone when none is known). A template named in the configuration always u
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 from collections.abc import AsyncIterator
@@ -132,8 +133,11 @@ class LlamaCppBackend(HttpBackend):
     async def _stream(self, request: CompletionRequest) -> AsyncIterator[Chunk]:
         if self.use_infill:
             try:
-                async for chunk in self._events("infill", self.infill_body(request)):
-                    yield chunk
+                async with contextlib.aclosing(
+                    self._events("infill", self.infill_body(request))
+                ) as chunks:
+                    async for chunk in chunks:
+                        yield chunk
                 return
             except ModelConfigError as err:
                 if err.status != 501:
@@ -146,19 +150,24 @@ class LlamaCppBackend(HttpBackend):
                     err,
                     self.template_choice.reason,
                 )
-        async for chunk in self._events("completion", self.completion_body(request)):
-            yield chunk
+        async with contextlib.aclosing(
+            self._events("completion", self.completion_body(request))
+        ) as chunks:
+            async for chunk in chunks:
+                yield chunk
 
     async def _events(self, path: str, body: dict[str, Any]) -> AsyncIterator[Chunk]:
-        async for data in self.stream_events(path, body, "sse"):
-            text = data.get("content", "")
-            if not isinstance(text, str):
-                raise ModelResponseError(f"{self.url(path)} sent a non-text 'content'")
-            logprob = chunk_logprob(data)
-            if text:
-                yield Chunk(text, logprob)
-            if data.get("stop") is True:
-                return
+        finished = False
+        async with self.events(path, body, "sse") as events:
+            async for data in events:
+                if finished:  # read to the end so the connection can be reused
+                    continue
+                text = data.get("content", "")
+                if not isinstance(text, str):
+                    raise ModelResponseError(f"{self.url(path)} sent a non-text 'content'")
+                if text:
+                    yield Chunk(text, chunk_logprob(data))
+                finished = data.get("stop") is True
 
     async def count_tokens(self, text: str) -> int:
         """Exact count from the server's `/tokenize`; the conservative estimate if that fails."""

@@ -83,11 +83,16 @@ class OllamaBackend(HttpBackend):
         return self.body(fields)
 
     async def _stream(self, request: CompletionRequest) -> AsyncIterator[Chunk]:
-        async for data in self.stream_events("api/generate", self.request_body(request), "ndjson"):
-            text = data.get("response", "")
-            if not isinstance(text, str):
-                raise ModelResponseError(f"{self.url('api/generate')} sent a non-text 'response'")
-            if text:
-                yield Chunk(text, _logprob(data))
-            if data.get("done") is True:
-                return
+        finished = False
+        async with self.events("api/generate", self.request_body(request), "ndjson") as events:
+            async for data in events:
+                if finished:  # read to the end so the connection can be reused
+                    continue
+                text = data.get("response", "")
+                if not isinstance(text, str):
+                    raise ModelResponseError(
+                        f"{self.url('api/generate')} sent a non-text 'response'"
+                    )
+                if text:
+                    yield Chunk(text, _logprob(data))
+                finished = data.get("done") is True

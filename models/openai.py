@@ -89,17 +89,21 @@ class OpenAIBackend(HttpBackend):
 
     async def _stream(self, request: CompletionRequest) -> AsyncIterator[Chunk]:
         path = self.api_path("completions")
-        async for data in self.stream_events(path, self.request_body(request), "sse"):
-            choices = data.get("choices")
-            if not isinstance(choices, list):
-                raise ModelResponseError(f"{self.url(path)} sent an event without 'choices'")
-            if not choices:  # usage-only event
-                continue
-            choice = choices[0]
-            text = choice.get("text", "") if isinstance(choice, dict) else None
-            if not isinstance(text, str):
-                raise ModelResponseError(f"{self.url(path)} sent a choice without text")
-            if text:
-                yield Chunk(text, choice_logprob(choice))
-            if choice.get("finish_reason"):
-                return
+        finished = False
+        async with self.events(path, self.request_body(request), "sse") as events:
+            async for data in events:
+                if finished:  # read on to `[DONE]` so the connection can be reused
+                    continue
+                choices = data.get("choices")
+                if not isinstance(choices, list):
+                    raise ModelResponseError(f"{self.url(path)} sent an event without 'choices'")
+                if not choices:  # usage-only event
+                    continue
+                choice = choices[0]
+                text = choice.get("text", "") if isinstance(choice, dict) else None
+                if not isinstance(text, str):
+                    raise ModelResponseError(f"{self.url(path)} sent a choice without text")
+                if text:
+                    yield Chunk(text, choice_logprob(choice))
+                if choice.get("finish_reason"):
+                    finished = True

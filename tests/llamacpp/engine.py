@@ -1,8 +1,10 @@
 """A real inference engine for tests: a tiny random-weight llama GGUF served by llama.cpp.
 
 No model weights can be downloaded, so `tiny_gguf()` writes a llama-architecture GGUF with random
-weights and a byte-level gpt2 tokenizer (256 byte tokens, one merge, since loading fails without
-merges, plus StarCoder-style FIM/file-separator control tokens so `/infill` works). Random weights
+weights and a byte-level gpt2 tokenizer (one token per printable ASCII byte, tab and newline, so the
+garbage it writes is always valid UTF-8 and streams without being held back; one merge, since
+loading fails without merges; StarCoder-style FIM/file-separator control tokens so `/infill`
+works). Prompts must be ASCII. Random weights
 write garbage: tests check protocol behaviour, never quality. The special tokens' output rows are
 zero, so greedy decoding never ends early on EOS.
 
@@ -30,7 +32,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-GGUF_VERSION = 1  # bump when the generated model changes
+GGUF_VERSION = 2  # bump when the generated model changes
 SPECIAL = [
     "<|endoftext|>",
     "<fim_prefix>",
@@ -49,7 +51,7 @@ def cache_dir() -> Path:
 
 
 def _byte_tokens() -> list[str]:
-    """GPT-2's byte-to-unicode table: one printable character per byte."""
+    """GPT-2's byte-to-unicode table for tab, newline and printable ASCII (one token each)."""
     bs = list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1))
     bs += list(range(ord("®"), ord("ÿ") + 1))
     cs = bs[:]
@@ -60,7 +62,7 @@ def _byte_tokens() -> list[str]:
             cs.append(256 + n)
             n += 1
     table = dict(zip(bs, cs, strict=True))
-    return [chr(table[b]) for b in range(256)]
+    return [chr(table[b]) for b in (9, 10, *range(32, 127))]
 
 
 def tiny_gguf() -> Path:
@@ -72,8 +74,10 @@ def tiny_gguf() -> Path:
     if path.exists():
         return path
     path.parent.mkdir(parents=True, exist_ok=True)
-    tokens = _byte_tokens() + ["Ġt"] + SPECIAL
-    types = [gguf.TokenType.NORMAL] * 257 + [gguf.TokenType.CONTROL] * len(SPECIAL)
+    byte_tokens = _byte_tokens()
+    tokens = byte_tokens + ["Ġt"] + SPECIAL
+    n_normal = len(byte_tokens) + 1
+    types = [gguf.TokenType.NORMAL] * n_normal + [gguf.TokenType.CONTROL] * len(SPECIAL)
     ids = {t: i for i, t in enumerate(tokens)}
     n_vocab, n_embd, n_ff, n_head, n_layer = len(tokens), 64, 128, 4, 2
     rng = np.random.default_rng(1234)
@@ -110,7 +114,7 @@ def tiny_gguf() -> Path:
     w.add_tensor("token_embd.weight", rand(n_vocab, n_embd))
     w.add_tensor("output_norm.weight", np.ones(n_embd, dtype=np.float32))
     out = rand(n_vocab, n_embd)
-    out[257:] = 0.0  # special tokens score 0: never the argmax among random logits
+    out[n_normal:] = 0.0  # special tokens score 0: never the argmax among random logits
     w.add_tensor("output.weight", out)
     for i in range(n_layer):
         p = f"blk.{i}."
@@ -206,7 +210,9 @@ def llama_cpp_python_engine() -> Iterator[Engine]:
         "--model_alias",
         "tiny-starcoder",
         "--n_threads",
-        "2",
+        "1",
+        "--n_threads_batch",
+        "1",
         "--verbose",
         "false",
     ]
@@ -249,7 +255,7 @@ def llama_server_engine() -> Iterator[Engine]:
         "-np",
         "1",
         "-t",
-        "2",
+        "1",
         "--no-webui",
     ]
     yield from _run(cmd, "/health", port)
