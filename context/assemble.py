@@ -9,7 +9,7 @@ text with the caller's counter.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .records import Hole, RelevantHeader, Snippet
 from .relevant import ScoredType
@@ -26,6 +26,7 @@ class Block:
     text: str
     score: float
     item: object
+    fallback: Block | None = None  # a compact version, tried when the full one does not fit
 
 
 def render_comment(header: str, body: str) -> str:
@@ -45,10 +46,21 @@ def blocks_for(hole: Hole, types: Sequence[ScoredType], headers: Sequence[Releva
     blocks += [Block(render_comment(f"{h.path}:{h.line} returns the expected type", h.signature),
                      h.score, h) for h in headers]
     for s in snippets:
-        where = f"{s.path}:{s.start_line}" if s.source == "rationale" else \
-            f"Similar code in {s.path}:{s.start_line}-{s.end_line}"
-        blocks.append(Block(render_comment(where, s.text), s.score, s))
+        blocks.append(_snippet_block(s))
     return preamble, blocks
+
+
+def _snippet_block(s: Snippet) -> Block:
+    where = f"{s.path}:{s.start_line}" if s.source == "rationale" else \
+        f"Similar code in {s.path}:{s.start_line}-{s.end_line}"
+    fallback = None
+    if s.source == "rationale" and s.text.startswith("class ") and "\n    def " in s.text:
+        # A large class may not fit: its header and docstring line still name the type.
+        head = [line for line in s.text.splitlines()[:2]
+                if line.startswith("class ") or line.lstrip().startswith('"""')]
+        compact = replace(s, text="\n".join([*head, "    ..."]))
+        fallback = Block(render_comment(where, compact.text), s.score, compact)
+    return Block(render_comment(where, s.text), s.score, s, fallback)
 
 
 def assemble(preamble: str, blocks: Sequence[Block], budget_tokens: int,
@@ -62,14 +74,18 @@ def assemble(preamble: str, blocks: Sequence[Block], budget_tokens: int,
     used = count_tokens(preamble) if preamble else 0
     if used > budget_tokens:
         preamble, used = "", 0
-    for block in ranked:
-        if block.text in seen:
-            continue
-        cost = count_tokens(block.text)
-        if used + cost <= budget_tokens:
-            chosen.append(block)
-            seen.add(block.text)
-            used += cost
+    for candidate in ranked:
+        block: Block | None = candidate
+        while block is not None:
+            if block.text in seen:
+                break
+            cost = count_tokens(block.text)
+            if used + cost <= budget_tokens:
+                chosen.append(block)
+                seen.add(block.text)
+                used += cost
+                break
+            block = block.fallback
     while True:
         prompt = _render(preamble, chosen)
         tokens = count_tokens(prompt) if prompt else 0

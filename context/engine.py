@@ -19,7 +19,15 @@ from .assemble import assemble, blocks_for
 from .hole import analyse_hole
 from .index import BuildStats, Cancelled, Index, Progress
 from .ranking import DEFAULT_WEIGHTS, RankingWeights, import_distance
-from .records import ContextResult, Definition, Hole, Import
+from .records import (
+    ContextResult,
+    Definition,
+    Hole,
+    Import,
+    RelevantHeader,
+    RelevantType,
+    Snippet,
+)
 from .relevant import relevant_headers, relevant_types
 from .resolve import FileFacts
 from .retrieval import analogy, rationale
@@ -139,10 +147,11 @@ class ContextEngine:
         prompt, tokens, chosen = assemble(preamble, blocks, budget_tokens, count_tokens)
         lap("assemble")
         timings["total"] = (time.perf_counter() - started) * 1000
-        kept = {id(b.item) for b in chosen}
+        # Report exactly what went into the prompt, best first.
+        items = [b.item for b in chosen]
         return ContextResult(
             hole=hole,
-            relevant_types=tuple(t.type for t in found["relevant_types"] if id(t.type) in kept),
-            relevant_headers=tuple(h for h in found["relevant_headers"] if id(h) in kept),
-            snippets=tuple(s for s in found["rationale"] + found["analogy"] if id(s) in kept),
+            relevant_types=tuple(i for i in items if isinstance(i, RelevantType)),
+            relevant_headers=tuple(i for i in items if isinstance(i, RelevantHeader)),
+            snippets=tuple(i for i in items if isinstance(i, Snippet)),
             prompt=prompt, tokens=tokens, timings_ms=timings)

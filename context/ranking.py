@@ -26,7 +26,7 @@ class RankingWeights:
     header: float = 0.6  # a function returning the expected type
     rationale: float = 0.8  # a cross-file symbol used by the code around the cursor
     rationale_unused: float = 0.35  # a cross-file symbol imported but not used near the cursor
-    analogy: float = 0.45  # a similar window (scaled by its BM25 score relative to the best)
+    analogy: float = 0.3  # a similar window (scaled by its BM25 score relative to the best)
 
     # Relevant headers.
     header_exact: float = 1.0  # return annotation is exactly the expected type

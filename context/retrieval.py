@@ -24,7 +24,7 @@ _QUERY_LINES = 10
 
 
 def rationale(index: Index, facts: FileFacts, text: str, offset: int,
-              weights: RankingWeights = DEFAULT_WEIGHTS, limit: int = 24,
+              weights: RankingWeights = DEFAULT_WEIGHTS, limit: int = 64,
               max_members: int = 12) -> list[Snippet]:
     """Definitions of imported workspace symbols, ranked by how close to the cursor they're used."""
     if not facts.imports:
@@ -65,7 +65,10 @@ def _add(index: Index, facts: FileFacts, dotted: str, score: float,
     key = (d.path, d.line)
     if key in scored and scored[key].score >= score:
         return
-    stub = definition_stub(index, d, max_members=max_members)
+    # Symbols not used nearby get a compact stub (header and docstring line): many of them fit
+    # the budget, and the next line is as likely to use any of them.
+    members = max_members if score > DEFAULT_WEIGHTS.rationale_unused else 0
+    stub = definition_stub(index, d, max_members=members)
     scored[key] = Snippet(d.path, d.line, d.end_line, stub, "rationale", score)
 
 
