@@ -218,16 +218,25 @@ class HttpBackend:
     # -- the Backend protocol ------------------------------------------------------------------
 
     async def complete(self, request: CompletionRequest) -> AsyncIterator[Chunk]:
-        """Stream the completion of `request`. Close the generator (or cancel) to stop early."""
+        """Stream the completion of `request`. Close the generator (or cancel) to stop early.
+
+        Health: a stream read to its end, or closed by the consumer after some text, is a
+        success; a `ModelError` (also mid-stream) is a failure; cancellation is neither.
+        """
         attempt = self.health.begin()
+        got_text = False
         try:
             async with contextlib.aclosing(self._stream(request)) as chunks:
                 async for chunk in chunks:
-                    attempt.success()
+                    got_text = True
                     yield chunk
             attempt.success()
         except ModelError as err:
             attempt.failure(err)
+            raise
+        except GeneratorExit:
+            if got_text:
+                attempt.success()
             raise
         finally:
             attempt.end()
@@ -358,12 +367,13 @@ class HttpBackend:
         self, response: httpx.Response, limit: int, url: str, *, truncate: bool = False
     ) -> bytes:
         buf = bytearray()
-        async for piece in response.aiter_bytes():
-            buf += piece
-            if len(buf) > limit:
-                if truncate:
-                    return bytes(buf[:limit])
-                raise ModelResponseError(f"{url} sent more than {limit} bytes; giving up")
+        async with contextlib.aclosing(response.aiter_bytes()) as pieces:
+            async for piece in pieces:
+                buf += piece
+                if len(buf) > limit:
+                    if truncate:
+                        return bytes(buf[:limit])
+                    raise ModelResponseError(f"{url} sent more than {limit} bytes; giving up")
         return bytes(buf)
 
     async def _lines(
@@ -372,21 +382,21 @@ class HttpBackend:
         """Decoded lines of a streamed body, each read under the deadline, size-capped."""
         total = 0
         pending = b""
-        chunks = response.aiter_bytes()
-        while True:
-            async with asyncio.timeout_at(deadline):
-                piece = await anext(chunks, None)
-            if piece is None:
-                break
-            total += len(piece)
-            if total > self.max_response_bytes:
-                raise ModelResponseError(
-                    f"{url} sent more than {self.max_response_bytes} bytes; giving up"
-                )
-            pending += piece
-            *complete, pending = pending.split(b"\n")
-            for raw in complete:
-                yield raw.rstrip(b"\r").decode("utf-8", "replace")
+        async with contextlib.aclosing(response.aiter_bytes()) as chunks:
+            while True:
+                async with asyncio.timeout_at(deadline):
+                    piece = await anext(chunks, None)
+                if piece is None:
+                    break
+                total += len(piece)
+                if total > self.max_response_bytes:
+                    raise ModelResponseError(
+                        f"{url} sent more than {self.max_response_bytes} bytes; giving up"
+                    )
+                pending += piece
+                *complete, pending = pending.split(b"\n")
+                for raw in complete:
+                    yield raw.rstrip(b"\r").decode("utf-8", "replace")
         if pending.strip():
             yield pending.rstrip(b"\r").decode("utf-8", "replace")
 

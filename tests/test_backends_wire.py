@@ -555,6 +555,9 @@ async def test_faults(fault: str, client: httpx.AsyncClient) -> None:
             await collect(backend, REQ)
         elapsed = time.monotonic() - t0
     assert elapsed < 2.0
+    await asyncio.sleep(0.05)  # let finalizers of httpx's inner byte iterators run
+    others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+    assert not others  # no task left behind
     if fault == "404 path":
         assert f"{url}/v1/completions" in str(info.value)
     # no connection left checked out of the pool
