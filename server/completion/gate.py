@@ -25,7 +25,7 @@ from typehole.context import syntax
 from typehole.context.positions import byte_offset, char_offset
 from typehole.server.completion.site import Site
 
-__all__ = ["DEFAULT_BLOCK_LINES", "Gate", "decide"]
+__all__ = ["CHECKS", "DEFAULT_BLOCK_LINES", "Gate", "decide"]
 
 Mode = Literal["skip", "line", "block"]
 
