@@ -41,8 +41,9 @@ def count_tokens(text: str) -> int:
     return (len(text) + 3) // 4
 
 
-def sites(engine: ContextEngine, limit: int,
-          seed: int = 0) -> list[tuple[str, str, int, Definition]]:
+def sites(
+    engine: ContextEngine, limit: int, seed: int = 0
+) -> list[tuple[str, str, int, Definition]]:
     """(path, text, offset, used definition) for lines that use a cross-file imported name."""
     found = []
     for path in sorted(engine.root.rglob("*.py")):
@@ -81,17 +82,20 @@ def _hit_types_or_snippets(result, used: Definition) -> bool:
     for h in result.relevant_headers:
         if h.path == used.path and h.line == used.line:
             return True
-    return any(s.path == used.path and s.start_line <= used.line <= max(s.end_line, s.start_line)
-               for s in result.snippets)
+    return any(
+        s.path == used.path and s.start_line <= used.line <= max(s.end_line, s.start_line)
+        for s in result.snippets
+    )
 
 
-def _bm25_hit(engine: ContextEngine, rel: str, prefix: str, used: Definition,
-              budget: int) -> bool:
+def _bm25_hit(engine: ContextEngine, rel: str, prefix: str, used: Definition, budget: int) -> bool:
     windows = analogy(engine.index, rel, prefix, len(prefix), limit=20)
     _, blocks = blocks_for(Hole("unknown", None, 0, 0), [], [], windows)
     _, _, chosen = assemble("", blocks, budget, count_tokens)
-    return any(b.item.path == used.path and b.item.start_line <= used.line <= b.item.end_line
-               for b in chosen)
+    return any(
+        b.item.path == used.path and b.item.start_line <= used.line <= b.item.end_line
+        for b in chosen
+    )
 
 
 def bench_project(name: str, version: str, n_sites: int) -> dict[str, object]:
@@ -101,8 +105,10 @@ def bench_project(name: str, version: str, n_sites: int) -> dict[str, object]:
     started = time.perf_counter()
     stats = engine.build()
     index_s = time.perf_counter() - started
-    lines = sum(text.count("\n") for text in (p.read_text(encoding="utf-8", errors="replace")
-                                              for p in root.rglob("*.py")))
+    lines = sum(
+        text.count("\n")
+        for text in (p.read_text(encoding="utf-8", errors="replace") for p in root.rglob("*.py"))
+    )
     biggest = max(root.rglob("*.py"), key=lambda p: p.stat().st_size)
     started = time.perf_counter()
     engine.update_file(biggest, biggest.read_text(encoding="utf-8") + "\n# edit\n")
@@ -125,10 +131,16 @@ def bench_project(name: str, version: str, n_sites: int) -> dict[str, object]:
     times.sort()
     n = max(len(chosen), 1)
     return {
-        "project": f"{name}=={version}", "files": stats.files, "lines": lines,
-        "sites": len(chosen), "index_s": index_s, "reindex_ms": reindex_ms,
-        "recall": {b: hits[b] / n for b in BUDGETS}, "bm25": {b: bm25[b] / n for b in BUDGETS},
-        "typed": typed / n, "p50": statistics.median(times) if times else 0.0,
+        "project": f"{name}=={version}",
+        "files": stats.files,
+        "lines": lines,
+        "sites": len(chosen),
+        "index_s": index_s,
+        "reindex_ms": reindex_ms,
+        "recall": {b: hits[b] / n for b in BUDGETS},
+        "bm25": {b: bm25[b] / n for b in BUDGETS},
+        "typed": typed / n,
+        "p50": statistics.median(times) if times else 0.0,
         "p95": times[max(int(len(times) * 0.95) - 1, 0)] if times else 0.0,
         "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
@@ -143,21 +155,27 @@ def main(argv: list[str] | None = None) -> int:
     rows = [bench_project(*spec.split("=="), args.sites) for spec in args.projects.split(",")]
     print("\nrecall of the used cross-file definition in the context (tokens ~ chars/4)")
     header = f"{'project':<16}{'sites':>6}  " + "".join(
-        f"{'ours@' + str(b):>10}{'bm25@' + str(b):>10}{'file@' + str(b):>9}" for b in BUDGETS)
+        f"{'ours@' + str(b):>10}{'bm25@' + str(b):>10}{'file@' + str(b):>9}" for b in BUDGETS
+    )
     print(header)
     for r in rows:
-        cells = "".join(f"{r['recall'][b]:>10.2f}{r['bm25'][b]:>10.2f}{0.0:>9.2f}"
-                        for b in BUDGETS)
+        cells = "".join(f"{r['recall'][b]:>10.2f}{r['bm25'][b]:>10.2f}{0.0:>9.2f}" for b in BUDGETS)
         print(f"{r['project']:<16}{r['sites']:>6}  {cells}")
-    print(f"\n{'project':<16}{'files':>6}{'lines':>8}{'index s':>9}{'reidx ms':>9}"
-          f"{'typed':>7}{'p50 ms':>8}{'p95 ms':>8}{'peak RSS MB':>13}")
+    print(
+        f"\n{'project':<16}{'files':>6}{'lines':>8}{'index s':>9}{'reidx ms':>9}"
+        f"{'typed':>7}{'p50 ms':>8}{'p95 ms':>8}{'peak RSS MB':>13}"
+    )
     for r in rows:
-        print(f"{r['project']:<16}{r['files']:>6}{r['lines']:>8}{r['index_s']:>9.2f}"
-              f"{r['reindex_ms']:>9.1f}{r['typed']:>7.2f}{r['p50']:>8.1f}{r['p95']:>8.1f}"
-              f"{r['rss_mb']:>13.0f}")
-    print("\nfile@B: current file only (llm-ls); bm25@B: 10-line windows, query = last 10 lines "
-          "(CrossCodeEval); typed: share of sites with an expected type; p50/p95: warm gather at "
-          "1024 tokens with the hole memo cleared; peak RSS is the whole process so far.")
+        print(
+            f"{r['project']:<16}{r['files']:>6}{r['lines']:>8}{r['index_s']:>9.2f}"
+            f"{r['reindex_ms']:>9.1f}{r['typed']:>7.2f}{r['p50']:>8.1f}{r['p95']:>8.1f}"
+            f"{r['rss_mb']:>13.0f}"
+        )
+    print(
+        "\nfile@B: current file only (llm-ls); bm25@B: 10-line windows, query = last 10 lines "
+        "(CrossCodeEval); typed: share of sites with an expected type; p50/p95: warm gather at "
+        "1024 tokens with the hole memo cleared; peak RSS is the whole process so far."
+    )
     return 0
 
 

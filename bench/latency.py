@@ -22,7 +22,6 @@ from pathlib import Path
 
 from lsprotocol import types
 from pygls.lsp.client import LanguageClient
-
 from typehole.bench.projects import real_project
 
 SERVER = [sys.executable, "-m", "typehole", "serve"]
@@ -47,7 +46,11 @@ def pick_sites(root: Path, count: int, seed: int = 7) -> list[Site]:
         lines = path.read_text(encoding="utf-8", errors="replace").split("\n")
         for number, line in enumerate(lines):
             stripped = line.strip()
-            if line.startswith("    ") and len(stripped) > 12 and not stripped.startswith(("#", '"')):
+            if (
+                line.startswith("    ")
+                and len(stripped) > 12
+                and not stripped.startswith(("#", '"'))
+            ):
                 cut = len(line) - len(stripped) + rng.randint(4, len(stripped) - 4)
                 if line.isascii():
                     candidates.append(Site(path, number, cut))
@@ -63,7 +66,7 @@ def percentile(values: list[float], q: float) -> float:
 
 
 async def _drain(stream: asyncio.StreamReader | None) -> None:
-    # pygls' client pipes the server's stderr and never reads it; a full pipe would block the server.
+    # pygls' client pipes the server's stderr and never reads it: a full pipe blocks the server.
     while stream is not None and await stream.readline():
         pass
 
@@ -162,7 +165,9 @@ def _summary(values: list[float]) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry: prints a table (or JSON) of the latency measurements."""
-    parser = argparse.ArgumentParser(prog="typehole bench latency", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="typehole bench latency", description=__doc__.split("\n")[0]
+    )
     parser.add_argument("--project", default="httpx==0.28.1")
     parser.add_argument("--requests", type=int, default=240)
     parser.add_argument("--json", action="store_true")

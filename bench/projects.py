@@ -51,13 +51,14 @@ def _find_archive(sdists: Path, name: str, version: str) -> Path | None:
     for candidate in sorted(sdists.iterdir()):
         for suffix in (".tar.gz", ".zip", ".tar.bz2"):
             if candidate.name.endswith(suffix) and candidate.name[: -len(suffix)].lower() in {
-                    s.lower() for s in stems}:
+                s.lower() for s in stems
+            }:
                 return candidate
     return None
 
 
 def real_project(name: str, version: str) -> Path:
-    """The unpacked sdist of `name==version`, downloading it once (ProjectUnavailable if it cannot)."""
+    """The unpacked sdist of `name==version`, downloaded once (else ProjectUnavailable)."""
     sdists, projects = CACHE / "sdists", CACHE / "projects"
     sdists.mkdir(parents=True, exist_ok=True)
     projects.mkdir(parents=True, exist_ok=True)
@@ -71,9 +72,24 @@ def real_project(name: str, version: str) -> Path:
         archive = _find_archive(sdists, name, version)
         if archive is None:
             proc = subprocess.run(
-                [sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:",
-                 "--disable-pip-version-check", "-q", "-d", str(sdists), f"{name}=={version}"],
-                capture_output=True, text=True, timeout=600)
+                [
+                    sys.executable,
+                    "-m",
+                    "pip",
+                    "download",
+                    "--no-deps",
+                    "--no-binary",
+                    ":all:",
+                    "--disable-pip-version-check",
+                    "-q",
+                    "-d",
+                    str(sdists),
+                    f"{name}=={version}",
+                ],
+                capture_output=True,
+                text=True,
+                timeout=600,
+            )
             archive = _find_archive(sdists, name, version)
             if archive is None:
                 raise ProjectUnavailable(

@@ -15,17 +15,21 @@ from typing import Any
 
 import attrs
 from lsprotocol import types
+from pygls.exceptions import JsonRpcInvalidParams
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
-
+from pygls.protocol.json_rpc import JsonRPCNotification
 from typehole import __version__
 from typehole.models.local import LocalModel
+from typehole.server.backends import ModelHub
 from typehole.server.completion.pipeline import Pipeline
 from typehole.server.config import Settings
 
 log = logging.getLogger(__name__)
 
 INLINE_COMPLETION_ALIAS = "typehole/inlineCompletion"
+# A no-op notification that stands in for a request already answered with an error.
+_ANSWERED = "$/typehole/answered"
 
 
 @attrs.define
@@ -46,6 +50,20 @@ class TypeholeProtocol(LanguageServerProtocol):
             return _AliasInlineCompletionRequest
         return super().get_message_type(method)
 
+    def structure_message(self, data: dict[str, Any]) -> Any:
+        """Like pygls, but a request with malformed params gets an InvalidParams *answer*.
+
+        pygls raises before it knows the request id, so the client would wait forever.
+        """
+        try:
+            return super().structure_message(data)
+        except JsonRpcInvalidParams as exc:
+            if "id" not in data or "method" not in data:
+                raise
+            reason = f"invalid params for {data['method']}: {exc.__cause__ or exc}"
+            self._send_response(data["id"], error=JsonRpcInvalidParams(reason).to_response_error())
+            return JsonRPCNotification(method=_ANSWERED, jsonrpc="2.0", params=None)
+
 
 @dataclass
 class State:
@@ -55,7 +73,9 @@ class State:
     root: Path | None = None
     init_options: Any = None
     local: LocalModel | None = None
+    hub: ModelHub | None = None
     pipeline: Pipeline | None = None
+    model_description: str = ""
     # Jedi and tree-sitter work: one thread, since Jedi is not thread-safe.
     analysis: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix="typehole-analysis")

@@ -52,14 +52,18 @@ def main(argv: list[str] | None = None) -> int:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="typehole", description=__doc__.split("\n")[0])
     parser.add_argument("--version", action="version", version=f"typehole {__version__}")
-    parser.add_argument("--log-level", default="warning", choices=["debug", "info", "warning", "error"])
+    parser.add_argument(
+        "--log-level", default="warning", choices=["debug", "info", "warning", "error"]
+    )
     commands = parser.add_subparsers(dest="command", required=True)
 
     serve = commands.add_parser("serve", help="run the language server (stdio by default)")
     serve.add_argument("--tcp", metavar="HOST:PORT", help="listen on TCP instead of stdio")
     serve.set_defaults(run=_serve)
 
-    complete = commands.add_parser("complete", help="complete at FILE:LINE:COL like an editor would")
+    complete = commands.add_parser(
+        "complete", help="complete at FILE:LINE:COL like an editor would"
+    )
     complete.add_argument("location", metavar="FILE:LINE:COL")
     complete.add_argument("--model", default=None, help="model name (default: the configured one)")
     complete.add_argument("--no-monitors", action="store_true", help="decode without monitors")
@@ -138,7 +142,9 @@ def _complete(args: argparse.Namespace) -> int:
     root = find_root(path)
     settings = _settings(root)
     if args.model not in (None, "local"):
-        raise UsageError(f"unknown model {args.model!r}: only the embedded 'local' model is available")
+        raise UsageError(
+            f"unknown model {args.model!r}: only the embedded 'local' model is available"
+        )
     result = asyncio.run(complete_file(path, text, line, column, root, settings))
     if args.json:
         print(json.dumps(result, indent=2, ensure_ascii=False))

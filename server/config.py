@@ -25,7 +25,9 @@ class CompletionSettings:
     enabled: bool = True
     max_tokens: int = attrs.field(default=64, validator=attrs.validators.in_(range(1, 4097)))
     max_lines: int = attrs.field(default=12, validator=attrs.validators.in_(range(1, 201)))
-    prompt_budget: int = attrs.field(default=1024, validator=attrs.validators.in_(range(32, 131073)))
+    prompt_budget: int = attrs.field(
+        default=1024, validator=attrs.validators.in_(range(32, 131073))
+    )
     # `textDocument/completion` with one item, for editors without inline completion (Helix, Zed).
     completion_fallback: bool = False
     cache: bool = True
@@ -42,16 +44,23 @@ class LocalModelSettings:
 
 @attrs.frozen
 class ModelEntry:
-    """A user-configured model server (see the README's configuration reference)."""
+    """A user-configured model server; the fields mirror `typehole.models.spec.ModelSpec`."""
 
     backend: Literal["llamacpp", "openai", "vllm", "ollama"]
     url: str
     model: str = ""
     fim_template: str = "auto"
+    fim_prefix: str = ""
+    fim_suffix: str = ""
+    fim_middle: str = ""
+    fim_order: Literal["psm", "spm"] = "psm"
+    stop: tuple[str, ...] = ()
     api_key_env: str | None = None
     context_window: int = 4096
     timeout_s: float = 10.0
-    max_tokens: int = 64
+    connect_timeout_s: float = 3.0
+    max_tokens: int = 256
+    extra_body: dict[str, Any] = attrs.field(factory=dict)
 
 
 @attrs.frozen

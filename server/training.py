@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Callable, Collection
@@ -50,12 +51,13 @@ async def train_workspace(
 ) -> int:
     """Train `model` on the workspace's code; `skip` names files whose live text is already in."""
     started = time.perf_counter()
-    files = training_files(root, settings)
+    # Walking and reading touch the disk: keep them off the event loop.
+    files = await asyncio.to_thread(training_files, root, settings)
     trained = 0
     for done, path in enumerate(files, 1):
         name = relative_name(root, path)
         if name not in skip:
-            text = read_text(path)
+            text = await asyncio.to_thread(read_text, path)
             if text is not None:
                 await model.atrain(name, text)
                 trained += 1

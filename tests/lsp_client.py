@@ -14,7 +14,7 @@ from typing import Any
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
-SERVER_COMMAND = [sys.executable, "-m", "typehole", "--log-level", "info", "serve"]
+SERVER_COMMAND = [sys.executable, "-m", "typehole", "--log-level", "warning", "serve"]
 
 
 async def start_client(
@@ -44,7 +44,9 @@ async def start_client(
     return client, result
 
 
-def open_document(client: LanguageClient, path: Path, text: str | None = None, version: int = 1) -> str:
+def open_document(
+    client: LanguageClient, path: Path, text: str | None = None, version: int = 1
+) -> str:
     """Send didOpen for `path` (its disk text unless `text` is given); returns the URI."""
     uri = path.as_uri()
     client.text_document_did_open(

@@ -9,12 +9,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from fakeserver import SSE, Reply, oai, serve
+from lsp_client import copy_project, inline, open_document, start_client, wait_for
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
-
-from tests.lsp_client import copy_project, inline, open_document, start_client, wait_for
-from tests.realproject import real_project
-
+from realproject import real_project
 
 # A line of httpx/_client.py that the tests cut to leave a hole at the end.
 HOLE_LINE = "        self._timeout = Timeout(timeout)"
@@ -62,7 +61,9 @@ async def test_capabilities(project: Path) -> None:
     finally:
         await client.shutdown_session()
 
-    client, result = await start_client(project, init_options={"completion": {"completionFallback": True}})
+    client, result = await start_client(
+        project, init_options={"completion": {"completionFallback": True}}
+    )
     try:
         assert result.capabilities.completion_provider is not None
     finally:
@@ -91,7 +92,14 @@ async def test_inline_completion_matches_cli(project: Path) -> None:
     assert item.command is not None and item.command.command == "typehole.accepted"
 
     cli = subprocess.run(
-        [sys.executable, "-m", "typehole", "complete", f"{target}:{line + 1}:{character + 1}", "--json"],
+        [
+            sys.executable,
+            "-m",
+            "typehole",
+            "complete",
+            f"{target}:{line + 1}:{character + 1}",
+            "--json",
+        ],
         capture_output=True,
         text=True,
         timeout=120,
@@ -162,13 +170,17 @@ async def test_bad_input_keeps_the_server_up(project: Path, tmp_path: Path) -> N
         await inline(client, blob_uri, 1, 0)
         big_uri = open_document(client, tmp_path / "big.py", "value = 1\n" * 500_000)
         await inline(client, big_uri, 250_000, 0)
-        # Malformed params get an InvalidParams error, not a crash.
-        with pytest.raises(JsonRpcException):
+        # Malformed params get an InvalidParams error, not a crash (sent raw through the
+        # alias method, since the client's own types would refuse to send them).
+        with pytest.raises(JsonRpcException) as error:
             await client.protocol.send_request_async(
-                types.TEXT_DOCUMENT_INLINE_COMPLETION, {"textDocument": 3}
+                "typehole/inlineCompletion", {"textDocument": 3}
             )
+        assert error.value.code == -32602
         client.text_document_did_close(
-            types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=broken_uri))
+            types.DidCloseTextDocumentParams(
+                text_document=types.TextDocumentIdentifier(uri=broken_uri)
+            )
         )
         assert await inline(client, broken_uri, 0, 0) is None
         # The alias method works too, and the server is still answering.
@@ -187,35 +199,86 @@ async def test_bad_input_keeps_the_server_up(project: Path, tmp_path: Path) -> N
         await client.shutdown_session()
 
 
-async def test_cancel_request(project: Path) -> None:
-    """A request cancelled with $/cancelRequest answers RequestCancelled; the next one works."""
+def _model_settings(url: str, **completion: object) -> dict:
+    return {
+        "model": "remote",
+        "models": {"remote": {"backend": "openai", "url": url + "/v1", "model": "starcoder2-3b"}},
+        "completion": {"maxTokens": 2048, **completion},
+    }
+
+
+async def test_cancel_request_closes_the_model_request(project: Path) -> None:
+    """$/cancelRequest on a request waiting for a slow model server answers RequestCancelled,
+    hangs up on the model server, and the next request works."""
     target = project / "httpx" / "_client.py"
     text, line, character = _cut_hole(target)
-    client, _ = await start_client(project)
+
+    def slow(path: str, body: dict) -> Reply:  # streams one token every 50 ms, forever
+        return Reply(
+            headers=SSE, forever=f"data: {json.dumps(oai('x'))}\n\n".encode(), delay_s=0.05
+        )
+
+    async with serve(slow) as (model_server, url):
+        client, _ = await start_client(project, init_options=_model_settings(url))
+        try:
+            uri = open_document(client, target, text)
+            params = types.InlineCompletionParams(
+                text_document=types.TextDocumentIdentifier(uri=uri),
+                position=types.Position(line, character),
+                context=types.InlineCompletionContext(
+                    trigger_kind=types.InlineCompletionTriggerKind.Automatic
+                ),
+            )
+            pending = asyncio.ensure_future(
+                client.protocol.send_request_async(
+                    types.TEXT_DOCUMENT_INLINE_COMPLETION, params, msg_id="slow-1"
+                )
+            )
+            await wait_for(lambda: model_server.pieces_sent >= 2)
+            client.protocol.notify(types.CANCEL_REQUEST, types.CancelParams(id="slow-1"))
+            with pytest.raises(JsonRpcException) as error:
+                await asyncio.wait_for(pending, 10)
+            assert error.value.code == -32800  # RequestCancelled
+            await asyncio.wait_for(model_server.hung_up.wait(), 5)
+            sent = model_server.requests[0][1]
+            assert sent["stream"] is True and "<fim_prefix>" in sent["prompt"]
+
+            # Back on the embedded model, the same request is answered.
+            client.workspace_did_change_configuration(
+                types.DidChangeConfigurationParams(settings={"typehole": {"model": "local"}})
+            )
+            await asyncio.sleep(0.2)
+            result = await inline(client, uri, line, character)
+            assert result is not None and result.items[0].insert_text.strip()
+        finally:
+            await client.shutdown_session()
+
+
+async def test_model_server_down_answers_fast_and_says_so(project: Path) -> None:
+    target = project / "httpx" / "_client.py"
+    text, line, character = _cut_hole(target)
+    async with serve(lambda path, body: Reply()) as (_, url):
+        pass  # the port is closed again: nothing listens there now
+    client, _ = await start_client(project, init_options=_model_settings(url))
+    statuses: list[dict] = []
+    client.feature("typehole/status")(lambda params: statuses.append(params))
     try:
         uri = open_document(client, target, text)
-        params = types.InlineCompletionParams(
-            text_document=types.TextDocumentIdentifier(uri=uri),
-            position=types.Position(line, character),
-            context=types.InlineCompletionContext(trigger_kind=types.InlineCompletionTriggerKind.Automatic),
-        )
-        # Sent while the model is still learning the workspace, so it waits long enough to cancel.
-        pending = client.protocol.send_request_async(
-            types.TEXT_DOCUMENT_INLINE_COMPLETION, params, msg_id="slow-1"
-        )
-        client.protocol.notify(types.CANCEL_REQUEST, types.CancelParams(id="slow-1"))
-        with pytest.raises(JsonRpcException) as error:
-            await asyncio.wait_for(pending, 30)
-        assert "cancel" in str(error.value).lower()
-        result = await inline(client, uri, line, character)
-        assert result is not None and result.items[0].insert_text.strip()
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        assert await inline(client, uri, line, character) is None
+        assert await inline(client, uri, line, character) is None  # backing off: no new attempt
+        assert loop.time() - started < 5
+        await wait_for(lambda: any(getattr(s, "state", None) == "down" for s in statuses))
+        await wait_for(lambda: any("down" in m.message for m in client.messages))
     finally:
         await client.shutdown_session()
 
 
 async def test_configuration_errors_are_reported(project: Path) -> None:
     (project / "pyproject.toml").write_text(
-        (project / "pyproject.toml").read_text() + "\n[tool.typehole.completion]\nmaxTokens = 'many'\n"
+        (project / "pyproject.toml").read_text()
+        + "\n[tool.typehole.completion]\nmaxTokens = 'many'\n"
     )
     client, _ = await start_client(
         project,
@@ -234,7 +297,9 @@ async def test_configuration_errors_are_reported(project: Path) -> None:
         assert await inline(client, uri, line, character) is None
         # Turning it back on through didChangeConfiguration takes effect at once.
         client.workspace_did_change_configuration(
-            types.DidChangeConfigurationParams(settings={"typehole": {"completion": {"enabled": True}}})
+            types.DidChangeConfigurationParams(
+                settings={"typehole": {"completion": {"enabled": True}}}
+            )
         )
         await asyncio.sleep(0.2)
         result = await inline(client, uri, line, character)

@@ -1,4 +1,4 @@
-"""The inline-completion pipeline: cache -> gate -> prompt (+ context hook) -> model -> post-process.
+"""The inline-completion pipeline: cache -> gate -> prompt (+ context) -> model -> post-process.
 
 Both the LSP handlers and `typehole complete` run exactly this. Syntax work runs on the analysis
 executor and model work inside the backend (the embedded model has its own thread), so the event
@@ -15,7 +15,6 @@ from contextlib import aclosing
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from typehole.context import syntax
 from typehole.models.base import Backend, CompletionRequest
 from typehole.server.completion.cache import ForwardingCache
 from typehole.server.completion.gate import Gate, decide
@@ -35,8 +34,9 @@ class ContextPiece:
 class ContextHook(Protocol):
     """Cross-file context for a site within a token budget (runs on the analysis executor)."""
 
-    def __call__(self, site: Site, budget: int, count_tokens: Callable[[str], int]) -> ContextPiece:
-        ...
+    def __call__(
+        self, site: Site, budget: int, count_tokens: Callable[[str], int]
+    ) -> ContextPiece: ...
 
 
 @dataclass(frozen=True)
@@ -115,9 +115,8 @@ class Pipeline:
     ) -> tuple[Gate, Prompt | None, dict[str, Any]]:
         """Gate and prompt: the synchronous syntax work, run on the analysis executor."""
         t = time.perf_counter()
-        tree = syntax.parse(site.text, site.language)
-        gate = decide(site, tree)
-        gate = _limit_lines(gate, options.max_lines)
+        # No whole-document parse: the gate parses a window around the cursor (1 s vs 3 ms on 5 MB).
+        gate = _limit_lines(decide(site), options.max_lines)
         timings["gate"] = _ms(t)
         if gate.mode == "skip":
             return gate, None, {}
@@ -140,7 +139,9 @@ class Pipeline:
         timings["prompt"] = _ms(t)
         return gate, prompt, context.report
 
-    async def _generate(self, site: Site, gate: Gate, prompt: Prompt, options: PipelineOptions) -> str:
+    async def _generate(
+        self, site: Site, gate: Gate, prompt: Prompt, options: PipelineOptions
+    ) -> str:
         """Stream from the model and stop as soon as the gate's unit (line or block) is complete."""
         request = CompletionRequest(
             prefix=prompt.prefix,

@@ -10,7 +10,13 @@ if TYPE_CHECKING:
 
 def register_all(server: TypeholeServer) -> None:
     """Register every feature on `server` (before `initialize` computes capabilities)."""
-    from typehole.server.features import configuration, documents, inline_completion, lifecycle
+    from typehole.server.features import (
+        configuration,
+        documents,
+        inline_completion,
+        lifecycle,
+        status,
+    )
 
-    for feature in (lifecycle, configuration, documents, inline_completion):
+    for feature in (lifecycle, configuration, documents, inline_completion, status):
         feature.register(server)

@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 from lsprotocol import types
-
+from typehole.models.errors import ModelConfigError
 from typehole.server.app import TypeholeServer
 from typehole.server.config import Settings, resolve, to_raw
 
@@ -54,8 +54,24 @@ def apply(ls: TypeholeServer, raw: Any, source: str) -> Settings:
     settings, problems = resolve([("current", to_raw(base)), (source, raw)])
     for problem in problems:
         ls.tell(types.MessageType.Warning, f"typehole: {problem}")
+    previous = ls.state.settings
     ls.state.settings = settings
-    if ls.state.pipeline is not None:
+    if settings.model != previous.model or settings.models != previous.models:
+        for problem in activate(ls):
+            ls.tell(types.MessageType.Error, f"typehole: {problem}")
+    elif ls.state.pipeline is not None:
         ls.state.pipeline.cache.clear()
     return settings
 
+
+def activate(ls: TypeholeServer) -> list[str]:
+    """Point the pipeline at the configured model; on a bad model, the embedded one and a reason."""
+    state = ls.state
+    if state.hub is None:
+        return []
+    try:
+        state.pipeline, state.model_description = state.hub.pipeline(state.settings)
+        return []
+    except ModelConfigError as exc:
+        state.pipeline, state.model_description = state.hub.pipeline(state.settings, "local")
+        return [f"{exc}; using the embedded model instead"]

@@ -11,7 +11,6 @@ from pathlib import Path
 
 from lsprotocol import types
 from pygls.uris import to_fs_path
-
 from typehole.context.walk import is_secret_path, read_text
 from typehole.server.app import TypeholeServer
 from typehole.server.training import CODE_SUFFIXES, relative_name
@@ -109,7 +108,7 @@ async def _train_from_disk(ls: TypeholeServer, path: Path) -> None:
         return
     if path.suffix not in CODE_SUFFIXES:
         return
-    text = read_text(path)
+    text = await asyncio.to_thread(read_text, path)
     if text is not None:
         await ls.state.local.atrain(relative_name(root, path), text)
 

@@ -10,7 +10,6 @@ import asyncio
 import logging
 
 from lsprotocol import types
-
 from typehole.context.positions import offset_at, position_at
 from typehole.models.errors import ModelError
 from typehole.server.app import INLINE_COMPLETION_ALIAS, TypeholeServer

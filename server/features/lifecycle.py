@@ -1,4 +1,4 @@
-"""Start-up and shut-down: read settings, build the models, train the embedded model with progress."""
+"""Start-up and shut-down: read settings, build the models, learn the workspace with progress."""
 
 from __future__ import annotations
 
@@ -9,12 +9,12 @@ from pathlib import Path
 
 from lsprotocol import types
 from pygls.uris import to_fs_path
-
-from typehole.models.lexer import count_tokens
 from typehole.models.local import LocalModel
 from typehole.server.app import TypeholeServer
-from typehole.server.completion.pipeline import Pipeline
+from typehole.server.backends import ModelHub
 from typehole.server.config import read_pyproject, resolve
+from typehole.server.features.configuration import activate
+from typehole.server.features.status import report_health, send_status
 from typehole.server.training import train_workspace
 
 log = logging.getLogger(__name__)
@@ -32,7 +32,10 @@ def register(server: TypeholeServer) -> None:
         state.settings = settings
         state.pending_problems = problems  # shown once the client is initialized
         state.local = LocalModel(order=settings.local.order)
-        state.pipeline = Pipeline(state.local, count_tokens, analysis=state.analysis)
+        state.hub = ModelHub(
+            state.local, state.analysis, on_health=lambda event: report_health(ls, event)
+        )
+        state.pending_problems.extend(activate(ls))
         if settings.completion.completion_fallback:
             from typehole.server.features import completion_fallback
 
@@ -42,6 +45,7 @@ def register(server: TypeholeServer) -> None:
     async def initialized(ls: TypeholeServer, params: types.InitializedParams) -> None:
         from typehole.server.features.configuration import pull_configuration
 
+        send_status(ls, ls.state.settings.model, "ok", ls.state.model_description)
         for problem in getattr(ls.state, "pending_problems", []):
             ls.tell(types.MessageType.Warning, f"typehole: {problem}")
         await pull_configuration(ls)
@@ -52,8 +56,8 @@ def register(server: TypeholeServer) -> None:
     async def shutdown(ls: TypeholeServer, params: None) -> None:
         for task in [*ls.state.inflight.values(), *ls.state.background]:
             task.cancel()
-        if ls.state.local is not None:
-            await ls.state.local.aclose()
+        if ls.state.hub is not None:
+            await ls.state.hub.aclose()
         ls.state.analysis.shutdown(wait=False, cancel_futures=True)
 
 
@@ -101,7 +105,8 @@ async def _train_with_progress(ls: TypeholeServer, root: Path) -> None:
             token = None
     if token:
         ls.work_done_progress.begin(
-            token, types.WorkDoneProgressBegin(title="typehole: learning the workspace", percentage=0)
+            token,
+            types.WorkDoneProgressBegin(title="typehole: learning the workspace", percentage=0),
         )
     last = [-1]
 
@@ -110,7 +115,8 @@ async def _train_with_progress(ls: TypeholeServer, root: Path) -> None:
         if token and percent != last[0]:
             last[0] = percent
             ls.work_done_progress.report(
-                token, types.WorkDoneProgressReport(message=f"{done}/{total} files", percentage=percent)
+                token,
+                types.WorkDoneProgressReport(message=f"{done}/{total} files", percentage=percent),
             )
 
     skip = set(open_document_names(ls))
@@ -121,7 +127,9 @@ async def _train_with_progress(ls: TypeholeServer, root: Path) -> None:
             ls.work_done_progress.end(token, types.WorkDoneProgressEnd(message="cancelled"))
         raise
     if token:
-        ls.work_done_progress.end(token, types.WorkDoneProgressEnd(message=f"{count} files learned"))
+        ls.work_done_progress.end(
+            token, types.WorkDoneProgressEnd(message=f"{count} files learned")
+        )
 
 
 def open_document_names(ls: TypeholeServer) -> list[str]:
