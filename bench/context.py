@@ -26,6 +26,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from realproject import real_project  # noqa: E402
+
 from typehole.context.assemble import assemble, blocks_for  # noqa: E402
 from typehole.context.engine import ContextEngine  # noqa: E402
 from typehole.context.hole import clear_cache  # noqa: E402

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from lsprotocol import types
 from pygls.lsp.client import LanguageClient
+
 from typehole.bench.projects import real_project
 
 SERVER = [sys.executable, "-m", "typehole", "serve"]

@@ -19,7 +19,9 @@ from pygls.exceptions import JsonRpcInvalidParams
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
 from pygls.protocol.json_rpc import JsonRPCNotification
+
 from typehole import __version__
+from typehole.context.engine import ContextEngine
 from typehole.models.local import LocalModel
 from typehole.server.backends import ModelHub
 from typehole.server.completion.pipeline import Pipeline
@@ -32,23 +34,32 @@ INLINE_COMPLETION_ALIAS = "typehole/inlineCompletion"
 _ANSWERED = "$/typehole/answered"
 
 
-@attrs.define
-class _AliasInlineCompletionRequest:
-    """`typehole/inlineCompletion`: the standard request under a name older clients can send."""
+# Params types of typehole's own requests; features add theirs with `custom_request`.
+_CUSTOM_REQUESTS: dict[str, type] = {}
 
-    id: int | str
-    params: types.InlineCompletionParams
-    method: str = INLINE_COMPLETION_ALIAS
-    jsonrpc: str = "2.0"
+
+def custom_request(method: str, params_type: type) -> None:
+    """Declare the params type of a custom request, so its params arrive typed and validated."""
+    _CUSTOM_REQUESTS[method] = attrs.make_class(
+        f"Request_{method.replace('/', '_')}",
+        {
+            "id": attrs.field(type=int | str),
+            "params": attrs.field(type=params_type),
+            "method": attrs.field(type=str, default=method),
+            "jsonrpc": attrs.field(type=str, default="2.0"),
+        },
+    )
+
+
+# `typehole/inlineCompletion`: the standard request under a name older clients can send.
+custom_request(INLINE_COMPLETION_ALIAS, types.InlineCompletionParams)
 
 
 class TypeholeProtocol(LanguageServerProtocol):
     """Adds typed params for typehole's own methods, so malformed ones get InvalidParams."""
 
     def get_message_type(self, method: str) -> type[Any] | None:
-        if method == INLINE_COMPLETION_ALIAS:
-            return _AliasInlineCompletionRequest
-        return super().get_message_type(method)
+        return _CUSTOM_REQUESTS.get(method) or super().get_message_type(method)
 
     def structure_message(self, data: dict[str, Any]) -> Any:
         """Like pygls, but a request with malformed params gets an InvalidParams *answer*.
@@ -75,6 +86,7 @@ class State:
     local: LocalModel | None = None
     hub: ModelHub | None = None
     pipeline: Pipeline | None = None
+    engine: ContextEngine | None = None
     model_description: str = ""
     # Jedi and tree-sitter work: one thread, since Jedi is not thread-safe.
     analysis: ThreadPoolExecutor = field(

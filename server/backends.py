@@ -15,6 +15,7 @@ from concurrent.futures import Executor
 
 import attrs
 import httpx
+
 from typehole.models.base import Backend
 from typehole.models.errors import ModelConfigError
 from typehole.models.fim import estimate_tokens

@@ -34,6 +34,21 @@ class CompletionSettings:
 
 
 @attrs.frozen
+class ContextSettings:
+    """Cross-file and typed-hole context put in front of the model."""
+
+    enabled: bool = True
+    # Share of the prompt budget the context may take (the rest is the code around the cursor).
+    share: float = attrs.field(
+        default=0.4, validator=[attrs.validators.ge(0.0), attrs.validators.le(0.9)]
+    )
+    # Stages that would start after this many milliseconds are skipped (the editor is waiting).
+    deadline_ms: float = attrs.field(default=60.0, validator=attrs.validators.gt(0))
+    # Where the index is cached (default: the user's cache folder).
+    cache_dir: str | None = None
+
+
+@attrs.frozen
 class LocalModelSettings:
     """The embedded `local` model: an n-gram model trained on the workspace."""
 
@@ -70,6 +85,7 @@ class Settings:
     model: str = "local"
     models: dict[str, ModelEntry] = attrs.field(factory=dict)
     completion: CompletionSettings = CompletionSettings()
+    context: ContextSettings = ContextSettings()
     local: LocalModelSettings = LocalModelSettings()
     exclude: tuple[str, ...] = ()
     log_level: Literal["debug", "info", "warning", "error"] = "info"
@@ -95,7 +111,7 @@ _strict(bool, (bool,))
 _strict(int, (int,))
 _strict(float, (int, float))
 _strict(str, (str,))
-for _cls in (CompletionSettings, LocalModelSettings, ModelEntry, Settings):
+for _cls in (CompletionSettings, ContextSettings, LocalModelSettings, ModelEntry, Settings):
     attrs.resolve_types(_cls)
 
 

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from fakeserver import SSE, Reply, oai, serve
+from fakeserver import SSE, Reply, oai, serve, sse
 from lsp_client import copy_project, inline, open_document, start_client, wait_for
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
@@ -39,14 +39,18 @@ def _cut_hole(path: Path, cut_after: str = "self._timeout = ") -> tuple[str, int
     return "\n".join(lines), index, len(keep)
 
 
-async def _trained(client) -> None:
+async def _learned(client) -> None:
+    """Wait until the server has trained its model and indexed the workspace (two bars end)."""
     await wait_for(
-        lambda: any(
-            isinstance(report, types.WorkDoneProgressEnd)
-            for reports in client.progress_reports.values()
-            for report in reports
+        lambda: (
+            sum(
+                isinstance(report, types.WorkDoneProgressEnd)
+                for reports in client.progress_reports.values()
+                for report in reports
+            )
+            >= 2
         ),
-        timeout=60,
+        timeout=120,
     )
 
 
@@ -78,7 +82,7 @@ async def test_inline_completion_matches_cli(project: Path) -> None:
 
     client, _ = await start_client(project)
     try:
-        await _trained(client)
+        await _learned(client)
         uri = open_document(client, target)
         result = await inline(client, uri, line, character)
     finally:
@@ -309,15 +313,29 @@ async def test_configuration_errors_are_reported(project: Path) -> None:
 
 
 async def test_newer_request_supersedes_older(project: Path) -> None:
+    """A second request on the same document cancels the first, which answers empty at once
+    and hangs up on the model server; the second gets its answer."""
     target = project / "httpx" / "_client.py"
     text, line, character = _cut_hole(target)
-    client, _ = await start_client(project)
-    try:
-        uri = open_document(client, target, text)
-        first = asyncio.ensure_future(inline(client, uri, line, character))
-        await asyncio.sleep(0)
-        second = await inline(client, uri, line, character)
-        assert (await first) is None  # superseded while the model was still busy learning
-        assert second is not None and second.items[0].insert_text.strip()
-    finally:
-        await client.shutdown_session()
+    calls: list[int] = []
+
+    def first_slow(path: str, body: dict) -> Reply:
+        calls.append(1)
+        if len(calls) == 1:  # the first request streams forever, slowly
+            return Reply(
+                headers=SSE, forever=f"data: {json.dumps(oai('x'))}\n\n".encode(), delay_s=0.05
+            )
+        return Reply(headers=SSE, body=sse(oai("Timeout(timeout)\n", "stop")))
+
+    async with serve(first_slow) as (model_server, url):
+        client, _ = await start_client(project, init_options=_model_settings(url))
+        try:
+            uri = open_document(client, target, text)
+            first = asyncio.ensure_future(inline(client, uri, line, character))
+            await wait_for(lambda: model_server.pieces_sent >= 1)
+            second = await inline(client, uri, line, character)
+            assert (await asyncio.wait_for(first, 10)) is None
+            assert second is not None and second.items[0].insert_text == "Timeout(timeout)"
+            await asyncio.wait_for(model_server.hung_up.wait(), 5)
+        finally:
+            await client.shutdown_session()

@@ -14,15 +14,17 @@ import time
 from pathlib import Path
 from typing import Any
 
+from typehole.context.engine import ContextEngine
 from typehole.context.positions import offset_from_cli, position_at
 from typehole.context.walk import read_text
 from typehole.models.errors import ModelError
 from typehole.models.local import LocalModel
 from typehole.server.backends import LOCAL, ModelHub
 from typehole.server.commands import UsageError, find_root, load_document, load_settings
-from typehole.server.completion.pipeline import PipelineOptions
+from typehole.server.completion.pipeline import options_from
 from typehole.server.completion.site import Site
 from typehole.server.config import Settings
+from typehole.server.context_hook import EngineContext
 from typehole.server.training import relative_name, training_files
 
 
@@ -58,6 +60,18 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def open_engine(root: Path | None, settings: Settings, force: bool = False) -> ContextEngine | None:
+    """The workspace's context engine with its index up to date (None without a root, or when
+    context is switched off and not `force`d)."""
+    if root is None or not (settings.context.enabled or force):
+        return None
+    engine = ContextEngine(root, settings.context.cache_dir, settings.exclude)
+    engine.build()
+    for warning in engine.warnings:
+        print(f"typehole: {warning}", file=sys.stderr)
+    return engine
+
+
 def learn_workspace(model: LocalModel, root: Path | None, settings: Settings, skip: str) -> None:
     """Train the embedded model on the workspace's code (all but `skip`, the open document)."""
     if root is None:
@@ -82,22 +96,21 @@ async def complete_file(
     local = LocalModel(order=settings.local.order)
     hub = ModelHub(local)
     name = relative_name(root, path)
+    engine = open_engine(root, settings)
     try:
-        pipeline, description = hub.pipeline(settings, model_name)
+        hook = EngineContext(engine, settings.context.deadline_ms) if engine else None
+        pipeline, description = hub.pipeline(settings, model_name, context_hook=hook)
         if pipeline.backend is local:
             learn_workspace(local, root, settings, skip=name)
             local.train(name, text)
         train_ms = round((time.perf_counter() - started) * 1000, 3)
         offset = offset_from_cli(text, line, column)
-        options = PipelineOptions(
-            max_tokens=settings.completion.max_tokens,
-            max_lines=settings.completion.max_lines,
-            prompt_budget=settings.completion.prompt_budget,
-            use_cache=False,
-        )
+        options = options_from(settings, use_cache=False)
         outcome = await pipeline.run(Site(text=text, offset=offset, path=name), options)
     finally:
         await hub.aclose()
+        if engine is not None:
+            engine.close()
     start = dict(zip(("line", "character"), position_at(text, offset), strict=True))
     items = []
     if outcome.text is not None:

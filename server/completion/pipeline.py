@@ -21,6 +21,7 @@ from typehole.server.completion.gate import Gate, decide
 from typehole.server.completion.postprocess import postprocess
 from typehole.server.completion.prompt import Prompt, build_prompt
 from typehole.server.completion.site import Site
+from typehole.server.config import Settings
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,18 @@ class PipelineOptions:
     prompt_budget: int = 1024
     context_share: float = 0.4
     use_cache: bool = True
+
+
+def options_from(settings: Settings, use_cache: bool = True) -> PipelineOptions:
+    """Pipeline options from typehole's settings (one place for the mapping)."""
+    completion = settings.completion
+    return PipelineOptions(
+        max_tokens=completion.max_tokens,
+        max_lines=completion.max_lines,
+        prompt_budget=completion.prompt_budget,
+        context_share=settings.context.share if settings.context.enabled else 0.0,
+        use_cache=use_cache and completion.cache,
+    )
 
 
 @dataclass(frozen=True)
@@ -122,7 +135,7 @@ class Pipeline:
             return gate, None, {}
 
         context = ContextPiece(text="")
-        if self.context_hook is not None:
+        if self.context_hook is not None and options.context_share > 0:
             t = time.perf_counter()
             budget = int(options.prompt_budget * options.context_share)
             context = self.context_hook(site, budget, self.count_tokens)

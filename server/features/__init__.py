@@ -12,11 +12,19 @@ def register_all(server: TypeholeServer) -> None:
     """Register every feature on `server` (before `initialize` computes capabilities)."""
     from typehole.server.features import (
         configuration,
+        context_methods,
         documents,
         inline_completion,
         lifecycle,
         status,
     )
 
-    for feature in (lifecycle, configuration, documents, inline_completion, status):
+    for feature in (
+        lifecycle,
+        configuration,
+        documents,
+        inline_completion,
+        context_methods,
+        status,
+    ):
         feature.register(server)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from lsprotocol import types
+
 from typehole.context.positions import offset_at, position_at
 from typehole.server.app import TypeholeServer
 from typehole.server.features.inline_completion import ACCEPT_COMMAND, run_at

@@ -6,9 +6,11 @@ import logging
 from typing import Any
 
 from lsprotocol import types
+
 from typehole.models.errors import ModelConfigError
 from typehole.server.app import TypeholeServer
 from typehole.server.config import Settings, resolve, to_raw
+from typehole.server.context_hook import EngineContext
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +58,11 @@ def apply(ls: TypeholeServer, raw: Any, source: str) -> Settings:
         ls.tell(types.MessageType.Warning, f"typehole: {problem}")
     previous = ls.state.settings
     ls.state.settings = settings
-    if settings.model != previous.model or settings.models != previous.models:
+    if (settings.model, settings.models, settings.context) != (
+        previous.model,
+        previous.models,
+        previous.context,
+    ):
         for problem in activate(ls):
             ls.tell(types.MessageType.Error, f"typehole: {problem}")
     elif ls.state.pipeline is not None:
@@ -69,9 +75,16 @@ def activate(ls: TypeholeServer) -> list[str]:
     state = ls.state
     if state.hub is None:
         return []
+    hook = None
+    if state.engine is not None and state.settings.context.enabled:
+        hook = EngineContext(state.engine, state.settings.context.deadline_ms)
     try:
-        state.pipeline, state.model_description = state.hub.pipeline(state.settings)
+        state.pipeline, state.model_description = state.hub.pipeline(
+            state.settings, context_hook=hook
+        )
         return []
     except ModelConfigError as exc:
-        state.pipeline, state.model_description = state.hub.pipeline(state.settings, "local")
+        state.pipeline, state.model_description = state.hub.pipeline(
+            state.settings, "local", context_hook=hook
+        )
         return [f"{exc}; using the embedded model instead"]

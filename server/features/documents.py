@@ -11,6 +11,7 @@ from pathlib import Path
 
 from lsprotocol import types
 from pygls.uris import to_fs_path
+
 from typehole.context.walk import is_secret_path, read_text
 from typehole.server.app import TypeholeServer
 from typehole.server.training import CODE_SUFFIXES, relative_name
@@ -58,6 +59,7 @@ def register(server: TypeholeServer) -> None:
                 continue
             if change.type == types.FileChangeType.Deleted:
                 ls.spawn(ls.state.local.aremove(relative_name(ls.state.root, path)))
+                ls.spawn(_reindex(ls, path, None))
             else:
                 ls.spawn(_train_from_disk(ls, path))
 
@@ -96,21 +98,38 @@ async def _train_document(ls: TypeholeServer, uri: str) -> None:
     if document is None or ls.state.local is None:
         return
     await ls.state.local.atrain(document_name(ls, uri), document.source)
+    await _reindex(ls, Path(document.path), document.source)
+
+
+async def _reindex(ls: TypeholeServer, path: Path, text: str | None) -> None:
+    """Bring the context index up to date with one file (None: it was deleted)."""
+    engine = ls.state.engine
+    if engine is None or ls.state.root is None or not _inside(ls.state.root, path):
+        return
+    if text is None:
+        await asyncio.to_thread(engine.remove_file, path)
+    else:
+        await asyncio.to_thread(engine.update_file, path, text)
+
+
+def _inside(root: Path, path: Path) -> bool:
+    try:
+        path.resolve().relative_to(root.resolve())
+    except ValueError:
+        return False
+    return True
 
 
 async def _train_from_disk(ls: TypeholeServer, path: Path) -> None:
     root = ls.state.root
     if ls.state.local is None or root is None or is_secret_path(path):
         return
-    try:
-        path.resolve().relative_to(root.resolve())
-    except ValueError:  # never read outside the workspace
-        return
-    if path.suffix not in CODE_SUFFIXES:
-        return
+    if not _inside(root, path) or path.suffix not in CODE_SUFFIXES:
+        return  # never read outside the workspace
     text = await asyncio.to_thread(read_text, path)
     if text is not None:
         await ls.state.local.atrain(relative_name(root, path), text)
+        await _reindex(ls, path, text)
 
 
 def _path(uri: str) -> Path | None:

@@ -10,10 +10,11 @@ import asyncio
 import logging
 
 from lsprotocol import types
+
 from typehole.context.positions import offset_at, position_at
 from typehole.models.errors import ModelError
 from typehole.server.app import INLINE_COMPLETION_ALIAS, TypeholeServer
-from typehole.server.completion.pipeline import Outcome, PipelineOptions
+from typehole.server.completion.pipeline import Outcome, options_from
 from typehole.server.completion.site import Site
 from typehole.server.features.documents import document_name, learnable
 
@@ -81,12 +82,7 @@ async def run_at(ls: TypeholeServer, uri: str, position: types.Position) -> Outc
     if position_at(text, offset, encoding) != (position.line, position.character):
         return None
     site = Site(text=text, offset=offset, path=document_name(ls, uri), language=_language(uri))
-    options = PipelineOptions(
-        max_tokens=settings.max_tokens,
-        max_lines=settings.max_lines,
-        prompt_budget=settings.prompt_budget,
-        use_cache=settings.cache,
-    )
+    options = options_from(state.settings)
 
     # One request per document: a newer request cancels the previous one.
     if (previous := state.inflight.get(uri)) is not None:

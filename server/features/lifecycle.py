@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import uuid
+import threading
 from pathlib import Path
 
 from lsprotocol import types
 from pygls.uris import to_fs_path
+
+from typehole.context.engine import ContextEngine
 from typehole.models.local import LocalModel
 from typehole.server.app import TypeholeServer
 from typehole.server.backends import ModelHub
 from typehole.server.config import read_pyproject, resolve
 from typehole.server.features.configuration import activate
+from typehole.server.features.documents import learnable
 from typehole.server.features.status import report_health, send_status
+from typehole.server.progress import work_done
 from typehole.server.training import train_workspace
 
 log = logging.getLogger(__name__)
@@ -46,11 +50,11 @@ def register(server: TypeholeServer) -> None:
         from typehole.server.features.configuration import pull_configuration
 
         send_status(ls, ls.state.settings.model, "ok", ls.state.model_description)
-        for problem in getattr(ls.state, "pending_problems", []):
+        for problem in ls.state.pending_problems:
             ls.tell(types.MessageType.Warning, f"typehole: {problem}")
         await pull_configuration(ls)
         if ls.state.root is not None:
-            ls.spawn(_train_with_progress(ls, ls.state.root))
+            ls.spawn(learn_workspace(ls, ls.state.root))
 
     @server.feature(types.SHUTDOWN)
     async def shutdown(ls: TypeholeServer, params: None) -> None:
@@ -58,6 +62,9 @@ def register(server: TypeholeServer) -> None:
             task.cancel()
         if ls.state.hub is not None:
             await ls.state.hub.aclose()
+        if ls.state.engine is not None:
+            engine, ls.state.engine = ls.state.engine, None
+            await asyncio.get_running_loop().run_in_executor(ls.state.analysis, engine.close)
         ls.state.analysis.shutdown(wait=False, cancel_futures=True)
 
 
@@ -90,46 +97,35 @@ def _root(params: types.InitializeParams) -> Path | None:
     return Path(path) if path else None
 
 
-async def _train_with_progress(ls: TypeholeServer, root: Path) -> None:
-    """Train the embedded model on the workspace, reporting `$/progress` when the client can."""
+async def learn_workspace(ls: TypeholeServer, root: Path) -> None:
+    """Train the embedded model, then index the workspace for context, each with a progress bar."""
     state = ls.state
     assert state.local is not None
-    token: str | None = None
-    window = ls.client_capabilities.window
-    if window is not None and window.work_done_progress:
-        token = f"typehole-train-{uuid.uuid4().hex[:8]}"
+    async with work_done(ls, "typehole: learning the workspace") as report:
+        skip = set(open_document_names(ls))
+        await train_workspace(state.local, root, state.settings, skip, report)
+    if not state.settings.context.enabled:
+        return
+    async with work_done(ls, "typehole: indexing the workspace") as report:
+        engine = await asyncio.to_thread(
+            ContextEngine, root, state.settings.context.cache_dir, state.settings.exclude
+        )
+        stopping = threading.Event()
         try:
-            await ls.work_done_progress.create_async(token)
-        except Exception as exc:  # a client may refuse; training goes on without a bar
-            log.info("no progress bar: %s", exc)
-            token = None
-    if token:
-        ls.work_done_progress.begin(
-            token,
-            types.WorkDoneProgressBegin(title="typehole: learning the workspace", percentage=0),
-        )
-    last = [-1]
-
-    def progress(done: int, total: int) -> None:
-        percent = int(done * 100 / total) if total else 100
-        if token and percent != last[0]:
-            last[0] = percent
-            ls.work_done_progress.report(
-                token,
-                types.WorkDoneProgressReport(message=f"{done}/{total} files", percentage=percent),
-            )
-
-    skip = set(open_document_names(ls))
-    try:
-        count = await train_workspace(state.local, root, state.settings, skip, progress)
-    except asyncio.CancelledError:
-        if token:
-            ls.work_done_progress.end(token, types.WorkDoneProgressEnd(message="cancelled"))
-        raise
-    if token:
-        ls.work_done_progress.end(
-            token, types.WorkDoneProgressEnd(message=f"{count} files learned")
-        )
+            stats = await asyncio.to_thread(engine.build, report, stopping.is_set)
+        except BaseException:
+            stopping.set()  # the build thread stops at its next file
+            raise
+        log.info("index: %s", stats)
+    for warning in engine.warnings:
+        ls.tell(types.MessageType.Warning, f"typehole: {warning}", once=True)
+    state.engine = engine
+    for problem in activate(ls):
+        ls.tell(types.MessageType.Error, f"typehole: {problem}")
+    # Documents opened while indexing hold newer text than the disk.
+    for uri, document in list(ls.workspace.text_documents.items()):
+        if learnable(ls, uri):
+            await asyncio.to_thread(engine.update_file, document.path, document.source)
 
 
 def open_document_names(ls: TypeholeServer) -> list[str]:

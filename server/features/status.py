@@ -8,6 +8,7 @@ also get a `window/showMessage`, once, because the user must act on them.
 from __future__ import annotations
 
 from lsprotocol import types
+
 from typehole.models.health import HealthEvent
 from typehole.server.app import TypeholeServer
 

@@ -1,0 +1,119 @@
+"""`typehole/context` and the ChatLSP methods: the static context at a cursor, over LSP.
+
+ChatLSP (Blinn et al.): `textDocument/expectedType` -> `{content, location}`,
+`textDocument/relevantTypes` and `textDocument/relevantHeaders` -> `{contents[], locations[]}`.
+`typehole/context` answers with the `typehole context --json` object.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import attrs
+from lsprotocol import types
+
+from typehole.context.positions import offset_at
+from typehole.context.records import ContextResult
+from typehole.models.lexer import count_tokens
+from typehole.server.app import TypeholeServer, custom_request
+from typehole.server.features.documents import document_name, learnable
+
+CONTEXT = "typehole/context"
+EXPECTED_TYPE = "textDocument/expectedType"
+RELEVANT_TYPES = "textDocument/relevantTypes"
+RELEVANT_HEADERS = "textDocument/relevantHeaders"
+
+
+@attrs.define
+class ContextParams:
+    """A document, a position, and optionally the token budget of the context."""
+
+    text_document: types.TextDocumentIdentifier
+    position: types.Position
+    budget: int | None = None
+
+
+for _method in (CONTEXT, EXPECTED_TYPE, RELEVANT_TYPES, RELEVANT_HEADERS):
+    custom_request(_method, ContextParams)
+
+
+def register(server: TypeholeServer) -> None:
+    """Register the four requests."""
+
+    @server.feature(CONTEXT)
+    async def context(ls: TypeholeServer, params: ContextParams) -> dict[str, Any] | None:
+        result = await gather(ls, params)
+        return result.to_json() if result else None
+
+    @server.feature(EXPECTED_TYPE)
+    async def expected_type(ls: TypeholeServer, params: ContextParams) -> dict[str, Any] | None:
+        result = await gather(ls, params, CHATLSP_BUDGET)
+        if result is None or result.hole.expected_type is None:
+            return None
+        return {"content": result.hole.expected_type, "location": None}
+
+    @server.feature(RELEVANT_TYPES)
+    async def relevant_types(ls: TypeholeServer, params: ContextParams) -> dict[str, Any] | None:
+        result = await gather(ls, params, CHATLSP_BUDGET)
+        if result is None:
+            return None
+        found = result.relevant_types
+        return {"contents": [t.text for t in found], "locations": _locations(ls, found)}
+
+    @server.feature(RELEVANT_HEADERS)
+    async def relevant_headers(ls: TypeholeServer, params: ContextParams) -> dict[str, Any] | None:
+        result = await gather(ls, params, CHATLSP_BUDGET)
+        if result is None:
+            return None
+        found = result.relevant_headers
+        return {"contents": [h.signature for h in found], "locations": _locations(ls, found)}
+
+
+# ChatLSP answers list what is relevant, not what fits a prompt: they get a generous budget.
+CHATLSP_BUDGET = 8192
+
+
+async def gather(
+    ls: TypeholeServer, params: ContextParams, budget: int | None = None
+) -> ContextResult | None:
+    """Gather context at the position on the analysis thread; None when it cannot be had."""
+    state = ls.state
+    uri = params.text_document.uri
+    document = ls.workspace.text_documents.get(uri)
+    if document is None or state.engine is None or not learnable(ls, uri):
+        return None
+    encoding = str(ls.workspace.position_encoding or "utf-16")
+    offset = offset_at(document.source, params.position.line, params.position.character, encoding)
+    budget = (
+        params.budget
+        or budget
+        or int(state.settings.completion.prompt_budget * state.settings.context.share)
+    )
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(
+        state.analysis,
+        state.engine.gather,
+        document.source,
+        offset,
+        document_name(ls, uri),
+        max(budget, 1),
+        count_tokens,
+    )
+
+
+def _locations(ls: TypeholeServer, found: Any) -> list[dict[str, Any]]:
+    """LSP locations of records with a workspace-relative `path` and a 1-based `line`."""
+    root = ls.state.root
+    if root is None:
+        return []
+    return [
+        {
+            "uri": (root / item.path).as_uri(),
+            "range": {
+                "start": {"line": item.line - 1, "character": 0},
+                "end": {"line": item.line - 1, "character": 0},
+            },
+        }
+        for item in found
+    ]

@@ -1,0 +1,98 @@
+"""typehole/context, the ChatLSP methods and `typehole context` on a real project (httpx)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from lsp_client import copy_project, open_document, start_client, wait_for
+from lsprotocol import types
+from realproject import real_project
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    return copy_project(real_project("httpx", "0.28.1"), tmp_path / "httpx")
+
+
+def _return_hole(project: Path) -> tuple[Path, str, int, int]:
+    """httpx/_client.py with line 1034 (`return response` in a `-> Response` method) cut."""
+    path = project / "httpx" / "_client.py"
+    lines = path.read_text(encoding="utf-8").split("\n")
+    assert lines[1033] == "        return response"
+    lines[1033] = "        return "
+    return path, "\n".join(lines), 1033, len(lines[1033])
+
+
+async def test_chatlsp_methods(project: Path) -> None:
+    path, text, line, character = _return_hole(project)
+    client, _ = await start_client(project)
+    try:
+        await wait_for(
+            lambda: (
+                sum(
+                    isinstance(r, types.WorkDoneProgressEnd)
+                    for reports in client.progress_reports.values()
+                    for r in reports
+                )
+                >= 2
+            ),
+            timeout=120,
+        )
+        uri = open_document(client, path, text)
+        params = {"textDocument": {"uri": uri}, "position": {"line": line, "character": character}}
+        expected = await client.protocol.send_request_async("textDocument/expectedType", params)
+        types_ = await client.protocol.send_request_async("textDocument/relevantTypes", params)
+        context = await client.protocol.send_request_async(
+            "typehole/context", {**params, "budget": 2000}
+        )
+    finally:
+        await client.shutdown_session()
+    assert expected.content == "Response"
+    assert any(c.startswith("class Response") for c in types_.contents)
+    models = next(
+        loc
+        for c, loc in zip(types_.contents, types_.locations, strict=True)
+        if c.startswith("class Response")
+    )
+    assert models.uri.endswith("httpx/_models.py")
+    assert context.hole.kind == "return"
+    assert context.tokens <= 2000
+    assert "class Response" in context.prompt
+
+
+def test_context_cli_matches_contract(project: Path) -> None:
+    path, text, line, character = _return_hole(project)
+    path.write_text(text, encoding="utf-8")
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "typehole",
+            "context",
+            f"{path}:{line + 1}:{character + 1}",
+            "--budget",
+            "512",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    result = json.loads(out.stdout)
+    assert set(result) >= {
+        "hole",
+        "relevant_types",
+        "relevant_headers",
+        "snippets",
+        "prompt",
+        "tokens",
+        "timings_ms",
+    }
+    assert result["hole"] == {"kind": "return", "expected_type": "Response"}
+    assert result["tokens"] <= 512
+    assert {"name", "path", "line", "text"} <= set(result["relevant_types"][0])
