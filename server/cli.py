@@ -11,10 +11,10 @@ import logging
 import sys
 
 from typehole import __version__
-from typehole.server.commands import UsageError, bench, complete, context, serve
+from typehole.server.commands import UsageError, bench, complete, context, docstring, serve
 
 # Each subcommand lives in its own module under server/commands/ and registers itself.
-COMMANDS = (serve, complete, context, bench)
+COMMANDS = (serve, complete, context, docstring, bench)
 
 
 def main(argv: list[str] | None = None) -> int:

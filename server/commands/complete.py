@@ -105,7 +105,7 @@ async def complete_file(
             local.train(name, text)
         train_ms = round((time.perf_counter() - started) * 1000, 3)
         offset = offset_from_cli(text, line, column)
-        options = options_from(settings, use_cache=False)
+        options = options_from(settings, interactive=False)
         outcome = await pipeline.run(Site(text=text, offset=offset, path=name), options)
     finally:
         await hub.aclose()

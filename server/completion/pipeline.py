@@ -8,6 +8,7 @@ loop only shuffles results; cancelling the awaiting task stops the model between
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Executor
@@ -48,18 +49,24 @@ class PipelineOptions:
     max_lines: int = 12
     prompt_budget: int = 1024
     context_share: float = 0.4
+    # None: wait for the context however long it takes (the CLI); else skip it when late.
+    context_deadline_ms: float | None = 60.0
     use_cache: bool = True
 
 
-def options_from(settings: Settings, use_cache: bool = True) -> PipelineOptions:
-    """Pipeline options from typehole's settings (one place for the mapping)."""
+def options_from(settings: Settings, interactive: bool = True) -> PipelineOptions:
+    """Pipeline options from typehole's settings (one place for the mapping).
+
+    `interactive` runs are an editor's: they use the cache and skip context that is late.
+    """
     completion = settings.completion
     return PipelineOptions(
         max_tokens=completion.max_tokens,
         max_lines=completion.max_lines,
         prompt_budget=completion.prompt_budget,
         context_share=settings.context.share if settings.context.enabled else 0.0,
-        use_cache=use_cache and completion.cache,
+        context_deadline_ms=settings.context.deadline_ms if interactive else None,
+        use_cache=interactive and completion.cache,
     )
 
 
@@ -101,13 +108,27 @@ class Pipeline:
             timings["total"] = _ms(started)
             return Outcome(text=hit, gate=gate, cached=True, timings_ms=timings)
 
-        loop = asyncio.get_running_loop()
-        gate, prompt, context = await loop.run_in_executor(
-            self.analysis, self._prepare, site, options, timings
-        )
-        if prompt is None:
+        t = time.perf_counter()
+        # tree-sitter is thread-safe: the gate needs no turn on the (Jedi) analysis thread.
+        gate = _limit_lines(await asyncio.to_thread(decide, site), options.max_lines)
+        timings["gate"] = _ms(t)
+        if gate.mode == "skip":
             timings["total"] = _ms(started)
             return Outcome(text=None, gate=gate, timings_ms=timings)
+
+        t = time.perf_counter()
+        context = await self._context(site, options)
+        timings["context"] = _ms(t)
+
+        t = time.perf_counter()
+        prompt = build_prompt(
+            site,
+            self.count_tokens,
+            options.prompt_budget,
+            context=context.text,
+            context_share=options.context_share,
+        )
+        timings["prompt"] = _ms(t)
 
         t = time.perf_counter()
         raw = await self._generate(site, gate, prompt, options)
@@ -120,37 +141,39 @@ class Pipeline:
             self.cache.put(site, text)
         timings["total"] = _ms(started)
         return Outcome(
-            text=text or None, gate=gate, prompt=prompt, context=context, timings_ms=timings
+            text=text or None, gate=gate, prompt=prompt, context=context.report, timings_ms=timings
         )
 
-    def _prepare(
-        self, site: Site, options: PipelineOptions, timings: dict[str, float]
-    ) -> tuple[Gate, Prompt | None, dict[str, Any]]:
-        """Gate and prompt: the synchronous syntax work, run on the analysis executor."""
-        t = time.perf_counter()
-        # No whole-document parse: the gate parses a window around the cursor (1 s vs 3 ms on 5 MB).
-        gate = _limit_lines(decide(site), options.max_lines)
-        timings["gate"] = _ms(t)
-        if gate.mode == "skip":
-            return gate, None, {}
+    async def _context(self, site: Site, options: PipelineOptions) -> ContextPiece:
+        """Context from the hook on the analysis thread, or none if it misses the deadline.
 
-        context = ContextPiece(text="")
-        if self.context_hook is not None and options.context_share > 0:
-            t = time.perf_counter()
-            budget = int(options.prompt_budget * options.context_share)
-            context = self.context_hook(site, budget, self.count_tokens)
-            timings["context"] = _ms(t)
+        A late answer is not waited for: the editor is waiting. The work goes on in the
+        background and leaves Jedi's caches warm for the next keystroke.
+        """
+        if self.context_hook is None or options.context_share <= 0:
+            return ContextPiece(text="")
+        budget = int(options.prompt_budget * options.context_share)
+        wanted = threading.Event()
+        wanted.set()
 
-        t = time.perf_counter()
-        prompt = build_prompt(
-            site,
-            self.count_tokens,
-            options.prompt_budget,
-            context=context.text,
-            context_share=options.context_share,
-        )
-        timings["prompt"] = _ms(t)
-        return gate, prompt, context.report
+        def gather() -> ContextPiece:
+            # Work abandoned while it waited for the thread is dropped, so late requests
+            # cannot pile up behind each other.
+            if not wanted.is_set():
+                return ContextPiece(text="")
+            assert self.context_hook is not None
+            return self.context_hook(site, budget, self.count_tokens)
+
+        work = asyncio.get_running_loop().run_in_executor(self.analysis, gather)
+        try:
+            if options.context_deadline_ms is None:
+                return await work
+            return await asyncio.wait_for(asyncio.shield(work), options.context_deadline_ms / 1000)
+        except TimeoutError:
+            reason = f"context skipped: not ready within {options.context_deadline_ms:g} ms"
+            return ContextPiece(text="", report={"context_skipped": reason})
+        finally:
+            wanted.clear()
 
     async def _generate(
         self, site: Site, gate: Gate, prompt: Prompt, options: PipelineOptions

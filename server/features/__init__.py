@@ -13,6 +13,7 @@ def register_all(server: TypeholeServer) -> None:
     from typehole.server.features import (
         configuration,
         context_methods,
+        docstrings,
         documents,
         inline_completion,
         lifecycle,
@@ -25,6 +26,7 @@ def register_all(server: TypeholeServer) -> None:
         documents,
         inline_completion,
         context_methods,
+        docstrings,
         status,
     ):
         feature.register(server)

@@ -7,6 +7,7 @@ pipeline off the event loop, and drops the result if the document changed meanwh
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 
 from lsprotocol import types
@@ -104,6 +105,7 @@ async def run_at(ls: TypeholeServer, uri: str, position: types.Position) -> Outc
         if state.inflight.get(uri) is task:
             del state.inflight[uri]
 
+    log.info("completion timings_ms %s", json.dumps(outcome.timings_ms))
     current_doc = ls.workspace.text_documents.get(uri)
     if current_doc is None or current_doc.version != version:
         return None  # the document moved on; this answer is for text that no longer exists

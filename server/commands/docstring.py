@@ -1,0 +1,97 @@
+"""`typehole docstring FILE:LINE`: the docstring the editor's code action would write.
+
+JSON: `{"docstring", "edit": {"range", "new_text"}}` with an LSP range (0-based lines, UTF-16);
+`{"docstring": null, "edit": null, "reason"}` when there is nothing to do. With an HTTP model
+configured (or `--model`), the model writes the prose of a new docstring; with the embedded
+model the skeleton keeps its placeholders.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from typing import Any
+
+from typehole.context.docstrings import (
+    STYLES,
+    Prose,
+    detect_project_style,
+    docstring_edit,
+    existing_style,
+    find_target,
+    write_prose,
+)
+from typehole.context.positions import position_at
+from typehole.models.errors import ModelError
+from typehole.models.local import LocalModel
+from typehole.server.backends import ModelHub
+from typehole.server.commands import (
+    UsageError,
+    find_root,
+    load_document,
+    load_settings,
+    parse_location,
+)
+from typehole.server.config import Settings
+
+
+def add(commands: argparse._SubParsersAction) -> None:
+    """Register the subcommand."""
+    parser = commands.add_parser("docstring", help="document the def/class at FILE:LINE")
+    parser.add_argument("location", metavar="FILE:LINE")
+    parser.add_argument("--style", choices=STYLES, default=None,
+                        help="docstring style (default: the file's, else the project's)")
+    parser.add_argument("--model", default=None, help="model name (default: the configured one)")
+    parser.add_argument("--json", action="store_true", help="print the JSON result")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Print the docstring (or the JSON result) for the definition at the location."""
+    path, line, _ = parse_location(args.location, with_column=False)
+    path = path.resolve()
+    text = load_document(path)
+    root = find_root(path)
+    settings = load_settings(root)
+    target = find_target(text, line - 1)
+    if target is None:
+        result: dict[str, Any] = {"docstring": None, "edit": None,
+                                  "reason": f"no def, class or module docstring at line {line}"}
+    else:
+        style = args.style or existing_style(target) or detect_project_style(root, text)
+        prose = None
+        if target.docstring is None:
+            try:
+                prose = asyncio.run(_prose(settings, args.model, text, target))
+            except ModelError as exc:
+                raise UsageError(str(exc)) from exc
+        edit = docstring_edit(text, line - 1, style, prose, target)
+        result = {"docstring": None, "edit": None, "reason": "the docstring is up to date"}
+        if edit is not None:
+            start = dict(zip(("line", "character"), position_at(text, edit.start), strict=True))
+            end = dict(zip(("line", "character"), position_at(text, edit.end), strict=True))
+            result = {"docstring": edit.docstring, "style": style,
+                      "edit": {"range": {"start": start, "end": end},
+                               "new_text": edit.new_text}}
+    if args.json:
+        print(json.dumps(result, indent=2, ensure_ascii=False))
+    elif result["docstring"] is not None:
+        print(result["docstring"])
+    else:
+        print(f"typehole: {result['reason']}", file=sys.stderr)
+    return 0
+
+
+async def _prose(settings: Settings, model: str | None, text: str, target: Any) -> Prose | None:
+    """Model prose for a new docstring; None with the embedded model (it writes no prose)."""
+    local = LocalModel(order=settings.local.order)
+    hub = ModelHub(local)
+    try:
+        backend, _ = hub.backend(settings, model)
+        if backend is local:
+            return None
+        return await write_prose(backend, text, target)
+    finally:
+        await hub.aclose()

@@ -1,0 +1,231 @@
+"""Doc comments: "Generate/Update docstring" code actions, a command, and drift diagnostics.
+
+Drift is served as *pull* diagnostics (`textDocument/diagnostic`, LSP 3.17): pygls registers it
+with `DiagnosticOptions` and the client asks when it wants them, so no document-event handler
+(owned by `documents.py`) is needed and a stale document never gets pushed results.
+Code actions carry the skeleton edit directly; with an HTTP model configured they carry the
+`typehole.docstring` command instead, which asks the model for prose and applies the edit with
+`workspace/applyEdit`. Analysis runs on the analysis thread; results for an old version are dropped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+from typing import Any
+
+from lsprotocol import types
+
+from typehole.context.docstrings import (
+    STYLES,
+    DocEdit,
+    Prose,
+    Target,
+    all_drift,
+    detect_project_style,
+    docstring_edit,
+    existing_style,
+    find_target,
+    write_prose,
+)
+from typehole.context.positions import position_at
+from typehole.models.errors import ModelError
+from typehole.server.app import TypeholeServer
+
+__all__ = ["COMMAND", "DRIFT_CODE", "code_actions", "drift_diagnostics", "register", "run_command"]
+
+log = logging.getLogger(__name__)
+
+COMMAND = "typehole.docstring"
+SOURCE = "typehole"
+DRIFT_CODE = "docstring-drift"
+_project_styles: dict[Path | None, str] = {}
+
+
+def register(server: TypeholeServer) -> None:
+    """Register code actions, the command and pull diagnostics for docstrings."""
+
+    @server.feature(
+        types.TEXT_DOCUMENT_CODE_ACTION,
+        types.CodeActionOptions(
+            code_action_kinds=[types.CodeActionKind.QuickFix, types.CodeActionKind.RefactorRewrite]
+        ),
+    )
+    async def code_action(
+        ls: TypeholeServer, params: types.CodeActionParams
+    ) -> list[types.CodeAction] | None:
+        return await code_actions(ls, params)
+
+    @server.command(COMMAND)
+    async def docstring_command(ls: TypeholeServer, *args: Any) -> dict[str, Any] | None:
+        return await run_command(ls, list(args))
+
+    @server.feature(
+        types.TEXT_DOCUMENT_DIAGNOSTIC,
+        types.DiagnosticOptions(
+            identifier="typehole.docstrings",
+            inter_file_dependencies=False,
+            workspace_diagnostics=False,
+        ),
+    )
+    async def diagnostic(
+        ls: TypeholeServer, params: types.DocumentDiagnosticParams
+    ) -> types.RelatedFullDocumentDiagnosticReport:
+        return types.RelatedFullDocumentDiagnosticReport(
+            items=await drift_diagnostics(ls, params.text_document.uri) or []
+        )
+
+
+def _encoding(ls: TypeholeServer) -> str:
+    return str(ls.workspace.position_encoding or "utf-16")
+
+
+def _range(text: str, start: int, end: int, encoding: str) -> types.Range:
+    s, e = position_at(text, start, encoding), position_at(text, end, encoding)
+    return types.Range(types.Position(*s), types.Position(*e))
+
+
+async def _off_loop(ls: TypeholeServer, fn: Any, *args: Any) -> Any:
+    return await asyncio.get_running_loop().run_in_executor(ls.state.analysis, fn, *args)
+
+
+def _style_for(ls: TypeholeServer, text: str) -> str:
+    """Style for new docstrings: this file's, else the project's (scanned once per root)."""
+    root = ls.state.root
+    if root not in _project_styles:
+        _project_styles[root] = detect_project_style(root)
+    return detect_project_style(None, text, fallback=_project_styles[root])
+
+
+def _plan(
+    ls: TypeholeServer, text: str, line: int, style: str | None
+) -> tuple[Target | None, DocEdit | None, str]:
+    target = find_target(text, line)
+    if target is None:
+        return None, None, ""
+    style = style or existing_style(target) or _style_for(ls, text)
+    return target, docstring_edit(text, line, style, target=target), style
+
+
+def _is_local(ls: TypeholeServer) -> bool:
+    hub = ls.state.hub
+    if hub is None:
+        return True
+    try:
+        backend, _ = hub.backend(ls.state.settings)
+    except ModelError:
+        return True
+    return backend is hub.local
+
+
+def _workspace_edit(uri: str, text: str, edit: DocEdit, encoding: str) -> types.WorkspaceEdit:
+    change = types.TextEdit(
+        range=_range(text, edit.start, edit.end, encoding), new_text=edit.new_text
+    )
+    return types.WorkspaceEdit(changes={uri: [change]})
+
+
+async def code_actions(
+    ls: TypeholeServer, params: types.CodeActionParams
+) -> list[types.CodeAction] | None:
+    """ "Generate docstring" / "Update docstring" for the definition at the range's start."""
+    uri = params.text_document.uri
+    document = ls.workspace.text_documents.get(uri)
+    if document is None or not uri.endswith((".py", ".pyi")):
+        return None
+    version, text = document.version, document.source
+    line = params.range.start.line
+    target, edit, style = await _off_loop(ls, _plan, ls, text, line, None)
+    current = ls.workspace.text_documents.get(uri)
+    if edit is None or target is None or current is None or current.version != version:
+        return None
+    updating = target.docstring is not None
+    title = "Update docstring" if updating else "Generate docstring"
+    ours = [d for d in params.context.diagnostics if d.code == DRIFT_CODE]
+    action = types.CodeAction(
+        title=title,
+        kind=types.CodeActionKind.QuickFix if updating else types.CodeActionKind.RefactorRewrite,
+        diagnostics=ours or None,
+        is_preferred=bool(ours) or None,
+    )
+    if _is_local(ls) or updating:
+        # Updates keep the human text and add placeholders: no model needed for those.
+        action.edit = _workspace_edit(uri, text, edit, _encoding(ls))
+    else:
+        action.command = types.Command(title=title, command=COMMAND, arguments=[uri, line, style])
+    return [action]
+
+
+async def run_command(ls: TypeholeServer, args: list[Any]) -> dict[str, Any] | None:
+    """`typehole.docstring [uri, line, style?]`: document the definition and apply the edit.
+
+    Returns `{"docstring", "edit": {"range", "newText"}}` (also for keybindings that want it).
+    """
+    if len(args) < 2 or not isinstance(args[0], str) or not isinstance(args[1], int):
+        ls.tell(types.MessageType.Error, "typehole.docstring expects [uri, line, style?]")
+        return None
+    uri, line = args[0], args[1]
+    style = args[2] if len(args) > 2 and args[2] in STYLES else None
+    document = ls.workspace.text_documents.get(uri)
+    if document is None:
+        return None
+    version, text = document.version, document.source
+    target, edit, style = await _off_loop(ls, _plan, ls, text, line, style)
+    if target is None or edit is None:
+        return None
+    if target.docstring is None and not _is_local(ls):
+        prose = await _prose(ls, text, target)
+        if prose is not None:
+            edit = docstring_edit(text, line, style, prose, target) or edit
+    current = ls.workspace.text_documents.get(uri)
+    if current is None or current.version != version:
+        return None
+    workspace_edit = _workspace_edit(uri, text, edit, _encoding(ls))
+    await ls.workspace_apply_edit_async(
+        types.ApplyWorkspaceEditParams(edit=workspace_edit, label="typehole: docstring")
+    )
+    change = workspace_edit.changes[uri][0]  # type: ignore[index]
+    return {
+        "docstring": edit.docstring,
+        "edit": {
+            "range": ls.protocol.converter.unstructure(change.range),
+            "newText": edit.new_text,
+        },
+    }
+
+
+async def _prose(ls: TypeholeServer, text: str, target: Target) -> Prose | None:
+    hub = ls.state.hub
+    if hub is None:
+        return None
+    try:
+        backend, _ = hub.backend(ls.state.settings)
+        return await write_prose(backend, text, target)
+    except ModelError as exc:
+        ls.tell(types.MessageType.Warning, f"typehole: model error: {exc}", once=True)
+        return None
+
+
+async def drift_diagnostics(ls: TypeholeServer, uri: str) -> list[types.Diagnostic] | None:
+    """One warning per drifted docstring, on the docstring, listing what disagrees."""
+    document = ls.workspace.text_documents.get(uri)
+    if document is None or not uri.endswith((".py", ".pyi")):
+        return None
+    text = document.source
+    found = await _off_loop(ls, all_drift, text)
+    encoding = _encoding(ls)
+    items = []
+    for target, drifts in found:
+        literal = target.docstring
+        items.append(
+            types.Diagnostic(
+                range=_range(text, literal.start, literal.end, encoding),
+                message="Docstring out of date: " + "; ".join(d.message for d in drifts),
+                severity=types.DiagnosticSeverity.Warning,
+                source=SOURCE,
+                code=DRIFT_CODE,
+                data={"line": target.header_line},
+            )
+        )
+    return items
