@@ -1,0 +1,83 @@
+"""`typehole complete` / `typehole context` from a shell: results and one-line errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def typehole(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "typehole", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=cwd,
+    )
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'w'\n")
+    return tmp_path
+
+
+def test_complete_json_contract(workspace: Path) -> None:
+    source = workspace / "shapes.py"
+    source.write_text(
+        "def area(width, height):\n    return width * height\n\n\n"
+        "def perimeter(width, height):\n    return width * \n",
+        encoding="utf-8",
+    )
+    result = typehole("complete", f"{source}:6:20", "--json")
+    assert result.returncode == 0, result.stderr
+    payload = json.loads(result.stdout)
+    assert set(payload) == {"items", "context", "timings_ms"}
+    assert payload["context"]["gate"] == "line"
+    (item,) = payload["items"]
+    assert item["text"] == "height"  # the file's own pattern, from the embedded model
+    assert item["range"] == {
+        "start": {"line": 5, "character": 19},
+        "end": {"line": 5, "character": 19},
+    }
+
+
+@pytest.mark.parametrize(
+    ("make", "location", "message"),
+    [
+        (None, "missing.py:1:1", "no such file"),
+        (lambda p: p.write_bytes(b"\xff\xfe\x00bin\x00"), "blob.py:1:1", "not a UTF-8 text file"),
+        (lambda p: p.write_text("TOKEN=1\n"), ".env:1:1", "looks like a secret"),
+        (lambda p: p.write_text("x = 1\n"), "ok.py:one:1", "expected FILE:LINE:COL"),
+    ],
+)
+def test_bad_input_is_one_clear_line(workspace: Path, make, location: str, message: str) -> None:
+    name = location.split(":", 1)[0]
+    if make is not None:
+        make(workspace / name)
+    result = typehole("complete", str(workspace / location))
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_unknown_model_is_reported(workspace: Path) -> None:
+    source = workspace / "a.py"
+    source.write_text("x = 1\n")
+    result = typehole("complete", f"{source}:1:6", "--model", "nope")
+    assert result.returncode == 2
+    assert "unknown model 'nope'" in result.stderr
+
+
+def test_position_past_the_end_is_clamped(workspace: Path) -> None:
+    source = workspace / "a.py"
+    source.write_text("value = 1\nvalue = 2\n")
+    result = typehole("complete", f"{source}:99:99", "--json")
+    assert result.returncode == 0, result.stderr
+    payload = json.loads(result.stdout)
+    for item in payload["items"]:
+        assert item["range"]["start"] == {"line": 2, "character": 0}
