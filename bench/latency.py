@@ -3,7 +3,8 @@
 A real client starts `typehole serve` on a real project (an sdist from PyPI), waits until the
 embedded model has learned the workspace, opens files and asks for inline completions at sites
 taken from the code itself: each site is a line of a function body cut in the middle, the way a
-user types it, visited file by file. The first request of the session is reported as cold, the rest as warm.
+user types it, visited file by file. The first request of the session is reported as cold, the
+rest as warm.
 
     typehole bench latency [--project httpx==0.28.1] [--requests 240] [--json]
 """

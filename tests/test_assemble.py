@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from realproject import real_project
+
 from typehole.context.assemble import Block, assemble, render_comment
 from typehole.context.engine import ContextEngine
 

@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator, Iterator
 import httpx
 import pytest
 from llamacpp.engine import Engine, llama_cpp_python_engine, llama_server_engine
+
 from typehole.models.base import Backend, Chunk, CompletionRequest
 from typehole.models.http import create_client
 from typehole.models.registry import create_backend

@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 import pytest
 from fakeserver import NDJSON, SSE, FakeServer, Reply, ndjson, oai, serve, sse
+
 from typehole.models.base import Backend, Chunk, CompletionRequest
 from typehole.models.errors import (
     ModelBackoff,

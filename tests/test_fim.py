@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from typehole.models.base import CompletionRequest
 from typehole.models.errors import ModelConfigError
 from typehole.models.fim import (

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from typehole.context import syntax
 from typehole.server.completion import gate as gate_module
 from typehole.server.completion.gate import DEFAULT_BLOCK_LINES, Gate, decide

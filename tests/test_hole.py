@@ -8,6 +8,7 @@ from pathlib import Path
 import jedi
 import pytest
 from realproject import real_project
+
 from typehole.context.hole import analyse_hole, clear_cache, element_type
 from typehole.context.holescan import scan_prefix, split_param
 from typehole.context.records import HoleKind

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from realproject import real_project
+
 from typehole.context.index import Index
 from typehole.context.store import FORMAT, index_path
 from typehole.context.walk import is_secret_path, read_text, read_text_reason, workspace_files

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from typehole.models.lexer import count_tokens, lex, lex_tail
 
 # Characters that make code-like text: breaks of every kind, indentation, quotes, operators,

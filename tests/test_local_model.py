@@ -9,6 +9,7 @@ import threading
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from typehole.models import lexer
 from typehole.models.base import Backend, Chunk, CompletionRequest, TokenDistributionModel
 from typehole.models.errors import ModelUnavailable

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from typehole.server.completion import postprocess as pp
 from typehole.server.completion.gate import Gate, decide
 from typehole.server.completion.site import Site

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
+
 from typehole.server.completion.prompt import Prompt, build_prompt
 from typehole.server.completion.site import Site
 

@@ -6,6 +6,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+
 from typehole.context.engine import ContextEngine
 from typehole.context.ranking import RankingWeights
 from typehole.context.records import Hole

@@ -6,6 +6,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from realproject import real_project
+
 from typehole.context.engine import ContextEngine
 from typehole.context.ranking import RankingWeights
 from typehole.context.retrieval import analogy, rationale

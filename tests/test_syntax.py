@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from typehole.context import syntax
 from typehole.context.positions import byte_offset
 
