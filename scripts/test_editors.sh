@@ -37,7 +37,7 @@ run_step() { # name, command...: one check that passes or fails as a whole
 # --- VS Code extension
 run_step "npm ci" npm --prefix vscode-extension ci --no-audit --no-fund
 run_step "tsc build" npm --prefix vscode-extension run build
-node --test --test-reporter=tap tests/editors/vscode/*.test.js >"$log/node" 2>&1
+node --test --test-reporter=tap tests/editors/vscode/*.test.js tests/editors/jetbrains/*.test.js >"$log/node" 2>&1
 status=$?
 n_pass=$(grep -E '^# pass ' "$log/node" | awk '{print $3}')
 n_fail=$(grep -E '^# fail ' "$log/node" | awk '{print $3}')
