@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs typehole's test suite from nothing: creates .venv, installs typehole with its test extras
-# (and the llama.cpp engine the backend tests drive, built once and cached), lints, runs pytest.
+# (and the llama.cpp engine the backend tests drive, built once and cached), lints, runs pytest,
+# then the editor clients' tests (Node 20 + npm; Neovim from PyPI).
 # Extra arguments go to pytest, e.g. `bash scripts/test.sh -k lsp`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,4 +17,8 @@ if [ -f scripts/llamacpp_wheel.sh ] && [ "${TYPEHOLE_SKIP_LLAMACPP:-0}" != 1 ]; 
 fi
 
 .venv/bin/python -m ruff check .
-exec .venv/bin/python -m pytest "$@"
+.venv/bin/python -m pytest "$@"
+# The editor clients against the real server: VS Code extension (Node), Neovim plugin (headless).
+if [ "${TYPEHOLE_SKIP_EDITORS:-0}" != 1 ]; then
+  PYTHON=.venv/bin/python bash scripts/test_editors.sh
+fi

@@ -4,7 +4,8 @@
  */
 import * as path from "node:path";
 
-export const INSTALL_COMMAND = "python -m pip install typehole";
+// typehole installs from a checkout of its repository.
+export const INSTALL_COMMAND = "python -m pip install /path/to/typehole";
 
 export interface ServerCommand {
   command: string;

@@ -70,7 +70,7 @@ function M.start(bufnr)
     if not warned then
       warned = true
       vim.notify(
-        "typehole: `typehole` not found in the project's .venv or on PATH. Install it with `python -m pip install typehole`, or pass `cmd` to setup().",
+        "typehole: `typehole` not found in the project's .venv or on PATH. Install it with `python -m pip install /path/to/typehole (a checkout of this repository)`, or pass `cmd` to setup().",
         vim.log.levels.ERROR
       )
     end
