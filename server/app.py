@@ -96,6 +96,11 @@ class State:
     background: set[asyncio.Task[Any]] = field(default_factory=set)
     reported: set[str] = field(default_factory=set)
     pending_problems: list[str] = field(default_factory=list)
+    # Filled by features at registration (see features/code_actions.py, diagnostics.py,
+    # documents.py): the ways several features share one LSP method.
+    code_action_providers: list[Any] = field(default_factory=list)
+    diagnostic_providers: list[Any] = field(default_factory=list)
+    document_listeners: list[Any] = field(default_factory=list)
 
 
 class TypeholeServer(LanguageServer):

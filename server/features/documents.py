@@ -7,6 +7,8 @@ model on a document a moment after the user stops typing, and on saved or change
 from __future__ import annotations
 
 import asyncio
+import logging
+from collections.abc import Callable
 from pathlib import Path
 
 from lsprotocol import types
@@ -16,10 +18,29 @@ from typehole.context.walk import is_secret_path, read_text
 from typehole.server.app import TypeholeServer
 from typehole.server.training import CODE_SUFFIXES, relative_name
 
+log = logging.getLogger(__name__)
+
 # Re-training waits this long after the last change, so typing never competes with it.
 RETRAIN_DELAY_S = 0.75
 
 _pending: dict[str, asyncio.TimerHandle] = {}
+
+
+# Called with (server, uri, text) after each open and change, and (server, uri, None) on close.
+DocumentListener = Callable[[TypeholeServer, str, str | None], None]
+
+
+def listen(server: TypeholeServer, listener: DocumentListener) -> None:
+    """Have `listener` see every document's text as it changes (e.g. to keep an edit history)."""
+    server.state.document_listeners.append(listener)
+
+
+def _notify(ls: TypeholeServer, uri: str, text: str | None) -> None:
+    for listener in ls.state.document_listeners:
+        try:
+            listener(ls, uri, text)
+        except Exception:  # noqa: BLE001 - a listener's bug must not break document sync
+            log.exception("document listener failed")
 
 
 def register(server: TypeholeServer) -> None:
@@ -27,11 +48,14 @@ def register(server: TypeholeServer) -> None:
 
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: TypeholeServer, params: types.DidOpenTextDocumentParams) -> None:
+        _notify(ls, params.text_document.uri, params.text_document.text)
         schedule_training(ls, params.text_document.uri, delay=0.0)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: TypeholeServer, params: types.DidChangeTextDocumentParams) -> None:
         uri = params.text_document.uri
+        if (document := ls.workspace.text_documents.get(uri)) is not None:
+            _notify(ls, uri, document.source)
         # A newer version makes any completion in flight for this document stale.
         task = ls.state.inflight.pop(uri, None)
         if task is not None:
@@ -41,6 +65,7 @@ def register(server: TypeholeServer) -> None:
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: TypeholeServer, params: types.DidCloseTextDocumentParams) -> None:
         uri = params.text_document.uri
+        _notify(ls, uri, None)
         if (task := ls.state.inflight.pop(uri, None)) is not None:
             task.cancel()
         # The file's saved text (if any) replaces the unsaved edits the model learned.
