@@ -189,10 +189,15 @@ async def run_command(ls: TypeholeServer, args: list[Any]) -> dict[str, Any] | N
     return {
         "docstring": edit.docstring,
         "edit": {
-            "range": ls.protocol.converter.unstructure(change.range),
+            "range": _range_json(change.range),
             "newText": edit.new_text,
         },
     }
+
+
+def _range_json(r: types.Range) -> dict[str, Any]:
+    return {"start": {"line": r.start.line, "character": r.start.character},
+            "end": {"line": r.end.line, "character": r.end.character}}
 
 
 async def _prose(ls: TypeholeServer, text: str, target: Target) -> Prose | None:

@@ -1,0 +1,3 @@
+async def ti┃cks(n):
+    for i in range(n):
+        yield i

@@ -1,0 +1,3 @@
+def greet┃(name, greeting='hi'):
+    '''Say hello.'''
+    return f"{greeting} {name}"

@@ -1,0 +1,3 @@
+import math
+
+square = lambda ┃x: math.pow(x, 2)

@@ -1,0 +1,4 @@
+#!/usr/bin/env python┃
+import sys
+
+print(sys.argv)
