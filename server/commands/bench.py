@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib
 
-SUITES = ("latency", "context")
+SUITES = ("latency", "context", "docstrings")
 
 
 def add(commands: argparse._SubParsersAction) -> None:
