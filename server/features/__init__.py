@@ -11,8 +11,10 @@ if TYPE_CHECKING:
 def register_all(server: TypeholeServer) -> None:
     """Register every feature on `server` (before `initialize` computes capabilities)."""
     from typehole.server.features import (
+        code_actions,
         configuration,
         context_methods,
+        diagnostics,
         docstrings,
         documents,
         inline_completion,
@@ -21,6 +23,8 @@ def register_all(server: TypeholeServer) -> None:
     )
 
     for feature in (
+        code_actions,
+        diagnostics,
         lifecycle,
         configuration,
         documents,

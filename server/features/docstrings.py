@@ -32,6 +32,8 @@ from typehole.context.docstrings import (
 from typehole.context.positions import position_at
 from typehole.models.errors import ModelError
 from typehole.server.app import TypeholeServer
+from typehole.server.features import code_actions as code_action_registry
+from typehole.server.features import diagnostics as diagnostic_registry
 
 __all__ = ["COMMAND", "DRIFT_CODE", "code_actions", "drift_diagnostics", "register", "run_command"]
 
@@ -46,35 +48,13 @@ _project_styles: dict[Path | None, str] = {}
 def register(server: TypeholeServer) -> None:
     """Register code actions, the command and pull diagnostics for docstrings."""
 
-    @server.feature(
-        types.TEXT_DOCUMENT_CODE_ACTION,
-        types.CodeActionOptions(
-            code_action_kinds=[types.CodeActionKind.QuickFix, types.CodeActionKind.RefactorRewrite]
-        ),
-    )
-    async def code_action(
-        ls: TypeholeServer, params: types.CodeActionParams
-    ) -> list[types.CodeAction] | None:
-        return await code_actions(ls, params)
+    code_action_registry.provide(server, code_actions)
 
     @server.command(COMMAND)
     async def docstring_command(ls: TypeholeServer, *args: Any) -> dict[str, Any] | None:
         return await run_command(ls, list(args))
 
-    @server.feature(
-        types.TEXT_DOCUMENT_DIAGNOSTIC,
-        types.DiagnosticOptions(
-            identifier="typehole.docstrings",
-            inter_file_dependencies=False,
-            workspace_diagnostics=False,
-        ),
-    )
-    async def diagnostic(
-        ls: TypeholeServer, params: types.DocumentDiagnosticParams
-    ) -> types.RelatedFullDocumentDiagnosticReport:
-        return types.RelatedFullDocumentDiagnosticReport(
-            items=await drift_diagnostics(ls, params.text_document.uri) or []
-        )
+    diagnostic_registry.provide(server, drift_diagnostics)
 
 
 def _encoding(ls: TypeholeServer) -> str:
@@ -196,8 +176,10 @@ async def run_command(ls: TypeholeServer, args: list[Any]) -> dict[str, Any] | N
 
 
 def _range_json(r: types.Range) -> dict[str, Any]:
-    return {"start": {"line": r.start.line, "character": r.start.character},
-            "end": {"line": r.end.line, "character": r.end.character}}
+    return {
+        "start": {"line": r.start.line, "character": r.start.character},
+        "end": {"line": r.end.line, "character": r.end.character},
+    }
 
 
 async def _prose(ls: TypeholeServer, text: str, target: Target) -> Prose | None:
