@@ -23,13 +23,13 @@ from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from .base import Chunk, CompletionRequest
 from .errors import ModelConfigError, ModelUnavailable
 from .lexer import lex, lex_tail
 
-__all__ = ["LocalModel", "START"]
+__all__ = ["LocalModel", "START", "TokenGuide"]
 
 _T = TypeVar("_T")
 
@@ -53,6 +53,7 @@ _SORTED_KEEP = 32  # cached head of a one-token context's ranking; deeper walks 
 # `_CYCLE_MAX` tokens repeated `_CYCLE_REPEATS` times.
 _CYCLE_MAX = 8
 _CYCLE_REPEATS = 4
+_GUIDED_SAMPLE = 64  # a sampled guided step draws among the likeliest allowed tokens
 
 
 class _Counts:
@@ -169,6 +170,30 @@ class _Counts:
         return p
 
 
+class TokenGuide(Protocol):
+    """Constrains decoding exactly (monitors): which token texts may come next.
+
+    Called on the model's thread with its lock held, so it must be quick or fail open.
+    """
+
+    @property
+    def done(self) -> bool:
+        """True once the guide wants the completion to end."""
+        ...
+
+    def allows(self, text: str) -> bool:
+        """Whether `text` may be emitted next."""
+        ...
+
+    def advance(self, text: str) -> None:
+        """`text` was emitted."""
+        ...
+
+    def proposals(self) -> Sequence[str]:
+        """Tokens the guide allows that the model may never have seen (e.g. member names)."""
+        ...
+
+
 @dataclass
 class _Decode:
     """One completion's state between executor hops."""
@@ -184,6 +209,7 @@ class _Decode:
     pending: str = ""
     pending_logprob: float = 0.0
     done: bool = False
+    guide: TokenGuide | None = None
 
 
 class LocalModel:
@@ -448,7 +474,25 @@ class LocalModel:
         seeded by `request.extra["seed"]` (default 0). Stops at `max_tokens`, at the first stop
         string (text before it is yielded, the stop itself is not), or on a degenerate loop.
         """
-        state = await self._run(self._start, request)
+        async for chunk in self._decode(request, None):
+            yield chunk
+
+    async def complete_guided(
+        self, request: CompletionRequest, guide: TokenGuide
+    ) -> AsyncIterator[Chunk]:
+        """`complete`, picking only tokens `guide` allows (exact masking of the distribution).
+
+        At each step the likeliest allowed token wins (or is sampled among the allowed ones);
+        tokens the guide proposes that the model never saw get the unseen-token probability.
+        The completion ends when no candidate is allowed or the guide is done.
+        """
+        async for chunk in self._decode(request, guide):
+            yield chunk
+
+    async def _decode(
+        self, request: CompletionRequest, guide: TokenGuide | None
+    ) -> AsyncIterator[Chunk]:
+        state = await self._run(self._start, request, guide)
         while True:
             # Runs once even when `_start` finished the completion, to release its pending text.
             chunks = await self._run(self._steps, state, _STEPS_PER_HOP)
@@ -473,7 +517,7 @@ class LocalModel:
                 raise ModelUnavailable("the local model is closed") from exc
             raise
 
-    def _start(self, request: CompletionRequest) -> _Decode:
+    def _start(self, request: CompletionRequest, guide: TokenGuide | None = None) -> _Decode:
         n = max(self.order - 1, 0) + 1  # one more: the last token may be healed
         text = request.context + request.prefix
         tail = lex_tail(text, n)
@@ -488,6 +532,7 @@ class LocalModel:
             stops=tuple(s for s in request.stop if s),
             temperature=temperature,
             rng=random.Random(seed if isinstance(seed, int | str) else 0),
+            guide=guide,
         )
         if partial is None:
             state.seen.add(tuple(state.context))
@@ -508,11 +553,17 @@ class LocalModel:
         ids = [counts.lookup(t) for t in state.context]
         probs = self._candidates(ids)
         strings = counts.strings
-        best = (counts.probability(counts.levels(ids), counts.lookup(partial)), partial)
-        for tid, p in probs.items():
-            text = strings[tid]
+        levels = counts.levels(ids)
+        best = (counts.probability(levels, counts.lookup(partial)), partial)
+        options = [(p, strings[tid]) for tid, p in probs.items()]
+        guide = state.guide
+        if guide is not None:
+            options += [(counts.probability(levels, counts.lookup(w)), w)
+                        for w in guide.proposals()]
+        for p, text in options:
             if text.startswith(partial) and (p > best[0] or (p == best[0] and text < best[1])):
-                best = (p, text)
+                if guide is None or guide.allows(text[len(partial) :]):
+                    best = (p, text)
         if best[1] == partial:
             self._push(state, partial)
             state.seen.add(tuple(state.context))
@@ -529,7 +580,8 @@ class LocalModel:
         out: list[Chunk] = []
         with self._lock:
             for _ in range(n):
-                if state.done:
+                if state.done or (state.guide is not None and state.guide.done):
+                    state.done = True
                     break
                 if len(state.generated) >= state.max_tokens:
                     state.done = True
@@ -553,6 +605,8 @@ class LocalModel:
     def _pick(self, state: _Decode) -> tuple[str, float] | None:
         counts = self._counts
         ids = [counts.lookup(t) for t in state.context]
+        if state.guide is not None:
+            return self._pick_guided(state, ids, state.guide)
         if state.temperature == 0.0:
             best = self._argmax(ids)
             return None if best is None else (counts.strings[best[0]], best[1])
@@ -566,10 +620,38 @@ class LocalModel:
         tid, p = state.rng.choices(ordered, weights=weights)[0]
         return counts.strings[tid], p
 
+    def _pick_guided(
+        self, state: _Decode, ids: list[int], guide: TokenGuide
+    ) -> tuple[str, float] | None:
+        """The best (or a sampled) token among those `guide` allows; None when none is."""
+        counts = self._counts
+        strings = counts.strings
+        if state.temperature == 0.0:
+            best = self._argmax(ids)
+            if best is not None and guide.allows(strings[best[0]]):
+                return strings[best[0]], best[1]  # the common case: no full ranking needed
+        levels = counts.levels(ids)
+        probs = self._candidates(ids)
+        options = {strings[tid]: p for tid, p in probs.items() if tid != _BOS}
+        for word in guide.proposals():
+            if word and word not in options:
+                options[word] = counts.probability(levels, counts.lookup(word))
+        ranked = sorted(options.items(), key=lambda item: (-item[1], item[0]))
+        if state.temperature == 0.0:
+            return next(((t, p) for t, p in ranked if guide.allows(t)), None)
+        allowed = [(t, p) for t, p in ranked[:_GUIDED_SAMPLE] if guide.allows(t)]
+        if not allowed:
+            return next(((t, p) for t, p in ranked if guide.allows(t)), None)
+        top = math.log(allowed[0][1])
+        weights = [math.exp((math.log(p) - top) / state.temperature) for _, p in allowed]
+        return state.rng.choices(allowed, weights=weights)[0]
+
     def _emit(self, state: _Decode, token: str, text: str, logprob: float) -> None:
         """Record a generated token and queue its text; a stop string ends the completion."""
         state.generated.append(token)
         self._push(state, token)
+        if state.guide is not None and text:
+            state.guide.advance(text)
         state.pending += text
         state.pending_logprob += logprob
         cut = min((i for i in (state.pending.find(s) for s in state.stops) if i >= 0), default=-1)

@@ -1,1 +1,12 @@
-"""monitors"""
+"""monitors: static analysis that guides a model while it decodes (monitor-guided decoding)."""
+
+from .base import Monitor, View
+from .constraint import Constraint, intersect
+from .decode import GuidedResult, guided
+from .settings import MonitorSettings, build_monitors
+from .tracker import Session, State
+
+__all__ = [
+    "Constraint", "GuidedResult", "Monitor", "MonitorSettings", "Session", "State", "View",
+    "build_monitors", "guided", "intersect",
+]

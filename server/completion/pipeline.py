@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from typehole.models.base import Backend, CompletionRequest
+from typehole.monitors import GuidedResult, MonitorSettings, guided
 from typehole.server.completion.cache import ForwardingCache
 from typehole.server.completion.gate import Gate, decide
 from typehole.server.completion.postprocess import postprocess
@@ -92,8 +93,12 @@ class Pipeline:
         analysis: Executor | None = None,
         context_hook: ContextHook | None = None,
         cache: ForwardingCache | None = None,
+        monitors: MonitorSettings | None = None,
     ) -> None:
         self.backend = backend
+        # Monitor-guided decoding (on by default); `options.use_monitors` switches it per run.
+        self.monitors = monitors if monitors is not None else MonitorSettings()
+        self.last_guided: GuidedResult | None = None
         self.count_tokens = count_tokens
         self.analysis = analysis
         self.context_hook = context_hook
@@ -188,7 +193,19 @@ class Pipeline:
             stop=("\n",) if gate.mode == "line" else (),
         )
         pieces: list[str] = []
-        async with aclosing(self.backend.complete(request)) as stream:
+        self.last_guided = GuidedResult()
+        stream_of = guided(
+            self.backend,
+            request,
+            site.text,
+            site.offset,
+            self.analysis,
+            enabled=getattr(options, "use_monitors", True),
+            settings=self.monitors,
+            path=site.path,
+            result=self.last_guided,
+        )
+        async with aclosing(stream_of) as stream:
             async for chunk in stream:
                 pieces.append(chunk.text)
                 if _unit_complete("".join(pieces), gate):

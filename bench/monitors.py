@@ -1,0 +1,149 @@
+"""Monitor benchmark: complete right after `obj.` in real code with and without monitors.
+
+Sites are dereferences `obj.name` in the projects' own code (import lines, strings and comments
+skipped), taken evenly over the files. The embedded model is trained on the project without the
+site's file. Metrics, per condition:
+- next-identifier match: the first identifier generated equals the `name` the code has;
+- static validity: that identifier is a member Jedi knows for `obj` at the site (sites where Jedi
+  knows no members, or the type has `__getattr__`, are left out of this rate);
+- changed: share of completions the monitors changed;
+- added ms/token: (monitored - plain wall time) / generated tokens; trigger p50/p95: wall time of
+  the monitors' analysis queries (Jedi), warm (one site per file is run first as warm-up).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import re
+import statistics
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import jedi
+
+from typehole.bench.projects import real_project
+from typehole.models.base import CompletionRequest
+from typehole.models.lexer import count_tokens
+from typehole.models.local import LocalModel
+from typehole.monitors import GuidedResult, guided
+
+_SITE = re.compile(r"(?<![\w.])([A-Za-z_]\w*)\.([A-Za-z_]\w*)")
+_SKIP_LINE = re.compile(r"^\s*(#|from\b|import\b|@)")
+
+
+def sites_of(root: Path, limit: int) -> list[tuple[Path, int, str]]:
+    """(file, offset just after the dot, the real member name), spread evenly over the files."""
+    found: list[tuple[Path, int, str]] = []
+    for path in sorted(root.rglob("*.py")):
+        if "test" in path.parts or path.name.startswith("test"):
+            continue
+        text = path.read_text(encoding="utf-8", errors="replace")
+        offset = 0
+        for line in text.splitlines(keepends=True):
+            if not _SKIP_LINE.match(line) and '"' not in line and "'" not in line:
+                for m in _SITE.finditer(line):
+                    found.append((path, offset + m.start(2), m.group(2)))
+            offset += len(line)
+    step = max(len(found) // max(limit, 1), 1)
+    return found[::step][:limit]
+
+
+def _members(text: str, offset: int, path: Path) -> set[str] | None:
+    line = text.count("\n", 0, offset) + 1
+    col = offset - text.rfind("\n", 0, offset) - 1
+    try:
+        names = {c.name for c in jedi.Script(text, path=str(path)).complete(line, col)}
+    except Exception:
+        return None
+    return names if names and "__getattr__" not in names else None
+
+
+async def _complete(model: LocalModel, text: str, offset: int, path: Path,
+                    enabled: bool) -> tuple[str, float, GuidedResult]:
+    request = CompletionRequest(text[:offset], text[offset:], max_tokens=6, stop=("\n",))
+    result = GuidedResult()
+    started = time.perf_counter()
+    out = "".join([c.text async for c in guided(model, request, text, offset, None,
+                                                enabled=enabled, path=str(path),
+                                                result=result)])
+    return out, time.perf_counter() - started, result
+
+
+def _ident(text: str) -> str:
+    m = re.match(r"\w*", text)
+    return m.group(0) if m else ""
+
+
+async def bench_project(name: str, version: str, limit: int) -> dict[str, float | int | str]:
+    root = real_project(name, version)
+    files = {p: p.read_text(encoding="utf-8", errors="replace") for p in root.rglob("*.py")}
+    model = LocalModel()
+    for p, text in files.items():
+        model.train(str(p), text)
+    by_file: dict[Path, list[tuple[int, str]]] = defaultdict(list)
+    for path, offset, member in sites_of(root, limit):
+        by_file[path].append((offset, member))
+    stats: dict[str, list[float]] = defaultdict(list)
+    queries: list[float] = []
+    for path, sites in by_file.items():
+        text = files[path]
+        model.remove(str(path))
+        cut = [(text[:o], o, m) for o, m in sites]
+        await _complete(model, cut[0][0], cut[0][1], path, True)  # warm Jedi on this file
+        for prefix, offset, member in cut:
+            doc = prefix + text[offset:]
+            members = _members(doc, offset, path)
+            for enabled in (False, True):
+                out, wall, result = await _complete(model, doc, offset, path, enabled)
+                ident = _ident(out)
+                key = "mon" if enabled else "plain"
+                stats[f"{key}_match"].append(ident == member)
+                if members is not None and ident:
+                    stats[f"{key}_valid"].append(ident in members)
+                stats[f"{key}_wall"].append(wall)
+                stats[f"{key}_tokens"].append(count_tokens(out))
+                stats[f"{key}_out"].append(hash(out))
+                if enabled:
+                    queries.extend(result.trigger_ms)
+        model.train(str(path), text)
+    await model.aclose()
+    n = len(stats["plain_match"])
+    changed = sum(a != b for a, b in zip(stats["plain_out"], stats["mon_out"], strict=True))
+    tokens = max(sum(stats["mon_tokens"]), 1)
+    added = (sum(stats["mon_wall"]) - sum(stats["plain_wall"])) * 1000 / tokens
+    q = sorted(queries) or [0.0]
+    return {
+        "project": f"{name}=={version}", "sites": n,
+        "plain_match": statistics.fmean(stats["plain_match"]) if n else 0.0,
+        "mon_match": statistics.fmean(stats["mon_match"]) if n else 0.0,
+        "plain_valid": statistics.fmean(stats["plain_valid"]) if stats["plain_valid"] else 0.0,
+        "mon_valid": statistics.fmean(stats["mon_valid"]) if stats["mon_valid"] else 0.0,
+        "valid_n": len(stats["mon_valid"]),
+        "changed": changed / n if n else 0.0, "added_ms_token": added,
+        "trigger_p50": q[len(q) // 2], "trigger_p95": q[int(len(q) * 0.95)],
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Print the benchmark table."""
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--projects", default="httpx==0.28.1,attrs==25.4.0")
+    parser.add_argument("--sites", type=int, default=100)
+    args = parser.parse_args(argv)
+    rows = [asyncio.run(bench_project(*spec.split("=="), args.sites))
+            for spec in args.projects.split(",")]
+    print("\ncompletion right after `obj.` (embedded model; plain vs monitored)")
+    print(f"{'project':<18}{'sites':>6}{'match':>8}{'match+M':>9}{'valid':>8}{'valid+M':>9}"
+          f"{'(n)':>6}{'changed':>9}{'ms/tok':>8}{'trig p50':>10}{'trig p95':>10}")
+    for r in rows:
+        print(f"{r['project']:<18}{r['sites']:>6}{r['plain_match']:>8.2f}{r['mon_match']:>9.2f}"
+              f"{r['plain_valid']:>8.2f}{r['mon_valid']:>9.2f}{r['valid_n']:>6}"
+              f"{r['changed']:>9.2f}{r['added_ms_token']:>8.2f}{r['trigger_p50']:>10.2f}"
+              f"{r['trigger_p95']:>10.2f}")
+    print("\nmatch: first generated identifier == the real member; valid: it is a member Jedi "
+          "knows (sites with known members); changed: share of completions monitors changed;\n"
+          "ms/tok: added wall time per generated token; trig: ms per monitor boundary "
+          "evaluation (lexical checks and memoised Jedi queries), warm.")
+    return 0

@@ -1,0 +1,132 @@
+"""Analysis facts monitors ask for (names completable at a point, call signatures), via Jedi.
+
+Jedi is not thread-safe, so every query runs on the one analysis thread: from that thread (marked
+by `on_analysis_thread`) a query runs inline; from any other thread it is submitted to the
+analysis executor and awaited with a timeout, after which the monitor fails open. Results are
+memoised per (path, text, offset), so asking again for the same virtual-document state is free.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from concurrent.futures import Executor
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass
+from typing import TypeVar
+
+import jedi
+
+from typehole.context.positions import UTF32, position_at
+
+__all__ = ["Facts", "Name", "Param", "on_analysis_thread"]
+
+_T = TypeVar("_T")
+_MEMO: OrderedDict[tuple[object, ...], object] = OrderedDict()
+_MEMO_SIZE = 512
+_LOCAL = threading.local()
+
+
+@dataclass(frozen=True)
+class Name:
+    """A completable name: its text, Jedi's type (`function`, `module`, ...) and module."""
+
+    name: str
+    type: str
+    module: str
+
+
+@dataclass(frozen=True)
+class Param:
+    """A signature parameter: name, kind (`inspect.Parameter` kind name), has a default."""
+
+    name: str
+    kind: str
+    has_default: bool
+
+
+def on_analysis_thread(fn: Callable[..., _T]) -> Callable[..., _T]:
+    """Wrap `fn` so that, while it runs, queries from its thread run inline (no self-deadlock)."""
+
+    def run(*args: object) -> _T:
+        before = getattr(_LOCAL, "inline", False)
+        _LOCAL.inline = True
+        try:
+            return fn(*args)
+        finally:
+            _LOCAL.inline = before
+
+    return run
+
+
+class Facts:
+    """Jedi queries for one document (`path`, `project`) on the analysis executor."""
+
+    def __init__(self, analysis: Executor | None = None, path: str | None = None,
+                 project: jedi.Project | None = None, timeout_s: float = 0.5) -> None:
+        self.analysis, self.path, self.project, self.timeout_s = analysis, path, project, timeout_s
+        self.query_ms: list[float] = []  # wall time of every query that missed the memo
+        self.timeouts = 0
+
+    def complete(self, text: str, offset: int) -> list[Name] | None:
+        """Names Jedi completes at `offset` with nothing typed there; None when it fails."""
+        return self._memo("complete", text, offset, _complete)
+
+    def signatures(self, text: str, offset: int) -> list[list[Param]] | None:
+        """Parameters of each signature of the call whose `(` ends just before `offset`."""
+        return self._memo("signatures", text, offset, _signatures)
+
+    def _memo(self, kind: str, text: str, offset: int,
+              fn: Callable[[str, int, str | None, jedi.Project | None], _T]) -> _T | None:
+        digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+        key = (kind, self.path, digest, offset)
+        if key in _MEMO:
+            _MEMO.move_to_end(key)
+            return _MEMO[key]  # type: ignore[return-value]
+        started = time.perf_counter()
+        result = self._call(fn, text, offset, self.path, self.project)
+        self.query_ms.append((time.perf_counter() - started) * 1000)
+        _MEMO[key] = result
+        while len(_MEMO) > _MEMO_SIZE:
+            _MEMO.popitem(last=False)
+        return result
+
+    def _call(self, fn: Callable[..., _T], *args: object) -> _T | None:
+        if self.analysis is None or getattr(_LOCAL, "inline", False):
+            return fn(*args)
+        future = self.analysis.submit(on_analysis_thread(fn), *args)
+        try:
+            return future.result(timeout=self.timeout_s)
+        except FutureTimeout:
+            # A slow query must not stall decoding: constrain nothing this time.
+            future.cancel()
+            self.timeouts += 1
+            return None
+
+
+def _script(text: str, path: str | None, project: jedi.Project | None) -> jedi.Script:
+    return jedi.Script(text, path=path, project=project)
+
+
+def _complete(text: str, offset: int, path: str | None,
+              project: jedi.Project | None) -> list[Name] | None:
+    row, col = position_at(text, offset, UTF32)
+    try:
+        found = _script(text, path, project).complete(row + 1, col)
+        return [Name(c.name, c.type, c.module_name or "") for c in found]
+    except Exception:  # parso/Jedi internal errors on half-written code: fail open
+        return None
+
+
+def _signatures(text: str, offset: int, path: str | None,
+                project: jedi.Project | None) -> list[list[Param]] | None:
+    row, col = position_at(text, offset, UTF32)
+    try:
+        sigs = _script(text, path, project).get_signatures(row + 1, col)
+        return [[Param(p.name, p.kind.name, "=" in p.to_string()) for p in s.params]
+                for s in sigs]
+    except Exception:  # as above: unknown means unconstrained
+        return None

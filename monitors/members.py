@@ -1,0 +1,81 @@
+"""Monitors over what a name exposes: `expr.` members (dereference) and import statements."""
+
+from __future__ import annotations
+
+import re
+
+from .base import View
+from .constraint import Constraint
+
+__all__ = ["DereferenceMonitor", "ImportMonitor", "rank_members"]
+
+_IMPORT_LINE = re.compile(r"^\s*(from|import)\b")
+_FLOAT = re.compile(r"(?<![\w.])\d[\d_]*\.$")
+_FROM_IMPORT = re.compile(
+    r"^\s*from\s+[\w.]+\s+import\s+\(?\s*(?:\w+(?:\s+as\s+\w+)?\s*,\s*)*$")
+_IMPORT = re.compile(r"^\s*(?:import\s+(?:[\w.]+(?:\s+as\s+\w+)?\s*,\s*)*|from\s+)$")
+_SUBMODULE = re.compile(r"^\s*(?:import|from)\s+(?:[\w.]+(?:\s+as\s+\w+)?\s*,\s*)*\w[\w.]*\.$")
+_RECEIVER_END = set(")]}'\"")
+
+
+def rank_members(names: list[str]) -> tuple[str, ...]:
+    """Public names first, then `_private`, then dunders; Jedi's order within each group."""
+    def group(n: str) -> int:
+        return 2 if n.startswith("__") else 1 if n.startswith("_") else 0
+    return tuple(sorted(dict.fromkeys(names), key=group))
+
+
+class DereferenceMonitor:
+    """After `expr.` only members of `expr`'s inferred type (Jedi); fails open when unknown.
+
+    The boundary may come after a dot the model fused with letters (`.get`) or a prompt that
+    ends inside the member name (`obj.ge`): the tracker asks at the boundary right after the dot
+    either way, then narrows by the letters that follow.
+    """
+
+    name = "dereference"
+    lexical = False
+
+    def pre(self, view: View) -> Constraint | None:
+        line = view.lex.line.rstrip(" \t")
+        if not line.endswith(".") or line.endswith("..") or _IMPORT_LINE.match(line):
+            return None
+        before = line[:-1].rstrip()
+        if not before or not (before[-1].isalnum() or before[-1] == "_"
+                              or before[-1] in _RECEIVER_END) or _FLOAT.search(line):
+            return None
+        dot = view.lex.line_start + len(line)
+        names = view.complete(dot)
+        if not names:
+            return None
+        return Constraint(words=rank_members(names), starts=frozenset(), source=(self.name,))
+
+    def stop(self, view: View) -> bool:
+        return False
+
+
+class ImportMonitor:
+    """`from m import ` names what `m` exports; `import ` / `from ` names modules that resolve."""
+
+    name = "imports"
+    lexical = False
+
+    def pre(self, view: View) -> Constraint | None:
+        if view.lex.brackets and view.lex.brackets[-1][0] != "(":
+            return None
+        line = view.lex.line
+        if _FROM_IMPORT.match(line):
+            starts = frozenset("*(") if line.rstrip().endswith("import") else frozenset()
+        elif _IMPORT.match(line) or _SUBMODULE.match(line.rstrip(" \t")):
+            starts = frozenset()
+        else:
+            return None
+        if re.match(r"^\s*from\s+\.", line):
+            return None  # relative imports depend on the package layout Jedi may not see
+        names = view.complete(view.offset)
+        if not names:
+            return None
+        return Constraint(words=rank_members(names), starts=starts, source=(self.name,))
+
+    def stop(self, view: View) -> bool:
+        return False

@@ -1,0 +1,5 @@
+def g(a, b, *, c, d=1):
+    pass
+
+
+g(┃

@@ -1,0 +1,5 @@
+def g(a, b):
+    pass
+
+
+g(┃

@@ -1,0 +1,5 @@
+def g(a, **kw):
+    pass
+
+
+g(┃

@@ -1,0 +1,5 @@
+class D:
+    def __getattr__(self, n):
+        return n
+
+D().┃

@@ -1,0 +1,190 @@
+"""Monitors: golden allowed/denied continuations per monitor, composition, compilation, the
+exact-masking decode loop on the embedded model (also on a real project), and fail-open.
+
+Golden cases: `tests/golden/monitors/<case>.py` is a document with `┃`; `<case>.expected` holds
+lines `+ '<text>'` (a continuation the monitors must allow) and `- '<text>'` (one they must
+reject), each a Python string literal.
+"""
+
+from __future__ import annotations
+
+import ast
+import asyncio
+import re
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import jedi
+import pytest
+
+from typehole.models.base import CompletionRequest
+from typehole.models.local import LocalModel
+from typehole.monitors import (
+    Constraint,
+    GuidedResult,
+    MonitorSettings,
+    Session,
+    build_monitors,
+    guided,
+    intersect,
+)
+from typehole.monitors.compile import gbnf, regex, request_extra
+from typehole.monitors.facts import Facts
+
+GOLDEN = Path(__file__).parent / "golden" / "monitors"
+CASES = sorted(p.stem for p in GOLDEN.glob("*.py"))
+
+
+def session_at(doc: str, settings: MonitorSettings | None = None) -> tuple[Session, str, int]:
+    offset = doc.index("┃")
+    text = doc.replace("┃", "")
+    monitors = build_monitors(settings or MonitorSettings(), text, offset)
+    return Session(text[:offset], text[offset:], monitors, Facts()), text, offset
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_golden(case: str) -> None:
+    session, _, _ = session_at((GOLDEN / f"{case}.py").read_text(encoding="utf-8"))
+    state = session.start()
+    for line in (GOLDEN / f"{case}.expected").read_text(encoding="utf-8").splitlines():
+        sign, literal = line.split(" ", 1)
+        text = ast.literal_eval(literal)
+        assert session.allows(state, text) == (sign == "+"), f"{case}: {line}"
+
+
+def test_each_monitor_can_be_switched_off() -> None:
+    off = MonitorSettings(dereference=False)
+    session, _, _ = session_at("def f(s: str):\n    return s.┃\n", off)
+    assert session.allows(session.start(), "uper()")
+    assert not session.allows(session.start(), "upper())")  # syntax is still on
+
+
+def test_narrowing_and_release() -> None:
+    session, _, _ = session_at("def f(s: str):\n    return s.┃\n")
+    state = session.start()
+    constraint, partial = session.constraint(state)
+    assert constraint is not None and "upper" in (constraint.words or ())
+    assert session.feed(state, "st") is None
+    constraint, partial = session.constraint(state)
+    assert partial == "st" and constraint is not None
+    assert constraint.completions(partial)[:2] == ["artswith", "rip"]
+    assert session.feed(state, "rip(") is None
+    assert session.constraint(state)[0] is None or session.constraint(state)[0].words is None
+
+
+def test_block_end_stops_generation() -> None:
+    session, _, _ = session_at("def f():\n    x = 1\n    ┃\n")
+    state = session.start()
+    assert session.feed(state, "y = 2\n    z = 3\nw = 4\n") is None
+    assert state.stop_at == len("y = 2\n    z = 3")
+
+
+def test_intersection_and_fail_open() -> None:
+    a = Constraint(words=("alpha", "beta"), starts=frozenset(), source=("a",))
+    b = Constraint(words=("beta", "gamma"), banned=frozenset(")"), source=("b",))
+    both = intersect([a, b, None])
+    assert both is not None and both.words == ("beta",) and both.banned == frozenset(")")
+    assert both.starts == frozenset() and both.source == ("a", "b")
+    disjoint = intersect([a, Constraint(words=("zeta",))])
+    assert disjoint is not None and disjoint.words is None  # disagreement constrains nothing
+    assert intersect([None, None]) is None
+
+
+def test_compile_grammar_and_regex() -> None:
+    c = Constraint(words=("get", "get_all", "post"), starts=frozenset())
+    grammar = gbnf(c, "ge")
+    assert grammar is not None and 'word ::= "t" | "t_all"' in grammar
+    pattern = regex(c, "")
+    assert pattern is not None
+    assert re.fullmatch(pattern, "get_all(x)") and re.fullmatch(pattern, "post")
+    assert not re.fullmatch(pattern, "gets(") and not re.fullmatch(pattern, "put()")
+    assert request_extra(frozenset({"grammar"}), c, "") == {"grammar": gbnf(c, "")}
+    assert request_extra(frozenset({"regex"}), c, "") == {
+        "structured_outputs": {"regex": regex(c, "")}
+    }
+    assert request_extra(frozenset(), c, "") == {}
+    assert gbnf(Constraint(banned=frozenset(")")), "") is None
+
+
+TRAIN = (
+    "class Box:\n    def __init__(self):\n        self.width = 1\n\n"
+    "def g(p):\n    return p.foo_bar + p.baz\n"
+) * 3
+DOC = (
+    "class Box:\n    def __init__(self):\n        self.width = 1\n\n"
+    "def h(b: Box):\n    return b.┃\n"
+)
+
+
+async def complete(model: LocalModel, doc: str, enabled: bool) -> tuple[str, GuidedResult]:
+    offset = doc.index("┃")
+    text = doc.replace("┃", "")
+    result = GuidedResult()
+    request = CompletionRequest(text[:offset], text[offset:], max_tokens=8, stop=("\n",))
+    with ThreadPoolExecutor(1) as analysis:
+        stream = guided(model, request, text, offset, analysis, enabled=enabled, result=result)
+        out = "".join([c.text async for c in stream])
+    return out, result
+
+
+async def test_embedded_model_masks_exactly() -> None:
+    model = LocalModel()
+    model.train("a.py", TRAIN)
+    plain, off = await complete(model, DOC, enabled=False)
+    assert plain.startswith("baz") and off.strategy == "off"
+    guided_text, on = await complete(model, DOC, enabled=True)
+    assert guided_text.startswith("width") and on.strategy == "mask"
+    assert on.violations_prevented > 0 and on.rounds == 1
+    await model.aclose()
+
+
+async def test_embedded_model_fails_open_when_analysis_knows_nothing() -> None:
+    model = LocalModel()
+    model.train("a.py", TRAIN)
+    doc = "def h(b):\n    return b.┃\n"
+    assert (await complete(model, doc, True))[0] == (await complete(model, doc, False))[0]
+    await model.aclose()
+
+
+def _dereference_sites(root: Path, limit: int) -> list[tuple[Path, str, int]]:
+    sites = []
+    for path in sorted((root / "httpx").glob("_*.py")):
+        text = path.read_text(encoding="utf-8")
+        for m in re.finditer(r"^\s+return self\.(\w+)", text, re.M):
+            sites.append((path, text, m.start(1)))
+            if len(sites) >= limit:
+                return sites
+    return sites
+
+
+async def test_embedded_model_only_real_members_on_httpx() -> None:
+    from realproject import real_project
+
+    root = real_project("httpx", "0.28.1")
+    model = LocalModel()
+    for path in sorted((root / "httpx").rglob("*.py")):
+        model.train(str(path), path.read_text(encoding="utf-8"))
+    checked = 0
+    for path, text, offset in _dereference_sites(root, 6):
+        offset_doc = text[:offset] + "┃" + text[offset:]
+        out, result = await asyncio.wait_for(
+            _complete_at(model, offset_doc, str(path)), timeout=60
+        )
+        name = re.match(r"\w*", out).group(0)  # type: ignore[union-attr]
+        line, col = text[:offset].count("\n") + 1, offset - text.rfind("\n", 0, offset) - 1
+        members = {c.name for c in jedi.Script(text, path=str(path)).complete(line, col)}
+        if members and "__getattr__" not in members:
+            assert name in members, (path.name, out)
+            checked += 1
+    assert checked >= 3
+    await model.aclose()
+
+
+async def _complete_at(model: LocalModel, doc: str, path: str) -> tuple[str, GuidedResult]:
+    offset = doc.index("┃")
+    text = doc.replace("┃", "")
+    result = GuidedResult()
+    request = CompletionRequest(text[:offset], text[offset:], max_tokens=4, stop=("\n",))
+    with ThreadPoolExecutor(1) as analysis:
+        stream = guided(model, request, text, offset, analysis, path=path, result=result)
+        return "".join([c.text async for c in stream]), result

@@ -1,0 +1,191 @@
+"""Monitor-guided decoding through the HTTP backends: exact request bodies against the loopback
+fake (vLLM regex, OpenAI/Ollama generate-check-repair), and the real llama.cpp engine with a
+random-weight model, whose grammar-constrained output after `obj.` is always a real member.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import httpx
+import pytest
+from fakeserver import Reply, ndjson, oai, serve, sse
+
+from typehole.models.base import Backend, CompletionRequest
+from typehole.models.http import create_client
+from typehole.models.registry import create_backend
+from typehole.models.spec import ModelSpec
+from typehole.monitors import GuidedResult, MonitorSettings, guided
+
+pytestmark = pytest.mark.timeout(120)
+
+SSE = {"content-type": "text/event-stream"}
+NDJSON = {"content-type": "application/x-ndjson"}
+DOC = "def f(s: str):\n    return s.┃\n"
+CHECKED = MonitorSettings(check_unconstrained=True)
+
+
+@pytest.fixture
+async def client() -> AsyncIterator[httpx.AsyncClient]:
+    c = create_client()
+    yield c
+    await c.aclose()
+
+
+async def run(backend: Backend, settings: MonitorSettings = CHECKED,
+              doc: str = DOC) -> tuple[str, GuidedResult]:
+    offset = doc.index("┃")
+    text = doc.replace("┃", "")
+    request = CompletionRequest(text[:offset], text[offset:], max_tokens=8, stop=("\n",))
+    result = GuidedResult()
+    with ThreadPoolExecutor(1) as analysis:
+        stream = guided(backend, request, text, offset, analysis, settings=settings,
+                        result=result)
+        return "".join([c.text async for c in stream]), result
+
+
+async def test_openai_generate_check_backtrack(client: httpx.AsyncClient) -> None:
+    replies = iter([["up", "er()", " + 1"], ["()"]])
+    bodies: list[dict[str, Any]] = []
+
+    def handler(path: str, body: dict) -> Reply:
+        bodies.append(body)
+        return Reply(headers=SSE, body=sse(*[oai(t) for t in next(replies)], oai("", "stop")))
+
+    async with serve(handler) as (_server, url):
+        spec = ModelSpec("m", "openai", url + "/v1", model="tiny", timeout_s=3.0)
+        out, result = await run(create_backend(spec, client))
+    # "uper" is no member of str: cut after "up", force the closest member, continue.
+    assert out == "upper()"
+    assert result.corrected and result.rounds == 2 and result.strategy == "check"
+    assert bodies[0]["prompt"] == "def f(s: str):\n    return s."
+    assert bodies[1]["prompt"] == "def f(s: str):\n    return s.upper"
+    assert "grammar" not in bodies[0] and "logit_bias" not in bodies[0]
+
+
+async def test_unconstrained_backends_are_not_repaired_unless_enabled(
+    client: httpx.AsyncClient,
+) -> None:
+    def handler(path: str, body: dict) -> Reply:
+        return Reply(headers=SSE, body=sse(oai("uper()"), oai("", "stop")))
+
+    async with serve(handler) as (_server, url):
+        spec = ModelSpec("m", "openai", url + "/v1", model="tiny", timeout_s=3.0)
+        out, result = await run(create_backend(spec, client), MonitorSettings())
+    assert out == "uper()" and not result.corrected and result.rounds == 1
+
+
+async def test_openai_rounds_are_capped(client: httpx.AsyncClient) -> None:
+    calls: list[str] = []
+
+    def handler(path: str, body: dict) -> Reply:
+        calls.append(body["prompt"])
+        return Reply(headers=SSE, body=sse(oai("zzz"), oai("", "stop")))
+
+    async with serve(handler) as (_server, url):
+        spec = ModelSpec("m", "openai", url + "/v1", model="tiny", timeout_s=3.0)
+        settings = MonitorSettings(check_unconstrained=True, max_rounds=2)
+        out, result = await run(create_backend(spec, client), settings)
+    assert len(calls) == 3 and result.rounds == 3 and result.corrected
+    assert out.endswith("zzz")  # out of rounds: the last one streams on unchecked
+
+
+async def test_openai_premature_close_is_cut(client: httpx.AsyncClient) -> None:
+    def handler(path: str, body: dict) -> Reply:
+        return Reply(headers=SSE, body=sse(oai("1)"), oai("", "stop")))
+
+    doc = "def g(a, b):\n    pass\n\ng(┃\n"
+    async with serve(handler) as (_server, url):
+        spec = ModelSpec("m", "openai", url + "/v1", model="tiny", timeout_s=3.0)
+        out, result = await run(create_backend(spec, client), doc=doc)
+    assert out == "1" and result.corrected and result.rounds == 1
+
+
+async def test_ollama_generate_check_backtrack(client: httpx.AsyncClient) -> None:
+    replies = iter(["strp()", "()"])
+    bodies: list[dict[str, Any]] = []
+
+    def handler(path: str, body: dict) -> Reply:
+        bodies.append(body)
+        return Reply(
+            headers=NDJSON,
+            body=ndjson({"response": next(replies), "done": False}, {"response": "", "done": True}),
+        )
+
+    async with serve(handler) as (_server, url):
+        spec = ModelSpec("m", "ollama", url, model="tiny", timeout_s=3.0)
+        out, result = await run(create_backend(spec, client))
+    assert out == "strip()" and result.corrected and result.rounds == 2
+    assert bodies[1]["prompt"] == "def f(s: str):\n    return s.strip"
+    assert "format" not in bodies[0]
+
+
+async def test_vllm_regex_constrains_the_first_identifier(client: httpx.AsyncClient) -> None:
+    bodies: list[dict[str, Any]] = []
+
+    def handler(path: str, body: dict) -> Reply:
+        bodies.append(body)
+        return Reply(headers=SSE, body=sse(oai("upper()"), oai("", "stop")))
+
+    async with serve(handler) as (_server, url):
+        spec = ModelSpec("m", "vllm", url + "/v1", model="tiny", fim_template="none",
+                         timeout_s=3.0)
+        out, result = await run(create_backend(spec, client), MonitorSettings())
+    assert out == "upper()" and result.strategy == "regex" and not result.corrected
+    pattern = bodies[0]["structured_outputs"]["regex"]
+    assert re.fullmatch(pattern, "upper()") and not re.fullmatch(pattern, "uper()")
+    assert not any(k.startswith("guided_") for k in bodies[0])
+
+
+# -- the real llama.cpp engine -------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def native_server() -> Iterator[Any]:
+    from llamacpp.engine import llama_server_engine
+
+    yield from llama_server_engine()
+
+
+STR_MEMBERS = set(dir(str))
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+async def test_llamacpp_grammar_output_is_a_real_member(
+    native_server: Any, client: httpx.AsyncClient, seed: int
+) -> None:
+    spec = ModelSpec("tiny", "llamacpp", native_server.url, context_window=2048, timeout_s=30,
+                     fim_template="none")
+    backend = create_backend(spec, client)
+    doc = "def f(s: str):\n    return s.┃"
+    offset = doc.index("┃")
+    text = doc.replace("┃", "")
+    request = CompletionRequest(text[:offset], "", max_tokens=12, temperature=1.0,
+                                extra={"seed": seed})
+    result = GuidedResult()
+    with ThreadPoolExecutor(1) as analysis:
+        out = "".join([c.text async for c in guided(backend, request, text, offset, analysis,
+                                                    result=result)])
+    name = re.match(r"\w*", out).group(0)  # type: ignore[union-attr]
+    assert result.strategy == "grammar"
+    assert name in STR_MEMBERS, out
+
+
+async def test_llamacpp_unmonitored_output_is_usually_no_member(
+    native_server: Any, client: httpx.AsyncClient
+) -> None:
+    spec = ModelSpec("tiny", "llamacpp", native_server.url, context_window=2048, timeout_s=30,
+                     fim_template="none")
+    backend = create_backend(spec, client)
+    text = "def f(s: str):\n    return s."
+    misses = 0
+    for seed in (1, 2, 3):
+        request = CompletionRequest(text, "", max_tokens=12, temperature=1.0,
+                                    extra={"seed": seed})
+        out = "".join([c.text async for c in guided(backend, request, text, len(text), None,
+                                                    enabled=False)])
+        misses += re.match(r"\w*", out).group(0) not in STR_MEMBERS  # type: ignore[union-attr]
+    assert misses >= 2
