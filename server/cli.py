@@ -11,10 +11,18 @@ import logging
 import sys
 
 from typehole import __version__
-from typehole.server.commands import UsageError, bench, complete, context, docstring, serve
+from typehole.server.commands import (
+    UsageError,
+    bench,
+    complete,
+    context,
+    docstring,
+    next_edit,
+    serve,
+)
 
 # Each subcommand lives in its own module under server/commands/ and registers itself.
-COMMANDS = (serve, complete, context, docstring, bench)
+COMMANDS = (serve, complete, context, docstring, next_edit, bench)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib
 
-SUITES = ("latency", "context", "docstrings")
+SUITES = ("latency", "context", "docstrings", "next-edit")
 
 
 def add(commands: argparse._SubParsersAction) -> None:
@@ -18,5 +18,5 @@ def add(commands: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the suite's `main` with the remaining arguments."""
-    suite = importlib.import_module(f"typehole.bench.{args.suite}")
+    suite = importlib.import_module(f"typehole.bench.{args.suite.replace('-', '_')}")
     return suite.main(args.options)

@@ -19,6 +19,7 @@ def register_all(server: TypeholeServer) -> None:
         documents,
         inline_completion,
         lifecycle,
+        next_edit,
         status,
     )
 
@@ -31,6 +32,7 @@ def register_all(server: TypeholeServer) -> None:
         inline_completion,
         context_methods,
         docstrings,
+        next_edit,
         status,
     ):
         feature.register(server)

@@ -1,0 +1,23 @@
+"""Next-edit suggestions from edit history: static propagation engines, a Zeta-style model step.
+
+`EditHistory` turns document states into user-level edits; `static_suggestions(text, events)`
+runs the rename, signature and repeated-edit engines and ranks what they find;
+`model_suggestions` asks a code model for what static analysis cannot see. Nothing here knows LSP.
+"""
+
+from .history import EditHistory, events_between
+from .model import model_suggestions
+from .rank import WEIGHTS, Weights, rank, rebase
+from .records import Change, Event, Suggestion, apply, minimal_change
+from .rename import rename_suggestions
+from .repeat import repeat_suggestions
+from .signature import signature_suggestions
+from .suggest import static_suggestions
+from .zeta import build_prompt, parse_back
+
+__all__ = [
+    "WEIGHTS", "Change", "EditHistory", "Event", "Suggestion", "Weights", "apply",
+    "build_prompt", "events_between", "minimal_change", "model_suggestions", "parse_back",
+    "rank", "rebase", "rename_suggestions", "repeat_suggestions", "signature_suggestions",
+    "static_suggestions",
+]

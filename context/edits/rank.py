@@ -1,0 +1,78 @@
+"""Ranking and anchoring of next-edit suggestions.
+
+Static suggestions come first (they are derived, not guessed), newer edits' consequences before
+older ones', and within those the site nearest after the cursor first, the way a reader moves
+on. Suggestions are anchored by the text they replace: `rebase` carries one across a later change
+that does not touch it, and drops it when that change overlapped it or its text is gone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+
+from .records import Change, Suggestion
+
+__all__ = ["Weights", "WEIGHTS", "rank", "rebase"]
+
+
+@dataclass(frozen=True)
+class Weights:
+    """How much each source and each step of age is worth (higher ranks first)."""
+
+    rename: float = 3.0
+    signature: float = 3.0
+    repeat: float = 2.0
+    import_: float = 2.5
+    model: float = 1.0
+    per_age: float = 0.5  # each older edit in the history costs this much
+
+    def of(self, source: str) -> float:
+        """The weight of a source (0 for unknown ones)."""
+        return float(getattr(self, "import_" if source == "import" else source, 0.0))
+
+
+WEIGHTS = Weights()
+
+
+def rebase(suggestion: Suggestion, change: Change, text: str) -> Suggestion | None:
+    """`suggestion` on the text after `change` (which is `text`); None when it no longer holds."""
+    if suggestion.path is not None:
+        return suggestion
+    if suggestion.end <= change.start and not (
+        suggestion.start == suggestion.end == change.start and change.end > change.start
+    ):
+        moved = suggestion
+    elif suggestion.start >= change.end and (
+        suggestion.start > change.start or change.end > change.start
+    ):
+        moved = suggestion.moved(change.delta)
+    else:
+        return None
+    if text[moved.start : moved.end] != moved.expected:
+        return None
+    return moved
+
+
+def rank(found: Iterable[tuple[int, Suggestion]], cursor: int,
+         weights: Weights = WEIGHTS) -> list[Suggestion]:
+    """(age, suggestion) pairs scored, best first; duplicates and overlapping sites dropped."""
+    scored = []
+    for age, s in found:
+        score = weights.of(s.source) - weights.per_age * age
+        scored.append(replace(s, score=score))
+    # After the cursor first (reading order), then before it, nearest first.
+    scored.sort(key=lambda s: (-s.score, s.path is not None, s.start < cursor,
+                               abs(s.start - cursor)))
+    out: list[Suggestion] = []
+    for s in scored:
+        if any(s.path == t.path and _overlap(s, t) for t in out):
+            continue
+        out.append(s)
+    return out
+
+
+def _overlap(a: Suggestion, b: Suggestion) -> bool:
+    if a.start == a.end or b.start == b.end:
+        return a.start == b.start or (b.start < a.start < b.end) or (a.start < b.start < a.end)
+    return a.start < b.end and b.start < a.end

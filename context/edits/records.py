@@ -1,0 +1,79 @@
+"""The plain values the next-edit engines speak: changes, history events and suggestions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+__all__ = ["Change", "Event", "Suggestion", "apply", "minimal_change"]
+
+
+@dataclass(frozen=True)
+class Change:
+    """Replace `text[start:end]` of some text with `new_text` (offsets in code points)."""
+
+    start: int
+    end: int
+    new_text: str
+
+    @property
+    def delta(self) -> int:
+        """How much longer the text gets."""
+        return len(self.new_text) - (self.end - self.start)
+
+    @property
+    def inserted_end(self) -> int:
+        """Where the inserted text ends in the text after the change."""
+        return self.start + len(self.new_text)
+
+
+@dataclass(frozen=True)
+class Event:
+    """One user-level edit: `before` became `after` through `change`, at `time` (seconds)."""
+
+    before: str
+    after: str
+    change: Change
+    time: float = 0.0
+    undo: bool = False  # this event took the text back to an earlier state
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A suggested edit of the current text (or of the file at `path` when it is another one).
+
+    `expected` is the text the edit replaces: an anchor that tells whether the suggestion still
+    applies after the document moved. `group` ties together the sites of one propagation, so
+    they can be applied all at once.
+    """
+
+    start: int
+    end: int
+    new_text: str
+    source: str  # "rename", "signature", "repeat", "import" or "model"
+    reason: str
+    expected: str = ""
+    group: str = ""
+    score: float = 0.0
+    path: str | None = None  # None: the document the history belongs to
+
+    def moved(self, delta: int) -> Suggestion:
+        """The same suggestion `delta` characters further on."""
+        return replace(self, start=self.start + delta, end=self.end + delta)
+
+
+def minimal_change(before: str, after: str) -> Change:
+    """The one change turning `before` into `after`, common prefix and suffix trimmed."""
+    limit = min(len(before), len(after))
+    start = 0
+    while start < limit and before[start] == after[start]:
+        start += 1
+    end_b, end_a = len(before), len(after)
+    while end_b > start and end_a > start and before[end_b - 1] == after[end_a - 1]:
+        end_b -= 1
+        end_a -= 1
+    return Change(start, end_b, after[start:end_a])
+
+
+def apply(text: str, change: Change | Suggestion) -> str:
+    """`text` with one change applied."""
+    return text[: change.start] + change.new_text + text[change.end :]

@@ -1,0 +1,73 @@
+"""The static next-edit pipeline: history in, ranked suggestions out (no LSP, no model)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from .rank import rank, rebase
+from .records import Event, Suggestion
+from .rename import rename_suggestions
+from .repeat import repeat_suggestions
+from .signature import signature_suggestions
+
+__all__ = ["ENGINES", "static_suggestions"]
+
+log = logging.getLogger(__name__)
+
+MAX_EVENTS = 3  # edits older than this rarely still predict the next one
+MAX_EDIT_CHARS = 20_000  # a huge paste is not an edit to propagate
+
+Engine = Callable[[Event, str | None, Any], list[Suggestion]]
+
+# In order of trust; each returns suggestions on the event's `after` text.
+ENGINES: tuple[tuple[str, Engine], ...] = (
+    ("rename", lambda e, path, project: rename_suggestions(e, path, project)),
+    ("signature", lambda e, path, project: signature_suggestions(e)),
+    ("repeat", lambda e, path, project: repeat_suggestions(e)),
+)
+
+
+def static_suggestions(text: str, events: Sequence[Event], path: str | None = None,
+                       project: Any = None, cursor: int | None = None,
+                       engines: Sequence[tuple[str, Engine]] = ENGINES) -> list[Suggestion]:
+    """Suggestions implied by the newest `events` (newest last) on `text`, best first.
+
+    Each of the newest edits runs through every engine; what it suggests is carried across the
+    edits that came after it and dropped where they touched it. Nothing overlaps what the user
+    just typed: a next edit never undoes the last one.
+    """
+    recent = [e for e in events if not e.undo][-MAX_EVENTS:]
+    if not recent or recent[-1].after != text:
+        return []
+    found: list[tuple[int, Suggestion]] = []
+    for age, event in enumerate(reversed(recent)):
+        change = event.change
+        if max(len(change.new_text), change.end - change.start) > MAX_EDIT_CHARS:
+            continue
+        later = recent[len(recent) - age :]
+        for name, engine in engines:
+            try:
+                made = engine(event, path, project)
+            except Exception:  # noqa: BLE001 - one engine's bug must not hide the others
+                log.exception("next-edit engine %s failed", name)
+                continue
+            for s in made:
+                for newer in later:
+                    s = rebase(s, newer.change, newer.after)
+                    if s is None:
+                        break
+                if s is not None:
+                    found.append((age, s))
+    last = recent[-1].change
+    typed = (last.start, last.inserted_end)
+    found = [(a, s) for a, s in found if s.path is not None or not _touches(s, typed)]
+    return rank(found, typed[1] if cursor is None else cursor)
+
+
+def _touches(s: Suggestion, span: tuple[int, int]) -> bool:
+    lo, hi = span
+    if s.start == s.end:
+        return lo < s.start < hi
+    return s.start < hi and lo < s.end

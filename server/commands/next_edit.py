@@ -1,0 +1,59 @@
+"""`typehole next-edit FILE --before OLD_FILE`: the next edits the change OLD_FILE -> FILE implies.
+
+The line hunks from OLD_FILE to FILE are the edit history, in file order (the last hunk is the
+newest edit). JSON: `{"edits": [{"path", "range", "new_text", "source", "reason"}]}`, best first,
+with LSP ranges (0-based lines, UTF-16 characters).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from typehole.context.edits import events_between, static_suggestions
+from typehole.context.positions import position_at
+from typehole.server.commands import load_document
+
+
+def add(commands: argparse._SubParsersAction) -> None:
+    """Register the subcommand."""
+    parser = commands.add_parser("next-edit", help="suggest the edits that follow FILE's change")
+    parser.add_argument("file", metavar="FILE")
+    parser.add_argument("--before", required=True, metavar="OLD_FILE",
+                        help="the file before the edits")
+    parser.add_argument("--json", action="store_true", help="print the JSON result")
+    parser.set_defaults(run=run)
+
+
+def suggest_files(before: str, after: str, path: str) -> list[dict[str, Any]]:
+    """The JSON edits for the history `before` -> `after` of the file at `path`."""
+    events = events_between(before, after)
+    found = static_suggestions(after, events, path)
+    out = []
+    for s in found:
+        start = dict(zip(("line", "character"), position_at(after, s.start), strict=True))
+        end = dict(zip(("line", "character"), position_at(after, s.end), strict=True))
+        out.append({"path": s.path or path, "range": {"start": start, "end": end},
+                    "new_text": s.new_text, "source": s.source, "reason": s.reason})
+    return out
+
+
+def run(args: argparse.Namespace) -> int:
+    """Print the suggested edits (or the JSON result)."""
+    from pathlib import Path
+
+    path = Path(args.file).resolve()
+    after = load_document(path)
+    before = load_document(Path(args.before))
+    edits = suggest_files(before, after, str(path))
+    if args.json:
+        print(json.dumps({"edits": edits}, indent=2, ensure_ascii=False))
+        return 0
+    if not edits:
+        print("typehole: no next edit")
+    for e in edits:
+        start = e["range"]["start"]
+        print(f"{e['path']}:{start['line'] + 1}:{start['character'] + 1}: [{e['source']}] "
+              f"{e['reason']}\n    -> {e['new_text']!r}")
+    return 0

@@ -1,0 +1,191 @@
+"""Next-edit suggestions over LSP: `typehole/nextEdit` and the "Apply next edit" code actions.
+
+A document listener keeps each open document's edit history (coalesced, undo-aware, bounded).
+`typehole/nextEdit` runs the static engines on the analysis thread (Jedi runs there only) and,
+when they find nothing, the configured model on a Zeta-style prompt; the answer is shaped like
+Copilot's inline-edit response. A request whose version is not the document's current one, or
+whose document moves while it is answered, gets no edits. Earlier suggestions are kept anchored
+to the text they replace, so unrelated typing does not lose them.
+
+Inline completion items for an edit at the cursor are not offered: that needs a hook in
+inline_completion.py, which this feature does not own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import OrderedDict
+from typing import Any
+
+import attrs
+from lsprotocol import types
+
+from typehole.context.edits import (
+    EditHistory,
+    Suggestion,
+    model_suggestions,
+    rank,
+    rebase,
+    static_suggestions,
+)
+from typehole.context.positions import offset_at, position_at
+from typehole.models.errors import ModelError
+from typehole.server.app import TypeholeServer, custom_request
+from typehole.server.features import code_actions, documents
+from typehole.server.features.documents import document_name, learnable
+
+__all__ = ["NEXT_EDIT", "NextEditParams", "Store", "register"]
+
+log = logging.getLogger(__name__)
+
+NEXT_EDIT = "typehole/nextEdit"
+MAX_DOCUMENTS = 64
+
+
+@attrs.define
+class NextEditParams:
+    """The document (with the version the client sees) and the cursor."""
+
+    text_document: types.VersionedTextDocumentIdentifier
+    position: types.Position
+
+
+custom_request(NEXT_EDIT, NextEditParams)
+
+
+@attrs.define
+class Store:
+    """Edit histories and the last suggestions of the open documents (least recent dropped)."""
+
+    histories: OrderedDict[str, EditHistory] = attrs.field(factory=OrderedDict)
+    offered: dict[str, list[Suggestion]] = attrs.field(factory=dict)
+
+    def see(self, uri: str, text: str | None) -> None:
+        """Record a document's new text (None: closed)."""
+        if text is None:
+            self.histories.pop(uri, None)
+            self.offered.pop(uri, None)
+            return
+        history = self.histories.pop(uri, None) or EditHistory(text)
+        self.histories[uri] = history
+        while len(self.histories) > MAX_DOCUMENTS:
+            dropped, _ = self.histories.popitem(last=False)
+            self.offered.pop(dropped, None)
+        event = history.update(text)
+        if event is None:
+            return
+        kept = [s for s in (rebase(s, event.change, text) for s in self.offered.get(uri, []))
+                if s is not None]
+        self.offered[uri] = [] if event.undo else kept
+
+
+_STORES: dict[int, Store] = {}
+
+
+def store(ls: TypeholeServer) -> Store:
+    """The server's next-edit store."""
+    return _STORES.setdefault(id(ls), Store())
+
+
+def register(server: TypeholeServer) -> None:
+    """Register `typehole/nextEdit`, the history listener and the code-action provider."""
+    documents.listen(server, lambda ls, uri, text: store(ls).see(uri, text))
+    code_actions.provide(server, _code_actions)
+
+    @server.feature(NEXT_EDIT)
+    async def next_edit(ls: TypeholeServer, params: NextEditParams) -> dict[str, Any]:
+        uri = params.text_document.uri
+        found = await suggestions(ls, uri, params.text_document.version, params.position)
+        document = ls.workspace.text_documents.get(uri)
+        if found is None or document is None:
+            return {"edits": []}
+        return {"edits": [_wire(ls, document.source, uri, document.version, s) for s in found]}
+
+
+async def suggestions(ls: TypeholeServer, uri: str, version: int | None,
+                      position: types.Position) -> list[Suggestion] | None:
+    """Ranked suggestions for the document at `version`; None when it is unknown or moved on."""
+    document = ls.workspace.text_documents.get(uri)
+    if document is None or (version is not None and document.version != version):
+        return None
+    text, current = document.source, document.version
+    history = store(ls).histories.get(uri)
+    if history is None or history.text != text:
+        return None
+    events = list(history.events)
+    cursor = offset_at(text, position.line, position.character, _encoding(ls))
+    state = ls.state
+    project = getattr(state.engine, "project", None)
+    path = document.path if learnable(ls, uri) else None
+    loop = asyncio.get_running_loop()
+    found = await loop.run_in_executor(
+        state.analysis, lambda: static_suggestions(text, events, path, project, cursor))
+    if not found and events and state.hub is not None and learnable(ls, uri):
+        found = await _model(ls, text, cursor, events, document_name(ls, uri))
+    moved = ls.workspace.text_documents.get(uri)
+    if moved is None or moved.version != current:
+        return None  # computed on text that no longer exists
+    kept = store(ls).offered.get(uri, [])
+    merged = rank([(0, s) for s in found] + [(1, s) for s in kept if s not in found], cursor)
+    store(ls).offered[uri] = merged
+    return merged
+
+
+async def _model(ls: TypeholeServer, text: str, cursor: int, events: list, name: str
+                 ) -> list[Suggestion]:
+    try:
+        backend, _ = ls.state.hub.backend(ls.state.settings)
+        return await model_suggestions(backend, text, cursor, events, name)
+    except ModelError as exc:
+        ls.tell(types.MessageType.Warning, f"typehole: model error: {exc}", once=True)
+        return []
+
+
+def _encoding(ls: TypeholeServer) -> str:
+    return str(ls.workspace.position_encoding or "utf-16")
+
+
+def _range(ls: TypeholeServer, text: str, s: Suggestion) -> types.Range:
+    start = position_at(text, s.start, _encoding(ls))
+    end = position_at(text, s.end, _encoding(ls))
+    return types.Range(types.Position(*start), types.Position(*end))
+
+
+def _wire(ls: TypeholeServer, text: str, uri: str, version: int, s: Suggestion) -> dict[str, Any]:
+    r = _range(ls, text, s)
+    return {
+        "range": {"start": {"line": r.start.line, "character": r.start.character},
+                  "end": {"line": r.end.line, "character": r.end.character}},
+        "newText": s.new_text,
+        "textDocument": {"uri": uri, "version": version},
+        "reason": s.reason,
+        "source": s.source,
+    }
+
+
+async def _code_actions(ls: TypeholeServer, params: types.CodeActionParams
+                        ) -> list[types.CodeAction] | None:
+    """"Apply next edit" and, when it is one of several sites, "Apply to all N sites"."""
+    uri = params.text_document.uri
+    document = ls.workspace.text_documents.get(uri)
+    if document is None:
+        return None
+    found = await suggestions(ls, uri, document.version, params.range.start)
+    found = [s for s in found or [] if s.path is None]
+    if not found:
+        return None
+    text, top = document.source, found[0]
+
+    def action(title: str, chosen: list[Suggestion]) -> types.CodeAction:
+        edits = [types.TextEdit(range=_range(ls, text, s), new_text=s.new_text) for s in chosen]
+        return types.CodeAction(
+            title=title, kind=types.CodeActionKind.RefactorRewrite,
+            edit=types.WorkspaceEdit(changes={uri: edits}),
+        )
+
+    actions = [action("Apply next edit", [top])]
+    group = [s for s in found if top.group and s.group == top.group]
+    if len(group) > 1:
+        actions.append(action(f"Apply to all {len(group)} sites", group))
+    return actions

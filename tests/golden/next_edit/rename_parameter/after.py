@@ -1,0 +1,5 @@
+def area(width, tall):
+    return width * height
+
+
+print(area(2, height=3))

@@ -1,0 +1,8 @@
+import os
+
+
+def paths(root):
+    a = os.path.join(root, "a")
+    b = os.path.join(root, "b")
+    c = os.path.join(root, "c")
+    return a, b, c

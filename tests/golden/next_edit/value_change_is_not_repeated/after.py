@@ -1,0 +1,2 @@
+TIMEOUT = 2
+RETRIES = 1

@@ -1,0 +1,126 @@
+"""Next-edit engines without a server: history, anchoring, the model guardrails, bad input."""
+
+from __future__ import annotations
+
+from typehole.context.edits import (
+    Change,
+    EditHistory,
+    Event,
+    Suggestion,
+    apply,
+    build_prompt,
+    events_between,
+    parse_back,
+    rebase,
+    static_suggestions,
+)
+from typehole.context.edits.zeta import END, START
+
+SOURCE = (
+    "def total(items):\n    count = 0\n    for i in items:\n        count += i\n"
+    "    return count\n"
+)
+
+
+def _typed(history: EditHistory, text: str, at: int, word: str, t0: float) -> str:
+    for k, ch in enumerate(word):
+        text = text[: at + k] + ch + text[at + k :]
+        history.update(text, t0 + 0.1 * k)
+    return text
+
+
+def test_keystrokes_coalesce_into_one_rename_and_undo_forgets_it() -> None:
+    history = EditHistory(SOURCE)
+    at = SOURCE.index("count")
+    text = SOURCE[:at] + SOURCE[at + 5 :]
+    history.update(text, 0.0)
+    text = _typed(history, text, at, "acc", 0.1)
+    assert len(history.events) == 1
+    assert history.events[0].change == Change(at, at + 5, "acc")
+    found = static_suggestions(text, history.events)
+    assert [s.new_text for s in found] == ["acc", "acc"]
+    assert all(s.source == "rename" and text[s.start : s.end] == "count" for s in found)
+    undo = history.update(SOURCE, 0.5)
+    assert undo is not None and undo.undo and history.events == []
+    assert static_suggestions(SOURCE, history.events) == []
+
+
+def test_a_pause_starts_a_new_edit_and_history_is_bounded() -> None:
+    history = EditHistory("", max_events=3)
+    text = ""
+    for i in range(6):
+        text += f"x{i} = {i}\n"
+        history.update(text, float(i * 10))
+    assert len(history.events) == 3
+    assert history.events[-1].after == text
+
+
+def test_suggestions_survive_unrelated_typing_and_drop_when_touched() -> None:
+    text = "a = old\nb = old\n"
+    s = Suggestion(12, 15, "new", "rename", "r", "old")
+    typed = "# note\n" + text
+    moved = rebase(s, Change(0, 0, "# note\n"), typed)
+    assert moved is not None and typed[moved.start : moved.end] == "old"
+    assert rebase(s, Change(13, 14, "X"), apply(text, Change(13, 14, "X"))) is None
+
+
+def test_events_between_replays_hunks_in_order() -> None:
+    before = "a = 1\nb = 2\nc = 3\n"
+    after = "a = 10\nb = 2\nc = 30\n"
+    events = events_between(before, after)
+    assert len(events) == 2 and events[-1].after == after
+    assert events[0].after == "a = 10\nb = 2\nc = 3\n"
+
+
+def test_model_answers_pass_guardrails_only_when_small_valid_and_not_undoing() -> None:
+    before = "def f(a):\n    return a\n\n\ndef g(b):\n    return b\n"
+    after = before.replace("return a", "return a + 1")
+    [event] = events_between(before, after)
+    prompt = build_prompt(after, after.index("return b"), [event], "m.py")
+    assert START in prompt.text and "```diff" in prompt.text and "+    return a + 1" in prompt.text
+    region = after[prompt.start : prompt.end]
+    good = f"{START}\n{region.replace('return b', 'return b + 1')}\n{END}"
+    [s] = parse_back(after, prompt, good, event)
+    assert s.new_text == " + 1" and s.source == "model"
+    assert parse_back(after, prompt, "garbage garbage", event) == []
+    broken = f"{START}\n{region.replace('return b', 'return (b')}\n{END}"
+    assert parse_back(after, prompt, broken, event) == []
+    huge = f"{START}\n{region}\n" + "x = 1\n" * 200 + f"{END}"
+    assert parse_back(after, prompt, huge, event) == []
+
+
+def test_model_never_undoes_the_last_edit() -> None:
+    before = "x = 1\ny = 2\n"
+    after = "x = 5\ny = 2\n"
+    [event] = events_between(before, after)
+    prompt = build_prompt(after, 3, [event], "m.py")
+    region = after[prompt.start : prompt.end]
+    undo = f"{START}\n{region.replace('x = 5', 'x = 1')}\n{END}"
+    assert parse_back(after, prompt, undo, event) == []
+
+
+def test_bad_input_never_crashes() -> None:
+    cases = [
+        ("def f(:\n  x = (\n", "def f(:\n  y = (\n"),
+        ("", "x" * 100_000),
+        ("a = 1\n" * 2000, "b = 1\n" * 2000),
+        ("s = '😀'\nprint(s)\n", "t = '😀'\nprint(s)\n"),
+        ("class A:\n    def m(self, x):\n        pass\n\nA().m(1)\n",
+         "class A:\n    def m(self, x, y):\n        pass\n\nA().m(1)\n"),
+    ]
+    for before, after in cases:
+        events = events_between(before, after)
+        for s in static_suggestions(after, events):
+            assert after[s.start : s.end] == s.expected
+
+
+def test_stale_history_gives_nothing() -> None:
+    event = Event("a = 1\n", "b = 1\n", Change(0, 1, "b"))
+    assert static_suggestions("something else\n", [event]) == []
+
+
+def test_method_gets_the_new_argument_without_self() -> None:
+    before = "class A:\n    def m(self, x):\n        pass\n\n\nA().m(1)\n"
+    after = before.replace("def m(self, x)", "def m(self, x, y)")
+    [s] = static_suggestions(after, events_between(before, after))
+    assert apply(after, s).endswith("A().m(1, y)\n")
