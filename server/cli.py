@@ -17,12 +17,13 @@ from typehole.server.commands import (
     complete,
     context,
     docstring,
+    fill,
     next_edit,
     serve,
 )
 
 # Each subcommand lives in its own module under server/commands/ and registers itself.
-COMMANDS = (serve, complete, context, docstring, next_edit, bench)
+COMMANDS = (serve, complete, context, docstring, fill, next_edit, bench)
 
 
 def main(argv: list[str] | None = None) -> int:

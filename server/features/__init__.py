@@ -17,6 +17,7 @@ def register_all(server: TypeholeServer) -> None:
         diagnostics,
         docstrings,
         documents,
+        fill,
         inline_completion,
         lifecycle,
         next_edit,
@@ -32,6 +33,7 @@ def register_all(server: TypeholeServer) -> None:
         inline_completion,
         context_methods,
         docstrings,
+        fill,
         next_edit,
         status,
     ):

@@ -1,0 +1,3 @@
+# kind: body
+def greet(name: str) -> str:
+    """Say hello to `name`."""├┤┃

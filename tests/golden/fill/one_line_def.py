@@ -1,0 +1,2 @@
+# kind: body
+def double(x: int) -> int:├ ...┃┤

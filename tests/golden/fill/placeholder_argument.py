@@ -1,0 +1,6 @@
+# kind: expression
+import os
+
+
+def home() -> str:
+    return os.path.join(├...┤, "x")┃

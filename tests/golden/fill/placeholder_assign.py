@@ -1,0 +1,5 @@
+# kind: expression
+def mean(values: list[float]) -> float:
+    count = len(values)
+    total = ├...┤┃
+    return total / count

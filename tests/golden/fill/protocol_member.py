@@ -1,0 +1,6 @@
+from typing import Protocol
+
+
+class Sized(Protocol):
+    def size(self) -> int:┃
+        ...

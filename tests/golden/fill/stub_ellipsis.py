@@ -1,0 +1,4 @@
+# kind: body
+def total(prices: list[float]) -> float:┃
+    """Sum the prices."""
+├    ...┤

@@ -1,0 +1,4 @@
+# kind: body
+class Box:
+	def size(self) -> int:
+├		...┃┤

@@ -1,0 +1,5 @@
+# kind: todo
+def report(rows: list[dict]) -> str:
+    lines = []
+├    # TODO: append one line per row┃┤
+    return "\n".join(lines)
