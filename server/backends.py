@@ -25,6 +25,7 @@ from typehole.models.lexer import count_tokens
 from typehole.models.local import LocalModel
 from typehole.models.registry import create_backend, describe
 from typehole.models.spec import ModelSpec
+from typehole.monitors import MonitorSettings
 from typehole.server.completion.pipeline import ContextHook, Pipeline
 from typehole.server.config import ModelEntry, Settings
 
@@ -79,7 +80,14 @@ class ModelHub:
         """A pipeline on the named (or configured) model, with the token counter that fits it."""
         backend, description = self.backend(settings, name)
         counter = count_tokens if backend is self.local else estimate_tokens
-        pipeline = Pipeline(backend, counter, analysis=self.analysis, context_hook=context_hook)
+        monitors = MonitorSettings(**attrs.asdict(settings.monitors))
+        pipeline = Pipeline(
+            backend,
+            counter,
+            analysis=self.analysis,
+            context_hook=context_hook,
+            monitors=monitors,
+        )
         return pipeline, description
 
     async def aclose(self) -> None:

@@ -49,6 +49,24 @@ class ContextSettings:
 
 
 @attrs.frozen
+class MonitorsSettings:
+    """Static analysis that constrains what the model may write (monitor-guided decoding)."""
+
+    enabled: bool = True
+    dereference: bool = True
+    call_arguments: bool = True
+    names: bool = True
+    imports: bool = True
+    syntax: bool = True
+    # Generate-check-repair for servers without constraints (OpenAI-compatible, Ollama): it sends
+    # extra requests, so it is opt-in.
+    check_unconstrained: bool = False
+    max_rounds: int = attrs.field(default=3, validator=attrs.validators.in_(range(0, 11)))
+    # An editor's completion does not wait longer than this for one trigger's analysis.
+    trigger_timeout_ms: int = attrs.field(default=150, validator=attrs.validators.ge(1))
+
+
+@attrs.frozen
 class LocalModelSettings:
     """The embedded `local` model: an n-gram model trained on the workspace."""
 
@@ -86,6 +104,7 @@ class Settings:
     models: dict[str, ModelEntry] = attrs.field(factory=dict)
     completion: CompletionSettings = CompletionSettings()
     context: ContextSettings = ContextSettings()
+    monitors: MonitorsSettings = MonitorsSettings()
     local: LocalModelSettings = LocalModelSettings()
     exclude: tuple[str, ...] = ()
     log_level: Literal["debug", "info", "warning", "error"] = "info"
@@ -111,7 +130,14 @@ _strict(bool, (bool,))
 _strict(int, (int,))
 _strict(float, (int, float))
 _strict(str, (str,))
-for _cls in (CompletionSettings, ContextSettings, LocalModelSettings, ModelEntry, Settings):
+for _cls in (
+    CompletionSettings,
+    ContextSettings,
+    MonitorsSettings,
+    LocalModelSettings,
+    ModelEntry,
+    Settings,
+):
     attrs.resolve_types(_cls)
 
 

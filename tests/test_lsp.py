@@ -80,7 +80,9 @@ async def test_inline_completion_matches_cli(project: Path) -> None:
     text, line, character = _cut_hole(target)
     target.write_text(text, encoding="utf-8")
 
-    client, _ = await start_client(project)
+    # Give analysis as long as the CLI gives it, so a cold Jedi cannot make the two differ.
+    patient = {"context": {"deadlineMs": 5000}, "monitors": {"triggerTimeoutMs": 5000}}
+    client, _ = await start_client(project, init_options=patient)
     try:
         await _learned(client)
         uri = open_document(client, target)

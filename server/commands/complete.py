@@ -11,6 +11,7 @@ import asyncio
 import json
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +49,9 @@ def run(args: argparse.Namespace) -> int:
     root = find_root(path)
     settings = load_settings(root)
     try:
-        result = asyncio.run(complete_file(path, text, line, column, root, settings, args.model))
+        result = asyncio.run(
+            complete_file(path, text, line, column, root, settings, args.model, args.no_monitors)
+        )
     except ModelError as exc:
         raise UsageError(str(exc)) from exc
     if args.json:
@@ -90,6 +93,7 @@ async def complete_file(
     root: Path | None,
     settings: Settings,
     model_name: str | None = None,
+    no_monitors: bool = False,
 ) -> dict[str, Any]:
     """Complete at 1-based LINE:COL of `text` (the contents of `path`); the JSON result."""
     started = time.perf_counter()
@@ -106,6 +110,8 @@ async def complete_file(
         train_ms = round((time.perf_counter() - started) * 1000, 3)
         offset = offset_from_cli(text, line, column)
         options = options_from(settings, interactive=False)
+        if no_monitors:
+            options = replace(options, use_monitors=False)
         outcome = await pipeline.run(Site(text=text, offset=offset, path=name), options)
     finally:
         await hub.aclose()
@@ -121,7 +127,6 @@ async def complete_file(
         "gate": outcome.gate.mode,
         "gate_reason": outcome.gate.reason,
         "prompt_tokens": outcome.prompt.tokens if outcome.prompt else 0,
-        "monitors": False,
         **outcome.context,
     }
     timings = {"train": train_ms, **outcome.timings_ms}

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Executor
 from contextlib import aclosing
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from typehole.models.base import Backend, CompletionRequest
@@ -52,7 +52,15 @@ class PipelineOptions:
     context_share: float = 0.4
     # None: wait for the context however long it takes (the CLI); else skip it when late.
     context_deadline_ms: float | None = 60.0
+    use_monitors: bool = True
+    # A monitor's trigger analysis past this fails open; None: the monitor settings' own limit.
+    monitor_timeout_ms: float | None = None
     use_cache: bool = True
+
+
+# Without an editor waiting (the CLI), analysis may take this long before it fails open: enough
+# for a cold Jedi, so results do not depend on how warm the process is.
+BATCH_ANALYSIS_MS = 5000.0
 
 
 def options_from(settings: Settings, interactive: bool = True) -> PipelineOptions:
@@ -67,6 +75,10 @@ def options_from(settings: Settings, interactive: bool = True) -> PipelineOption
         prompt_budget=completion.prompt_budget,
         context_share=settings.context.share if settings.context.enabled else 0.0,
         context_deadline_ms=settings.context.deadline_ms if interactive else None,
+        use_monitors=settings.monitors.enabled,
+        monitor_timeout_ms=settings.monitors.trigger_timeout_ms
+        if interactive
+        else BATCH_ANALYSIS_MS,
         use_cache=interactive and completion.cache,
     )
 
@@ -98,7 +110,6 @@ class Pipeline:
         self.backend = backend
         # Monitor-guided decoding (on by default); `options.use_monitors` switches it per run.
         self.monitors = monitors if monitors is not None else MonitorSettings()
-        self.last_guided: GuidedResult | None = None
         self.count_tokens = count_tokens
         self.analysis = analysis
         self.context_hook = context_hook
@@ -136,7 +147,7 @@ class Pipeline:
         timings["prompt"] = _ms(t)
 
         t = time.perf_counter()
-        raw = await self._generate(site, gate, prompt, options)
+        raw, guided_result = await self._generate(site, gate, prompt, options)
         timings["model"] = _ms(t)
 
         t = time.perf_counter()
@@ -146,7 +157,11 @@ class Pipeline:
             self.cache.put(site, text)
         timings["total"] = _ms(started)
         return Outcome(
-            text=text or None, gate=gate, prompt=prompt, context=context.report, timings_ms=timings
+            text=text or None,
+            gate=gate,
+            prompt=prompt,
+            context={**context.report, "monitors": _monitor_report(guided_result)},
+            timings_ms=timings,
         )
 
     async def _context(self, site: Site, options: PipelineOptions) -> ContextPiece:
@@ -182,7 +197,7 @@ class Pipeline:
 
     async def _generate(
         self, site: Site, gate: Gate, prompt: Prompt, options: PipelineOptions
-    ) -> str:
+    ) -> tuple[str, GuidedResult]:
         """Stream from the model and stop as soon as the gate's unit (line or block) is complete."""
         request = CompletionRequest(
             prefix=prompt.prefix,
@@ -193,24 +208,38 @@ class Pipeline:
             stop=("\n",) if gate.mode == "line" else (),
         )
         pieces: list[str] = []
-        self.last_guided = GuidedResult()
+        settings = self.monitors
+        if options.monitor_timeout_ms is not None:
+            settings = replace(settings, trigger_timeout_ms=int(options.monitor_timeout_ms))
+        result = GuidedResult()
         stream_of = guided(
             self.backend,
             request,
             site.text,
             site.offset,
             self.analysis,
-            enabled=getattr(options, "use_monitors", True),
-            settings=self.monitors,
+            enabled=options.use_monitors,
+            settings=settings,
             path=site.path,
-            result=self.last_guided,
+            result=result,
         )
         async with aclosing(stream_of) as stream:
             async for chunk in stream:
                 pieces.append(chunk.text)
                 if _unit_complete("".join(pieces), gate):
                     break
-        return "".join(pieces)
+        return "".join(pieces), result
+
+
+def _monitor_report(result: GuidedResult) -> dict[str, Any]:
+    """What the monitors did, for the JSON result."""
+    return {
+        "strategy": result.strategy,
+        "corrected": result.corrected,
+        "rounds": result.rounds,
+        "violations_prevented": result.violations_prevented,
+        "trigger_ms": [round(ms, 3) for ms in result.trigger_ms],
+    }
 
 
 def _limit_lines(gate: Gate, max_lines: int) -> Gate:
