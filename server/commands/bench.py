@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib
 
-SUITES = ("latency", "context", "docstrings", "next-edit")
+SUITES = ("latency", "context", "docstrings", "next-edit", "monitors")
 
 
 def add(commands: argparse._SubParsersAction) -> None:

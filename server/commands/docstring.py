@@ -41,8 +41,12 @@ def add(commands: argparse._SubParsersAction) -> None:
     """Register the subcommand."""
     parser = commands.add_parser("docstring", help="document the def/class at FILE:LINE")
     parser.add_argument("location", metavar="FILE:LINE")
-    parser.add_argument("--style", choices=STYLES, default=None,
-                        help="docstring style (default: the file's, else the project's)")
+    parser.add_argument(
+        "--style",
+        choices=STYLES,
+        default=None,
+        help="docstring style (default: the file's, else the project's)",
+    )
     parser.add_argument("--model", default=None, help="model name (default: the configured one)")
     parser.add_argument("--json", action="store_true", help="print the JSON result")
     parser.set_defaults(run=run)
@@ -57,8 +61,11 @@ def run(args: argparse.Namespace) -> int:
     settings = load_settings(root)
     target = find_target(text, line - 1)
     if target is None:
-        result: dict[str, Any] = {"docstring": None, "edit": None,
-                                  "reason": f"no def, class or module docstring at line {line}"}
+        result: dict[str, Any] = {
+            "docstring": None,
+            "edit": None,
+            "reason": f"no def, class or module docstring at line {line}",
+        }
     else:
         style = args.style or existing_style(target) or detect_project_style(root, text)
         prose = None
@@ -72,9 +79,11 @@ def run(args: argparse.Namespace) -> int:
         if edit is not None:
             start = dict(zip(("line", "character"), position_at(text, edit.start), strict=True))
             end = dict(zip(("line", "character"), position_at(text, edit.end), strict=True))
-            result = {"docstring": edit.docstring, "style": style,
-                      "edit": {"range": {"start": start, "end": end},
-                               "new_text": edit.new_text}}
+            result = {
+                "docstring": edit.docstring,
+                "style": style,
+                "edit": {"range": {"start": start, "end": end}, "new_text": edit.new_text},
+            }
     if args.json:
         print(json.dumps(result, indent=2, ensure_ascii=False))
     elif result["docstring"] is not None:
