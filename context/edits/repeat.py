@@ -68,8 +68,11 @@ def rule_of(event: Event) -> tuple[Rule, int] | None:
         p, s = 0, 0  # one name or literal for another: only an identical line is the same edit
         deleted, inserted = b, a
     width = 1 if deleted else 2
-    left, right = b[max(p - width, 0) : p], b[len(b) - s : len(b) - s + width]
-    a_left, a_right = a[max(p - width, 0) : p], a[len(a) - s : len(a) - s + width]
+    # A pure insertion has nothing of its own to match: its whole line up to the insertion
+    # point must match (`show_default: bool` gets `| str`, not every `: bool`).
+    left_from = max(p - width, 0) if deleted else 0
+    left, right = b[left_from:p], b[len(b) - s : len(b) - s + width]
+    a_left, a_right = a[left_from:p], a[len(a) - s : len(a) - s + width]
     lo = a_left[-1].end if a_left else (inserted[0].start if inserted else a_lo)
     hi = a_right[0].start if a_right else (inserted[-1].end if inserted else a_hi)
     carried = {t.text for t in inserted if t.is_name}
@@ -83,7 +86,7 @@ def rule_of(event: Event) -> tuple[Rule, int] | None:
         return None
     rule = Rule(tuple(t.text for t in left), tuple(t.text for t in deleted),
                 tuple(t.text for t in right), event.after[lo:hi], frozenset(holes),
-                len(left) < width, len(right) < width,
+                left_from == 0, len(right) < width,
                 event.before[deleted[0].start : deleted[-1].end] if deleted else "")
     return rule, a_lo
 

@@ -20,8 +20,9 @@ def add(commands: argparse._SubParsersAction) -> None:
     """Register the subcommand."""
     parser = commands.add_parser("next-edit", help="suggest the edits that follow FILE's change")
     parser.add_argument("file", metavar="FILE")
-    parser.add_argument("--before", required=True, metavar="OLD_FILE",
-                        help="the file before the edits")
+    parser.add_argument(
+        "--before", required=True, metavar="OLD_FILE", help="the file before the edits"
+    )
     parser.add_argument("--json", action="store_true", help="print the JSON result")
     parser.set_defaults(run=run)
 
@@ -34,8 +35,15 @@ def suggest_files(before: str, after: str, path: str) -> list[dict[str, Any]]:
     for s in found:
         start = dict(zip(("line", "character"), position_at(after, s.start), strict=True))
         end = dict(zip(("line", "character"), position_at(after, s.end), strict=True))
-        out.append({"path": s.path or path, "range": {"start": start, "end": end},
-                    "new_text": s.new_text, "source": s.source, "reason": s.reason})
+        out.append(
+            {
+                "path": s.path or path,
+                "range": {"start": start, "end": end},
+                "new_text": s.new_text,
+                "source": s.source,
+                "reason": s.reason,
+            }
+        )
     return out
 
 
@@ -54,6 +62,8 @@ def run(args: argparse.Namespace) -> int:
         print("typehole: no next edit")
     for e in edits:
         start = e["range"]["start"]
-        print(f"{e['path']}:{start['line'] + 1}:{start['character'] + 1}: [{e['source']}] "
-              f"{e['reason']}\n    -> {e['new_text']!r}")
+        print(
+            f"{e['path']}:{start['line'] + 1}:{start['character'] + 1}: [{e['source']}] "
+            f"{e['reason']}\n    -> {e['new_text']!r}"
+        )
     return 0

@@ -75,8 +75,11 @@ class Store:
         event = history.update(text)
         if event is None:
             return
-        kept = [s for s in (rebase(s, event.change, text) for s in self.offered.get(uri, []))
-                if s is not None]
+        kept = [
+            s
+            for s in (rebase(s, event.change, text) for s in self.offered.get(uri, []))
+            if s is not None
+        ]
         self.offered[uri] = [] if event.undo else kept
 
 
@@ -103,8 +106,9 @@ def register(server: TypeholeServer) -> None:
         return {"edits": [_wire(ls, document.source, uri, document.version, s) for s in found]}
 
 
-async def suggestions(ls: TypeholeServer, uri: str, version: int | None,
-                      position: types.Position) -> list[Suggestion] | None:
+async def suggestions(
+    ls: TypeholeServer, uri: str, version: int | None, position: types.Position
+) -> list[Suggestion] | None:
     """Ranked suggestions for the document at `version`; None when it is unknown or moved on."""
     document = ls.workspace.text_documents.get(uri)
     if document is None or (version is not None and document.version != version):
@@ -120,7 +124,8 @@ async def suggestions(ls: TypeholeServer, uri: str, version: int | None,
     path = document.path if learnable(ls, uri) else None
     loop = asyncio.get_running_loop()
     found = await loop.run_in_executor(
-        state.analysis, lambda: static_suggestions(text, events, path, project, cursor))
+        state.analysis, lambda: static_suggestions(text, events, path, project, cursor)
+    )
     if not found and events and state.hub is not None and learnable(ls, uri):
         found = await _model(ls, text, cursor, events, document_name(ls, uri))
     moved = ls.workspace.text_documents.get(uri)
@@ -132,8 +137,9 @@ async def suggestions(ls: TypeholeServer, uri: str, version: int | None,
     return merged
 
 
-async def _model(ls: TypeholeServer, text: str, cursor: int, events: list, name: str
-                 ) -> list[Suggestion]:
+async def _model(
+    ls: TypeholeServer, text: str, cursor: int, events: list, name: str
+) -> list[Suggestion]:
     try:
         backend, _ = ls.state.hub.backend(ls.state.settings)
         return await model_suggestions(backend, text, cursor, events, name)
@@ -155,8 +161,10 @@ def _range(ls: TypeholeServer, text: str, s: Suggestion) -> types.Range:
 def _wire(ls: TypeholeServer, text: str, uri: str, version: int, s: Suggestion) -> dict[str, Any]:
     r = _range(ls, text, s)
     return {
-        "range": {"start": {"line": r.start.line, "character": r.start.character},
-                  "end": {"line": r.end.line, "character": r.end.character}},
+        "range": {
+            "start": {"line": r.start.line, "character": r.start.character},
+            "end": {"line": r.end.line, "character": r.end.character},
+        },
         "newText": s.new_text,
         "textDocument": {"uri": uri, "version": version},
         "reason": s.reason,
@@ -164,9 +172,10 @@ def _wire(ls: TypeholeServer, text: str, uri: str, version: int, s: Suggestion) 
     }
 
 
-async def _code_actions(ls: TypeholeServer, params: types.CodeActionParams
-                        ) -> list[types.CodeAction] | None:
-    """"Apply next edit" and, when it is one of several sites, "Apply to all N sites"."""
+async def _code_actions(
+    ls: TypeholeServer, params: types.CodeActionParams
+) -> list[types.CodeAction] | None:
+    """ "Apply next edit" and, when it is one of several sites, "Apply to all N sites"."""
     uri = params.text_document.uri
     document = ls.workspace.text_documents.get(uri)
     if document is None:
@@ -180,7 +189,8 @@ async def _code_actions(ls: TypeholeServer, params: types.CodeActionParams
     def action(title: str, chosen: list[Suggestion]) -> types.CodeAction:
         edits = [types.TextEdit(range=_range(ls, text, s), new_text=s.new_text) for s in chosen]
         return types.CodeAction(
-            title=title, kind=types.CodeActionKind.RefactorRewrite,
+            title=title,
+            kind=types.CodeActionKind.RefactorRewrite,
             edit=types.WorkspaceEdit(changes={uri: edits}),
         )
 

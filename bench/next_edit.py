@@ -1,0 +1,150 @@
+"""`typehole bench next-edit`: predict maintainers' next edit from their previous ones.
+
+Cases come from consecutive releases of real projects (two pinned sdists from PyPI): each Python
+file whose change has 2-8 line hunks is replayed hunk by hunk, in file order; with the first k
+hunks applied as the edit history, the engines predict the next one (hunk k+1).
+
+Metrics (over all cases unless said otherwise):
+- hit@1 / hit@3: a top-1 / top-3 suggestion's line range overlaps the true next hunk's lines;
+- exact: applying the top suggestion yields exactly the text after the true hunk;
+- ES: edit similarity (difflib ratio) of the top suggestion's result to the truth, over the span
+  both touch, averaged over cases with a suggestion;
+- precision: share of top suggestions that hit the hunk and move the text toward the truth
+  (their result is more similar to it than the unedited text);
+- eventual: share of top suggestions that bring the file closer to the new release (line diff),
+  even when the maintainer made that edit later than the next hunk (propagations are unordered);
+- silent: share of cases with no suggestion (staying silent is a feature, not a failure).
+
+Run: typehole bench next-edit [--pairs click==8.3.2:8.3.3,...] [--max-cases N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import time
+from collections import Counter
+
+from typehole.bench.projects import real_project
+from typehole.context.edits import Event, Suggestion, apply, events_between, static_suggestions
+
+PAIRS = "click==8.3.2:8.3.3,attrs==25.3.0:25.4.0,httpx==0.28.0:0.28.1,jinja2==3.1.5:3.1.6"
+
+
+def cases(name: str, old: str, new: str) -> list[tuple[str, list[Event]]]:
+    """(relative path, hunk events) for each changed file with 2-8 hunks."""
+    a, b = real_project(name, old), real_project(name, new)
+    out = []
+    for path in sorted(b.rglob("*.py")):
+        rel = path.relative_to(b)
+        before_path = a / rel
+        if not before_path.is_file():
+            continue
+        before = before_path.read_text(encoding="utf-8", errors="replace")
+        after = path.read_text(encoding="utf-8", errors="replace")
+        if before == after:
+            continue
+        events = events_between(before, after)
+        if 2 <= len(events) <= 8:
+            out.append((str(rel), events))
+    return out
+
+
+def _lines(text: str, start: int, end: int) -> tuple[int, int]:
+    return text.count("\n", 0, start), text.count("\n", 0, max(start, end))
+
+
+def _hit(state: str, s: Suggestion, truth: Event) -> bool:
+    a = _lines(state, s.start, s.end)
+    b = _lines(state, truth.change.start, truth.change.end)
+    return a[0] <= b[1] and b[0] <= a[1]
+
+
+def _similarity(state: str, s: Suggestion | None, truth: Event) -> float:
+    lo = min(truth.change.start, s.start if s else truth.change.start)
+    hi = max(truth.change.end, s.end if s else truth.change.end)
+    predicted = apply(state, s) if s else state
+    got = predicted[lo : hi + (s.new_text.__len__() - (s.end - s.start) if s else 0)]
+    gold = truth.after[lo : hi + truth.change.delta]
+    return difflib.SequenceMatcher(None, got, gold, autojunk=False).ratio()
+
+
+def _closer(state: str, s: Suggestion, final: str) -> bool:
+    """Whether applying `s` makes `state` more like `final`, line by line."""
+    goal = final.splitlines()
+
+    def ratio(text: str) -> float:
+        return difflib.SequenceMatcher(None, text.splitlines(), goal, autojunk=False).ratio()
+
+    return ratio(apply(state, s)) > ratio(state)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Print the benchmark table."""
+    parser = argparse.ArgumentParser(prog="typehole bench next-edit",
+                                     description=__doc__.splitlines()[0])
+    parser.add_argument("--pairs", default=PAIRS, help="NAME==OLD:NEW,...")
+    parser.add_argument("--max-cases", type=int, default=400)
+    args = parser.parse_args(argv)
+    totals: Counter[str] = Counter()
+    by_engine: Counter[str] = Counter()
+    good_by_engine: Counter[str] = Counter()
+    similarity: list[float] = []
+    times: list[float] = []
+    rows = []
+    for pair in args.pairs.split(","):
+        name, versions = pair.split("==")
+        old, new = versions.split(":")
+        counts: Counter[str] = Counter()
+        for rel, events in cases(name, old, new):
+            for k in range(1, len(events)):
+                if counts["cases"] >= args.max_cases:
+                    break
+                history, truth = events[:k], events[k]
+                state = truth.before
+                t0 = time.perf_counter()
+                found = static_suggestions(state, history, rel)
+                times.append((time.perf_counter() - t0) * 1000)
+                counts["cases"] += 1
+                if not found:
+                    counts["silent"] += 1
+                    continue
+                top = found[0]
+                hit = _hit(state, top, truth)
+                counts["hit1"] += hit
+                counts["hit3"] += any(_hit(state, s, truth) for s in found[:3])
+                counts["exact"] += apply(state, top) == truth.after
+                es = _similarity(state, top, truth)
+                similarity.append(es)
+                good = hit and es > _similarity(state, None, truth)
+                counts["good"] += good
+                counts["eventual"] += _closer(state, top, events[-1].after)
+                by_engine[top.source] += 1
+                good_by_engine[top.source] += good
+        rows.append((pair, counts))
+        totals.update(counts)
+    print(__doc__.split("Metrics")[0].strip().splitlines()[0])
+    columns = ("hit@1", "hit@3", "exact", "prec.", "event.", "silent")
+    header = f"{'pair':<28}{'cases':>6}" + "".join(f"{c:>8}" for c in columns)
+    print(header)
+    for pair, c in [*rows, ("all", totals)]:
+        n = max(c["cases"], 1)
+        made = max(c["cases"] - c["silent"], 1)
+        print(f"{pair:<28}{c['cases']:>6}{c['hit1'] / n:>8.3f}{c['hit3'] / n:>8.3f}"
+              f"{c['exact'] / n:>8.3f}{c['good'] / made:>8.3f}{c['eventual'] / made:>8.3f}"
+              f"{c['silent'] / n:>8.3f}")
+    mean_es = sum(similarity) / len(similarity) if similarity else 0.0
+    print(f"edit similarity of top suggestions: {mean_es:.3f} over {len(similarity)} suggestions")
+    for engine, count in sorted(by_engine.items()):
+        print(f"engine {engine:<10} top-1 suggestions {count:>4}  precision "
+              f"{good_by_engine[engine] / count:.3f}")
+    times.sort()
+    if times:
+        print(f"latency ms: p50 {times[len(times) // 2]:.1f}  p95 "
+              f"{times[max(int(len(times) * 0.95) - 1, 0)]:.1f}")
+    print("command: typehole bench next-edit " + " ".join(argv or []))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
