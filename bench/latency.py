@@ -6,7 +6,7 @@ taken from the code itself: each site is a line of a function body cut in the mi
 user types it, visited file by file. The first request of the session is reported as cold, the
 rest as warm.
 
-    typehole bench latency [--project httpx==0.28.1] [--requests 240] [--json]
+    typehole bench latency [--project httpx==0.28.1] [--requests 240] [--no-monitors] [--json]
 """
 
 from __future__ import annotations
@@ -78,7 +78,7 @@ async def _drain(stream: asyncio.StreamReader | None, stages: dict[str, list[flo
                 stages.setdefault(stage, []).append(ms)
 
 
-async def run(project: str, requests: int) -> dict:
+async def run(project: str, requests: int, monitors: bool = True) -> dict:
     """Drive the server and return the measurements."""
     name, version = project.split("==")
     root = real_project(name, version)
@@ -110,6 +110,7 @@ async def run(project: str, requests: int) -> dict:
                 window=types.WindowClientCapabilities(work_done_progress=True)
             ),
             root_uri=root.as_uri(),
+            initialization_options={"monitors": {"enabled": monitors}},
         )
     )
     client.initialized(types.InitializedParams())
@@ -156,6 +157,7 @@ async def run(project: str, requests: int) -> dict:
     drain.cancel()
     return {
         "project": project,
+        "monitors": monitors,
         "requests": len(sites),
         "with_suggestion": answered,
         "startup_and_training_s": round(ready_s, 2),
@@ -183,13 +185,18 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--project", default="httpx==0.28.1")
     parser.add_argument("--requests", type=int, default=240)
+    parser.add_argument("--no-monitors", action="store_true", help="decode without monitors")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
-    result = asyncio.run(run(args.project, args.requests))
+    result = asyncio.run(run(args.project, args.requests, monitors=not args.no_monitors))
     if args.json:
         print(json.dumps(result, indent=2))
         return 0
-    print(f"inline completion latency through LSP/stdio, {result['project']}, embedded model")
+    monitors = "on" if result["monitors"] else "off"
+    print(
+        f"inline completion latency through LSP/stdio, {result['project']}, embedded model, "
+        f"monitors {monitors}"
+    )
     print(f"server start + workspace training: {result['startup_and_training_s']} s")
     print(f"{'':8} {'n':>5} {'median ms':>10} {'p95 ms':>8} {'max ms':>8}")
     for label in ("cold", "warm"):

@@ -25,7 +25,7 @@ from typehole.models.base import Backend, Chunk, CompletionRequest
 
 from .compile import request_extra
 from .constraint import is_ident_char
-from .facts import Facts, on_analysis_thread
+from .facts import Facts
 from .settings import MonitorSettings, build_monitors
 from .tracker import Session, State
 
@@ -97,7 +97,9 @@ async def guided(backend: Backend, request: CompletionRequest, document_text: st
     loop = asyncio.get_running_loop()
 
     def on_analysis(fn: Callable[..., _T], *args: object) -> asyncio.Future[_T]:
-        return loop.run_in_executor(analysis, on_analysis_thread(fn), *args)
+        # Not on the analysis thread itself: from a plain worker thread, every Jedi query goes
+        # through `Facts`, which bounds the completion's total analysis time and fails open.
+        return loop.run_in_executor(None, fn, *args)
 
     state = await on_analysis(session.start)
     try:

@@ -87,8 +87,11 @@ class Facts:
             _MEMO.move_to_end(key)
             return _MEMO[key]  # type: ignore[return-value]
         started = time.perf_counter()
+        timeouts = self.timeouts
         result = self._call(fn, text, offset, self.path, self.project)
         self.query_ms.append((time.perf_counter() - started) * 1000)
+        if self.timeouts != timeouts:
+            return result  # out of time is not an answer: ask again next time
         _MEMO[key] = result
         while len(_MEMO) > _MEMO_SIZE:
             _MEMO.popitem(last=False)
@@ -97,9 +100,15 @@ class Facts:
     def _call(self, fn: Callable[..., _T], *args: object) -> _T | None:
         if self.analysis is None or getattr(_LOCAL, "inline", False):
             return fn(*args)
+        # `timeout_s` bounds all queries of one completion together, not each one: a completion
+        # with many triggers must not make the editor wait many times over.
+        remaining = self.timeout_s - sum(self.query_ms) / 1000
+        if remaining <= 0:
+            self.timeouts += 1
+            return None
         future = self.analysis.submit(on_analysis_thread(fn), *args)
         try:
-            return future.result(timeout=self.timeout_s)
+            return future.result(timeout=remaining)
         except FutureTimeout:
             # A slow query must not stall decoding: constrain nothing this time.
             future.cancel()

@@ -27,7 +27,8 @@ class MonitorSettings:
     # it sends extra requests, so it is opt-in until deployments have measured the cost.
     check_unconstrained: bool = False
     max_rounds: int = 3  # extra requests a checked backend may get to repair violations
-    trigger_timeout_ms: int = 2000  # a trigger's analysis past this fails open (cold Jedi)
+    # Analysis time one completion's triggers may take together; past it, monitors fail open.
+    trigger_timeout_ms: int = 2000
 
 
 def build_monitors(settings: MonitorSettings, text: str, offset: int) -> list[Monitor]:

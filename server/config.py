@@ -62,7 +62,7 @@ class MonitorsSettings:
     # extra requests, so it is opt-in.
     check_unconstrained: bool = False
     max_rounds: int = attrs.field(default=3, validator=attrs.validators.in_(range(0, 11)))
-    # An editor's completion does not wait longer than this for one trigger's analysis.
+    # An editor's completion waits at most this long for its triggers' analysis, all together.
     trigger_timeout_ms: int = attrs.field(default=150, validator=attrs.validators.ge(1))
 
 
