@@ -83,7 +83,7 @@ function makeConfiguration(defaults = {}) {
 }
 
 /** A text editor over `text` whose edits really change the text and bump the version. */
-function makeEditor(text, uri = "file:///work/example.py") {
+function makeEditor(text, uri = "file:///home/user/project/example.py") {
   const document = {
     uri: { toString: () => uri, fsPath: uri.replace("file://", "") },
     version: 1,
