@@ -85,6 +85,19 @@ async def wait_for(predicate: Any, timeout: float = 20.0) -> None:
         await asyncio.sleep(0.05)
 
 
+async def wait_learned(client: LanguageClient, timeout: float = 120.0) -> None:
+    """Wait until the server has trained its model and indexed the workspace (two bars end)."""
+    await wait_for(
+        lambda: sum(
+            isinstance(report, types.WorkDoneProgressEnd)
+            for reports in client.progress_reports.values()
+            for report in reports
+        )
+        >= 2,
+        timeout=timeout,
+    )
+
+
 def copy_project(source: Path, dest: Path) -> Path:
     """A writable copy of a real project for one test."""
     shutil.copytree(source, dest)

@@ -8,8 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from lsp_client import copy_project, open_document, start_client, wait_for
-from lsprotocol import types
+from lsp_client import copy_project, open_document, start_client, wait_learned
 from realproject import real_project
 
 
@@ -31,17 +30,7 @@ async def test_chatlsp_methods(project: Path) -> None:
     path, text, line, character = _return_hole(project)
     client, _ = await start_client(project)
     try:
-        await wait_for(
-            lambda: (
-                sum(
-                    isinstance(r, types.WorkDoneProgressEnd)
-                    for reports in client.progress_reports.values()
-                    for r in reports
-                )
-                >= 2
-            ),
-            timeout=120,
-        )
+        await wait_learned(client)
         uri = open_document(client, path, text)
         params = {"textDocument": {"uri": uri}, "position": {"line": line, "character": character}}
         expected = await client.protocol.send_request_async("textDocument/expectedType", params)

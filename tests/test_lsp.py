@@ -10,7 +10,14 @@ from pathlib import Path
 
 import pytest
 from fakeserver import SSE, Reply, oai, serve, sse
-from lsp_client import copy_project, inline, open_document, start_client, wait_for
+from lsp_client import (
+    copy_project,
+    inline,
+    open_document,
+    start_client,
+    wait_for,
+    wait_learned,
+)
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 from realproject import real_project
@@ -37,21 +44,6 @@ def _cut_hole(path: Path, cut_after: str = "self._timeout = ") -> tuple[str, int
     keep = HOLE_LINE[: HOLE_LINE.index(cut_after) + len(cut_after)]
     lines[index] = keep
     return "\n".join(lines), index, len(keep)
-
-
-async def _learned(client) -> None:
-    """Wait until the server has trained its model and indexed the workspace (two bars end)."""
-    await wait_for(
-        lambda: (
-            sum(
-                isinstance(report, types.WorkDoneProgressEnd)
-                for reports in client.progress_reports.values()
-                for report in reports
-            )
-            >= 2
-        ),
-        timeout=120,
-    )
 
 
 async def test_capabilities(project: Path) -> None:
@@ -84,7 +76,7 @@ async def test_inline_completion_matches_cli(project: Path) -> None:
     patient = {"context": {"deadlineMs": 5000}, "monitors": {"triggerTimeoutMs": 5000}}
     client, _ = await start_client(project, init_options=patient)
     try:
-        await _learned(client)
+        await wait_learned(client)
         uri = open_document(client, target)
         result = await inline(client, uri, line, character)
     finally:
