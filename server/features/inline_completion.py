@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Awaitable, Callable
 import logging
 
 from lsprotocol import types
@@ -45,10 +46,33 @@ def register(server: TypeholeServer) -> None:
         log.info("completion accepted: %s", args)
 
 
+# A feature with its own suggestions at some cursors (a docstring after `"""`, a next edit at
+# the cursor) adds a provider; the first provider with items answers instead of the pipeline.
+InlineProvider = Callable[
+    [TypeholeServer, types.InlineCompletionParams],
+    Awaitable[list[types.InlineCompletionItem] | None],
+]
+
+
+def provide(server: TypeholeServer, provider: InlineProvider) -> None:
+    """Add an inline-completion provider (call from a feature's `register`)."""
+    server.state.inline_providers.append(provider)
+
+
 async def complete_inline(
     ls: TypeholeServer, params: types.InlineCompletionParams
 ) -> types.InlineCompletionList | None:
     """Run one inline completion; None when there is nothing (or nothing current) to offer."""
+    for provider in ls.state.inline_providers:
+        try:
+            items = await provider(ls, params)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # noqa: BLE001 - a feature's bug must not block completions
+            log.exception("inline provider %s failed", getattr(provider, "__name__", provider))
+            continue
+        if items:
+            return types.InlineCompletionList(items=items)
     outcome = await run_at(ls, params.text_document.uri, params.position)
     if outcome is None or outcome.text is None:
         return None
