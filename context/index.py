@@ -3,7 +3,8 @@
 Built once in the background (`build`, with progress and cancellation), kept current per file
 (`update_file`, `remove_file`; unchanged files are skipped by mtime+size, then by content hash),
 and persisted under a versioned cache folder so a restart is warm (see `store.py`).
-Python files get definitions and imports; every indexed file gets windows for lexical retrieval.
+Python files get definitions and imports (JavaScript/TypeScript, Java, Go and Rust too, at the
+syntax level, through their grammar wheels); every indexed file gets windows for lexical retrieval.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 
 from .records import Definition, Import
 from .store import Store
+from .syntax import SUFFIXES, language_of, supported
 from .tags import extract_tags
 from .walk import read_text, workspace_files
 
@@ -26,7 +28,7 @@ __all__ = ["BuildStats", "Index", "WINDOW_LINES", "WINDOW_STRIDE", "type_names"]
 WINDOW_LINES = 10  # CrossCodeEval's window size, the baseline the analogy channel is held to
 WINDOW_STRIDE = 5
 PYTHON_SUFFIXES = (".py", ".pyi")
-# Other source files still get windows (for analogy); tree-sitter tags for them may come later.
+# Other source files get windows (for analogy); those with a grammar (`syntax.SUFFIXES`) get tags.
 TEXT_SUFFIXES = PYTHON_SUFFIXES + (".js", ".jsx", ".ts", ".tsx", ".java", ".go", ".rs", ".md",
                                    ".rst", ".toml", ".cfg", ".ini", ".yaml", ".yml", ".txt")
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -40,6 +42,11 @@ Cancelled = Callable[[], bool]
 def type_names(annotation: str) -> list[str]:
     """Identifiers of a type expression, last dotted part: `t.Optional[m.R]` -> [Optional, R]."""
     return [m.rsplit(".", 1)[-1] for m in re.findall(r"[A-Za-z_][\w.]*", annotation)]
+
+
+def _tagged_languages() -> str:
+    """The languages whose files get tags here; a cache built with fewer re-reads those files."""
+    return ",".join(sorted({lang for lang in SUFFIXES.values() if supported(lang)}))
 
 
 def _hash(text: str) -> str:
@@ -140,6 +147,17 @@ class Index:
                                      [(def_id, n) for n in set(type_names(d.annotation))])
             conn.executemany("INSERT INTO imports VALUES(?,?,?,?,?)",
                              [(file_id, i.module, i.name, i.alias, i.line) for i in tags.imports])
+        elif (language := language_of(rel)) is not None and supported(language):
+            tags = extract_tags(text.encode("utf-8", "surrogatepass"), "", rel,
+                                language=language)
+            for d in tags.definitions:
+                conn.execute(
+                    "INSERT INTO defs(file_id, name, qualname, parent, kind, line, end_line, "
+                    "signature, doc, annotation) VALUES(?,?,?,?,?,?,?,?,?,?)",
+                    (file_id, d.name, d.qualname, d.parent, d.kind, d.line, d.end_line,
+                     d.signature, d.doc, d.annotation))
+            conn.executemany("INSERT INTO imports VALUES(?,?,?,?,?)",
+                             [(file_id, i.module, i.name, i.alias, i.line) for i in tags.imports])
         for start, end, chunk in _windows(text):
             win_id = conn.execute("INSERT INTO wins(file_id, start_line, end_line) VALUES(?,?,?)",
                                   (file_id, start, end)).lastrowid
@@ -209,6 +227,12 @@ class Index:
         with self.store.lock:
             known = {row[0]: (row[1], row[2]) for row in self.store.conn.execute(
                 "SELECT path, mtime_ns, size FROM files")}
+            row = self.store.conn.execute(
+                "SELECT value FROM meta WHERE key='tagged'").fetchone()
+        tagged = _tagged_languages()
+        if row is None or row[0] != tagged:  # built when fewer languages had tags: re-read those
+            known = {rel: (-1, -1) if not rel.endswith(PYTHON_SUFFIXES)
+                     and language_of(rel) else stat for rel, stat in known.items()}
         self._packages.clear()
         total, indexed, seen = len(paths), 0, set()
         pending: list[tuple[str, str, int, int]] = []
@@ -236,6 +260,7 @@ class Index:
         with self.store.lock:
             for rel in set(known) - seen:
                 removed += self._delete(rel)
+            self.store.conn.execute("INSERT OR REPLACE INTO meta VALUES('tagged', ?)", (tagged,))
             self.generation += 1
         return BuildStats(total, indexed, removed, time.perf_counter() - started)
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import importlib
 import re
+import threading
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -24,6 +25,7 @@ Node = Any  # tree_sitter.Node
 __all__ = [
     "GRAMMARS",
     "LEXICONS",
+    "SUFFIXES",
     "Grammar",
     "Lex",
     "Lexicon",
@@ -32,9 +34,12 @@ __all__ = [
     "node_at",
     "leaf_at",
     "is_word_char",
+    "language_of",
     "lexicon",
+    "matches",
     "open_brackets",
     "parse",
+    "query",
     "parse_bytes",
     "scan",
     "statement_at",
@@ -53,15 +58,34 @@ class Grammar:
 
 GRAMMARS: dict[str, Grammar] = {
     "python": Grammar("tree_sitter_python", statement_parents=frozenset({"module", "block"})),
-    # More languages are one entry each, e.g.:
-    # "javascript": Grammar("tree_sitter_javascript",
-    #                       statement_parents=frozenset({"program", "statement_block"})),
+    "javascript": Grammar("tree_sitter_javascript",
+                          statement_parents=frozenset({"program", "statement_block"})),
+    "typescript": Grammar("tree_sitter_typescript", "language_typescript",
+                          frozenset({"program", "statement_block"})),
+    "tsx": Grammar("tree_sitter_typescript", "language_tsx",
+                   frozenset({"program", "statement_block"})),
+    "java": Grammar("tree_sitter_java", statement_parents=frozenset({"program", "block"})),
+    "go": Grammar("tree_sitter_go", statement_parents=frozenset({"source_file", "block"})),
+    "rust": Grammar("tree_sitter_rust", statement_parents=frozenset({"source_file", "block"})),
+}
+
+# File suffix -> language name in `GRAMMARS` (the one table every caller maps paths with).
+SUFFIXES: dict[str, str] = {
+    ".py": "python", ".pyi": "python", ".js": "javascript", ".jsx": "javascript",
+    ".mjs": "javascript", ".cjs": "javascript", ".ts": "typescript", ".mts": "typescript",
+    ".cts": "typescript", ".tsx": "tsx", ".java": "java", ".go": "go", ".rs": "rust",
 }
 
 
+def language_of(path: str) -> str | None:
+    """The language of a file path (or URI) by its suffix; None when no grammar knows it."""
+    dot = path.rfind(".")
+    return SUFFIXES.get(path[dot:].lower()) if dot >= 0 else None
+
+
 @cache
-def _parser(language: str) -> Any | None:
-    """A cached parser for `language`, or None when its grammar package is not installed."""
+def _language(language: str) -> Any | None:
+    """The cached `tree_sitter.Language` for `language`; None when its grammar is missing."""
     grammar = GRAMMARS.get(language)
     if grammar is None:
         return None
@@ -72,11 +96,55 @@ def _parser(language: str) -> Any | None:
     except (ImportError, AttributeError):
         return None
     try:  # tree-sitter >= 0.22
-        return tree_sitter.Parser(tree_sitter.Language(pointer))
-    except TypeError:  # 0.21: Language(path_or_ptr, name) and Parser().set_language
-        parser = tree_sitter.Parser()
-        parser.set_language(tree_sitter.Language(pointer, language))
-        return parser
+        return tree_sitter.Language(pointer)
+    except TypeError:  # 0.21: Language(path_or_ptr, name)
+        return tree_sitter.Language(pointer, language)
+    except ValueError:  # an ABI this binding cannot load: treat as not installed
+        return None
+
+
+_parsers = threading.local()
+
+
+def _parser(language: str) -> Any | None:
+    """A parser for `language` (one per thread: parsers are not thread-safe), or None."""
+    cached = getattr(_parsers, "by_language", None)
+    if cached is None:
+        cached = _parsers.by_language = {}
+    if language in cached:
+        return cached[language]
+    lang = _language(language)
+    parser = None
+    if lang is not None:
+        import tree_sitter
+
+        try:  # tree-sitter >= 0.22
+            parser = tree_sitter.Parser(lang)
+        except TypeError:  # 0.21: Parser().set_language
+            parser = tree_sitter.Parser()
+            parser.set_language(lang)
+    cached[language] = parser
+    return parser
+
+
+@cache
+def query(language: str, source: str) -> Any | None:
+    """A compiled tree-sitter query for `language` (cached); None for a missing grammar."""
+    lang = _language(language)
+    if lang is None:
+        return None
+    import tree_sitter
+
+    return tree_sitter.Query(lang, source)
+
+
+def matches(compiled: Any, node: Node) -> list[tuple[int, dict[str, list[Node]]]]:
+    """`(pattern index, {capture: [nodes]})` for each match of `compiled` under `node`."""
+    import tree_sitter
+
+    if hasattr(tree_sitter, "QueryCursor"):  # 0.25+: queries run through a cursor
+        return list(tree_sitter.QueryCursor(compiled).matches(node))
+    return list(compiled.matches(node))  # 0.22-0.24
 
 
 def supported(language: str) -> bool:
