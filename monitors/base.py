@@ -15,6 +15,7 @@ from typing import Protocol
 from .constraint import Constraint
 from .facts import Facts
 from .lexstate import LexState
+from .scopenames import visible_names
 
 __all__ = ["Monitor", "View"]
 
@@ -59,6 +60,17 @@ class View:
         if not found or any(n.name in ("__getattr__",) for n in found):
             return None
         return [n.name for n in found]
+
+    def names_in_scope(self) -> list[str] | None:
+        """Names a bare identifier may read at the boundary, nearest first (None when unknown).
+
+        From tree-sitter (`scopenames`, a superset of what is in scope); Jedi only when that
+        analysis fails.
+        """
+        try:
+            return visible_names(self.prefix, self.suffix, self.generated, self.facts.path)
+        except (ValueError, RuntimeError, UnicodeError):
+            return self.complete(self.offset)
 
 
 class Monitor(Protocol):

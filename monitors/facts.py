@@ -32,11 +32,13 @@ _LOCAL = threading.local()
 
 @dataclass(frozen=True)
 class Name:
-    """A completable name: its text, Jedi's type (`function`, `module`, ...) and module."""
+    """A completable name.
+
+    Only the text: Jedi's `Completion.type` infers the name (it resolves `from m import x` to
+    load `m`), which doubled the cost of a completion query and no monitor read it.
+    """
 
     name: str
-    type: str
-    module: str
 
 
 @dataclass(frozen=True)
@@ -125,7 +127,7 @@ def _complete(text: str, offset: int, path: str | None,
     row, col = position_at(text, offset, UTF32)
     try:
         found = _script(text, path, project).complete(row + 1, col)
-        return [Name(c.name, c.type, c.module_name or "") for c in found]
+        return [Name(c.name) for c in found]
     except Exception:  # parso/Jedi internal errors on half-written code: fail open
         return None
 

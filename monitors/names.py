@@ -5,8 +5,9 @@ is *read*, not being defined: `[x for x in xs]`, `while (line := f.readline())`,
 `a = b = 0` and `for a, b in` all bind a name before or while it appears. The monitor therefore
 triggers only where a binding cannot start: after `return`/`yield`/`raise`/`assert`/`await`/
 `not`/`and`/`or`/`in`, after a binary operator or `=` at statement level, after `kw=` in a call,
-and after a comma in a call that already has an argument. Names come from Jedi at that point
-(module names after the cursor included) plus keywords; a star import turns the monitor off.
+and after a comma in a call that already has an argument. Names come from the document's
+bindings visible at that point (`scopenames`: tree-sitter, no Jedi; module names after the cursor
+included) plus builtins and keywords; a star import turns the monitor off.
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ class NamesMonitor:
     def pre(self, view: View) -> Constraint | None:
         if view.star_import or not self._triggered(view):
             return None
-        names = view.complete(view.offset)
+        names = view.names_in_scope()
         if not names:
             return None
         keywords = self._keyword_names(view)

@@ -1,0 +1,102 @@
+"""Names in scope from tree-sitter (`monitors.scopenames`): scoping rules, names the generated text
+binds, a superset of Jedi's answer on a real project, and the names monitor asking Jedi nothing."""
+
+from __future__ import annotations
+
+import keyword
+import re
+
+import jedi
+
+from typehole.monitors import MonitorSettings, Session, build_monitors
+from typehole.monitors.facts import Facts
+from typehole.monitors.scopenames import generated_bindings, visible_names
+
+
+def names_at(doc: str, generated: str = "") -> set[str]:
+    offset = doc.index("┃")
+    text = doc.replace("┃", "")
+    return set(visible_names(text[:offset], text[offset:], generated))
+
+
+def test_locals_of_enclosing_functions_only() -> None:
+    doc = (
+        "import os.path as osp, sys\nfrom x import (y, z as w)\nTOP = 1\n"
+        "def other(q):\n    hidden = 1\n\n"
+        "def outer(a, *rest, k=1, **kw):\n    b = 2\n"
+        "    def inner(c):\n        return ┃\n"
+        "    after = 3\n"
+        "class K:\n    attr = 1\n"
+    )
+    names = names_at(doc)
+    assert {"osp", "sys", "y", "w", "TOP", "other", "outer", "K", "attr"} <= names
+    assert {"a", "rest", "k", "kw", "b", "inner", "c", "after", "len", "__name__"} <= names
+    assert not {"q", "hidden", "z", "x", "os"} & names
+
+
+def test_cursor_on_a_fresh_line_after_the_body_is_still_inside() -> None:
+    names = names_at("def f(value):\n    x = 1\n    ┃\n")
+    assert {"value", "x", "f"} <= names
+
+
+def test_lambda_comprehension_walrus_with_except_global_match() -> None:
+    doc = (
+        "def g():\n    global G\n    G = 1\n"
+        "def f(items):\n"
+        "    fn = lambda la, lb=1: la\n"
+        "    [c for c in items if (d := c)]\n"
+        "    with open('p') as fh, open('q') as (h1, h2):\n        pass\n"
+        "    try:\n        pass\n    except OSError as err:\n        pass\n"
+        "    for i, (j, *rest) in items:\n        pass\n"
+        "    match items:\n        case [m1, *ms] | {'k': m2}:\n            pass\n"
+        "    return ┃\n"
+    )
+    names = names_at(doc)
+    assert {"G", "fn", "c", "d", "fh", "h1", "h2", "err", "i", "j", "rest", "m1", "ms",
+            "m2"} <= names
+    assert not {"la", "lb"} & names  # lambda parameters live inside the lambda
+    assert {"la", "lb"} <= names_at("f = lambda la, lb: ┃la\n")
+
+
+def test_generated_text_binds() -> None:
+    generated = ("x = 1\na, b = 2, 3\ndef h(p, q: int = 0):\n    for i in p:\n"
+                 "        with f() as fh:\n            y: int = 0\n            z += 1\n"
+                 "import os.path as osp\n(w := 1)\n")
+    bound = set(generated_bindings(generated))
+    assert {"x", "a", "b", "h", "p", "q", "i", "fh", "y", "z", "osp", "w"} <= bound
+    assert "nope" not in names_at("def f():\n    ┃\n", "v = nope")
+    assert "v" in names_at("def f():\n    ┃\n", "v = 1\n    ")
+
+
+def test_superset_of_jedi_inside_functions_on_httpx() -> None:
+    from realproject import real_project
+
+    root = real_project("httpx", "0.28.1")
+    skip = set(keyword.kwlist) | set(keyword.softkwlist) | {"AbstractSet", "ellipsis", "function"}
+    checked = 0
+    for path in sorted((root / "httpx").glob("_[a-t]*.py"))[:6]:
+        text = path.read_text(encoding="utf-8")
+        for m in list(re.finditer(r"^( {8}|    )return ", text, re.M))[:3]:
+            offset = m.end()
+            line, col = text.count("\n", 0, offset) + 1, offset - text.rfind("\n", 0, offset) - 1
+            jedi_names = {c.name for c in jedi.Script(text, path=str(path)).complete(line, col)}
+            ours = set(visible_names(text[:offset], text[offset:], "", str(path)))
+            assert not jedi_names - ours - skip, (path.name, line, jedi_names - ours - skip)
+            checked += 1
+    assert checked >= 10
+
+
+class _NoJedi(Facts):
+    def complete(self, text: str, offset: int) -> None:  # type: ignore[override]
+        raise AssertionError("the names monitor asked Jedi")
+
+
+def test_names_monitor_does_not_ask_jedi() -> None:
+    doc = "def f(value: int):\n    return "
+    monitors = build_monitors(MonitorSettings(dereference=False, imports=False), doc, len(doc))
+    session = Session(doc, "\n", monitors, _NoJedi())
+    state = session.start()
+    assert session.allows(state, "value + 1")
+    assert session.allows(state, "len([])")
+    assert not session.allows(state, "undefined_thing")
+    assert not session.allows(state, "value + nope")
