@@ -67,6 +67,17 @@ class MonitorsSettings:
 
 
 @attrs.frozen
+class FillSettings:
+    """"Fill this hole": what counts as a hole, and the error rounds that refine a fill."""
+
+    rounds: int = attrs.field(default=2, validator=attrs.validators.in_(range(0, 6)))
+    # Expressions that mark a hole where a value belongs (`total = ...`).
+    placeholders: tuple[str, ...] = ("...",)
+    # The type checker run on the patched file: one installed ("auto"), a named one, or none.
+    type_checker: Literal["auto", "mypy", "pyright", "none"] = "auto"
+
+
+@attrs.frozen
 class LocalModelSettings:
     """The embedded `local` model: an n-gram model trained on the workspace."""
 
@@ -105,6 +116,7 @@ class Settings:
     completion: CompletionSettings = CompletionSettings()
     context: ContextSettings = ContextSettings()
     monitors: MonitorsSettings = MonitorsSettings()
+    fill: FillSettings = FillSettings()
     local: LocalModelSettings = LocalModelSettings()
     exclude: tuple[str, ...] = ()
     log_level: Literal["debug", "info", "warning", "error"] = "info"
@@ -134,6 +146,7 @@ for _cls in (
     CompletionSettings,
     ContextSettings,
     MonitorsSettings,
+    FillSettings,
     LocalModelSettings,
     ModelEntry,
     Settings,

@@ -9,6 +9,8 @@ pyflakes does not call them undefined.
 from __future__ import annotations
 
 import ast
+import io
+import tokenize
 import warnings
 from collections.abc import Iterator
 
@@ -55,6 +57,8 @@ def syntax_findings(p: Patched) -> list[Finding]:
                 break
     if found:
         return found
+    if (alone := _standalone_finding(p)) is not None:
+        return [alone]
     source, row0 = unit_of(p)
     try:
         with warnings.catch_warnings():
@@ -67,6 +71,42 @@ def syntax_findings(p: Patched) -> list[Finding]:
         if f is not None:
             found.append(f)
     return found
+
+
+def _standalone_finding(p: Patched) -> Finding | None:
+    """A syntax error in the candidate on its own: a string or bracket it opens and never closes.
+
+    Such a candidate can parse in place, a stray `\"\"\"` pairing with the next docstring of the
+    file, while everything after it changes meaning; the errors then lie outside the candidate,
+    where the in-place checks do not look. A statement fill must parse as a function body by
+    itself, an expression fill must close every string and bracket it opens.
+    """
+    line_start = p.text.rfind("\n", 0, p.cstart) + 1
+    before = p.text[line_start:p.cstart]
+    if before.strip():  # an expression inside a line of code
+        try:
+            for _ in tokenize.generate_tokens(io.StringIO(p.candidate).readline):
+                pass
+        except tokenize.TokenError as exc:
+            return p.finding("syntax", "E999", f"syntax error: {exc.args[0]} in the fill",
+                             p.cstart, p.cend)
+        except SyntaxError as exc:
+            return p.finding("syntax", "E999", f"syntax error: {exc.msg}", p.cstart, p.cend)
+        return None
+    head = "async def _typehole_fill():\n" if before else ""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ast.parse(head + before + p.candidate + "\n")
+    except SyntaxError as exc:
+        row = max((exc.lineno or 1) - head.count("\n") - 1, 0)
+        col = max((exc.offset or 1) - 1 - (len(before) if row == 0 else 0), 0)
+        lines = p.candidate.split("\n")
+        row = min(row, len(lines) - 1)
+        rel = sum(len(line) + 1 for line in lines[:row]) + min(col, len(lines[row]))
+        message = f"syntax error: {exc.msg}".split(" (detected at line")[0]
+        return p.finding("syntax", "E999", message, p.cstart + rel)
+    return None
 
 
 def _top_level(p: Patched) -> tuple[int, int]:

@@ -37,13 +37,15 @@ def add(commands: argparse._SubParsersAction) -> None:
     """Register the subcommand."""
     parser = commands.add_parser("fill", help="fill the hole (stub body, `...`, TODO) at FILE:LINE")
     parser.add_argument("location", metavar="FILE:LINE")
-    parser.add_argument("--rounds", type=int, default=2, help="error rounds (default 2)")
+    parser.add_argument(
+        "--rounds", type=int, default=None, help="error rounds (default: setting `fill.rounds`)"
+    )
     parser.add_argument("--model", default=None, help="model name (default: the configured one)")
     parser.add_argument(
         "--type-checker",
-        default="auto",
+        default=None,
         choices=["auto", "mypy", "pyright", "none"],
-        help="type checker on the patched file (default: one installed)",
+        help="type checker on the patched file (default: the `fill.typeChecker` setting, auto)",
     )
     parser.add_argument("--no-monitors", action="store_true", help="decode without monitors")
     parser.add_argument("--json", action="store_true", help="print the JSON result")
@@ -79,20 +81,22 @@ def result_json(text: str, result: FillResult | None) -> dict[str, Any]:
 def run(args: argparse.Namespace) -> int:
     """Print the filled text (or the JSON result) for the hole at the location."""
     path, line, _ = parse_location(args.location, with_column=False)
-    if args.rounds < 0:
+    if args.rounds is not None and args.rounds < 0:
         raise UsageError(f"--rounds must be 0 or more, got {args.rounds}")
     path = path.resolve()
     text = load_document(path)
     root = find_root(path)
     settings = load_settings(root)
-    hole = find_hole(text, line - 1)
+    hole = find_hole(text, line - 1, settings.fill.placeholders)
     result = None
     if hole is not None:
         options = FillOptions(
-            rounds=args.rounds,
-            monitors=not args.no_monitors,
+            rounds=settings.fill.rounds if args.rounds is None else args.rounds,
+            monitors=settings.monitors.enabled and not args.no_monitors,
             check=CheckOptions(
-                path=str(path), root=str(root or path.parent), type_checker=args.type_checker
+                path=str(path),
+                root=str(root or path.parent),
+                type_checker=args.type_checker or settings.fill.type_checker,
             ),
         )
         try:

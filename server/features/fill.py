@@ -84,7 +84,8 @@ async def fill_actions(
         return None  # .pyi stubs are declarations; secrets never go to a model
     line = params.range.start.line
     # tree-sitter only, and thread-safe: no turn on the Jedi thread needed.
-    hole = await asyncio.to_thread(find_hole, document.source, line)
+    placeholders = ls.state.settings.fill.placeholders
+    hole = await asyncio.to_thread(find_hole, document.source, line, placeholders)
     if hole is None:
         return None
     command = types.Command(title=TITLE, command=COMMAND, arguments=[uri, line])
@@ -94,18 +95,24 @@ async def fill_actions(
 
 
 def _options(ls: TypeholeServer, uri: str, extra: dict[str, Any]) -> FillOptions:
+    """The `fill` settings, overridden by the command's own options."""
+    settings = ls.state.settings
     path = to_fs_path(uri)
     engine = ls.state.engine
+    checker = extra.get("typeChecker")
     check = CheckOptions(
         path=path,
         root=str(ls.state.root) if ls.state.root else None,
         project=engine.project if engine is not None else None,
-        type_checker=str(extra.get("typeChecker", "auto")),
+        type_checker=checker
+        if checker in ("auto", "mypy", "pyright", "none")
+        else settings.fill.type_checker,
     )
-    rounds = extra.get("rounds", 2)
+    rounds = extra.get("rounds")
+    ok = isinstance(rounds, int) and not isinstance(rounds, bool) and rounds >= 0
     return FillOptions(
-        rounds=rounds if isinstance(rounds, int) and rounds >= 0 else 2,
-        monitors=bool(extra.get("monitors", True)),
+        rounds=rounds if ok else settings.fill.rounds,  # type: ignore[arg-type]
+        monitors=bool(extra.get("monitors", settings.monitors.enabled)),
         check=check,
     )
 
@@ -127,7 +134,7 @@ async def run_command(ls: TypeholeServer, args: list[Any]) -> dict[str, Any] | N
     if document is None or hub is None or not learnable(ls, uri):
         return None
     version, text = document.version, document.source
-    hole = await asyncio.to_thread(find_hole, text, line)
+    hole = await asyncio.to_thread(find_hole, text, line, ls.state.settings.fill.placeholders)
     if hole is None:
         ls.tell(types.MessageType.Info, f"typehole: no hole to fill at line {line + 1}")
         return None
