@@ -29,6 +29,10 @@ from typehole.monitors import (
     intersect,
 )
 from typehole.monitors.compile import gbnf, regex, request_extra
+
+# These tests check what monitors allow, not how fast: a loaded machine must not make a cold
+# Jedi miss its budget and fail open.
+PATIENT = MonitorSettings(trigger_timeout_ms=60_000)
 from typehole.monitors.facts import Facts
 
 GOLDEN = Path(__file__).parent / "golden" / "monitors"
@@ -122,7 +126,8 @@ async def complete(model: LocalModel, doc: str, enabled: bool) -> tuple[str, Gui
     result = GuidedResult()
     request = CompletionRequest(text[:offset], text[offset:], max_tokens=8, stop=("\n",))
     with ThreadPoolExecutor(1) as analysis:
-        stream = guided(model, request, text, offset, analysis, enabled=enabled, result=result)
+        stream = guided(model, request, text, offset, analysis, enabled=enabled, result=result,
+                        settings=PATIENT)
         out = "".join([c.text async for c in stream])
     return out, result
 
@@ -186,5 +191,6 @@ async def _complete_at(model: LocalModel, doc: str, path: str) -> tuple[str, Gui
     result = GuidedResult()
     request = CompletionRequest(text[:offset], text[offset:], max_tokens=4, stop=("\n",))
     with ThreadPoolExecutor(1) as analysis:
-        stream = guided(model, request, text, offset, analysis, path=path, result=result)
+        stream = guided(model, request, text, offset, analysis, path=path, result=result,
+                        settings=PATIENT)
         return "".join([c.text async for c in stream]), result
