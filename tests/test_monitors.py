@@ -30,11 +30,11 @@ from typehole.monitors import (
 )
 from typehole.monitors.compile import gbnf, regex, request_extra
 
+from typehole.monitors.facts import Facts
+
 # These tests check what monitors allow, not how fast: a loaded machine must not make a cold
 # Jedi miss its budget and fail open.
 PATIENT = MonitorSettings(trigger_timeout_ms=60_000)
-from typehole.monitors.facts import Facts
-
 GOLDEN = Path(__file__).parent / "golden" / "monitors"
 CASES = sorted(p.stem for p in GOLDEN.glob("*.py"))
 

@@ -90,7 +90,9 @@ async def test_openai_rounds_are_capped(client: httpx.AsyncClient) -> None:
 
     async with serve(handler) as (_server, url):
         spec = ModelSpec("m", "openai", url + "/v1", model="tiny", timeout_s=3.0)
-        settings = MonitorSettings(check_unconstrained=True, max_rounds=2, trigger_timeout_ms=60_000)
+        settings = MonitorSettings(
+            check_unconstrained=True, max_rounds=2, trigger_timeout_ms=60_000
+        )
         out, result = await run(create_backend(spec, client), settings)
     assert len(calls) == 3 and result.rounds == 3 and result.corrected
     assert out.endswith("zzz")  # out of rounds: the last one streams on unchecked
