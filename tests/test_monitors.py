@@ -29,7 +29,6 @@ from typehole.monitors import (
     intersect,
 )
 from typehole.monitors.compile import gbnf, regex, request_extra
-
 from typehole.monitors.facts import Facts
 
 # These tests check what monitors allow, not how fast: a loaded machine must not make a cold
