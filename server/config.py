@@ -138,6 +138,16 @@ def _strict(kind: type, accepts: tuple[type, ...]) -> None:
     _converter.register_structure_hook(kind, structure)
 
 
+def _string_tuple(value: Any, _: type) -> tuple[str, ...]:
+    # A lone string would otherwise be split into its characters.
+    if isinstance(value, str) or not isinstance(value, (list, tuple)):
+        raise TypeError(f"expected a list of strings, got {type(value).__name__} {value!r}")
+    if not all(isinstance(item, str) for item in value):
+        raise TypeError(f"expected a list of strings, got {value!r}")
+    return tuple(value)
+
+
+_converter.register_structure_hook_func(lambda t: t == tuple[str, ...], _string_tuple)
 _strict(bool, (bool,))
 _strict(int, (int,))
 _strict(float, (int, float))

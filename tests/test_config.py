@@ -1,0 +1,67 @@
+"""The settings schema: sources merge key by key, every problem is named, bad values default."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from typehole.server.config import read_pyproject, resolve
+
+
+def test_later_sources_win_key_by_key() -> None:
+    settings, problems = resolve(
+        [
+            ("pyproject", {"completion": {"max-tokens": 32, "max_lines": 4}}),
+            ("init", {"completion": {"maxLines": 6}, "context": {"share": 0.2}}),
+        ]
+    )
+    assert problems == []
+    assert settings.completion.max_tokens == 32  # kept from the earlier source
+    assert settings.completion.max_lines == 6
+    assert settings.context.share == 0.2
+
+
+def test_each_problem_is_named_and_only_that_setting_defaults() -> None:
+    settings, problems = resolve(
+        [
+            (
+                "init",
+                {
+                    "completion": {"maxTokens": "many", "bogus": 1, "enabled": False},
+                    "logLevel": "loud",
+                    "exclude": "build/**",
+                    "models": {"bad": {"backend": "nope", "url": "http://x"}},
+                },
+            )
+        ]
+    )
+    text = "\n".join(problems)
+    assert "typehole.completion.maxTokens" in text
+    assert "unknown setting 'typehole.completion.bogus'" in text
+    assert "typehole.logLevel" in text
+    assert "typehole.exclude" in text and "list of strings" in text
+    assert "typehole.models.bad" in text
+    assert settings.completion.max_tokens == 64 and settings.completion.enabled is False
+    assert settings.exclude == () and settings.models == {}
+
+
+def test_no_coercion_of_wrong_types() -> None:
+    settings, problems = resolve([("init", {"completion": {"enabled": "false"}})])
+    assert settings.completion.enabled is True
+    assert problems and "expected bool" in problems[0]
+
+
+def test_pyproject_table(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.typehole]\nmodel = "q"\n[tool.typehole.models.q]\nbackend = "ollama"\n'
+        'url = "http://127.0.0.1:11434"\nmodel = "qwen2.5-coder:1.5b-base"\n'
+    )
+    table, problems = read_pyproject(tmp_path)
+    settings, found = resolve([("pyproject", table)])
+    assert problems == found == []
+    assert settings.model == "q" and settings.models["q"].backend == "ollama"
+
+
+def test_broken_pyproject_is_reported(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.typehole\n")
+    table, problems = read_pyproject(tmp_path)
+    assert table == {} and "cannot read" in problems[0]
