@@ -17,6 +17,8 @@ from typing import Any
 from typehole.context.docstrings import (
     STYLES,
     Prose,
+    comment_edit,
+    comment_language,
     detect_project_style,
     docstring_edit,
     existing_style,
@@ -59,6 +61,9 @@ def run(args: argparse.Namespace) -> int:
     text = load_document(path)
     root = find_root(path)
     settings = load_settings(root)
+    language = comment_language(str(path))
+    if language is not None:  # JSDoc/TSDoc, Javadoc, Rust `///`: skeletons from the signature
+        return _print(args, _comment_result(text, line, language))
     target = find_target(text, line - 1)
     if target is None:
         result: dict[str, Any] = {
@@ -84,6 +89,22 @@ def run(args: argparse.Namespace) -> int:
                 "style": style,
                 "edit": {"range": {"start": start, "end": end}, "new_text": edit.new_text},
             }
+    return _print(args, result)
+
+
+def _comment_result(text: str, line: int, language: str) -> dict[str, Any]:
+    edit = comment_edit(text, line - 1, language)
+    if edit is None:
+        return {"docstring": None, "edit": None,
+                "reason": f"no documentable definition at line {line}, or its doc comment "
+                          "is up to date"}
+    start = dict(zip(("line", "character"), position_at(text, edit.start), strict=True))
+    end = dict(zip(("line", "character"), position_at(text, edit.end), strict=True))
+    return {"docstring": edit.docstring, "style": language,
+            "edit": {"range": {"start": start, "end": end}, "new_text": edit.new_text}}
+
+
+def _print(args: argparse.Namespace, result: dict[str, Any]) -> int:
     if args.json:
         print(json.dumps(result, indent=2, ensure_ascii=False))
     elif result["docstring"] is not None:

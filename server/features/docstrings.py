@@ -23,19 +23,25 @@ from typehole.context.docstrings import (
     Prose,
     Target,
     all_drift,
+    comment_edit,
+    comment_language,
     detect_project_style,
     docstring_edit,
     existing_style,
     find_target,
     write_prose,
 )
-from typehole.context.positions import position_at
+from typehole.context.positions import offset_at, position_at
 from typehole.models.errors import ModelError
 from typehole.server.app import TypeholeServer
 from typehole.server.features import code_actions as code_action_registry
 from typehole.server.features import diagnostics as diagnostic_registry
+from typehole.server.features import inline_completion
 
-__all__ = ["COMMAND", "DRIFT_CODE", "code_actions", "drift_diagnostics", "register", "run_command"]
+__all__ = [
+    "COMMAND", "DRIFT_CODE", "code_actions", "docstring_inline", "drift_diagnostics",
+    "inline_skeleton", "register", "run_command",
+]
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +61,7 @@ def register(server: TypeholeServer) -> None:
         return await run_command(ls, list(args))
 
     diagnostic_registry.provide(server, drift_diagnostics)
+    inline_completion.provide(server, docstring_inline)
 
 
 def _encoding(ls: TypeholeServer) -> str:
@@ -112,6 +119,8 @@ async def code_actions(
     """ "Generate docstring" / "Update docstring" for the definition at the range's start."""
     uri = params.text_document.uri
     document = ls.workspace.text_documents.get(uri)
+    if document is not None and (language := comment_language(uri)) is not None:
+        return await _comment_actions(ls, uri, document, params.range.start.line, language)
     if document is None or not uri.endswith((".py", ".pyi")):
         return None
     version, text = document.version, document.source
@@ -137,6 +146,21 @@ async def code_actions(
     return [action]
 
 
+async def _comment_actions(
+    ls: TypeholeServer, uri: str, document: Any, line: int, language: str
+) -> list[types.CodeAction] | None:
+    """JSDoc/TSDoc, Javadoc or Rust `///` skeleton for the definition at `line`."""
+    version, text = document.version, document.source
+    edit = await _off_loop(ls, comment_edit, text, line, language)
+    current = ls.workspace.text_documents.get(uri)
+    if edit is None or current is None or current.version != version:
+        return None
+    title = "Update docstring" if edit.end > edit.start else "Generate docstring"
+    return [types.CodeAction(
+        title=title, kind=types.CodeActionKind.RefactorRewrite,
+        edit=_workspace_edit(uri, text, edit, _encoding(ls)))]
+
+
 async def run_command(ls: TypeholeServer, args: list[Any]) -> dict[str, Any] | None:
     """`typehole.docstring [uri, line, style?]`: document the definition and apply the edit.
 
@@ -151,6 +175,11 @@ async def run_command(ls: TypeholeServer, args: list[Any]) -> dict[str, Any] | N
     if document is None:
         return None
     version, text = document.version, document.source
+    if (language := comment_language(uri)) is not None:
+        edit = await _off_loop(ls, comment_edit, text, line, language)
+        if edit is None:
+            return None
+        return await _apply(ls, uri, version, text, edit)
     target, edit, style = await _off_loop(ls, _plan, ls, text, line, style)
     if target is None or edit is None:
         return None
@@ -158,6 +187,12 @@ async def run_command(ls: TypeholeServer, args: list[Any]) -> dict[str, Any] | N
         prose = await _prose(ls, text, target)
         if prose is not None:
             edit = docstring_edit(text, line, style, prose, target) or edit
+    return await _apply(ls, uri, version, text, edit)
+
+
+async def _apply(
+    ls: TypeholeServer, uri: str, version: int, text: str, edit: DocEdit
+) -> dict[str, Any] | None:
     current = ls.workspace.text_documents.get(uri)
     if current is None or current.version != version:
         return None
@@ -216,3 +251,63 @@ async def drift_diagnostics(ls: TypeholeServer, uri: str) -> list[types.Diagnost
             )
         )
     return items
+
+
+def inline_skeleton(text: str, line: int, column: int, style: str) -> tuple[str, int] | None:
+    """The rest of a docstring after an opening `\"\"\"` typed at (`line`, `column`).
+
+    Only when the quotes start the first body line of a def/class without a docstring; returns
+    the text to insert and the code-point offset where the line's remainder ends (an editor's
+    auto-inserted closing quotes are replaced). Positions are 0-based, columns in code points.
+    """
+    lines = text.split("\n")
+    if line <= 0 or line >= len(lines):
+        return None
+    current = lines[line].rstrip("\r")
+    before, after = current[:column], current[column:]
+    quote = before.strip()
+    if quote not in ('"""', "'''") or after.strip() not in ("", quote):
+        return None
+    indent = before[: len(before) - len(before.lstrip())]
+    probe = "\n".join([*lines[:line], indent + "pass", *lines[line + 1 :]])
+    target = find_target(probe, line - 1)
+    line_start = sum(len(x) + 1 for x in lines[:line])
+    if target is None or target.facts.kind == "module" or target.docstring is not None \
+            or target.insert_at != line_start or target.indent != indent:
+        return None
+    edit = docstring_edit(probe, line - 1, style, target=target)
+    if edit is None or not edit.new_text.startswith(indent + '"""'):
+        return None
+    rest = edit.new_text[len(indent) + 3 :].rstrip("\r\n")
+    if quote != '"""':
+        rest = rest.replace('"""', quote)
+    return rest, line_start + len(current)
+
+
+async def docstring_inline(
+    ls: TypeholeServer, params: types.InlineCompletionParams
+) -> list[types.InlineCompletionItem] | None:
+    """Inline completion: the docstring skeleton right after `\"\"\"` on a def's first body line."""
+    uri = params.text_document.uri
+    document = ls.workspace.text_documents.get(uri)
+    if document is None or not uri.endswith((".py", ".pyi")):
+        return None
+    version, text = document.version, document.source
+    encoding = _encoding(ls)
+    position = params.position
+    offset = offset_at(text, position.line, position.character, encoding)
+    line_start = text.rfind("\n", 0, offset) + 1
+    found = await _off_loop(
+        ls, _inline_plan, ls, text, position.line, offset - line_start)
+    current = ls.workspace.text_documents.get(uri)
+    if found is None or current is None or current.version != version:
+        return None
+    rest, end = found
+    return [types.InlineCompletionItem(
+        insert_text=rest,
+        range=types.Range(position, types.Position(*position_at(text, end, encoding))),
+    )]
+
+
+def _inline_plan(ls: TypeholeServer, text: str, line: int, column: int) -> Any:
+    return inline_skeleton(text, line, column, _style_for(ls, text))

@@ -1,0 +1,4 @@
+class A {
+    /** Make it, 😀 human text stays. */
+    public ┃A(int x, String y) {}
+}

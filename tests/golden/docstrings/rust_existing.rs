@@ -1,0 +1,6 @@
+/// Adds.
+///
+/// # Arguments
+///
+/// * `a` - First.
+fn ┃add(a: i32, b: i32) {}

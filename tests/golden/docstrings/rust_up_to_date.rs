@@ -1,0 +1,6 @@
+/// Unit.
+///
+/// # Arguments
+///
+/// * `a` - First.
+pub fn ┃unit(a: i32) {}
