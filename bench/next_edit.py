@@ -15,18 +15,36 @@ Metrics (over all cases unless said otherwise):
   even when the maintainer made that edit later than the next hunk (propagations are unordered);
 - silent: share of cases with no suggestion (staying silent is a feature, not a failure).
 
-Run: typehole bench next-edit [--pairs click==8.3.2:8.3.3,...] [--max-cases N]
+The follow-on engine (imports) looks names up in an index of the *older* release, the workspace
+as it was before the maintainers' edits: nothing from the future leaks into a prediction.
+Replayed in file order, an import hunk comes before the code that needs it, so the main table
+can never credit it; a second table replays every other hunk first and asks for the top-level
+import hunk last (the order in which a type checker demands it): recall is the share of those
+hunks whose import line(s) a suggestion reproduces, exact the share where the top import
+suggestion alone yields the new file, precision the share of import suggestions that are right.
+
+Run: typehole bench next-edit [--pairs click==8.3.2:8.3.3,...] [--max-cases N] [--no-index]
 """
 
 from __future__ import annotations
 
 import argparse
 import difflib
+import re
+import tempfile
 import time
 from collections import Counter
 
 from typehole.bench.projects import real_project
-from typehole.context.edits import Event, Suggestion, apply, events_between, static_suggestions
+from typehole.context.edits import (
+    Event,
+    IndexLookup,
+    Suggestion,
+    apply,
+    events_between,
+    static_suggestions,
+)
+from typehole.context.index import Index
 
 PAIRS = "click==8.3.2:8.3.3,attrs==25.3.0:25.4.0,httpx==0.28.0:0.28.1,jinja2==3.1.5:3.1.6"
 
@@ -47,6 +65,34 @@ def cases(name: str, old: str, new: str) -> list[tuple[str, list[Event]]]:
         events = events_between(before, after)
         if 2 <= len(events) <= 8:
             out.append((str(rel), events))
+    return out
+
+
+_IMPORT = re.compile(r"(import|from)\s")
+
+
+def import_cases(name: str, old: str, new: str) -> list[tuple[str, str, list[Event], str]]:
+    """(path, text without the import hunk, the other hunks, new text) per top-level import hunk."""
+    a, b = real_project(name, old), real_project(name, new)
+    out = []
+    for path in sorted(b.rglob("*.py")):
+        rel = path.relative_to(b)
+        if not (a / rel).is_file():
+            continue
+        before = (a / rel).read_text(encoding="utf-8", errors="replace")
+        after = path.read_text(encoding="utf-8", errors="replace")
+        events = events_between(before, after) if before != after else []
+        if not 2 <= len(events) <= 8:
+            continue
+        for event in events:
+            change = event.change
+            if change.end != change.start:
+                continue  # the hunk replaced something: not a plain new import
+            # Hunks come in file order, so later ones never move this one's offset.
+            without = after[: change.start] + after[change.start + len(change.new_text) :]
+            added = Counter(after.splitlines()) - Counter(without.splitlines())
+            if added and all(_IMPORT.match(line) for line in added):  # top level: unindented
+                out.append((str(rel), without, events_between(before, without), after))
     return out
 
 
@@ -85,6 +131,8 @@ def main(argv: list[str] | None = None) -> int:
                                      description=__doc__.splitlines()[0])
     parser.add_argument("--pairs", default=PAIRS, help="NAME==OLD:NEW,...")
     parser.add_argument("--max-cases", type=int, default=400)
+    parser.add_argument("--no-index", action="store_true",
+                        help="no workspace index (follow-on imports from the stdlib table only)")
     args = parser.parse_args(argv)
     totals: Counter[str] = Counter()
     by_engine: Counter[str] = Counter()
@@ -96,14 +144,19 @@ def main(argv: list[str] | None = None) -> int:
         name, versions = pair.split("==")
         old, new = versions.split(":")
         counts: Counter[str] = Counter()
+        index = None
+        if not args.no_index:
+            index = Index(real_project(name, old), tempfile.mkdtemp(prefix="typehole-bench-"))
+            index.build()
         for rel, events in cases(name, old, new):
+            lookup = IndexLookup(index, rel) if index is not None else None
             for k in range(1, len(events)):
                 if counts["cases"] >= args.max_cases:
                     break
                 history, truth = events[:k], events[k]
                 state = truth.before
                 t0 = time.perf_counter()
-                found = static_suggestions(state, history, rel)
+                found = static_suggestions(state, history, rel, lookup=lookup)
                 times.append((time.perf_counter() - t0) * 1000)
                 counts["cases"] += 1
                 if not found:
@@ -121,6 +174,8 @@ def main(argv: list[str] | None = None) -> int:
                 counts["eventual"] += _closer(state, top, events[-1].after)
                 by_engine[top.source] += 1
                 good_by_engine[top.source] += good
+        if index is not None:
+            index.close()
         rows.append((pair, counts))
         totals.update(counts)
     print(__doc__.split("Metrics")[0].strip().splitlines()[0])
@@ -142,8 +197,47 @@ def main(argv: list[str] | None = None) -> int:
     if times:
         print(f"latency ms: p50 {times[len(times) // 2]:.1f}  p95 "
               f"{times[max(int(len(times) * 0.95) - 1, 0)]:.1f}")
+    _imports_table(args)
     print("command: typehole bench next-edit " + " ".join(argv or []))
     return 0
+
+
+def _imports_table(args: argparse.Namespace) -> None:
+    """The import hunks, replayed last."""
+    print("\nimports demanded by the other hunks (import hunk replayed last)")
+    print(f"{'pair':<28}{'cases':>6}{'recall':>8}{'exact':>8}{'prec.':>8}{'made':>6}")
+    totals: Counter[str] = Counter()
+    for pair in args.pairs.split(","):
+        name, versions = pair.split("==")
+        old, new = versions.split(":")
+        index = None
+        if not args.no_index:
+            index = Index(real_project(name, old), tempfile.mkdtemp(prefix="typehole-bench-"))
+            index.build()
+        c: Counter[str] = Counter()
+        for rel, without, history, after in import_cases(name, old, new):
+            lookup = IndexLookup(index, rel) if index is not None else None
+            found = static_suggestions(without, history, rel, lookup=lookup)
+            imports = [s for s in found if s.source == "import"]
+            truth = set(after.splitlines())
+            right = [s for s in imports
+                     if set(apply(without, s).splitlines()) <= truth | set(without.splitlines())
+                     and _closer(without, s, after)]
+            c["cases"] += 1
+            c["made"] += len(imports)
+            c["right"] += len(right)
+            c["recall"] += bool(right)
+            c["exact"] += bool(imports) and apply(without, imports[0]) == after
+        if index is not None:
+            index.close()
+        totals.update(c)
+        for label, row in ((pair, c),):
+            n = max(row["cases"], 1)
+            print(f"{label:<28}{row['cases']:>6}{row['recall'] / n:>8.3f}{row['exact'] / n:>8.3f}"
+                  f"{row['right'] / max(row['made'], 1):>8.3f}{row['made']:>6}")
+    n = max(totals["cases"], 1)
+    print(f"{'all':<28}{totals['cases']:>6}{totals['recall'] / n:>8.3f}{totals['exact'] / n:>8.3f}"
+          f"{totals['right'] / max(totals['made'], 1):>8.3f}{totals['made']:>6}")
 
 
 if __name__ == "__main__":

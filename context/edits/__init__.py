@@ -1,10 +1,12 @@
 """Next-edit suggestions from edit history: static propagation engines, a Zeta-style model step.
 
 `EditHistory` turns document states into user-level edits; `static_suggestions(text, events)`
-runs the rename, signature and repeated-edit engines and ranks what they find;
-`model_suggestions` asks a code model for what static analysis cannot see. Nothing here knows LSP.
+runs the rename, signature, follow-on (import, attribute) and repeated-edit engines and ranks
+what they find; `model_suggestions` asks a code model for what static analysis cannot see.
+Nothing here knows LSP.
 """
 
+from .followon import IndexLookup, Lookup, followon_suggestions, holds
 from .history import EditHistory, events_between
 from .model import model_suggestions
 from .rank import WEIGHTS, Weights, rank, rebase
@@ -16,8 +18,9 @@ from .suggest import static_suggestions
 from .zeta import build_prompt, parse_back
 
 __all__ = [
-    "WEIGHTS", "Change", "EditHistory", "Event", "Suggestion", "Weights", "apply",
-    "build_prompt", "events_between", "minimal_change", "model_suggestions", "parse_back",
+    "WEIGHTS", "Change", "EditHistory", "Event", "IndexLookup", "Lookup", "Suggestion",
+    "Weights", "apply", "build_prompt", "events_between", "followon_suggestions", "holds",
+    "minimal_change", "model_suggestions", "parse_back",
     "rank", "rebase", "rename_suggestions", "repeat_suggestions", "signature_suggestions",
     "static_suggestions",
 ]

@@ -24,6 +24,7 @@ class Weights:
     signature: float = 3.0
     repeat: float = 2.0
     import_: float = 2.5
+    attribute: float = 2.5
     model: float = 1.0
     per_age: float = 0.5  # each older edit in the history costs this much
 

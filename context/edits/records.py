@@ -49,7 +49,7 @@ class Suggestion:
     start: int
     end: int
     new_text: str
-    source: str  # "rename", "signature", "repeat", "import" or "model"
+    source: str  # "rename", "signature", "repeat", "import", "attribute" or "model"
     reason: str
     expected: str = ""
     group: str = ""

@@ -6,6 +6,7 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from .followon import Lookup, followon_suggestions
 from .rank import rank, rebase
 from .records import Event, Suggestion
 from .rename import rename_suggestions
@@ -19,20 +20,25 @@ log = logging.getLogger(__name__)
 MAX_EVENTS = 3  # edits older than this rarely still predict the next one
 MAX_EDIT_CHARS = 20_000  # a huge paste is not an edit to propagate
 
-Engine = Callable[[Event, str | None, Any], list[Suggestion]]
+# (event, file path, Jedi project, workspace lookup) -> suggestions on the event's `after` text.
+Engine = Callable[[Event, str | None, Any, Lookup | None], list[Suggestion]]
 
-# In order of trust; each returns suggestions on the event's `after` text.
+# In order of trust.
 ENGINES: tuple[tuple[str, Engine], ...] = (
-    ("rename", lambda e, path, project: rename_suggestions(e, path, project)),
-    ("signature", lambda e, path, project: signature_suggestions(e)),
-    ("repeat", lambda e, path, project: repeat_suggestions(e)),
+    ("rename", lambda e, path, project, lookup: rename_suggestions(e, path, project)),
+    ("signature", lambda e, path, project, lookup: signature_suggestions(e)),
+    ("followon", lambda e, path, project, lookup: followon_suggestions(e, lookup)),
+    ("repeat", lambda e, path, project, lookup: repeat_suggestions(e)),
 )
 
 
 def static_suggestions(text: str, events: Sequence[Event], path: str | None = None,
                        project: Any = None, cursor: int | None = None,
-                       engines: Sequence[tuple[str, Engine]] = ENGINES) -> list[Suggestion]:
+                       engines: Sequence[tuple[str, Engine]] = ENGINES,
+                       lookup: Lookup | None = None) -> list[Suggestion]:
     """Suggestions implied by the newest `events` (newest last) on `text`, best first.
+
+    `lookup` tells the follow-on engine what the workspace defines (`followon.IndexLookup`).
 
     Each of the newest edits runs through every engine; what it suggests is carried across the
     edits that came after it and dropped where they touched it. Nothing overlaps what the user
@@ -49,7 +55,7 @@ def static_suggestions(text: str, events: Sequence[Event], path: str | None = No
         later = recent[len(recent) - age :]
         for name, engine in engines:
             try:
-                made = engine(event, path, project)
+                made = engine(event, path, project, lookup)
             except Exception:  # noqa: BLE001 - one engine's bug must not hide the others
                 log.exception("next-edit engine %s failed", name)
                 continue

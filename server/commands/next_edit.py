@@ -2,7 +2,9 @@
 
 The line hunks from OLD_FILE to FILE are the edit history, in file order (the last hunk is the
 newest edit). JSON: `{"edits": [{"path", "range", "new_text", "source", "reason"}]}`, best first,
-with LSP ranges (0-based lines, UTF-16 characters).
+with LSP ranges (0-based lines, UTF-16 characters). Inside a project (a folder with a
+pyproject.toml, setup.py, setup.cfg or .git) the workspace index is built (or loaded from its
+cache) so the follow-on engine knows where a newly used name can be imported from.
 """
 
 from __future__ import annotations
@@ -11,9 +13,9 @@ import argparse
 import json
 from typing import Any
 
-from typehole.context.edits import events_between, static_suggestions
+from typehole.context.edits import IndexLookup, Lookup, events_between, static_suggestions
 from typehole.context.positions import position_at
-from typehole.server.commands import load_document
+from typehole.server.commands import find_root, load_document, load_settings
 
 
 def add(commands: argparse._SubParsersAction) -> None:
@@ -27,10 +29,12 @@ def add(commands: argparse._SubParsersAction) -> None:
     parser.set_defaults(run=run)
 
 
-def suggest_files(before: str, after: str, path: str) -> list[dict[str, Any]]:
+def suggest_files(
+    before: str, after: str, path: str, project: Any = None, lookup: Lookup | None = None
+) -> list[dict[str, Any]]:
     """The JSON edits for the history `before` -> `after` of the file at `path`."""
     events = events_between(before, after)
-    found = static_suggestions(after, events, path)
+    found = static_suggestions(after, events, path, project, lookup=lookup)
     out = []
     for s in found:
         start = dict(zip(("line", "character"), position_at(after, s.start), strict=True))
@@ -51,10 +55,20 @@ def run(args: argparse.Namespace) -> int:
     """Print the suggested edits (or the JSON result)."""
     from pathlib import Path
 
+    from typehole.server.commands.complete import open_engine
+
     path = Path(args.file).resolve()
     after = load_document(path)
     before = load_document(Path(args.before))
-    edits = suggest_files(before, after, str(path))
+    root = find_root(path)
+    engine = open_engine(root, load_settings(root), force=True)
+    try:
+        lookup = IndexLookup(engine.index, str(path)) if engine is not None else None
+        project = engine.project if engine is not None else None
+        edits = suggest_files(before, after, str(path), project, lookup)
+    finally:
+        if engine is not None:
+            engine.close()
     if args.json:
         print(json.dumps({"edits": edits}, indent=2, ensure_ascii=False))
         return 0

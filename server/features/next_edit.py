@@ -5,10 +5,13 @@ A document listener keeps each open document's edit history (coalesced, undo-awa
 when they find nothing, the configured model on a Zeta-style prompt; the answer is shaped like
 Copilot's inline-edit response. A request whose version is not the document's current one, or
 whose document moves while it is answered, gets no edits. Earlier suggestions are kept anchored
-to the text they replace, so unrelated typing does not lose them.
+to the text they replace, so unrelated typing does not lose them (a follow-on import or
+attribute is also dropped once the text no longer demands it). The follow-on engine learns what
+the workspace defines from the context engine's index.
 
-Inline completion items for an edit at the cursor are not offered: that needs a hook in
-inline_completion.py, which this feature does not own.
+A suggestion that starts at the cursor on the cursor's line is also an inline completion item
+(its `range` covers the text it replaces). That provider runs before every inline completion,
+so it only reads the suggestions already computed for the document's current text.
 """
 
 from __future__ import annotations
@@ -23,7 +26,9 @@ from lsprotocol import types
 
 from typehole.context.edits import (
     EditHistory,
+    IndexLookup,
     Suggestion,
+    holds,
     model_suggestions,
     rank,
     rebase,
@@ -32,7 +37,7 @@ from typehole.context.edits import (
 from typehole.context.positions import offset_at, position_at
 from typehole.models.errors import ModelError
 from typehole.server.app import TypeholeServer, custom_request
-from typehole.server.features import code_actions, documents
+from typehole.server.features import code_actions, documents, inline_completion
 from typehole.server.features.documents import document_name, learnable
 
 __all__ = ["NEXT_EDIT", "NextEditParams", "Store", "register"]
@@ -92,9 +97,10 @@ def store(ls: TypeholeServer) -> Store:
 
 
 def register(server: TypeholeServer) -> None:
-    """Register `typehole/nextEdit`, the history listener and the code-action provider."""
+    """Register `typehole/nextEdit`, the history listener, the code-action and inline providers."""
     documents.listen(server, lambda ls, uri, text: store(ls).see(uri, text))
     code_actions.provide(server, _code_actions)
+    inline_completion.provide(server, _inline)
 
     @server.feature(NEXT_EDIT)
     async def next_edit(ls: TypeholeServer, params: NextEditParams) -> dict[str, Any]:
@@ -122,16 +128,20 @@ async def suggestions(
     state = ls.state
     project = getattr(state.engine, "project", None)
     path = document.path if learnable(ls, uri) else None
+    index = getattr(state.engine, "index", None)
+
+    def analyse() -> list[Suggestion]:
+        lookup = IndexLookup(index, path) if index is not None and path is not None else None
+        return static_suggestions(text, events, path, project, cursor, lookup=lookup)
+
     loop = asyncio.get_running_loop()
-    found = await loop.run_in_executor(
-        state.analysis, lambda: static_suggestions(text, events, path, project, cursor)
-    )
+    found = await loop.run_in_executor(state.analysis, analyse)
     if not found and events and state.hub is not None and learnable(ls, uri):
         found = await _model(ls, text, cursor, events, document_name(ls, uri))
     moved = ls.workspace.text_documents.get(uri)
     if moved is None or moved.version != current:
         return None  # computed on text that no longer exists
-    kept = store(ls).offered.get(uri, [])
+    kept = [s for s in store(ls).offered.get(uri, []) if holds(text, s)]
     merged = rank([(0, s) for s in found] + [(1, s) for s in kept if s not in found], cursor)
     store(ls).offered[uri] = merged
     return merged
@@ -199,3 +209,38 @@ async def _code_actions(
     if len(group) > 1:
         actions.append(action(f"Apply to all {len(group)} sites", group))
     return actions
+
+
+async def _inline(
+    ls: TypeholeServer, params: types.InlineCompletionParams
+) -> list[types.InlineCompletionItem] | None:
+    """The next edit as an inline item when it starts at the cursor, on the cursor's line.
+
+    Only suggestions already computed (and kept anchored) for the current text are consulted:
+    this runs before every inline completion and must not start any analysis.
+    """
+    uri = params.text_document.uri
+    document = ls.workspace.text_documents.get(uri)
+    history = store(ls).histories.get(uri)
+    offered = store(ls).offered.get(uri)
+    if document is None or history is None or not offered or history.text != document.source:
+        return None
+    text = document.source
+    cursor = offset_at(text, params.position.line, params.position.character, _encoding(ls))
+    if _range(ls, text, Suggestion(cursor, cursor, "", "", "")).start != params.position:
+        return None  # a position past the end of its line
+    for s in offered:
+        at_cursor = s.path is None and s.start == cursor and "\n" not in text[s.start : s.end]
+        if at_cursor and holds(text, s):
+            return [
+                types.InlineCompletionItem(
+                    insert_text=s.new_text,
+                    range=_range(ls, text, s),
+                    command=types.Command(
+                        title="typehole: next edit accepted",
+                        command=inline_completion.ACCEPT_COMMAND,
+                        arguments=[uri, len(s.new_text), s.source],
+                    ),
+                )
+            ]
+    return None

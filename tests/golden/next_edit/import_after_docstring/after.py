@@ -1,0 +1,5 @@
+"""Helpers for paths."""
+
+
+def home():
+    return Path("~").expanduser()

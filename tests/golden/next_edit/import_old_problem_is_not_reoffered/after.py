@@ -1,0 +1,6 @@
+def a():
+    return Path("a")
+
+
+def b():
+    return Path("b")

@@ -1,0 +1,5 @@
+from os.path import *
+
+
+def b():
+    return Path("b")

@@ -1,0 +1,5 @@
+import os
+
+
+def config_dir(home):
+    return Path(home) / ".config"

@@ -1,0 +1,3 @@
+from ._models import Order
+
+__all__ = ["Order"]

@@ -1,0 +1,2 @@
+def tax(total):
+    return total * 0.2
