@@ -37,9 +37,12 @@ from .errors import (
     ModelTimeout,
     ModelUnavailable,
 )
-from .fim import estimate_tokens
+from .fim import FittedParts, context_files, estimate_tokens, fit_to_window
 from .health import HealthEvent, HealthTracker
 from .spec import ModelSpec
+
+# Tokens reserved for a template's markup around prefix, suffix and context.
+PROMPT_OVERHEAD = 32
 
 __all__ = [
     "MAX_RESPONSE_BYTES",
@@ -267,6 +270,18 @@ class HttpBackend:
     def max_tokens(self, request: CompletionRequest) -> int:
         """Tokens to generate: the request's ask, capped by the spec."""
         return max(1, min(request.max_tokens, self.spec.max_tokens))
+
+    def fitted(self, request: CompletionRequest) -> FittedParts:
+        """The request's prefix, suffix and context cut to the window the answer leaves."""
+        budget = self.spec.context_window - self.max_tokens(request)
+        return fit_to_window(
+            request.prefix,
+            request.suffix,
+            request.context,
+            context_files(request),
+            budget,
+            PROMPT_OVERHEAD,
+        )
 
     def _timeout(self) -> httpx.Timeout:
         s = self.spec

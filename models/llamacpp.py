@@ -21,10 +21,7 @@ from typing import Any
 from .base import Chunk, CompletionRequest
 from .errors import ModelConfigError, ModelError, ModelResponseError
 from .fim import (
-    FittedParts,
-    context_files,
     estimate_tokens,
-    fit_to_window,
     merge_stops,
     render_prompt,
     resolve_template,
@@ -49,7 +46,6 @@ PASSTHROUGH = (
     "samplers",
 )
 # Tokens the FIM special tokens and file headers add around the parts (an upper bound).
-_OVERHEAD = 32
 
 
 def chunk_logprob(data: JsonObject) -> float | None:
@@ -90,20 +86,9 @@ class LlamaCppBackend(HttpBackend):
         fields.update({k: request.extra[k] for k in PASSTHROUGH if k in request.extra})
         return fields
 
-    def _parts(self, request: CompletionRequest) -> FittedParts:
-        budget = self.spec.context_window - self.max_tokens(request)
-        return fit_to_window(
-            request.prefix,
-            request.suffix,
-            request.context,
-            context_files(request),
-            budget,
-            _OVERHEAD,
-        )
-
     def infill_body(self, request: CompletionRequest) -> dict[str, Any]:
         """The `/infill` request: prefix, suffix, and context as `input_extra` chunks."""
-        parts = self._parts(request)
+        parts = self.fitted(request)
         extra = [{"filename": f.filename, "text": f.text} for f in parts.files]
         if parts.context:
             extra.append({"filename": "context", "text": parts.context})
@@ -119,7 +104,7 @@ class LlamaCppBackend(HttpBackend):
 
     def completion_body(self, request: CompletionRequest) -> dict[str, Any]:
         """The `/completion` request: the prompt rendered with the FIM template (if any)."""
-        parts = self._parts(request)
+        parts = self.fitted(request)
         tpl = self.template_choice.template
         stops = tpl.stop if tpl is not None else ()
         return self.body(

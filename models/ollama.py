@@ -18,12 +18,11 @@ from typing import Any
 
 from .base import Chunk, CompletionRequest
 from .errors import ModelResponseError
-from .fim import context_files, fit_to_window, merge_stops, render_prompt, resolve_template
+from .fim import merge_stops, render_prompt, resolve_template
 from .http import HttpBackend, JsonObject
 
 __all__ = ["OllamaBackend"]
 
-_OVERHEAD = 32
 OPTION_EXTRAS = ("seed", "top_k", "top_p", "min_p", "repeat_penalty")
 
 
@@ -47,15 +46,7 @@ class OllamaBackend(HttpBackend):
 
     def request_body(self, request: CompletionRequest) -> dict[str, Any]:
         """The JSON body of `/api/generate` for `request`."""
-        budget = self.spec.context_window - self.max_tokens(request)
-        parts = fit_to_window(
-            request.prefix,
-            request.suffix,
-            request.context,
-            context_files(request),
-            budget,
-            _OVERHEAD,
-        )
+        parts = self.fitted(request)
         tpl = self.template_choice.template
         base_options = self.spec.extra_body.get("options")
         options: dict[str, Any] = {

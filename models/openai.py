@@ -16,12 +16,11 @@ from typing import Any
 
 from .base import Chunk, CompletionRequest
 from .errors import ModelResponseError
-from .fim import context_files, fit_to_window, merge_stops, render_prompt, resolve_template
+from .fim import merge_stops, render_prompt, resolve_template
 from .http import HttpBackend, JsonObject
 
 __all__ = ["OpenAIBackend", "choice_logprob"]
 
-_OVERHEAD = 32
 
 
 def choice_logprob(choice: JsonObject) -> float | None:
@@ -57,15 +56,7 @@ class OpenAIBackend(HttpBackend):
 
     def request_body(self, request: CompletionRequest) -> dict[str, Any]:
         """The JSON body of the completion request for `request`."""
-        budget = self.spec.context_window - self.max_tokens(request)
-        parts = fit_to_window(
-            request.prefix,
-            request.suffix,
-            request.context,
-            context_files(request),
-            budget,
-            _OVERHEAD,
-        )
+        parts = self.fitted(request)
         tpl = self.template_choice.template
         fields: dict[str, Any] = {}
         prompt = render_prompt(tpl, parts, request)
