@@ -5,23 +5,20 @@
 - `HttpBackend` is the base class of the backends: it admits requests through the health tracker,
   streams JSON events (`stream_events`: SSE or NDJSON) under one deadline per completion, caps the
   response size, and translates every httpx error and HTTP status into `models.errors` exactly
-  once, here. Cancelling the consuming task (or closing the generator) exits
+  once, through `models.translate`. Cancelling the consuming task (or closing the generator) exits
   `async with client.stream(...)`, which closes the upstream response so the server stops
   generating.
 - API keys are read from the environment variable the spec names, only to build the request
-  header; `redact()` removes them (and anything that looks like a bearer token) from any text that
-  is logged.
+  header; `redact()` (from `models.translate`) removes them from any text that is logged.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import email.utils
 import json
 import logging
 import os
-import re
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any, Literal
@@ -32,14 +29,21 @@ from .base import Chunk, CompletionRequest
 from .errors import (
     ModelConfigError,
     ModelError,
-    ModelRateLimited,
     ModelResponseError,
     ModelTimeout,
-    ModelUnavailable,
 )
 from .fim import FittedParts, context_files, estimate_tokens, fit_to_window
 from .health import HealthEvent, HealthTracker
 from .spec import ModelSpec
+from .translate import (
+    JsonObject,
+    decode_json,
+    redact,
+    remember_secret,
+    retry_after,
+    status_error,
+    transport_error,
+)
 
 # Tokens reserved for a template's markup around prefix, suffix and context.
 PROMPT_OVERHEAD = 32
@@ -56,22 +60,10 @@ __all__ = [
 log = logging.getLogger("typehole.models.http")
 
 Framing = Literal["sse", "ndjson"]
-JsonObject = dict[str, Any]
 
 # A completion response larger than this is not a code completion; stop reading and fail.
 MAX_RESPONSE_BYTES = 4 * 1024 * 1024
 _MAX_ERROR_BODY = 64 * 1024
-
-_secrets: set[str] = set()
-_BEARER = re.compile(r"(?i)(bearer\s+|api[-_]?key[\"'=:\s]+)([A-Za-z0-9._~+/=-]{6,})")
-
-
-def redact(text: str) -> str:
-    """`text` with every API key typehole has read, and any bearer-token-looking value, masked."""
-    for secret in _secrets:
-        text = text.replace(secret, "***")
-    return _BEARER.sub(lambda m: m.group(1) + "***", text)
-
 
 def auth_headers(spec: ModelSpec) -> dict[str, str]:
     """The `Authorization` header for `spec`, read from the environment variable it names."""
@@ -83,7 +75,7 @@ def auth_headers(spec: ModelSpec) -> dict[str, str]:
             f"model {spec.name!r}: environment variable {spec.api_key_env} (api_key_env) "
             "is not set or empty"
         )
-    _secrets.add(key)
+    remember_secret(key)
     return {"Authorization": f"Bearer {key}"}
 
 
@@ -110,95 +102,6 @@ def create_client(
         headers={"User-Agent": "typehole"},
         transport=transport,
     )
-
-
-def _retry_after(response: httpx.Response) -> float | None:
-    value = response.headers.get("retry-after")
-    if not value:
-        return None
-    try:
-        return max(float(value), 0.0)
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(when.timestamp() - time.time(), 0.0)
-
-
-def _error_message(body: bytes) -> str:
-    """The server's own error text from a JSON or plain body, shortened."""
-    text = body.decode("utf-8", "replace").strip()
-    try:
-        data = json.loads(text)
-    except ValueError:
-        return text[:300]
-    if isinstance(data, dict):
-        err = data.get("error", data.get("detail", data.get("message")))
-        if isinstance(err, dict):
-            err = err.get("message", err)
-        if err:
-            return str(err)[:300]
-    return text[:300]
-
-
-def status_error(status: int, url: str, body: bytes, retry_after: float | None) -> ModelError:
-    """The typehole error for an HTTP error status from `url` (statuses are mapped only here)."""
-    err = _status_error(status, url, body, retry_after)
-    err.status = status
-    return err
-
-
-def _status_error(status: int, url: str, body: bytes, retry_after: float | None) -> ModelError:
-    detail = redact(_error_message(body))
-    said = f": {detail}" if detail else ""
-    if status in (401, 403):
-        return ModelConfigError(
-            f"{url} refused the request (HTTP {status}){said}; check the API key "
-            "(the environment variable named by api_key_env)"
-        )
-    if status in (404, 405):
-        return ModelConfigError(
-            f"{url} answered HTTP {status}{said}; check the model URL (its path and the server "
-            "type) and the model name"
-        )
-    if status == 429:
-        return ModelRateLimited(
-            f"{url} is rate limiting requests (HTTP 429){said}", retry_after=retry_after
-        )
-    if status == 501:
-        return ModelConfigError(f"{url} does not support this request (HTTP 501){said}")
-    if status == 503:
-        return ModelUnavailable(f"{url} is not ready (HTTP 503){said}")
-    return ModelResponseError(f"{url} answered HTTP {status}{said}")
-
-
-def _transport_error(exc: httpx.HTTPError, url: str, *, started: bool) -> ModelError:
-    """The typehole error for an httpx transport failure (before or after the response began)."""
-    if isinstance(exc, httpx.ConnectTimeout):
-        return ModelUnavailable(f"cannot connect to {url}: timed out")
-    if isinstance(exc, httpx.ConnectError):
-        return ModelUnavailable(f"cannot connect to {url}: {exc or 'connection failed'}")
-    if isinstance(exc, httpx.TimeoutException):
-        return ModelTimeout(f"{url} did not answer in time ({type(exc).__name__})")
-    if started:
-        return ModelResponseError(f"{url} broke off the response: {exc or type(exc).__name__}")
-    return ModelUnavailable(f"request to {url} failed: {exc or type(exc).__name__}")
-
-
-def _decode(line: str, url: str) -> JsonObject:
-    try:
-        data = json.loads(line)
-    except ValueError:
-        raise ModelResponseError(f"{url} sent invalid JSON: {line[:120]!r}") from None
-    if not isinstance(data, dict):
-        raise ModelResponseError(f"{url} sent JSON that is not an object: {line[:120]!r}")
-    if data.get("error"):
-        raise ModelResponseError(
-            f"{url} reported an error: {redact(_error_message(line.encode()))}"
-        )
-    return data
 
 
 class HttpBackend:
@@ -350,7 +253,7 @@ class HttpBackend:
                 if response.status_code >= 400:
                     async with asyncio.timeout_at(deadline):
                         body = await self._read(response, _MAX_ERROR_BODY, url, truncate=True)
-                    raise status_error(response.status_code, url, body, _retry_after(response))
+                    raise status_error(response.status_code, url, body, retry_after(response))
                 ctype = response.headers.get("content-type", "")
                 if whole or ctype.startswith("application/json"):
                     async with asyncio.timeout_at(deadline):
@@ -358,7 +261,7 @@ class HttpBackend:
                     text = body.decode("utf-8", "replace").strip()
                     if not text:
                         raise ModelResponseError(f"{url} sent an empty response")
-                    yield _decode(text, url)
+                    yield decode_json(text, url)
                     return
                 lines = await stack.enter_async_context(
                     contextlib.aclosing(self._lines(response, url, deadline))
@@ -366,17 +269,17 @@ class HttpBackend:
                 if framing == "ndjson":
                     async for line in lines:
                         if line.strip():
-                            yield _decode(line, url)
+                            yield decode_json(line, url)
                     return
                 events = await stack.enter_async_context(contextlib.aclosing(_sse_data(lines)))
                 async for data in events:
                     if data.strip() == "[DONE]":
                         return
-                    yield _decode(data, url)
+                    yield decode_json(data, url)
         except TimeoutError:
             raise ModelTimeout(f"{url} did not finish within {self.spec.timeout_s:g} s") from None
         except httpx.HTTPError as exc:
-            raise _transport_error(exc, url, started=started) from None
+            raise transport_error(exc, url, started=started) from None
 
     async def _read(
         self, response: httpx.Response, limit: int, url: str, *, truncate: bool = False
