@@ -101,6 +101,7 @@ class State:
     code_action_providers: list[Any] = field(default_factory=list)
     diagnostic_providers: list[Any] = field(default_factory=list)
     document_listeners: list[Any] = field(default_factory=list)
+    disk_listeners: list[Any] = field(default_factory=list)
     inline_providers: list[Any] = field(default_factory=list)
 
 

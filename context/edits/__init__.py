@@ -2,25 +2,27 @@
 
 `EditHistory` turns document states into user-level edits; `static_suggestions(text, events)`
 runs the rename, signature, follow-on (import, attribute) and repeated-edit engines and ranks
-what they find; `model_suggestions` asks a code model for what static analysis cannot see.
+what they find; `WorkspaceHistory` keeps saved changes across files, whose signature changes
+reach other files' call sites (`caller_suggestions`) and whose diffs the model sees;
+`model_suggestions` asks a code model for what static analysis cannot see.
 Nothing here knows LSP.
 """
 
 from .followon import IndexLookup, Lookup, followon_suggestions, holds
-from .history import EditHistory, events_between
+from .history import EditHistory, FileEdit, WorkspaceHistory, events_between
 from .model import model_suggestions
 from .rank import WEIGHTS, Weights, rank, rebase
 from .records import Change, Event, Suggestion, apply, minimal_change
 from .rename import rename_suggestions
 from .repeat import repeat_suggestions
-from .signature import signature_suggestions
+from .signature import caller_suggestions, signature_suggestions
 from .suggest import static_suggestions
 from .zeta import build_prompt, parse_back
 
 __all__ = [
-    "WEIGHTS", "Change", "EditHistory", "Event", "IndexLookup", "Lookup", "Suggestion",
-    "Weights", "apply", "build_prompt", "events_between", "followon_suggestions", "holds",
-    "minimal_change", "model_suggestions", "parse_back",
+    "WEIGHTS", "Change", "EditHistory", "Event", "FileEdit", "IndexLookup", "Lookup", "Suggestion",
+    "Weights", "WorkspaceHistory", "apply", "build_prompt", "caller_suggestions", "events_between",
+    "followon_suggestions", "holds", "minimal_change", "model_suggestions", "parse_back",
     "rank", "rebase", "rename_suggestions", "repeat_suggestions", "signature_suggestions",
     "static_suggestions",
 ]

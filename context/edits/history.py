@@ -12,10 +12,11 @@ from __future__ import annotations
 import difflib
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from .records import Change, Event, minimal_change
 
-__all__ = ["EditHistory", "events_between"]
+__all__ = ["EditHistory", "FileEdit", "WorkspaceHistory", "events_between"]
 
 
 class EditHistory:
@@ -68,6 +69,47 @@ class EditHistory:
     def recent(self, n: int = 3) -> list[Event]:
         """The `n` newest edits, newest first, that are not undos."""
         return [e for e in reversed(self.events) if not e.undo][:n]
+
+
+@dataclass(frozen=True)
+class FileEdit:
+    """A change of one workspace file on disk: `uri` identifies it, `name` is its shown path."""
+
+    uri: str
+    name: str
+    event: Event
+
+
+class WorkspaceHistory:
+    """Saved and on-disk changes across the workspace, oldest first, bounded in count and size."""
+
+    def __init__(self, max_edits: int = 32, max_chars: int = 2_000_000,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.edits: list[FileEdit] = []
+        self.max_edits = max_edits
+        self.max_chars = max_chars
+        self.clock = clock
+
+    def record(self, uri: str, name: str, old: str | None, new: str | None) -> FileEdit | None:
+        """Record that the file at `uri` went from `old` to `new` (None: unknown or deleted)."""
+        if old is None or new is None or old == new:
+            return None  # nothing to diff: a first sight, or a deletion
+        edit = FileEdit(uri, name, Event(old, new, minimal_change(old, new), self.clock()))
+        self.edits.append(edit)
+        while len(self.edits) > self.max_edits:
+            self.edits.pop(0)
+        while len(self.edits) > 1 and sum(len(e.event.before) + len(e.event.after)
+                                          for e in self.edits) > self.max_chars:
+            self.edits.pop(0)
+        return edit
+
+    def forget(self, uri: str) -> None:
+        """Drop a file's edits (it was deleted)."""
+        self.edits = [e for e in self.edits if e.uri != uri]
+
+    def others(self, uri: str, n: int = 8) -> list[FileEdit]:
+        """The `n` newest edits of files other than `uri`, oldest first."""
+        return [e for e in self.edits if e.uri != uri][-n:]
 
 
 def _continues(last: Event, change: Change) -> bool:

@@ -15,9 +15,13 @@ __all__ = ["model_suggestions"]
 
 async def model_suggestions(backend: Backend, text: str, cursor: int, events: Sequence[Event],
                             path: str = "untitled.py", max_tokens: int = 256,
-                            timeout_s: float = 5.0) -> list[Suggestion]:
-    """The model's next edits in the region around `cursor`; empty when it is unsure or slow."""
-    prompt = build_prompt(text, cursor, events, path)
+                            timeout_s: float = 5.0,
+                            others: Sequence[tuple[str, Event]] = ()) -> list[Suggestion]:
+    """The model's next edits in the region around `cursor`; empty when it is unsure or slow.
+
+    `others` are recent edits of other files, (path, event), shown to the model too.
+    """
+    prompt = build_prompt(text, cursor, events, path, others=others)
     request = CompletionRequest(prefix=prompt.text, max_tokens=max_tokens, stop=(END + "\n",),
                                 path=path)
     parts: list[str] = []

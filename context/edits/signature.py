@@ -16,10 +16,10 @@ from typing import Any
 from typehole.context.syntax import parse
 
 from .callsites import call_edits
-from .records import Event, Suggestion, minimal_change
+from .records import Change, Event, Suggestion, minimal_change
 from .tokens import node_span, nodes, text_of
 
-__all__ = ["Param", "signature_suggestions"]
+__all__ = ["Param", "caller_suggestions", "signature_suggestions"]
 
 log = logging.getLogger(__name__)
 _SPLATS = ("list_splat", "dictionary_splat", "list_splat_pattern", "dictionary_splat_pattern")
@@ -75,28 +75,69 @@ def _touched(tree: Any, text: str, start: int, end: int) -> Any | None:
     return None
 
 
-def signature_suggestions(event: Event) -> list[Suggestion]:
-    """Call-site and docstring edits that follow a change of one function's parameters."""
+def _changed(event: Event) -> tuple[Any, Any, str, list[Param], list[Param], bool] | None:
+    """(tree after, function after, name, old params, new params, is a method) of the edit."""
     before_tree, after_tree = parse(event.before), parse(event.after)
     if before_tree is None or after_tree is None:
-        return []
+        return None
     change = event.change
     fn = _touched(after_tree, event.after, change.start, change.inserted_end)
     if fn is None:
-        return []
+        return None
     name = text_of(fn.child_by_field_name("name"))
     old_fn = _functions(before_tree).get(name)
     if old_fn is None:
-        return []
+        return None
     old, new = _params(old_fn), _params(fn)
     if old is None or new is None or old == new:
-        return []
+        return None
     owner = fn.parent.parent if fn.parent is not None else None
     method = owner is not None and owner.type == "class_definition" \
         and bool(new) and new[0].name in ("self", "cls")
-    out = call_edits(event.after, after_tree, name, old, new, 1 if method else 0, change)
+    return after_tree, fn, name, old, new, method
+
+
+def signature_suggestions(event: Event) -> list[Suggestion]:
+    """Call-site and docstring edits that follow a change of one function's parameters."""
+    found = _changed(event)
+    if found is None:
+        return []
+    after_tree, fn, name, old, new, method = found
+    out = call_edits(event.after, after_tree, name, old, new, 1 if method else 0, event.change)
     out.extend(_docstring(event.after, fn, [p.name for p in old], [p.name for p in new]))
     return out
+
+
+def caller_suggestions(event: Event, module: str, text: str) -> list[Suggestion]:
+    """Call-site edits in another file's `text` after `event` changed functions in `module`.
+
+    A saved change may hold several edits, so every module-level function whose parameters
+    differ counts. Only where `text` visibly takes the function from that module (`from
+    ...module import name` or `module.name(...)`) and does not define its own: a method or a
+    look-alike name in another file is too easily someone else's.
+    """
+    before_tree, after_tree, tree = parse(event.before), parse(event.after), parse(text)
+    if before_tree is None or after_tree is None or tree is None or not module:
+        return []
+    before, here = _functions(before_tree), _functions(tree)
+    nowhere = Change(-1, -1, "")  # no call here is inside the edit, which is in another file
+    out: list[Suggestion] = []
+    for name, fn in _functions(after_tree).items():
+        if fn.parent is None or fn.parent.type != "module" or name in here or name not in before:
+            continue
+        old, new = _params(before[name]), _params(fn)
+        if old is None or new is None or old == new or not _uses(text, module, name):
+            continue
+        out.extend(call_edits(text, tree, name, old, new, 0, nowhere))
+    return out
+
+
+def _uses(text: str, module: str, name: str) -> bool:
+    """Whether `text` imports `name` from `module` or calls it as `module.name(...)`."""
+    m, n = re.escape(module), re.escape(name)
+    imported = re.search(rf"^\s*from\s+[\w.]*\b{m}\s+import\s+(?:\([^)]*|[^\n]*)\b{n}\b",
+                         text, re.MULTILINE)
+    return bool(imported or re.search(rf"\b{m}\.{n}\s*\(", text))
 
 
 def _docstring(text: str, fn: Any, old: list[str], new: list[str]) -> list[Suggestion]:

@@ -70,12 +70,19 @@ def region(text: str, cursor: int, budget: int = 350,
 
 def build_prompt(text: str, cursor: int, events: Sequence[Event], path: str = "untitled.py",
                  edits_budget: int = 500, context_budget: int = 150,
-                 count: Callable[[str], int] = count_tokens) -> Prompt:
-    """The Zeta prompt for `text` with the cursor at `cursor` after `events` (newest last)."""
+                 count: Callable[[str], int] = count_tokens,
+                 others: Sequence[tuple[str, Event]] = ()) -> Prompt:
+    """The Zeta prompt for `text` with the cursor at `cursor` after `events` (newest last).
+
+    `others` are edits of other files as (path, event); with the document's own they are
+    ordered by time, and the newest that fit the budget are shown.
+    """
     diffs: list[str] = []
     used = 0
-    for event in reversed(events):
-        block = f"User edited {path!r}:\n```diff\n{_diff(event, path)}```\n\n"
+    edits = sorted([(e.time, 1, path, e) for e in events] + [(e.time, 0, p, e) for p, e in others],
+                   key=lambda t: (t[0], t[1]))
+    for _, _, name, event in reversed(edits):
+        block = f"User edited {name!r}:\n```diff\n{_diff(event, name)}```\n\n"
         used += count(block)
         if used > edits_budget and diffs:
             break

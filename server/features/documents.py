@@ -2,12 +2,16 @@
 
 pygls keeps the document text itself (incremental sync); this module only re-trains the embedded
 model on a document a moment after the user stops typing, and on saved or changed files on disk.
+Two kinds of listeners see the texts: document listeners every open document's text as it
+changes, disk listeners each file's text on disk before and after a save or a watched-file change
+(workspace code files only; secret-looking names are never read).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
 
@@ -22,6 +26,8 @@ log = logging.getLogger(__name__)
 
 # Re-training waits this long after the last change, so typing never competes with it.
 RETRAIN_DELAY_S = 0.75
+# How many files' last seen disk text is kept (the "before" of their next change on disk).
+MAX_DISK_TEXTS = 128
 
 _pending: dict[str, asyncio.TimerHandle] = {}
 
@@ -43,13 +49,56 @@ def _notify(ls: TypeholeServer, uri: str, text: str | None) -> None:
             log.exception("document listener failed")
 
 
+# Called with (server, uri, old text, new text) when a file changes on disk: on save, and on a
+# watched-file change of a file that is not open. `old` is the text last seen on disk or at open
+# (None: never seen); `new` is None when the file was deleted or vanished.
+DiskListener = Callable[[TypeholeServer, str, str | None, str | None], None]
+
+
+def listen_disk(server: TypeholeServer, listener: DiskListener) -> None:
+    """Have `listener` see each workspace code file's change on disk (e.g. saved edits)."""
+    server.state.disk_listeners.append(listener)
+
+
+class _DiskTexts:
+    """Each file's text as last seen on disk or at open, least recently seen dropped first."""
+
+    def __init__(self, limit: int = MAX_DISK_TEXTS) -> None:
+        self.texts: OrderedDict[str, str] = OrderedDict()
+        self.limit = limit
+
+    def see(self, uri: str, text: str) -> None:
+        """Remember `text` as what `uri` holds on disk."""
+        self.texts.pop(uri, None)
+        self.texts[uri] = text
+        while len(self.texts) > self.limit:
+            self.texts.popitem(last=False)
+
+    def changed(self, ls: TypeholeServer, uri: str, new: str | None) -> None:
+        """Remember `new` for `uri` and tell the disk listeners what it replaced."""
+        old = self.texts.pop(uri, None)
+        if new is not None:
+            self.see(uri, new)
+        if old == new:
+            return
+        for listener in ls.state.disk_listeners:
+            try:
+                listener(ls, uri, old, new)
+            except Exception:  # noqa: BLE001 - a listener's bug must not break document sync
+                log.exception("disk listener failed")
+
+
 def register(server: TypeholeServer) -> None:
     """Handlers for open/change/save/close and watched-file changes."""
+    disk = _DiskTexts()
 
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: TypeholeServer, params: types.DidOpenTextDocumentParams) -> None:
-        _notify(ls, params.text_document.uri, params.text_document.text)
-        schedule_training(ls, params.text_document.uri, delay=0.0)
+        uri = params.text_document.uri
+        _notify(ls, uri, params.text_document.text)
+        if _on_disk(ls, _path(uri)):
+            disk.see(uri, params.text_document.text)  # the "before" of its first save
+        schedule_training(ls, uri, delay=0.0)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: TypeholeServer, params: types.DidChangeTextDocumentParams) -> None:
@@ -73,6 +122,15 @@ def register(server: TypeholeServer) -> None:
         if path is not None and path.is_file():
             ls.spawn(_train_from_disk(ls, path))
 
+    @server.feature(types.TEXT_DOCUMENT_DID_SAVE, types.SaveOptions(include_text=True))
+    def did_save(ls: TypeholeServer, params: types.DidSaveTextDocumentParams) -> None:
+        uri = params.text_document.uri
+        text = params.text
+        if text is None and (document := ls.workspace.text_documents.get(uri)) is not None:
+            text = document.source  # a client that does not send the text saved what it shows
+        if text is not None and _on_disk(ls, _path(uri)):
+            disk.changed(ls, uri, text)
+
     @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
     def did_change_watched_files(
         ls: TypeholeServer, params: types.DidChangeWatchedFilesParams
@@ -80,13 +138,28 @@ def register(server: TypeholeServer) -> None:
         open_uris = set(ls.workspace.text_documents)
         for change in params.changes:
             path = _path(change.uri)
-            if path is None or change.uri in open_uris or ls.state.local is None:
+            if path is None or change.uri in open_uris:
                 continue
-            if change.type == types.FileChangeType.Deleted:
+            deleted = change.type == types.FileChangeType.Deleted
+            if _on_disk(ls, path):
+                ls.spawn(_read_changed(ls, disk, change.uri, path, deleted))
+            if ls.state.local is None:
+                continue
+            if deleted:
                 ls.spawn(ls.state.local.aremove(relative_name(ls.state.root, path)))
                 ls.spawn(_reindex(ls, path, None))
             else:
                 ls.spawn(_train_from_disk(ls, path))
+
+
+async def _read_changed(
+    ls: TypeholeServer, disk: _DiskTexts, uri: str, path: Path, deleted: bool
+) -> None:
+    """Read a changed file off the event loop and tell the disk listeners (gone: None)."""
+    text = None if deleted else await asyncio.to_thread(read_text, path)
+    if text is None and not deleted and await asyncio.to_thread(path.exists):
+        return  # there but unreadable (too large, binary): not a change anyone can use
+    disk.changed(ls, uri, text)
 
 
 def document_name(ls: TypeholeServer, uri: str) -> str:
@@ -145,12 +218,18 @@ def _inside(root: Path, path: Path) -> bool:
     return True
 
 
+def _on_disk(ls: TypeholeServer, path: Path | None) -> bool:
+    """Whether typehole may read this file: workspace code, not a secret-looking name."""
+    root = ls.state.root
+    if path is None or root is None or is_secret_path(path):
+        return False
+    return path.suffix in CODE_SUFFIXES and _inside(root, path)  # never outside the workspace
+
+
 async def _train_from_disk(ls: TypeholeServer, path: Path) -> None:
     root = ls.state.root
-    if ls.state.local is None or root is None or is_secret_path(path):
+    if ls.state.local is None or root is None or not _on_disk(ls, path):
         return
-    if not _inside(root, path) or path.suffix not in CODE_SUFFIXES:
-        return  # never read outside the workspace
     text = await asyncio.to_thread(read_text, path)
     if text is not None:
         await ls.state.local.atrain(relative_name(root, path), text)

@@ -9,6 +9,10 @@ to the text they replace, so unrelated typing does not lose them (a follow-on im
 attribute is also dropped once the text no longer demands it). The follow-on engine learns what
 the workspace defines from the context engine's index.
 
+A disk listener keeps the workspace's saved and on-disk changes (a bounded `WorkspaceHistory`):
+the model prompt shows other files' recent edits as diffs, and a function whose parameters
+changed in another file gets its call sites in this document updated.
+
 A suggestion that starts at the cursor on the cursor's line is also an inline completion item
 (its `range` covers the text it replaces). That provider runs before every inline completion,
 so it only reads the suggestions already computed for the document's current text.
@@ -19,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import OrderedDict
+from pathlib import PurePosixPath
 from typing import Any
 
 import attrs
@@ -28,6 +33,8 @@ from typehole.context.edits import (
     EditHistory,
     IndexLookup,
     Suggestion,
+    WorkspaceHistory,
+    caller_suggestions,
     holds,
     model_suggestions,
     rank,
@@ -61,10 +68,19 @@ custom_request(NEXT_EDIT, NextEditParams)
 
 @attrs.define
 class Store:
-    """Edit histories and the last suggestions of the open documents (least recent dropped)."""
+    """Edit histories and the last suggestions of the open documents (least recent dropped),
+    and the workspace's changes on disk."""
 
     histories: OrderedDict[str, EditHistory] = attrs.field(factory=OrderedDict)
     offered: dict[str, list[Suggestion]] = attrs.field(factory=dict)
+    workspace: WorkspaceHistory = attrs.field(factory=WorkspaceHistory)
+
+    def saw_on_disk(self, uri: str, name: str, old: str | None, new: str | None) -> None:
+        """Record a file's change on disk (`new` None: it is gone)."""
+        if new is None:
+            self.workspace.forget(uri)
+        else:
+            self.workspace.record(uri, name, old, new)
 
     def see(self, uri: str, text: str | None) -> None:
         """Record a document's new text (None: closed)."""
@@ -99,6 +115,7 @@ def store(ls: TypeholeServer) -> Store:
 def register(server: TypeholeServer) -> None:
     """Register `typehole/nextEdit`, the history listener, the code-action and inline providers."""
     documents.listen(server, lambda ls, uri, text: store(ls).see(uri, text))
+    documents.listen_disk(server, _saw_on_disk)
     code_actions.provide(server, _code_actions)
     inline_completion.provide(server, _inline)
 
@@ -110,6 +127,10 @@ def register(server: TypeholeServer) -> None:
         if found is None or document is None:
             return {"edits": []}
         return {"edits": [_wire(ls, document.source, uri, document.version, s) for s in found]}
+
+
+def _saw_on_disk(ls: TypeholeServer, uri: str, old: str | None, new: str | None) -> None:
+    store(ls).saw_on_disk(uri, document_name(ls, uri), old, new)
 
 
 async def suggestions(
@@ -129,15 +150,21 @@ async def suggestions(
     project = getattr(state.engine, "project", None)
     path = document.path if learnable(ls, uri) else None
     index = getattr(state.engine, "index", None)
+    elsewhere = store(ls).workspace.others(uri)
 
     def analyse() -> list[Suggestion]:
         lookup = IndexLookup(index, path) if index is not None and path is not None else None
-        return static_suggestions(text, events, path, project, cursor, lookup=lookup)
+        found = static_suggestions(text, events, path, project, cursor, lookup=lookup)
+        callers = [
+            s for e in elsewhere[-3:] for s in caller_suggestions(e.event, _module(e.name), text)
+        ]
+        return found + rank([(0, s) for s in callers if s not in found], cursor)
 
     loop = asyncio.get_running_loop()
     found = await loop.run_in_executor(state.analysis, analyse)
     if not found and events and state.hub is not None and learnable(ls, uri):
-        found = await _model(ls, text, cursor, events, document_name(ls, uri))
+        others = [(e.name, e.event) for e in elsewhere]
+        found = await _model(ls, text, cursor, events, document_name(ls, uri), others)
     moved = ls.workspace.text_documents.get(uri)
     if moved is None or moved.version != current:
         return None  # computed on text that no longer exists
@@ -148,14 +175,20 @@ async def suggestions(
 
 
 async def _model(
-    ls: TypeholeServer, text: str, cursor: int, events: list, name: str
+    ls: TypeholeServer, text: str, cursor: int, events: list, name: str, others: list
 ) -> list[Suggestion]:
     try:
         backend, _ = ls.state.hub.backend(ls.state.settings)
-        return await model_suggestions(backend, text, cursor, events, name)
+        return await model_suggestions(backend, text, cursor, events, name, others=others)
     except ModelError as exc:
         ls.tell(types.MessageType.Warning, f"typehole: model error: {exc}", once=True)
         return []
+
+
+def _module(name: str) -> str:
+    """The module name a file is imported by: its stem, or its package's for `__init__.py`."""
+    path = PurePosixPath(name.replace("\\", "/"))
+    return path.parent.name if path.stem == "__init__" else path.stem
 
 
 def _encoding(ls: TypeholeServer) -> str:
