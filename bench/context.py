@@ -111,9 +111,14 @@ def bench_project(name: str, version: str, n_sites: int) -> dict[str, object]:
         for text in (p.read_text(encoding="utf-8", errors="replace") for p in root.rglob("*.py"))
     )
     biggest = max(root.rglob("*.py"), key=lambda p: p.stat().st_size)
-    started = time.perf_counter()
-    engine.update_file(biggest, biggest.read_text(encoding="utf-8") + "\n# edit\n")
-    reindex_ms = (time.perf_counter() - started) * 1000
+    # An editing session: the first change re-parses the whole file, later ones incrementally.
+    original = biggest.read_text(encoding="utf-8")
+    edits = []
+    for i in range(9):
+        started = time.perf_counter()
+        engine.update_file(biggest, original + f"\n# edit {i}\n")
+        edits.append((time.perf_counter() - started) * 1000)
+    reindex_first, reindex_ms = edits[0], statistics.median(edits[1:])
     chosen = sites(engine, n_sites)
     hits = {b: 0 for b in BUDGETS}
     bm25 = {b: 0 for b in BUDGETS}
@@ -138,6 +143,7 @@ def bench_project(name: str, version: str, n_sites: int) -> dict[str, object]:
         "sites": len(chosen),
         "index_s": index_s,
         "reindex_ms": reindex_ms,
+        "reindex_first": reindex_first,
         "recall": {b: hits[b] / n for b in BUDGETS},
         "bm25": {b: bm25[b] / n for b in BUDGETS},
         "typed": typed / n,
@@ -164,18 +170,20 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{r['project']:<16}{r['sites']:>6}  {cells}")
     print(
         f"\n{'project':<16}{'files':>6}{'lines':>8}{'index s':>9}{'reidx ms':>9}"
-        f"{'typed':>7}{'p50 ms':>8}{'p95 ms':>8}{'peak RSS MB':>13}"
+        f"{'1st ms':>8}{'typed':>7}{'p50 ms':>8}{'p95 ms':>8}{'peak RSS MB':>13}"
     )
     for r in rows:
         print(
             f"{r['project']:<16}{r['files']:>6}{r['lines']:>8}{r['index_s']:>9.2f}"
-            f"{r['reindex_ms']:>9.1f}{r['typed']:>7.2f}{r['p50']:>8.1f}{r['p95']:>8.1f}"
+            f"{r['reindex_ms']:>9.1f}{r['reindex_first']:>8.1f}{r['typed']:>7.2f}{r['p50']:>8.1f}{r['p95']:>8.1f}"
             f"{r['rss_mb']:>13.0f}"
         )
     print(
         "\nfile@B: current file only (llm-ls); bm25@B: 10-line windows, query = last 10 lines "
         "(CrossCodeEval); typed: share of sites with an expected type; p50/p95: warm gather at "
-        "1024 tokens with the hole memo cleared; peak RSS is the whole process so far."
+        "1024 tokens with the hole memo cleared; reidx: median re-index of the largest file over "
+        "8 edits after the first (1st: the first edit, a full parse); peak RSS is the whole "
+        "process so far."
     )
     return 0
 

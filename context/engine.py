@@ -16,6 +16,7 @@ from pathlib import Path
 import jedi
 
 from .assemble import assemble, blocks_for
+from .deps import DependencyIndex
 from .hole import analyse_hole
 from .index import BuildStats, Cancelled, Index, Progress
 from .ranking import DEFAULT_WEIGHTS, RankingWeights, import_distance
@@ -41,9 +42,13 @@ class ContextEngine:
 
     def __init__(self, root: str | os.PathLike[str],
                  cache_dir: str | os.PathLike[str] | None = None, exclude: Sequence[str] = (),
-                 weights: RankingWeights = DEFAULT_WEIGHTS) -> None:
+                 weights: RankingWeights = DEFAULT_WEIGHTS,
+                 site_dirs: Sequence[str] | None = None) -> None:
         self.root = Path(root).resolve()
         self.index = Index(self.root, cache_dir, exclude)
+        # Headers of installed packages the workspace imports; `site_dirs` None: the workspace's
+        # `.venv`/`venv` and the environment typehole runs in.
+        self.deps = DependencyIndex(self.index, site_dirs)
         self.weights = weights
         self.project = jedi.Project(self.root)
         self._graph: tuple[int, dict[str, set[str]]] = (-1, {})
@@ -55,8 +60,15 @@ class ContextEngine:
 
     def build(self, progress: Progress | None = None,
               cancelled: Cancelled | None = None) -> BuildStats:
-        """Index the workspace (incremental after the first time); see `Index.build`."""
-        return self.index.build(progress, cancelled)
+        """Index the workspace (incremental after the first time); see `Index.build`.
+
+        Then the imported installed packages' headers (`DependencyIndex.refresh`): cached by
+        package, so only a new or upgraded dependency costs time after the first build.
+        """
+        stats = self.index.build(progress, cancelled)
+        if not stats.cancelled and not (cancelled is not None and cancelled()):
+            self.deps.refresh()
+        return stats
 
     def update_file(self, path: str | os.PathLike[str], text: str) -> bool:
         """Re-index one file from the editor's text (cheap when unchanged)."""
@@ -130,7 +142,7 @@ class ContextEngine:
             "relevant_types": lambda: relevant_types(self.index, facts, hole, distances,
                                                      self.weights),
             "relevant_headers": lambda: relevant_headers(self.index, facts, hole, distances,
-                                                         self.weights),
+                                                         self.weights, deps=self.deps),
             "rationale": lambda: rationale(self.index, facts, text, offset, self.weights),
             "analogy": lambda: analogy(self.index, rel, text, offset, self.weights),
         }

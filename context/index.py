@@ -13,20 +13,24 @@ import hashlib
 import os
 import re
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from tree_sitter import Tree
+
 from .records import Definition, Import
 from .store import Store
 from .syntax import SUFFIXES, language_of, supported
-from .tags import extract_tags
+from .tags import extract_tags, parse_python, reparse_python
 from .walk import read_text, workspace_files
 
 __all__ = ["BuildStats", "Index", "WINDOW_LINES", "WINDOW_STRIDE", "type_names"]
 
 WINDOW_LINES = 10  # CrossCodeEval's window size, the baseline the analogy channel is held to
 WINDOW_STRIDE = 5
+_RECENT_TREES = 8  # files whose last parse tree is kept (the ones being edited)
 PYTHON_SUFFIXES = (".py", ".pyi")
 # Other source files get windows (for analogy); those with a grammar (`syntax.SUFFIXES`) get tags.
 TEXT_SUFFIXES = PYTHON_SUFFIXES + (".js", ".jsx", ".ts", ".tsx", ".java", ".go", ".rs", ".md",
@@ -86,6 +90,8 @@ class Index:
         self.max_bytes = max_bytes
         self.store = Store(self.root, cache_dir)
         self._packages: dict[str, bool] = {}
+        # (bytes, tree) of the files edited last, for incremental re-parsing; under the lock.
+        self._trees: OrderedDict[str, tuple[bytes, Tree]] = OrderedDict()
         self.generation = 0  # bumped on every change, so callers can cache derived data
 
     @property
@@ -124,44 +130,68 @@ class Index:
 
     # -- writing -----------------------------------------------------------------------------
 
-    def _write(self, rel: str, text: str, mtime_ns: int, size: int) -> None:
+    def _write(self, rel: str, text: str, mtime_ns: int, size: int,
+               data: bytes | None = None, tree: Tree | None = None) -> None:
+        """Store one file's row, tags and windows, in place when it is already indexed.
+
+        An indexed file keeps its row: its definitions and imports are replaced (a few rows),
+        and of its windows only those whose lines or text changed are rewritten, so an edit
+        that keeps the line count touches one or two FTS rows instead of all of them.
+        """
         conn = self.store.conn
-        self._delete(rel)
         python = rel.endswith(PYTHON_SUFFIXES)
         module, is_package = self.module_of(rel) if python else ("", False)
-        cur = conn.execute(
-            "INSERT INTO files(path, module, is_package, mtime_ns, size, hash, lines) "
-            "VALUES(?,?,?,?,?,?,?)",
-            (rel, module, int(is_package), mtime_ns, size, _hash(text), text.count("\n") + 1))
-        file_id = cur.lastrowid
-        if python:
-            tags = extract_tags(text.encode("utf-8", "surrogatepass"), module, rel, is_package)
-            for d in tags.definitions:
-                def_id = conn.execute(
-                    "INSERT INTO defs(file_id, name, qualname, parent, kind, line, end_line, "
-                    "signature, doc, annotation) VALUES(?,?,?,?,?,?,?,?,?,?)",
-                    (file_id, d.name, d.qualname, d.parent, d.kind, d.line, d.end_line,
-                     d.signature, d.doc, d.annotation)).lastrowid
-                if d.kind in ("function", "method") and d.annotation:
-                    conn.executemany("INSERT INTO returns VALUES(?, ?)",
-                                     [(def_id, n) for n in set(type_names(d.annotation))])
-            conn.executemany("INSERT INTO imports VALUES(?,?,?,?,?)",
-                             [(file_id, i.module, i.name, i.alias, i.line) for i in tags.imports])
-        elif (language := language_of(rel)) is not None and supported(language):
-            tags = extract_tags(text.encode("utf-8", "surrogatepass"), "", rel,
+        fields = (module, int(is_package), mtime_ns, size, _hash(text), text.count("\n") + 1)
+        row = conn.execute("SELECT id FROM files WHERE path=?", (rel,)).fetchone()
+        old_windows: dict[tuple[int, int, str], int] = {}
+        if row is None:
+            file_id = conn.execute(
+                "INSERT INTO files(module, is_package, mtime_ns, size, hash, lines, path) "
+                "VALUES(?,?,?,?,?,?,?)", (*fields, rel)).lastrowid
+        else:
+            file_id = row[0]
+            conn.execute("UPDATE files SET module=?, is_package=?, mtime_ns=?, size=?, hash=?, "
+                         "lines=? WHERE id=?", (*fields, file_id))
+            conn.execute("DELETE FROM returns WHERE def_id IN "
+                         "(SELECT id FROM defs WHERE file_id=?)", (file_id,))
+            conn.execute("DELETE FROM defs WHERE file_id=?", (file_id,))
+            conn.execute("DELETE FROM imports WHERE file_id=?", (file_id,))
+            old_windows = {(r[1], r[2], r[3]): r[0] for r in conn.execute(
+                "SELECT w.id, w.start_line, w.end_line, wins_fts.text FROM wins w "
+                "JOIN wins_fts ON wins_fts.rowid = w.id WHERE w.file_id=?", (file_id,))}
+        language = "python" if python else language_of(rel)
+        if language is not None and (python or supported(language)):
+            if data is None:
+                data = text.encode("utf-8", "surrogatepass")
+            tags = extract_tags(data, module, rel, is_package, tree=tree,
                                 language=language)
-            for d in tags.definitions:
-                conn.execute(
-                    "INSERT INTO defs(file_id, name, qualname, parent, kind, line, end_line, "
-                    "signature, doc, annotation) VALUES(?,?,?,?,?,?,?,?,?,?)",
-                    (file_id, d.name, d.qualname, d.parent, d.kind, d.line, d.end_line,
-                     d.signature, d.doc, d.annotation))
+            first = (conn.execute("SELECT max(id) FROM defs").fetchone()[0] or 0) + 1
+            ids = range(first, first + len(tags.definitions))
+            conn.executemany(
+                "INSERT INTO defs(id, file_id, name, qualname, parent, kind, line, end_line, "
+                "signature, doc, annotation) VALUES(?,?,?,?,?,?,?,?,?,?,?)",
+                [(i, file_id, d.name, d.qualname, d.parent, d.kind, d.line, d.end_line,
+                  d.signature, d.doc, d.annotation)
+                 for i, d in zip(ids, tags.definitions, strict=True)])
+            if python:
+                conn.executemany("INSERT INTO returns VALUES(?, ?)", [
+                    (i, n) for i, d in zip(ids, tags.definitions, strict=True)
+                    if d.kind in ("function", "method") and d.annotation
+                    for n in set(type_names(d.annotation))])
             conn.executemany("INSERT INTO imports VALUES(?,?,?,?,?)",
                              [(file_id, i.module, i.name, i.alias, i.line) for i in tags.imports])
-        for start, end, chunk in _windows(text):
-            win_id = conn.execute("INSERT INTO wins(file_id, start_line, end_line) VALUES(?,?,?)",
-                                  (file_id, start, end)).lastrowid
-            conn.execute("INSERT INTO wins_fts(rowid, text) VALUES(?, ?)", (win_id, chunk))
+        fresh = [w for w in _windows(text) if old_windows.pop(w, None) is None]
+        if old_windows:
+            gone = [(i,) for i in old_windows.values()]
+            conn.executemany("DELETE FROM wins_fts WHERE rowid=?", gone)
+            conn.executemany("DELETE FROM wins WHERE id=?", gone)
+        if fresh:
+            first = (conn.execute("SELECT max(id) FROM wins").fetchone()[0] or 0) + 1
+            conn.executemany("INSERT INTO wins(id, file_id, start_line, end_line) VALUES(?,?,?,?)",
+                             [(first + k, file_id, start, end)
+                              for k, (start, end, _) in enumerate(fresh)])
+            conn.executemany("INSERT INTO wins_fts(rowid, text) VALUES(?, ?)",
+                             [(first + k, chunk) for k, (_, _, chunk) in enumerate(fresh)])
 
     def _delete(self, rel: str) -> bool:
         conn = self.store.conn
@@ -196,19 +226,30 @@ class Index:
             row = self.store.conn.execute("SELECT hash FROM files WHERE path=?", (rel,)).fetchone()
             if row is not None and row[0] == _hash(text):
                 return False
+            data = text.encode("utf-8", "surrogatepass")
+            tree = None
+            if rel.endswith(PYTHON_SUFFIXES):
+                # The tree of the previous edit lets tree-sitter re-parse only what changed.
+                previous = self._trees.pop(rel, None)
+                tree = reparse_python(*previous, data) if previous else parse_python(data)
             self.store.conn.execute("BEGIN")
             try:
-                self._write(rel, text, mtime_ns, size)
+                self._write(rel, text, mtime_ns, size, data, tree)
                 self.store.conn.execute("COMMIT")
             except BaseException:
                 self.store.conn.execute("ROLLBACK")
                 raise
+            if tree is not None:
+                self._trees[rel] = (data, tree)
+                while len(self._trees) > _RECENT_TREES:
+                    self._trees.popitem(last=False)
             self.generation += 1
         return True
 
     def remove_file(self, path: str | os.PathLike[str]) -> bool:
         """Forget a deleted file; returns False when it was not indexed."""
         with self.store.lock:
+            self._trees.pop(self.relpath(path), None)
             removed = self._delete(self.relpath(path))
             self.generation += removed
         return removed

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .deps import DependencyIndex
 from .holescan import split_param, split_top
 from .index import Index, type_names
 from .ranking import DEFAULT_WEIGHTS, NON_USER_TYPES, RankingWeights
@@ -132,9 +133,13 @@ def _match(annotation: str, expected: str, target: str, weights: RankingWeights)
 
 
 def relevant_headers(index: Index, facts: FileFacts, hole: Hole, distances: dict[str, int],
-                     weights: RankingWeights = DEFAULT_WEIGHTS,
-                     top_n: int = 8) -> list[RelevantHeader]:
-    """Workspace functions returning (something containing) the expected type, best first."""
+                     weights: RankingWeights = DEFAULT_WEIGHTS, top_n: int = 8,
+                     deps: DependencyIndex | None = None) -> list[RelevantHeader]:
+    """Functions returning (something containing) the expected type, best first.
+
+    Workspace functions come from the index; with `deps`, functions of the installed packages
+    the workspace imports join them, scored by their match times `weights.dependency`.
+    """
     if not hole.expected_type:
         return []
     targets = [n.rsplit(".", 1)[-1] for n in user_type_names(hole.expected_type)]
@@ -164,5 +169,12 @@ def relevant_headers(index: Index, facts: FileFacts, hole: Hole, distances: dict
             score -= weights.test_penalty
         scored.append(RelevantHeader(d.qualname, d.path, d.line, signature_stub(d),
                                      round(score, 4)))
+    if deps is not None and not builtin:  # `str` says too little to search whole packages
+        for d in deps.returning(targets):
+            match = max(_match(d.annotation, hole.expected_type, t, weights) for t in targets)
+            if match > 0:
+                scored.append(RelevantHeader(d.qualname, d.path, d.line, signature_stub(d),
+                                             round(weights.header * match * weights.dependency,
+                                                   4)))
     scored.sort(key=lambda h: (-h.score, h.path, h.line))
     return scored[:_BUILTIN_HEADERS if builtin else top_n]

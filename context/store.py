@@ -41,6 +41,15 @@ CREATE INDEX IF NOT EXISTS imports_file ON imports(file_id);
 CREATE TABLE IF NOT EXISTS wins(id INTEGER PRIMARY KEY, file_id INT NOT NULL, start_line INT,
     end_line INT);
 CREATE INDEX IF NOT EXISTS wins_file ON wins(file_id);
+CREATE TABLE IF NOT EXISTS dep_packages(name TEXT PRIMARY KEY, stamp TEXT, defs INT);
+CREATE TABLE IF NOT EXISTS dep_defs(
+    id INTEGER PRIMARY KEY, package TEXT NOT NULL, path TEXT, module TEXT, name TEXT,
+    qualname TEXT, parent TEXT, kind TEXT, line INT, end_line INT, signature TEXT, doc TEXT,
+    annotation TEXT);
+CREATE INDEX IF NOT EXISTS dep_defs_package ON dep_defs(package);
+CREATE TABLE IF NOT EXISTS dep_returns(def_id INT NOT NULL, type_name TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS dep_returns_name ON dep_returns(type_name);
+CREATE INDEX IF NOT EXISTS dep_returns_def ON dep_returns(def_id);
 CREATE VIRTUAL TABLE IF NOT EXISTS wins_fts USING fts5(text, tokenize="unicode61 tokenchars '_'");
 """
 

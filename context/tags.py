@@ -23,7 +23,8 @@ import tree_sitter_python
 from . import syntax
 from .records import Definition, Import
 
-__all__ = ["FileTags", "extract_tags", "parse_python", "python_language", "node_text"]
+__all__ = ["FileTags", "extract_tags", "parse_python", "python_language", "node_text",
+           "reparse_python"]
 
 _local = threading.local()
 
@@ -45,12 +46,56 @@ def _query(language: str) -> ts.Query:
     return ts.Query(python_language(), text)
 
 
-def parse_python(data: bytes) -> ts.Tree:
-    """Parse UTF-8 bytes; one parser per thread because parsers are not thread-safe."""
+def parse_python(data: bytes, old_tree: ts.Tree | None = None) -> ts.Tree:
+    """Parse UTF-8 bytes; one parser per thread because parsers are not thread-safe.
+
+    `old_tree` (already `edit`ed to match `data`, see `reparse_python`) lets tree-sitter reuse
+    the unchanged subtrees.
+    """
     parser = getattr(_local, "parser", None)
     if parser is None:
         parser = _local.parser = ts.Parser(python_language())
-    return parser.parse(data)
+    return parser.parse(data, old_tree) if old_tree is not None else parser.parse(data)
+
+
+def _common_prefix(a: bytes, b: bytes, limit: int) -> int:
+    lo, hi = 0, limit  # binary search on slice equality: memcmp speed, no Python byte loop
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if a[:mid] == b[:mid]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def _common_suffix(a: bytes, b: bytes, limit: int) -> int:
+    lo, hi = 0, limit
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if a[len(a) - mid:] == b[len(b) - mid:]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def _point(data: bytes, byte: int) -> tuple[int, int]:
+    """tree-sitter's (row, byte column) of a byte offset."""
+    return data.count(b"\n", 0, byte), byte - (data.rfind(b"\n", 0, byte) + 1)
+
+
+def reparse_python(old: bytes, old_tree: ts.Tree, new: bytes) -> ts.Tree:
+    """Parse `new` incrementally from the tree of `old`: the changed span is the bytes between
+    their common prefix and suffix. `old_tree` is edited in place and must not be used again."""
+    limit = min(len(old), len(new))
+    start = _common_prefix(old, new, limit)
+    tail = _common_suffix(old, new, limit - start)
+    old_end, new_end = len(old) - tail, len(new) - tail
+    old_tree.edit(start_byte=start, old_end_byte=old_end, new_end_byte=new_end,
+                  start_point=_point(old, start), old_end_point=_point(old, old_end),
+                  new_end_point=_point(new, new_end))
+    return parse_python(new, old_tree)
 
 
 def node_text(data: bytes, node: ts.Node | None) -> str:
@@ -177,8 +222,13 @@ def _attribute_type(data: bytes, init: ts.Node, value: str) -> str:
 def _assignment(data: bytes, node: ts.Node, name: str, kind: str, chain: list[ts.Node],
                 module: str, path: str) -> Definition:
     annotation = _squash(node_text(data, node.child_by_field_name("type")))
-    value = _squash(node_text(data, node.child_by_field_name("right")))
-    if len(value) > _MAX_VALUE:
+    right = node.child_by_field_name("right")
+    # Only the head of a huge value (a 3,000-line table) is ever shown: squash just that much.
+    head = _MAX_VALUE * 8
+    clipped = right is not None and right.end_byte - right.start_byte > head
+    value = _squash(data[right.start_byte:right.start_byte + head].decode("utf-8", "replace")
+                    if clipped else node_text(data, right))
+    if len(value) > _MAX_VALUE or clipped:
         value = value[:_MAX_VALUE] + "..."
     if kind == "attribute":  # `self.x = ...` inside `__init__`: a field of the class
         annotation = annotation or _attribute_type(data, chain[0], value)

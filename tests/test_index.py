@@ -223,3 +223,40 @@ def test_real_projects_index_timings(tmp_path: Path) -> None:
               f"{stats.seconds:.2f} s, re-index of {target.name} {reindex:.1f} ms")
         assert stats.indexed == stats.files > 10
         assert index.returning(["Response" if name == "httpx" else "Text"])
+
+
+def test_incremental_reindex_matches_a_fresh_index(tmp_path: Path) -> None:
+    """Edits re-parse incrementally and rewrite only changed windows; the result is the same
+    as indexing the final text from scratch (definitions, returns, windows, FTS)."""
+    lines = [f"def f{i}(x: int) -> 'Thing{i % 7}':\n    return compute_{i}(x)\n\n"
+             for i in range(60)]
+    texts = ["".join(lines)]
+    texts.append(texts[-1].replace("compute_30(", "changed_30("))  # same line count
+    texts.append(texts[-1].replace("def f10(", "def g10(").replace("\n\ndef f40", "\n\n\ndef f40"))
+    texts.append("x = 1\n" + texts[-1][:2000] + "\ndef tail() -> 'Thing3': ...\n")  # shrink
+    texts.append("def broken(:\n" + texts[-1])  # a parse error on top
+    root = tmp_path / "ws"
+    root.mkdir()
+    (root / "mod.py").write_text(texts[0])
+    index = Index(root, tmp_path / "cache")
+    index.build()
+    for n, text in enumerate(texts[1:], 1):
+        assert index.update_file(root / "mod.py", text)
+        fresh_root = tmp_path / f"fresh{n}"
+        fresh_root.mkdir()
+        (fresh_root / "mod.py").write_text(text)
+        fresh = Index(fresh_root, tmp_path / f"cache{n}")
+        fresh.build()
+
+        def facts(ix: Index) -> tuple[object, ...]:
+            defs = [(d.name, d.line, d.signature) for d in ix.definitions_in("mod.py")]
+            rets = sorted((d.name, d.line) for d in ix.returning(["Thing3"]))
+            with ix.store.lock:
+                wins = sorted(ix.store.conn.execute(
+                    "SELECT w.start_line, w.end_line, wins_fts.text FROM wins w JOIN wins_fts "
+                    "ON wins_fts.rowid = w.id").fetchall())
+            hits = [(h[1], h[3]) for h in ix.search_windows("changed_30 compute_31 tail")]
+            return defs, rets, wins, sorted(hits)
+
+        assert facts(index) == facts(fresh), n
+        fresh.close()
