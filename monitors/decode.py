@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import difflib
+import re
 from collections.abc import AsyncIterator, Callable, Sequence
 from concurrent.futures import Executor
 from contextlib import aclosing
@@ -47,6 +48,9 @@ class GuidedResult:
     chars: int = 0
 
 
+_IDENTIFIER = re.compile(r"\w+")
+
+
 class _Guide:
     """Adapts a monitor `Session` to the embedded model's `TokenGuide`."""
 
@@ -58,9 +62,20 @@ class _Guide:
         return self.state.stop_at is not None
 
     def allows(self, text: str) -> bool:
-        ok = self.session.allows(self.state, text)
+        ok = self.session.allows(self.state, text) and self._completes_name(text)
         self.result.violations_prevented += not ok
         return ok
+
+    def _completes_name(self, text: str) -> bool:
+        """Under a name constraint, an all-identifier token must finish an allowed name.
+
+        The embedded model's lexer emits whole identifiers, so a token that stops inside a
+        name (`a` for `add`) could never be continued and would end the completion there.
+        """
+        if not _IDENTIFIER.fullmatch(text):
+            return True
+        constraint, partial = self.session.constraint(self.state)
+        return constraint is None or constraint.is_word(partial + text)
 
     def advance(self, text: str) -> None:
         if self.session.feed(self.state, text) is not None:

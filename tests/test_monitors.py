@@ -193,3 +193,18 @@ async def _complete_at(model: LocalModel, doc: str, path: str) -> tuple[str, Gui
         stream = guided(model, request, text, offset, analysis, path=path, result=result,
                         settings=PATIENT)
         return "".join([c.text async for c in stream]), result
+
+
+async def test_embedded_model_never_stops_inside_a_member_name() -> None:
+    # `.a` is what the training text makes likeliest after a dot, and `a` starts the member
+    # `add`; the embedded model's lexer cannot continue `a` into `add`, so `a` must not be chosen.
+    model = LocalModel()
+    model.train("a.py", "class Box:\n    def add(self, x):\n        return x\n\n"
+                "def g(p):\n    return p.a + p.a\n" * 3)
+    doc = (
+        "class Box:\n    def add(self, x):\n        return x\n\n\n"
+        "def f(b: Box):\n    return b.┃\n"
+    )
+    out, _ = await complete(model, doc, True)
+    assert re.match(r"\s*(\w*)", out).group(1) == "add"  # type: ignore[union-attr]
+    await model.aclose()
