@@ -29,8 +29,6 @@ RETRAIN_DELAY_S = 0.75
 # How many files' last seen disk text is kept (the "before" of their next change on disk).
 MAX_DISK_TEXTS = 128
 
-_pending: dict[str, asyncio.TimerHandle] = {}
-
 
 # Called with (server, uri, text) after each open and change, and (server, uri, None) on close.
 DocumentListener = Callable[[TypeholeServer, str, str | None], None]
@@ -184,14 +182,15 @@ def schedule_training(ls: TypeholeServer, uri: str, delay: float) -> None:
     """Train on the document's current text after `delay` seconds, replacing a pending run."""
     if ls.state.local is None or not learnable(ls, uri):
         return
-    if (handle := _pending.pop(uri, None)) is not None:
+    if (handle := ls.state.retrain_timers.pop(uri, None)) is not None:
         handle.cancel()
     loop = asyncio.get_running_loop()
-    _pending[uri] = loop.call_later(delay, lambda: ls.spawn(_train_document(ls, uri)))
+    retrain = lambda: ls.spawn(_train_document(ls, uri))  # noqa: E731
+    ls.state.retrain_timers[uri] = loop.call_later(delay, retrain)
 
 
 async def _train_document(ls: TypeholeServer, uri: str) -> None:
-    _pending.pop(uri, None)
+    ls.state.retrain_timers.pop(uri, None)
     document = ls.workspace.text_documents.get(uri)
     if document is None or ls.state.local is None:
         return
