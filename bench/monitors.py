@@ -15,9 +15,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import io
+import keyword
 import re
 import statistics
 import time
+import tokenize
 from collections import defaultdict
 from pathlib import Path
 
@@ -29,25 +32,45 @@ from typehole.models.lexer import count_tokens
 from typehole.models.local import LocalModel
 from typehole.monitors import GuidedResult, guided
 
-_SITE = re.compile(r"(?<![\w.])([A-Za-z_]\w*)\.([A-Za-z_]\w*)")
-_SKIP_LINE = re.compile(r"^\s*(#|from\b|import\b|@)")
+_SKIP_LINE = re.compile(r"^\s*(from\b|import\b|@)")
 
 
 def sites_of(root: Path, limit: int) -> list[tuple[Path, int, str]]:
-    """(file, offset just after the dot, the real member name), spread evenly over the files."""
+    """(file, offset just after the dot, the real member name), spread evenly over the files.
+
+    Sites are `name.member` in code (tokens, so never inside strings, docstrings or comments),
+    `name` the start of its chain; import and decorator lines are skipped.
+    """
     found: list[tuple[Path, int, str]] = []
     for path in sorted(root.rglob("*.py")):
         if "test" in path.parts or path.name.startswith("test"):
             continue
         text = path.read_text(encoding="utf-8", errors="replace")
-        offset = 0
-        for line in text.splitlines(keepends=True):
-            if not _SKIP_LINE.match(line) and '"' not in line and "'" not in line:
-                for m in _SITE.finditer(line):
-                    found.append((path, offset + m.start(2), m.group(2)))
-            offset += len(line)
+        found.extend((path, offset, member) for offset, member in _code_sites(text))
     step = max(len(found) // max(limit, 1), 1)
     return found[::step][:limit]
+
+
+def _code_sites(text: str) -> list[tuple[int, str]]:
+    lines = text.splitlines(keepends=True)
+    starts = [0]
+    for line in lines:
+        starts.append(starts[-1] + len(line))
+    try:
+        tokens = [t for t in tokenize.generate_tokens(io.StringIO(text).readline)
+                  if t.type not in (tokenize.NL, tokenize.COMMENT)]
+    except (tokenize.TokenError, SyntaxError):
+        return []
+    out = []
+    for i in range(1, len(tokens) - 2):
+        before, name, dot, member = tokens[i - 1], tokens[i], tokens[i + 1], tokens[i + 2]
+        if (name.type == tokenize.NAME and dot.string == "." and member.type == tokenize.NAME
+                and before.string != "."
+                and (before.type != tokenize.NAME or keyword.iskeyword(before.string))
+                and not keyword.iskeyword(name.string)
+                and not _SKIP_LINE.match(lines[name.start[0] - 1])):
+            out.append((starts[member.start[0] - 1] + member.start[1], member.string))
+    return out
 
 
 def _members(text: str, offset: int, path: Path) -> set[str] | None:

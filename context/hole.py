@@ -11,13 +11,13 @@ Jedi is not thread-safe: call `analyse_hole` from one worker thread. Results are
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections import OrderedDict
 
 import jedi
 import tree_sitter as ts
 
+from . import jedistate
 from .holescan import identifier_before, scan_prefix, split_param, split_top, tail_segment
 from .positions import UTF32, byte_offset, char_offset, position_at
 from .records import Hole, HoleKind, ScopeName
@@ -26,7 +26,7 @@ from .tags import node_text, parse_python
 
 __all__ = ["analyse_hole", "clear_cache", "element_type"]
 
-_MEMO: OrderedDict[tuple[str | None, str, int], Hole] = OrderedDict()
+_MEMO: OrderedDict[tuple[str | None, bytes, int, int], Hole] = OrderedDict()
 _MEMO_SIZE = 128
 _INFER_LOCALS = 4  # Jedi inference per unannotated local costs ~1 ms; the nearest few matter
 
@@ -104,7 +104,7 @@ class _Analysis:
     @property
     def script(self) -> jedi.Script:
         if self._script is None:
-            self._script = jedi.Script(self.text, path=self.path, project=self.project)
+            self._script = jedistate.script(self.text, self.path, self.project)
         return self._script
 
     def jedi_pos(self, offset: int) -> tuple[int, int]:
@@ -211,7 +211,7 @@ def _for_target(a: _Analysis, stmt: str) -> str | None:
     probe = head + "_th_target in " + m.group(2).rstrip(":") + ":\n" + body
     line, col = position_at(probe, len(head) + 1, UTF32)
     try:
-        script = jedi.Script(probe, path=a.path, project=a.project)
+        script = jedistate.script(probe, a.path, a.project)
         return _type_of(script.infer(line + 1, col))
     except Exception:
         return None
@@ -300,8 +300,7 @@ def analyse_hole(text: str, offset: int, path: str | None = None,
     Call from the single thread that owns Jedi.
     """
     offset = max(0, min(offset, len(text)))
-    key = (path, hashlib.blake2b(text.encode("utf-8", "surrogatepass"),
-                                 digest_size=16).hexdigest(), offset)
+    key = (path, jedistate.digest(text), offset, jedistate.generation())
     if key in _MEMO:
         _MEMO.move_to_end(key)
         return _MEMO[key]

@@ -3,15 +3,13 @@
 Jedi is not thread-safe, so every query runs on the one analysis thread: from that thread (marked
 by `on_analysis_thread`) a query runs inline; from any other thread it is submitted to the
 analysis executor and awaited with a timeout, after which the monitor fails open. Results are
-memoised per (path, text, offset), so asking again for the same virtual-document state is free,
-and the last few `jedi.Script`s are kept per (path, text): a second query on the same text (another
-offset, or a signature after a completion) reuses the Script's warm inference state, which costs
-about a third of a cold one.
+memoised per (path, text, offset), so asking again for the same virtual-document state is free.
+Scripts come from `context.jedistate`: a second query on the same text reuses its Script, and a
+new text starts from the warm inference state of the previous one.
 """
 
 from __future__ import annotations
 
-import hashlib
 import threading
 import time
 from collections import OrderedDict
@@ -23,6 +21,7 @@ from typing import TypeVar
 
 import jedi
 
+from typehole.context.jedistate import digest, generation, script
 from typehole.context.positions import UTF32, position_at
 
 __all__ = ["Facts", "Name", "Param", "on_analysis_thread"]
@@ -31,9 +30,6 @@ _T = TypeVar("_T")
 _MEMO: OrderedDict[tuple[object, ...], object] = OrderedDict()
 _MEMO_SIZE = 512
 _LOCAL = threading.local()
-_SCRIPTS: OrderedDict[tuple[str | None, bytes, int], tuple[jedi.Script, object]] = OrderedDict()
-_SCRIPTS_SIZE = 2  # a Script holds its whole inference state: keep few
-_SCRIPTS_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -89,7 +85,7 @@ class Facts:
 
     def _memo(self, kind: str, text: str, offset: int,
               fn: Callable[[str, int, str | None, jedi.Project | None], _T]) -> _T | None:
-        key = (kind, self.path, _digest(text), offset)
+        key = (kind, self.path, digest(text), offset, generation())
         if key in _MEMO:
             _MEMO.move_to_end(key)
             return _MEMO[key]  # type: ignore[return-value]
@@ -123,35 +119,11 @@ class Facts:
             return None
 
 
-def _digest(text: str) -> bytes:
-    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
-
-
-def _script(text: str, path: str | None, project: jedi.Project | None) -> jedi.Script:
-    """The Script for exactly this (path, text, project), reused while it is among the last few.
-
-    Keyed on the full text: any edit anywhere gets a fresh Script, so a reused one never answers
-    for code that has changed.
-    """
-    key = (path, _digest(text), id(project))
-    with _SCRIPTS_LOCK:
-        found = _SCRIPTS.get(key)
-        if found is not None and found[1] is project:
-            _SCRIPTS.move_to_end(key)
-            return found[0]
-    script = jedi.Script(text, path=path, project=project)
-    with _SCRIPTS_LOCK:
-        _SCRIPTS[key] = (script, project)  # the project is held so its id is not reused
-        while len(_SCRIPTS) > _SCRIPTS_SIZE:
-            _SCRIPTS.popitem(last=False)
-    return script
-
-
 def _complete(text: str, offset: int, path: str | None,
               project: jedi.Project | None) -> list[Name] | None:
     row, col = position_at(text, offset, UTF32)
     try:
-        found = _script(text, path, project).complete(row + 1, col)
+        found = script(text, path, project).complete(row + 1, col)
         return [Name(c.name) for c in found]
     except Exception:  # parso/Jedi internal errors on half-written code: fail open
         return None
@@ -161,7 +133,7 @@ def _signatures(text: str, offset: int, path: str | None,
                 project: jedi.Project | None) -> list[list[Param]] | None:
     row, col = position_at(text, offset, UTF32)
     try:
-        sigs = _script(text, path, project).get_signatures(row + 1, col)
+        sigs = script(text, path, project).get_signatures(row + 1, col)
         return [[Param(p.name, p.kind.name, "=" in p.to_string()) for p in s.params]
                 for s in sigs]
     except Exception:  # as above: unknown means unconstrained

@@ -11,8 +11,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-import jedi
-
+from typehole.context import jedistate
 from typehole.context.positions import byte_offset
 from typehole.context.syntax import parse
 
@@ -77,7 +76,7 @@ def rename_suggestions(
 def _jedi_references(text: str, offset: int, path: str | None, project: Any) -> list[int]:
     """Offsets of the references Jedi finds in this file (empty when it cannot tell)."""
     try:
-        script = jedi.Script(text, path=path, project=project)
+        script = jedistate.script(text, path, project)
         line, column = jedi_position(text, offset)
         names = script.get_references(line, column, include_builtins=False, scope="file")
     except Exception as exc:  # noqa: BLE001 - Jedi fails on odd code; the fallback takes over

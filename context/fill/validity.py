@@ -12,6 +12,7 @@ from collections.abc import Iterator
 
 import jedi
 
+from typehole.context import jedistate
 from typehole.context.positions import char_offset
 from typehole.context.syntax import Node, parse_bytes
 
@@ -37,7 +38,7 @@ class _Jedi:
     def __init__(self, p: Patched, path: str | None, project: jedi.Project | None) -> None:
         self.p = p
         self.data = p.text.encode("utf-8", "surrogatepass")
-        self.script = jedi.Script(p.text, path=path, project=project)
+        self.script = jedistate.script(p.text, path, project)
 
     def pos(self, byte: int) -> tuple[int, int]:
         """Jedi's (1-based line, code-point column) of a byte offset."""

@@ -1,0 +1,149 @@
+"""`jedi.Script`s that share one warm inference state per project, per thread.
+
+A fresh `jedi.Script` starts a fresh `InferenceState`: every module the code imports is found,
+parsed and inferred again, for each new version of the document. Here each new Script takes over
+the inference state of the previous one for the same project (Jedi replaces the document's own
+module in that state's module cache), so only the document itself is inferred anew; on httpx's
+`_client.py` that halves a completion after `self.headers.`. The last few Scripts are also kept
+per exact (path, text), so several queries on one text reuse one Script.
+
+What a warm state remembers about other files goes stale when they change on disk: a state is
+dropped as soon as a module file it has read has a new modification time (checked on each new
+Script, a stat per module), and the server calls `invalidate()` on the changes it is told of,
+which also resets the caches of Jedi answers keyed by `generation()`. A state is also dropped
+after `_STATE_USES` Scripts, because each keeps some memo entries of its document's old versions
+alive (about 0.3 MB a Script).
+Jedi is not thread-safe, so all of this is per thread: in the server every Jedi query runs on
+the one analysis thread and shares its state.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any
+
+import jedi
+
+__all__ = ["digest", "generation", "invalidate", "script"]
+
+_SCRIPTS_SIZE = 2  # a Script holds its parse tree and inference results: keep few
+_STATE_USES = 100
+
+
+@dataclass
+class _Warm:
+    state: Any  # jedi's InferenceState (not public API)
+    uses: int = 0
+    born: float = field(default_factory=time.time)
+
+    def still_fresh(self, own_path: str | None) -> bool:
+        """Whether no module file this state has read changed on disk since it was created.
+
+        Every module in the state was read after `born`, so a file modified later may have
+        been read before its change: the state is dropped rather than risk a stale answer.
+        """
+        try:
+            modules = list(self.state.module_cache._name_cache.values())
+        except AttributeError:  # Jedi's internals moved: never share rather than be stale
+            return False
+        for values in modules:
+            for value in values:
+                path = str(getattr(getattr(value, "file_io", None), "path", "") or "")
+                if path and path != own_path and _mtime(path) > self.born:
+                    return False
+        return True
+
+
+def _mtime(path: str) -> float:
+    try:
+        return os.stat(path).st_mtime
+    except OSError:
+        return float("inf")  # gone: whatever was read from it is stale
+
+
+_ProjectKey = tuple[str, tuple[str, ...]]
+
+
+class _PerThread(threading.local):
+    def __init__(self) -> None:
+        self.generation = -1
+        self.states: dict[_ProjectKey, _Warm] = {}
+        self.scripts: OrderedDict[tuple[str | None, bytes, _ProjectKey], jedi.Script] = (
+            OrderedDict())
+
+
+_LOCAL = _PerThread()
+_GENERATION = 0
+_GENERATION_LOCK = threading.Lock()
+
+
+def digest(text: str) -> bytes:
+    """A short digest of `text` for cache keys (lone surrogates allowed)."""
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+
+def invalidate() -> None:
+    """Forget every thread's warm state and Scripts: files Jedi may have read have changed."""
+    global _GENERATION
+    with _GENERATION_LOCK:
+        _GENERATION += 1
+
+
+def generation() -> int:
+    """Counts `invalidate()` calls: part of the key of any cache of Jedi answers."""
+    return _GENERATION
+
+
+def script(text: str, path: str | None, project: jedi.Project | None) -> jedi.Script:
+    """The Script for exactly this (path, text, project), on this thread's warm state.
+
+    Keyed on the full text: any edit anywhere gets a fresh Script (on the warm state), so a
+    reused Script never answers for code that has changed. Projects count as the same when
+    their folder and added sys.path are; None is the project Jedi would find for `path`.
+    """
+    local = _LOCAL
+    if local.generation != _GENERATION:
+        local.generation = _GENERATION
+        local.states.clear()
+        local.scripts.clear()
+    if project is None:
+        project = _default_project(os.path.dirname(path) if path else None)
+    key = (path, digest(text), _project_key(project))
+    found = local.scripts.get(key)
+    if found is not None:
+        local.scripts.move_to_end(key)
+        return found
+    made = jedi.Script(text, path=path, project=project)
+    _adopt_warm_state(made, local.states)
+    local.scripts[key] = made
+    while len(local.scripts) > _SCRIPTS_SIZE:
+        local.scripts.popitem(last=False)
+    return made
+
+
+@functools.lru_cache(maxsize=64)
+def _default_project(folder: str | None) -> jedi.Project:
+    # Jedi looks for the project's root (pyproject, setup.py, VCS folder) on every Script.
+    return jedi.get_default_project(folder)
+
+
+def _project_key(project: jedi.Project) -> _ProjectKey:
+    return (str(project.path), tuple(str(p) for p in project.added_sys_path or ()))
+
+
+def _adopt_warm_state(made: jedi.Script, states: dict[_ProjectKey, _Warm]) -> None:
+    fresh = made._inference_state
+    key = _project_key(fresh.project)
+    warm = states.get(key)
+    own = str(made.path) if made.path else None
+    if warm is None or warm.uses >= _STATE_USES or not warm.still_fresh(own):
+        states[key] = _Warm(fresh)
+        return
+    warm.uses += 1
+    made._inference_state = warm.state

@@ -1,0 +1,74 @@
+"""Jedi Scripts share a warm state, yet an edit (here or in an imported file) is never stale."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from pathlib import Path
+
+import jedi
+
+from typehole.context import jedistate
+from typehole.monitors.facts import Facts
+
+_CLASS = "class A:\n    def keep(self): ...\n\n"
+
+
+def test_script_reused_for_same_text_only() -> None:
+    text = _CLASS + "A().\n"
+    first = jedistate.script(text, "/tmp/reuse.py", None)
+    assert jedistate.script(text, "/tmp/reuse.py", None) is first
+    assert jedistate.script(text + "\n", "/tmp/reuse.py", None) is not first
+    assert jedistate.script(text, "/tmp/other.py", None) is not first
+
+
+def test_new_text_starts_from_the_warm_state() -> None:
+    first = jedistate.script("import os\nos.\n", "/tmp/warm.py", None)
+    second = jedistate.script("import os\nos.p\n", "/tmp/warm.py", None)
+    assert second._inference_state is first._inference_state
+
+
+def test_each_thread_has_its_own_state() -> None:
+    here = jedistate.script("x = 1\n", "/tmp/thread.py", None)
+    there: list[jedi.Script] = []
+    worker = threading.Thread(
+        target=lambda: there.append(jedistate.script("x = 2\n", "/tmp/thread.py", None)))
+    worker.start()
+    worker.join()
+    assert there[0]._inference_state is not here._inference_state
+
+
+def test_imported_file_changed_on_disk_is_seen_after_invalidate(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'p'\n")
+    (tmp_path / "shapes.py").write_text("class Box:\n    def width(self): ...\n")
+    main = str(tmp_path / "main.py")
+    text = "from shapes import Box\nBox()."
+    facts = Facts(path=main)
+    assert "width" in {n.name for n in facts.complete(text, len(text)) or []}
+    (tmp_path / "shapes.py").write_text("class Box:\n    def height(self): ...\n")
+    jedistate.invalidate()
+    names = {n.name for n in facts.complete(text, len(text)) or []}
+    assert "height" in names and "width" not in names
+
+
+def test_scripts_and_state_uses_are_bounded() -> None:
+    for i in range(jedistate._STATE_USES + 3):
+        jedistate.script(f"x = {i}\n", "/tmp/bound.py", None)
+    assert len(jedistate._LOCAL.scripts) <= jedistate._SCRIPTS_SIZE
+    assert all(w.uses <= jedistate._STATE_USES for w in jedistate._LOCAL.states.values())
+
+
+def test_imported_file_changed_on_disk_is_seen_without_being_told(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'q'\n")
+    shapes = tmp_path / "shapes2.py"
+    shapes.write_text("class Box:\n    def width(self): ...\n")
+    main = str(tmp_path / "main.py")
+    text = "from shapes2 import Box\nBox()."
+    names = {c.name for c in jedistate.script(text, main, None).complete(2, 6)}
+    assert "width" in names
+    shapes.write_text("class Box:\n    def height(self): ...\n")
+    os.utime(shapes, (time.time() + 1, time.time() + 1))  # surely later than the state
+    edited = text + "\n"  # a new version of the document: a new Script
+    names = {c.name for c in jedistate.script(edited, main, None).complete(2, 6)}
+    assert "height" in names and "width" not in names
