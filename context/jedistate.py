@@ -4,8 +4,8 @@ A fresh `jedi.Script` starts a fresh `InferenceState`: every module the code imp
 parsed and inferred again, for each new version of the document. Here each new Script takes over
 the inference state of the previous one for the same project (Jedi replaces the document's own
 module in that state's module cache), so only the document itself is inferred anew; on httpx's
-`_client.py` that halves a completion after `self.headers.`. The last few Scripts are also kept
-per exact (path, text), so several queries on one text reuse one Script.
+`_client.py` that halves a completion after `self.headers.`. The Script of a path's latest
+text is also kept, so several queries on one text reuse one Script.
 
 What a warm state remembers about other files goes stale when they change on disk: a state is
 dropped as soon as a module file it has read has a new modification time (checked on each new
@@ -21,16 +21,18 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import itertools
 import os
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import jedi
 
-__all__ = ["digest", "generation", "invalidate", "script"]
+__all__ = ["digest", "generation", "invalidate", "preload", "script"]
 
 _SCRIPTS_SIZE = 2  # a Script holds its parse tree and inference results: keep few
 _STATE_USES = 100
@@ -74,11 +76,18 @@ class _PerThread(threading.local):
     def __init__(self) -> None:
         self.generation = -1
         self.states: dict[_ProjectKey, _Warm] = {}
-        self.scripts: OrderedDict[tuple[str | None, bytes, _ProjectKey], jedi.Script] = (
-            OrderedDict())
+        # (path, text digest, project) -> (Script, the serial of its parse)
+        self.scripts: OrderedDict[tuple[str | None, bytes, _ProjectKey],
+                                  tuple[jedi.Script, int]] = OrderedDict()
 
 
 _LOCAL = _PerThread()
+# Parso's diff parser (process-wide, per path) builds a new version's tree partly out of the
+# previous version's nodes, which breaks the previous Script: only the Script of a path's
+# latest parse may be reused. Path -> serial of that parse.
+_PARSES: dict[str | None, int] = {}
+_PARSES_LOCK = threading.Lock()
+_SERIALS = itertools.count()
 _GENERATION = 0
 _GENERATION_LOCK = threading.Lock()
 
@@ -116,12 +125,14 @@ def script(text: str, path: str | None, project: jedi.Project | None) -> jedi.Sc
         project = _default_project(os.path.dirname(path) if path else None)
     key = (path, digest(text), _project_key(project))
     found = local.scripts.get(key)
-    if found is not None:
+    if found is not None and _PARSES.get(path) == found[1]:
         local.scripts.move_to_end(key)
-        return found
+        return found[0]
+    with _PARSES_LOCK:
+        serial = _PARSES[path] = next(_SERIALS)
     made = jedi.Script(text, path=path, project=project)
     _adopt_warm_state(made, local.states)
-    local.scripts[key] = made
+    local.scripts[key] = (made, serial)
     while len(local.scripts) > _SCRIPTS_SIZE:
         local.scripts.popitem(last=False)
     return made
@@ -147,3 +158,34 @@ def _adopt_warm_state(made: jedi.Script, states: dict[_ProjectKey, _Warm]) -> No
         return
     warm.uses += 1
     made._inference_state = warm.state
+
+
+def preload(text: str, path: str | None, project: jedi.Project | None) -> Iterator[str]:
+    """Warm this thread's state for a document: its Script, then each name it imports.
+
+    A generator, one step per `next()` (the Script, then one imported name each, the name
+    yielded), so a caller can stop or interleave other work between steps.
+    """
+    made = script(text, path, project)
+    yield ""
+    try:
+        names = made.get_names(all_scopes=False, definitions=True, references=False)
+    except Exception:  # noqa: BLE001 - parso/Jedi errors on odd code: nothing to warm
+        return
+    for name in names:
+        if name.type != "module" and not _is_import(name):
+            continue
+        try:
+            for value in name.infer():
+                value.defined_names()
+        except Exception:  # noqa: BLE001 - as above: an import Jedi cannot follow stays cold
+            pass
+        yield name.name
+
+
+def _is_import(name: Any) -> bool:
+    tree_name = getattr(name, "_name", None)
+    node = getattr(getattr(tree_name, "tree_name", None), "parent", None)
+    while node is not None and node.type not in ("import_from", "import_name", "file_input"):
+        node = node.parent
+    return node is not None and node.type != "file_input"

@@ -43,7 +43,8 @@ class GuidedResult:
     rounds: int = 0  # requests made to the backend
     violations_prevented: int = 0  # candidate tokens masked, or violations cut and repaired
     strategy: str = "off"  # mask | grammar | regex | check | off
-    trigger_ms: list[float] = field(default_factory=list)
+    trigger_ms: list[float] = field(default_factory=list)  # each boundary the monitors judged
+    query_ms: list[float] = field(default_factory=list)  # each analysis (Jedi) query among them
     check_ms: float = 0.0  # time spent checking characters, triggers included
     chars: int = 0
 
@@ -145,6 +146,7 @@ async def guided(backend: Backend, request: CompletionRequest, document_text: st
             yield chunk
     finally:
         result.trigger_ms = session.trigger_ms
+        result.query_ms = facts.query_ms
         result.check_ms = session.check_s * 1000
         result.chars = session.chars
 

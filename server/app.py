@@ -95,6 +95,8 @@ class State:
     inflight: dict[str, asyncio.Task[Any]] = field(default_factory=dict)
     # Pending re-training of the embedded model per document (debounced while typing).
     retrain_timers: dict[str, asyncio.TimerHandle] = field(default_factory=dict)
+    # Pending Jedi warm-ups per document (features/warmup.py), debounced the same way.
+    warmup_timers: dict[str, asyncio.TimerHandle] = field(default_factory=dict)
     background: set[asyncio.Task[Any]] = field(default_factory=set)
     reported: set[str] = field(default_factory=set)
     pending_problems: list[str] = field(default_factory=list)

@@ -72,3 +72,19 @@ def test_imported_file_changed_on_disk_is_seen_without_being_told(tmp_path: Path
     edited = text + "\n"  # a new version of the document: a new Script
     names = {c.name for c in jedistate.script(edited, main, None).complete(2, 6)}
     assert "height" in names and "width" not in names
+
+
+_SHOP = ("from dataclasses import dataclass\n\n\n@dataclass\nclass Item:\n    price: float\n\n\n"
+         "def total(items: list[Item]) -> float:\n    return sum(i.price for i in items)\n")
+
+
+def test_a_script_is_not_reused_after_another_version_of_its_file_was_parsed() -> None:
+    # Parso's diff parser builds the new tree partly out of the old one's nodes: the old
+    # Script would then answer with the other version's members (`cost`).
+    line, column = 10, _SHOP.splitlines()[9].index("i.price") + 2
+    first = jedistate.script(_SHOP, "/tmp/shop.py", None)
+    jedistate.script(_SHOP.replace("price", "cost"), "/tmp/shop.py", None)
+    again = jedistate.script(_SHOP, "/tmp/shop.py", None)
+    names = {c.name for c in again.complete(line, column)}
+    assert again is not first
+    assert "price" in names and "cost" not in names

@@ -112,7 +112,8 @@ async def complete_file(
         options = options_from(settings, interactive=False)
         if no_monitors:
             options = replace(options, use_monitors=False)
-        outcome = await pipeline.run(Site(text=text, offset=offset, path=name), options)
+        site = Site(text=text, offset=offset, path=name, file=str(path.resolve()))
+        outcome = await pipeline.run(site, options)
     finally:
         await hub.aclose()
         if engine is not None:

@@ -220,7 +220,7 @@ class Pipeline:
             self.analysis,
             enabled=options.use_monitors,
             settings=settings,
-            path=site.path,
+            path=site.file,
             result=result,
         )
         async with aclosing(stream_of) as stream:
@@ -239,6 +239,7 @@ def _monitor_report(result: GuidedResult) -> dict[str, Any]:
         "rounds": result.rounds,
         "violations_prevented": result.violations_prevented,
         "trigger_ms": [round(ms, 3) for ms in result.trigger_ms],
+        "query_ms": [round(ms, 3) for ms in result.query_ms],
     }
 
 

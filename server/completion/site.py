@@ -14,6 +14,9 @@ class Site:
     offset: int
     path: str | None = None  # workspace-relative path, for prompts and cache keys
     language: str = "python"
+    # The file's absolute path, for analysis: Jedi resolves imports from where the file lives
+    # (a relative path would be taken from the server's working folder).
+    file: str | None = None
 
     @cached_property
     def prefix(self) -> str:

@@ -22,6 +22,7 @@ def register_all(server: TypeholeServer) -> None:
         lifecycle,
         next_edit,
         status,
+        warmup,
     )
 
     for feature in (
@@ -36,5 +37,6 @@ def register_all(server: TypeholeServer) -> None:
         fill,
         next_edit,
         status,
+        warmup,
     ):
         feature.register(server)

@@ -106,7 +106,8 @@ async def run_at(ls: TypeholeServer, uri: str, position: types.Position) -> Outc
     # client asked, so only offer it when the position was real.
     if position_at(text, offset, encoding) != (position.line, position.character):
         return None
-    site = Site(text=text, offset=offset, path=document_name(ls, uri), language=_language(uri))
+    site = Site(text=text, offset=offset, path=document_name(ls, uri), language=_language(uri),
+                file=document.path)
     options = options_from(state.settings)
 
     # One request per document: a newer request cancels the previous one.
