@@ -30,6 +30,7 @@ from pathlib import Path
 import jedi
 
 from typehole.bench.projects import real_project
+from typehole.context import jedistate
 from typehole.context.jedistate import preload
 from typehole.models.base import CompletionRequest
 from typehole.models.lexer import count_tokens
@@ -103,7 +104,8 @@ def _ident(text: str) -> str:
     return m.group(0) if m else ""
 
 
-async def bench_project(name: str, version: str, limit: int) -> dict[str, float | int | str]:
+async def bench_project(name: str, version: str, limit: int,
+                        warm_up: bool = True) -> dict[str, float | int | str]:
     root = real_project(name, version)
     files = {p: p.read_text(encoding="utf-8", errors="replace") for p in root.rglob("*.py")}
     model = LocalModel()
@@ -118,12 +120,12 @@ async def bench_project(name: str, version: str, limit: int) -> dict[str, float 
     for path, sites in by_file.items():
         text = files[path]
         model.remove(str(path))
-        cut = [(text[:o], o, m) for o, m in sites]
-        for _ in preload(text, str(path), None):  # what the server does when a file opens
-            pass
-        for prefix, offset, member in cut:
-            doc = prefix + text[offset:]
-            members = _members(doc, offset, path)
+        # The oracle first: its own parses of the file must not interleave with the runs'.
+        oracles = [_members(text, offset, path) for offset, _ in sites]
+        for _ in preload(text, str(path), None) if warm_up else ():
+            pass  # what the server does when a file opens
+        for (offset, member), members in zip(sites, oracles, strict=True):
+            doc = text
             for enabled in (False, True):
                 out, wall, result = await _complete(model, doc, offset, path, enabled)
                 ident = _ident(out)
@@ -164,8 +166,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--projects", default="httpx==0.28.1,attrs==25.4.0")
     parser.add_argument("--sites", type=int, default=100)
+    parser.add_argument("--fresh-jedi", action="store_true",
+                        help="a fresh Jedi state for every new text, no warm-up (to compare)")
     args = parser.parse_args(argv)
-    rows = [asyncio.run(bench_project(*spec.split("=="), args.sites))
+    if args.fresh_jedi:
+        jedistate._STATE_USES = 0  # every Script keeps the state it was made with
+    rows = [asyncio.run(bench_project(*spec.split("=="), args.sites, not args.fresh_jedi))
             for spec in args.projects.split(",")]
     print("\ncompletion right after `obj.` (embedded model; plain vs monitored)")
     print(f"{'project':<18}{'sites':>6}{'match':>8}{'match+M':>9}{'valid':>8}{'valid+M':>9}"

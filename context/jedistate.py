@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import itertools
 import os
 import threading
 import time
@@ -31,11 +30,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import jedi
+import parso.cache
 
 __all__ = ["digest", "generation", "invalidate", "preload", "script"]
 
 _SCRIPTS_SIZE = 2  # a Script holds its parse tree and inference results: keep few
-_STATE_USES = 100
+_STATE_USES = 200
 
 
 @dataclass
@@ -76,18 +76,12 @@ class _PerThread(threading.local):
     def __init__(self) -> None:
         self.generation = -1
         self.states: dict[_ProjectKey, _Warm] = {}
-        # (path, text digest, project) -> (Script, the serial of its parse)
+        # (path, text digest, project) -> (Script, parso's cache entry of its parse)
         self.scripts: OrderedDict[tuple[str | None, bytes, _ProjectKey],
-                                  tuple[jedi.Script, int]] = OrderedDict()
+                                  tuple[jedi.Script, object]] = OrderedDict()
 
 
 _LOCAL = _PerThread()
-# Parso's diff parser (process-wide, per path) builds a new version's tree partly out of the
-# previous version's nodes, which breaks the previous Script: only the Script of a path's
-# latest parse may be reused. Path -> serial of that parse.
-_PARSES: dict[str | None, int] = {}
-_PARSES_LOCK = threading.Lock()
-_SERIALS = itertools.count()
 _GENERATION = 0
 _GENERATION_LOCK = threading.Lock()
 
@@ -125,17 +119,38 @@ def script(text: str, path: str | None, project: jedi.Project | None) -> jedi.Sc
         project = _default_project(os.path.dirname(path) if path else None)
     key = (path, digest(text), _project_key(project))
     found = local.scripts.get(key)
-    if found is not None and _PARSES.get(path) == found[1]:
+    # Parso's diff parser (process-wide, per path) turns the previous version's tree into the
+    # next version's in place, whoever asks for it: a Script is reused only while no parse of
+    # its file happened since its own, or it would answer from a mix of versions.
+    if found is not None and _parse_of(found[0]) is found[1]:
         local.scripts.move_to_end(key)
+        _fresh_limits(found[0])
         return found[0]
-    with _PARSES_LOCK:
-        serial = _PARSES[path] = next(_SERIALS)
     made = jedi.Script(text, path=path, project=project)
     _adopt_warm_state(made, local.states)
-    local.scripts[key] = (made, serial)
+    _fresh_limits(made)
+    local.scripts[key] = (made, _parse_of(made))
     while len(local.scripts) > _SCRIPTS_SIZE:
         local.scripts.popitem(last=False)
     return made
+
+
+def _fresh_limits(made: jedi.Script) -> None:
+    """Restart Jedi's per-node inference counts, as a fresh Script would have them.
+
+    Jedi gives up on a node inferred more than 300 times in one state (its guard against
+    runaway inference); counted over many Scripts and queries, busy nodes would soon give
+    nothing at all.
+    """
+    made._inference_state.inferred_element_counts = {}
+
+
+def _parse_of(made: jedi.Script) -> object:
+    """Parso's cache entry for `made`'s file: a new one is made by every parse of that file."""
+    if made.path is None:
+        return None  # no diff cache without a path: nothing else touches this tree
+    grammar = getattr(made._inference_state.grammar, "_hashed", None)
+    return parso.cache.parser_cache.get(grammar, {}).get(made.path)
 
 
 @functools.lru_cache(maxsize=64)

@@ -88,3 +88,29 @@ def test_a_script_is_not_reused_after_another_version_of_its_file_was_parsed() -
     names = {c.name for c in again.complete(line, column)}
     assert again is not first
     assert "price" in names and "cost" not in names
+
+
+def test_a_script_is_not_reused_after_anyone_parsed_its_file_again() -> None:
+    line, column = 10, _SHOP.splitlines()[9].index("i.price") + 2
+    first = jedistate.script(_SHOP, "/tmp/shop3.py", None)
+    jedi.Script(_SHOP.replace("price", "cost"), path="/tmp/shop3.py")  # not through jedistate
+    again = jedistate.script(_SHOP, "/tmp/shop3.py", None)
+    names = {c.name for c in again.complete(line, column)}
+    assert again is not first
+    assert "price" in names and "cost" not in names
+
+
+def test_a_script_is_not_reused_after_its_file_was_parsed_away_and_back() -> None:
+    first = jedistate.script(_SHOP, "/tmp/shop4.py", None)
+    jedi.Script(_SHOP.replace("price", "cost"), path="/tmp/shop4.py")
+    jedi.Script(_SHOP, path="/tmp/shop4.py")  # the same text again, but a new tree underneath
+    assert jedistate.script(_SHOP, "/tmp/shop4.py", None) is not first
+
+
+def test_many_versions_on_one_warm_state_still_get_answers() -> None:
+    # Jedi stops inferring a node after 300 inferences in one state; a warm state outlives
+    # many Scripts, so the count must start again with each.
+    body = "def f(items: list[int]):\n    for a in items:\n        a.\n"
+    for i in range(jedistate._STATE_USES):
+        found = jedistate.script(body + f"# {i}\n", "/tmp/counts.py", None).complete(3, 10)
+        assert "bit_length" in {c.name for c in found}, i
