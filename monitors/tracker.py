@@ -21,7 +21,12 @@ from .lexstate import LexState
 __all__ = ["Session", "State"]
 
 _STAR_IMPORT = re.compile(r"^\s*from\s+\S+\s+import\s+\*", re.M)
+_IMPORT_STAR = re.compile(r"import\s+\*")  # a literal start: a fast scan of the whole file
 _SPACE = " \t"
+
+
+def _has_star_import(text: str) -> bool:
+    return bool(_IMPORT_STAR.search(text) and _STAR_IMPORT.search(text))
 
 
 @dataclass
@@ -49,7 +54,7 @@ class Session:
         self.suffix = suffix
         self.monitors = list(monitors)
         self.facts = facts
-        self.star_import = bool(_STAR_IMPORT.search(prefix) or _STAR_IMPORT.search(suffix))
+        self.star_import = _has_star_import(prefix) or _has_star_import(suffix)
         self._memo: dict[str, Constraint | None] = {}
         self.trigger_ms: list[float] = []
         self.check_s = 0.0
