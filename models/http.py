@@ -83,7 +83,9 @@ def create_client(
     *,
     max_connections: int = 16,
     max_keepalive_connections: int = 8,
-    keepalive_expiry_s: float = 30.0,
+    # Below the 5 s after which llama.cpp's server and uvicorn (vLLM) close an idle connection:
+    # reusing one just as the server closes it fails with "disconnected without a response".
+    keepalive_expiry_s: float = 4.0,
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> httpx.AsyncClient:
     """The shared client: pooled keep-alive connections, no redirects, default 10 s timeouts.

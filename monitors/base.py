@@ -9,15 +9,33 @@ first and are cheap; analysis (`View.facts`) runs only at trigger points.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Protocol
 
+from typehole.context.receiver import Link, parse_chain
+
 from .constraint import Constraint
-from .facts import Facts
+from .facts import Facts, Param
 from .lexstate import LexState
 from .scopenames import visible_names
 
 __all__ = ["Monitor", "View"]
+
+# `a.b().c` right before a dot, not itself the tail of a longer expression.
+_CHAIN_END = re.compile(r"(?<![\w.)\]}'\"])([A-Za-z_]\w*(?:\(\))?(?:\.[A-Za-z_]\w*(?:\(\))?)*)$")
+_NARROWING_WINDOW = 4000  # chars before the cursor searched for an `isinstance` of the root
+_SCOPE_WORDS = re.compile(r"\b(def|class|lambda|global|nonlocal)\b")
+
+
+def _leaves_block(prefix: str, written: str) -> bool:
+    """Whether generated code opens a scope or goes back out of the cursor's block."""
+    if _SCOPE_WORDS.search(written):
+        return True
+    line = prefix[prefix.rfind("\n") + 1:]
+    indent = len(line) - len(line.lstrip(" \t"))
+    return any(len(rest) - len(rest.lstrip(" \t")) < indent
+               for rest in written.split("\n")[1:] if rest.strip())
 
 
 @dataclass
@@ -30,6 +48,7 @@ class View:
     lex: LexState
     facts: Facts
     star_import: bool = False  # `from m import *` in the document: names are not knowable
+    head: int = 0  # `generated` starts with this many characters the user typed (the document's)
 
     @property
     def offset(self) -> int:
@@ -60,6 +79,52 @@ class View:
         if not found or any(n.name in ("__getattr__",) for n in found):
             return None
         return [n.name for n in found]
+
+    def receiver_members(self, dot: int) -> list[str] | None:
+        """Members of the receiver the model wrote before the `.` ending at `dot`, asked of the
+        document as it is at the cursor (see `_written_chain`); None: ask about the new text."""
+        chain = self._written_chain(dot - 1)
+        if chain is None:
+            return None
+        found = self.facts.members(*self._document_at_cursor(), chain)
+        if not found or any(n.name == "__getattr__" for n in found):
+            return None
+        return [n.name for n in found]
+
+    def call_signatures(self, opener: int) -> list[list[Param]] | None:
+        """Signatures of the callee the model wrote before the `(` at `opener`, asked of the
+        document as it is at the cursor (see `_written_chain`); None: ask about the new text."""
+        chain = self._written_chain(opener)
+        if chain is None:
+            return None
+        return self.facts.signatures_of(*self._document_at_cursor(), chain)
+
+    def _written_chain(self, end: int) -> tuple[Link, ...] | None:
+        """The plain chain (`a.b().c`) the model wrote ending at `end`, when it means there
+        what it means at the cursor of the document as it is.
+
+        Not when the generated code before it binds its root name, opens a scope or leaves the
+        cursor's block, or an `isinstance` may narrow the root: the meaning could differ.
+        """
+        start = len(self.prefix)
+        if end <= start:
+            return None  # in the document itself: its own Script answers anyway
+        m = _CHAIN_END.search(self.upto(end))
+        chain = parse_chain(m.group(1)) if m else None
+        if m is None or chain is None:
+            return None
+        root = re.escape(chain[0].name)
+        written = self.generated[: max(m.start(1) - start, 0)]
+        if re.search(rf"(?<![\w.]){root}\b", written) or _leaves_block(self.prefix, written):
+            return None
+        if re.search(rf"isinstance\(\s*{root}\b", self.prefix[-_NARROWING_WINDOW:] + written):
+            return None
+        return tuple(chain)
+
+    def _document_at_cursor(self) -> tuple[str, int]:
+        """The document as it is (with what the user typed of the current word), the cursor."""
+        typed = self.generated[: self.head]
+        return self.prefix + typed + self.suffix, len(self.prefix) + len(typed)
 
     def names_in_scope(self) -> list[str] | None:
         """Names a bare identifier may read at the boundary, nearest first (None when unknown).

@@ -29,7 +29,9 @@ class CallArgumentsMonitor:
         opener = call_opener(view)
         if opener is None:
             return None
-        sigs = view.facts.signatures(*view.document(opener + 1))
+        sigs = view.call_signatures(opener)
+        if sigs is None:
+            sigs = view.facts.signatures(*view.document(opener + 1))
         if not sigs or len(sigs) != 1:
             return None
         params = sigs[0]

@@ -23,6 +23,7 @@ import jedi
 
 from typehole.context.jedistate import digest, generation, script
 from typehole.context.positions import UTF32, position_at
+from typehole.context.receiver import Link, Parameter, receiver_members, receiver_signatures
 
 __all__ = ["Facts", "Name", "Param", "on_analysis_thread"]
 
@@ -43,13 +44,7 @@ class Name:
     name: str
 
 
-@dataclass(frozen=True)
-class Param:
-    """A signature parameter: name, kind (`inspect.Parameter` kind name), has a default."""
-
-    name: str
-    kind: str
-    has_default: bool
+Param = Parameter  # a signature parameter: name, `inspect.Parameter` kind name, has a default
 
 
 def on_analysis_thread(fn: Callable[..., _T]) -> Callable[..., _T]:
@@ -83,15 +78,24 @@ class Facts:
         """Parameters of each signature of the call whose `(` ends just before `offset`."""
         return self._memo("signatures", text, offset, _signatures)
 
-    def _memo(self, kind: str, text: str, offset: int,
-              fn: Callable[[str, int, str | None, jedi.Project | None], _T]) -> _T | None:
-        key = (kind, self.path, digest(text), offset, generation())
+    def members(self, text: str, offset: int, chain: tuple[Link, ...]) -> list[Name] | None:
+        """Members of the receiver `chain` as it means at `offset` of `text` (no new parse)."""
+        return self._memo("members", text, offset, _members, chain)
+
+    def signatures_of(self, text: str, offset: int,
+                      chain: tuple[Link, ...]) -> list[list[Param]] | None:
+        """Signatures of calling `chain` as it means at `offset` of `text` (no new parse)."""
+        return self._memo("signatures_of", text, offset, _signatures_of, chain)
+
+    def _memo(self, kind: str, text: str, offset: int, fn: Callable[..., _T],
+              *extra: object) -> _T | None:
+        key = (kind, self.path, digest(text), offset, generation(), *extra)
         if key in _MEMO:
             _MEMO.move_to_end(key)
             return _MEMO[key]  # type: ignore[return-value]
         started = time.perf_counter()
         timeouts = self.timeouts
-        result = self._call(fn, text, offset, self.path, self.project)
+        result = self._call(fn, text, offset, self.path, self.project, *extra)
         self.query_ms.append((time.perf_counter() - started) * 1000)
         if self.timeouts != timeouts:
             return result  # out of time is not an answer: ask again next time
@@ -127,6 +131,19 @@ def _complete(text: str, offset: int, path: str | None,
         return [Name(c.name) for c in found]
     except Exception:  # parso/Jedi internal errors on half-written code: fail open
         return None
+
+
+def _members(text: str, offset: int, path: str | None, project: jedi.Project | None,
+             chain: tuple[Link, ...]) -> list[Name] | None:
+    row, col = position_at(text, offset, UTF32)
+    found = receiver_members(script(text, path, project), row + 1, col, list(chain))
+    return None if found is None else [Name(n) for n in found]
+
+
+def _signatures_of(text: str, offset: int, path: str | None, project: jedi.Project | None,
+                   chain: tuple[Link, ...]) -> list[list[Param]] | None:
+    row, col = position_at(text, offset, UTF32)
+    return receiver_signatures(script(text, path, project), row + 1, col, list(chain))
 
 
 def _signatures(text: str, offset: int, path: str | None,

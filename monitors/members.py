@@ -45,7 +45,7 @@ class DereferenceMonitor:
                               or before[-1] in _RECEIVER_END) or _FLOAT.search(line):
             return None
         dot = view.lex.line_start + len(line)
-        names = view.complete(dot)
+        names = view.receiver_members(dot) or view.complete(dot)
         if not names:
             return None
         return Constraint(words=rank_members(names), starts=frozenset(), source=(self.name,))

@@ -111,7 +111,7 @@ class Session:
 
     def _view(self, state: State) -> View:
         return View(self.prefix, state.generated, self.suffix, state.lex, self.facts,
-                    self.star_import)
+                    self.star_import, self.head)
 
     def _at(self, state: State) -> Constraint | None:
         """Intersected `pre` of the monitors at `state`'s boundary (memoised)."""
