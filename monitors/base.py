@@ -92,8 +92,11 @@ class View:
         return [n.name for n in found]
 
     def call_signatures(self, opener: int) -> list[list[Param]] | None:
-        """Signatures of the callee the model wrote before the `(` at `opener`, asked of the
-        document as it is at the cursor (see `_written_chain`); None: ask about the new text."""
+        """Signatures of the call whose `(` is at `opener`, asked of the document as it is: at
+        the `(` itself when the user wrote it, else of the callee the model wrote, at the
+        cursor (see `_written_chain`). None: ask about the new text."""
+        if opener < len(self.prefix):
+            return self.facts.signatures(self._document_at_cursor()[0], opener + 1)
         chain = self._written_chain(opener)
         if chain is None:
             return None
