@@ -32,7 +32,7 @@ from typing import Any
 import jedi
 import parso.cache
 
-__all__ = ["digest", "generation", "invalidate", "preload", "script"]
+__all__ = ["digest", "generation", "invalidate", "preload", "ran_out", "script"]
 
 _SCRIPTS_SIZE = 2  # a Script holds its parse tree and inference results: keep few
 _STATE_USES = 200
@@ -103,12 +103,14 @@ def generation() -> int:
     return _GENERATION
 
 
-def script(text: str, path: str | None, project: jedi.Project | None) -> jedi.Script:
+def script(text: str, path: str | None, project: jedi.Project | None,
+           deadline: float | None = None) -> jedi.Script:
     """The Script for exactly this (path, text, project), on this thread's warm state.
 
     Keyed on the full text: any edit anywhere gets a fresh Script (on the warm state), so a
     reused Script never answers for code that has changed. Projects count as the same when
     their folder and added sys.path are; None is the project Jedi would find for `path`.
+    Past `deadline` (`time.monotonic()`), inference on it gives up (see `ran_out`).
     """
     local = _LOCAL
     if local.generation != _GENERATION:
@@ -122,27 +124,68 @@ def script(text: str, path: str | None, project: jedi.Project | None) -> jedi.Sc
     # Parso's diff parser (process-wide, per path) turns the previous version's tree into the
     # next version's in place, whoever asks for it: a Script is reused only while no parse of
     # its file happened since its own, or it would answer from a mix of versions.
-    if found is not None and _parse_of(found[0]) is found[1]:
+    if found is not None and _parse_of(found[0]) is found[1] and not _spoilt(found[0]):
         local.scripts.move_to_end(key)
-        _fresh_limits(found[0])
+        _fresh_limits(found[0], deadline)
         return found[0]
     made = jedi.Script(text, path=path, project=project)
     _adopt_warm_state(made, local.states)
-    _fresh_limits(made)
+    _fresh_limits(made, deadline)
     local.scripts[key] = (made, _parse_of(made))
     while len(local.scripts) > _SCRIPTS_SIZE:
         local.scripts.popitem(last=False)
     return made
 
 
-def _fresh_limits(made: jedi.Script) -> None:
+def ran_out(made: jedi.Script) -> bool:
+    """Whether inference on `made` gave up at its deadline since it was last handed out: its
+    answers may be missing names, so they must not be used."""
+    counts = made._inference_state.inferred_element_counts
+    return isinstance(counts, _Counts) and counts.ran_out
+
+
+def _spoilt(made: jedi.Script | Any) -> bool:
+    """Whether a Script's (or a state's) inference ever gave up at a deadline: Jedi memoised
+    the empty answers it got then, so neither is used again."""
+    state = getattr(made, "_inference_state", made)
+    return bool(getattr(state, _SPOILT, False))
+
+
+def _fresh_limits(made: jedi.Script, deadline: float | None) -> None:
     """Restart Jedi's per-node inference counts, as a fresh Script would have them.
 
     Jedi gives up on a node inferred more than 300 times in one state (its guard against
     runaway inference); counted over many Scripts and queries, busy nodes would soon give
     nothing at all.
     """
-    made._inference_state.inferred_element_counts = {}
+    made._inference_state.inferred_element_counts = _Counts(deadline, made._inference_state)
+
+
+class _Counts(dict[Any, int]):
+    """Jedi's per-node inference counts, which also end inference past a deadline.
+
+    Jedi stops inferring a node once its count passes its limit; past the deadline every count
+    reads as over the limit, so a query nobody waits for any more unwinds in milliseconds
+    instead of holding the one analysis thread for hundreds.
+    """
+
+    def __init__(self, deadline: float | None, state: Any) -> None:
+        super().__init__()
+        self.deadline = deadline
+        self.ran_out = False
+        self.state = state
+
+    def __getitem__(self, key: Any) -> int:
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            if not self.ran_out:
+                self.ran_out = True
+                setattr(self.state, _SPOILT, True)
+            return _OVER_ANY_LIMIT
+        return super().__getitem__(key)
+
+
+_OVER_ANY_LIMIT = 1 << 40
+_SPOILT = "_typehole_spoilt"  # set on an InferenceState whose inference gave up once
 
 
 def _parse_of(made: jedi.Script) -> object:
@@ -168,7 +211,8 @@ def _adopt_warm_state(made: jedi.Script, states: dict[_ProjectKey, _Warm]) -> No
     key = _project_key(fresh.project)
     warm = states.get(key)
     own = str(made.path) if made.path else None
-    if warm is None or warm.uses >= _STATE_USES or not warm.still_fresh(own):
+    if (warm is None or warm.uses >= _STATE_USES or _spoilt(warm.state)
+            or not warm.still_fresh(own)):
         states[key] = _Warm(fresh)
         return
     warm.uses += 1

@@ -21,7 +21,7 @@ from typing import TypeVar
 
 import jedi
 
-from typehole.context.jedistate import digest, generation, script
+from typehole.context.jedistate import digest, generation, ran_out, script
 from typehole.context.positions import UTF32, position_at
 from typehole.context.receiver import Link, Parameter, receiver_members, receiver_signatures
 
@@ -30,6 +30,7 @@ __all__ = ["Facts", "Name", "Param", "on_analysis_thread"]
 _T = TypeVar("_T")
 _MEMO: OrderedDict[tuple[object, ...], object] = OrderedDict()
 _MEMO_SIZE = 512
+ABANDON_AFTER_S = 1.0  # how long a query may go on after its completion stopped waiting
 _LOCAL = threading.local()
 
 
@@ -50,11 +51,11 @@ Param = Parameter  # a signature parameter: name, `inspect.Parameter` kind name,
 def on_analysis_thread(fn: Callable[..., _T]) -> Callable[..., _T]:
     """Wrap `fn` so that, while it runs, queries from its thread run inline (no self-deadlock)."""
 
-    def run(*args: object) -> _T:
+    def run(*args: object, **kwargs: object) -> _T:
         before = getattr(_LOCAL, "inline", False)
         _LOCAL.inline = True
         try:
-            return fn(*args)
+            return fn(*args, **kwargs)
         finally:
             _LOCAL.inline = before
 
@@ -106,52 +107,72 @@ class Facts:
 
     def _call(self, fn: Callable[..., _T], *args: object) -> _T | None:
         if self.analysis is None or getattr(_LOCAL, "inline", False):
-            return fn(*args)
+            try:
+                return fn(*args)
+            except _OutOfTime:  # cannot happen without a deadline; kept for symmetry
+                return None
         # `timeout_s` bounds all queries of one completion together, not each one: a completion
         # with many triggers must not make the editor wait many times over.
         remaining = self.timeout_s - sum(self.query_ms) / 1000
         if remaining <= 0:
             self.timeouts += 1
             return None
-        future = self.analysis.submit(on_analysis_thread(fn), *args)
+        # Work nobody waits for goes on (what Jedi learns stays in its warm state) but not for
+        # ever: past the grace Jedi gives up, which costs the warm state (`jedistate.ran_out`).
+        deadline = time.monotonic() + remaining + ABANDON_AFTER_S
+        future = self.analysis.submit(on_analysis_thread(fn), *args, deadline=deadline)
         try:
             return future.result(timeout=remaining)
-        except FutureTimeout:
+        except (FutureTimeout, _OutOfTime):
             # A slow query must not stall decoding: constrain nothing this time.
             future.cancel()
             self.timeouts += 1
             return None
 
 
-def _complete(text: str, offset: int, path: str | None,
-              project: jedi.Project | None) -> list[Name] | None:
+class _OutOfTime(Exception):
+    """Jedi gave up at the query's deadline: whatever it found may be incomplete."""
+
+
+def _ask(text: str, offset: int, path: str | None, project: jedi.Project | None,
+         deadline: float | None, question: Callable[[jedi.Script, int, int], _T]) -> _T | None:
+    """`question(script, line, column)` at `offset` of `text`; None when Jedi fails on it."""
     row, col = position_at(text, offset, UTF32)
+    made = script(text, path, project, deadline)
     try:
-        found = script(text, path, project).complete(row + 1, col)
-        return [Name(c.name) for c in found]
-    except Exception:  # parso/Jedi internal errors on half-written code: fail open
-        return None
+        answer: _T | None = question(made, row + 1, col)
+    except Exception:  # noqa: BLE001 - parso/Jedi errors on half-written code: fail open
+        answer = None
+    if ran_out(made):
+        raise _OutOfTime
+    return answer
+
+
+def _complete(text: str, offset: int, path: str | None, project: jedi.Project | None,
+              deadline: float | None = None) -> list[Name] | None:
+    return _ask(text, offset, path, project, deadline,
+                lambda s, line, col: [Name(c.name) for c in s.complete(line, col)])
 
 
 def _members(text: str, offset: int, path: str | None, project: jedi.Project | None,
-             chain: tuple[Link, ...]) -> list[Name] | None:
-    row, col = position_at(text, offset, UTF32)
-    found = receiver_members(script(text, path, project), row + 1, col, list(chain))
-    return None if found is None else [Name(n) for n in found]
+             chain: tuple[Link, ...], deadline: float | None = None) -> list[Name] | None:
+    def ask(s: jedi.Script, line: int, col: int) -> list[Name] | None:
+        found = receiver_members(s, line, col, list(chain))
+        return None if found is None else [Name(n) for n in found]
+
+    return _ask(text, offset, path, project, deadline, ask)
 
 
 def _signatures_of(text: str, offset: int, path: str | None, project: jedi.Project | None,
-                   chain: tuple[Link, ...]) -> list[list[Param]] | None:
-    row, col = position_at(text, offset, UTF32)
-    return receiver_signatures(script(text, path, project), row + 1, col, list(chain))
+                   chain: tuple[Link, ...],
+                   deadline: float | None = None) -> list[list[Param]] | None:
+    return _ask(text, offset, path, project, deadline,
+                lambda s, line, col: receiver_signatures(s, line, col, list(chain)))
 
 
-def _signatures(text: str, offset: int, path: str | None,
-                project: jedi.Project | None) -> list[list[Param]] | None:
-    row, col = position_at(text, offset, UTF32)
-    try:
-        sigs = script(text, path, project).get_signatures(row + 1, col)
-        return [[Param(p.name, p.kind.name, "=" in p.to_string()) for p in s.params]
-                for s in sigs]
-    except Exception:  # as above: unknown means unconstrained
-        return None
+def _signatures(text: str, offset: int, path: str | None, project: jedi.Project | None,
+                deadline: float | None = None) -> list[list[Param]] | None:
+    return _ask(text, offset, path, project, deadline,
+                lambda s, line, col: [[Param(p.name, p.kind.name, "=" in p.to_string())
+                                       for p in sig.params]
+                                      for sig in s.get_signatures(line, col)])

@@ -114,3 +114,28 @@ def test_many_versions_on_one_warm_state_still_get_answers() -> None:
     for i in range(jedistate._STATE_USES):
         found = jedistate.script(body + f"# {i}\n", "/tmp/counts.py", None).complete(3, 10)
         assert "bit_length" in {c.name for c in found}, i
+
+
+def test_inference_gives_up_past_the_deadline_and_says_so() -> None:
+    text = "import os\nos.path."
+    late = jedistate.script(text, "/tmp/deadline.py", None, deadline=time.monotonic() - 1)
+    late.complete(2, 8)
+    assert jedistate.ran_out(late)
+    again = jedistate.script(text, "/tmp/deadline.py", None)  # Jedi memoised the give-ups
+    assert again is not late and again._inference_state is not late._inference_state
+    assert "join" in {c.name for c in again.complete(2, 8)}
+
+
+def test_a_query_past_its_deadline_is_unknown_not_a_partial_answer(monkeypatch) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from typehole.monitors import facts as facts_module
+
+    # Jedi's own deadline already passed, though the caller would still wait: its incomplete
+    # answer must read as unknown.
+    monkeypatch.setattr(facts_module, "ABANDON_AFTER_S", -60.0)
+    with ThreadPoolExecutor(1) as analysis:
+        text = "import os\nos.path."
+        facts = facts_module.Facts(analysis, "/tmp/deadline2.py", timeout_s=30)
+        assert facts.complete(text, len(text)) is None
+        assert facts.timeouts == 1

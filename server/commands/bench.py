@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib
 
-SUITES = ("latency", "context", "docstrings", "next-edit", "monitors", "fill")
+SUITES = ("latency", "context", "docstrings", "next-edit", "monitors", "receivers", "fill")
 
 
 def add(commands: argparse._SubParsersAction) -> None:
