@@ -91,12 +91,29 @@ def receiver_signatures(script: jedi.Script, line: int, column: int,
         return None
 
 
+def _in_own_scope(script: jedi.Script, position: tuple[int, int]) -> bool:
+    """Whether the position is inside a comprehension or lambda: names they bind may come
+    after the position (`{a.name for a in xs}`), which an evaluation there does not see."""
+    leaf = script._module_node.get_leaf_for_position(position, include_prefixes=True)
+    # At a boundary (`{|a`) the leaf is the one before: look from the next one too.
+    for node in (leaf, leaf.get_next_leaf() if leaf is not None else None):
+        while node is not None:
+            if node.type in ("lambdef", "lambdef_nocond") or any(
+                    child.type in ("comp_for", "sync_comp_for")
+                    for child in getattr(node, "children", ())[1:]):
+                return True
+            node = node.parent
+    return False
+
+
 def _evaluate(script: jedi.Script, line: int, column: int,
               chain: list[Link]) -> tuple[Any, Any] | None:
     """(the context at the position, the values of the chain there), or None when empty."""
     from jedi.api.completion import get_user_context
 
     position = (line, column)
+    if _in_own_scope(script, position):
+        return None
     context = get_user_context(script._get_module_context(), position)
     values = context.py__getattribute__(chain[0].name, position=position)
     if chain[0].called:

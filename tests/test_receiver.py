@@ -105,3 +105,15 @@ def test_same_signatures_as_jedi_on_the_new_text(chain: str) -> None:
     links = parse_chain(chain)
     assert links is not None and expected
     assert receiver_signatures(script, line, 8, links) == expected
+
+
+@pytest.mark.parametrize("document", ["names = {a.name for a in items}\n",
+                                      "f = lambda a: a.name\n"])
+def test_no_answer_inside_a_comprehension_or_lambda(document: str) -> None:
+    # The document binds `a` after the cursor there; evaluated at the cursor it would not.
+    text = "a = 1\nitems = []\n" + document
+    cursor = text.index("a.name")
+    line = text.count("\n", 0, cursor) + 1
+    column = cursor - text.rfind("\n", 0, cursor) - 1
+    script = jedistate.script(text, "/tmp/comprehension.py", None)
+    assert receiver_members(script, line, column, [Link("a")]) is None
