@@ -91,6 +91,14 @@ class View:
             return None
         return [n.name for n in found]
 
+    def signatures(self, opener: int) -> list[list[Param]] | None:
+        """Signatures of the call whose `(` is at `opener`: from the document as it is where
+        that can mean the same (`call_signatures`), else from the new text."""
+        found = self.call_signatures(opener)
+        if found is not None:
+            return found
+        return self.facts.signatures(*self.document(opener + 1))
+
     def call_signatures(self, opener: int) -> list[list[Param]] | None:
         """Signatures of the call whose `(` is at `opener`, asked of the document as it is: at
         the `(` itself when the user wrote it, else of the callee the model wrote, at the

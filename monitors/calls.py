@@ -29,9 +29,7 @@ class CallArgumentsMonitor:
         opener = call_opener(view)
         if opener is None:
             return None
-        sigs = view.call_signatures(opener)
-        if sigs is None:
-            sigs = view.facts.signatures(*view.document(opener + 1))
+        sigs = view.signatures(opener)
         if not sigs or len(sigs) != 1:
             return None
         params = sigs[0]

@@ -69,7 +69,7 @@ class NamesMonitor:
         opener = call_opener(view)
         if opener is None or not re.search(r"[(,]\s*$", view.between(opener + 1)):
             return []
-        sigs = view.facts.signatures(*view.document(opener + 1))
+        sigs = view.signatures(opener)
         if not sigs or len(sigs) != 1 or any(p.kind == "VAR_KEYWORD" for p in sigs[0]):
             return None
         return [p.name for p in sigs[0]]
