@@ -4,9 +4,11 @@ A real client starts `typehole serve` on a real project (an sdist from PyPI), wa
 embedded model has learned the workspace, opens files and asks for inline completions at sites
 taken from the code itself: each site is a line of a function body cut in the middle, the way a
 user types it, visited file by file. The first request of the session is reported as cold, the
-rest as warm.
+rest as warm. With `--typing K` the user then types on: the line's next K characters one by
+one, each keystroke an incremental change and a request (reported as typing).
 
-    typehole bench latency [--project httpx==0.28.1] [--requests 240] [--no-monitors] [--json]
+    typehole bench latency [--project httpx==0.28.1] [--requests 240] [--typing K]
+                           [--no-monitors] [--json]
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from lsprotocol import types
 from pygls.lsp.client import LanguageClient
@@ -78,8 +81,22 @@ async def _drain(stream: asyncio.StreamReader | None, stages: dict[str, list[flo
                 stages.setdefault(stage, []).append(ms)
 
 
-async def run(project: str, requests: int, monitors: bool = True) -> dict:
-    """Drive the server and return the measurements."""
+async def _request(client: LanguageClient, uri: str, line: int,
+                   character: int) -> tuple[Any, float]:
+    """One inline completion request and its wall time in ms."""
+    t = time.perf_counter()
+    result = await client.text_document_inline_completion_async(
+        types.InlineCompletionParams(
+            context=types.InlineCompletionContext(types.InlineCompletionTriggerKind.Automatic),
+            text_document=types.TextDocumentIdentifier(uri),
+            position=types.Position(line, character),
+        )
+    )
+    return result, (time.perf_counter() - t) * 1000
+
+
+async def run(project: str, requests: int, monitors: bool = True, typing: int = 0) -> dict:
+    """Drive the server and return the measurements (`typing`: keystrokes after each site)."""
     name, version = project.split("==")
     root = real_project(name, version)
     sites = pick_sites(root, requests)
@@ -119,6 +136,7 @@ async def run(project: str, requests: int, monitors: bool = True) -> dict:
 
     cold: list[float] = []
     warm: list[float] = []
+    typed: list[float] = []
     answered = 0
     versions: dict[Path, int] = {}
     for site in sites:
@@ -140,16 +158,23 @@ async def run(project: str, requests: int, monitors: bool = True) -> dict:
                     [types.TextDocumentContentChangeWholeDocument(text)],
                 )
             )
-        t = time.perf_counter()
-        result = await client.text_document_inline_completion_async(
-            types.InlineCompletionParams(
-                context=types.InlineCompletionContext(types.InlineCompletionTriggerKind.Automatic),
-                text_document=types.TextDocumentIdentifier(uri),
-                position=types.Position(site.line, site.character),
-            )
-        )
-        (warm if cold else cold).append((time.perf_counter() - t) * 1000)
+        result, ms = await _request(client, uri, site.line, site.character)
+        (warm if cold else cold).append(ms)
         answered += bool(result and result.items)
+        # Then the user types on: the line's next characters one keystroke at a time, each an
+        # incremental change and a new request (as an editor with automatic triggers sends).
+        rest = site.path.read_text(encoding="utf-8", errors="replace").split("\n")[site.line]
+        for column in range(site.character, min(site.character + typing, len(rest))):
+            version = versions[site.path] = versions[site.path] + 1
+            at = types.Position(site.line, column)
+            client.text_document_did_change(
+                types.DidChangeTextDocumentParams(
+                    types.VersionedTextDocumentIdentifier(version, uri),
+                    [types.TextDocumentContentChangePartial(types.Range(at, at), rest[column])],
+                )
+            )
+            _, ms = await _request(client, uri, site.line, column + 1)
+            typed.append(ms)
 
     await client.shutdown_async(None)
     client.exit(None)
@@ -163,6 +188,7 @@ async def run(project: str, requests: int, monitors: bool = True) -> dict:
         "startup_and_training_s": round(ready_s, 2),
         "cold_ms": _summary(cold),
         "warm_ms": _summary(warm),
+        "typing_ms": _summary(typed),
         "server_stages_ms": {stage: _summary(values) for stage, values in stages.items()},
     }
 
@@ -186,9 +212,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--project", default="httpx==0.28.1")
     parser.add_argument("--requests", type=int, default=240)
     parser.add_argument("--no-monitors", action="store_true", help="decode without monitors")
+    parser.add_argument("--typing", type=int, default=0, metavar="K",
+                        help="after each site, type its line's next K characters one by one, "
+                        "each keystroke a request")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
-    result = asyncio.run(run(args.project, args.requests, monitors=not args.no_monitors))
+    result = asyncio.run(run(args.project, args.requests, monitors=not args.no_monitors,
+                             typing=args.typing))
     if args.json:
         print(json.dumps(result, indent=2))
         return 0
@@ -199,7 +229,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(f"server start + workspace training: {result['startup_and_training_s']} s")
     print(f"{'':8} {'n':>5} {'median ms':>10} {'p95 ms':>8} {'max ms':>8}")
-    for label in ("cold", "warm"):
+    for label in ("cold", "warm", "typing"):
         s = result[f"{label}_ms"]
         if s:
             print(f"{label:8} {s['n']:>5} {s['median']:>10} {s['p95']:>8} {s['max']:>8}")
