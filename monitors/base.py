@@ -24,6 +24,10 @@ __all__ = ["Monitor", "View"]
 
 # `a.b().c` right before a dot, not itself the tail of a longer expression.
 _CHAIN_END = re.compile(r"(?<![\w.)\]}'\"])([A-Za-z_]\w*(?:\(\))?(?:\.[A-Za-z_]\w*(?:\(\))?)*)$")
+# Members that say the real attributes are not all declared where Jedi looks: `__getattr__`
+# makes any name work; a slotted class sets its attributes through `__slots__` (often with
+# `object.__setattr__`), which Jedi does not list. Such receivers are not constrained.
+_DYNAMIC = frozenset({"__getattr__", "__slots__"})
 _NARROWING_WINDOW = 4000  # chars before the cursor searched for an `isinstance` of the root
 _SCOPE_WORDS = re.compile(r"\b(def|class|lambda|global|nonlocal)\b")
 
@@ -76,7 +80,7 @@ class View:
     def complete(self, offset: int) -> list[str] | None:
         """Names Jedi completes at `offset` (None when unknown); dynamic attributes fail open."""
         found = self.facts.complete(*self.document(offset))
-        if not found or any(n.name in ("__getattr__",) for n in found):
+        if not found or any(n.name in _DYNAMIC for n in found):
             return None
         return [n.name for n in found]
 
@@ -87,7 +91,7 @@ class View:
         if chain is None:
             return None
         found = self.facts.members(*self._document_at_cursor(), chain)
-        if not found or any(n.name == "__getattr__" for n in found):
+        if not found or any(n.name in _DYNAMIC for n in found):
             return None
         return [n.name for n in found]
 
