@@ -4,8 +4,9 @@ Sites are dereferences `obj.name` in the projects' own code (import lines, strin
 skipped), taken evenly over the files. The embedded model is trained on the project without the
 site's file. Metrics, per condition:
 - next-identifier match: the first identifier generated equals the `name` the code has;
-- static validity: that identifier is a member Jedi knows for `obj` at the site (sites where Jedi
-  knows no members, or the type has `__getattr__`, are left out of this rate);
+- static validity: that identifier is a member Jedi knows for `obj` at the site, or one its
+  class declares in a literal `__slots__` (sites where Jedi knows no members, or the type has
+  `__getattr__`, are left out of this rate);
 - changed: share of completions the monitors changed;
 - added ms/token: (monitored - plain wall time) / generated tokens, and the same without the
   analysis (Jedi) queries: what a token costs between triggers;
@@ -32,6 +33,7 @@ import jedi
 from typehole.bench.projects import real_project
 from typehole.context import jedistate
 from typehole.context.jedistate import preload
+from typehole.context.receiver import _slot_names
 from typehole.models.base import CompletionRequest
 from typehole.models.lexer import count_tokens
 from typehole.models.local import LocalModel
@@ -82,9 +84,13 @@ def _members(text: str, offset: int, path: Path) -> set[str] | None:
     line = text.count("\n", 0, offset) + 1
     col = offset - text.rfind("\n", 0, offset) - 1
     try:
-        names = {c.name for c in jedi.Script(text, path=str(path)).complete(line, col)}
+        found = jedi.Script(text, path=str(path)).complete(line, col)
     except Exception:
         return None
+    names = {c.name for c in found}
+    # Attributes a slotted class declares in `__slots__` exist, though Jedi does not list them.
+    slots = [c._name for c in found if c.name == "__slots__"]
+    names |= set(_slot_names(slots) or ()) if slots else set()
     return names if names and "__getattr__" not in names else None
 
 

@@ -16,6 +16,7 @@ not public: anything unexpected there gives None and the caller asks Jedi the us
 
 from __future__ import annotations
 
+import ast
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -71,7 +72,33 @@ def receiver_members(script: jedi.Script, line: int, column: int,
         names = complete_trailer(context, values)
     except Exception:  # noqa: BLE001 - Jedi internals on odd code: the caller asks the usual way
         return None
-    return list(dict.fromkeys(n.string_name for n in names)) or None
+    out = list(dict.fromkeys(n.string_name for n in names))
+    slots = [n for n in names if n.string_name == "__slots__"]
+    if slots and (declared := _slot_names(slots)) is not None:
+        # Attributes set through `__slots__` are members Jedi does not list: they are named
+        # there, in every class of the chain's type that declares some.
+        out = [n for n in out if n != "__slots__"] + [n for n in declared if n not in out]
+    return out or None
+
+
+def _slot_names(names: list[Any]) -> list[str] | None:
+    """The names the `__slots__` assignments declare, when all are literal; else None."""
+    declared: list[str] = []
+    for name in names:
+        definition = getattr(getattr(name, "tree_name", None), "get_definition", lambda: None)()
+        if definition is None or definition.type != "expr_stmt":
+            return None
+        try:
+            value = ast.literal_eval(definition.children[-1].get_code().strip())
+        except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+            return None
+        items = (value,) if isinstance(value, str) else value
+        if not isinstance(items, (tuple, list, set, frozenset, dict)):
+            return None
+        if not all(isinstance(item, str) for item in items):
+            return None
+        declared.extend(items)
+    return declared
 
 
 def receiver_signatures(script: jedi.Script, line: int, column: int,
@@ -91,19 +118,40 @@ def receiver_signatures(script: jedi.Script, line: int, column: int,
         return None
 
 
-def _in_own_scope(script: jedi.Script, position: tuple[int, int]) -> bool:
-    """Whether the position is inside a comprehension or lambda: names they bind may come
-    after the position (`{a.name for a in xs}`), which an evaluation there does not see."""
+def _bound_around(script: jedi.Script, position: tuple[int, int], root: str) -> bool:
+    """Whether a comprehension or lambda around the position binds `root`: its binding may
+    come after the position (`{a.name for a in xs}`), which an evaluation there does not see."""
     leaf = script._module_node.get_leaf_for_position(position, include_prefixes=True)
     # At a boundary (`{|a`) the leaf is the one before: look from the next one too.
     for node in (leaf, leaf.get_next_leaf() if leaf is not None else None):
         while node is not None:
-            if node.type in ("lambdef", "lambdef_nocond") or any(
-                    child.type in ("comp_for", "sync_comp_for")
-                    for child in getattr(node, "children", ())[1:]):
+            if node.type in ("lambdef", "lambdef_nocond") and root in {
+                    p.name.value for p in node.get_params()}:
+                return True
+            children = getattr(node, "children", ())
+            if any(c.type in ("comp_for", "sync_comp_for") for c in children[1:]) and root in {
+                    n.value for n in _comprehension_targets(node)}:
                 return True
             node = node.parent
     return False
+
+
+def _comprehension_targets(node: Any) -> list[Any]:
+    """The names every `for ... in` of a comprehension (nested ones too) binds."""
+    out, stack = [], [node]
+    while stack:
+        current = stack.pop()
+        children = getattr(current, "children", ())
+        if current.type == "sync_comp_for":
+            out.extend(_names_in(children[1]))
+        stack.extend(children)
+    return out
+
+
+def _names_in(node: Any) -> list[Any]:
+    if node.type == "name":
+        return [node]
+    return [n for child in getattr(node, "children", ()) for n in _names_in(child)]
 
 
 def _evaluate(script: jedi.Script, line: int, column: int,
@@ -112,7 +160,7 @@ def _evaluate(script: jedi.Script, line: int, column: int,
     from jedi.api.completion import get_user_context
 
     position = (line, column)
-    if _in_own_scope(script, position):
+    if _bound_around(script, position, chain[0].name):
         return None
     context = get_user_context(script._get_module_context(), position)
     values = context.py__getattribute__(chain[0].name, position=position)

@@ -29,7 +29,25 @@ _CHAIN_END = re.compile(r"(?<![\w.)\]}'\"])([A-Za-z_]\w*(?:\(\))?(?:\.[A-Za-z_]\
 # `object.__setattr__`), which Jedi does not list. Such receivers are not constrained.
 _DYNAMIC = frozenset({"__getattr__", "__slots__"})
 _NARROWING_WINDOW = 4000  # chars before the cursor searched for an `isinstance` of the root
+_DEF = re.compile(r"(async\s+)?def\s")
 _SCOPE_WORDS = re.compile(r"\b(def|class|lambda|global|nonlocal)\b")
+
+
+def _enclosing_function(before: str) -> str:
+    """The text of the function the end of `before` is in, up to there (at most the last
+    `_NARROWING_WINDOW` characters; those at module level)."""
+    window = before[-_NARROWING_WINDOW:]
+    lines = window.split("\n")
+    indent = len(lines[-1]) - len(lines[-1].lstrip(" \t"))
+    for i in range(len(lines) - 2, -1, -1):
+        line = lines[i]
+        stripped = line.lstrip(" \t")
+        # A line that closes brackets (`):` of a long signature) is not a block's start.
+        if stripped and stripped[0] not in ")]}" and len(line) - len(stripped) < indent:
+            if _DEF.match(stripped):
+                return "\n".join(lines[i:])
+            indent = len(line) - len(stripped)
+    return window
 
 
 def _leaves_block(prefix: str, written: str) -> bool:
@@ -85,12 +103,13 @@ class View:
         return [n.name for n in found]
 
     def receiver_members(self, dot: int) -> list[str] | None:
-        """Members of the receiver the model wrote before the `.` ending at `dot`, asked of the
-        document as it is at the cursor (see `_written_chain`); None: ask about the new text."""
-        chain = self._written_chain(dot - 1)
-        if chain is None:
+        """Members of the receiver before the `.` ending at `dot`, asked of the document as it
+        is (see `_chain_before`); None: ask Jedi about the text up to the dot."""
+        found_chain = self._chain_before(dot - 1)
+        if found_chain is None:
             return None
-        found = self.facts.members(*self._document_at_cursor(), chain)
+        chain, at = found_chain
+        found = self.facts.members(self._document_at_cursor()[0], at, chain)
         if not found or any(n.name in _DYNAMIC for n in found):
             return None
         return [n.name for n in found]
@@ -106,35 +125,38 @@ class View:
     def call_signatures(self, opener: int) -> list[list[Param]] | None:
         """Signatures of the call whose `(` is at `opener`, asked of the document as it is: at
         the `(` itself when the user wrote it, else of the callee the model wrote, at the
-        cursor (see `_written_chain`). None: ask about the new text."""
+        cursor (see `_chain_before`). None: ask about the new text."""
         if opener < len(self.prefix):
             return self.facts.signatures(self._document_at_cursor()[0], opener + 1)
-        chain = self._written_chain(opener)
-        if chain is None:
+        found_chain = self._chain_before(opener)
+        if found_chain is None:
             return None
-        return self.facts.signatures_of(*self._document_at_cursor(), chain)
+        chain, at = found_chain
+        return self.facts.signatures_of(self._document_at_cursor()[0], at, chain)
 
-    def _written_chain(self, end: int) -> tuple[Link, ...] | None:
-        """The plain chain (`a.b().c`) the model wrote ending at `end`, when it means there
-        what it means at the cursor of the document as it is.
+    def _chain_before(self, end: int) -> tuple[tuple[Link, ...], int] | None:
+        """The plain chain (`a.b().c`) ending at `end`, and where in the document as it is to
+        evaluate it so that it means what it means at `end`.
 
-        Not when the generated code before it binds its root name, opens a scope or leaves the
-        cursor's block, or an `isinstance` may narrow the root: the meaning could differ.
+        Written by the user (before the cursor): where it starts. Written by the model: at the
+        cursor, unless the generated code before it binds its root name, opens a scope or
+        leaves the cursor's block. Not when an `isinstance` may narrow the root (Jedi narrows
+        only where the name itself is written).
         """
-        start = len(self.prefix)
-        if end <= start:
-            return None  # in the document itself: its own Script answers anyway
         m = _CHAIN_END.search(self.upto(end))
         chain = parse_chain(m.group(1)) if m else None
         if m is None or chain is None:
             return None
+        start = len(self.prefix)
         root = re.escape(chain[0].name)
         written = self.generated[: max(m.start(1) - start, 0)]
+        if re.search(rf"isinstance\(\s*{root}\b", _enclosing_function(self.upto(m.start(1)))):
+            return None
+        if end <= start:
+            return tuple(chain), m.start(1)
         if re.search(rf"(?<![\w.]){root}\b", written) or _leaves_block(self.prefix, written):
             return None
-        if re.search(rf"isinstance\(\s*{root}\b", self.prefix[-_NARROWING_WINDOW:] + written):
-            return None
-        return tuple(chain)
+        return tuple(chain), self._document_at_cursor()[1]
 
     def _document_at_cursor(self) -> tuple[str, int]:
         """The document as it is (with what the user typed of the current word), the cursor."""

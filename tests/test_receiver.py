@@ -117,3 +117,22 @@ def test_no_answer_inside_a_comprehension_or_lambda(document: str) -> None:
     column = cursor - text.rfind("\n", 0, cursor) - 1
     script = jedistate.script(text, "/tmp/comprehension.py", None)
     assert receiver_members(script, line, column, [Link("a")]) is None
+
+
+def test_a_lambda_that_binds_other_names_does_not_stop_the_answer() -> None:
+    text = "items = [1]\nf = lambda value: items.\n"
+    cursor = text.index("items.")
+    script = jedistate.script(text, "/tmp/lambda_other.py", None)
+    found = receiver_members(script, 2, cursor - text.index("f = "), [Link("items")])
+    assert found is not None and "append" in found
+
+
+def test_isinstance_in_another_function_does_not_stop_the_answer() -> None:
+    prefix = ("def other(x: object) -> None:\n    if isinstance(x, str):\n        pass\n\n\n"
+              "def f(\n    x: str,\n) -> None:\n    ")
+    generated = "x."
+    lex = LexState.of_prefix(prefix)
+    for ch in generated:
+        lex.feed(ch)
+    view = View(prefix, generated, "\n    return\n", lex, Facts(path="/tmp/narrow_other.py"))
+    assert "upper" in (view.receiver_members(view.offset) or ())
