@@ -33,7 +33,7 @@ import jedi
 from typehole.bench.projects import real_project
 from typehole.context import jedistate
 from typehole.context.jedistate import preload
-from typehole.context.receiver import _slot_names
+from typehole.context.receiver import declared_slots
 from typehole.models.base import CompletionRequest
 from typehole.models.lexer import count_tokens
 from typehole.models.local import LocalModel
@@ -90,7 +90,7 @@ def _members(text: str, offset: int, path: Path) -> set[str] | None:
     names = {c.name for c in found}
     # Attributes a slotted class declares in `__slots__` exist, though Jedi does not list them.
     slots = [c._name for c in found if c.name == "__slots__"]
-    names |= set(_slot_names(slots) or ()) if slots else set()
+    names |= set(declared_slots(slots) or ()) if slots else set()
     return names if names and "__getattr__" not in names else None
 
 

@@ -23,7 +23,9 @@ from typing import Any
 
 import jedi
 
-__all__ = ["Link", "Parameter", "parse_chain", "receiver_members", "receiver_signatures"]
+__all__ = [
+    "Link", "Parameter", "declared_slots", "parse_chain", "receiver_members", "receiver_signatures",
+]
 
 _LINK = re.compile(r"([A-Za-z_]\w*)(\(\s*\))?")
 
@@ -74,15 +76,16 @@ def receiver_members(script: jedi.Script, line: int, column: int,
         return None
     out = list(dict.fromkeys(n.string_name for n in names))
     slots = [n for n in names if n.string_name == "__slots__"]
-    if slots and (declared := _slot_names(slots)) is not None:
+    if slots and (declared := declared_slots(slots)) is not None:
         # Attributes set through `__slots__` are members Jedi does not list: they are named
         # there, in every class of the chain's type that declares some.
         out = [n for n in out if n != "__slots__"] + [n for n in declared if n not in out]
     return out or None
 
 
-def _slot_names(names: list[Any]) -> list[str] | None:
-    """The names the `__slots__` assignments declare, when all are literal; else None."""
+def declared_slots(names: list[Any]) -> list[str] | None:
+    """The names the `__slots__` assignments (Jedi names of them) declare when all are
+    literal; else None."""
     declared: list[str] = []
     for name in names:
         definition = getattr(getattr(name, "tree_name", None), "get_definition", lambda: None)()
