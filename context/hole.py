@@ -231,7 +231,9 @@ def _classify(a: _Analysis) -> tuple[str, str | None, str | None]:
     if deref:
         dot = a.offset - len(deref.group(0)) + len(deref.group(1))
         receiver_end = dot
-        receiver = re.search(r"[\w.()\[\]]+$", a.text[:receiver_end])
+        # On the line only: a `...+$` search over the whole file tries every position.
+        line_start = a.text.rfind("\n", 0, receiver_end) + 1
+        receiver = re.search(r"[\w.()\[\]]+$", a.text[line_start:receiver_end])
         return (HoleKind.DEREFERENCE, a.infer_expression_end(receiver_end),
                 receiver.group(0) if receiver else None)
 

@@ -71,6 +71,7 @@ class View:
     facts: Facts
     star_import: bool = False  # `from m import *` in the document: names are not knowable
     head: int = 0  # `generated` starts with this many characters the user typed (the document's)
+    original: str | None = None  # the document as the user has it, when the caller has it built
 
     @property
     def offset(self) -> int:
@@ -143,14 +144,16 @@ class View:
         leaves the cursor's block. Not when an `isinstance` may narrow the root (Jedi narrows
         only where the name itself is written).
         """
-        m = _CHAIN_END.search(self.upto(end))
+        before = self.upto(end)
+        line_start = before.rfind("\n") + 1  # a plain chain never spans lines
+        m = _CHAIN_END.search(before, line_start)
         chain = parse_chain(m.group(1)) if m else None
         if m is None or chain is None:
             return None
         start = len(self.prefix)
         root = re.escape(chain[0].name)
         written = self.generated[: max(m.start(1) - start, 0)]
-        if re.search(rf"isinstance\(\s*{root}\b", _enclosing_function(self.upto(m.start(1)))):
+        if re.search(rf"isinstance\(\s*{root}\b", _enclosing_function(before[: m.start(1)])):
             return None
         if end <= start:
             return tuple(chain), m.start(1)
@@ -161,7 +164,8 @@ class View:
     def _document_at_cursor(self) -> tuple[str, int]:
         """The document as it is (with what the user typed of the current word), the cursor."""
         typed = self.generated[: self.head]
-        return self.prefix + typed + self.suffix, len(self.prefix) + len(typed)
+        text = self.original if self.original is not None else self.prefix + typed + self.suffix
+        return text, len(self.prefix) + len(typed)
 
     def names_in_scope(self) -> list[str] | None:
         """Names a bare identifier may read at the boundary, nearest first (None when unknown).

@@ -11,6 +11,7 @@ Several monitors' constraints compose by intersection. Backends see constraints 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -20,6 +21,15 @@ __all__ = ["Constraint", "intersect", "is_ident_char"]
 def is_ident_char(ch: str) -> bool:
     """Whether `ch` may continue a Python identifier."""
     return ch.isalnum() or ch == "_"
+
+
+@functools.lru_cache(maxsize=256)
+def _word_index(words: tuple[str, ...]) -> tuple[frozenset[str], frozenset[str]]:
+    """All prefixes of `words`, and the words: a token between triggers then costs set lookups.
+
+    Cached: the same members come back at every completion after the same receiver.
+    """
+    return frozenset(w[:i] for w in words for i in range(len(w) + 1)), frozenset(words)
 
 
 @dataclass(frozen=True)
@@ -40,10 +50,9 @@ class Constraint:
 
     def __post_init__(self) -> None:
         if self.words is not None:
-            # All prefixes once per constraint: a token between triggers then costs set lookups.
-            prefixes = {w[:i] for w in self.words for i in range(len(w) + 1)}
-            object.__setattr__(self, "_prefixes", frozenset(prefixes))
-            object.__setattr__(self, "_set", frozenset(self.words))
+            prefixes, words = _word_index(self.words)
+            object.__setattr__(self, "_prefixes", prefixes)
+            object.__setattr__(self, "_set", words)
 
     @property
     def restricts_words(self) -> bool:

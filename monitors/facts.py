@@ -29,7 +29,7 @@ __all__ = ["Facts", "Name", "Param", "on_analysis_thread"]
 
 _T = TypeVar("_T")
 _MEMO: OrderedDict[tuple[object, ...], object] = OrderedDict()
-_MEMO_SIZE = 512
+_MEMO_SIZE = 2048  # answers are small (names); a completion asks a handful of them
 ABANDON_AFTER_S = 1.0  # how long a query may go on after its completion stopped waiting
 _LOCAL = threading.local()
 
@@ -70,6 +70,7 @@ class Facts:
         self.analysis, self.path, self.project, self.timeout_s = analysis, path, project, timeout_s
         self.query_ms: list[float] = []  # wall time of every query that missed the memo
         self.timeouts = 0
+        self._last_digest: tuple[str, bytes] | None = None  # the document's, asked again and again
 
     def complete(self, text: str, offset: int) -> list[Name] | None:
         """Names Jedi completes at `offset` with nothing typed there; None when it fails."""
@@ -90,7 +91,7 @@ class Facts:
 
     def _memo(self, kind: str, text: str, offset: int, fn: Callable[..., _T],
               *extra: object) -> _T | None:
-        key = (kind, self.path, digest(text), offset, generation(), *extra)
+        key = (kind, self.path, self._digest(text), offset, generation(), *extra)
         if key in _MEMO:
             _MEMO.move_to_end(key)
             return _MEMO[key]  # type: ignore[return-value]
@@ -104,6 +105,13 @@ class Facts:
         while len(_MEMO) > _MEMO_SIZE:
             _MEMO.popitem(last=False)
         return result
+
+    def _digest(self, text: str) -> bytes:
+        last = self._last_digest
+        if last is not None and last[0] is text:
+            return last[1]
+        self._last_digest = (text, digest(text))
+        return self._last_digest[1]
 
     def _call(self, fn: Callable[..., _T], *args: object) -> _T | None:
         if self.analysis is None or getattr(_LOCAL, "inline", False):

@@ -47,9 +47,12 @@ class Session:
     """Monitors watching one completion of `prefix` (document before the cursor) + `suffix`."""
 
     def __init__(self, prefix: str, suffix: str, monitors: Sequence[Monitor], facts: Facts) -> None:
-        tail = re.search(r"\w*$", prefix)
-        self.head = len(tail.group(0)) if tail else 0  # identifier typed before the cursor
+        # The identifier typed before the cursor (searched in the last line only: a `\w*$`
+        # search over the whole file tries every position).
+        tail = re.search(r"\w*$", prefix[prefix.rfind("\n") + 1:])
+        self.head = len(tail.group(0)) if tail else 0
         self._full_prefix = prefix
+        self.original = prefix + suffix  # one string: Jedi answers about it are keyed by it
         self.prefix = prefix[: len(prefix) - self.head]
         self.suffix = suffix
         self.monitors = list(monitors)
@@ -111,7 +114,7 @@ class Session:
 
     def _view(self, state: State) -> View:
         return View(self.prefix, state.generated, self.suffix, state.lex, self.facts,
-                    self.star_import, self.head)
+                    self.star_import, self.head, self.original)
 
     def _at(self, state: State) -> Constraint | None:
         """Intersected `pre` of the monitors at `state`'s boundary (memoised)."""
