@@ -32,7 +32,7 @@ from .errors import (
     ModelResponseError,
     ModelTimeout,
 )
-from .fim import FittedParts, context_files, estimate_tokens, fit_to_window
+from .fim import context_files
 from .health import HealthEvent, HealthTracker
 from .spec import ModelSpec
 from .translate import (
@@ -44,6 +44,7 @@ from .translate import (
     status_error,
     transport_error,
 )
+from .window import FittedParts, estimate_tokens, fit_to_window
 
 # Tokens reserved for a template's markup around prefix, suffix and context.
 PROMPT_OVERHEAD = 32

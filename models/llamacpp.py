@@ -20,13 +20,9 @@ from typing import Any
 
 from .base import Chunk, CompletionRequest
 from .errors import ModelConfigError, ModelError, ModelResponseError
-from .fim import (
-    estimate_tokens,
-    merge_stops,
-    render_prompt,
-    resolve_template,
-)
+from .fim import merge_stops, render_prompt, resolve_template
 from .http import HttpBackend, JsonObject
+from .window import estimate_tokens
 
 __all__ = ["LlamaCppBackend"]
 

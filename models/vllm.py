@@ -16,8 +16,9 @@ from typing import Any
 
 from .base import CompletionRequest
 from .errors import ModelConfigError, ModelError
-from .fim import FAMILIES, estimate_tokens
+from .fim import FAMILIES
 from .openai import OpenAIBackend
+from .window import estimate_tokens
 
 __all__ = ["STRUCTURED_KINDS", "VllmBackend"]
 

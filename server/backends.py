@@ -18,13 +18,13 @@ import httpx
 
 from typehole.models.base import Backend
 from typehole.models.errors import ModelConfigError
-from typehole.models.fim import estimate_tokens
 from typehole.models.health import HealthEvent
 from typehole.models.http import create_client
 from typehole.models.lexer import count_tokens
 from typehole.models.local import LocalModel
 from typehole.models.registry import create_backend, describe
 from typehole.models.spec import ModelSpec
+from typehole.models.window import estimate_tokens
 from typehole.monitors import MonitorSettings
 from typehole.server.completion.pipeline import ContextHook, Pipeline
 from typehole.server.config import ModelEntry, Settings

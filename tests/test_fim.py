@@ -11,13 +11,12 @@ from typehole.models.fim import (
     ContextFile,
     context_files,
     detect_family,
-    estimate_tokens,
-    fit_to_window,
     merge_stops,
     resolve_template,
 )
 from typehole.models.registry import describe
 from typehole.models.spec import ModelSpec
+from typehole.models.window import estimate_tokens, fit_to_window
 
 PRE = "def area(r):\n    return "
 SUF = "\n\nprint(area(2))\n"

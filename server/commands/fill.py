@@ -17,9 +17,9 @@ from typing import Any
 from typehole.context.fill import CheckOptions, FillOptions, FillResult, fill, find_hole
 from typehole.context.positions import position_at
 from typehole.models.errors import ModelError
-from typehole.models.fim import estimate_tokens
 from typehole.models.lexer import count_tokens
 from typehole.models.local import LocalModel
+from typehole.models.window import estimate_tokens
 from typehole.server.backends import ModelHub
 from typehole.server.commands import (
     UsageError,

@@ -21,8 +21,8 @@ from pygls.uris import to_fs_path
 from typehole.context.fill import CheckOptions, FillOptions, Finding, fill, find_hole
 from typehole.context.positions import position_at
 from typehole.models.errors import ModelError
-from typehole.models.fim import estimate_tokens
 from typehole.models.lexer import count_tokens
+from typehole.models.window import estimate_tokens
 from typehole.server.app import TypeholeServer
 from typehole.server.commands.fill import result_json
 from typehole.server.features import code_actions, diagnostics
