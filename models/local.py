@@ -6,7 +6,8 @@ In exchange it needs no weights, trains in about a second on a mid-sized project
 incrementally as it changes, is deterministic, and exposes its exact next-token distribution (so
 monitors can mask decoding exactly). The fill-in-the-middle suffix is ignored: the model only reads
 text to the left. This module is the backend: the async API, decoding (greedy or sampled, guided
-by a `TokenGuide`), prompt healing, stop strings and loop detection.
+by a `TokenGuide`) and prompt healing; `models.decoding` holds one completion's state, its stop
+strings and loop detection.
 
 Thread safety: every read and write of the counts holds one lock; the async API runs all work on a
 dedicated single-thread executor, off the event loop, in small batches so cancellation is prompt.
@@ -20,10 +21,10 @@ import random
 import threading
 from collections.abc import AsyncIterator, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from typing import Protocol, TypeVar
+from typing import TypeVar
 
 from .base import Chunk, CompletionRequest
+from .decoding import DecodeState, TokenGuide, looping, release
 from .errors import ModelConfigError, ModelUnavailable
 from .lexer import lex, lex_tail
 from .ngram import BOS_ID, MAX_ID, START, NgramCounts
@@ -33,53 +34,7 @@ __all__ = ["LocalModel", "START", "TokenGuide"]
 _T = TypeVar("_T")
 
 _STEPS_PER_HOP = 8  # decoding steps per executor call: small, so cancelling stops work promptly
-# A sampled (temperature > 0) completion stops when its last tokens are one cycle of at most
-# `_CYCLE_MAX` tokens repeated `_CYCLE_REPEATS` times.
-_CYCLE_MAX = 8
-_CYCLE_REPEATS = 4
 _GUIDED_SAMPLE = 64  # a sampled guided step draws among the likeliest allowed tokens
-
-
-class TokenGuide(Protocol):
-    """Constrains decoding exactly (monitors): which token texts may come next.
-
-    Called on the model's thread with its lock held, so it must be quick or fail open.
-    """
-
-    @property
-    def done(self) -> bool:
-        """True once the guide wants the completion to end."""
-        ...
-
-    def allows(self, text: str) -> bool:
-        """Whether `text` may be emitted next."""
-        ...
-
-    def advance(self, text: str) -> None:
-        """`text` was emitted."""
-        ...
-
-    def proposals(self) -> Sequence[str]:
-        """Tokens the guide allows that the model may never have seen (e.g. member names)."""
-        ...
-
-
-@dataclass
-class _Decode:
-    """One completion's state between executor hops."""
-
-    context: list[str]
-    partial: str | None
-    max_tokens: int
-    stops: tuple[str, ...]
-    temperature: float
-    rng: random.Random
-    generated: list[str] = field(default_factory=list)
-    seen: set[tuple[str, ...]] = field(default_factory=set)
-    pending: str = ""
-    pending_logprob: float = 0.0
-    done: bool = False
-    guide: TokenGuide | None = None
 
 
 class LocalModel:
@@ -234,7 +189,7 @@ class LocalModel:
                 raise ModelUnavailable("the local model is closed") from exc
             raise
 
-    def _start(self, request: CompletionRequest, guide: TokenGuide | None = None) -> _Decode:
+    def _start(self, request: CompletionRequest, guide: TokenGuide | None = None) -> DecodeState:
         n = max(self.order - 1, 0) + 1  # one more: the last token may be healed
         text = request.context + request.prefix
         tail = lex_tail(text, n)
@@ -242,7 +197,7 @@ class LocalModel:
         partial = context.pop() if request.prefix and context[-1] != START else None
         temperature = max(request.temperature, 0.0)
         seed = request.extra.get("seed", 0)
-        state = _Decode(
+        state = DecodeState(
             context=context[-(self.order - 1) :] if self.order > 1 else [],
             partial=partial,
             max_tokens=request.max_tokens,
@@ -260,7 +215,7 @@ class LocalModel:
                 self._heal(state, partial)
         return state
 
-    def _heal(self, state: _Decode, partial: str) -> None:
+    def _heal(self, state: DecodeState, partial: str) -> None:
         """Let the first token extend the prompt's last token, which may be half typed.
 
         The prompt "def __in" ends in the token "__in", which the model never saw; instead the
@@ -288,12 +243,12 @@ class LocalModel:
         else:
             self._emit(state, best[1], best[1][len(partial) :], math.log(best[0]))
 
-    def _push(self, state: _Decode, token: str) -> None:
+    def _push(self, state: DecodeState, token: str) -> None:
         if self.order > 1:
             state.context.append(token)
             del state.context[: -(self.order - 1)]
 
-    def _steps(self, state: _Decode, n: int) -> list[Chunk]:
+    def _steps(self, state: DecodeState, n: int) -> list[Chunk]:
         """Run up to `n` decoding steps; return the chunks they release."""
         out: list[Chunk] = []
         with self._lock:
@@ -310,9 +265,9 @@ class LocalModel:
                     break
                 token, p = picked
                 self._emit(state, token, token, math.log(p))
-                if self._looping(state):
+                if looping(state):
                     state.done = True
-                chunk = self._release(state)
+                chunk = release(state)
                 if chunk is not None:
                     out.append(chunk)
             if state.done and state.pending:
@@ -320,7 +275,7 @@ class LocalModel:
                 state.pending = ""
         return out
 
-    def _pick(self, state: _Decode) -> tuple[str, float] | None:
+    def _pick(self, state: DecodeState) -> tuple[str, float] | None:
         counts = self._counts
         ids = [counts.lookup(t) for t in state.context]
         if state.guide is not None:
@@ -339,7 +294,7 @@ class LocalModel:
         return counts.strings[tid], p
 
     def _pick_guided(
-        self, state: _Decode, ids: list[int], guide: TokenGuide
+        self, state: DecodeState, ids: list[int], guide: TokenGuide
     ) -> tuple[str, float] | None:
         """The best (or a sampled) token among those `guide` allows; None when none is."""
         counts = self._counts
@@ -364,7 +319,7 @@ class LocalModel:
         weights = [math.exp((math.log(p) - top) / state.temperature) for _, p in allowed]
         return state.rng.choices(allowed, weights=weights)[0]
 
-    def _emit(self, state: _Decode, token: str, text: str, logprob: float) -> None:
+    def _emit(self, state: DecodeState, token: str, text: str, logprob: float) -> None:
         """Record a generated token and queue its text; a stop string ends the completion."""
         state.generated.append(token)
         self._push(state, token)
@@ -376,46 +331,3 @@ class LocalModel:
         if cut >= 0:
             state.pending = state.pending[:cut]
             state.done = True
-
-    def _looping(self, state: _Decode) -> bool:
-        """Whether the rest of the completion would only repeat itself.
-
-        At temperature 0 the next token is a function of the last `order - 1` tokens, so once
-        such a context recurs, the output from there on is the same cycle forever. A sampled
-        completion is only stopped once a short cycle has visibly repeated.
-        """
-        if state.done:
-            return False
-        if state.temperature == 0.0:
-            key = tuple(state.context)
-            if key in state.seen:
-                return True
-            state.seen.add(key)
-            return False
-        gen = state.generated
-        for period in range(1, _CYCLE_MAX + 1):
-            span = period * _CYCLE_REPEATS
-            if len(gen) >= span and all(
-                gen[-i] == gen[-i - period] for i in range(1, span - period + 1)
-            ):
-                return True
-        return False
-
-    def _release(self, state: _Decode) -> Chunk | None:
-        """Take the pending text that cannot be the start of a stop string."""
-        if state.done:
-            return None
-        keep = 0
-        text = state.pending
-        for stop in state.stops:
-            for k in range(min(len(stop) - 1, len(text)), keep, -1):
-                if text.endswith(stop[:k]):
-                    keep = k
-                    break
-        ready = text[: len(text) - keep]
-        if not ready:
-            return None
-        chunk = Chunk(ready, state.pending_logprob)
-        state.pending = text[len(text) - keep :]
-        state.pending_logprob = 0.0
-        return chunk
