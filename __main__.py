@@ -2,6 +2,6 @@
 
 import sys
 
-from typehole.server.cli import main
+from typehole.cli.main import main
 
 sys.exit(main())

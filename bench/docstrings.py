@@ -20,9 +20,9 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 from typehole.bench.projects import real_project
-from typehole.context.docstrings import all_targets, detect_project_style, render
-from typehole.context.docstrings.drift import read_existing
-from typehole.context.docstrings.edit import _cleaned, _literal_text
+from typehole.features.docstrings import all_targets, detect_project_style, render
+from typehole.features.docstrings.drift import read_existing
+from typehole.features.docstrings.edit import _cleaned, _literal_text
 
 PROJECTS = {"attrs": "25.4.0", "click": "8.3.3", "httpx": "0.28.1", "rich": "14.3.4",
             "jinja2": "3.1.6"}

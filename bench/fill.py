@@ -25,11 +25,11 @@ from pathlib import Path
 
 import jedi
 
+from typehole.app.settings import Settings
+from typehole.app.training import read_text, relative_name, training_files
 from typehole.bench.projects import real_project
-from typehole.context.fill import CheckOptions, FillHole, FillOptions, FillResult, fill, find_hole
+from typehole.features.fill import CheckOptions, FillHole, FillOptions, FillResult, fill, find_hole
 from typehole.models.local import LocalModel
-from typehole.server.config import Settings
-from typehole.server.training import read_text, relative_name, training_files
 
 __all__ = ["PROJECTS", "Site", "find_sites", "main"]
 

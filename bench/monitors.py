@@ -31,14 +31,14 @@ from pathlib import Path
 
 import jedi
 
+from typehole.base.lexer import count_tokens
 from typehole.bench.projects import real_project
 from typehole.context import jedistate
 from typehole.context.jedistate import preload
 from typehole.context.receiver import declared_slots
+from typehole.guided import GuidedResult, guided
 from typehole.models.base import CompletionRequest
-from typehole.models.lexer import count_tokens
 from typehole.models.local import LocalModel
-from typehole.monitors import GuidedResult, guided
 
 _SKIP_LINE = re.compile(r"^\s*(from\b|import\b|@)")
 

@@ -36,7 +36,8 @@ import time
 from collections import Counter
 
 from typehole.bench.projects import real_project
-from typehole.context.edits import (
+from typehole.context.index import Index
+from typehole.features.next_edit import (
     Event,
     IndexLookup,
     Suggestion,
@@ -44,7 +45,6 @@ from typehole.context.edits import (
     events_between,
     static_suggestions,
 )
-from typehole.context.index import Index
 
 PAIRS = "click==8.3.2:8.3.3,attrs==25.3.0:25.4.0,httpx==0.28.0:0.28.1,jinja2==3.1.5:3.1.6"
 

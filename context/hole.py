@@ -17,9 +17,10 @@ from collections import OrderedDict
 import jedi
 import tree_sitter as ts
 
+from typehole.base.positions import UTF32, byte_offset, char_offset, position_at
+
 from . import jedistate
 from .holescan import identifier_before, scan_prefix, split_param, split_top, tail_segment
-from .positions import UTF32, byte_offset, char_offset, position_at
 from .records import Hole, HoleKind, ScopeName
 from .scope import enclosing_definitions, names_in_scope
 from .tags import node_text, parse_python

@@ -20,9 +20,10 @@ from pathlib import Path
 
 from tree_sitter import Tree
 
+from typehole.base.syntax import SUFFIXES, language_of, supported
+
 from .index_queries import IndexQueries
 from .store import Store
-from .syntax import SUFFIXES, language_of, supported
 from .tags import extract_tags, parse_python, reparse_python
 from .walk import read_text, workspace_files
 

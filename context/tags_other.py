@@ -10,7 +10,8 @@ from importlib import resources
 
 import tree_sitter as ts
 
-from . import syntax
+from typehole.base import syntax
+
 from .records import Definition, Import
 from .tags_common import FileTags, node_text, squash
 

@@ -23,10 +23,11 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
+from typehole.base.lexer import lex, lex_tail
+
 from .base import Chunk, CompletionRequest
 from .decoding import DecodeState, TokenGuide, looping, release
 from .errors import ModelConfigError, ModelUnavailable
-from .lexer import lex, lex_tail
 from .ngram import BOS_ID, MAX_ID, START, NgramCounts
 
 __all__ = ["LocalModel", "START", "TokenGuide"]

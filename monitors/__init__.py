@@ -2,11 +2,10 @@
 
 from .base import Monitor, View
 from .constraint import Constraint, intersect
-from .decode import GuidedResult, guided
 from .settings import MonitorSettings, build_monitors
 from .tracker import Session, State
 
 __all__ = [
-    "Constraint", "GuidedResult", "Monitor", "MonitorSettings", "Session", "State", "View",
-    "build_monitors", "guided", "intersect",
+    "Constraint", "Monitor", "MonitorSettings", "Session", "State", "View",
+    "build_monitors", "intersect",
 ]

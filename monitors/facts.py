@@ -21,8 +21,8 @@ from typing import TypeVar
 
 import jedi
 
+from typehole.base.positions import UTF32, position_at
 from typehole.context.jedistate import digest, generation, ran_out, script
-from typehole.context.positions import UTF32, position_at
 from typehole.context.receiver import Link, Parameter, receiver_members, receiver_signatures
 
 __all__ = ["Facts", "Name", "Param", "on_analysis_thread"]

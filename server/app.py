@@ -21,11 +21,11 @@ from pygls.protocol import LanguageServerProtocol
 from pygls.protocol.json_rpc import JsonRPCNotification
 
 from typehole import __version__
+from typehole.app.hub import ModelHub
+from typehole.app.settings import Settings
 from typehole.context.engine import ContextEngine
+from typehole.features.completion.pipeline import Pipeline
 from typehole.models.local import LocalModel
-from typehole.server.backends import ModelHub
-from typehole.server.completion.pipeline import Pipeline
-from typehole.server.config import Settings
 
 log = logging.getLogger(__name__)
 

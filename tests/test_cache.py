@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from typehole.server.completion.cache import ForwardingCache
-from typehole.server.completion.site import Site
+from typehole.features.completion.cache import ForwardingCache
+from typehole.features.completion.site import Site
 
 DOC = "import os\n\ndef main():\n    path = \n    print(path)\n"
 CURSOR = DOC.index("path = ") + len("path = ")

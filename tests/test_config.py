@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from typehole.server.config import read_pyproject, resolve
+from typehole.app.settings import read_pyproject, resolve
 
 
 def test_later_sources_win_key_by_key() -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from typehole.context.docstrings import STYLES, docstring_edit, drift_at, find_target
+from typehole.features.docstrings import STYLES, docstring_edit, drift_at, find_target
 
 GOLDEN = Path(__file__).parent / "golden" / "docstrings"
 CASES = sorted(GOLDEN.glob("*.py"))

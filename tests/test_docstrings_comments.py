@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from typehole.context import syntax
-from typehole.context.docstrings import comment_edit, comment_language
+from typehole.base import syntax
+from typehole.features.docstrings import comment_edit, comment_language
 
 GOLDEN = Path(__file__).parent / "golden" / "docstrings"
 CASES = sorted(p for p in GOLDEN.iterdir() if p.suffix in (".js", ".ts", ".tsx", ".java", ".rs"))

@@ -8,7 +8,7 @@ import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-from typehole.context.docstrings import (
+from typehole.features.docstrings import (
     all_drift,
     clean_sentences,
     detect_project_style,

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from realproject import real_project
 
-from typehole.context.docstrings import all_targets, detect_project_style, docstring_edit, render
+from typehole.features.docstrings import all_targets, detect_project_style, docstring_edit, render
 
 dp = pytest.importorskip("docstring_parser")
 

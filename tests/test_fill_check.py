@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from typehole.context.fill import CheckOptions, Patched, check_candidate, find_checker, find_hole
-from typehole.context.fill.syntaxcheck import syntax_findings
+from typehole.features.fill import CheckOptions, Patched, check_candidate, find_checker, find_hole
+from typehole.features.fill.syntaxcheck import syntax_findings
 
 SOURCE = '''import os
 from dataclasses import dataclass

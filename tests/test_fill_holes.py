@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from typehole.context.fill import all_holes, find_hole
+from typehole.features.fill import all_holes, find_hole
 
 GOLDEN = Path(__file__).parent / "golden" / "fill"
 CASES = sorted(GOLDEN.glob("*.py"))

@@ -22,7 +22,8 @@ import httpx
 import pytest
 from llamacpp.engine import Engine, llama_server_engine
 
-from typehole.context.fill import (
+from typehole.cli.fill import result_json
+from typehole.features.fill import (
     Candidate,
     CheckOptions,
     FillHole,
@@ -31,13 +32,12 @@ from typehole.context.fill import (
     fill,
     find_hole,
 )
-from typehole.context.fill import run as fill_run
+from typehole.features.fill import run as fill_run
+from typehole.guided import GuidedResult
 from typehole.models.base import Backend, Chunk, CompletionRequest
 from typehole.models.http import create_client
 from typehole.models.registry import create_backend
 from typehole.models.spec import ModelSpec
-from typehole.monitors import GuidedResult
-from typehole.server.commands.fill import result_json
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -313,7 +313,7 @@ def test_cli_fills_with_the_engine(native_server: Engine, tmp_path: Path) -> Non
 def test_a_fill_that_opens_and_never_closes_is_an_error(
     form: str, candidate: str, message: str
 ) -> None:
-    from typehole.context.fill import check_candidate
+    from typehole.features.fill import check_candidate
 
     text = SOURCE.replace("def after() -> int:\n", 'def after() -> int:\n    """One."""\n')
     hole = find_hole(text, HOLES[form])

@@ -14,10 +14,10 @@ from pathlib import Path
 
 from fakeserver import SSE, Reply, oai, serve, sse
 
-from typehole.context.fill import CheckOptions, FillOptions, fill, find_hole
+from typehole.app.hub import ModelHub
+from typehole.app.settings import Settings, resolve
+from typehole.features.fill import CheckOptions, FillOptions, fill, find_hole
 from typehole.models.local import LocalModel
-from typehole.server.backends import ModelHub
-from typehole.server.config import Settings, resolve
 
 SOURCE = '''from dataclasses import dataclass
 

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from typehole.context import syntax
-from typehole.server.completion import gate as gate_module
-from typehole.server.completion.gate import DEFAULT_BLOCK_LINES, Gate, decide
-from typehole.server.completion.site import Site
+from typehole.base import syntax
+from typehole.features.completion import gate as gate_module
+from typehole.features.completion.gate import DEFAULT_BLOCK_LINES, Gate, decide
+from typehole.features.completion.site import Site
 
 GOLDEN = Path(__file__).parent / "golden" / "gate"
 CURSOR = "┃"

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from typehole.models.lexer import count_tokens, lex, lex_tail
+from typehole.base.lexer import count_tokens, lex, lex_tail
 
 # Characters that make code-like text: breaks of every kind, indentation, quotes, operators,
 # digits, non-ASCII letters and digits, a character outside the BMP, stray control bytes.

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from typehole.models import lexer
+from typehole.base import lexer
 from typehole.models.base import Backend, Chunk, CompletionRequest, TokenDistributionModel
 from typehole.models.errors import ModelUnavailable
 from typehole.models.local import START, LocalModel

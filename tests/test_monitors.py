@@ -17,18 +17,17 @@ from pathlib import Path
 import jedi
 import pytest
 
+from typehole.guided import GuidedResult, guided
+from typehole.guided.compile import gbnf, regex, request_extra
 from typehole.models.base import CompletionRequest
 from typehole.models.local import LocalModel
 from typehole.monitors import (
     Constraint,
-    GuidedResult,
     MonitorSettings,
     Session,
     build_monitors,
-    guided,
     intersect,
 )
-from typehole.monitors.compile import gbnf, regex, request_extra
 from typehole.monitors.facts import Facts
 
 # These tests check what monitors allow, not how fast: a loaded machine must not make a cold

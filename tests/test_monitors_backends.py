@@ -14,11 +14,12 @@ import httpx
 import pytest
 from fakeserver import Reply, ndjson, oai, serve, sse
 
+from typehole.guided import GuidedResult, guided
 from typehole.models.base import Backend, CompletionRequest
 from typehole.models.http import create_client
 from typehole.models.registry import create_backend
 from typehole.models.spec import ModelSpec
-from typehole.monitors import GuidedResult, MonitorSettings, guided
+from typehole.monitors import MonitorSettings
 
 pytestmark = pytest.mark.timeout(120)
 

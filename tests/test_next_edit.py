@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typehole.context.edits import (
+from typehole.features.next_edit import (
     Change,
     EditHistory,
     Event,
@@ -14,7 +14,7 @@ from typehole.context.edits import (
     rebase,
     static_suggestions,
 )
-from typehole.context.edits.zeta import END, START
+from typehole.features.next_edit.zeta import END, START
 
 SOURCE = (
     "def total(items):\n    count = 0\n    for i in items:\n        count += i\n"

@@ -15,7 +15,7 @@ from pathlib import Path
 from lsp_client import open_document, start_client
 from lsprotocol import types
 
-from typehole.context.edits import (
+from typehole.features.next_edit import (
     Event,
     WorkspaceHistory,
     build_prompt,

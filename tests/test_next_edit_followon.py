@@ -3,7 +3,7 @@ could store, and when it stays silent (golden cases cover the common shapes)."""
 
 from __future__ import annotations
 
-from typehole.context.edits import (
+from typehole.features.next_edit import (
     EditHistory,
     apply,
     events_between,

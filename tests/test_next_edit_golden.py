@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from typehole.context.edits import IndexLookup
+from typehole.cli.next_edit import suggest_files
 from typehole.context.index import Index
-from typehole.server.commands.next_edit import suggest_files
+from typehole.features.next_edit import IndexLookup
 
 CASES = sorted(p for p in (Path(__file__).parent / "golden" / "next_edit").iterdir() if p.is_dir())
 

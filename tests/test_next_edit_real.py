@@ -8,7 +8,7 @@ import ast
 import pytest
 from realproject import real_project
 
-from typehole.context.edits import apply, events_between, static_suggestions
+from typehole.features.next_edit import apply, events_between, static_suggestions
 
 
 @pytest.fixture(scope="module")

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from typehole.server.completion import postprocess as pp
-from typehole.server.completion.gate import Gate, decide
-from typehole.server.completion.site import Site
+from typehole.features.completion import postprocess as pp
+from typehole.features.completion.gate import Gate, decide
+from typehole.features.completion.site import Site
 
 GOLDEN = Path(__file__).parent / "golden" / "postprocess"
 CURSOR = "┃"

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from typehole.server.completion.prompt import Prompt, build_prompt
-from typehole.server.completion.site import Site
+from typehole.features.completion.prompt import Prompt, build_prompt
+from typehole.features.completion.site import Site
 
 GOLDEN = Path(__file__).parent / "golden" / "prompt"
 CURSOR = "┃"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from typehole.context import syntax
-from typehole.context.positions import byte_offset
+from typehole.base import syntax
+from typehole.base.positions import byte_offset
 
 
 def test_parse_python_and_unsupported_language() -> None:

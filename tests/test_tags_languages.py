@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from typehole.context import syntax
+from typehole.base import syntax
 from typehole.context.index import Index
 from typehole.context.tags import extract_tags
 

@@ -10,7 +10,7 @@ import re
 
 from lsprotocol import types
 
-from typehole.context.positions import offset_at, position_at
+from typehole.base.positions import offset_at, position_at
 from typehole.server.app import TypeholeServer
 from typehole.server.features.inline_completion import ACCEPT_COMMAND, run_at
 

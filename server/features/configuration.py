@@ -7,10 +7,10 @@ from typing import Any
 
 from lsprotocol import types
 
+from typehole.app.settings import Settings, resolve, to_raw
+from typehole.features.completion.context_hook import EngineContext
 from typehole.models.errors import ModelConfigError
 from typehole.server.app import TypeholeServer
-from typehole.server.config import Settings, resolve, to_raw
-from typehole.server.context_hook import EngineContext
 
 log = logging.getLogger(__name__)
 

@@ -13,9 +13,9 @@ from typing import Any
 import attrs
 from lsprotocol import types
 
-from typehole.context.positions import offset_at
+from typehole.base.lexer import count_tokens
+from typehole.base.positions import offset_at
 from typehole.context.records import ContextResult
-from typehole.models.lexer import count_tokens
 from typehole.server.app import TypeholeServer, custom_request
 from typehole.server.features.documents import document_name, learnable
 

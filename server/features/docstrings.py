@@ -17,7 +17,8 @@ from typing import Any
 
 from lsprotocol import types
 
-from typehole.context.docstrings import (
+from typehole.base.positions import offset_at, position_at
+from typehole.features.docstrings import (
     STYLES,
     DocEdit,
     Prose,
@@ -31,7 +32,6 @@ from typehole.context.docstrings import (
     find_target,
     write_prose,
 )
-from typehole.context.positions import offset_at, position_at
 from typehole.models.errors import ModelError
 from typehole.server.app import TypeholeServer
 from typehole.server.features import code_actions as code_action_registry

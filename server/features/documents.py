@@ -18,9 +18,9 @@ from pathlib import Path
 from lsprotocol import types
 from pygls.uris import to_fs_path
 
+from typehole.app.training import CODE_SUFFIXES, relative_name
 from typehole.context.walk import is_secret_path, read_text
 from typehole.server.app import TypeholeServer
-from typehole.server.training import CODE_SUFFIXES, relative_name
 
 log = logging.getLogger(__name__)
 

@@ -18,13 +18,13 @@ from typing import Any
 from lsprotocol import converters, types
 from pygls.uris import to_fs_path
 
-from typehole.context.fill import CheckOptions, FillOptions, Finding, fill, find_hole
-from typehole.context.positions import position_at
+from typehole.base.lexer import count_tokens
+from typehole.base.positions import position_at
+from typehole.cli.fill import result_json
+from typehole.features.fill import CheckOptions, FillOptions, Finding, fill, find_hole
 from typehole.models.errors import ModelError
-from typehole.models.lexer import count_tokens
 from typehole.models.window import estimate_tokens
 from typehole.server.app import TypeholeServer
-from typehole.server.commands.fill import result_json
 from typehole.server.features import code_actions, diagnostics
 from typehole.server.features.documents import document_name, learnable
 from typehole.server.progress import work_done

@@ -13,11 +13,11 @@ from collections.abc import Awaitable, Callable
 
 from lsprotocol import types
 
-from typehole.context.positions import offset_at, position_at
+from typehole.base.positions import offset_at, position_at
+from typehole.features.completion.pipeline import Outcome, options_from
+from typehole.features.completion.site import Site
 from typehole.models.errors import ModelError
 from typehole.server.app import INLINE_COMPLETION_ALIAS, TypeholeServer
-from typehole.server.completion.pipeline import Outcome, options_from
-from typehole.server.completion.site import Site
 from typehole.server.features.documents import document_name, learnable
 
 log = logging.getLogger(__name__)

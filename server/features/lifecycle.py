@@ -10,16 +10,16 @@ from pathlib import Path
 from lsprotocol import types
 from pygls.uris import to_fs_path
 
+from typehole.app.hub import ModelHub
+from typehole.app.settings import read_pyproject, resolve
+from typehole.app.training import train_workspace
 from typehole.context.engine import ContextEngine
 from typehole.models.local import LocalModel
 from typehole.server.app import TypeholeServer
-from typehole.server.backends import ModelHub
-from typehole.server.config import read_pyproject, resolve
 from typehole.server.features.configuration import activate
 from typehole.server.features.documents import learnable
 from typehole.server.features.status import report_health, send_status
 from typehole.server.progress import work_done
-from typehole.server.training import train_workspace
 
 log = logging.getLogger(__name__)
 

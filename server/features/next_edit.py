@@ -29,7 +29,8 @@ from typing import Any
 import attrs
 from lsprotocol import types
 
-from typehole.context.edits import (
+from typehole.base.positions import offset_at, position_at
+from typehole.features.next_edit import (
     EditHistory,
     IndexLookup,
     Suggestion,
@@ -41,7 +42,6 @@ from typehole.context.edits import (
     rebase,
     static_suggestions,
 )
-from typehole.context.positions import offset_at, position_at
 from typehole.models.errors import ModelError
 from typehole.server.app import TypeholeServer, custom_request
 from typehole.server.features import code_actions, documents, inline_completion

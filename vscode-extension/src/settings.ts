@@ -1,5 +1,5 @@
 /**
- * Which VS Code settings go to the server, and how. Keys mirror server/config.py (camelCase on
+ * Which VS Code settings go to the server, and how. Keys mirror app/settings.py (camelCase on
  * the wire). Only values the user set explicitly are sent, so `[tool.typehole]` in the
  * workspace's pyproject.toml still applies wherever the user kept VS Code's defaults.
  */

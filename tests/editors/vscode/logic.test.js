@@ -79,7 +79,7 @@ test("settings: workspace/configuration answers section typehole, passes others 
   assert.deepEqual(answers[1], { p: 2 });
 });
 
-test("settings: package.json mirrors server/config.py", () => {
+test("settings: package.json mirrors app/settings.py", () => {
   const pkg = require(path.join(__dirname, "../../../vscode-extension/package.json"));
   const props = pkg.contributes.configuration.properties;
   for (const key of SERVER_KEYS) {

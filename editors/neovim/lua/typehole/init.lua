@@ -12,7 +12,7 @@ M.defaults = {
   cmd = nil,
   filetypes = { "python" },
   root_markers = { "pyproject.toml", "setup.py", "setup.cfg", ".git" },
-  -- Server settings (server/config.py, camelCase), e.g. { model = "qwen", models = {...} }.
+  -- Server settings (app/settings.py, camelCase), e.g. { model = "qwen", models = {...} }.
   settings = {},
   -- nil: native inline completion on Neovim 0.12+, extmark ghost text before.
   native = nil,

@@ -1,0 +1,1 @@
+"""app: the one settings schema, the model hub, the workspace lifecycle (server and CLI)."""

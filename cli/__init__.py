@@ -1,0 +1,70 @@
+"""`typehole` subcommands, one module each; each exposes `add(subparsers)`.
+
+Shared here: how a command finds the file, the project root and the settings, and the one error
+type that becomes a one-line message with exit status 2.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from typehole.app.settings import Settings, read_pyproject, resolve
+from typehole.context.walk import is_secret_path, read_text
+
+ROOT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", ".git")
+
+
+class UsageError(Exception):
+    """A command-line mistake, reported as one line on stderr with exit status 2."""
+
+
+def parse_location(location: str, with_column: bool = True) -> tuple[Path, int, int]:
+    """Split `FILE:LINE[:COL]` (1-based; the file name itself may contain colons)."""
+    parts = location.rsplit(":", 2 if with_column else 1)
+    try:
+        if with_column and len(parts) == 3:
+            return Path(parts[0]), int(parts[1]), int(parts[2])
+        if not with_column and len(parts) == 2:
+            return Path(parts[0]), int(parts[1]), 1
+    except ValueError:
+        pass
+    shape = "FILE:LINE:COL" if with_column else "FILE:LINE"
+    raise UsageError(f"expected {shape} (1-based), got {location!r}")
+
+
+def find_root(path: Path) -> Path | None:
+    """The nearest ancestor holding a project marker; None when there is none.
+
+    Without a marker there is no workspace to learn from: walking an arbitrary folder (a home
+    directory, /tmp) would read files the user never meant to share with a model.
+    """
+    for folder in [path.parent, *path.parent.parents]:
+        if any((folder / marker).exists() for marker in ROOT_MARKERS):
+            return folder
+    return None
+
+
+def load_document(path: Path) -> str:
+    """The text of a file given on the command line, or a UsageError saying why not."""
+    if not path.is_file():
+        raise UsageError(f"{path}: no such file")
+    if is_secret_path(path):
+        raise UsageError(f"{path}: looks like a secret; typehole never sends it to a model")
+    text = read_text(path)
+    if text is None:
+        raise UsageError(f"{path}: not a UTF-8 text file (or larger than typehole reads)")
+    return text
+
+
+def load_settings(root: Path | None) -> Settings:
+    """Settings from the root's pyproject.toml; problems are printed to stderr."""
+    sources: list[tuple[str, object]] = []
+    problems: list[str] = []
+    if root is not None:
+        table, problems = read_pyproject(root)
+        sources.append(("pyproject.toml [tool.typehole]", table))
+    settings, found = resolve(sources)
+    for problem in problems + found:
+        print(f"typehole: {problem}", file=sys.stderr)
+    return settings

@@ -1,0 +1,1 @@
+"""features: the capabilities as plain functions of (text, position, settings, backend)."""

@@ -1,0 +1,1 @@
+"""The inline-completion pipeline: gate, prompt, post-process, cache, context hook."""

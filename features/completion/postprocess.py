@@ -1,0 +1,219 @@
+"""Post-processing: small pure filters that turn a model's raw output into what the editor shows.
+
+`FILTERS` is the whole pipeline, in order. Each filter takes `(text, site, gate)` and returns the
+text to pass on, or None to drop the completion. Filters work on "\\n" line ends; the first one
+normalises to that and the last one restores the document's own line ends.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from typehole.base import syntax
+from typehole.features.completion.gate import Gate
+from typehole.features.completion.site import Site
+
+__all__ = ["FILTERS", "Filter", "postprocess"]
+
+Filter = Callable[[str, Site, Gate], "str | None"]
+
+_PAIRS = {")": "(", "]": "[", "}": "{"}
+
+
+def postprocess(text: str, site: Site, gate: Gate) -> str | None:
+    """Run `FILTERS` in order; None when a filter drops the completion."""
+    result: str | None = text
+    for step in FILTERS:
+        result = step(result, site, gate)
+        if result is None:
+            return None
+    return result
+
+
+def to_lf(text: str, site: Site, gate: Gate) -> str | None:
+    """Models emit "\\r\\n" or "\\n" regardless of the file; the filters below expect "\\n"."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def cut_at_line_end(text: str, site: Site, gate: Gate) -> str | None:
+    """In line mode the gate promised one line: stop at the first newline."""
+    if gate.mode != "line":
+        return text
+    return text.split("\n", 1)[0]
+
+
+def cut_at_block_end(text: str, site: Site, gate: Gate) -> str | None:
+    """In block mode a line indented less than the block belongs to the code after it: stop there.
+
+    The first line continues the cursor's line, so only later lines are measured.
+    """
+    if gate.mode != "block":
+        return text
+    lines = text.split("\n")
+    width = _width(gate.indent)
+    for i, line in enumerate(lines[1:], start=1):
+        if line.strip() and _width(_leading_ws(line)) < width:
+            return "\n".join(lines[:i])
+    return text
+
+
+def cut_at_next_lines(text: str, site: Site, gate: Gate) -> str | None:
+    """Models often rewrite the code that follows the cursor; stop where a completion line
+    reproduces the next non-empty lines of the document (two lines when there are two)."""
+    if gate.mode != "block":
+        return text
+    following = [line.strip() for line in _lines_after_cursor(site, 20) if line.strip()][:2]
+    if not following:
+        return text
+    lines = text.split("\n")
+    for i in range(1, len(lines)):
+        ahead = [line.strip() for line in lines[i:] if line.strip()][: len(following)]
+        if ahead and ahead == following[: len(ahead)] and lines[i].strip():
+            return "\n".join(lines[:i])
+    return text
+
+
+def cut_at_max_lines(text: str, site: Site, gate: Gate) -> str | None:
+    """A block completion longer than the gate allows is cut at whole lines."""
+    lines = text.split("\n")
+    return "\n".join(lines[: max(gate.max_lines, 1)])
+
+
+def strip_trailing_whitespace(text: str, site: Site, gate: Gate) -> str | None:
+    """Trailing spaces and blank lines at the end are invisible noise the user would delete."""
+    return "\n".join(line.rstrip() for line in text.split("\n")).rstrip()
+
+
+def trim_suffix_overlap(text: str, site: Site, gate: Gate) -> str | None:
+    """The model may also write what is already right of the cursor (`foo(x))` before `)`);
+    drop that overlap, but only when doing so does not unbalance the line's brackets."""
+    suffix = site.line_suffix.rstrip()
+    last = text.rsplit("\n", 1)[-1]
+    head = site.line_prefix if "\n" not in text else ""
+    before = _bracket_errors(head + last + site.line_suffix)
+    for k in range(min(len(suffix), len(last)), 0, -1):
+        if not last.endswith(suffix[:k]):
+            continue
+        after = _bracket_errors(head + last[:-k] + site.line_suffix)
+        has_bracket = any(ch in "()[]{}" for ch in suffix[:k])
+        if after < before or (after == before and not has_bracket):
+            return text[:-k].rstrip() if text[:-k].strip() else text[:-k]
+    return text
+
+
+def balance_brackets(text: str, site: Site, gate: Gate) -> str | None:
+    """Keep brackets well formed.
+
+    A closing bracket with no opener in the line prefix or the completion would close code the
+    user did not write: cut before it. An opener the completion leaves unclosed (and the line
+    suffix does not close) leaves broken code: go back to the last point where the completion's
+    own brackets balance (a line end in block mode).
+    """
+    lexicon = syntax.lexicon(site.language)
+    opened = len(syntax.scan(site.line_prefix, 0, None, lexicon).brackets)
+    text = _cut_unmatched_closer(text, site.line_prefix, lexicon)
+    state = syntax.scan(site.line_prefix + text, 0, None, lexicon)
+    if len(state.brackets) <= opened:
+        return text
+    line, suffix = site.line_prefix, site.line_suffix
+    if _bracket_errors(line + text + suffix) <= _bracket_errors(line + suffix):
+        return text  # the closers right of the cursor close what the completion opened
+    cut = _last_balanced_point(text, line, opened, lexicon, gate.mode == "block")
+    return text[:cut].rstrip() or None
+
+
+def drop_already_typed(text: str, site: Site, gate: Gate) -> str | None:
+    """An empty completion, or one the text right of the cursor already holds, shows nothing new."""
+    if not text.strip():
+        return None
+    ahead = site.suffix[: 2 * len(text) + 2].replace("\r\n", "\n").replace("\r", "\n")
+    return None if ahead.startswith(text) else text
+
+
+def to_document_line_ends(text: str, site: Site, gate: Gate) -> str | None:
+    """Insert text with the document's own line ends so the file does not end up mixed."""
+    ending = _document_line_end(site.text)
+    return text if ending == "\n" else text.replace("\n", ending)
+
+
+FILTERS: list[Filter] = [
+    to_lf,
+    cut_at_line_end,
+    cut_at_block_end,
+    cut_at_next_lines,
+    cut_at_max_lines,
+    strip_trailing_whitespace,
+    trim_suffix_overlap,
+    balance_brackets,
+    drop_already_typed,
+    to_document_line_ends,
+]
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+
+def _leading_ws(line: str) -> str:
+    return line[: len(line) - len(line.lstrip(" \t"))]
+
+
+def _width(ws: str) -> int:
+    return len(ws.expandtabs(8))
+
+
+def _document_line_end(text: str) -> str:
+    match = re.search(r"\r\n|\r|\n", text)
+    return match.group(0) if match else "\n"
+
+
+def _lines_after_cursor(site: Site, limit: int) -> list[str]:
+    """Up to `limit` lines after the cursor's line, without line ends."""
+    start = site.text.find("\n", site.offset)
+    if start < 0:
+        return []
+    end = start + 1
+    for _ in range(limit):
+        nxt = site.text.find("\n", end)
+        if nxt < 0:
+            end = len(site.text)
+            break
+        end = nxt + 1
+    return [line.rstrip("\r") for line in site.text[start + 1 : end].split("\n")][:limit]
+
+
+def _bracket_errors(line: str) -> int:
+    """Unmatched openers plus unmatched closers in `line`, ignoring string contents roughly."""
+    line = re.sub(r"\"[^\"]*\"|'[^']*'", "", line)
+    stack: list[str] = []
+    errors = 0
+    for ch in line:
+        if ch in "([{":
+            stack.append(ch)
+        elif ch in _PAIRS:
+            if stack and stack[-1] == _PAIRS[ch]:
+                stack.pop()
+            else:
+                errors += 1
+    return errors + len(stack)
+
+
+def _cut_unmatched_closer(text: str, prefix: str, lexicon: syntax.Lexicon) -> str:
+    """`text` up to the first closing bracket that nothing open in `prefix + text` matches."""
+    stray = syntax.scan(prefix + text, 0, None, lexicon, mark=len(prefix)).unmatched
+    return text if stray is None else text[: stray - len(prefix)].rstrip()
+
+
+def _last_balanced_point(
+    text: str, prefix: str, opened: int, lexicon: syntax.Lexicon, line_ends_only: bool
+) -> int:
+    """The longest cut of `text` after which the completion has no bracket of its own open."""
+    trace: list[tuple[int, int]] = []
+    syntax.scan(prefix + text, 0, None, lexicon, trace=trace)
+    best = 0
+    for offset, depth in trace:
+        cut = offset - len(prefix)
+        if 0 < cut < len(text) and depth <= opened:
+            if not line_ends_only or text[cut] == "\n":
+                best = cut
+    return best

@@ -1,0 +1,157 @@
+"""Prompt assembly: fit context, prefix and suffix around the cursor into a hard token budget.
+
+The context hook's text (cross-file definitions, similar code) may take at most `context_share`
+of the budget, whole lines from its start (it comes ranked, best first). The cursor line's prefix
+is always kept. Then lines are added around the cursor, `prefix_weight` lines above for each line
+below (the code before the cursor predicts more than the code after it), each side stopping at
+the first line that no longer fits. Tokens are counted per line and summed; the final strings are
+counted once more and trimmed if the tokenizer merges differently across line boundaries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from typehole.features.completion.site import Site
+
+__all__ = ["Prompt", "build_prompt"]
+
+CountTokens = Callable[[str], int]
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """What is put in front of the model: context, then code before and after the cursor."""
+
+    prefix: str
+    suffix: str
+    context: str
+    tokens: int  # counted on the final strings: count(context) + count(prefix) + count(suffix)
+
+
+def build_prompt(
+    site: Site,
+    count_tokens: CountTokens,
+    budget: int,
+    context: str = "",
+    *,
+    context_share: float = 0.4,
+    prefix_weight: int = 3,
+) -> Prompt:
+    """Assemble the prompt for `site` within `budget` tokens (a hard cap, checked at the end)."""
+    budget = max(budget, 0)
+    kept_context, used = _fit_lines(
+        _lines_down(context, 0), count_tokens, int(budget * max(0.0, min(context_share, 1.0)))
+    )
+    context_text = "".join(kept_context)
+
+    cursor_line, cursor_cost = _tail_within(site.line_prefix, count_tokens, budget - used)
+    used += cursor_cost
+    above: list[str] = []
+    below: list[str] = []
+    ups = _lines_up(site.text, site.offset - len(site.line_prefix))
+    downs = _lines_down(site.text, site.offset)
+    # The rest of the cursor's line comes first on the suffix side: FIM models lean on it most.
+    rest = next(downs, None)
+    down_open = rest is not None and used + count_tokens(rest) <= budget
+    if down_open and rest is not None:
+        below.append(rest)
+        used += count_tokens(rest)
+    up_open = True
+    while up_open or down_open:
+        for _ in range(max(prefix_weight, 1)):
+            if not up_open:
+                break
+            line = next(ups, None)
+            cost = count_tokens(line) if line is not None else 0
+            if line is None or used + cost > budget:
+                up_open = False
+            else:
+                above.append(line)
+                used += cost
+        if down_open:
+            line = next(downs, None)
+            cost = count_tokens(line) if line is not None else 0
+            if line is None or used + cost > budget:
+                down_open = False
+            else:
+                below.append(line)
+                used += cost
+
+    return _verify(context_text, above, cursor_line, below, count_tokens, budget)
+
+
+def _verify(
+    context: str,
+    above: list[str],
+    cursor_line: str,
+    below: list[str],
+    count_tokens: CountTokens,
+    budget: int,
+) -> Prompt:
+    """Count the final strings once; while they exceed the budget, drop the farthest lines."""
+    while True:
+        prefix = "".join(reversed(above)) + cursor_line
+        suffix = "".join(below)
+        tokens = count_tokens(context) + count_tokens(prefix) + count_tokens(suffix)
+        if tokens <= budget:
+            return Prompt(prefix=prefix, suffix=suffix, context=context, tokens=tokens)
+        if len(above) > len(below):
+            above.pop()
+        elif below:
+            below.pop()
+        elif context:
+            context = ""
+        elif cursor_line:
+            cursor_line = cursor_line[1:]  # a tokenizer that merges oddly: shed the far end
+        else:
+            return Prompt(prefix="", suffix="", context="", tokens=tokens)
+
+
+def _fit_lines(
+    lines: Iterator[str], count_tokens: CountTokens, budget: int
+) -> tuple[list[str], int]:
+    """Leading whole lines of `lines` within `budget`, and their summed cost."""
+    kept: list[str] = []
+    used = 0
+    for line in lines:
+        cost = count_tokens(line)
+        if used + cost > budget:
+            break
+        kept.append(line)
+        used += cost
+    return kept, used
+
+
+def _tail_within(text: str, count_tokens: CountTokens, budget: int) -> tuple[str, int]:
+    """`text`, or its longest end that fits `budget` (binary search on the start)."""
+    cost = count_tokens(text)
+    if cost <= budget:
+        return text, cost
+    lo, hi = 0, len(text)  # find the smallest start whose tail fits
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if count_tokens(text[mid:]) <= budget:
+            hi = mid
+        else:
+            lo = mid + 1
+    tail = text[lo:]
+    return tail, count_tokens(tail) if tail else 0
+
+
+def _lines_up(text: str, end: int) -> Iterator[str]:
+    """Lines ending before `end` (a line start), nearest first, each with its line end."""
+    while end > 0:
+        start = text.rfind("\n", 0, end - 1) + 1
+        yield text[start:end]
+        end = start
+
+
+def _lines_down(text: str, start: int) -> Iterator[str]:
+    """From `start` on: the rest of that line, then each following line, with line ends."""
+    while start < len(text):
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end + 1
+        yield text[start:end]
+        start = end

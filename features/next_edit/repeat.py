@@ -1,0 +1,155 @@
+"""Repeated edits: the last edit generalised as a token rewrite and offered where it matches again.
+
+In the spirit of IntelliCode's Blue-Pencil, the edit's before and after lines are anti-unified at
+the token level: the common prefix and suffix are dropped, one token of context is kept on each
+side (or the line's start or end as the anchor), and identifiers that the edit carried over from
+the old tokens into the new ones become holes, so `print x` -> `print(x)` also rewrites `print y`.
+To stay precise from one example, a swap of one token for another must match a whole line, and
+a pattern that matches too many sites is too general to be a repetition, so it offers nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from typehole.base.lexer import lex
+
+from .records import Event, Suggestion
+from .tokens import Token, is_identifier, significant
+
+__all__ = ["Rule", "repeat_suggestions", "rule_of"]
+
+MAX_SITES = 25
+MAX_EDIT_CHARS = 300
+
+
+@dataclass(frozen=True)
+class Rule:
+    """`left + deleted + right` becomes `left + template + right` (holes are identifiers)."""
+
+    left: tuple[str, ...]
+    deleted: tuple[str, ...]
+    right: tuple[str, ...]
+    template: str  # the new text between the context tokens, whitespace included
+    holes: frozenset[str]
+    line_start: bool  # `left` is empty because the pattern starts its line
+    line_end: bool
+    shown: str = ""  # the edited text before, for the reason
+
+
+def _line(text: str, start: int, end: int) -> tuple[int, int]:
+    lo = text.rfind("\n", 0, start) + 1
+    hi = text.find("\n", end)
+    return lo, len(text) if hi < 0 else hi
+
+
+def rule_of(event: Event) -> tuple[Rule, int] | None:
+    """The rewrite rule the edit follows and the offset of its line in `after` (None: no rule)."""
+    change = event.change
+    if max(len(change.new_text), change.end - change.start) > MAX_EDIT_CHARS:
+        return None
+    b_lo, b_hi = _line(event.before, change.start, change.end)
+    a_lo, a_hi = _line(event.after, change.start, change.inserted_end)
+    if "\n" in event.before[b_lo:b_hi] or "\n" in event.after[a_lo:a_hi]:
+        return None
+    b, a = significant(event.before, b_lo, b_hi), significant(event.after, a_lo, a_hi)
+    p = 0
+    while p < min(len(a), len(b)) and a[p].text == b[p].text:
+        p += 1
+    s = 0
+    while s < min(len(a), len(b)) - p and a[-1 - s].text == b[-1 - s].text:
+        s += 1
+    deleted, inserted = b[p : len(b) - s], a[p : len(a) - s]
+    if not deleted and not inserted:
+        return None
+    swap = len(deleted) <= 1 and len(inserted) <= 1
+    value_swap = swap and any(_value(t) for t in [*deleted, *inserted])
+    if value_swap:
+        p, s = 0, 0  # one name or literal for another: only an identical line is the same edit
+        deleted, inserted = b, a
+    width = 1 if deleted else 2
+    # A pure insertion has nothing of its own to match: its whole line up to the insertion
+    # point must match (`show_default: bool` gets `| str`, not every `: bool`).
+    left_from = max(p - width, 0) if deleted else 0
+    left, right = b[left_from:p], b[len(b) - s : len(b) - s + width]
+    a_left, a_right = a[left_from:p], a[len(a) - s : len(a) - s + width]
+    lo = a_left[-1].end if a_left else (inserted[0].start if inserted else a_lo)
+    hi = a_right[0].start if a_right else (inserted[-1].end if inserted else a_hi)
+    carried = {t.text for t in inserted if t.is_name}
+    holes: set[str] = set()
+    if not value_swap:
+        holes = {t.text for k, t in enumerate(deleted)
+                 if t.is_name and t.text in carried and not _member(deleted, k)}
+    if swap and not value_swap:  # an operator swap (`==` -> `is`): its operands vary
+        holes |= {t.text for t in [*left, *right] if t.is_name}
+    if not any(_informative(t) for t in [*left, *deleted, *right] if t.text not in holes):
+        return None
+    rule = Rule(tuple(t.text for t in left), tuple(t.text for t in deleted),
+                tuple(t.text for t in right), event.after[lo:hi], frozenset(holes),
+                left_from == 0, len(right) < width,
+                event.before[deleted[0].start : deleted[-1].end] if deleted else "")
+    return rule, a_lo
+
+
+def _value(token: Token) -> bool:
+    return token.is_name or token.text[0] in "\"'" or token.text[0].isdigit()
+
+
+def _member(tokens: list[Token], k: int) -> bool:
+    """`.name`: an attribute, part of an API, not a variable the edit moved."""
+    return k > 0 and tokens[k - 1].text == "."
+
+
+def _informative(token: Token) -> bool:
+    """A token specific enough to anchor a pattern: a name, a literal or a long operator."""
+    return token.is_name or token.text[0] in "\"'" or token.text[0].isdigit() or len(token.text) > 1
+
+
+def repeat_suggestions(event: Event) -> list[Suggestion]:
+    """The edit's rule applied at the other lines of the file where it matches."""
+    found = rule_of(event)
+    if found is None:
+        return []
+    rule, edited_line = found
+    text = event.after
+    pattern = [*rule.left, *rule.deleted, *rule.right]
+    number = text.count("\n", 0, edited_line) + 1
+    shown = rule.shown or "(nothing)"
+    reason = f"repeats the edit on line {number}: `{shown}` -> `{rule.template.strip()}`"
+    group = f"repeat:{number}:{shown}"
+    out: list[Suggestion] = []
+    offset = 0
+    for line in text.splitlines(keepends=True):
+        start = offset
+        offset += len(line)
+        if start == edited_line:
+            continue
+        tokens = significant(text, start, start + len(line.rstrip("\r\n")))
+        for i in range(len(tokens) - len(pattern) + 1):
+            site = _match(rule, tokens, i, pattern)
+            if site is not None and text[site.start : site.end] != site.new_text:
+                out.append(replace(site, reason=reason, expected=text[site.start : site.end],
+                                   group=group))
+                if len(out) > MAX_SITES:
+                    return []
+                break
+    return out
+
+
+def _match(rule: Rule, tokens: list[Token], i: int, pattern: list[str]) -> Suggestion | None:
+    if rule.line_start and i != 0 or rule.line_end and i + len(pattern) != len(tokens):
+        return None
+    binding: dict[str, str] = {}
+    for k, want in enumerate(pattern):
+        got = tokens[i + k].text
+        if want in rule.holes:
+            if not is_identifier(got) or binding.setdefault(want, got) != got:
+                return None
+        elif got != want:
+            return None
+    n_left, n_del = len(rule.left), len(rule.deleted)
+    site = tokens[i : i + len(pattern)]
+    lo = site[n_left - 1].end if n_left else site[0].start
+    hi = site[n_left + n_del].start if rule.right else site[n_left + n_del - 1].end
+    new_text = "".join(binding.get(t, t) for t in lex(rule.template))
+    return Suggestion(lo, hi, new_text, "repeat", "")

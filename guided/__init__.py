@@ -1,0 +1,5 @@
+"""guided: where a model and the monitors meet (decoding under constraints, rounds, repair)."""
+
+from .decode import GuidedResult, guided
+
+__all__ = ["GuidedResult", "guided"]
