@@ -1,9 +1,10 @@
-"""Which model answers: the embedded `local` model or a configured server, built from settings.
+"""Which model answers: one backend per configured (or built-in) model, built from settings.
 
-`ModelHub` owns the one shared `httpx.AsyncClient` and one backend per configured model, and
-hands the server a `Pipeline` for the model the settings name. Backend health changes reach the
-server through `on_health`, which turns them into a status notification and, for configuration
-mistakes, a message the user sees.
+`ModelHub` owns the one shared `httpx.AsyncClient` and one backend per model spec, and hands the
+server and the CLI a `Pipeline` for the model the settings name. Every model is created the same
+way (`models.registry.create_backend`); what a backend can do is read from its declared
+capabilities, never from its name. Backend health changes reach the server through `on_health`,
+which turns them into a status notification and, for configuration mistakes, a message.
 """
 
 from __future__ import annotations
@@ -12,60 +13,68 @@ import json
 import logging
 from collections.abc import Callable
 from concurrent.futures import Executor
+from dataclasses import asdict
 
-import attrs
 import httpx
 
-from typehole.app.settings import ModelEntry, Settings
-from typehole.base.lexer import count_tokens
-from typehole.features.completion.pipeline import ContextHook, Pipeline
-from typehole.models.base import Backend
+from typehole.app.settings import Settings
+from typehole.features.completion.pipeline import ContextHook, Pipeline, PipelineOptions
+from typehole.models.base import Backend, WorkspaceLearner
 from typehole.models.errors import ModelConfigError
 from typehole.models.health import HealthEvent
 from typehole.models.http import create_client
-from typehole.models.local import LocalModel
 from typehole.models.registry import create_backend, describe
 from typehole.models.spec import ModelSpec
-from typehole.models.window import estimate_tokens
-from typehole.monitors import MonitorSettings
+
+__all__ = ["ModelHub", "as_learner", "pipeline_options"]
 
 log = logging.getLogger(__name__)
 
-LOCAL = "local"
+
+def as_learner(backend: Backend) -> WorkspaceLearner | None:
+    """`backend` as a workspace learner when it declares it learns the workspace, else None."""
+    if "learns_workspace" in backend.capabilities and isinstance(backend, WorkspaceLearner):
+        return backend
+    return None
 
 
-def model_spec(name: str, entry: ModelEntry) -> ModelSpec:
-    """The `ModelSpec` of a configured model (raises ModelConfigError for invalid ones)."""
-    return ModelSpec(name=name, **attrs.asdict(entry, recurse=False))
+def pipeline_options(settings: Settings, interactive: bool = True) -> PipelineOptions:
+    """The completion pipeline's options: the settings' own sections (no copies)."""
+    return PipelineOptions(
+        completion=settings.completion,
+        context=settings.context,
+        monitors=settings.monitors,
+        interactive=interactive,
+    )
 
 
 class ModelHub:
-    """Backends by model name, created on first use and closed together."""
+    """Backends by model spec, created on first use and closed together."""
 
     def __init__(
         self,
-        local: LocalModel,
         analysis: Executor | None = None,
         on_health: Callable[[HealthEvent], None] | None = None,
     ) -> None:
-        self.local = local
         self.analysis = analysis
         self.on_health = on_health
         self._client: httpx.AsyncClient | None = None
-        self._backends: dict[tuple[str, str], Backend] = {}
+        self._backends: dict[str, Backend] = {}
+
+    def spec(self, settings: Settings, name: str | None = None) -> ModelSpec:
+        """The spec of model `name` (default: the configured one); ModelConfigError if unknown."""
+        name = name or settings.model
+        specs = settings.model_specs()
+        spec = specs.get(name)
+        if spec is None:
+            raise ModelConfigError(f"unknown model {name!r}; configured models: {', '.join(specs)}")
+        return spec
 
     def backend(self, settings: Settings, name: str | None = None) -> tuple[Backend, str]:
         """The backend for model `name` (default: the configured one) and a line describing it."""
-        name = name or settings.model
-        if name == LOCAL:
-            return self.local, f"{LOCAL}: embedded workspace model (offline)"
-        entry = settings.models.get(name)
-        if entry is None:
-            known = ", ".join([LOCAL, *settings.models]) or LOCAL
-            raise ModelConfigError(f"unknown model {name!r}; configured models: {known}")
-        spec = model_spec(name, entry)
+        spec = self.spec(settings, name)
         # A changed entry (new URL, new template) gets a new backend; the old one stays until close.
-        key = (name, json.dumps(attrs.asdict(entry), sort_keys=True, default=str))
+        key = json.dumps(asdict(spec), sort_keys=True, default=str)
         if key not in self._backends:
             if self._client is None:
                 self._client = create_client()
@@ -74,28 +83,27 @@ class ModelHub:
             )
         return self._backends[key], describe(spec)
 
+    def learner(self, settings: Settings) -> WorkspaceLearner | None:
+        """The configured model when it learns the workspace's files, else None."""
+        try:
+            backend, _ = self.backend(settings)
+        except ModelConfigError:
+            return None
+        return as_learner(backend)
+
     def pipeline(
         self, settings: Settings, name: str | None = None, context_hook: ContextHook | None = None
     ) -> tuple[Pipeline, str]:
-        """A pipeline on the named (or configured) model, with the token counter that fits it."""
+        """A pipeline on the named (or configured) model."""
         backend, description = self.backend(settings, name)
-        counter = count_tokens if backend is self.local else estimate_tokens
-        monitors = MonitorSettings(**attrs.asdict(settings.monitors))
-        pipeline = Pipeline(
-            backend,
-            counter,
-            analysis=self.analysis,
-            context_hook=context_hook,
-            monitors=monitors,
-        )
+        pipeline = Pipeline(backend, analysis=self.analysis, context_hook=context_hook)
         return pipeline, description
 
     async def aclose(self) -> None:
-        """Close every backend, the embedded model and the shared HTTP client."""
+        """Close every backend and the shared HTTP client."""
         for backend in self._backends.values():
             await backend.aclose()
         self._backends.clear()
-        await self.local.aclose()
         if self._client is not None:
             await self._client.aclose()
             self._client = None

@@ -17,109 +17,51 @@ from typing import Any, Literal
 import attrs
 import cattrs
 
+from typehole.context.settings import ContextSettings
+from typehole.features.completion.settings import CompletionSettings
+from typehole.features.fill.settings import FillSettings
+from typehole.models.spec import ModelSpec
+from typehole.monitors.settings import MonitorSettings
 
-@attrs.frozen
-class CompletionSettings:
-    """Inline completion behaviour."""
-
-    enabled: bool = True
-    max_tokens: int = attrs.field(default=64, validator=attrs.validators.in_(range(1, 4097)))
-    max_lines: int = attrs.field(default=12, validator=attrs.validators.in_(range(1, 201)))
-    prompt_budget: int = attrs.field(
-        default=1024, validator=attrs.validators.in_(range(32, 131073))
-    )
-    # `textDocument/completion` with one item, for editors without inline completion (Helix, Zed).
-    completion_fallback: bool = False
-    cache: bool = True
+__all__ = [
+    "BUILTIN_MODELS", "DEFAULT_MODEL", "Settings", "TrainingSettings", "merge", "normalise_keys",
+    "read_pyproject", "resolve", "to_raw", "validate",
+]
 
 
 @attrs.frozen
-class ContextSettings:
-    """Cross-file and typed-hole context put in front of the model."""
+class TrainingSettings:
+    """What a model that learns the workspace (the `ngram` model) reads of it."""
 
-    enabled: bool = True
-    # Share of the prompt budget the context may take (the rest is the code around the cursor).
-    share: float = attrs.field(
-        default=0.4, validator=[attrs.validators.ge(0.0), attrs.validators.le(0.9)]
-    )
-    # Stages that would start after this many milliseconds are skipped (the editor is waiting).
-    deadline_ms: float = attrs.field(default=60.0, validator=attrs.validators.gt(0))
-    # Where the index is cached (default: the user's cache folder).
-    cache_dir: str | None = None
-
-
-@attrs.frozen
-class MonitorsSettings:
-    """Static analysis that constrains what the model may write (monitor-guided decoding)."""
-
-    enabled: bool = True
-    dereference: bool = True
-    call_arguments: bool = True
-    names: bool = True
-    imports: bool = True
-    syntax: bool = True
-    # Generate-check-repair for servers without constraints (OpenAI-compatible, Ollama): it sends
-    # extra requests, so it is opt-in.
-    check_unconstrained: bool = False
-    max_rounds: int = attrs.field(default=3, validator=attrs.validators.in_(range(0, 11)))
-    # An editor's completion waits at most this long for its triggers' analysis, all together.
-    trigger_timeout_ms: int = attrs.field(default=150, validator=attrs.validators.ge(1))
-
-
-@attrs.frozen
-class FillSettings:
-    """"Fill this hole": what counts as a hole, and the error rounds that refine a fill."""
-
-    rounds: int = attrs.field(default=2, validator=attrs.validators.in_(range(0, 6)))
-    # Expressions that mark a hole where a value belongs (`total = ...`).
-    placeholders: tuple[str, ...] = ("...",)
-    # The type checker run on the patched file: one installed ("auto"), a named one, or none.
-    type_checker: Literal["auto", "mypy", "pyright", "none"] = "auto"
-
-
-@attrs.frozen
-class LocalModelSettings:
-    """The embedded `local` model: an n-gram model trained on the workspace."""
-
-    order: int = attrs.field(default=4, validator=attrs.validators.in_(range(2, 9)))
     max_files: int = attrs.field(default=5000, validator=attrs.validators.ge(0))
     max_file_bytes: int = attrs.field(default=1_000_000, validator=attrs.validators.ge(1))
 
 
-@attrs.frozen
-class ModelEntry:
-    """A user-configured model server; the fields mirror `typehole.models.spec.ModelSpec`."""
-
-    backend: Literal["llamacpp", "openai", "vllm", "ollama"]
-    url: str
-    model: str = ""
-    fim_template: str = "auto"
-    fim_prefix: str = ""
-    fim_suffix: str = ""
-    fim_middle: str = ""
-    fim_order: Literal["psm", "spm"] = "psm"
-    stop: tuple[str, ...] = ()
-    api_key_env: str | None = None
-    context_window: int = 4096
-    timeout_s: float = 10.0
-    connect_timeout_s: float = 3.0
-    max_tokens: int = 256
-    extra_body: dict[str, Any] = attrs.field(factory=dict)
+# Models every workspace has without configuring anything; a `models` entry of the same name
+# replaces one.
+BUILTIN_MODELS: dict[str, ModelSpec] = {
+    "ngram": ModelSpec(name="ngram", backend="ngram"),
+}
+DEFAULT_MODEL = "ngram"
 
 
 @attrs.frozen
 class Settings:
-    """Every typehole setting with its default."""
+    """Every typehole setting with its default: one section per layer that reads it."""
 
-    model: str = "local"
-    models: dict[str, ModelEntry] = attrs.field(factory=dict)
+    model: str = DEFAULT_MODEL
+    models: dict[str, ModelSpec] = attrs.field(factory=dict)
     completion: CompletionSettings = CompletionSettings()
     context: ContextSettings = ContextSettings()
-    monitors: MonitorsSettings = MonitorsSettings()
+    monitors: MonitorSettings = MonitorSettings()
     fill: FillSettings = FillSettings()
-    local: LocalModelSettings = LocalModelSettings()
+    training: TrainingSettings = TrainingSettings()
     exclude: tuple[str, ...] = ()
     log_level: Literal["debug", "info", "warning", "error"] = "info"
+
+    def model_specs(self) -> dict[str, ModelSpec]:
+        """The built-in models and the configured ones, by name."""
+        return {**BUILTIN_MODELS, **self.models}
 
 
 _converter = cattrs.Converter(forbid_extra_keys=True)
@@ -155,13 +97,32 @@ _strict(str, (str,))
 for _cls in (
     CompletionSettings,
     ContextSettings,
-    MonitorsSettings,
+    MonitorSettings,
     FillSettings,
-    LocalModelSettings,
-    ModelEntry,
+    TrainingSettings,
     Settings,
 ):
     attrs.resolve_types(_cls)
+
+
+def _structure_models(value: Any, _: type) -> dict[str, ModelSpec]:
+    # The entry's name is its key; ModelSpec validates the whole entry as it is built.
+    if not isinstance(value, Mapping):
+        raise TypeError(f"expected an object of models, got {type(value).__name__}")
+    return {str(name): _model_spec(str(name), entry) for name, entry in value.items()}
+
+
+def _model_spec(name: str, entry: Any) -> ModelSpec:
+    if isinstance(entry, ModelSpec):
+        return entry
+    if not isinstance(entry, Mapping):
+        raise TypeError(f"expected an object, got {type(entry).__name__} {entry!r}")
+    if entry.get("name", name) != name:
+        raise TypeError("'name' is the entry's key, not a field")
+    return _converter.structure({**entry, "name": name}, ModelSpec)
+
+
+_converter.register_structure_hook_func(lambda t: t == dict[str, ModelSpec], _structure_models)
 
 
 def _snake(key: str) -> str:
@@ -242,7 +203,7 @@ def _clean_models(raw: Mapping[str, Any], where: str, source: str, problems: lis
     kept: dict[str, Any] = {}
     for model_name, entry in raw.items():
         try:
-            _converter.structure(entry, ModelEntry)
+            _model_spec(str(model_name), entry)
         except Exception as exc:
             problems.append(f"{source}: invalid model {where}.{model_name}: {_reason(exc)}")
             continue

@@ -10,11 +10,11 @@ from pathlib import Path
 
 from typehole.app.settings import Settings
 from typehole.context.walk import read_text, workspace_files
-from typehole.models.local import LocalModel
+from typehole.models.base import WorkspaceLearner
 
 log = logging.getLogger(__name__)
 
-# Extensions the embedded model learns from: code, not data or prose.
+# Extensions a workspace-learning model learns from: code, not data or prose.
 CODE_SUFFIXES = frozenset({".py", ".pyi", ".js", ".jsx", ".ts", ".tsx", ".go", ".rs", ".java"})
 
 
@@ -29,21 +29,21 @@ def relative_name(root: Path | None, path: Path) -> str:
 
 
 def training_files(root: Path, settings: Settings) -> list[Path]:
-    """Workspace code files the embedded model trains on, capped by `local.maxFiles`."""
+    """Workspace code files a learning model trains on, capped by `training.maxFiles`."""
     files = [
         path
         for path in workspace_files(
-            root, exclude=settings.exclude, max_bytes=settings.local.max_file_bytes
+            root, exclude=settings.exclude, max_bytes=settings.training.max_file_bytes
         )
         if path.suffix in CODE_SUFFIXES
     ]
     # Python first: it is what typehole analyses, so it should survive the cap.
     files.sort(key=lambda p: (p.suffix not in (".py", ".pyi"), len(p.parts), p.as_posix()))
-    return files[: settings.local.max_files]
+    return files[: settings.training.max_files]
 
 
 async def train_workspace(
-    model: LocalModel,
+    model: WorkspaceLearner,
     root: Path,
     settings: Settings,
     skip: Collection[str] = (),

@@ -28,8 +28,10 @@ import jedi
 from typehole.app.settings import Settings
 from typehole.app.training import read_text, relative_name, training_files
 from typehole.bench.projects import real_project
+from typehole.features.completion.pipeline import BATCH_ANALYSIS_MS
 from typehole.features.fill import CheckOptions, FillHole, FillOptions, FillResult, fill, find_hole
-from typehole.models.local import LocalModel
+from typehole.models.ngram_model import NgramModel
+from typehole.monitors import MonitorSettings
 
 __all__ = ["PROJECTS", "Site", "find_sites", "main"]
 
@@ -113,7 +115,7 @@ def _sample(by_project: dict[str, list[Site]], n: int, seed: int) -> list[Site]:
     return picked
 
 
-async def _run_site(site: Site, root: Path, model: LocalModel, project: jedi.Project,
+async def _run_site(site: Site, root: Path, model: NgramModel, project: jedi.Project,
                     options: FillOptions) -> Outcome:
     name = relative_name(root, site.path)
     original = read_text(site.path) or ""
@@ -139,7 +141,7 @@ async def _run_site(site: Site, root: Path, model: LocalModel, project: jedi.Pro
 async def run_project(project: str, root: Path, sites: list[Site],
                       options: FillOptions) -> list[Outcome]:
     """Fill every site of one project with one embedded model trained on the project."""
-    model = LocalModel(order=Settings().local.order)
+    model = NgramModel()
     try:
         for file in training_files(root, Settings()):
             if (text := read_text(file)) is not None:
@@ -175,7 +177,8 @@ def report(outcomes: list[Outcome], rounds: int, command: str, options: FillOpti
     print("NOTE: with the embedded model this measures the error-round loop and the checker more "
           "than the model; a code model is needed for useful fills.")
     print(f"checks: syntax, pyflakes, Jedi attributes and calls, type checker: "
-          f"{options.check.type_checker}; monitors: {'on' if options.monitors else 'off'}; "
+          f"{options.check.type_checker}; "
+          f"monitors: {'on' if options.monitors is not None else 'off'}; "
           f"rounds: {rounds}")
     print()
     print(f"{'project':14} {'sites':>5} {'valid':>6} {'no fill':>7} {'rounds':>6} "
@@ -249,7 +252,9 @@ def main(argv: list[str] | None = None) -> int:
     if unknown or args.sites < 1 or not 0 <= args.rounds <= 5:
         parser.error(f"unknown projects {unknown}" if unknown else "need --sites >= 1 and "
                      "--rounds in 0..5")
-    options = FillOptions(rounds=args.rounds, monitors=not args.no_monitors,
+    options = FillOptions(rounds=args.rounds,
+                          monitors=None if args.no_monitors
+                          else MonitorSettings(trigger_timeout_ms=BATCH_ANALYSIS_MS),
                           check=CheckOptions(type_checker=args.type_checker))
     roots = {n: real_project(n, PROJECTS[n]) for n in names}
     by_project = {n: find_sites(n, roots[n]) for n in names}

@@ -9,8 +9,11 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from typehole.app.hub import ModelHub, as_learner
 from typehole.app.settings import Settings, read_pyproject, resolve
+from typehole.app.training import relative_name, train_workspace
 from typehole.context.walk import is_secret_path, read_text
+from typehole.models.base import Backend
 
 ROOT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", ".git")
 
@@ -68,3 +71,17 @@ def load_settings(root: Path | None) -> Settings:
     for problem in problems + found:
         print(f"typehole: {problem}", file=sys.stderr)
     return settings
+
+
+async def open_model(hub: ModelHub, settings: Settings, model_name: str | None, root: Path | None,
+                     path: Path, text: str) -> tuple[Backend, str]:
+    """The backend a command runs on and its description; a model that learns the workspace
+    first learns it (all files but `path`, then `path` as given in `text`)."""
+    backend, description = hub.backend(settings, model_name)
+    learner = as_learner(backend)
+    if learner is not None:
+        name = relative_name(root, path)
+        if root is not None:
+            await train_workspace(learner, root, settings, skip={name})
+        await learner.atrain(name, text)
+    return backend, description

@@ -11,22 +11,21 @@ import asyncio
 import json
 import sys
 import time
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from typehole.app.hub import LOCAL, ModelHub
+import attrs
+
+from typehole.app.hub import ModelHub, pipeline_options
 from typehole.app.settings import Settings
-from typehole.app.training import relative_name, training_files
+from typehole.app.training import relative_name
 from typehole.base.positions import offset_from_cli, position_at
-from typehole.cli import UsageError, find_root, load_document, load_settings
+from typehole.cli import UsageError, find_root, load_document, load_settings, open_model
 from typehole.context.engine import ContextEngine
-from typehole.context.walk import read_text
 from typehole.features.completion.context_hook import EngineContext
-from typehole.features.completion.pipeline import options_from
+from typehole.features.completion.pipeline import Pipeline
 from typehole.features.completion.site import Site
 from typehole.models.errors import ModelError
-from typehole.models.local import LocalModel
 
 
 def add(commands: argparse._SubParsersAction) -> None:
@@ -75,16 +74,6 @@ def open_engine(root: Path | None, settings: Settings, force: bool = False) -> C
     return engine
 
 
-def learn_workspace(model: LocalModel, root: Path | None, settings: Settings, skip: str) -> None:
-    """Train the embedded model on the workspace's code (all but `skip`, the open document)."""
-    if root is None:
-        return
-    for file in training_files(root, settings):
-        name = relative_name(root, file)
-        if name != skip and (text := read_text(file)) is not None:
-            model.train(name, text)
-
-
 async def complete_file(
     path: Path,
     text: str,
@@ -97,21 +86,20 @@ async def complete_file(
 ) -> dict[str, Any]:
     """Complete at 1-based LINE:COL of `text` (the contents of `path`); the JSON result."""
     started = time.perf_counter()
-    local = LocalModel(order=settings.local.order)
-    hub = ModelHub(local)
+    hub = ModelHub()
     name = relative_name(root, path)
     engine = open_engine(root, settings)
     try:
         hook = EngineContext(engine, settings.context.deadline_ms) if engine else None
-        pipeline, description = hub.pipeline(settings, model_name, context_hook=hook)
-        if pipeline.backend is local:
-            learn_workspace(local, root, settings, skip=name)
-            local.train(name, text)
+        backend, description = await open_model(hub, settings, model_name, root, path, text)
+        pipeline = Pipeline(backend, context_hook=hook)
         train_ms = round((time.perf_counter() - started) * 1000, 3)
         offset = offset_from_cli(text, line, column)
-        options = options_from(settings, interactive=False)
         if no_monitors:
-            options = replace(options, use_monitors=False)
+            settings = attrs.evolve(
+                settings, monitors=attrs.evolve(settings.monitors, enabled=False)
+            )
+        options = pipeline_options(settings, interactive=False)
         site = Site(text=text, offset=offset, path=name, file=str(path.resolve()))
         outcome = await pipeline.run(site, options)
     finally:
@@ -123,7 +111,7 @@ async def complete_file(
     if outcome.text is not None:
         items.append({"text": outcome.text, "range": {"start": start, "end": start}})
     context = {
-        "model": model_name or settings.model or LOCAL,
+        "model": model_name or settings.model,
         "model_description": description,
         "gate": outcome.gate.mode,
         "gate_reason": outcome.gate.reason,

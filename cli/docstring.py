@@ -36,7 +36,6 @@ from typehole.features.docstrings import (
     write_prose,
 )
 from typehole.models.errors import ModelError
-from typehole.models.local import LocalModel
 
 
 def add(commands: argparse._SubParsersAction) -> None:
@@ -115,12 +114,11 @@ def _print(args: argparse.Namespace, result: dict[str, Any]) -> int:
 
 
 async def _prose(settings: Settings, model: str | None, text: str, target: Any) -> Prose | None:
-    """Model prose for a new docstring; None with the embedded model (it writes no prose)."""
-    local = LocalModel(order=settings.local.order)
-    hub = ModelHub(local)
+    """Model prose for a new docstring; None when the model writes no prose (the n-gram model)."""
+    hub = ModelHub()
     try:
         backend, _ = hub.backend(settings, model)
-        if backend is local:
+        if "prose" not in backend.capabilities:
             return None
         return await write_prose(backend, text, target)
     finally:

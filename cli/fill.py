@@ -17,20 +17,24 @@ from typing import Any
 from typehole.app.hub import ModelHub
 from typehole.app.settings import Settings
 from typehole.app.training import relative_name
-from typehole.base.lexer import count_tokens
-from typehole.base.positions import position_at
 from typehole.cli import (
     UsageError,
     find_root,
     load_document,
     load_settings,
+    open_model,
     parse_location,
 )
-from typehole.cli.complete import learn_workspace, open_engine
-from typehole.features.fill import CheckOptions, FillOptions, FillResult, fill, find_hole
+from typehole.cli.complete import open_engine
+from typehole.features.fill import (
+    CheckOptions,
+    FillOptions,
+    FillResult,
+    fill,
+    find_hole,
+    result_json,
+)
 from typehole.models.errors import ModelError
-from typehole.models.local import LocalModel
-from typehole.models.window import estimate_tokens
 
 
 def add(commands: argparse._SubParsersAction) -> None:
@@ -52,31 +56,6 @@ def add(commands: argparse._SubParsersAction) -> None:
     parser.set_defaults(run=run)
 
 
-def result_json(text: str, result: FillResult | None) -> dict[str, Any]:
-    """The JSON shape shared by the CLI and the server's command."""
-    if result is None:
-        return {
-            "edit": None,
-            "rounds": 0,
-            "remaining_errors": [],
-            "candidates": [],
-            "notes": ["no hole to fill at this line"],
-        }
-    edit = None
-    if result.new_text is not None:
-        start = dict(zip(("line", "character"), position_at(text, result.hole.start), strict=True))
-        end = dict(zip(("line", "character"), position_at(text, result.hole.end), strict=True))
-        edit = {"range": {"start": start, "end": end}, "new_text": result.new_text}
-    remaining = [f.to_json() for f in result.best.findings] if result.best else []
-    return {
-        "edit": edit,
-        "kind": result.hole.kind,
-        "rounds": result.rounds,
-        "remaining_errors": remaining,
-        "candidates": [c.to_json() for c in result.candidates],
-        "notes": list(result.notes),
-    }
-
 
 def run(args: argparse.Namespace) -> int:
     """Print the filled text (or the JSON result) for the hole at the location."""
@@ -92,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
     if hole is not None:
         options = FillOptions(
             rounds=settings.fill.rounds if args.rounds is None else args.rounds,
-            monitors=settings.monitors.enabled and not args.no_monitors,
+            monitors=None if args.no_monitors else settings.monitors,
             check=CheckOptions(
                 path=str(path),
                 root=str(root or path.parent),
@@ -129,19 +108,12 @@ async def _fill(
     model: str | None,
     options: FillOptions,
 ) -> FillResult:
-    local = LocalModel(order=settings.local.order)
-    hub = ModelHub(local)
+    hub = ModelHub()
     name = relative_name(root, path)
     engine = open_engine(root, settings)
     try:
-        backend, _ = hub.backend(settings, model)
-        if backend is local:
-            learn_workspace(local, root, settings, skip=name)
-            local.train(name, text)
-        counter = count_tokens if backend is local else estimate_tokens
-        return await fill(
-            text, hole, backend, engine=engine, rel_path=name, count_tokens=counter, options=options
-        )
+        backend, _ = await open_model(hub, settings, model, root, path, text)
+        return await fill(text, hole, backend, engine=engine, rel_path=name, options=options)
     finally:
         await hub.aclose()
         if engine is not None:

@@ -90,15 +90,15 @@ class _Guide:
 
 
 async def guided(backend: Backend, request: CompletionRequest, document_text: str,
-                 cursor_offset: int, analysis: Executor | None, *, enabled: bool = True,
-                 settings: MonitorSettings | None = None, path: str | None = None,
+                 cursor_offset: int, analysis: Executor | None, *, settings: MonitorSettings,
+                 enabled: bool = True, path: str | None = None,
                  result: GuidedResult | None = None) -> AsyncIterator[Chunk]:
     """Stream `backend`'s completion of `request` under the monitors (plain when not `enabled`).
 
     `document_text[:cursor_offset]` and the rest form the virtual document with what is
-    generated; the request's prompt may be a budgeted cut of it. `result` is filled in.
+    generated; the request's prompt may be a budgeted cut of it. `settings` are the user's
+    (`monitors` section; a batch caller passes a longer trigger timeout). `result` is filled in.
     """
-    settings = settings or MonitorSettings()
     result = result if result is not None else GuidedResult()
     monitors = build_monitors(settings, document_text, cursor_offset)
     if not enabled or not settings.enabled or not monitors:

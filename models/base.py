@@ -1,15 +1,37 @@
-"""The backend interface every model implements: the embedded `local` model and the HTTP backends.
+"""The backend interface every model implements, with the capabilities each one declares.
 
 A feature never talks to a concrete backend; it builds a `CompletionRequest` and reads `Chunk`s from
-`Backend.complete`. Backends that can expose exact next-token distributions (the embedded model)
-also implement `TokenDistributionModel`, which monitors use to mask decoding exactly.
+`Backend.complete`. What a backend can do beyond that is declared in `capabilities` (see
+`CAPABILITIES`) and, where it needs more methods, by an optional protocol (`GuidedBackend`,
+`WorkspaceLearner`). Nothing above this layer looks at a backend's name or class to choose what to
+do: it reads the declaration.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    from .decoding import TokenGuide
+
+__all__ = [
+    "CAPABILITIES", "Backend", "Chunk", "CompletionRequest", "GuidedBackend", "WorkspaceLearner",
+]
+
+# What a backend may declare in `capabilities`:
+CAPABILITIES: dict[str, str] = {
+    "grammar": "takes a GBNF grammar per request (llama.cpp `grammar`)",
+    "regex": "takes a regular expression or a choice per request (vLLM `structured_outputs`)",
+    "logprobs": "reports the log-probability of generated tokens",
+    "logit_bias": "takes a per-token logit bias",
+    "infill": "fills in the middle with the model's own FIM tokens",
+    "exact_masks": "decodes under an exact next-token mask (`GuidedBackend.complete_guided`)",
+    "tokenizer": "`count_tokens` is exact, not an estimate",
+    "prose": "writes natural language (docstring summaries, descriptions)",
+    "learns_workspace": "learns the workspace's own files (`WorkspaceLearner`)",
+}
 
 
 @dataclass(frozen=True)
@@ -44,22 +66,37 @@ class Backend(Protocol):
     """A code model. `complete` streams text; stopping iteration early must be cheap and safe."""
 
     name: str
+    # A subset of `CAPABILITIES`' keys.
+    capabilities: frozenset[str]
 
     def complete(self, request: CompletionRequest) -> AsyncIterator[Chunk]: ...
 
-    async def count_tokens(self, text: str) -> int: ...
+    def count_tokens(self, text: str) -> int:
+        """Tokens of `text` as prompts are fitted: exact with "tokenizer", else a safe estimate."""
+        ...
 
     async def aclose(self) -> None: ...
 
 
 @runtime_checkable
-class TokenDistributionModel(Protocol):
-    """A model whose next-token distribution is known exactly (used for exact monitor masks)."""
+class GuidedBackend(Protocol):
+    """A backend that decodes under an exact next-token mask (capability "exact_masks")."""
 
-    def tokenize(self, text: str) -> list[str]: ...
-
-    def next_token_distribution(self, context: Sequence[str]) -> dict[str, float]:
-        """Probabilities of the likeliest next tokens after `context` (tokens as text)."""
+    def complete_guided(
+        self, request: CompletionRequest, guide: TokenGuide
+    ) -> AsyncIterator[Chunk]:
+        """`complete`, choosing only tokens `guide` allows."""
         ...
 
-    def token_probability(self, context: Sequence[str], token: str) -> float: ...
+
+@runtime_checkable
+class WorkspaceLearner(Protocol):
+    """A backend that learns the workspace's files (capability "learns_workspace")."""
+
+    async def atrain(self, path: str, text: str) -> None:
+        """Learn `path`'s text, replacing what was learnt from an earlier version of it."""
+        ...
+
+    async def aremove(self, path: str) -> None:
+        """Forget `path`."""
+        ...

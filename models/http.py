@@ -108,7 +108,7 @@ def create_client(
 
 
 class HttpBackend:
-    """Base class of the HTTP backends; subclasses implement `_stream` (and `count_tokens`)."""
+    """Base class of the HTTP backends; subclasses implement `_stream` and declare capabilities."""
 
     def __init__(
         self,
@@ -150,9 +150,9 @@ class HttpBackend:
         finally:
             attempt.end()
 
-    async def count_tokens(self, text: str) -> int:
-        """Conservative estimate (see `models.fim.estimate_tokens`); backends with a tokenizer
-        endpoint override this with the exact count."""
+    def count_tokens(self, text: str) -> int:
+        """A conservative estimate (`models.window.estimate_tokens`): no tokenizer is at hand
+        without a request, and prompts are fitted synchronously."""
         return estimate_tokens(text)
 
     async def aclose(self) -> None:

@@ -19,10 +19,9 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from .base import Chunk, CompletionRequest
-from .errors import ModelConfigError, ModelError, ModelResponseError
+from .errors import ModelConfigError, ModelResponseError
 from .fim import merge_stops, render_prompt, resolve_template
 from .http import HttpBackend, JsonObject
-from .window import estimate_tokens
 
 __all__ = ["LlamaCppBackend"]
 
@@ -65,7 +64,7 @@ def chunk_logprob(data: JsonObject) -> float | None:
 class LlamaCppBackend(HttpBackend):
     """A llama.cpp `llama-server` speaking its native API."""
 
-    capabilities = frozenset({"grammar", "logprobs", "logit_bias", "tokenize", "infill"})
+    capabilities = frozenset({"grammar", "logprobs", "logit_bias", "infill", "prose"})
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -149,15 +148,3 @@ class LlamaCppBackend(HttpBackend):
                 if text:
                     yield Chunk(text, chunk_logprob(data))
                 finished = data.get("stop") is True
-
-    async def count_tokens(self, text: str) -> int:
-        """Exact count from the server's `/tokenize`; the conservative estimate if that fails."""
-        try:
-            data = await self.post_json("tokenize", {"content": text, "add_special": False})
-        except ModelError as err:
-            log.debug("model %r: /tokenize failed (%s); estimating", self.name, err)
-            return estimate_tokens(text)
-        tokens = data.get("tokens")
-        if not isinstance(tokens, list):
-            return estimate_tokens(text)
-        return len(tokens)

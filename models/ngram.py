@@ -5,7 +5,7 @@ token followed it in the files it holds, and predicts with Witten-Bell interpola
 add-one unigram. A file is retrained incrementally (only the n-grams around the changed region),
 tokens no file contains any more leave the vocabulary, and past a token cap the least recently
 trained files are evicted. Plain data structures only: no locks, no asyncio, no executor; the
-caller serialises access (`models.local.LocalModel` holds one lock around every call).
+caller serialises access (`models.ngram_model.NgramModel` holds one lock around every call).
 """
 
 from __future__ import annotations

@@ -38,7 +38,7 @@ def _logprob(data: JsonObject) -> float | None:
 class OllamaBackend(HttpBackend):
     """An Ollama server."""
 
-    capabilities = frozenset[str]()
+    capabilities = frozenset({"prose"})
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

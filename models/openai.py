@@ -38,7 +38,7 @@ def choice_logprob(choice: JsonObject) -> float | None:
 class OpenAIBackend(HttpBackend):
     """Any server with an OpenAI-compatible `/v1/completions` endpoint."""
 
-    capabilities = frozenset({"logprobs", "logit_bias"})
+    capabilities = frozenset({"logprobs", "logit_bias", "prose"})
     passthrough: tuple[str, ...] = ("logprobs", "logit_bias", "seed", "top_p", "grammar")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

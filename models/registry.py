@@ -1,4 +1,4 @@
-"""From a `ModelSpec` to a running HTTP backend, and a one-line description of it for users."""
+"""From a `ModelSpec` to a running backend, and a one-line description of it for users."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from .fim import resolve_template
 from .health import HealthEvent
 from .http import HttpBackend
 from .llamacpp import LlamaCppBackend
+from .ngram_model import NgramModel
 from .ollama import OllamaBackend
 from .openai import OpenAIBackend
 from .spec import ModelSpec
@@ -40,22 +41,25 @@ def create_backend(
     *,
     on_health_change: Callable[[HealthEvent], None] | None = None,
 ) -> Backend:
-    """The backend for `spec`, sharing `client`. `local` is created by the server itself.
+    """The backend for `spec`; HTTP backends share `client`.
 
     `on_health_change` receives a `HealthEvent` each time the backend's health state changes.
     Raises ModelConfigError for an unknown backend or a spec the backend cannot serve.
     """
+    if spec.backend == "ngram":
+        model = NgramModel(order=spec.ngram_order)
+        model.name = spec.name
+        return model
     cls = BACKEND_CLASSES.get(spec.backend)
     if cls is None:
-        hint = " (the embedded model is created by the server)" if spec.backend == "local" else ""
-        raise ModelConfigError(f"model {spec.name!r}: no HTTP backend {spec.backend!r}{hint}")
+        raise ModelConfigError(f"model {spec.name!r}: no backend {spec.backend!r}")
     return cls(spec, client, on_health_change=on_health_change)
 
 
 def describe(spec: ModelSpec) -> str:
     """One line for users: which server, where, which model, and which FIM template and why."""
-    if spec.backend == "local":
-        return f"{spec.name}: embedded workspace model (offline)"
+    if spec.backend == "ngram":
+        return f"{spec.name}: n-gram model of the workspace's own code (in-process, offline)"
     choice = resolve_template(spec)
     where = f"{_LABELS.get(spec.backend, spec.backend)} at {spec.url}"
     model = f", model {spec.model!r}" if spec.model else ""

@@ -1,25 +1,28 @@
 """`ModelSpec`: the plain, validated description of one configured model backend.
 
-The server's configuration layer turns user settings into `ModelSpec`s; `models.registry` turns a
-spec into a running backend. A spec holds no secrets: `api_key_env` names the environment variable
-that holds the key, which is read when a request is sent and never stored or logged.
+This is the `models` section of typehole's one settings schema (`app.settings`), validated when the
+settings are read, so a bad entry is reported at configuration rather than at first use;
+`models.registry` turns a spec into a running backend. A spec holds no secrets: `api_key_env`
+names the environment variable that holds the key, which is read when a request is sent and never
+stored or logged.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from .errors import ModelConfigError
 from .fim import TEMPLATE_CHOICES
 
-__all__ = ["BACKENDS", "BackendKind", "FimOrder", "ModelSpec"]
+__all__ = ["BACKENDS", "IN_PROCESS", "BackendKind", "FimOrder", "ModelSpec"]
 
-BackendKind = Literal["local", "llamacpp", "openai", "vllm", "ollama"]
+BackendKind = Literal["ngram", "llamacpp", "openai", "vllm", "ollama"]
 FimOrder = Literal["psm", "spm"]
 
-BACKENDS: tuple[str, ...] = ("local", "llamacpp", "openai", "vllm", "ollama")
+BACKENDS: tuple[str, ...] = ("ngram", "llamacpp", "openai", "vllm", "ollama")
+# Backends that run in typehole's own process: they need no url.
+IN_PROCESS: tuple[str, ...] = ("ngram",)
 
 
 @dataclass(frozen=True)
@@ -28,8 +31,8 @@ class ModelSpec:
 
     Fields:
         name: the user's name for this model (`typehole complete --model NAME`).
-        backend: which wire protocol to speak: `local` (embedded, created by the server itself),
-            `llamacpp` (llama.cpp server: `/completion`, `/infill`, `/tokenize`), `openai` (any
+        backend: which model or wire protocol: `ngram` (the in-process n-gram model over the
+            workspace), `llamacpp` (llama.cpp server: `/completion`, `/infill`), `openai` (any
             `/v1/completions` server: OpenAI, LM Studio, TGI, llama-cpp-python, llama.cpp),
             `vllm` (OpenAI-compatible plus `structured_outputs` and `/tokenize`), `ollama`
             (`/api/generate`).
@@ -52,6 +55,7 @@ class ModelSpec:
         max_tokens: upper bound on generated tokens per request (a request may ask for fewer).
         extra_body: extra JSON fields merged into every request body (server-specific knobs such
             as `cache_prompt`, `top_k`, `repeat_penalty`).
+        ngram_order: the n-gram order of an `ngram` model (4: a token from the three before it).
     """
 
     name: str
@@ -69,7 +73,8 @@ class ModelSpec:
     timeout_s: float = 10.0
     connect_timeout_s: float = 3.0
     max_tokens: int = 256
-    extra_body: Mapping[str, object] = field(default_factory=dict)
+    extra_body: dict[str, Any] = field(default_factory=dict)
+    ngram_order: int = 4
 
     def __post_init__(self) -> None:
         if self.backend not in BACKENDS:
@@ -77,7 +82,7 @@ class ModelSpec:
                 f"model {self.name!r}: unknown backend {self.backend!r} "
                 f"(expected one of {', '.join(BACKENDS)})"
             )
-        if self.backend != "local" and not self.url:
+        if self.backend not in IN_PROCESS and not self.url:
             raise ModelConfigError(f"model {self.name!r}: backend {self.backend!r} needs a url")
         if self.url and not self.url.startswith(("http://", "https://")):
             raise ModelConfigError(
@@ -92,6 +97,8 @@ class ModelSpec:
                 f"model {self.name!r}: max_tokens ({self.max_tokens}) must be smaller than "
                 f"context_window ({self.context_window})"
             )
+        if not 1 <= self.ngram_order <= 8:
+            raise ModelConfigError(f"model {self.name!r}: ngram_order must be between 1 and 8")
         if self.timeout_s <= 0 or self.connect_timeout_s <= 0:
             raise ModelConfigError(f"model {self.name!r}: timeouts must be positive")
         if self.fim_order not in ("psm", "spm"):

@@ -15,10 +15,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from .base import CompletionRequest
-from .errors import ModelConfigError, ModelError
+from .errors import ModelConfigError
 from .fim import FAMILIES
 from .openai import OpenAIBackend
-from .window import estimate_tokens
 
 __all__ = ["STRUCTURED_KINDS", "VllmBackend"]
 
@@ -44,7 +43,7 @@ def structured_outputs(extra: Mapping[str, object]) -> dict[str, Any] | None:
 class VllmBackend(OpenAIBackend):
     """A vLLM OpenAI-compatible server."""
 
-    capabilities = frozenset({"logprobs", "logit_bias", "regex", "choice", "tokenize"})
+    capabilities = frozenset({"logprobs", "logit_bias", "regex", "prose"})
     passthrough: tuple[str, ...] = (
         "logprobs",
         "logit_bias",
@@ -87,22 +86,3 @@ class VllmBackend(OpenAIBackend):
         if so:
             body["structured_outputs"] = so
         return body
-
-    async def count_tokens(self, text: str) -> int:
-        """Exact count from vLLM's `/tokenize`; the conservative estimate if that fails."""
-        root = self.spec.url.rstrip("/").removesuffix("/v1")
-        payload = {
-            "model": self.spec.model or self.name,
-            "prompt": text,
-            "add_special_tokens": False,
-        }
-        try:
-            data = await self.post_json(root + "/tokenize", payload)
-        except ModelError as err:
-            log.debug("model %r: /tokenize failed (%s); estimating", self.name, err)
-            return estimate_tokens(text)
-        count = data.get("count")
-        if isinstance(count, int):
-            return count
-        tokens = data.get("tokens")
-        return len(tokens) if isinstance(tokens, list) else estimate_tokens(text)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import attrs
 
 from .base import Monitor
 from .calls import CallArgumentsMonitor
@@ -13,9 +13,13 @@ from .syntax import SyntaxMonitor
 __all__ = ["MonitorSettings", "build_monitors"]
 
 
-@dataclass(frozen=True)
+@attrs.frozen
 class MonitorSettings:
-    """The `monitors` settings section; every field defaulted."""
+    """The `monitors` settings section (static analysis that constrains what the model writes).
+
+    This class is the section of typehole's one settings schema (`app.settings.Settings.monitors`)
+    and the options the monitors and guided decoding take: there is no second copy.
+    """
 
     enabled: bool = True
     dereference: bool = True
@@ -26,9 +30,11 @@ class MonitorSettings:
     # Generate-check-repair for backends that cannot take constraints (OpenAI-compatible, Ollama):
     # it sends extra requests, so it is opt-in until deployments have measured the cost.
     check_unconstrained: bool = False
-    max_rounds: int = 3  # extra requests a checked backend may get to repair violations
-    # Analysis time one completion's triggers may take together; past it, monitors fail open.
-    trigger_timeout_ms: int = 2000
+    # Extra requests a checked backend may get to repair violations.
+    max_rounds: int = attrs.field(default=3, validator=attrs.validators.in_(range(0, 11)))
+    # Analysis time one completion's triggers may take together; past it, monitors fail open. An
+    # editor is waiting, so this is short; batch runs (the CLI, benchmarks) pass a longer one.
+    trigger_timeout_ms: int = attrs.field(default=150, validator=attrs.validators.ge(1))
 
 
 def build_monitors(settings: MonitorSettings, text: str, offset: int) -> list[Monitor]:

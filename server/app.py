@@ -25,7 +25,7 @@ from typehole.app.hub import ModelHub
 from typehole.app.settings import Settings
 from typehole.context.engine import ContextEngine
 from typehole.features.completion.pipeline import Pipeline
-from typehole.models.local import LocalModel
+from typehole.models.base import WorkspaceLearner
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +83,6 @@ class State:
     settings: Settings = field(default_factory=Settings)
     root: Path | None = None
     init_options: Any = None
-    local: LocalModel | None = None
     hub: ModelHub | None = None
     pipeline: Pipeline | None = None
     engine: ContextEngine | None = None
@@ -93,7 +92,7 @@ class State:
         default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix="typehole-analysis")
     )
     inflight: dict[str, asyncio.Task[Any]] = field(default_factory=dict)
-    # Pending re-training of the embedded model per document (debounced while typing).
+    # Pending re-training of a workspace-learning model per document (debounced while typing).
     retrain_timers: dict[str, asyncio.TimerHandle] = field(default_factory=dict)
     # Pending Jedi warm-ups per document (features/warmup.py), debounced the same way.
     warmup_timers: dict[str, asyncio.TimerHandle] = field(default_factory=dict)
@@ -107,6 +106,11 @@ class State:
     document_listeners: list[Any] = field(default_factory=list)
     disk_listeners: list[Any] = field(default_factory=list)
     inline_providers: list[Any] = field(default_factory=list)
+
+    @property
+    def learner(self) -> WorkspaceLearner | None:
+        """The configured model when it learns the workspace's files (the n-gram model)."""
+        return self.hub.learner(self.settings) if self.hub is not None else None
 
 
 class TypeholeServer(LanguageServer):

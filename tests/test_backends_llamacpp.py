@@ -195,17 +195,6 @@ async def test_native_completion_grammar_and_probs(
         assert all(c.logprob is not None and c.logprob <= 0 for c in chunks)
 
 
-async def test_native_tokenize_counts(
-    native_server: Engine,
-    client: httpx.AsyncClient,
-) -> None:
-    backend = native(native_server, client)
-    # byte-level vocabulary with the single merge "Ġ t": one token per byte, " t" is one token
-    assert await backend.count_tokens("def f") == 5
-    assert await backend.count_tokens(" t") == 1
-    assert await backend.count_tokens("tt t") == 3
-
-
 async def test_native_stop_and_cancel(
     native_server: Engine,
     client: httpx.AsyncClient,

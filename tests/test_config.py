@@ -65,3 +65,37 @@ def test_broken_pyproject_is_reported(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text("[tool.typehole\n")
     table, problems = read_pyproject(tmp_path)
     assert table == {} and "cannot read" in problems[0]
+
+
+def test_a_bad_model_entry_is_reported_when_read_not_at_first_use() -> None:
+    settings, problems = resolve([("init", {
+        "model": "bad",
+        "models": {
+            "bad": {"backend": "llamacpp", "url": "localhost:8080"},
+            "good": {"backend": "openai", "url": "http://127.0.0.1:8000/v1", "maxTokens": 64},
+        },
+    })])
+    assert problems == ["init: invalid model typehole.models.bad: model 'bad': url "
+                        "'localhost:8080' must start with http:// or https://"]
+    assert set(settings.models) == {"good"}
+    assert settings.models["good"].name == "good" and settings.models["good"].max_tokens == 64
+    assert set(settings.model_specs()) == {"ngram", "good"}
+
+
+def test_one_monitor_schema_for_editor_fill_and_guided_decoding() -> None:
+    from typehole.app.hub import pipeline_options
+    from typehole.features.fill import FillOptions
+    from typehole.monitors import MonitorSettings
+
+    settings, problems = resolve([("init", {"monitors": {"names": False,
+                                                         "triggerTimeoutMs": 90}})])
+    assert problems == []
+    # The settings section is the monitors' own class: nothing to copy, nothing to drift.
+    assert type(settings.monitors) is MonitorSettings
+    assert settings.monitors == MonitorSettings(names=False, trigger_timeout_ms=90)
+    # Editor runs take the user's timeout; batch runs wait longer but keep every switch.
+    assert pipeline_options(settings).guided_settings.trigger_timeout_ms == 90
+    batch = pipeline_options(settings, interactive=False).guided_settings
+    assert batch.names is False and batch.trigger_timeout_ms > 90
+    # A fill defaults to the same settings an editor completion uses.
+    assert FillOptions().monitors == MonitorSettings() == resolve([])[0].monitors

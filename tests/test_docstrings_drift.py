@@ -127,6 +127,7 @@ class _Scripted:
     """A backend answering by what the prompt ends with (FIM prefix)."""
 
     name = "scripted"
+    capabilities = frozenset({"prose"})
 
     def __init__(self) -> None:
         self.requests: list[CompletionRequest] = []
@@ -140,7 +141,7 @@ class _Scripted:
         else:
             yield Chunk("the `bogus_name` value")
 
-    async def count_tokens(self, text: str) -> int:
+    def count_tokens(self, text: str) -> int:
         return len(text.split())
 
     async def aclose(self) -> None:

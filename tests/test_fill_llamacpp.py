@@ -22,7 +22,6 @@ import httpx
 import pytest
 from llamacpp.engine import Engine, llama_server_engine
 
-from typehole.cli.fill import result_json
 from typehole.features.fill import (
     Candidate,
     CheckOptions,
@@ -31,6 +30,7 @@ from typehole.features.fill import (
     FillResult,
     fill,
     find_hole,
+    result_json,
 )
 from typehole.features.fill import run as fill_run
 from typehole.guided import GuidedResult

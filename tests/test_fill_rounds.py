@@ -17,7 +17,6 @@ from fakeserver import SSE, Reply, oai, serve, sse
 from typehole.app.hub import ModelHub
 from typehole.app.settings import Settings, resolve
 from typehole.features.fill import CheckOptions, FillOptions, fill, find_hole
-from typehole.models.local import LocalModel
 
 SOURCE = '''from dataclasses import dataclass
 
@@ -50,14 +49,14 @@ def _scripted(path: str, body: dict) -> Reply:
     return Reply(headers=SSE, body=sse(oai(text[:12]), oai(text[12:], finish="stop")))
 
 
-OPTIONS = FillOptions(monitors=False, check=CheckOptions(type_checker="none"))
+OPTIONS = FillOptions(monitors=None, check=CheckOptions(type_checker="none"))
 
 
 async def test_second_request_carries_the_findings_and_wins() -> None:
     hole = find_hole(SOURCE, 9)
     assert hole is not None
     async with serve(_scripted) as (server, url):
-        hub = ModelHub(LocalModel())
+        hub = ModelHub()
         try:
             backend, _ = hub.backend(_settings(url))
             result = await fill(SOURCE, hole, backend, options=OPTIONS)
@@ -84,11 +83,11 @@ async def test_a_model_that_repeats_its_errors_stops_early() -> None:
     hole = find_hole(SOURCE, 9)
     assert hole is not None
     async with serve(stubborn) as (server, url):
-        hub = ModelHub(LocalModel())
+        hub = ModelHub()
         try:
             backend, _ = hub.backend(_settings(url))
             result = await fill(SOURCE, hole, backend,
-                                options=FillOptions(rounds=5, monitors=False,
+                                options=FillOptions(rounds=5, monitors=None,
                                                     check=OPTIONS.check))
         finally:
             await hub.aclose()
@@ -127,7 +126,7 @@ async def _run(argv: list[str]) -> subprocess.CompletedProcess[str]:
     return subprocess.CompletedProcess(argv, proc.returncode or 0, out.decode(), err.decode())
 
 
-def test_cli_without_a_hole_and_with_the_local_model(tmp_path: Path) -> None:
+def test_cli_without_a_hole_and_with_the_ngram_model(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text("[project]\nname = 'demo'\n", encoding="utf-8")
     path = tmp_path / "shop.py"
     path.write_text(SOURCE, encoding="utf-8")
@@ -136,8 +135,8 @@ def test_cli_without_a_hole_and_with_the_local_model(tmp_path: Path) -> None:
     assert json.loads(none.stdout)["edit"] is None
     local = subprocess.run(run + [f"{path}:10"], capture_output=True, text=True, check=True)
     out = json.loads(local.stdout)
-    # The embedded model is honest: a checked body, or a plain note that it needs a real model.
+    # The n-gram model is honest: a checked body, or a plain note that it needs a real model.
     assert out["remaining_errors"] == [] if out["edit"] else any(
-        "configure a code model" in n for n in out["notes"])
+        "configure a language model" in n for n in out["notes"])
     bad = subprocess.run(run + [f"{path}:x"], capture_output=True, text=True)
     assert bad.returncode == 2 and "FILE:LINE" in bad.stderr

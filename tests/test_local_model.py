@@ -11,9 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from typehole.base import lexer
-from typehole.models.base import Backend, Chunk, CompletionRequest, TokenDistributionModel
+from typehole.models.base import Backend, Chunk, CompletionRequest, GuidedBackend, WorkspaceLearner
 from typehole.models.errors import ModelUnavailable
-from typehole.models.local import START, LocalModel
+from typehole.models.ngram_model import START, NgramModel
 
 SERVICE = '''\
 """A tiny service layer."""
@@ -72,14 +72,14 @@ class Client:
 CORPUS = {"service.py": SERVICE, "client.py": CLIENT}
 
 
-def trained(order: int = 4, **files: str) -> LocalModel:
-    model = LocalModel(order=order)
+def trained(order: int = 4, **files: str) -> NgramModel:
+    model = NgramModel(order=order)
     for path, text in (files or CORPUS).items():
         model.train(path, text)
     return model
 
 
-async def complete(model: LocalModel, prefix: str, **kw: object) -> list[Chunk]:
+async def complete(model: NgramModel, prefix: str, **kw: object) -> list[Chunk]:
     return [chunk async for chunk in model.complete(CompletionRequest(prefix=prefix, **kw))]
 
 
@@ -100,10 +100,11 @@ def contexts_of(texts: list[str], order: int) -> list[list[str]]:
 
 
 def test_implements_the_backend_protocols() -> None:
-    model = LocalModel()
+    model = NgramModel()
     assert isinstance(model, Backend)
-    assert isinstance(model, TokenDistributionModel)
-    assert model.name == "local"
+    assert isinstance(model, GuidedBackend) and isinstance(model, WorkspaceLearner)
+    assert model.name == "ngram"
+    assert model.capabilities == {"exact_masks", "tokenizer", "learns_workspace"}
 
 
 def test_witten_bell_by_hand() -> None:
@@ -155,13 +156,13 @@ def test_distribution_holds_the_true_top_tokens() -> None:
 
 
 def test_untrained_model_is_empty_not_an_error() -> None:
-    model = LocalModel()
+    model = NgramModel()
     assert model.next_token_distribution(["x"]) == {}
     assert 0 < model.token_probability(["x"], "y") <= 1
 
 
 async def test_untrained_model_completes_nothing() -> None:
-    model = LocalModel()
+    model = NgramModel()
     assert await complete(model, "def f(") == []
     await model.aclose()
 
@@ -169,7 +170,7 @@ async def test_untrained_model_completes_nothing() -> None:
 # ----------------------------------------------------------------------------------- training
 
 
-def assert_same_model(a: LocalModel, b: LocalModel, texts: list[str]) -> None:
+def assert_same_model(a: NgramModel, b: NgramModel, texts: list[str]) -> None:
     assert a.stats() == {**b.stats(), "evicted_files": a.stats()["evicted_files"]}
     for context in contexts_of(texts, a.order):
         assert a.next_token_distribution(context) == b.next_token_distribution(context)
@@ -210,7 +211,7 @@ edits = st.lists(
 def test_any_edit_sequence_equals_training_from_scratch(
     ops: list[tuple[str, str | None]], order: int
 ) -> None:
-    model = LocalModel(order=order)
+    model = NgramModel(order=order)
     final: dict[str, str] = {}
     for path, text in ops:
         if text is None:
@@ -219,7 +220,7 @@ def test_any_edit_sequence_equals_training_from_scratch(
         else:
             model.train(path, text)
             final[path] = text
-    scratch = LocalModel(order=order)
+    scratch = NgramModel(order=order)
     for path, text in final.items():
         scratch.train(path, text)
     assert sorted(model.files) == sorted(final)
@@ -227,7 +228,7 @@ def test_any_edit_sequence_equals_training_from_scratch(
 
 
 def test_least_recently_trained_files_are_evicted_over_the_cap() -> None:
-    model = LocalModel(max_total_tokens=40)
+    model = NgramModel(max_total_tokens=40)
     model.train("a.py", "a = 1\n" * 3)  # 18 tokens each
     model.train("b.py", "b = 2\n" * 3)
     model.train("a.py", "a = 1\n" * 3)  # retraining makes a.py the most recent
@@ -238,13 +239,13 @@ def test_least_recently_trained_files_are_evicted_over_the_cap() -> None:
 
 
 def test_long_files_are_truncated_to_the_per_file_cap() -> None:
-    model = LocalModel(max_tokens_per_file=10)
+    model = NgramModel(max_tokens_per_file=10)
     model.train("a.py", "x = 1\n" * 100)
     assert model.stats()["tokens"] == 10
 
 
 async def test_async_training_wrappers() -> None:
-    model = LocalModel()
+    model = NgramModel()
     await model.atrain("client.py", CLIENT)
     assert model.files == ["client.py"]
     await model.aremove("client.py")
@@ -381,4 +382,4 @@ async def test_closed_model_is_unavailable() -> None:
     await model.aclose()
     with pytest.raises(ModelUnavailable):
         await complete(model, "x")
-    assert await model.count_tokens("a == b") == 5
+    assert model.count_tokens("a == b") == 5

@@ -241,13 +241,20 @@ async def test_cancel_request_closes_the_model_request(project: Path) -> None:
             sent = model_server.requests[0][1]
             assert sent["stream"] is True and "<fim_prefix>" in sent["prompt"]
 
-            # Back on the embedded model, the same request is answered.
+            # On the n-gram model, which learns the workspace once chosen, the request is
+            # answered (asked again until it has learnt, with a hang guard).
             client.workspace_did_change_configuration(
-                types.DidChangeConfigurationParams(settings={"typehole": {"model": "local"}})
+                types.DidChangeConfigurationParams(settings={"typehole": {"model": "ngram"}})
             )
-            await asyncio.sleep(0.2)
-            result = await inline(client, uri, line, character)
-            assert result is not None and result.items[0].insert_text.strip()
+
+            async def answered() -> types.InlineCompletionList:
+                while True:
+                    result = await inline(client, uri, line, character)
+                    if result is not None and result.items and result.items[0].insert_text.strip():
+                        return result
+                    await asyncio.sleep(0.05)
+
+            await asyncio.wait_for(answered(), 120)
         finally:
             await client.shutdown_session()
 

@@ -20,7 +20,7 @@ import pytest
 from typehole.guided import GuidedResult, guided
 from typehole.guided.compile import gbnf, regex, request_extra
 from typehole.models.base import CompletionRequest
-from typehole.models.local import LocalModel
+from typehole.models.ngram_model import NgramModel
 from typehole.monitors import (
     Constraint,
     MonitorSettings,
@@ -118,7 +118,7 @@ DOC = (
 )
 
 
-async def complete(model: LocalModel, doc: str, enabled: bool) -> tuple[str, GuidedResult]:
+async def complete(model: NgramModel, doc: str, enabled: bool) -> tuple[str, GuidedResult]:
     offset = doc.index("┃")
     text = doc.replace("┃", "")
     result = GuidedResult()
@@ -131,7 +131,7 @@ async def complete(model: LocalModel, doc: str, enabled: bool) -> tuple[str, Gui
 
 
 async def test_embedded_model_masks_exactly() -> None:
-    model = LocalModel()
+    model = NgramModel()
     model.train("a.py", TRAIN)
     plain, off = await complete(model, DOC, enabled=False)
     assert plain.startswith("baz") and off.strategy == "off"
@@ -142,7 +142,7 @@ async def test_embedded_model_masks_exactly() -> None:
 
 
 async def test_embedded_model_fails_open_when_analysis_knows_nothing() -> None:
-    model = LocalModel()
+    model = NgramModel()
     model.train("a.py", TRAIN)
     doc = "def h(b):\n    return b.┃\n"
     assert (await complete(model, doc, True))[0] == (await complete(model, doc, False))[0]
@@ -164,7 +164,7 @@ async def test_embedded_model_only_real_members_on_httpx() -> None:
     from realproject import real_project
 
     root = real_project("httpx", "0.28.1")
-    model = LocalModel()
+    model = NgramModel()
     for path in sorted((root / "httpx").rglob("*.py")):
         model.train(str(path), path.read_text(encoding="utf-8"))
     checked = 0
@@ -183,7 +183,7 @@ async def test_embedded_model_only_real_members_on_httpx() -> None:
     await model.aclose()
 
 
-async def _complete_at(model: LocalModel, doc: str, path: str) -> tuple[str, GuidedResult]:
+async def _complete_at(model: NgramModel, doc: str, path: str) -> tuple[str, GuidedResult]:
     offset = doc.index("┃")
     text = doc.replace("┃", "")
     result = GuidedResult()
@@ -197,7 +197,7 @@ async def _complete_at(model: LocalModel, doc: str, path: str) -> tuple[str, Gui
 async def test_embedded_model_never_stops_inside_a_member_name() -> None:
     # `.a` is what the training text makes likeliest after a dot, and `a` starts the member
     # `add`; the embedded model's lexer cannot continue `a` into `add`, so `a` must not be chosen.
-    model = LocalModel()
+    model = NgramModel()
     model.train("a.py", "class Box:\n    def add(self, x):\n        return x\n\n"
                 "def g(p):\n    return p.a + p.a\n" * 3)
     doc = (

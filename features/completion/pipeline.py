@@ -13,14 +13,17 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Executor
 from contextlib import aclosing
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from typehole.app.settings import Settings
+import attrs
+
+from typehole.context.settings import ContextSettings
 from typehole.features.completion.cache import ForwardingCache
 from typehole.features.completion.gate import Gate, decide
 from typehole.features.completion.postprocess import postprocess
 from typehole.features.completion.prompt import Prompt, build_prompt
+from typehole.features.completion.settings import CompletionSettings
 from typehole.features.completion.site import Site
 from typehole.guided import GuidedResult, guided
 from typehole.models.base import Backend, CompletionRequest
@@ -43,45 +46,43 @@ class ContextHook(Protocol):
     ) -> ContextPiece: ...
 
 
-@dataclass(frozen=True)
-class PipelineOptions:
-    """The knobs of one pipeline run (taken from `CompletionSettings`)."""
-
-    max_tokens: int = 64
-    max_lines: int = 12
-    prompt_budget: int = 1024
-    context_share: float = 0.4
-    # None: wait for the context however long it takes (the CLI); else skip it when late.
-    context_deadline_ms: float | None = 60.0
-    use_monitors: bool = True
-    # A monitor's trigger analysis past this fails open; None: the monitor settings' own limit.
-    monitor_timeout_ms: float | None = None
-    use_cache: bool = True
-
-
 # Without an editor waiting (the CLI), analysis may take this long before it fails open: enough
 # for a cold Jedi, so results do not depend on how warm the process is.
-BATCH_ANALYSIS_MS = 5000.0
+BATCH_ANALYSIS_MS = 5000
 
 
-def options_from(settings: Settings, interactive: bool = True) -> PipelineOptions:
-    """Pipeline options from typehole's settings (one place for the mapping).
+@dataclass(frozen=True)
+class PipelineOptions:
+    """One run's settings: the user's sections as they are, and whether an editor is waiting.
 
-    `interactive` runs are an editor's: they use the cache and skip context that is late.
+    `interactive` runs are an editor's: they use the cache, skip context that is late and give
+    monitors the short trigger timeout of the settings; batch runs wait for analysis.
     """
-    completion = settings.completion
-    return PipelineOptions(
-        max_tokens=completion.max_tokens,
-        max_lines=completion.max_lines,
-        prompt_budget=completion.prompt_budget,
-        context_share=settings.context.share if settings.context.enabled else 0.0,
-        context_deadline_ms=settings.context.deadline_ms if interactive else None,
-        use_monitors=settings.monitors.enabled,
-        monitor_timeout_ms=settings.monitors.trigger_timeout_ms
-        if interactive
-        else BATCH_ANALYSIS_MS,
-        use_cache=interactive and completion.cache,
-    )
+
+    completion: CompletionSettings = CompletionSettings()
+    context: ContextSettings = ContextSettings()
+    monitors: MonitorSettings = MonitorSettings()
+    interactive: bool = True
+
+    @property
+    def use_cache(self) -> bool:
+        return self.interactive and self.completion.cache
+
+    @property
+    def context_share(self) -> float:
+        return self.context.share if self.context.enabled else 0.0
+
+    @property
+    def context_deadline_ms(self) -> float | None:
+        """None: wait for the context however long it takes (batch runs)."""
+        return self.context.deadline_ms if self.interactive else None
+
+    @property
+    def guided_settings(self) -> MonitorSettings:
+        """The monitor settings of this run (a batch run's trigger timeout is a long one)."""
+        if self.interactive:
+            return self.monitors
+        return attrs.evolve(self.monitors, trigger_timeout_ms=BATCH_ANALYSIS_MS)
 
 
 @dataclass(frozen=True)
@@ -102,16 +103,13 @@ class Pipeline:
     def __init__(
         self,
         backend: Backend,
-        count_tokens: Callable[[str], int],
         analysis: Executor | None = None,
         context_hook: ContextHook | None = None,
         cache: ForwardingCache | None = None,
-        monitors: MonitorSettings | None = None,
     ) -> None:
         self.backend = backend
-        # Monitor-guided decoding (on by default); `options.use_monitors` switches it per run.
-        self.monitors = monitors if monitors is not None else MonitorSettings()
-        self.count_tokens = count_tokens
+        # Prompts are fitted with the backend's own count (exact where it declares "tokenizer").
+        self.count_tokens = backend.count_tokens
         self.analysis = analysis
         self.context_hook = context_hook
         self.cache = cache if cache is not None else ForwardingCache()
@@ -127,7 +125,7 @@ class Pipeline:
 
         t = time.perf_counter()
         # tree-sitter is thread-safe: the gate needs no turn on the (Jedi) analysis thread.
-        gate = _limit_lines(await asyncio.to_thread(decide, site), options.max_lines)
+        gate = _limit_lines(await asyncio.to_thread(decide, site), options.completion.max_lines)
         timings["gate"] = _ms(t)
         if gate.mode == "skip":
             timings["total"] = _ms(started)
@@ -141,7 +139,7 @@ class Pipeline:
         prompt = build_prompt(
             site,
             self.count_tokens,
-            options.prompt_budget,
+            options.completion.prompt_budget,
             context=context.text,
             context_share=options.context_share,
         )
@@ -173,7 +171,7 @@ class Pipeline:
         """
         if self.context_hook is None or options.context_share <= 0:
             return ContextPiece(text="")
-        budget = int(options.prompt_budget * options.context_share)
+        budget = int(options.completion.prompt_budget * options.context_share)
         wanted = threading.Event()
         wanted.set()
 
@@ -205,13 +203,10 @@ class Pipeline:
             suffix=prompt.suffix,
             context=prompt.context,
             path=site.path,
-            max_tokens=options.max_tokens,
+            max_tokens=options.completion.max_tokens,
             stop=("\n",) if gate.mode == "line" else (),
         )
         pieces: list[str] = []
-        settings = self.monitors
-        if options.monitor_timeout_ms is not None:
-            settings = replace(settings, trigger_timeout_ms=int(options.monitor_timeout_ms))
         result = GuidedResult()
         stream_of = guided(
             self.backend,
@@ -219,8 +214,8 @@ class Pipeline:
             site.text,
             site.offset,
             self.analysis,
-            enabled=options.use_monitors,
-            settings=settings,
+            enabled=options.monitors.enabled,
+            settings=options.guided_settings,
             path=site.file,
             result=result,
         )

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from typehole.base.positions import position_at
+
 HoleKind = Literal["body", "expression", "todo"]
 
 
@@ -86,3 +88,28 @@ class FillResult:
     def new_text(self) -> str | None:
         """The edit's replacement text for the hole's range."""
         return None if self.best is None else self.hole.lead + self.best.text
+
+def result_json(text: str, result: FillResult | None) -> dict[str, Any]:
+    """The JSON shape shared by the CLI and the server's command."""
+    if result is None:
+        return {
+            "edit": None,
+            "rounds": 0,
+            "remaining_errors": [],
+            "candidates": [],
+            "notes": ["no hole to fill at this line"],
+        }
+    edit = None
+    if result.new_text is not None:
+        start = dict(zip(("line", "character"), position_at(text, result.hole.start), strict=True))
+        end = dict(zip(("line", "character"), position_at(text, result.hole.end), strict=True))
+        edit = {"range": {"start": start, "end": end}, "new_text": result.new_text}
+    remaining = [f.to_json() for f in result.best.findings] if result.best else []
+    return {
+        "edit": edit,
+        "kind": result.hole.kind,
+        "rounds": result.rounds,
+        "remaining_errors": remaining,
+        "candidates": [c.to_json() for c in result.candidates],
+        "notes": list(result.notes),
+    }

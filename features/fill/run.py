@@ -17,16 +17,18 @@ from typing import Any
 
 from typehole.guided import guided
 from typehole.models.base import Backend, CompletionRequest
+from typehole.monitors import MonitorSettings
 
 from .check import CheckOptions, check_candidate
 from .prompt import task_text, trim, unit_complete
 from .records import FillHole, FillResult, Finding
 from .rounds import run_rounds
 
-__all__ = ["FillOptions", "fill", "LOCAL_MODEL_NOTE"]
+__all__ = ["FillOptions", "fill", "NGRAM_MODEL_NOTE"]
 
-LOCAL_MODEL_NOTE = ("the embedded `local` model is a small n-gram model and rarely writes a whole "
-                    "correct body; configure a code model (the `model` setting) for filling holes")
+# Said when a model that writes no prose (the n-gram model) left the hole unfilled or wrong.
+NGRAM_MODEL_NOTE = ("this model only continues token patterns of the workspace and rarely writes "
+                    "a whole correct body; configure a language model (the `model` setting)")
 
 
 @dataclass(frozen=True)
@@ -37,7 +39,8 @@ class FillOptions:
     max_tokens: int = 384
     max_lines: int = 40
     context_budget: int = 1024  # tokens of typed-hole and cross-file context
-    monitors: bool = True
+    # The user's monitor settings (their switches and trigger timeout); None decodes unguided.
+    monitors: MonitorSettings | None = field(default_factory=MonitorSettings)
     check: CheckOptions = field(default_factory=CheckOptions)
 
 
@@ -47,7 +50,6 @@ async def _on(analysis: Executor | None, fn: Callable[..., Any], *args: Any) -> 
 
 async def fill(text: str, hole: FillHole, backend: Backend, *, analysis: Executor | None = None,
                engine: Any = None, rel_path: str | None = None,
-               count_tokens: Callable[[str], int] | None = None,
                options: FillOptions = FillOptions(),
                on_round: Callable[[int], None] | None = None) -> FillResult:
     """Fill `hole` in `text` with `backend`; `engine` (a ContextEngine) adds typed context.
@@ -58,10 +60,9 @@ async def fill(text: str, hole: FillHole, backend: Backend, *, analysis: Executo
     notes: list[str] = []
     context = ""
     if engine is not None and options.context_budget > 0:
-        counter = count_tokens or (lambda s: len(s) // 4 + 1)
         try:
             gathered = await _on(analysis, engine.gather, text, hole.start, rel_path,
-                                 options.context_budget, counter)
+                                 options.context_budget, backend.count_tokens)
             context = gathered.prompt
         except Exception as exc:  # noqa: BLE001 - a fill without cross-file context still helps
             notes.append(f"context skipped: {exc!r}")
@@ -86,8 +87,8 @@ async def fill(text: str, hole: FillHole, backend: Backend, *, analysis: Executo
         return await _on(analysis, check_candidate, text, hole, candidate, options.check)
 
     result = await run_rounds(hole, generate, check, options.rounds)
-    if getattr(backend, "name", "") == "local" and (result.best is None or result.best.findings):
-        notes.append(LOCAL_MODEL_NOTE)
+    if "prose" not in backend.capabilities and (result.best is None or result.best.findings):
+        notes.append(NGRAM_MODEL_NOTE)
     if notes:
         result = FillResult(hole=result.hole, best=result.best, candidates=result.candidates,
                             rounds=result.rounds, notes=result.notes + tuple(notes))
@@ -98,10 +99,10 @@ async def _stream(backend: Backend, request: CompletionRequest, analysis: Execut
                   hole: FillHole, options: FillOptions) -> tuple[str, list[float]]:
     pieces: list[str] = []
     logprobs: list[float] = []
-    if guided is not None and options.monitors:
+    if options.monitors is not None and options.monitors.enabled:
         document = request.prefix + request.suffix
         stream_of = guided(backend, request, document, len(request.prefix), analysis,
-                           path=request.path)
+                           settings=options.monitors, path=request.path)
     else:
         stream_of = backend.complete(request)
     async with aclosing(stream_of) as stream:  # type: ignore[type-var]

@@ -7,7 +7,7 @@ from typing import Any
 
 from lsprotocol import types
 
-from typehole.app.settings import Settings, resolve, to_raw
+from typehole.app.settings import DEFAULT_MODEL, Settings, resolve, to_raw
 from typehole.features.completion.context_hook import EngineContext
 from typehole.models.errors import ModelConfigError
 from typehole.server.app import TypeholeServer
@@ -65,13 +65,17 @@ def apply(ls: TypeholeServer, raw: Any, source: str) -> Settings:
     ):
         for problem in activate(ls):
             ls.tell(types.MessageType.Error, f"typehole: {problem}")
+        if settings.model != previous.model and ls.state.root is not None:
+            from typehole.server.features.lifecycle import learn_model
+
+            ls.spawn(learn_model(ls, ls.state.root))
     elif ls.state.pipeline is not None:
         ls.state.pipeline.cache.clear()
     return settings
 
 
 def activate(ls: TypeholeServer) -> list[str]:
-    """Point the pipeline at the configured model; on a bad model, the embedded one and a reason."""
+    """Point the pipeline at the configured model; on a bad model, the built-in default and why."""
     state = ls.state
     if state.hub is None:
         return []
@@ -85,6 +89,6 @@ def activate(ls: TypeholeServer) -> list[str]:
         return []
     except ModelConfigError as exc:
         state.pipeline, state.model_description = state.hub.pipeline(
-            state.settings, "local", context_hook=hook
+            state.settings, DEFAULT_MODEL, context_hook=hook
         )
-        return [f"{exc}; using the embedded model instead"]
+        return [f"{exc}; using the built-in model {DEFAULT_MODEL!r} instead"]

@@ -95,7 +95,8 @@ def _plan(
     return target, docstring_edit(text, line, style, target=target), style
 
 
-def _is_local(ls: TypeholeServer) -> bool:
+def _writes_no_prose(ls: TypeholeServer) -> bool:
+    """True when the configured model cannot write docstring prose (the n-gram model)."""
     hub = ls.state.hub
     if hub is None:
         return True
@@ -103,7 +104,7 @@ def _is_local(ls: TypeholeServer) -> bool:
         backend, _ = hub.backend(ls.state.settings)
     except ModelError:
         return True
-    return backend is hub.local
+    return "prose" not in backend.capabilities
 
 
 def _workspace_edit(uri: str, text: str, edit: DocEdit, encoding: str) -> types.WorkspaceEdit:
@@ -138,7 +139,7 @@ async def code_actions(
         diagnostics=ours or None,
         is_preferred=bool(ours) or None,
     )
-    if _is_local(ls) or updating:
+    if _writes_no_prose(ls) or updating:
         # Updates keep the human text and add placeholders: no model needed for those.
         action.edit = _workspace_edit(uri, text, edit, _encoding(ls))
     else:
@@ -183,7 +184,7 @@ async def run_command(ls: TypeholeServer, args: list[Any]) -> dict[str, Any] | N
     target, edit, style = await _off_loop(ls, _plan, ls, text, line, style)
     if target is None or edit is None:
         return None
-    if target.docstring is None and not _is_local(ls):
+    if target.docstring is None and not _writes_no_prose(ls):
         prose = await _prose(ls, text, target)
         if prose is not None:
             edit = docstring_edit(text, line, style, prose, target) or edit

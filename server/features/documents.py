@@ -141,10 +141,10 @@ def register(server: TypeholeServer) -> None:
             deleted = change.type == types.FileChangeType.Deleted
             if _on_disk(ls, path):
                 ls.spawn(_read_changed(ls, disk, change.uri, path, deleted))
-            if ls.state.local is None:
+            if ls.state.learner is None:
                 continue
             if deleted:
-                ls.spawn(ls.state.local.aremove(relative_name(ls.state.root, path)))
+                ls.spawn(ls.state.learner.aremove(relative_name(ls.state.root, path)))
                 ls.spawn(_reindex(ls, path, None))
             else:
                 ls.spawn(_train_from_disk(ls, path))
@@ -180,7 +180,7 @@ def learnable(ls: TypeholeServer, uri: str) -> bool:
 
 def schedule_training(ls: TypeholeServer, uri: str, delay: float) -> None:
     """Train on the document's current text after `delay` seconds, replacing a pending run."""
-    if ls.state.local is None or not learnable(ls, uri):
+    if ls.state.learner is None or not learnable(ls, uri):
         return
     if (handle := ls.state.retrain_timers.pop(uri, None)) is not None:
         handle.cancel()
@@ -192,9 +192,9 @@ def schedule_training(ls: TypeholeServer, uri: str, delay: float) -> None:
 async def _train_document(ls: TypeholeServer, uri: str) -> None:
     ls.state.retrain_timers.pop(uri, None)
     document = ls.workspace.text_documents.get(uri)
-    if document is None or ls.state.local is None:
+    if document is None or ls.state.learner is None:
         return
-    await ls.state.local.atrain(document_name(ls, uri), document.source)
+    await ls.state.learner.atrain(document_name(ls, uri), document.source)
     await _reindex(ls, Path(document.path), document.source)
 
 
@@ -227,11 +227,11 @@ def _on_disk(ls: TypeholeServer, path: Path | None) -> bool:
 
 async def _train_from_disk(ls: TypeholeServer, path: Path) -> None:
     root = ls.state.root
-    if ls.state.local is None or root is None or not _on_disk(ls, path):
+    if ls.state.learner is None or root is None or not _on_disk(ls, path):
         return
     text = await asyncio.to_thread(read_text, path)
     if text is not None:
-        await ls.state.local.atrain(relative_name(root, path), text)
+        await ls.state.learner.atrain(relative_name(root, path), text)
         await _reindex(ls, path, text)
 
 

@@ -18,12 +18,9 @@ from typing import Any
 from lsprotocol import converters, types
 from pygls.uris import to_fs_path
 
-from typehole.base.lexer import count_tokens
 from typehole.base.positions import position_at
-from typehole.cli.fill import result_json
-from typehole.features.fill import CheckOptions, FillOptions, Finding, fill, find_hole
+from typehole.features.fill import CheckOptions, FillOptions, Finding, fill, find_hole, result_json
 from typehole.models.errors import ModelError
-from typehole.models.window import estimate_tokens
 from typehole.server.app import TypeholeServer
 from typehole.server.features import code_actions, diagnostics
 from typehole.server.features.documents import document_name, learnable
@@ -112,7 +109,7 @@ def _options(ls: TypeholeServer, uri: str, extra: dict[str, Any]) -> FillOptions
     ok = isinstance(rounds, int) and not isinstance(rounds, bool) and rounds >= 0
     return FillOptions(
         rounds=rounds if ok else settings.fill.rounds,  # type: ignore[arg-type]
-        monitors=bool(extra.get("monitors", settings.monitors.enabled)),
+        monitors=settings.monitors if extra.get("monitors", True) is not False else None,
         check=check,
     )
 
@@ -141,7 +138,6 @@ async def run_command(ls: TypeholeServer, args: list[Any]) -> dict[str, Any] | N
     options = _options(ls, uri, extra)
     try:
         backend, _ = hub.backend(ls.state.settings, extra.get("model"))
-        counter = count_tokens if backend is hub.local else estimate_tokens
         async with work_done(ls, "typehole: filling hole") as report:
             total = options.rounds + 1
             result = await fill(
@@ -151,7 +147,6 @@ async def run_command(ls: TypeholeServer, args: list[Any]) -> dict[str, Any] | N
                 analysis=ls.state.analysis,
                 engine=ls.state.engine,
                 rel_path=document_name(ls, uri),
-                count_tokens=counter,
                 options=options,
                 on_round=lambda n: report(n, total),
             )

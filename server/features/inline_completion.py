@@ -13,8 +13,9 @@ from collections.abc import Awaitable, Callable
 
 from lsprotocol import types
 
+from typehole.app.hub import pipeline_options
 from typehole.base.positions import offset_at, position_at
-from typehole.features.completion.pipeline import Outcome, options_from
+from typehole.features.completion.pipeline import Outcome
 from typehole.features.completion.site import Site
 from typehole.models.errors import ModelError
 from typehole.server.app import INLINE_COMPLETION_ALIAS, TypeholeServer
@@ -108,7 +109,7 @@ async def run_at(ls: TypeholeServer, uri: str, position: types.Position) -> Outc
         return None
     site = Site(text=text, offset=offset, path=document_name(ls, uri), language=_language(uri),
                 file=document.path)
-    options = options_from(state.settings)
+    options = pipeline_options(state.settings)
 
     # One request per document: a newer request cancels the previous one.
     if (previous := state.inflight.get(uri)) is not None:

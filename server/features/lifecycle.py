@@ -14,7 +14,6 @@ from typehole.app.hub import ModelHub
 from typehole.app.settings import read_pyproject, resolve
 from typehole.app.training import train_workspace
 from typehole.context.engine import ContextEngine
-from typehole.models.local import LocalModel
 from typehole.server.app import TypeholeServer
 from typehole.server.features.configuration import activate
 from typehole.server.features.documents import learnable
@@ -35,10 +34,7 @@ def register(server: TypeholeServer) -> None:
         settings, problems = load_settings(state.root, params.initialization_options)
         state.settings = settings
         state.pending_problems = problems  # shown once the client is initialized
-        state.local = LocalModel(order=settings.local.order)
-        state.hub = ModelHub(
-            state.local, state.analysis, on_health=lambda event: report_health(ls, event)
-        )
+        state.hub = ModelHub(state.analysis, on_health=lambda event: report_health(ls, event))
         state.pending_problems.extend(activate(ls))
         if settings.completion.completion_fallback:
             from typehole.server.features import completion_fallback
@@ -97,13 +93,27 @@ def _root(params: types.InitializeParams) -> Path | None:
     return Path(path) if path else None
 
 
-async def learn_workspace(ls: TypeholeServer, root: Path) -> None:
-    """Train the embedded model, then index the workspace for context, each with a progress bar."""
-    state = ls.state
-    assert state.local is not None
+async def learn_model(ls: TypeholeServer, root: Path) -> None:
+    """Train the configured model on the workspace with a progress bar, if it learns files."""
+    learner = ls.state.learner
+    if learner is None:
+        return
     async with work_done(ls, "typehole: learning the workspace") as report:
         skip = set(open_document_names(ls))
-        await train_workspace(state.local, root, state.settings, skip, report)
+        await train_workspace(learner, root, ls.state.settings, skip, report)
+    # Open documents: their live text, which may be newer than the disk.
+    from typehole.server.features.documents import document_name
+
+    for uri, document in list(ls.workspace.text_documents.items()):
+        if learnable(ls, uri):
+            await learner.atrain(document_name(ls, uri), document.source)
+
+
+async def learn_workspace(ls: TypeholeServer, root: Path) -> None:
+    """Train the model if it learns the workspace, then index the workspace for context, each
+    with a progress bar."""
+    state = ls.state
+    await learn_model(ls, root)
     if not state.settings.context.enabled:
         return
     async with work_done(ls, "typehole: indexing the workspace") as report:

@@ -1,13 +1,14 @@
-"""The embedded default model `local`: an interpolated n-gram model over the workspace's own code.
+"""The `ngram` model: an interpolated n-gram model over the workspace's own code, in-process.
 
 This is not a neural model and knows nothing beyond the files it was trained on: it predicts each
-lexer token (see `models.lexer`) from the `order - 1` before it with the counts of `models.ngram`.
+lexer token (see `base.lexer`) from the `order - 1` before it with the counts of `models.ngram`.
 In exchange it needs no weights, trains in about a second on a mid-sized project, retrains a file
 incrementally as it changes, is deterministic, and exposes its exact next-token distribution (so
-monitors can mask decoding exactly). The fill-in-the-middle suffix is ignored: the model only reads
-text to the left. This module is the backend: the async API, decoding (greedy or sampled, guided
-by a `TokenGuide`) and prompt healing; `models.decoding` holds one completion's state, its stop
-strings and loop detection.
+monitors can mask decoding exactly). It is an explicit choice (`model = "ngram"`) for what it is
+good at: instant, deterministic, exact masks in tests. The fill-in-the-middle suffix is ignored:
+the model only reads text to the left. This module is the backend: the async API, decoding
+(greedy or sampled, guided by a `TokenGuide`) and prompt healing; `models.decoding` holds one
+completion's state, its stop strings and loop detection.
 
 Thread safety: every read and write of the counts holds one lock; the async API runs all work on a
 dedicated single-thread executor, off the event loop, in small batches so cancellation is prompt.
@@ -30,7 +31,7 @@ from .decoding import DecodeState, TokenGuide, looping, release
 from .errors import ModelConfigError, ModelUnavailable
 from .ngram import BOS_ID, MAX_ID, START, NgramCounts
 
-__all__ = ["LocalModel", "START", "TokenGuide"]
+__all__ = ["NgramModel", "START", "TokenGuide"]
 
 _T = TypeVar("_T")
 
@@ -38,8 +39,8 @@ _STEPS_PER_HOP = 8  # decoding steps per executor call: small, so cancelling sto
 _GUIDED_SAMPLE = 64  # a sampled guided step draws among the likeliest allowed tokens
 
 
-class LocalModel:
-    """The embedded n-gram backend (`Backend` and `TokenDistributionModel`).
+class NgramModel:
+    """The n-gram backend: a `Backend`, a `GuidedBackend` (exact masks) and a `WorkspaceLearner`.
 
     `order` is the n-gram order (4: a token is predicted from the three before it).
     Memory is bounded by the caps: files longer than `max_tokens_per_file` tokens are trained on
@@ -50,7 +51,9 @@ class LocalModel:
     three-token contexts, and about 8 s to train from scratch.
     """
 
-    name = "local"
+    name = "ngram"
+    # Exact masks through `complete_guided`; its own lexer counts tokens; no prose, no FIM.
+    capabilities = frozenset({"exact_masks", "tokenizer", "learns_workspace"})
 
     def __init__(
         self,
@@ -59,17 +62,17 @@ class LocalModel:
         max_total_tokens: int = 4_000_000,
     ) -> None:
         if not 1 <= order <= 8:
-            raise ModelConfigError(f"local model order must be between 1 and 8, not {order}")
+            raise ModelConfigError(f"n-gram model order must be between 1 and 8, not {order}")
         if max_tokens_per_file < 1 or max_total_tokens < 1:
-            raise ModelConfigError("local model token caps must be positive")
+            raise ModelConfigError("n-gram model token caps must be positive")
         if max_total_tokens + max_tokens_per_file >= MAX_ID:
-            raise ModelConfigError(f"local model caps must stay below {MAX_ID} tokens")
+            raise ModelConfigError(f"n-gram model caps must stay below {MAX_ID} tokens")
         self.order = order
         self.max_tokens_per_file = min(max_tokens_per_file, max_total_tokens)
         self.max_total_tokens = max_total_tokens
         self._counts = NgramCounts(order, max_total_tokens)
         self._lock = threading.Lock()
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="typehole-local")
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="typehole-ngram")
         self._closed = False
 
     # ----------------------------------------------------------------------------------- training
@@ -136,8 +139,8 @@ class LocalModel:
 
     # --------------------------------------------------------------------------------- completion
 
-    async def count_tokens(self, text: str) -> int:
-        """Number of the model's tokens in `text`."""
+    def count_tokens(self, text: str) -> int:
+        """Number of the model's tokens in `text` (exact: its own lexer)."""
         return len(lex(text))
 
     async def complete(self, request: CompletionRequest) -> AsyncIterator[Chunk]:
@@ -181,13 +184,13 @@ class LocalModel:
 
     async def _run(self, fn: Callable[..., _T], *args: object) -> _T:
         if self._closed:
-            raise ModelUnavailable("the local model is closed")
+            raise ModelUnavailable("the n-gram model is closed")
         loop = asyncio.get_running_loop()
         try:
             return await loop.run_in_executor(self._executor, fn, *args)
         except RuntimeError as exc:  # submitting after shutdown
             if self._closed:
-                raise ModelUnavailable("the local model is closed") from exc
+                raise ModelUnavailable("the n-gram model is closed") from exc
             raise
 
     def _start(self, request: CompletionRequest, guide: TokenGuide | None = None) -> DecodeState:

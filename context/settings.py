@@ -1,0 +1,22 @@
+"""The `context` settings section: what cross-file and typed-hole context the model is shown."""
+
+from __future__ import annotations
+
+import attrs
+
+__all__ = ["ContextSettings"]
+
+
+@attrs.frozen
+class ContextSettings:
+    """Cross-file and typed-hole context put in front of the model (section `context`)."""
+
+    enabled: bool = True
+    # Share of the prompt budget the context may take (the rest is the code around the cursor).
+    share: float = attrs.field(
+        default=0.4, validator=[attrs.validators.ge(0.0), attrs.validators.le(0.9)]
+    )
+    # Stages that would start after this many milliseconds are skipped (the editor is waiting).
+    deadline_ms: float = attrs.field(default=60.0, validator=attrs.validators.gt(0))
+    # Where the index is cached (default: the user's cache folder).
+    cache_dir: str | None = None
