@@ -18,7 +18,7 @@ from typehole.models.errors import ModelError
 from typehole.server.app import INLINE_COMPLETION_ALIAS, TypeholeServer
 from typehole.server.completion.pipeline import Outcome, options_from
 from typehole.server.completion.site import Site
-from typehole.server.features.documents import document_name, learnable
+from typehole.server.features.documents import document_name, learnable, refusal
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +63,8 @@ async def complete_inline(
     ls: TypeholeServer, params: types.InlineCompletionParams
 ) -> types.InlineCompletionList | None:
     """Run one inline completion; None when there is nothing (or nothing current) to offer."""
+    if refusal(ls, params.text_document.uri) is not None:
+        return None  # a secret-looking document: no provider may see it
     for provider in ls.state.inline_providers:
         try:
             items = await provider(ls, params)
