@@ -12,7 +12,7 @@ from pathlib import Path
 from typehole.app.hub import ModelHub, as_learner
 from typehole.app.settings import Settings, read_pyproject, resolve
 from typehole.app.training import relative_name, train_workspace
-from typehole.context.walk import is_secret_path, read_text
+from typehole.context.walk import may_read, read_text, secret_reason
 from typehole.models.base import Backend
 
 ROOT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", ".git")
@@ -49,15 +49,32 @@ def find_root(path: Path) -> Path | None:
 
 
 def load_document(path: Path) -> str:
-    """The text of a file given on the command line, or a UsageError saying why not."""
+    """The text of a file given on the command line, or a UsageError saying why not.
+
+    Pass the path as the user gave it, not resolved, so that a symlink is judged as one.
+    """
     if not path.is_file():
         raise UsageError(f"{path}: no such file")
-    if is_secret_path(path):
-        raise UsageError(f"{path}: looks like a secret; typehole never sends it to a model")
+    # Judged like a document open in an editor (`may_read`), by the path as given: a link keeps
+    # its name and folder, so a link to a secret or out of the workspace is seen as one.
+    if (reason := secret_reason(path)) is not None:
+        raise UsageError(f"{path}: looks like a secret ({reason}); typehole never sends it "
+                         "to a model")
+    root = find_root(path.absolute())
+    if (reason := may_read(path, root, _exclude(root), opened=True)) is not None:
+        raise UsageError(f"{path}: {reason}; typehole never sends it to a model")
     text = read_text(path)
     if text is None:
         raise UsageError(f"{path}: not a UTF-8 text file (or larger than typehole reads)")
     return text
+
+
+def _exclude(root: Path | None) -> list[str]:
+    """The root's `exclude` setting, read quietly (`load_settings` reports the problems)."""
+    if root is None:
+        return []
+    settings, _ = resolve([("pyproject.toml", read_pyproject(root)[0])])
+    return list(settings.exclude)
 
 
 def load_settings(root: Path | None) -> Settings:

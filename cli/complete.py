@@ -43,8 +43,8 @@ def run(args: argparse.Namespace) -> int:
     from typehole.cli import parse_location
 
     path, line, column = parse_location(args.location)
-    path = path.resolve()
     text = load_document(path)
+    path = path.resolve()
     root = find_root(path)
     settings = load_settings(root)
     try:

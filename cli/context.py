@@ -32,8 +32,8 @@ def add(commands: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     """Print the assembled context (or the JSON result)."""
     path, line, column = parse_location(args.location)
-    path = path.resolve()
     text = load_document(path)
+    path = path.resolve()
     result = gather_at(path, text, line, column, args.budget)
     if args.json:
         print(json.dumps(result, indent=2, ensure_ascii=False))

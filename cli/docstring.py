@@ -56,8 +56,8 @@ def add(commands: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     """Print the docstring (or the JSON result) for the definition at the location."""
     path, line, _ = parse_location(args.location, with_column=False)
-    path = path.resolve()
     text = load_document(path)
+    path = path.resolve()
     root = find_root(path)
     settings = load_settings(root)
     language = comment_language(str(path))

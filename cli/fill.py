@@ -62,8 +62,8 @@ def run(args: argparse.Namespace) -> int:
     path, line, _ = parse_location(args.location, with_column=False)
     if args.rounds is not None and args.rounds < 0:
         raise UsageError(f"--rounds must be 0 or more, got {args.rounds}")
-    path = path.resolve()
     text = load_document(path)
+    path = path.resolve()
     root = find_root(path)
     settings = load_settings(root)
     hole = find_hole(text, line - 1, settings.fill.placeholders)

@@ -57,8 +57,8 @@ def run(args: argparse.Namespace) -> int:
 
     from typehole.cli.complete import open_engine
 
+    after = load_document(Path(args.file))
     path = Path(args.file).resolve()
-    after = load_document(path)
     before = load_document(Path(args.before))
     root = find_root(path)
     engine = open_engine(root, load_settings(root), force=True)

@@ -25,7 +25,7 @@ from typehole.base.syntax import SUFFIXES, language_of, supported
 from .index_queries import IndexQueries
 from .store import Store
 from .tags import extract_tags, parse_python, reparse_python
-from .walk import read_text, workspace_files
+from .walk import may_read, read_text, workspace_files
 
 __all__ = ["BuildStats", "Index", "WINDOW_LINES", "WINDOW_STRIDE", "type_names"]
 
@@ -217,6 +217,9 @@ class Index(IndexQueries):
         """Re-index one file from the editor's text; returns False when nothing changed."""
         rel = self.relpath(path)
         if not self._indexable(rel) or rel.startswith("../"):
+            return False
+        # An open document's text joins the index only when the walk would have read its file.
+        if may_read(self.root / rel, self.root, self.exclude) is not None:
             return False
         try:
             st = os.stat(self.root / rel)

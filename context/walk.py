@@ -1,15 +1,18 @@
 """Which workspace files typehole may read, and reading them safely.
 
-Everything that shows workspace text to a model (the index, the embedded model's training) goes
-through `workspace_files` and `read_text`, so the rules live once: .gitignore and user excludes are
-respected; binary, generated and huge files are skipped; virtualenvs, `node_modules` and VCS folders
-are never entered; symlinks may not leave the root (and loops are cut); secret-looking files are
-never opened at all.
+The rules live here once, in `may_read`, and everything that reads a file or shows a document to a
+model asks it (the walk, the index, the embedded model's training, the server's document events
+and commands, the CLI): secret-looking files, by their own name or by the name of the file a
+symlink points to, are never opened; from disk, only files whose real path is inside the workspace
+root, not ignored by .gitignore or the user's excludes, and not inside virtualenvs, `node_modules`
+or VCS folders. `workspace_files` walks by the same rules (cutting symlink loops), and also skips
+binary, generated and huge files; `read_text` refuses secret-looking files itself.
 """
 
 from __future__ import annotations
 
 import fnmatch
+import functools
 import logging
 import os
 from collections.abc import Iterator, Sequence
@@ -17,7 +20,10 @@ from pathlib import Path
 
 import pathspec
 
-__all__ = ["is_secret_path", "read_text", "read_text_reason", "workspace_files", "SKIP_DIRS"]
+__all__ = [
+    "ReadPolicy", "SKIP_DIRS", "is_secret_path", "may_read", "read_text", "read_text_reason",
+    "secret_reason", "workspace_files",
+]
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +61,17 @@ def is_secret_path(path: str | os.PathLike[str]) -> bool:
     return any(fnmatch.fnmatchcase(name, glob) for glob in _SECRET_GLOBS)
 
 
+def secret_reason(path: str | os.PathLike[str]) -> str | None:
+    """Why the file looks like it holds credentials, by its own name or, when it is a symlink,
+    by the name of the file it points to (`env_alias.py -> .env`); None when it does not."""
+    if is_secret_path(path):
+        return "secret-looking file name"
+    target = os.path.realpath(path)
+    if is_secret_path(target):
+        return f"a link to the secret-looking file {os.path.basename(target)}"
+    return None
+
+
 def _is_generated(name: str, head: bytes) -> bool:
     if any(fnmatch.fnmatchcase(name, glob) for glob in _GENERATED_GLOBS):
         return True
@@ -68,30 +85,107 @@ def _is_virtualenv(path: str) -> bool:
         os.path.join(path, "conda-meta", "history"))
 
 
-def _load_ignore(directory: str) -> pathspec.PathSpec | None:
-    lines: list[str] = []
-    for name in (".gitignore", os.path.join(".git", "info", "exclude")):
+# Bad ignore lines already reported, so a repository's broken line is logged once per process.
+_reported_bad_lines: set[tuple[str, int, str]] = set()
+
+
+def _valid_ignore_lines(lines: Sequence[str], source: str) -> list[str]:
+    """`lines` without those pathspec rejects (a lone `!`), each skipped alone and logged.
+
+    Git itself ignores such lines, and one bad line must not cost the others (or the whole walk).
+    """
+    good: list[str] = []
+    for number, line in enumerate(lines, 1):
         try:
-            with open(os.path.join(directory, name), encoding="utf-8", errors="replace") as f:
-                lines.extend(f.read().splitlines())
+            pathspec.GitIgnoreSpec.from_lines([line])
+        except ValueError as exc:  # GitIgnorePatternError, and whatever a later pathspec adds
+            key = (source, number, line)
+            level = logging.DEBUG if key in _reported_bad_lines else logging.WARNING
+            _reported_bad_lines.add(key)
+            log.log(level, "%s:%d: skipping invalid ignore pattern %r (%s)", source, number,
+                    line, exc)
+            continue
+        good.append(line)
+    return good
+
+
+@functools.lru_cache(maxsize=64)
+def _exclude_spec(exclude: tuple[str, ...]) -> pathspec.PathSpec | None:
+    valid = _valid_ignore_lines(exclude, "exclude setting")
+    return pathspec.GitIgnoreSpec.from_lines(valid) if valid else None
+
+
+# (path, mtime_ns, size) of each ignore file of a folder: a changed file is compiled anew.
+_IgnoreFiles = tuple[tuple[str, int, int], ...]
+
+
+@functools.lru_cache(maxsize=1024)
+def _compile_ignore_files(files: _IgnoreFiles) -> pathspec.PathSpec | None:
+    lines: list[str] = []
+    for path, _mtime, _size in files:
+        try:
+            with open(path, encoding="utf-8", errors="replace") as f:
+                text = f.read()
         except OSError:
             continue
+        lines.extend(_valid_ignore_lines(text.splitlines(), path))
     return pathspec.GitIgnoreSpec.from_lines(lines) if lines else None
 
 
-class _Walker:
-    def __init__(self, root: Path, exclude: Sequence[str], max_bytes: int) -> None:
-        self.root = root
-        self.real_root = os.path.realpath(root)
-        self.exclude = pathspec.GitIgnoreSpec.from_lines(list(exclude)) if exclude else None
-        self.max_bytes = max_bytes
-        self.seen_dirs: set[tuple[int, int]] = set()
+def _load_ignore(directory: str) -> pathspec.PathSpec | None:
+    """The patterns of a folder's .gitignore and .git/info/exclude (compiled once per version:
+    documents are judged on every keystroke)."""
+    files: list[tuple[str, int, int]] = []
+    for name in (".gitignore", os.path.join(".git", "info", "exclude")):
+        path = os.path.join(directory, name)
+        try:
+            st = os.stat(path)
+        except OSError:
+            continue
+        files.append((path, st.st_mtime_ns, st.st_size))
+    return _compile_ignore_files(tuple(files)) if files else None
 
-    def _inside_root(self, path: str) -> bool:
+
+def _is_tool_dir(name: str, path: str) -> bool:
+    """Folders of tools' state, dependencies or build output (never entered, never read)."""
+    return name in SKIP_DIRS or name.endswith(".egg-info") or _is_virtualenv(path)
+
+
+Specs = list[tuple[str, pathspec.PathSpec]]
+
+
+class ReadPolicy:
+    """Which files under one workspace root typehole may read: the rules of `may_read`.
+
+    Keeps each folder's ignore patterns once loaded, so keep an instance only as long as the
+    .gitignore files may be taken as unchanged (one walk, one request).
+    """
+
+    def __init__(self, root: str | os.PathLike[str], exclude: Sequence[str] = ()) -> None:
+        self.root = os.path.abspath(root)
+        self.real_root = os.path.realpath(root)
+        self.exclude = _exclude_spec(tuple(exclude))
+        self._specs: dict[str, pathspec.PathSpec | None] = {}
+
+    def specs_of(self, directory: str) -> pathspec.PathSpec | None:
+        """The ignore patterns a folder itself declares (.gitignore, .git/info/exclude)."""
+        if directory not in self._specs:
+            self._specs[directory] = _load_ignore(directory)
+        return self._specs[directory]
+
+    def inside(self, path: str) -> bool:
+        """Whether the real path of `path` is the root or below it."""
         real = os.path.realpath(path)
         return real == self.real_root or real.startswith(self.real_root + os.sep)
 
-    def _ignored(self, rel: str, is_dir: bool, specs: list[tuple[str, pathspec.PathSpec]]) -> bool:
+    def under(self, path: str) -> bool:
+        """Whether `path` as given (links not followed) lies below the root."""
+        given = os.path.abspath(path)
+        return any(given.startswith(base + os.sep) for base in (self.root, self.real_root))
+
+    def ignored(self, rel: str, is_dir: bool, specs: Specs) -> bool:
+        """Whether `rel` (relative to the root) is ignored by the excludes or by `specs`, the
+        (folder, patterns) pairs of the .gitignore files above it."""
         probe = rel + "/" if is_dir else rel
         if self.exclude is not None and self.exclude.match_file(probe):
             return True
@@ -102,8 +196,83 @@ class _Walker:
                 return True
         return False
 
-    def walk(self, directory: str, rel: str,
-             specs: list[tuple[str, pathspec.PathSpec]]) -> Iterator[Path]:
+    def refusal(self, path: str | os.PathLike[str], is_dir: bool = False) -> str | None:
+        """Why typehole must not read `path` from disk; None when it may.
+
+        Checked: the secret-looking names (the file's and its symlink target's), the real path
+        inside the root, and for both the path as given (when it lies under the root) and its
+        real path, every folder on the way and the file itself against the excludes, the
+        .gitignore files and the folders never entered.
+        """
+        path = os.fspath(path)
+        if not is_dir and (reason := secret_reason(path)) is not None:
+            return reason
+        if not self.inside(path):
+            return "outside the workspace" if not self.under(path) else \
+                f"a link out of the workspace (to {os.path.realpath(path)})"
+        real = os.path.realpath(path)
+        given = os.path.abspath(path)
+        # dict.fromkeys: the same pair once when neither the root nor the path is a link.
+        for base, candidate in dict.fromkeys(((self.root, given), (self.real_root, given),
+                                              (self.real_root, real))):
+            if candidate.startswith(base + os.sep):
+                rel = os.path.relpath(candidate, base).replace(os.sep, "/")
+                if (reason := self._rule_out(base, rel, is_dir)) is not None:
+                    return reason
+        return None
+
+    def _rule_out(self, base: str, rel: str, is_dir: bool) -> str | None:
+        """The walk's rules for one root-relative path, folder by folder from the root down."""
+        parts = rel.split("/")
+        specs: Specs = []
+        directory, so_far = base, ""
+        for i, part in enumerate(parts):
+            if (spec := self.specs_of(directory)) is not None:
+                specs.append((so_far, spec))
+            so_far = f"{so_far}/{part}" if so_far else part
+            directory = os.path.join(directory, part)
+            last = i == len(parts) - 1
+            if not last or is_dir:
+                if _is_tool_dir(part, directory):
+                    return f"in {so_far}/, a folder typehole never reads"
+                if self.ignored(so_far, True, specs):
+                    return f"ignored by .gitignore or the exclude setting ({so_far}/)"
+            elif self.ignored(so_far, False, specs):
+                return f"ignored by .gitignore or the exclude setting ({so_far})"
+        return None
+
+
+def may_read(path: str | os.PathLike[str], root: str | os.PathLike[str] | None,
+             exclude: Sequence[str] = (), *, opened: bool = False) -> str | None:
+    """Why typehole must not read `path` or show its text to a model; None when it may.
+
+    The one decision every reader asks. Never: a secret-looking file, by its own name or by the
+    name of the file a symlink points to. Nor, for a path in the workspace `root`: one whose real
+    path leaves the root (a link out), one ignored by .gitignore or by `exclude` (gitignore-style
+    globs relative to `root`), one inside virtualenvs, `node_modules`, VCS or cache folders.
+    From disk (`opened` False) nothing outside the root is read (no root: nothing at all).
+    `opened`: a document the user opened in the editor, whose text the editor sent; a file from
+    outside the workspace is judged by the secret rules alone, since nothing else speaks for it.
+    """
+    if (reason := secret_reason(path)) is not None:
+        return reason
+    if root is None:
+        return None if opened else "no workspace root"
+    policy = ReadPolicy(root, exclude)
+    if opened and not policy.under(os.fspath(path)):
+        return None
+    return policy.refusal(path)
+
+
+class _Walker:
+    def __init__(self, root: Path, exclude: Sequence[str], max_bytes: int) -> None:
+        self.root = root
+        self.policy = ReadPolicy(root, exclude)
+        self.max_bytes = max_bytes
+        self.seen_dirs: set[tuple[int, int]] = set()
+
+    def walk(self, directory: str, rel: str, specs: Specs, linked: bool = False) -> Iterator[Path]:
+        """Files under `directory` (`rel` to the root); `linked`: reached through a symlink."""
         try:
             st = os.stat(directory)
         except OSError:
@@ -111,7 +280,7 @@ class _Walker:
         if (st.st_dev, st.st_ino) in self.seen_dirs:  # a symlink loop or a second way in
             return
         self.seen_dirs.add((st.st_dev, st.st_ino))
-        spec = _load_ignore(directory)
+        spec = self.policy.specs_of(directory)
         if spec is not None:
             specs = [*specs, (rel, spec)]
         try:
@@ -127,20 +296,22 @@ class _Walker:
                 is_file = entry.is_file()
             except OSError:
                 continue
-            if is_link and not self._inside_root(entry.path):
+            # What a link reaches is judged by its real path too: it may lie outside the root,
+            # in an ignored folder, or be a secret under a harmless name.
+            if (is_link or linked) and (is_dir or is_file) \
+                    and (reason := self.policy.refusal(entry.path, is_dir)) is not None:
+                log.debug("skipping %s: %s", child_rel, reason)
                 continue
             if is_dir:
-                if entry.name in SKIP_DIRS or entry.name.endswith(".egg-info"):
+                if _is_tool_dir(entry.name, entry.path) or self.policy.ignored(child_rel, True,
+                                                                               specs):
                     continue
-                if self._ignored(child_rel, True, specs) or _is_virtualenv(entry.path):
-                    continue
-                yield from self.walk(entry.path, child_rel, specs)
+                yield from self.walk(entry.path, child_rel, specs, linked or is_link)
             elif is_file and self._accept(entry, child_rel, specs):
                 yield self.root / child_rel
 
-    def _accept(self, entry: os.DirEntry[str], rel: str,
-                specs: list[tuple[str, pathspec.PathSpec]]) -> bool:
-        if is_secret_path(entry.name) or self._ignored(rel, False, specs):
+    def _accept(self, entry: os.DirEntry[str], rel: str, specs: Specs) -> bool:
+        if is_secret_path(entry.name) or self.policy.ignored(rel, False, specs):
             return False
         try:
             if entry.stat().st_size > self.max_bytes:
@@ -157,8 +328,9 @@ def workspace_files(root: str | os.PathLike[str], exclude: Sequence[str] = (),
     """Yield the files under `root` that typehole may read, in a stable (sorted) order.
 
     `exclude` holds gitignore-style globs relative to `root`. Yielded paths are `root / relative`
-    (symlinks inside the root are kept as links, not resolved). Only the first 8 KB of each
-    candidate is read, to detect binary and generated files; secret-looking files are not opened.
+    (symlinks inside the root are kept as links, not resolved). A symlink is followed only when
+    its real path passes `may_read` too. Only the first 8 KB of each candidate is read, to detect
+    binary and generated files; secret-looking files are not opened.
     """
     root_path = Path(root)
     walker = _Walker(root_path, exclude, max_bytes)
@@ -171,8 +343,8 @@ def read_text_reason(path: str | os.PathLike[str],
 
     Line ends are kept as they are (offsets must match the editor's). A UTF-8 BOM is dropped.
     """
-    if is_secret_path(path):
-        return None, "secret-looking file name"
+    if (reason := secret_reason(path)) is not None:
+        return None, reason
     try:
         with open(path, "rb") as f:
             data = f.read(max_bytes + 1)

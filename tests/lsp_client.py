@@ -86,16 +86,18 @@ async def wait_for(predicate: Any, timeout: float = 20.0) -> None:
 
 
 async def wait_learned(client: LanguageClient, timeout: float = 120.0) -> None:
-    """Wait until the server has trained its model and indexed the workspace (two bars end)."""
-    await wait_for(
-        lambda: sum(
-            isinstance(report, types.WorkDoneProgressEnd)
-            for reports in client.progress_reports.values()
-            for report in reports
-        )
-        >= 2,
-        timeout=timeout,
-    )
+    """Wait until the server has indexed the workspace (the indexing bar ended); a model that
+    learns the workspace learns it before indexing starts."""
+
+    def indexed() -> bool:
+        for reports in client.progress_reports.values():
+            titles = [r.title for r in reports if isinstance(r, types.WorkDoneProgressBegin)]
+            ended = any(isinstance(r, types.WorkDoneProgressEnd) for r in reports)
+            if ended and any("indexing" in title for title in titles):
+                return True
+        return False
+
+    await wait_for(indexed, timeout=timeout)
 
 
 def copy_project(source: Path, dest: Path) -> Path:

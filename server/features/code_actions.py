@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from lsprotocol import types
 
 from typehole.server.app import TypeholeServer
+from typehole.server.features.documents import refusal
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,8 @@ def register(server: TypeholeServer) -> None:
     async def code_action(
         ls: TypeholeServer, params: types.CodeActionParams
     ) -> list[types.CodeAction] | None:
+        if refusal(ls, params.text_document.uri) is not None:
+            return None  # every action of a secret-looking document could reach a model
         actions: list[types.CodeAction] = []
         for provider in ls.state.code_action_providers:
             try:

@@ -37,6 +37,7 @@ from typehole.server.app import TypeholeServer
 from typehole.server.features import code_actions as code_action_registry
 from typehole.server.features import diagnostics as diagnostic_registry
 from typehole.server.features import inline_completion
+from typehole.server.features.documents import refuse_secret
 
 __all__ = [
     "COMMAND", "DRIFT_CODE", "code_actions", "docstring_inline", "drift_diagnostics",
@@ -166,12 +167,14 @@ async def run_command(ls: TypeholeServer, args: list[Any]) -> dict[str, Any] | N
     """`typehole.docstring [uri, line, style?]`: document the definition and apply the edit.
 
     Returns `{"docstring", "edit": {"range", "newText"}}` (also for keybindings that want it).
+    A secret-looking document gets a RequestFailed error: nothing is sent, nothing inserted.
     """
     if len(args) < 2 or not isinstance(args[0], str) or not isinstance(args[1], int):
         ls.tell(types.MessageType.Error, "typehole.docstring expects [uri, line, style?]")
         return None
     uri, line = args[0], args[1]
     style = args[2] if len(args) > 2 and args[2] in STYLES else None
+    refuse_secret(ls, uri, "write a docstring for")
     document = ls.workspace.text_documents.get(uri)
     if document is None:
         return None

@@ -5,6 +5,9 @@ model on a document a moment after the user stops typing, and on saved or change
 Two kinds of listeners see the texts: document listeners every open document's text as it
 changes, disk listeners each file's text on disk before and after a save or a watched-file change
 (workspace code files only; secret-looking names are never read).
+
+Whether a document may be shown to a model, and whether a file may be read from disk, is decided
+by `context.walk.may_read`; `refusal`, `learnable` and `_on_disk` put it in the server's terms.
 """
 
 from __future__ import annotations
@@ -16,10 +19,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from lsprotocol import types
+from pygls.exceptions import JsonRpcException
 from pygls.uris import to_fs_path
 
 from typehole.app.training import CODE_SUFFIXES, relative_name
-from typehole.context.walk import is_secret_path, read_text
+from typehole.context.walk import may_read, read_text
 from typehole.server.app import TypeholeServer
 
 log = logging.getLogger(__name__)
@@ -40,6 +44,8 @@ def listen(server: TypeholeServer, listener: DocumentListener) -> None:
 
 
 def _notify(ls: TypeholeServer, uri: str, text: str | None) -> None:
+    if text is not None and refusal(ls, uri) is not None:
+        return  # listeners keep edit histories that reach prompts: a secret's text stays out
     for listener in ls.state.document_listeners:
         try:
             listener(ls, uri, text)
@@ -168,14 +174,36 @@ def document_name(ls: TypeholeServer, uri: str) -> str:
     return relative_name(ls.state.root, path)
 
 
+class RequestFailed(JsonRpcException):
+    """LSP's RequestFailed: a well-formed request the server will not carry out, and why."""
+
+    CODE = -32803
+
+
+def refusal(ls: TypeholeServer, uri: str) -> str | None:
+    """Why this open document's text must never reach a model; None when it may.
+
+    `may_read` for a document the editor holds: a secret-looking name or link target, and in the
+    workspace also an ignored file or a link out of it, is never shown to any model.
+    """
+    path = _path(uri)
+    if path is None:
+        return None  # an unsaved buffer (`untitled:`): the user's own typing, no file behind it
+    return may_read(path, ls.state.root, ls.state.settings.exclude, opened=True)
+
+
+def refuse_secret(ls: TypeholeServer, uri: str, action: str) -> None:
+    """Raise `RequestFailed` when the document must not reach a model (see `refusal`)."""
+    if (reason := refusal(ls, uri)) is not None:
+        name = uri.rsplit("/", 1)[-1]
+        raise RequestFailed(f"typehole: will not {action} {name}: {reason}; its text is never "
+                            "sent to a model")
+
+
 def learnable(ls: TypeholeServer, uri: str) -> bool:
     """Whether the embedded model may learn from (and a model may see) this document."""
     path = _path(uri)
-    if path is None:
-        return False
-    if is_secret_path(path):
-        return False
-    return path.suffix in CODE_SUFFIXES
+    return path is not None and path.suffix in CODE_SUFFIXES and refusal(ls, uri) is None
 
 
 def schedule_training(ls: TypeholeServer, uri: str, delay: float) -> None:
@@ -218,11 +246,10 @@ def _inside(root: Path, path: Path) -> bool:
 
 
 def _on_disk(ls: TypeholeServer, path: Path | None) -> bool:
-    """Whether typehole may read this file: workspace code, not a secret-looking name."""
-    root = ls.state.root
-    if path is None or root is None or is_secret_path(path):
+    """Whether typehole may read this file from disk: workspace code that `may_read` allows."""
+    if path is None or path.suffix not in CODE_SUFFIXES:
         return False
-    return path.suffix in CODE_SUFFIXES and _inside(root, path)  # never outside the workspace
+    return may_read(path, ls.state.root, ls.state.settings.exclude) is None
 
 
 async def _train_from_disk(ls: TypeholeServer, path: Path) -> None:

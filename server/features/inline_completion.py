@@ -19,7 +19,7 @@ from typehole.features.completion.pipeline import Outcome
 from typehole.features.completion.site import Site
 from typehole.models.errors import ModelError
 from typehole.server.app import INLINE_COMPLETION_ALIAS, TypeholeServer
-from typehole.server.features.documents import document_name, learnable
+from typehole.server.features.documents import document_name, learnable, refusal
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +64,8 @@ async def complete_inline(
     ls: TypeholeServer, params: types.InlineCompletionParams
 ) -> types.InlineCompletionList | None:
     """Run one inline completion; None when there is nothing (or nothing current) to offer."""
+    if refusal(ls, params.text_document.uri) is not None:
+        return None  # a secret-looking document: no provider may see it
     for provider in ls.state.inline_providers:
         try:
             items = await provider(ls, params)
