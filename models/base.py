@@ -53,6 +53,17 @@ class Backend(Protocol):
 
 
 @runtime_checkable
+class LoadsInBackground(Protocol):
+    """A backend whose model loads after it is created (completions fail with `ModelLoading`
+    until then); `wait_ready` waits for the model and raises its ModelError if it cannot load."""
+
+    @property
+    def ready(self) -> bool: ...
+
+    async def wait_ready(self) -> None: ...
+
+
+@runtime_checkable
 class TokenDistributionModel(Protocol):
     """A model whose next-token distribution is known exactly (used for exact monitor masks)."""
 

@@ -7,10 +7,11 @@ from collections.abc import Callable
 import httpx
 
 from .base import Backend
+from .embedded import EmbeddedBackend
 from .errors import ModelConfigError
 from .fim import resolve_template
+from .gguf import DEFAULT_MODEL
 from .health import HealthEvent
-from .http import HttpBackend
 from .llamacpp import LlamaCppBackend
 from .ollama import OllamaBackend
 from .openai import OpenAIBackend
@@ -19,7 +20,8 @@ from .vllm import VllmBackend
 
 __all__ = ["BACKEND_CLASSES", "create_backend", "describe"]
 
-BACKEND_CLASSES: dict[str, type[HttpBackend]] = {
+BACKEND_CLASSES: dict[str, Callable[..., Backend]] = {
+    "embedded": EmbeddedBackend,
     "llamacpp": LlamaCppBackend,
     "openai": OpenAIBackend,
     "vllm": VllmBackend,
@@ -27,6 +29,7 @@ BACKEND_CLASSES: dict[str, type[HttpBackend]] = {
 }
 
 _LABELS = {
+    "embedded": "embedded llama.cpp engine",
     "llamacpp": "llama.cpp server",
     "openai": "OpenAI-compatible server",
     "vllm": "vLLM server",
@@ -42,13 +45,15 @@ def create_backend(
 ) -> Backend:
     """The backend for `spec`, sharing `client`. `local` is created by the server itself.
 
+    An `embedded` backend starts its engine and loads the model in the background at once.
+
     `on_health_change` receives a `HealthEvent` each time the backend's health state changes.
     Raises ModelConfigError for an unknown backend or a spec the backend cannot serve.
     """
     cls = BACKEND_CLASSES.get(spec.backend)
     if cls is None:
-        hint = " (the embedded model is created by the server)" if spec.backend == "local" else ""
-        raise ModelConfigError(f"model {spec.name!r}: no HTTP backend {spec.backend!r}{hint}")
+        hint = " (the n-gram model is created by the server)" if spec.backend == "local" else ""
+        raise ModelConfigError(f"model {spec.name!r}: no backend {spec.backend!r}{hint}")
     return cls(spec, client, on_health_change=on_health_change)
 
 
@@ -57,10 +62,13 @@ def describe(spec: ModelSpec) -> str:
     if spec.backend == "local":
         return f"{spec.name}: embedded workspace model (offline)"
     choice = resolve_template(spec)
-    where = f"{_LABELS.get(spec.backend, spec.backend)} at {spec.url}"
+    if spec.backend == "embedded":
+        where = f"{_LABELS['embedded']}, model {spec.path or DEFAULT_MODEL.title + ' (default)'}"
+    else:
+        where = f"{_LABELS.get(spec.backend, spec.backend)} at {spec.url}"
     model = f", model {spec.model!r}" if spec.model else ""
     auto = spec.fim_template == "auto"
-    if spec.backend == "llamacpp" and auto:
+    if spec.backend in ("llamacpp", "embedded") and auto:
         fallback = (
             f"/completion with template {choice.reason}"
             if choice.template

