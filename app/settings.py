@@ -38,8 +38,10 @@ class TrainingSettings:
 
 
 # Models every workspace has without configuring anything; a `models` entry of the same name
-# replaces one.
+# replaces one. `embedded` runs the model `typehole[embedded]` installs in typehole's own
+# llama.cpp engine; `ngram` is the n-gram model of the workspace's own code.
 BUILTIN_MODELS: dict[str, ModelSpec] = {
+    "embedded": ModelSpec(name="embedded", backend="embedded"),
     "ngram": ModelSpec(name="ngram", backend="ngram"),
 }
 DEFAULT_MODEL = "ngram"

@@ -17,7 +17,8 @@ if TYPE_CHECKING:
     from .decoding import TokenGuide
 
 __all__ = [
-    "CAPABILITIES", "Backend", "Chunk", "CompletionRequest", "GuidedBackend", "WorkspaceLearner",
+    "CAPABILITIES", "Backend", "Chunk", "CompletionRequest", "GuidedBackend", "LoadsInBackground",
+    "WorkspaceLearner",
 ]
 
 # What a backend may declare in `capabilities`:
@@ -76,6 +77,17 @@ class Backend(Protocol):
         ...
 
     async def aclose(self) -> None: ...
+
+
+@runtime_checkable
+class LoadsInBackground(Protocol):
+    """A backend whose model loads after it is created (completions fail with `ModelLoading`
+    until then); `wait_ready` waits for the model and raises its ModelError if it cannot load."""
+
+    @property
+    def ready(self) -> bool: ...
+
+    async def wait_ready(self) -> None: ...
 
 
 @runtime_checkable

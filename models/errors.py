@@ -14,6 +14,10 @@ class ModelUnavailable(ModelError):
     """The backend cannot be reached or is not ready (connection refused, still loading)."""
 
 
+class ModelLoading(ModelUnavailable):
+    """The model is still loading; it will answer once it is ready (no backoff needed)."""
+
+
 class ModelTimeout(ModelError):
     """The backend did not answer within the request's deadline."""
 

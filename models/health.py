@@ -140,6 +140,10 @@ class HealthTracker:
                 HealthState.DEGRADED, f"model {self.backend!r} is failing: {error}", error, None
             )
 
+    def announce(self, state: HealthState, message: str) -> None:
+        """Set the state for a reason outside any request (a model that loads, then is ready)."""
+        self._set(state, message, None, None)
+
     # -- internals ----------------------------------------------------------------------------
 
     def _next_backoff(self) -> float:

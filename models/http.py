@@ -88,11 +88,13 @@ def create_client(
     # reusing one just as the server closes it fails with "disconnected without a response".
     keepalive_expiry_s: float = 4.0,
     transport: httpx.AsyncBaseTransport | None = None,
+    trust_env: bool = True,
 ) -> httpx.AsyncClient:
     """The shared client: pooled keep-alive connections, no redirects, default 10 s timeouts.
 
     Backends override the timeouts per request from their spec. Close it with `await aclose()`
-    when the server shuts down (backends do not own it).
+    when the server shuts down (backends do not own it). `trust_env=False` ignores the proxy
+    settings of the environment (for a loopback engine whose key must not reach a proxy).
     """
     return httpx.AsyncClient(
         limits=httpx.Limits(
@@ -104,6 +106,7 @@ def create_client(
         follow_redirects=False,
         headers={"User-Agent": "typehole"},
         transport=transport,
+        trust_env=trust_env,
     )
 
 

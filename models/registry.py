@@ -7,10 +7,11 @@ from collections.abc import Callable
 import httpx
 
 from .base import Backend
+from .embedded import EmbeddedBackend
 from .errors import ModelConfigError
 from .fim import resolve_template
+from .gguf import DEFAULT_MODEL
 from .health import HealthEvent
-from .http import HttpBackend
 from .llamacpp import LlamaCppBackend
 from .ngram_model import NgramModel
 from .ollama import OllamaBackend
@@ -20,7 +21,8 @@ from .vllm import VllmBackend
 
 __all__ = ["BACKEND_CLASSES", "create_backend", "describe"]
 
-BACKEND_CLASSES: dict[str, type[HttpBackend]] = {
+BACKEND_CLASSES: dict[str, Callable[..., Backend]] = {
+    "embedded": EmbeddedBackend,
     "llamacpp": LlamaCppBackend,
     "openai": OpenAIBackend,
     "vllm": VllmBackend,
@@ -28,6 +30,7 @@ BACKEND_CLASSES: dict[str, type[HttpBackend]] = {
 }
 
 _LABELS = {
+    "embedded": "embedded llama.cpp engine",
     "llamacpp": "llama.cpp server",
     "openai": "OpenAI-compatible server",
     "vllm": "vLLM server",
@@ -42,6 +45,8 @@ def create_backend(
     on_health_change: Callable[[HealthEvent], None] | None = None,
 ) -> Backend:
     """The backend for `spec`; HTTP backends share `client`.
+
+    An `embedded` backend starts its engine and loads the model in the background at once.
 
     `on_health_change` receives a `HealthEvent` each time the backend's health state changes.
     Raises ModelConfigError for an unknown backend or a spec the backend cannot serve.
@@ -61,10 +66,13 @@ def describe(spec: ModelSpec) -> str:
     if spec.backend == "ngram":
         return f"{spec.name}: n-gram model of the workspace's own code (in-process, offline)"
     choice = resolve_template(spec)
-    where = f"{_LABELS.get(spec.backend, spec.backend)} at {spec.url}"
+    if spec.backend == "embedded":
+        where = f"{_LABELS['embedded']}, model {spec.path or DEFAULT_MODEL.title + ' (default)'}"
+    else:
+        where = f"{_LABELS.get(spec.backend, spec.backend)} at {spec.url}"
     model = f", model {spec.model!r}" if spec.model else ""
     auto = spec.fim_template == "auto"
-    if spec.backend == "llamacpp" and auto:
+    if spec.backend in ("llamacpp", "embedded") and auto:
         fallback = (
             f"/completion with template {choice.reason}"
             if choice.template

