@@ -17,6 +17,8 @@ if [ -f scripts/llamacpp_wheel.sh ] && [ "${TYPEHOLE_SKIP_LLAMACPP:-0}" != 1 ]; 
 fi
 
 .venv/bin/python -m ruff check .
+# The layers (README, "How it works"): a wrong-way import fails here.
+.venv/bin/lint-imports
 .venv/bin/python -m pytest "$@"
 # The editor clients against the real server: VS Code extension (Node), Neovim plugin (headless).
 if [ "${TYPEHOLE_SKIP_EDITORS:-0}" != 1 ]; then

@@ -79,7 +79,7 @@ def test_a_bad_model_entry_is_reported_when_read_not_at_first_use() -> None:
                         "'localhost:8080' must start with http:// or https://"]
     assert set(settings.models) == {"good"}
     assert settings.models["good"].name == "good" and settings.models["good"].max_tokens == 64
-    assert set(settings.model_specs()) == {"ngram", "good"}
+    assert set(settings.model_specs()) == {"embedded", "ngram", "good"}
 
 
 def test_one_monitor_schema_for_editor_fill_and_guided_decoding() -> None:
