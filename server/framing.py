@@ -69,12 +69,13 @@ _TOKEN = rb"!#$%&'*+.^_`|~0-9A-Za-z-"  # the characters of an HTTP header name
 _HEADER = re.compile(rb"([%s]+)[ \t]*:[ \t]*([^\r\n]*?)[ \t]*" % _TOKEN)  # fullmatch: a line
 # What the start of a header line can look like while the rest is still to come.
 _HEADER_START = re.compile(rb"(?:[%s]+[ \t]*(?::[^\r\n]*)?)?\r?" % _TOKEN)
-# Where a frame can begin again: a `Content-Length` line, or the end of one after garbage.
-_MARKER = re.compile(rb"content-length[ \t]*:[ \t]*\d{1,32}[ \t]*\r?\n", re.IGNORECASE)
+# Where a frame can begin again: a `Content-Length` line, wherever it starts (garbage before
+# it may end in any byte). Bounded, so that a search can resume where the last one stopped.
+_MARKER = re.compile(rb"content-length[ \t]{0,8}:[ \t]{0,8}\d{1,32}[ \t]{0,8}\r?\n", re.I)
 _MARKER_MAX = 96  # longer than any match of _MARKER
 # What a `Content-Length` line can look like while the rest is still to come.
 _MARKER_START = re.compile(
-    rb"(?:%s|content-length[ \t]*(?::[ \t]*(?:\d{1,32}[ \t]*\r?)?)?)"
+    rb"(?:%s|content-length[ \t]{0,8}(?::[ \t]{0,8}(?:\d{1,32}[ \t]{0,8}\r?)?)?)"
     % b"|".join(b"content-length"[:n] for n in range(1, 14)),
     re.IGNORECASE,
 )
@@ -259,7 +260,8 @@ class Deframer:
             return True
         if len(self._buf) < self._need:
             return False
-        self._events.append(Frame(bytes(self._buf[: self._need])))
+        with memoryview(self._buf) as view:  # one copy of a body that may be many megabytes
+            self._events.append(Frame(view[: self._need].tobytes()))
         del self._buf[: self._need]
         self._state = self._headers
         return True
@@ -351,9 +353,7 @@ def envelope_problem(data: object) -> str | None:
         return "a message needs a method (request, notification) or an id (response)"
     if data["id"] is not None and not _valid_id(data["id"]):
         return "id must be a number or a string"
-    if "result" not in data and "error" not in data:
-        return "a response needs a result or an error"
-    return None
+    return None  # a response (one without a result or an error is taken as a null result)
 
 
 def reply_error(protocol: JsonRPCProtocol, msg_id: Any, code: int, message: str) -> None:
@@ -383,6 +383,12 @@ def dispatch(protocol: JsonRPCProtocol, body: bytes) -> None:
         reply_error(protocol, msg_id if _valid_id(msg_id) else None, INVALID_REQUEST, problem)
         return
     is_request = "method" in data and "id" in data
+    if is_request and protocol._shutdown and data["method"] != "exit":
+        # pygls drops these silently; LSP says they get InvalidRequest.
+        reply_error(protocol, data["id"], INVALID_REQUEST, "the server is shutting down")
+        return
+    if "method" not in data and "error" not in data:
+        data.setdefault("result", None)  # some clients leave out a void result
     try:
         message = protocol.structure_message(data)
     except JsonRpcException as exc:

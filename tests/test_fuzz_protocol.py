@@ -8,13 +8,15 @@ the server must stay up, or exit non-zero where the stream cannot be recovered.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import random
+import re
 from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from raw_lsp import RawServer, frame, request
+from raw_lsp import HANG_GUARD_S, SERVER_COMMAND, RawServer, frame, request
 
 from typehole.server.framing import Damage, Deframer, Frame, Oversized, top_level_id
 
@@ -242,6 +244,8 @@ async def test_the_probes_that_used_to_break_the_server_are_answered() -> None:
         assert len(server.unaddressed) >= 6
         await server.send(frame(request("bye", "shutdown")))
         assert (await server.answer("bye"))["result"] is None
+        await server.send(frame(_valid(next_id)))  # too late, but answered
+        assert (await server.answer(next_id))["error"]["code"] == -32600
         await server.send(frame({"jsonrpc": "2.0", "method": "exit"}))
         assert await server.exit_code() == 0
     finally:
@@ -304,3 +308,55 @@ async def test_exit_without_shutdown_is_a_non_zero_exit() -> None:
     await server.send(frame({"jsonrpc": "2.0", "method": "exit"}))
     assert await server.exit_code() == 1
     await server.close()
+
+
+async def _read_frame(reader: asyncio.StreamReader) -> dict[str, Any]:
+    length = None
+    while (line := await reader.readline()) != b"\r\n":
+        assert line, "the server closed the connection"
+        name, _, value = line.partition(b":")
+        length = int(value) if name == b"Content-Length" else length
+    assert length is not None
+    return json.loads(await reader.readexactly(length))
+
+
+async def _answers(reader: asyncio.StreamReader, *ids: Any) -> dict[Any, dict[str, Any]]:
+    """Responses by id, until all of `ids` are answered."""
+    answers: dict[Any, dict[str, Any]] = {}
+    while not answers.keys() >= set(ids):
+        message = await _read_frame(reader)
+        if "method" not in message:
+            answers[message["id"]] = message
+    return answers
+
+
+async def test_tcp_reads_with_the_same_framing() -> None:
+    """`serve --tcp`: damage is answered and the connection keeps working."""
+    command = [*SERVER_COMMAND[:-3], "--log-level", "info", "serve", "--tcp", "127.0.0.1:0"]
+    process = await asyncio.create_subprocess_exec(
+        *command, stdin=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE
+    )
+    assert process.stderr is not None
+    line = b""
+    try:
+        async with asyncio.timeout(HANG_GUARD_S):
+            while (match := re.search(rb"serving on \('127\.0\.0\.1', (\d+)\)", line)) is None:
+                line = await process.stderr.readline()
+                assert line, "the server exited before listening"
+            drain = asyncio.ensure_future(process.stderr.read())  # keep the pipe flowing
+            reader, writer = await asyncio.open_connection("127.0.0.1", int(match.group(1)))
+            writer.write(frame(request("init", "initialize", {"capabilities": {}})))
+            await _answers(reader, "init")
+            writer.write(frame({"jsonrpc": "2.0", "method": "initialized", "params": {}}))
+            writer.write(b"Content-Length: abc\r\n\r\n" + _body() + frame(_valid(1)))
+            writer.write(frame(request("bye", "shutdown")))
+            answers = await _answers(reader, None, 1, "bye")
+            assert answers[None]["error"]["code"] == -32700
+            assert "result" in answers[1]
+            writer.write(frame({"jsonrpc": "2.0", "method": "exit"}))
+            assert await process.wait() == 0
+            writer.close()
+            await drain
+    finally:
+        if process.returncode is None:
+            process.kill()
