@@ -209,39 +209,70 @@ def _valid(msg_id: int) -> dict[str, Any]:
     })
 
 
-async def test_the_probes_that_used_to_break_the_server_are_answered() -> None:
+async def _probes(server: RawServer, next_id: int) -> int:
+    """The probes that used to silence or kill the server, each followed by 10 valid requests."""
+    probes: list[tuple[bytes, Any, int | None]] = [  # (bytes, id to be answered, its code)
+        (b"Content-Length: abc\r\n\r\n{}", None, None),
+        (_body("headerless"), None, None),
+        (b"Content-Length: 10\r\n\r\n" + _body("short"), None, None),
+        (b"Content-Length: -5\r\n\r\n" + _body("negative"), None, None),
+        (frame(request("lower", "x"), "content-length: {n}\r\n\r\n"), "lower", -32601),
+        (frame(request("nospace", "x"), "Content-Length:{n}\r\n\r\n"), "nospace", -32601),
+        (frame(request("lf", "x"), "Content-Length: {n}\n\n"), "lf", -32601),
+        (b"Content-Length: 1000000000000\r\n\r\n" + _body("huge"), "huge", -32600),
+        (b"Content-Length: 99999999999999999999\r\n\r\n", None, None),
+        (frame({"jsonrpc": "2.0", "id": "m123", "method": 123}), "m123", -32600),
+        (frame([request("b1", "x"), request("b2", "y")]), "b2", -32600),
+        (frame(_deep(100_000)), "deep", -32600),
+        (frame(b'{"jsonrpc":"2.0","id":"parse","method":"x",}'), "parse", -32700),
+    ]
+    for data, own_id, code in probes:
+        await server.send(data)
+        ids = list(range(next_id, next_id + 10))
+        next_id += 10
+        for msg_id in ids:
+            await server.send(frame(_valid(msg_id)))
+        for msg_id in ids:  # 10 of 10 valid requests after each probe are answered
+            assert "result" in await server.answer(msg_id)
+        if own_id is not None:
+            assert (await server.answer(own_id))["error"]["code"] == code
+    # Damage with no readable id gets an answer too, addressed to no one (id null).
+    assert all(m["error"]["code"] in (-32700, -32600) for m in server.unaddressed)
+    assert len(server.unaddressed) >= 6
+    return next_id
+
+
+async def _random_damage(server: RawServer, next_id: int) -> int:
+    """Seeded: 3 x 60 rounds of damage, each followed by valid requests (some written leniently,
+    all cut into random writes)."""
+    first = next_id
+    for seed in range(3):
+        rng = random.Random(seed)
+        for _ in range(6):
+            pending = []
+            for _ in range(10):
+                data = _damage(rng)
+                for _ in range(rng.randint(1, 2)):
+                    data += _lenient(_valid(next_id), rng)
+                    pending.append(next_id)
+                    next_id += 1
+                for piece in _pieces(data, rng):
+                    await server.send(piece)
+            for msg_id in pending:
+                assert "result" in await server.answer(msg_id), msg_id
+    assert all(len(server.answers[msg_id]) == 1 for msg_id in range(first, next_id))
+    return next_id
+
+
+async def test_no_damage_silences_or_kills_the_server() -> None:
+    """Every valid request is answered, once, after every probe and random damage; the server
+    stays up, refuses requests after shutdown with an answer, and exits 0 after shutdown."""
     server = await RawServer.start()
     try:
         await server.initialize()
-        probes: list[tuple[bytes, Any, int | None]] = [  # (bytes, id to be answered, its code)
-            (b"Content-Length: abc\r\n\r\n{}", None, None),
-            (_body("headerless"), None, None),
-            (b"Content-Length: 10\r\n\r\n" + _body("short"), None, None),
-            (b"Content-Length: -5\r\n\r\n" + _body("negative"), None, None),
-            (frame(request("lower", "x"), "content-length: {n}\r\n\r\n"), "lower", -32601),
-            (frame(request("nospace", "x"), "Content-Length:{n}\r\n\r\n"), "nospace", -32601),
-            (frame(request("lf", "x"), "Content-Length: {n}\n\n"), "lf", -32601),
-            (b"Content-Length: 1000000000000\r\n\r\n" + _body("huge"), "huge", -32600),
-            (b"Content-Length: 99999999999999999999\r\n\r\n", None, None),
-            (frame({"jsonrpc": "2.0", "id": "m123", "method": 123}), "m123", -32600),
-            (frame([request("b1", "x"), request("b2", "y")]), "b2", -32600),
-            (frame(_deep(100_000)), "deep", -32600),
-            (frame(b'{"jsonrpc":"2.0","id":"parse","method":"x",}'), "parse", -32700),
-        ]
-        next_id = 0
-        for data, own_id, code in probes:
-            await server.send(data)
-            ids = list(range(next_id, next_id + 10))
-            next_id += 10
-            for msg_id in ids:
-                await server.send(frame(_valid(msg_id)))
-            for msg_id in ids:  # 10 of 10 valid requests after each probe are answered
-                assert "result" in await server.answer(msg_id)
-            if own_id is not None:
-                assert (await server.answer(own_id))["error"]["code"] == code
-        # Damage with no readable id gets an answer too, addressed to no one (id null).
-        assert all(m["error"]["code"] in (-32700, -32600) for m in server.unaddressed)
-        assert len(server.unaddressed) >= 6
+        next_id = await _probes(server, 0)
+        next_id = await _random_damage(server, next_id)
+        assert server.process.returncode is None
         await server.send(frame(request("bye", "shutdown")))
         assert (await server.answer("bye"))["result"] is None
         await server.send(frame(_valid(next_id)))  # too late, but answered
@@ -252,35 +283,9 @@ async def test_the_probes_that_used_to_break_the_server_are_answered() -> None:
         await server.close()
 
 
-async def test_random_damage_interleaved_with_valid_requests() -> None:
-    """Seeded: 3 x 60 rounds of damage, each followed by valid requests (some written leniently,
-    all cut into random writes); every valid request is answered and the server stays up."""
-    server = await RawServer.start()
-    try:
-        await server.initialize()
-        next_id = 0
-        for seed in range(3):
-            rng = random.Random(seed)
-            for _ in range(6):
-                pending = []
-                for _ in range(10):
-                    data = _damage(rng)
-                    for _ in range(rng.randint(1, 2)):
-                        data += _lenient(_valid(next_id), rng)
-                        pending.append(next_id)
-                        next_id += 1
-                    for piece in _pieces(data, rng):
-                        await server.send(piece)
-                for msg_id in pending:
-                    assert "result" in await server.answer(msg_id), msg_id
-        assert server.process.returncode is None
-        assert all(len(server.answers[msg_id]) == 1 for msg_id in range(next_id))
-    finally:
-        await server.close()
-    assert server.process.returncode == 0  # end of input: a clean exit
-
-
-async def test_an_oversized_request_is_answered_and_skipped() -> None:
+async def test_oversized_messages_are_skipped_and_noise_ends_the_server() -> None:
+    """Over the cap, a request is answered and skipped; a stream that stays noise for longer
+    than the cap ends the server with exit code 1, so that the editor restarts it."""
     server = await RawServer.start("--max-message-mb", "0.0625")  # 64 KiB
     try:
         await server.initialize()
@@ -289,25 +294,11 @@ async def test_an_oversized_request_is_answered_and_skipped() -> None:
         error = (await server.answer("big"))["error"]
         assert error["code"] == -32600 and "over the limit" in error["message"]
         assert "result" in await server.answer(1)
+        for _ in range(40):
+            await server.send(bytes(range(256)) * 16)  # 160 KiB of noise, never a header
+        assert await server.exit_code() == 1
     finally:
         await server.close()
-
-
-async def test_a_stream_that_is_not_lsp_ends_the_server_with_an_error_code() -> None:
-    server = await RawServer.start("--max-message-mb", "0.01")  # about 10 KB
-    await server.initialize()
-    for _ in range(20):
-        await server.send(bytes(range(256)) * 16)  # 4 KB of noise, never a header
-    assert await server.exit_code() == 1  # so that the editor restarts it
-    await server.close()
-
-
-async def test_exit_without_shutdown_is_a_non_zero_exit() -> None:
-    server = await RawServer.start()
-    await server.initialize()
-    await server.send(frame({"jsonrpc": "2.0", "method": "exit"}))
-    assert await server.exit_code() == 1
-    await server.close()
 
 
 async def _read_frame(reader: asyncio.StreamReader) -> dict[str, Any]:
@@ -331,7 +322,8 @@ async def _answers(reader: asyncio.StreamReader, *ids: Any) -> dict[Any, dict[st
 
 
 async def test_tcp_reads_with_the_same_framing() -> None:
-    """`serve --tcp`: damage is answered and the connection keeps working."""
+    """`serve --tcp`: damage is answered, the connection keeps working, and `exit` without
+    `shutdown` ends the server with exit code 1."""
     command = [*SERVER_COMMAND[:-3], "--log-level", "info", "serve", "--tcp", "127.0.0.1:0"]
     process = await asyncio.create_subprocess_exec(
         *command, stdin=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE
@@ -349,12 +341,11 @@ async def test_tcp_reads_with_the_same_framing() -> None:
             await _answers(reader, "init")
             writer.write(frame({"jsonrpc": "2.0", "method": "initialized", "params": {}}))
             writer.write(b"Content-Length: abc\r\n\r\n" + _body() + frame(_valid(1)))
-            writer.write(frame(request("bye", "shutdown")))
-            answers = await _answers(reader, None, 1, "bye")
+            answers = await _answers(reader, None, 1)
             assert answers[None]["error"]["code"] == -32700
             assert "result" in answers[1]
-            writer.write(frame({"jsonrpc": "2.0", "method": "exit"}))
-            assert await process.wait() == 0
+            writer.write(frame({"jsonrpc": "2.0", "method": "exit"}))  # without shutdown
+            assert await process.wait() == 1
             writer.close()
             await drain
     finally:
