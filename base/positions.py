@@ -4,15 +4,20 @@ Internally a position is an *offset*: an index into the document's `str` (code p
 - LSP positions: 0-based line, `character` counted in the negotiated encoding (UTF-16 by default).
 - CLI positions: 1-based line and 1-based column counted in characters, like compiler messages.
 - tree-sitter positions: byte offsets into the UTF-8 encoding.
-Lines end at "\\r\\n", "\\n" or "\\r", as the LSP specification says.
+Lines end at "\\r\\n", "\\n" or "\\r", as the LSP specification says, and nowhere else:
+`str.splitlines` also splits at \\x0b, \\x0c, \\x1c-\\x1e, \\x85, \\u2028 and \\u2029, so lines
+counted as an editor counts them come from `split_lines`.
 """
 
 from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections.abc import Sequence
 
 _LINE_END = re.compile(r"\r\n|\r|\n")
+# A line with its terminator, or a last line without one (never an empty match).
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
 
 UTF8, UTF16, UTF32 = "utf-8", "utf-16", "utf-32"
 
@@ -20,6 +25,17 @@ UTF8, UTF16, UTF32 = "utf-8", "utf-16", "utf-32"
 def line_starts(text: str) -> list[int]:
     """Offsets at which each line of `text` begins (the first is always 0)."""
     return [0] + [m.end() for m in _LINE_END.finditer(text)]
+
+
+def split_lines(text: str, keepends: bool = False) -> list[str]:
+    """The lines of `text` as LSP counts them; otherwise like `str.splitlines`.
+
+    No empty line follows a final line terminator, and "" has no lines.
+    """
+    lines = _LINE.findall(text)
+    if keepends:
+        return lines
+    return [line.rstrip("\r\n") for line in lines]
 
 
 def _line_end(text: str, starts: list[int], line: int) -> int:
@@ -42,7 +58,18 @@ def _units(ch: str, encoding: str) -> int:
 
 def offset_at(text: str, line: int, character: int, encoding: str = UTF16) -> int:
     """Offset of an LSP position in `text`; positions past a line's end or the file's end clamp."""
+    return _offset_in(text, line_starts(text), line, character, encoding)
+
+
+def offsets_at(
+    text: str, positions: Sequence[tuple[int, int]], encoding: str = UTF16
+) -> list[int]:
+    """`offset_at` of several (line, character) positions, splitting `text` into lines once."""
     starts = line_starts(text)
+    return [_offset_in(text, starts, line, character, encoding) for line, character in positions]
+
+
+def _offset_in(text: str, starts: list[int], line: int, character: int, encoding: str) -> int:
     if line < 0:
         return 0
     if line >= len(starts):

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from tree_sitter import Tree
 
+from typehole.base.positions import split_lines
 from typehole.base.syntax import SUFFIXES, language_of, supported
 
 from .index_queries import IndexQueries
@@ -56,7 +57,7 @@ def _hash(text: str) -> str:
 
 
 def _windows(text: str) -> Iterable[tuple[int, int, str]]:
-    lines = text.splitlines()
+    lines = split_lines(text)
     last = max(len(lines) - WINDOW_LINES, 0)
     for start in range(0, last + 1, WINDOW_STRIDE):
         chunk = lines[start:start + WINDOW_LINES]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Generator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +18,7 @@ import attrs
 from lsprotocol import types
 from pygls.exceptions import JsonRpcInvalidParams
 from pygls.lsp.server import LanguageServer
-from pygls.protocol import LanguageServerProtocol
+from pygls.protocol import LanguageServerProtocol, lsp_method
 from pygls.protocol.json_rpc import JsonRPCNotification
 
 from typehole import __version__
@@ -26,6 +27,7 @@ from typehole.app.settings import Settings
 from typehole.context.engine import ContextEngine
 from typehole.features.completion.pipeline import Pipeline
 from typehole.models.base import WorkspaceLearner
+from typehole.server.workspace import LspWorkspace
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +58,30 @@ custom_request(INLINE_COMPLETION_ALIAS, types.InlineCompletionParams)
 
 
 class TypeholeProtocol(LanguageServerProtocol):
-    """Adds typed params for typehole's own methods, so malformed ones get InvalidParams."""
+    """Adds typed params for typehole's own methods, so malformed ones get InvalidParams, and
+    keeps documents whose lines are LSP's (server/workspace.py)."""
+
+    @lsp_method(types.INITIALIZE)
+    def lsp_initialize(self, params: types.InitializeParams) -> Generator[Any, Any, Any]:
+        """pygls's `initialize`, with its new workspace swapped for an `LspWorkspace`.
+
+        pygls creates the workspace before it first yields (to the feature's handler), so the
+        swap happens before any handler or document sees it.
+        """
+        steps = super().lsp_initialize(params)
+        sent: Any = None
+        while True:
+            try:
+                step = steps.send(sent)
+            except StopIteration as done:
+                self._use_lsp_workspace()
+                return done.value
+            self._use_lsp_workspace()
+            sent = yield step
+
+    def _use_lsp_workspace(self) -> None:
+        if self._workspace is not None and not isinstance(self._workspace, LspWorkspace):
+            self._workspace = LspWorkspace.like(self._workspace)
 
     def get_message_type(self, method: str) -> type[Any] | None:
         return _CUSTOM_REQUESTS.get(method) or super().get_message_type(method)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from typehole.base.positions import char_offset, line_starts
+from typehole.base.positions import char_offset, line_starts, split_lines
 from typehole.base.syntax import Node, parse_bytes
 
 from .records import FillHole
@@ -38,7 +38,7 @@ class _Doc:
         self.data = text.encode("utf-8", "surrogatepass")
         self.tree = parse_bytes(self.data)
         self.starts = line_starts(text)
-        self.lines = text.splitlines()
+        self.lines = split_lines(text)
 
     def offset(self, byte: int) -> int:
         return char_offset(self.data, byte)
@@ -280,7 +280,7 @@ def _inside_stub(doc: _Doc, row: int) -> bool:
 def all_holes(text: str, placeholders: Sequence[str] = DEFAULT_PLACEHOLDERS) -> list[FillHole]:
     """Every hole in `text`, in order, one per start offset (for diagnostics and benchmarks)."""
     found: dict[int, FillHole] = {}
-    for row in range(len(text.splitlines())):
+    for row in range(len(split_lines(text))):
         hole = find_hole(text, row, placeholders)
         if hole is not None:
             found.setdefault(hole.start, hole)

@@ -7,10 +7,11 @@ errors the file already had elsewhere are never blamed on the fill.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
 from functools import cached_property
 
-from typehole.base.positions import line_starts
+from typehole.base.positions import line_starts, split_lines
 
 from .records import FillHole, Finding
 
@@ -39,7 +40,7 @@ class Patched:
 
     @cached_property
     def lines(self) -> list[str]:
-        return self.text.splitlines()
+        return split_lines(self.text)
 
     def offset(self, row: int, column: int) -> int:
         """Offset of a 0-based row and a code-point column of the patched text (clamped)."""
@@ -56,8 +57,7 @@ class Patched:
     @cached_property
     def rows(self) -> tuple[int, int]:
         """0-based first and last rows of the candidate in the patched text."""
-        first = self.text.count("\n", 0, self.cstart)
-        return first, first + self.candidate.count("\n")
+        return bisect_right(self.starts, self.cstart) - 1, bisect_right(self.starts, self.cend) - 1
 
     def finding(self, source: str, code: str, message: str, start: int,
                 end: int | None = None) -> Finding | None:
