@@ -15,7 +15,7 @@ from typing import Any
 
 import attrs
 from lsprotocol import types
-from pygls.exceptions import JsonRpcInvalidParams
+from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
 from pygls.protocol.json_rpc import JsonRPCNotification
@@ -62,17 +62,29 @@ class TypeholeProtocol(LanguageServerProtocol):
         return _CUSTOM_REQUESTS.get(method) or super().get_message_type(method)
 
     def structure_message(self, data: dict[str, Any]) -> Any:
-        """Like pygls, but a request with malformed params gets an InvalidParams *answer*.
+        """Like pygls, but a request with malformed params gets an InvalidParams *answer*, and a
+        malformed reply fails the request it answers.
 
-        pygls raises before it knows the request id, so the client would wait forever.
+        pygls raises before it knows the request id, so the client would wait forever (or, for
+        a reply, the server would).
         """
         try:
             return super().structure_message(data)
-        except JsonRpcInvalidParams as exc:
-            if "id" not in data or "method" not in data:
+        except JsonRpcException as exc:
+            if not isinstance(data, dict) or "id" not in data:
                 raise
-            reason = f"invalid params for {data['method']}: {exc.__cause__ or exc}"
-            self._send_response(data["id"], error=JsonRpcInvalidParams(reason).to_response_error())
+            if "method" not in data:
+                # A malformed reply to one of our requests (`null` or `42` for applyEdit):
+                # fail that request, or whoever awaits it would wait forever.
+                reason = f"malformed reply from the client: {exc.__cause__ or exc}"
+                error = types.ResponseError(code=JsonRpcInvalidParams.CODE, message=reason)
+                self._handle_response(data["id"], None, error)
+            elif isinstance(exc, JsonRpcInvalidParams):
+                reason = f"invalid params for {data['method']}: {exc.__cause__ or exc}"
+                self._send_response(data["id"],
+                                    error=JsonRpcInvalidParams(reason).to_response_error())
+            else:
+                raise
             return JsonRPCNotification(method=_ANSWERED, jsonrpc="2.0", params=None)
 
 
