@@ -23,6 +23,7 @@ from pygls.protocol.json_rpc import JsonRPCNotification
 from typehole import __version__
 from typehole.context.engine import ContextEngine
 from typehole.models.local import LocalModel
+from typehole.server import wire_text
 from typehole.server.backends import ModelHub
 from typehole.server.completion.pipeline import Pipeline
 from typehole.server.config import Settings
@@ -66,8 +67,12 @@ class TypeholeProtocol(LanguageServerProtocol):
         malformed reply fails the request it answers.
 
         pygls raises before it knows the request id, so the client would wait forever (or, for
-        a reply, the server would).
+        a reply, the server would). Lone surrogates are cleaned out first (see `wire_text`).
         """
+        if isinstance(data, dict):
+            data = wire_text.scrub(data)
+            if "jsonrpc" in data and (uri := wire_text.bad_uri(data.get("params"))) is not None:
+                return self._refuse_bad_uri(data, uri)
         try:
             return super().structure_message(data)
         except JsonRpcException as exc:
@@ -86,6 +91,17 @@ class TypeholeProtocol(LanguageServerProtocol):
             else:
                 raise
             return JsonRPCNotification(method=_ANSWERED, jsonrpc="2.0", params=None)
+
+    def _refuse_bad_uri(self, data: dict[str, Any], uri: str) -> Any:
+        """Answer a request naming an impossible URI with InvalidParams; drop such a
+        notification (a document that cannot be named was never opened)."""
+        reason = (f"invalid params for {data.get('method')}: the URI {uri!r} holds a lone "
+                  "surrogate, which no file name can")
+        if "method" in data and "id" in data:
+            self._send_response(data["id"], error=JsonRpcInvalidParams(reason).to_response_error())
+        else:
+            log.warning("ignored: %s", reason)
+        return JsonRPCNotification(method=_ANSWERED, jsonrpc="2.0", params=None)
 
 
 @dataclass
