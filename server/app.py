@@ -16,7 +16,7 @@ from typing import Any
 
 import attrs
 from lsprotocol import types
-from pygls.exceptions import JsonRpcInvalidParams
+from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol, lsp_method
 from pygls.protocol.json_rpc import JsonRPCNotification
@@ -27,6 +27,7 @@ from typehole.app.settings import Settings
 from typehole.context.engine import ContextEngine
 from typehole.features.completion.pipeline import Pipeline
 from typehole.models.base import WorkspaceLearner
+from typehole.server import wire_text
 from typehole.server.workspace import LspWorkspace
 
 log = logging.getLogger(__name__)
@@ -87,18 +88,45 @@ class TypeholeProtocol(LanguageServerProtocol):
         return _CUSTOM_REQUESTS.get(method) or super().get_message_type(method)
 
     def structure_message(self, data: dict[str, Any]) -> Any:
-        """Like pygls, but a request with malformed params gets an InvalidParams *answer*.
+        """Like pygls, but a request with malformed params gets an InvalidParams *answer*, and a
+        malformed reply fails the request it answers.
 
-        pygls raises before it knows the request id, so the client would wait forever.
+        pygls raises before it knows the request id, so the client would wait forever (or, for
+        a reply, the server would). Lone surrogates are cleaned out first (see `wire_text`).
         """
+        if isinstance(data, dict):
+            data = wire_text.scrub(data)
+            if "jsonrpc" in data and (uri := wire_text.bad_uri(data.get("params"))) is not None:
+                return self._refuse_bad_uri(data, uri)
         try:
             return super().structure_message(data)
-        except JsonRpcInvalidParams as exc:
-            if "id" not in data or "method" not in data:
+        except JsonRpcException as exc:
+            if not isinstance(data, dict) or "id" not in data:
                 raise
-            reason = f"invalid params for {data['method']}: {exc.__cause__ or exc}"
-            self._send_response(data["id"], error=JsonRpcInvalidParams(reason).to_response_error())
+            if "method" not in data:
+                # A malformed reply to one of our requests (`null` or `42` for applyEdit):
+                # fail that request, or whoever awaits it would wait forever.
+                reason = f"malformed reply from the client: {exc.__cause__ or exc}"
+                error = types.ResponseError(code=JsonRpcInvalidParams.CODE, message=reason)
+                self._handle_response(data["id"], None, error)
+            elif isinstance(exc, JsonRpcInvalidParams):
+                reason = f"invalid params for {data['method']}: {exc.__cause__ or exc}"
+                self._send_response(data["id"],
+                                    error=JsonRpcInvalidParams(reason).to_response_error())
+            else:
+                raise
             return JsonRPCNotification(method=_ANSWERED, jsonrpc="2.0", params=None)
+
+    def _refuse_bad_uri(self, data: dict[str, Any], uri: str) -> Any:
+        """Answer a request naming an impossible URI with InvalidParams; drop such a
+        notification (a document that cannot be named was never opened)."""
+        reason = (f"invalid params for {data.get('method')}: the URI {uri!r} holds a lone "
+                  "surrogate, which no file name can")
+        if "method" in data and "id" in data:
+            self._send_response(data["id"], error=JsonRpcInvalidParams(reason).to_response_error())
+        else:
+            log.warning("ignored: %s", reason)
+        return JsonRPCNotification(method=_ANSWERED, jsonrpc="2.0", params=None)
 
 
 @dataclass

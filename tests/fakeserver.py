@@ -42,8 +42,9 @@ class FakeServer:
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
 
-    async def start(self) -> str:
-        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+    async def start(self, port: int = 0) -> str:
+        """Listen on loopback (`port` 0: any free port); returns the base URL."""
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", port)
         port = self._server.sockets[0].getsockname()[1]
         return f"http://127.0.0.1:{port}"
 
@@ -139,9 +140,9 @@ def oai(text: str, finish: str | None = None, logprobs: list[float] | None = Non
 
 
 @contextlib.asynccontextmanager
-async def serve(handler: Handler) -> AsyncIterator[tuple[FakeServer, str]]:
+async def serve(handler: Handler, port: int = 0) -> AsyncIterator[tuple[FakeServer, str]]:
     server = FakeServer(handler)
-    url = await server.start()
+    url = await server.start(port)
     try:
         yield server, url
     finally:

@@ -34,6 +34,7 @@ from typehole.features.docstrings import (
 )
 from typehole.models.errors import ModelError
 from typehole.server.app import TypeholeServer
+from typehole.server.apply_edit import apply_edit
 from typehole.server.features import code_actions as code_action_registry
 from typehole.server.features import diagnostics as diagnostic_registry
 from typehole.server.features import inline_completion
@@ -166,7 +167,8 @@ async def _comment_actions(
 async def run_command(ls: TypeholeServer, args: list[Any]) -> dict[str, Any] | None:
     """`typehole.docstring [uri, line, style?]`: document the definition and apply the edit.
 
-    Returns `{"docstring", "edit": {"range", "newText"}}` (also for keybindings that want it).
+    Returns `{"docstring", "edit": {"range", "newText"}, "applied"}` (also for keybindings that
+    want it); `applied` is false when the editor did not apply the edit (the user is told why).
     A secret-looking document gets a RequestFailed error: nothing is sent, nothing inserted.
     """
     if len(args) < 2 or not isinstance(args[0], str) or not isinstance(args[1], int):
@@ -201,9 +203,7 @@ async def _apply(
     if current is None or current.version != version:
         return None
     workspace_edit = _workspace_edit(uri, text, edit, _encoding(ls))
-    await ls.workspace_apply_edit_async(
-        types.ApplyWorkspaceEditParams(edit=workspace_edit, label="typehole: docstring")
-    )
+    applied = await apply_edit(ls, workspace_edit, "typehole: docstring")
     change = workspace_edit.changes[uri][0]  # type: ignore[index]
     return {
         "docstring": edit.docstring,
@@ -211,6 +211,7 @@ async def _apply(
             "range": _range_json(change.range),
             "newText": edit.new_text,
         },
+        "applied": applied,
     }
 
 

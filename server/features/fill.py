@@ -22,6 +22,7 @@ from typehole.base.positions import position_at
 from typehole.features.fill import CheckOptions, FillOptions, Finding, fill, find_hole, result_json
 from typehole.models.errors import ModelError
 from typehole.server.app import TypeholeServer
+from typehole.server.apply_edit import apply_edit
 from typehole.server.features import code_actions, diagnostics
 from typehole.server.features.documents import document_name, learnable, refuse_secret
 from typehole.server.progress import work_done
@@ -118,7 +119,8 @@ async def run_command(ls: TypeholeServer, args: list[Any]) -> dict[str, Any] | N
     """`typehole.fill [uri, line, {rounds?, model?, typeChecker?, apply?}]`.
 
     Fills the hole at 0-based `line`, applies the edit (unless `apply` is false) and returns
-    the CLI's JSON result plus `workspaceEdit`. None when there is nothing to fill, the model
+    the CLI's JSON result plus `workspaceEdit` and `applied` (false also when the editor did not
+    apply it; the user is told why). None when there is nothing to fill, the model
     failed (the user is told), or the document changed meanwhile.
     """
     if len(args) < 2 or not isinstance(args[0], str) or not isinstance(args[1], int):
@@ -164,6 +166,7 @@ async def run_command(ls: TypeholeServer, args: list[Any]) -> dict[str, Any] | N
         )
         return None
     out = result_json(text, result)
+    out["applied"] = False
     if result.new_text is None or result.best is None:
         ls.tell(types.MessageType.Warning, "typehole: the model wrote no usable fill")
         return out
@@ -175,9 +178,10 @@ async def run_command(ls: TypeholeServer, args: list[Any]) -> dict[str, Any] | N
     out["workspaceEdit"] = converters.get_converter().unstructure(workspace_edit)
     if extra.get("apply", True):
         _remember(uri, text, hole.start + len(hole.lead), result.best.text, result.best.findings)
-        await ls.workspace_apply_edit_async(
-            types.ApplyWorkspaceEditParams(edit=workspace_edit, label="typehole: fill hole")
-        )
+        out["applied"] = await apply_edit(ls, workspace_edit, "typehole: fill hole")
+        if not out["applied"]:  # nothing was inserted: no findings to show on it
+            _remaining[uri] = [e for e in _remaining.get(uri, [])
+                               if e.candidate != result.best.text]
     return out
 
 

@@ -20,6 +20,7 @@ from typehole.features.completion.site import Site
 from typehole.models.errors import ModelError
 from typehole.server.app import INLINE_COMPLETION_ALIAS, TypeholeServer
 from typehole.server.features.documents import document_name, learnable, refusal
+from typehole.server.features.status import report_model_error
 
 log = logging.getLogger(__name__)
 
@@ -127,7 +128,7 @@ async def run_at(ls: TypeholeServer, uri: str, position: types.Position) -> Outc
             raise  # the client cancelled this request ($/cancelRequest)
         return None  # superseded by a newer request or edit
     except ModelError as exc:
-        ls.tell(types.MessageType.Warning, f"typehole: model error: {exc}", once=True)
+        report_model_error(ls, exc)
         return None
     finally:
         if state.inflight.get(uri) is task:

@@ -46,6 +46,7 @@ from typehole.models.errors import ModelError
 from typehole.server.app import TypeholeServer, custom_request
 from typehole.server.features import code_actions, documents, inline_completion
 from typehole.server.features.documents import document_name, learnable
+from typehole.server.features.status import report_model_error
 
 __all__ = ["NEXT_EDIT", "NextEditParams", "Store", "register"]
 
@@ -181,7 +182,7 @@ async def _model(
         backend, _ = ls.state.hub.backend(ls.state.settings)
         return await model_suggestions(backend, text, cursor, events, name, others=others)
     except ModelError as exc:
-        ls.tell(types.MessageType.Warning, f"typehole: model error: {exc}", once=True)
+        report_model_error(ls, exc)
         return []
 
 
