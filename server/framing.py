@@ -37,6 +37,8 @@ from pygls.io_ import StdoutWriter
 from pygls.protocol import JsonRPCProtocol
 from pygls.server import JsonRPCServer
 
+from typehole.server import wire_text
+
 __all__ = [
     "DEFAULT_MAX_MESSAGE_BYTES",
     "Damage",
@@ -367,7 +369,8 @@ def reply_error(protocol: JsonRPCProtocol, msg_id: Any, code: int, message: str)
 def dispatch(protocol: JsonRPCProtocol, body: bytes) -> None:
     """Hand one message body to pygls; answer what JSON-RPC rejects instead of dropping it."""
     try:
-        data = json.loads(body.decode("utf-8"))
+        # Every object, innermost first, has its lone surrogates replaced (see `wire_text`).
+        data = json.loads(body.decode("utf-8"), object_hook=wire_text.scrub)
     except RecursionError:
         reply_error(protocol, top_level_id(body), INVALID_REQUEST, "message nested too deeply")
         return
