@@ -173,6 +173,27 @@ class EmbeddedBackend:
             return estimate_tokens(text)
         return await self._client.count_tokens(text)
 
+    async def metrics(self) -> dict[str, float]:
+        """The engine's counters (`/metrics` without the `llamacpp:` prefix): tokens evaluated,
+        reused from the cache and generated, and the seconds they took, since it started."""
+        client = self._raise_unless_ready()
+        try:
+            response = await self.http.get(
+                client.url("metrics"), headers={"Authorization": f"Bearer {self._api_key}"}
+            )
+            response.raise_for_status()
+        except httpx.HTTPError as exc:
+            raise ModelUnavailable(
+                f"model {self.name!r}: cannot read the engine's metrics: {exc}"
+            ) from None
+        values: dict[str, float] = {}
+        for line in response.text.splitlines():
+            name, _, value = line.partition(" ")
+            if name.startswith("llamacpp:"):
+                with contextlib.suppress(ValueError):
+                    values[name.removeprefix("llamacpp:")] = float(value)
+        return values
+
     async def aclose(self) -> None:
         """Stop the engine (its child process ends; the model's memory is freed)."""
         self._closed = True
