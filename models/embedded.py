@@ -60,14 +60,16 @@ class EmbeddedBackend:
     def __init__(
         self,
         spec: ModelSpec,
-        client: httpx.AsyncClient,
+        client: httpx.AsyncClient | None = None,
         *,
         on_health_change: Callable[[HealthEvent], None] | None = None,
     ) -> None:
+        """Start the engine on `spec.path` (the default model when empty) and load it in the
+        background. `client`, the HTTP backends' shared client, is not used (see `http`)."""
         self.spec = spec
         self.name = spec.name
         # Its own client, blind to proxy settings: the engine is on loopback and its key and the
-        # user's code must not travel through a proxy. (`client`, shared, is not used.)
+        # user's code must not travel through a proxy.
         self.http = create_client(trust_env=False)
         self.health = HealthTracker(spec.name, on_change=on_health_change)
         self.model_label = spec.path or f"{DEFAULT_MODEL.title} (default)"

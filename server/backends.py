@@ -33,7 +33,8 @@ log = logging.getLogger(__name__)
 
 LOCAL = "local"
 # Models that need no configuration, by name; a user's model of the same name replaces one.
-BUILTIN_MODELS: dict[str, ModelEntry] = {"embedded": ModelEntry(backend="embedded")}
+# A CPU model's first long prompt can take well over the 10 s a model server gets.
+BUILTIN_MODELS: dict[str, ModelEntry] = {"embedded": ModelEntry(backend="embedded", timeout_s=60.0)}
 
 
 def model_spec(name: str, entry: ModelEntry) -> ModelSpec:
