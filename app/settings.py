@@ -1,13 +1,15 @@
 """typehole's settings: one typed schema, read from every source, validated with clear messages.
 
-Sources, later ones winning key by key: defaults, `[tool.typehole]` in the workspace's
-pyproject.toml, the client's `initializationOptions`, then `workspace/configuration` (section
-`typehole`). Keys are camelCase on the wire; snake_case and kebab-case are accepted too (pyproject
-style). A bad value never stops the server: it is reported and that one setting keeps its default.
+Sources, later ones winning key by key: defaults, the environment (`TYPEHOLE_MODEL`),
+`[tool.typehole]` in the workspace's pyproject.toml, the client's `initializationOptions`, then
+`workspace/configuration` (section `typehole`). Keys are camelCase on the wire; snake_case and
+kebab-case are accepted too (pyproject style). A bad value never stops the server: it is reported
+and that one setting keeps its default.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from collections.abc import Mapping
@@ -24,8 +26,9 @@ from typehole.models.spec import ModelSpec
 from typehole.monitors.settings import MonitorSettings
 
 __all__ = [
-    "BUILTIN_MODELS", "DEFAULT_MODEL", "Settings", "TrainingSettings", "merge", "normalise_keys",
-    "read_pyproject", "resolve", "to_raw", "validate",
+    "BUILTIN_MODELS", "DEFAULT_MODEL", "MODEL_ENV", "Settings", "TrainingSettings",
+    "environment_source", "merge", "normalise_keys", "read_pyproject", "resolve", "to_raw",
+    "validate",
 ]
 
 
@@ -41,10 +44,14 @@ class TrainingSettings:
 # replaces one. `embedded` runs the model `typehole[embedded]` installs in typehole's own
 # llama.cpp engine; `ngram` is the n-gram model of the workspace's own code.
 BUILTIN_MODELS: dict[str, ModelSpec] = {
-    "embedded": ModelSpec(name="embedded", backend="embedded"),
+    # A CPU model's first long prompt can take well over the 10 s a model server gets.
+    "embedded": ModelSpec(name="embedded", backend="embedded", timeout_s=60.0),
     "ngram": ModelSpec(name="ngram", backend="ngram"),
 }
-DEFAULT_MODEL = "ngram"
+DEFAULT_MODEL = "embedded"
+# The environment variable that names the model for one process (scripts, CI, tests) when the
+# workspace's own settings name none.
+MODEL_ENV = "TYPEHOLE_MODEL"
 
 
 @attrs.frozen
@@ -247,6 +254,13 @@ def _reason(exc: BaseException) -> str:
 
     walk(exc)
     return "; ".join(leaves) or type(exc).__name__
+
+
+def environment_source() -> list[tuple[str, Any]]:
+    """The settings source of the environment: `TYPEHOLE_MODEL` names the model (the lowest
+    source after the defaults, so a workspace's or editor's own choice wins)."""
+    model = os.environ.get(MODEL_ENV, "").strip()
+    return [(f"environment {MODEL_ENV}", {"model": model})] if model else []
 
 
 def read_pyproject(root: Path) -> tuple[dict[str, Any], list[str]]:

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from typehole.app.hub import ModelHub, as_learner
-from typehole.app.settings import Settings, read_pyproject, resolve
+from typehole.app.settings import Settings, environment_source, read_pyproject, resolve
 from typehole.app.training import relative_name, train_workspace
 from typehole.context.walk import may_read, read_text, secret_reason
 from typehole.models.base import Backend, LoadsInBackground
@@ -79,7 +79,7 @@ def _exclude(root: Path | None) -> list[str]:
 
 def load_settings(root: Path | None) -> Settings:
     """Settings from the root's pyproject.toml; problems are printed to stderr."""
-    sources: list[tuple[str, object]] = []
+    sources: list[tuple[str, object]] = [*environment_source()]
     problems: list[str] = []
     if root is not None:
         table, problems = read_pyproject(root)

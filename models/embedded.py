@@ -60,14 +60,16 @@ class EmbeddedBackend:
     def __init__(
         self,
         spec: ModelSpec,
-        client: httpx.AsyncClient,
+        client: httpx.AsyncClient | None = None,
         *,
         on_health_change: Callable[[HealthEvent], None] | None = None,
     ) -> None:
+        """Start the engine on `spec.path` (the default model when empty) and load it in the
+        background. `client`, the HTTP backends' shared client, is not used (see `http`)."""
         self.spec = spec
         self.name = spec.name
         # Its own client, blind to proxy settings: the engine is on loopback and its key and the
-        # user's code must not travel through a proxy. (`client`, shared, is not used.)
+        # user's code must not travel through a proxy.
         self.http = create_client(trust_env=False)
         self.health = HealthTracker(spec.name, on_change=on_health_change)
         self.model_label = spec.path or f"{DEFAULT_MODEL.title} (default)"
@@ -169,6 +171,27 @@ class EmbeddedBackend:
     def count_tokens(self, text: str) -> int:
         """A conservative estimate: prompts are fitted synchronously, without a request."""
         return estimate_tokens(text)
+
+    async def metrics(self) -> dict[str, float]:
+        """The engine's counters (`/metrics` without the `llamacpp:` prefix): tokens evaluated,
+        reused from the cache and generated, and the seconds they took, since it started."""
+        client = self._raise_unless_ready()
+        try:
+            response = await self.http.get(
+                client.url("metrics"), headers={"Authorization": f"Bearer {self._api_key}"}
+            )
+            response.raise_for_status()
+        except httpx.HTTPError as exc:
+            raise ModelUnavailable(
+                f"model {self.name!r}: cannot read the engine's metrics: {exc}"
+            ) from None
+        values: dict[str, float] = {}
+        for line in response.text.splitlines():
+            name, _, value = line.partition(" ")
+            if name.startswith("llamacpp:"):
+                with contextlib.suppress(ValueError):
+                    values[name.removeprefix("llamacpp:")] = float(value)
+        return values
 
     async def aclose(self) -> None:
         """Stop the engine (its child process ends; the model's memory is freed)."""

@@ -92,13 +92,17 @@ class EngineProcess:
         fd, log_name = tempfile.mkstemp(prefix="typehole-engine-", suffix=".log")
         self.log_path = Path(log_name)
         with os.fdopen(fd, "wb") as log:
-            self.process = subprocess.Popen(
-                [python or sys.executable, "-m", "typehole.models.engine"],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=log,
-                close_fds=True,
-            )
+            try:
+                self.process = subprocess.Popen(
+                    [python or sys.executable, "-m", "typehole.models.engine"],
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    stderr=log,
+                    close_fds=True,
+                )
+            except OSError as exc:
+                self.log_path.unlink(missing_ok=True)
+                raise ModelUnavailable(f"cannot start the embedded engine: {exc}") from None
         assert self.process.stdin is not None and self.process.stdout is not None
         self._stdin: IO[bytes] = self.process.stdin
         try:
@@ -207,16 +211,19 @@ class EngineProcess:
                 self._reply.set_exception(outcome)
 
     def log_errors(self, limit: int = 2) -> list[str]:
-        """The first distinct error lines of the engine's log (llama.cpp's own words)."""
+        """The first distinct error lines of the engine's log (llama.cpp's own words), else its
+        last line (a Python error in the child, say)."""
         try:
-            text = self.log_path.read_text("utf-8", "replace")
+            lines = self.log_path.read_text("utf-8", "replace").splitlines()
         except OSError:
             return []
         found: list[str] = []
-        for line in text.splitlines():
+        for line in lines:
             match = _ERROR_LINE.match(line.strip())
             if match and (reason := match.group(1).strip()) not in found:
                 found.append(reason)
+        if not found:
+            found = [line.strip() for line in lines if line.strip()][-1:]
         # The first errors name the cause; the later ones say that loading stopped.
         return found[:limit]
 
@@ -238,7 +245,7 @@ def _params(config: EngineConfig, model: str) -> Any:
     params.n_cache_reuse = config.cache_reuse
     params.cache_ram_mib = config.cache_ram_mib
     params.ui = False
-    params.endpoint_slots = False  # would show the prompts to anyone with the key
+    params.endpoint_metrics = True  # `/metrics`: token counts, for benchmarks and tests
     params.verbosity = _LOG_VERBOSITY
     if config.threads > 0:
         params.cpuparams.n_threads = config.threads

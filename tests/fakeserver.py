@@ -25,6 +25,7 @@ class Reply:
     hang: bool = False  # accept the request and never answer
     truncate: bool = False  # drop the connection before the end of the body
     forever: bytes | None = None  # after `body`, repeat this piece until the client hangs up
+    unanswered: bool = False  # read the request, then close the connection without answering
 
 
 Handler = Callable[[str, dict[str, Any]], Reply]
@@ -79,6 +80,9 @@ class FakeServer:
         reply = self.handler(path, body)
         if reply.hang:
             await asyncio.sleep(3600)
+        if reply.unanswered:
+            writer.transport.abort()
+            return False
         hdrs = {"transfer-encoding": "chunked", **reply.headers}
         writer.write(f"HTTP/1.1 {reply.status} X\r\n".encode())
         writer.write("".join(f"{k}: {v}\r\n" for k, v in hdrs.items()).encode() + b"\r\n")

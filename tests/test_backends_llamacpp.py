@@ -3,7 +3,8 @@
 The model writes garbage (random weights, see tests/llamacpp/engine.py), so these tests check
 protocol behaviour: streaming and early stop, cancellation, stop strings, grammar-constrained output
 that always matches the grammar, logprobs, `/infill` with cross-file context, `/tokenize` counts.
-They skip when the engine is not installed (CI runs scripts/llamacpp_wheel.sh first).
+The same llama.cpp server answers the OpenAI-compatible `/v1/completions` and its native API.
+They skip when the engine is not installed (`pip install -e '.[test,embedded]'`).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
-from llamacpp.engine import Engine, llama_cpp_python_engine, llama_server_engine
+from llamacpp.engine import Engine, tiny_engine
 
 from typehole.models.base import Backend, Chunk, CompletionRequest
 from typehole.models.http import create_client
@@ -31,15 +32,15 @@ PROMPTS = ["import os\n", "def main():\n    ", "class A:\n    x = "]
 
 
 @pytest.fixture(scope="module")
-def cpp_python() -> Iterator[Engine]:
-    """`python -m llama_cpp.server` on the tiny model (OpenAI-compatible API)."""
-    yield from llama_cpp_python_engine()
+def native_server() -> Iterator[Engine]:
+    """llama.cpp's server on the tiny model."""
+    yield from tiny_engine()
 
 
 @pytest.fixture(scope="module")
-def native_server() -> Iterator[Engine]:
-    """The native `llama-server` on the tiny model."""
-    yield from llama_server_engine()
+def cpp_python(native_server: Engine) -> Engine:
+    """The same server, spoken to through its OpenAI-compatible API."""
+    return native_server
 
 
 @pytest.fixture
@@ -63,7 +64,7 @@ def openai_backend(engine: Engine, client: httpx.AsyncClient, model: str) -> Bac
     return create_backend(spec, client)
 
 
-# -- llama-cpp-python's OpenAI-compatible server --------------------------------------------------
+# -- llama.cpp's OpenAI-compatible API ------------------------------------------------------------
 
 
 @pytest.mark.parametrize("model", ["tiny-starcoder", "tiny"])  # FIM template / `suffix` field
@@ -157,7 +158,7 @@ async def test_openai_early_stop_and_cancellation(
     assert len(await text_of(backend, CompletionRequest("y = ", max_tokens=4))) > 0
 
 
-# -- native llama-server --------------------------------------------------------------------------
+# -- llama.cpp's native API -----------------------------------------------------------------------
 
 
 def native(engine: Engine, client: httpx.AsyncClient, **kw: object) -> Backend:

@@ -253,6 +253,28 @@ async def test_missing_api_key_env_is_config_error(client: httpx.AsyncClient) ->
         await collect(backend, REQ)
 
 
+# -- a connection the server closed ---------------------------------------------------------------
+
+
+async def test_request_closed_unanswered_is_sent_once_more(client: httpx.AsyncClient) -> None:
+    """A server that closes a kept-alive connection as it is reused (llama.cpp's server does so
+    after a streamed answer) loses no completion: the request goes again, once."""
+    answered = {"content": "x", "stop": True}
+    replies = iter([Reply(unanswered=True), Reply(headers=SSE, body=sse(answered, done=False))])
+    async with serve(lambda p, b: next(replies)) as (server, url):
+        backend = create_backend(spec(url, "llamacpp", fim_template="none"), client)
+        assert "".join(c.text for c in await collect(backend, REQ)) == "x"
+    assert len(server.requests) == 2
+
+
+async def test_request_never_answered_fails_after_one_retry(client: httpx.AsyncClient) -> None:
+    async with serve(lambda p, b: Reply(unanswered=True)) as (server, url):
+        backend = create_backend(spec(url, "llamacpp", fim_template="none"), client)
+        with pytest.raises(ModelUnavailable, match="disconnected"):
+            await collect(backend, REQ)
+    assert len(server.requests) == 2
+
+
 # -- llama.cpp native -----------------------------------------------------------------------------
 
 

@@ -1,11 +1,11 @@
-"""The error-round loop against a real inference engine: llama.cpp's `llama-server` serving a
-tiny random-weight GGUF (tests/llamacpp/engine.py), decoding under monitors.
+"""The error-round loop against a real inference engine: llama.cpp's server serving a tiny
+random-weight GGUF (tests/llamacpp/engine.py), decoding under monitors.
 
 Random weights write garbage, so these tests check the loop, never quality: it terminates within
 its rounds, every candidate's errors are reported (positioned inside the candidate), the errors
 of one round reach the engine in the next request, the best candidate's remaining errors are
-kept, and the edit replaces only the hole. They skip when the engine is not installed (CI runs
-scripts/llamacpp_wheel.sh first).
+kept, and the edit replaces only the hole. They skip when the engine is not installed
+(`pip install -e '.[test,embedded]'`).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from typing import Any
 
 import httpx
 import pytest
-from llamacpp.engine import Engine, llama_server_engine
+from llamacpp.engine import Engine, tiny_engine
 
 from typehole.features.fill import (
     Candidate,
@@ -76,8 +76,8 @@ CHECK = CheckOptions(type_checker="none")  # the loop is under test, not mypy's 
 
 @pytest.fixture(scope="module")
 def native_server() -> Iterator[Engine]:
-    """The native `llama-server` on the tiny model."""
-    yield from llama_server_engine()
+    """llama.cpp's server on the tiny model."""
+    yield from tiny_engine()
 
 
 @pytest.fixture

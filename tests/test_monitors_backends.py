@@ -151,9 +151,9 @@ async def test_vllm_regex_constrains_the_first_identifier(client: httpx.AsyncCli
 
 @pytest.fixture(scope="module")
 def native_server() -> Iterator[Any]:
-    from llamacpp.engine import llama_server_engine
+    from llamacpp.engine import tiny_engine
 
-    yield from llama_server_engine()
+    yield from tiny_engine()
 
 
 STR_MEMBERS = set(dir(str))

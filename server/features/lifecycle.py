@@ -11,7 +11,7 @@ from lsprotocol import types
 from pygls.uris import to_fs_path
 
 from typehole.app.hub import ModelHub
-from typehole.app.settings import read_pyproject, resolve
+from typehole.app.settings import environment_source, read_pyproject, resolve
 from typehole.app.training import train_workspace
 from typehole.context.engine import ContextEngine
 from typehole.server.app import TypeholeServer
@@ -66,7 +66,7 @@ def register(server: TypeholeServer) -> None:
 
 def load_settings(root: Path | None, init_options: object) -> tuple:
     """Settings from pyproject.toml and initializationOptions, with every problem found."""
-    sources: list[tuple[str, object]] = []
+    sources: list[tuple[str, object]] = [*environment_source()]
     problems: list[str] = []
     if root is not None:
         table, found = read_pyproject(root)

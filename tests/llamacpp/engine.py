@@ -8,29 +8,22 @@ works). Prompts must be ASCII. Random weights
 write garbage: tests check protocol behaviour, never quality. The special tokens' output rows are
 zero, so greedy decoding never ends early on EOS.
 
-Two servers, each skipped with a clear reason when missing:
-- `python -m llama_cpp.server` (llama-cpp-python[server], installed by scripts/llamacpp_wheel.sh):
-  OpenAI-compatible `/v1/completions` with `grammar`, `logprobs` (needs `--logits_all true`).
-- `llama-server` (native `/completion`, `/infill`, `/tokenize`), built and cached by the same script
-  as `$TYPEHOLE_CACHE/bin/llama-server-*`, or named by `$TYPEHOLE_LLAMA_SERVER_BIN`, or on PATH.
+The engine is llama.cpp's own server from the prebuilt `xllamacpp` wheel, started the way the
+`embedded` backend starts it (`typehole.models.engine`), so no compiler is needed: it answers the
+native API (`/completion`, `/infill`, `/tokenize`, `grammar`, `n_probs`) and the OpenAI-compatible
+`/v1/completions`. Tests skip with a clear reason when xllamacpp or gguf is missing.
 """
 
 from __future__ import annotations
 
-import glob
 import os
-import shutil
-import socket
-import subprocess
-import sys
-import tempfile
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pytest
+
+from typehole.models.engine import EngineConfig, EngineProcess
 
 GGUF_VERSION = 2  # bump when the generated model changes
 SPECIAL = [
@@ -45,7 +38,7 @@ SPECIAL = [
 
 
 def cache_dir() -> Path:
-    """`$TYPEHOLE_CACHE` (default ~/.cache/typehole), shared with scripts/llamacpp_wheel.sh."""
+    """`$TYPEHOLE_CACHE` (default ~/.cache/typehole), where the generated model is kept."""
     root = os.environ.get("TYPEHOLE_CACHE") or os.path.join(Path.home(), ".cache", "typehole")
     return Path(root)
 
@@ -133,129 +126,24 @@ def tiny_gguf() -> Path:
     return path
 
 
-def free_port() -> int:
-    """An unused loopback TCP port."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @dataclass
 class Engine:
-    """A running server: its base URL and process."""
+    """A running engine: its base URL and the child process that holds it."""
 
     url: str
-    process: subprocess.Popen[bytes]
-    log: Path
+    process: EngineProcess
 
 
-def _wait_ready(engine: Engine, probe: str, timeout_s: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if engine.process.poll() is not None:
-            raise RuntimeError(f"server exited: {engine.log.read_text()[-3000:]}")
-        try:
-            if httpx.get(engine.url + probe, timeout=1.0).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"server not ready in {timeout_s} s: {engine.log.read_text()[-3000:]}")
-
-
-def _run(cmd: list[str], probe: str, port: int) -> Iterator[Engine]:
-    log = Path(tempfile.mkstemp(prefix="typehole-engine-", suffix=".log")[1])
-    with log.open("wb") as out:
-        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT)
-    engine = Engine(f"http://127.0.0.1:{port}", proc, log)
-    try:
-        _wait_ready(engine, probe)
-        yield engine
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.unlink(missing_ok=True)
-
-
-def llama_cpp_python_engine() -> Iterator[Engine]:
-    """Start `python -m llama_cpp.server` on the tiny model (skip if llama_cpp is missing)."""
+def tiny_engine() -> Iterator[Engine]:
+    """llama.cpp's server (the `xllamacpp` wheel, as the embedded backend runs it) on the tiny
+    model, without an API key. Skips when xllamacpp or gguf is not installed."""
     try:
         import gguf  # noqa: F401
-        import llama_cpp.server  # noqa: F401
+        import xllamacpp  # noqa: F401
     except ImportError as exc:
-        pytest.skip(
-            f"llama-cpp-python[server] and gguf not installed ({exc}); "
-            "run scripts/llamacpp_wheel.sh"
-        )
-    model = tiny_gguf()
-    port = free_port()
-    cmd = [
-        sys.executable,
-        "-m",
-        "llama_cpp.server",
-        "--model",
-        str(model),
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--n_ctx",
-        "2048",
-        "--logits_all",
-        "true",
-        "--model_alias",
-        "tiny-starcoder",
-        "--n_threads",
-        "1",
-        "--n_threads_batch",
-        "1",
-        "--verbose",
-        "false",
-    ]
-    yield from _run(cmd, "/v1/models", port)
-
-
-def llama_server_binary() -> str | None:
-    """The native `llama-server` to test against, if one was built or installed."""
-    named = os.environ.get("TYPEHOLE_LLAMA_SERVER_BIN")
-    if named:
-        return named
-    built = sorted(glob.glob(str(cache_dir() / "bin" / "llama-server-*")))
-    built = [b for b in built if os.access(b, os.X_OK) and not b.endswith(".tmp")]
-    return built[-1] if built else shutil.which("llama-server")
-
-
-def llama_server_engine() -> Iterator[Engine]:
-    """Start the native `llama-server` on the tiny model (skip when there is no binary)."""
-    binary = llama_server_binary()
-    if binary is None:
-        pytest.skip(
-            "no llama-server binary (scripts/llamacpp_wheel.sh builds one into $TYPEHOLE_CACHE/bin)"
-        )
+        pytest.skip(f"xllamacpp and gguf not installed ({exc}); pip install -e '.[test,embedded]'")
+    process = EngineProcess(EngineConfig(model=str(tiny_gguf()), n_ctx=2048, threads=1))
     try:
-        import gguf  # noqa: F401
-    except ImportError:
-        pytest.skip("gguf not installed; run scripts/llamacpp_wheel.sh")
-    model = tiny_gguf()
-    port = free_port()
-    cmd = [
-        binary,
-        "-m",
-        str(model),
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "-c",
-        "2048",
-        "-np",
-        "1",
-        "-t",
-        "1",
-        "--no-webui",
-    ]
-    yield from _run(cmd, "/health", port)
+        yield Engine(process.info(120).url, process)
+    finally:
+        process.stop()

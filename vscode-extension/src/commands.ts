@@ -39,13 +39,14 @@ export async function toggle(): Promise<boolean> {
   return enabled;
 }
 
-/** Pick `typehole.model` among the embedded model and the configured `typehole.models`. */
+/** Pick `typehole.model` among the built-in models and the configured `typehole.models`. */
 export async function selectModel(): Promise<string | undefined> {
   const config = vscode.workspace.getConfiguration(SECTION);
-  const current = config.get<string>("model", "local");
+  const current = config.get<string>("model", "embedded");
   const models = config.get<Record<string, { backend?: string; url?: string }>>("models", {});
   const items: vscode.QuickPickItem[] = [
-    { label: "local", description: "embedded model trained on this workspace" },
+    { label: "embedded", description: "real language model run by typehole (offline)" },
+    { label: "ngram", description: "n-gram model of this workspace's code" },
     ...Object.entries(models).map(([name, entry]) => ({
       label: name,
       description: [entry.backend, entry.url].filter(Boolean).join(" "),

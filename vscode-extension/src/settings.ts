@@ -14,9 +14,8 @@ export const SERVER_KEYS = [
   "completion.promptBudget",
   "completion.completionFallback",
   "completion.cache",
-  "local.order",
-  "local.maxFiles",
-  "local.maxFileBytes",
+  "training.maxFiles",
+  "training.maxFileBytes",
   "exclude",
   "logLevel",
 ] as const;

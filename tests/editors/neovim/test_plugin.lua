@@ -80,7 +80,7 @@ check("the plugin starts the server and attaches", function()
   wait(30000, function()
     return typehole.status.state == "ok"
   end, "typehole/status ok")
-  assert(typehole.statusline():find("local"), typehole.statusline())
+  assert(typehole.statusline():find("ngram"), typehole.statusline())
   wait(120000, function()
     return learned
   end, "workspace learned ($/progress end)")
@@ -176,7 +176,7 @@ check(":Typehole toggle and model push settings the server accepts", function()
   assert(not ghost.enabled)
   vim.cmd("Typehole toggle")
   assert(ghost.enabled)
-  vim.cmd("Typehole model local")
+  vim.cmd("Typehole model ngram")
   vim.wait(500)
   for _, note in ipairs(notes) do
     assert(not note.message:find("typehole:"), "server complained: " .. note.message)

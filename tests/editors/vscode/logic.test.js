@@ -63,7 +63,7 @@ test("discovery: nothing found gives the install command", () => {
 
 test("settings: only explicitly set server keys are sent, nested and camelCase", () => {
   const values = {
-    model: { defaultValue: "local", workspaceValue: "qwen" },
+    model: { defaultValue: "embedded", workspaceValue: "qwen" },
     "completion.maxTokens": { globalValue: 32, workspaceFolderValue: 16 },
     "completion.enabled": { defaultValue: true },
     "server.path": { globalValue: "/x" },
@@ -87,15 +87,15 @@ test("settings: package.json mirrors app/settings.py", () => {
     assert.ok(props[`typehole.${key}`].description || props[`typehole.${key}`].markdownDescription);
   }
   const entry = props["typehole.models"].additionalProperties;
-  assert.deepEqual(entry.required, ["backend", "url"]);
-  assert.deepEqual(entry.properties.backend.enum, ["llamacpp", "openai", "vllm", "ollama"]);
+  assert.deepEqual(entry.required, ["backend"]);
+  assert.deepEqual(entry.properties.backend.enum, ["embedded", "ngram", "llamacpp", "openai", "vllm", "ollama"]);
 });
 
 // --- status bar
 
 test("status: health, progress, monitors and off", () => {
-  let state = onStatus(initialStatus, { model: "local", state: "ok", message: "embedded n-gram" });
-  assert.match(render(state).text, /local/);
+  let state = onStatus(initialStatus, { model: "ngram", state: "ok", message: "n-gram model" });
+  assert.match(render(state).text, /ngram/);
   assert.equal(render(state).severity, undefined);
   state = onProgress(state, { kind: "begin", title: "learning", percentage: 0 });
   state = onProgress(state, { kind: "report", percentage: 42, message: "42/100 files" });
@@ -226,7 +226,7 @@ test("commands: toggle flips completion.enabled", async () => {
   assert.match(stub.recorded.info.at(-1), /suggestions on/);
 });
 
-test("commands: select model among local and typehole.models, where it was set", async () => {
+test("commands: select model among the built-in ones and typehole.models, where it was set", async () => {
   const config = stub.workspace.getConfiguration("typehole");
   await config.update("models", { qwen: { backend: "llamacpp", url: "http://localhost:8080" } }, stub.ConfigurationTarget.Workspace);
   let offered;
@@ -235,8 +235,8 @@ test("commands: select model among local and typehole.models, where it was set",
     return items.find((i) => i.label === "qwen");
   };
   assert.equal(await commands.selectModel(), "qwen");
-  assert.deepEqual(offered.map((i) => i.label), ["local", "qwen"]);
-  assert.match(offered[1].description, /llamacpp http:\/\/localhost:8080/);
+  assert.deepEqual(offered.map((i) => i.label), ["embedded", "ngram", "qwen"]);
+  assert.match(offered[2].description, /llamacpp http:\/\/localhost:8080/);
   assert.equal(config.inspect("model").globalValue, "qwen");
 });
 

@@ -45,7 +45,7 @@ test("initialize: inline completion and the acceptance command are advertised", 
   assert.ok(caps.executeCommandProvider?.commands.includes(protocol.ACCEPTED));
   assert.equal(caps.completionProvider, undefined, "completion fallback is off by default");
   const status = server.seen.status[0];
-  assert.equal(status.model, "local");
+  assert.equal(status.model, "ngram"); // TYPEHOLE_MODEL, set by scripts/test_editors.sh
   assert.equal(status.state, "ok");
 });
 

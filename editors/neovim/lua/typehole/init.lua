@@ -189,7 +189,7 @@ end
 
 function subcommands.model(name)
   if not name or name == "" then
-    local names = { "local" }
+    local names = { "embedded", "ngram" }
     for model in pairs(M.config.settings.models or {}) do
       names[#names + 1] = model
     end

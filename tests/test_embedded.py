@@ -1,0 +1,359 @@
+"""The `embedded` backend: the real llama.cpp engine from the `xllamacpp` wheel, in its child
+process, on loopback with a per-process key.
+
+With the real default model (Gemma 3 270M) at temperature 0: golden completions
+(`tests/golden/embedded`), the model's own token counts, grammar-constrained output that is
+always legal, monitors that keep a real member after `obj.`, cancellation that stops generation
+in the engine, and the CLI. With the tiny random-weight GGUF (fast to load): loading then ready,
+the API key, a missing, foreign or truncated file, a context window the model was not trained
+for, an engine that cannot start, shutdown. Each test skips with the reason when xllamacpp, gguf
+or the default model is not installed (`pip install -e '.[test,embedded]'`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib.util
+import json
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import pytest
+import pytest_asyncio
+
+from typehole.app.hub import ModelHub
+from typehole.app.settings import resolve
+from typehole.guided import GuidedResult, guided
+from typehole.models.base import Backend, CompletionRequest, LoadsInBackground
+from typehole.models.embedded import EmbeddedBackend
+from typehole.models.engine import EngineConfig, EngineProcess
+from typehole.models.errors import ModelConfigError, ModelLoading, ModelUnavailable
+from typehole.models.gguf import DEFAULT_MODEL, read_gguf_info
+from typehole.models.health import HealthEvent, HealthState
+from typehole.models.spec import ModelSpec
+from typehole.monitors import MonitorSettings
+
+pytestmark = pytest.mark.timeout(300)
+
+ROOT = Path(__file__).resolve().parent.parent
+GOLDEN = Path(__file__).parent / "golden" / "embedded"
+INSTALL = "pip install -e '.[test,embedded]'"
+
+
+def _missing(module: str) -> bool:
+    return importlib.util.find_spec(module) is None
+
+
+needs_engine = pytest.mark.skipif(
+    _missing("xllamacpp") or _missing("gguf"), reason=f"xllamacpp or gguf not installed: {INSTALL}"
+)
+needs_model = pytest.mark.skipif(
+    _missing("xllamacpp") or _missing(DEFAULT_MODEL.module),
+    reason=f"xllamacpp or the default model ({DEFAULT_MODEL.package}) not installed: {INSTALL}",
+)
+on_module_loop = pytest.mark.asyncio(loop_scope="module")
+
+
+async def text_of(backend: Backend, request: CompletionRequest) -> str:
+    return "".join([c.text async for c in backend.complete(request)])
+
+
+def tiny_path() -> Path:
+    from llamacpp.engine import tiny_gguf
+
+    return tiny_gguf()
+
+
+def embedded(path: Path | str = "", events: list[HealthEvent] | None = None,
+             **fields: object) -> EmbeddedBackend:
+    fields = {"context_window": 2048, "timeout_s": 120.0, "load_timeout_s": 240.0, **fields}
+    spec = ModelSpec("embedded", "embedded", path=str(path), **fields)  # type: ignore[arg-type]
+    on_change = events.append if events is not None else None
+    return EmbeddedBackend(spec, on_health_change=on_change)
+
+
+# -- the real default model ----------------------------------------------------------------------
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def gemma() -> AsyncIterator[EmbeddedBackend]:
+    backend = embedded(max_tokens=1500)
+    await backend.wait_ready()
+    yield backend
+    await backend.aclose()
+
+
+@needs_model
+@on_module_loop
+@pytest.mark.parametrize("case", sorted(GOLDEN.glob("*.py")), ids=lambda p: p.stem)
+async def test_golden_completion_at_temperature_zero(gemma: EmbeddedBackend, case: Path) -> None:
+    prefix, suffix = case.read_text(encoding="utf-8").split("┃")
+    request = CompletionRequest(prefix, suffix, max_tokens=24, stop=("\n",))
+    expected = case.with_suffix(".expected").read_text(encoding="utf-8")
+    assert await text_of(gemma, request) == expected
+
+
+@needs_model
+@on_module_loop
+async def test_default_model_is_described_and_prefix_only(gemma: EmbeddedBackend) -> None:
+    assert gemma.ready and isinstance(gemma, LoadsInBackground)
+    assert gemma.info is not None and gemma.info.name == "Gemma 3 270m"
+    assert not gemma.info.infill  # no FIM tokens: prompts are the prefix, no `/infill` round trip
+    assert read_gguf_info(gemma.info.path).context_length == 32768
+
+
+@needs_model
+@on_module_loop
+async def test_token_counts_never_undercount_the_models_own(gemma: EmbeddedBackend) -> None:
+    # Prompts are fitted with a conservative estimate; the model's own tokenizer (its /tokenize)
+    # counts 7 and 8 tokens for these, so a budget the estimate meets is met for real.
+    assert gemma.count_tokens("def add(a, b):") >= 7
+    assert gemma.count_tokens("    return self.items[name]") >= 8
+    assert gemma.count_tokens("") == 0
+
+
+@needs_model
+@on_module_loop
+async def test_grammar_constrained_output_is_always_legal(gemma: EmbeddedBackend) -> None:
+    grammar = 'root ::= ("append" | "extend" | "insert") "(" [a-z_]* ")"'
+    for prompt in ("items = []\nitems.", "def f(xs):\n    xs."):
+        for seed in (1, 2, 3):
+            request = CompletionRequest(prompt, max_tokens=16, temperature=1.0,
+                                        extra={"grammar": grammar, "seed": seed})
+            out = await text_of(gemma, request)
+            assert re.fullmatch(r"(append|extend|insert)\([a-z_]*\)", out), out
+
+
+@needs_model
+@on_module_loop
+async def test_monitors_keep_a_real_member_from_the_real_model(gemma: EmbeddedBackend) -> None:
+    doc = "def shout(message: str) -> str:\n    return message.┃\n"
+    offset = doc.index("┃")
+    text = doc.replace("┃", "")
+    request = CompletionRequest(text[:offset], text[offset:], max_tokens=12, stop=("\n",))
+    result = GuidedResult()
+    with ThreadPoolExecutor(1) as analysis:
+        stream = guided(gemma, request, text, offset, analysis, result=result,
+                        settings=MonitorSettings(trigger_timeout_ms=60_000))
+        out = "".join([c.text async for c in stream])
+    name = re.match(r"\w*", out).group(0)  # type: ignore[union-attr]
+    assert result.strategy == "grammar"
+    assert name and name in dir(str), out
+
+
+async def _idle(backend: EmbeddedBackend) -> dict[str, float]:
+    """The engine's counters once no request is being processed (a hang guard, not a timer)."""
+    async with asyncio.timeout(120):
+        while (metrics := await backend.metrics())["requests_processing"] > 0:
+            await asyncio.sleep(0.05)
+    return metrics
+
+
+@needs_model
+@on_module_loop
+async def test_cancellation_stops_generation_in_the_engine(gemma: EmbeddedBackend) -> None:
+    before = (await _idle(gemma))["tokens_predicted_total"]
+    # A grammar without an end: only cancellation (or max_tokens) can stop it.
+    endless = CompletionRequest("words = '", max_tokens=1500, temperature=1.0,
+                                extra={"grammar": "root ::= [a-z ] root"})
+    got = 0
+    async with contextlib.aclosing(gemma.complete(endless)) as stream:
+        async for _ in stream:
+            got += 1
+            if got == 3:
+                break
+
+    started = asyncio.Event()
+
+    async def consume() -> None:
+        async for _ in gemma.complete(endless):
+            started.set()
+
+    task = asyncio.create_task(consume())
+    await asyncio.wait_for(started.wait(), 120)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    generated = (await _idle(gemma))["tokens_predicted_total"] - before
+    assert generated < 1500  # two generations of 1,500 each had they run to the end
+
+
+@needs_model
+def test_cli_completes_with_the_real_model() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "typehole", "complete", "examples/inventory.py:31:21",
+         "--model", "embedded", "--json"],
+        cwd=ROOT, capture_output=True, text=True, timeout=280,
+    )
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert "Gemma 3 270M" in out["context"]["model_description"]
+    assert [item["text"] for item in out["items"]] == ["items[name]"]
+
+
+# -- lifecycle and bad input, on the tiny random-weight model ------------------------------------
+
+
+@needs_engine
+async def test_loading_then_ready_with_status_events() -> None:
+    events: list[HealthEvent] = []
+    backend = embedded(tiny_path(), events)
+    try:
+        assert not backend.ready
+        with pytest.raises(ModelLoading, match="still loading"):
+            await text_of(backend, CompletionRequest("x = ", max_tokens=4))
+        assert backend.count_tokens("abc") > 0  # an estimate, ready or not
+        await backend.wait_ready()
+        assert backend.ready
+        assert [(e.state, e.previous) for e in events] == [
+            (HealthState.DEGRADED, HealthState.OK),
+            (HealthState.OK, HealthState.DEGRADED),
+        ]
+        assert "loading" in events[0].message and "ready" in events[1].message
+        assert len(await text_of(backend, CompletionRequest("x = ", max_tokens=4))) > 0
+    finally:
+        await backend.aclose()
+
+
+@needs_engine
+async def test_engine_is_loopback_only_and_wants_the_key() -> None:
+    backend = embedded(tiny_path())
+    try:
+        await backend.wait_ready()
+        assert backend.info is not None
+        url = backend.info.url
+        assert re.fullmatch(r"http://127\.0\.0\.1:\d+", url)
+        async with httpx.AsyncClient(trust_env=False) as plain:
+            response = await plain.post(url + "/completion", json={"prompt": "x", "n_predict": 1})
+            assert response.status_code == 401
+            wrong = await plain.post(url + "/completion", json={"prompt": "x", "n_predict": 1},
+                                     headers={"Authorization": "Bearer guess"})
+            assert wrong.status_code == 401
+    finally:
+        await backend.aclose()
+
+
+@needs_engine
+async def test_close_stops_the_engine_process() -> None:
+    backend = embedded(tiny_path())
+    await backend.wait_ready()
+    process, log = backend.engine.process, backend.engine.log_path
+    await backend.aclose()
+    assert process.poll() is not None and not log.exists()
+    with pytest.raises(ModelUnavailable, match="closed"):
+        await text_of(backend, CompletionRequest("x = ", max_tokens=4))
+
+
+async def _load_error(path: Path | str, **fields: object) -> tuple[ModelConfigError, list]:
+    events: list[HealthEvent] = []
+    backend = embedded(path, events, **fields)
+    try:
+        with pytest.raises(ModelConfigError) as caught:
+            await backend.wait_ready()
+        # and every completion says the same, at once
+        with pytest.raises(ModelConfigError):
+            await text_of(backend, CompletionRequest("x = ", max_tokens=4))
+        return caught.value, events
+    finally:
+        await backend.aclose()
+
+
+@needs_engine
+async def test_missing_model_file_is_a_clear_error(tmp_path: Path) -> None:
+    error, events = await _load_error(tmp_path / "nowhere.gguf")
+    assert "nowhere.gguf does not exist" in str(error)
+    assert events[-1].state is HealthState.DOWN and events[-1].is_config_error
+
+
+@needs_engine
+async def test_foreign_file_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "notes.gguf"
+    path.write_text("these are not weights\n")
+    error, _ = await _load_error(path)
+    assert "is not a GGUF model file" in str(error)
+
+
+@needs_engine
+async def test_truncated_model_is_a_clear_error(tmp_path: Path) -> None:
+    whole = tiny_path().read_bytes()
+    path = tmp_path / "cut.gguf"
+    path.write_bytes(whole[: len(whole) * 2 // 3])  # header intact, tensor data cut
+    error, _ = await _load_error(path)
+    assert "could not load" in str(error) and "corrupted or incomplete" in str(error)
+
+
+@needs_engine
+async def test_context_window_beyond_training_is_a_clear_error() -> None:
+    error, _ = await _load_error(tiny_path(), context_window=8192)
+    assert "trained for a context of 4096 tokens" in str(error)
+    assert "context_window 8192 does not fit" in str(error)
+
+
+@needs_engine
+def test_engine_that_cannot_start_is_a_clear_error(tmp_path: Path) -> None:
+    broken = tmp_path / "python"
+    broken.write_text("#!/bin/sh\necho 'engine: cannot run here' >&2\nexit 3\n")
+    broken.chmod(0o755)
+    process = EngineProcess(EngineConfig(model=str(tiny_path()), n_ctx=2048), python=str(broken))
+    try:
+        with pytest.raises(ModelUnavailable, match=r"exited \(code 3\).*cannot run here"):
+            process.info(60)
+    finally:
+        process.stop()
+    with pytest.raises(ModelUnavailable, match="cannot start the embedded engine"):
+        EngineProcess(EngineConfig(model="", n_ctx=2048), python=str(tmp_path / "none"))
+
+
+# -- settings ----------------------------------------------------------------------------------
+
+
+@needs_engine
+async def test_settings_name_an_embedded_model_by_path(tmp_path: Path) -> None:
+    path = tmp_path / "mine.gguf"
+    shutil.copy(tiny_path(), path)
+    settings, problems = resolve(
+        [("test", {"model": "mine", "models": {"mine": {"backend": "embedded", "path": str(path),
+                                                       "contextWindow": 2048}}})]
+    )
+    assert problems == []
+    hub = ModelHub()
+    try:
+        backend, description = hub.backend(settings)
+        assert isinstance(backend, EmbeddedBackend) and str(path) in description
+        await backend.wait_ready()
+        assert backend.info is not None and backend.info.path == str(path)
+        # the built-in name needs no entry
+        default, description = hub.backend(settings, "embedded")
+        assert isinstance(default, EmbeddedBackend) and DEFAULT_MODEL.title in description
+    finally:
+        await hub.aclose()
+
+
+def test_path_is_for_embedded_and_url_for_servers() -> None:
+    with pytest.raises(ModelConfigError, match="`path` is for backend 'embedded'"):
+        ModelSpec("x", "llamacpp", "http://127.0.0.1:1", path="/m.gguf")
+    with pytest.raises(ModelConfigError, match="needs a url"):
+        ModelSpec("x", "llamacpp")
+    assert ModelSpec("x", "embedded").url == ""
+
+
+def test_default_model_is_found_or_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    from typehole.models import gguf
+
+    if _missing(DEFAULT_MODEL.module):
+        with pytest.raises(ModelConfigError, match=r"pip install 'typehole\[embedded\]'"):
+            gguf.default_model_path()
+        return
+    path = gguf.default_model_path()
+    assert path.is_file() and read_gguf_info(path).architecture == "gemma3"
+    monkeypatch.setattr(gguf, "DEFAULT_MODEL", gguf.DefaultModel("x", "x-pkg", "no_such_module_x",
+                                                                 "", 0))
+    with pytest.raises(ModelConfigError, match=r"pip install 'typehole\[embedded\]'"):
+        gguf.default_model_path()
