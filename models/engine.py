@@ -106,7 +106,8 @@ class EngineProcess:
         assert self.process.stdin is not None and self.process.stdout is not None
         self._stdin: IO[bytes] = self.process.stdin
         try:
-            self._stdin.write(json.dumps(asdict(config)).encode() + b"\n")
+            message = {**asdict(config), "log": str(self.log_path)}
+            self._stdin.write(json.dumps(message).encode() + b"\n")
             self._stdin.flush()
         except OSError:
             pass  # the child died at once; the reader reports why
@@ -314,7 +315,9 @@ def main() -> int:
     # Native code may print to stdout; keep the answer channel to ourselves.
     answer = os.fdopen(os.dup(1), "w")
     os.dup2(2, 1)
-    config = EngineConfig(**json.loads(sys.stdin.readline()))
+    message = json.loads(sys.stdin.readline())
+    log = message.pop("log", "")
+    config = EngineConfig(**message)
     server = None
     try:
         server, reply = _load(config)
@@ -328,6 +331,9 @@ def main() -> int:
         return 1
     sys.stdin.read()  # until the parent closes the pipe (stop() or its exit)
     del server  # stops the HTTP server and the decoding loop
+    if log:  # the parent may be gone without cleaning up; nobody reads a clean run's log
+        with contextlib.suppress(OSError):
+            os.unlink(log)
     return 0
 
 
