@@ -41,6 +41,9 @@ __all__ = [
     "parse",
     "query",
     "parse_bytes",
+    "captures",
+    "node_text",
+    "reparse",
     "scan",
     "statement_at",
     "supported",
@@ -152,12 +155,72 @@ def supported(language: str) -> bool:
     return _parser(language) is not None
 
 
-def parse_bytes(data: bytes, language: str = "python") -> Tree | None:
-    """Parse UTF-8 `data`; None for an unsupported language. Broken code still yields a tree."""
+def captures(compiled: Any, node: Node) -> dict[str, list[Node]]:
+    """`{capture: [nodes]}` of every match of `compiled` under `node`."""
+    import tree_sitter
+
+    if hasattr(tree_sitter, "QueryCursor"):  # 0.25+: queries run through a cursor
+        return dict(tree_sitter.QueryCursor(compiled).captures(node))
+    return dict(compiled.captures(node))  # 0.23-0.24
+
+
+def parse_bytes(data: bytes, language: str = "python", old_tree: Tree | None = None) -> Tree | None:
+    """Parse UTF-8 `data`; None for an unsupported language. Broken code still yields a tree.
+
+    `old_tree` (already `edit`ed to match `data`, see `reparse`) lets tree-sitter reuse the
+    unchanged subtrees.
+    """
     parser = _parser(language)
     if parser is None:
         return None
-    return parser.parse(data)
+    return parser.parse(data, old_tree) if old_tree is not None else parser.parse(data)
+
+
+def _common_prefix(a: bytes, b: bytes, limit: int) -> int:
+    lo, hi = 0, limit  # binary search on slice equality: memcmp speed, no Python byte loop
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if a[:mid] == b[:mid]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def _common_suffix(a: bytes, b: bytes, limit: int) -> int:
+    lo, hi = 0, limit
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if a[len(a) - mid:] == b[len(b) - mid:]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def _point(data: bytes, byte: int) -> tuple[int, int]:
+    """tree-sitter's (row, byte column) of a byte offset."""
+    return data.count(b"\n", 0, byte), byte - (data.rfind(b"\n", 0, byte) + 1)
+
+
+def reparse(old: bytes, old_tree: Tree, new: bytes, language: str = "python") -> Tree | None:
+    """Parse `new` incrementally from the tree of `old`: the changed span is the bytes between
+    their common prefix and suffix. `old_tree` is edited in place and must not be used again."""
+    limit = min(len(old), len(new))
+    start = _common_prefix(old, new, limit)
+    tail = _common_suffix(old, new, limit - start)
+    old_end, new_end = len(old) - tail, len(new) - tail
+    old_tree.edit(start_byte=start, old_end_byte=old_end, new_end_byte=new_end,
+                  start_point=_point(old, start), old_end_point=_point(old, old_end),
+                  new_end_point=_point(new, new_end))
+    return parse_bytes(new, language, old_tree)
+
+
+def node_text(data: bytes, node: Node | None) -> str:
+    """The source text of `node` in `data`, the UTF-8 bytes it was parsed from ("" for None)."""
+    if node is None:
+        return ""
+    return data[node.start_byte:node.end_byte].decode("utf-8", "replace")
 
 
 def parse(text: str, language: str = "python") -> Tree | None:

@@ -15,15 +15,15 @@ import re
 from collections import OrderedDict
 
 import jedi
-import tree_sitter as ts
 
+from typehole.base import syntax
 from typehole.base.positions import UTF32, byte_offset, char_offset, position_at
+from typehole.base.syntax import Tree, node_text
 
 from . import jedistate
 from .holescan import identifier_before, scan_prefix, split_param, split_top, tail_segment
 from .records import Hole, HoleKind, ScopeName
 from .scope import enclosing_definitions, names_in_scope
-from .tags import node_text, parse_python
 
 __all__ = ["analyse_hole", "clear_cache", "element_type"]
 
@@ -79,7 +79,7 @@ def _type_of(names: list[jedi.api.classes.Name]) -> str | None:
     return " | ".join(out[:3]) if out else None
 
 
-def _return_annotation(tree: ts.Tree, data: bytes, byte: int) -> str | None:
+def _return_annotation(tree: Tree, data: bytes, byte: int) -> str | None:
     for node in enclosing_definitions(tree, byte, data):
         if node.type == "function_definition":
             annotation = node_text(data, node.child_by_field_name("return_type"))
@@ -99,7 +99,7 @@ class _Analysis:
         self.line, self.column = row + 1, col
         self.data = text.encode("utf-8", "surrogatepass")
         self.byte = byte_offset(text, offset)
-        self.tree = parse_python(self.data)
+        self.tree = syntax.parse_bytes(self.data)
         self._script: jedi.Script | None = None
 
     @property

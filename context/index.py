@@ -18,13 +18,11 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from tree_sitter import Tree
-
-from typehole.base.syntax import SUFFIXES, language_of, supported
+from typehole.base.syntax import SUFFIXES, Tree, language_of, parse_bytes, reparse, supported
 
 from .index_queries import IndexQueries
 from .store import Store
-from .tags import extract_tags, parse_python, reparse_python
+from .tags import extract_tags
 from .walk import read_text, workspace_files
 
 __all__ = ["BuildStats", "Index", "WINDOW_LINES", "WINDOW_STRIDE", "type_names"]
@@ -232,7 +230,7 @@ class Index(IndexQueries):
             if rel.endswith(PYTHON_SUFFIXES):
                 # The tree of the previous edit lets tree-sitter re-parse only what changed.
                 previous = self._trees.pop(rel, None)
-                tree = reparse_python(*previous, data) if previous else parse_python(data)
+                tree = reparse(*previous, data) if previous else parse_bytes(data)
             self.store.conn.execute("BEGIN")
             try:
                 self._write(rel, text, mtime_ns, size, data, tree)

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import tree_sitter as ts
-
-from .tags import node_text
+from typehole.base.syntax import Node, Tree, node_text
 
 __all__ = ["Binding", "enclosing_definitions", "names_in_scope"]
 
@@ -36,7 +34,7 @@ def _indent(line: bytes) -> int:
     return len(line) - len(line.lstrip(b" \t"))
 
 
-def _continues(data: bytes, node: ts.Node, byte: int, cursor_indent: int) -> bool:
+def _continues(data: bytes, node: Node, byte: int, cursor_indent: int) -> bool:
     """Does a definition that ended before `byte` still own it by indentation?
 
     tree-sitter ends a block at its last token, so a cursor on a fresh, indented line after
@@ -50,9 +48,9 @@ def _continues(data: bytes, node: ts.Node, byte: int, cursor_indent: int) -> boo
     return all(not line.strip() or _indent(line) > column for line in between)
 
 
-def enclosing_definitions(tree: ts.Tree, byte: int, data: bytes | None = None) -> list[ts.Node]:
+def enclosing_definitions(tree: Tree, byte: int, data: bytes | None = None) -> list[Node]:
     """Function and class definitions around `byte`, innermost first (by indentation too)."""
-    chain: list[ts.Node] = []
+    chain: list[Node] = []
     cursor_indent = 0
     if data is not None:
         line = data[data.rfind(b"\n", 0, byte) + 1:byte]
@@ -84,7 +82,7 @@ def enclosing_definitions(tree: ts.Tree, byte: int, data: bytes | None = None) -
     return chain[::-1]
 
 
-def _params(data: bytes, function: ts.Node) -> list[Binding]:
+def _params(data: bytes, function: Node) -> list[Binding]:
     out = []
     params = function.child_by_field_name("parameters")
     for p in params.named_children if params is not None else ():
@@ -103,7 +101,7 @@ def _params(data: bytes, function: ts.Node) -> list[Binding]:
     return out
 
 
-def _targets(data: bytes, node: ts.Node, annotation: str | None, kind: str) -> list[Binding]:
+def _targets(data: bytes, node: Node, annotation: str | None, kind: str) -> list[Binding]:
     if node.type == "identifier":
         return [Binding(node_text(data, node), annotation, kind, node.start_point.row,
                         node.start_byte)]
@@ -112,7 +110,7 @@ def _targets(data: bytes, node: ts.Node, annotation: str | None, kind: str) -> l
     return []
 
 
-def _locals(data: bytes, body: ts.Node, byte: int, kind: str) -> list[Binding]:
+def _locals(data: bytes, body: Node, byte: int, kind: str) -> list[Binding]:
     """Bindings in `body` that start before `byte`, not descending into nested scopes."""
     out: list[Binding] = []
     stack = [body]
@@ -140,7 +138,7 @@ def _locals(data: bytes, body: ts.Node, byte: int, kind: str) -> list[Binding]:
     return out
 
 
-def _module_names(data: bytes, root: ts.Node, byte: int) -> list[Binding]:
+def _module_names(data: bytes, root: Node, byte: int) -> list[Binding]:
     out: list[Binding] = []
     for child in root.named_children:
         node = child.child_by_field_name("definition") \
@@ -168,7 +166,7 @@ def _module_names(data: bytes, root: ts.Node, byte: int) -> list[Binding]:
     return out
 
 
-def names_in_scope(tree: ts.Tree, data: bytes, byte: int, limit: int = 40) -> list[Binding]:
+def names_in_scope(tree: Tree, data: bytes, byte: int, limit: int = 40) -> list[Binding]:
     """Names visible at `byte`, nearest first, deduplicated, at most `limit`."""
     chain = enclosing_definitions(tree, byte, data)
     found: list[Binding] = []

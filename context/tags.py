@@ -11,18 +11,17 @@ first line and annotations. Works on broken files: tree-sitter recovers, and wha
 
 from __future__ import annotations
 
-import tree_sitter as ts
+from typehole.base.syntax import Tree
 
-from .tags_common import FileTags, node_text, parse_python, python_language, reparse_python
+from .tags_common import FileTags
 from .tags_other import extract_other
 from .tags_python import extract_python, resolve_relative
 
-__all__ = ["FileTags", "extract_tags", "parse_python", "python_language", "node_text",
-           "reparse_python", "resolve_relative"]
+__all__ = ["FileTags", "extract_tags", "resolve_relative"]
 
 
 def extract_tags(data: bytes, module: str, path: str, is_package: bool = False,
-                 tree: ts.Tree | None = None, language: str = "python") -> FileTags:
+                 tree: Tree | None = None, language: str = "python") -> FileTags:
     """Definitions and imports of one file given as UTF-8 bytes (Python unless `language` says).
 
     Other languages (see `syntax.GRAMMARS`) get syntax-level tags: classes, interfaces, structs,

@@ -8,12 +8,11 @@ import re
 from functools import cache
 from importlib import resources
 
-import tree_sitter as ts
-
 from typehole.base import syntax
+from typehole.base.syntax import Node, node_text
 
 from .records import Definition, Import
-from .tags_common import FileTags, node_text, squash
+from .tags_common import FileTags, squash
 
 __all__ = ["extract_other"]
 
@@ -47,13 +46,13 @@ def _lang_query(language: str) -> object | None:
     return syntax.query(language, text)
 
 
-def _container_name(data: bytes, node: ts.Node) -> str:
+def _container_name(data: bytes, node: Node) -> str:
     if node.type == "impl_item":  # `impl Trait for Type`: members belong to Type
         return _GENERICS.sub("", node_text(data, node.child_by_field_name("type"))).strip()
     return node_text(data, node.child_by_field_name("name"))
 
 
-def _receiver(data: bytes, node: ts.Node) -> str:
+def _receiver(data: bytes, node: Node) -> str:
     """Go: the receiver's type name of a method, `(s *Server[T])` -> `Server`."""
     receiver = node.child_by_field_name("receiver")
     param = receiver.named_children[0] if receiver is not None and receiver.named_children \
@@ -62,7 +61,7 @@ def _receiver(data: bytes, node: ts.Node) -> str:
     return _GENERICS.sub("", text.lstrip("*")).strip()
 
 
-def _leading_doc(data: bytes, node: ts.Node) -> str:
+def _leading_doc(data: bytes, node: Node) -> str:
     """First prose line of the comment block right above `node` (JSDoc, Javadoc, `///`, `//`)."""
     anchor = node
     while anchor.parent is not None and anchor.parent.type in _WRAPPERS:
@@ -81,7 +80,7 @@ def _leading_doc(data: bytes, node: ts.Node) -> str:
     return ""
 
 
-def _header(data: bytes, node: ts.Node) -> str:
+def _header(data: bytes, node: Node) -> str:
     """Signature text: the definition up to its body (or its first `{`), on one line."""
     start, body = node.start_byte, node.child_by_field_name("body")
     if node.type == "variable_declarator":
@@ -99,7 +98,7 @@ def _header(data: bytes, node: ts.Node) -> str:
     return text if len(text) <= 300 else text[:300] + "..."
 
 
-def _annotation(data: bytes, node: ts.Node) -> str:
+def _annotation(data: bytes, node: Node) -> str:
     if node.type == "variable_declarator" and node.child_by_field_name("value") is not None:
         value = node.child_by_field_name("value")
         if value.type in ("arrow_function", "function_expression", "generator_function"):
@@ -115,7 +114,7 @@ def _annotation(data: bytes, node: ts.Node) -> str:
     return "" if text in ("void", "()") else text
 
 
-def _definition(data: bytes, node: ts.Node, name: str, kind: str, path: str,
+def _definition(data: bytes, node: Node, name: str, kind: str, path: str,
                 module: str) -> Definition | None:
     chain: list[str] = []
     parent = node.parent
@@ -138,11 +137,11 @@ def _definition(data: bytes, node: ts.Node, name: str, kind: str, path: str,
         annotation=_annotation(data, node), parent=owner)
 
 
-def _string_value(data: bytes, node: ts.Node | None) -> str:
+def _string_value(data: bytes, node: Node | None) -> str:
     return node_text(data, node).strip("\"'`")
 
 
-def _rust_uses(data: bytes, node: ts.Node, prefix: str, line: int) -> list[Import]:
+def _rust_uses(data: bytes, node: Node, prefix: str, line: int) -> list[Import]:
     """Flatten a `use` tree: `a::{b, c::d as e, f::*}` -> one Import per bound name."""
     kind = node.type
     if kind in ("identifier", "self", "crate", "super", "scoped_identifier"):
@@ -169,7 +168,7 @@ def _rust_uses(data: bytes, node: ts.Node, prefix: str, line: int) -> list[Impor
     return []
 
 
-def _other_imports(data: bytes, node: ts.Node) -> list[Import]:
+def _other_imports(data: bytes, node: Node) -> list[Import]:
     line = node.start_point.row + 1
     if node.type == "import_spec":  # Go: `alias "path"`; the package name is the last segment
         module = _string_value(data, node.child_by_field_name("path"))

@@ -7,10 +7,11 @@ import re
 from functools import cache
 from importlib import resources
 
-import tree_sitter as ts
+from typehole.base import syntax
+from typehole.base.syntax import Node, Tree, node_text
 
 from .records import Definition, Import
-from .tags_common import FileTags, node_text, parse_python, python_language, squash
+from .tags_common import FileTags, squash
 
 __all__ = ["extract_python", "resolve_relative"]
 
@@ -21,12 +22,12 @@ _MAX_VALUE = 160  # type aliases need room: `X = Union[...]`
 
 
 @cache
-def _query(language: str) -> ts.Query:
+def _query(language: str) -> object | None:
     text = resources.files(__package__).joinpath(f"queries/{language}-tags.scm").read_text()
-    return ts.Query(python_language(), text)
+    return syntax.query(language, text)
 
 
-def _docstring(data: bytes, body: ts.Node | None) -> str:
+def _docstring(data: bytes, body: Node | None) -> str:
     if body is None or not body.named_children:
         return ""
     first = body.named_children[0]
@@ -43,7 +44,7 @@ def _docstring(data: bytes, body: ts.Node | None) -> str:
     return ""
 
 
-def _enclosing(node: ts.Node) -> list[ts.Node]:
+def _enclosing(node: Node) -> list[Node]:
     """Enclosing class/function definitions, innermost first."""
     chain = []
     parent = node.parent
@@ -54,11 +55,11 @@ def _enclosing(node: ts.Node) -> list[ts.Node]:
     return chain
 
 
-def _qual(data: bytes, chain: list[ts.Node]) -> str:
+def _qual(data: bytes, chain: list[Node]) -> str:
     return ".".join(node_text(data, n.child_by_field_name("name")) for n in reversed(chain))
 
 
-def _decorators(data: bytes, node: ts.Node) -> list[str]:
+def _decorators(data: bytes, node: Node) -> list[str]:
     parent = node.parent
     if parent is None or parent.type != "decorated_definition":
         return []
@@ -71,7 +72,7 @@ def _decorators(data: bytes, node: ts.Node) -> list[str]:
     return out
 
 
-def _function(data: bytes, node: ts.Node, chain: list[ts.Node], module: str,
+def _function(data: bytes, node: Node, chain: list[Node], module: str,
               path: str) -> Definition | None:
     if any(n.type == "function_definition" for n in chain):
         return None  # local functions are invisible to other files
@@ -91,7 +92,7 @@ def _function(data: bytes, node: ts.Node, chain: list[ts.Node], module: str,
         parent=parent)
 
 
-def _class(data: bytes, node: ts.Node, chain: list[ts.Node], module: str,
+def _class(data: bytes, node: Node, chain: list[Node], module: str,
            path: str) -> Definition | None:
     if any(n.type == "function_definition" for n in chain):
         return None
@@ -108,7 +109,7 @@ def _class(data: bytes, node: ts.Node, chain: list[ts.Node], module: str,
 _CONSTRUCTOR = re.compile(r"^([A-Z]\w*(?:\.[A-Za-z_]\w*)*)\(")
 
 
-def _attribute_type(data: bytes, init: ts.Node, value: str) -> str:
+def _attribute_type(data: bytes, init: Node, value: str) -> str:
     """A cheap type for `self.x = value` in `__init__`: `Name(...)` or a typed parameter."""
     m = _CONSTRUCTOR.match(value)
     if m:
@@ -123,7 +124,7 @@ def _attribute_type(data: bytes, init: ts.Node, value: str) -> str:
     return ""
 
 
-def _assignment(data: bytes, node: ts.Node, name: str, kind: str, chain: list[ts.Node],
+def _assignment(data: bytes, node: Node, name: str, kind: str, chain: list[Node],
                 module: str, path: str) -> Definition:
     annotation = squash(node_text(data, node.child_by_field_name("type")))
     right = node.child_by_field_name("right")
@@ -164,7 +165,7 @@ def resolve_relative(module: str, is_package: bool, target: str) -> str:
     return ".".join([*parts, rest] if rest else parts)
 
 
-def _imports(data: bytes, node: ts.Node, module: str, is_package: bool) -> list[Import]:
+def _imports(data: bytes, node: Node, module: str, is_package: bool) -> list[Import]:
     line = node.start_point.row + 1
     out: list[Import] = []
     if node.type == "import_statement":
@@ -195,13 +196,13 @@ def _imports(data: bytes, node: ts.Node, module: str, is_package: bool) -> list[
 
 
 def extract_python(data: bytes, module: str, path: str, is_package: bool = False,
-                   tree: ts.Tree | None = None) -> FileTags:
+                   tree: Tree | None = None) -> FileTags:
     """Definitions and imports of one Python file given as UTF-8 bytes (see `tags.extract_tags`)."""
-    tree = tree or parse_python(data)
+    tree = tree or syntax.parse_bytes(data)
     defs: list[Definition] = []
     imports: list[Import] = []
     seen: set[tuple[str, str]] = set()
-    for _, caps in ts.QueryCursor(_query("python")).matches(tree.root_node):
+    for _, caps in syntax.matches(_query("python"), tree.root_node):
         if "import" in caps:
             imports.extend(_imports(data, caps["import"][0], module, is_package))
             continue

@@ -22,11 +22,9 @@ import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
-from functools import cache
 
-import tree_sitter as ts
-import tree_sitter_python
-
+from typehole.base import syntax
+from typehole.base.syntax import Node, Tree
 from typehole.context.scope import enclosing_definitions
 
 __all__ = ["BUILTIN_NAMES", "DocumentBindings", "bindings_of", "generated_bindings",
@@ -81,7 +79,6 @@ _SCOPES = ("function_definition", "lambda")
 _MEMO: OrderedDict[tuple[str | None, bytes], DocumentBindings] = OrderedDict()
 _MEMO_SIZE = 16
 _LOCK = threading.Lock()
-_LOCAL = threading.local()
 
 _IDENT = re.compile(r"(?<![\w.])[A-Za-z_]\w*")
 _GEN_PATTERNS = (
@@ -99,35 +96,18 @@ _GEN_PATTERNS = (
 )
 
 
-@cache
-def _language() -> ts.Language:
-    return ts.Language(tree_sitter_python.language())
-
-
-@cache
-def _query() -> ts.Query:
-    return ts.Query(_language(), _QUERY)
-
-
-def _parse(data: bytes) -> ts.Tree:
-    parser = getattr(_LOCAL, "parser", None)  # parsers are not thread-safe: one per thread
-    if parser is None:
-        parser = _LOCAL.parser = ts.Parser(_language())
-    return parser.parse(data)
-
-
 @dataclass(frozen=True)
 class DocumentBindings:
     """Every binding of one document: module-level names and names per owning scope."""
 
-    tree: ts.Tree
+    tree: Tree
     data: bytes
     module: tuple[str, ...]
     functions: dict[int, tuple[str, ...]]  # owner function's start byte -> names it binds
     lambdas: tuple[tuple[int, int, tuple[str, ...]], ...]  # (start, end, names) per lambda
 
 
-def _owner(node: ts.Node | None) -> ts.Node | None:
+def _owner(node: Node | None) -> Node | None:
     while node is not None and node.type not in _SCOPES:
         node = node.parent
     return node
@@ -142,8 +122,8 @@ def bindings_of(text: str, path: str | None = None) -> DocumentBindings:
         if found is not None:
             _MEMO.move_to_end(key)
             return found
-    tree = _parse(data)
-    captures = ts.QueryCursor(_query()).captures(tree.root_node)
+    tree = syntax.parse_bytes(data)
+    captures = syntax.captures(syntax.query("python", _QUERY), tree.root_node)
     module: dict[str, None] = {}
     functions: dict[int, dict[str, None]] = {}
     lambdas: dict[tuple[int, int], dict[str, None]] = {}
