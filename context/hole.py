@@ -18,10 +18,11 @@ import jedi
 
 from typehole.base import syntax
 from typehole.base.positions import UTF32, byte_offset, char_offset, position_at
+from typehole.base.scan import split_top
 from typehole.base.syntax import Tree, node_text
 
 from . import jedistate
-from .holescan import identifier_before, scan_prefix, split_param, split_top, tail_segment
+from .holescan import identifier_before, scan_prefix, split_param, tail_segment
 from .records import Hole, HoleKind, ScopeName
 from .scope import enclosing_definitions, names_in_scope
 

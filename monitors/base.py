@@ -13,11 +13,11 @@ import re
 from dataclasses import dataclass
 from typing import Protocol
 
+from typehole.base.scan import LexState
 from typehole.context.receiver import Link, parse_chain
 
 from .constraint import Constraint
 from .facts import Facts, Param
-from .lexstate import LexState
 from .scopenames import visible_names
 
 __all__ = ["Monitor", "View"]
