@@ -3,6 +3,7 @@
 Internally a position is an *offset*: an index into the document's `str` (code points).
 - LSP positions: 0-based line, `character` counted in the negotiated encoding (UTF-16 by default).
 - CLI positions: 1-based line and 1-based column counted in characters, like compiler messages.
+- Jedi positions: 1-based line and 0-based column counted in characters.
 - tree-sitter positions: byte offsets into the UTF-8 encoding.
 Lines end at "\\r\\n", "\\n" or "\\r", as the LSP specification says.
 """
@@ -15,6 +16,17 @@ from bisect import bisect_right
 _LINE_END = re.compile(r"\r\n|\r|\n")
 
 UTF8, UTF16, UTF32 = "utf-8", "utf-16", "utf-32"
+
+__all__ = ["UTF8", "UTF16", "UTF32", "byte_offset", "char_offset", "jedi_offset", "jedi_position",
+           "line_starts", "lsp_encoding", "offset_at", "offset_from_cli", "position_at"]
+
+
+def lsp_encoding(negotiated: object | None) -> str:
+    """The encoding LSP `character`s are counted in: the `positionEncoding` client and server
+    negotiated (an enum member such as lsprotocol's `PositionEncodingKind.Utf8`, or its string),
+    UTF-16 when they negotiated none (LSP's default)."""
+    value = getattr(negotiated, "value", negotiated)  # str() of a str enum member is its name
+    return str(value) if value else UTF16
 
 
 def line_starts(text: str) -> list[int]:
@@ -73,6 +85,17 @@ def position_at(text: str, offset: int, encoding: str = UTF16) -> tuple[int, int
 def offset_from_cli(text: str, line: int, column: int) -> int:
     """Offset of a 1-based `LINE:COL` (column in characters) as the CLI takes it."""
     return offset_at(text, line - 1, column - 1, UTF32)
+
+
+def jedi_position(text: str, offset: int) -> tuple[int, int]:
+    """Jedi's (1-based line, column in characters) of an offset."""
+    line, column = position_at(text, offset, UTF32)
+    return line + 1, column
+
+
+def jedi_offset(text: str, line: int, column: int) -> int:
+    """The offset of Jedi's (1-based line, column in characters); past a line's end it clamps."""
+    return offset_at(text, line - 1, column, UTF32)
 
 
 def byte_offset(text: str, offset: int) -> int:

@@ -17,7 +17,7 @@ from collections import OrderedDict
 import jedi
 
 from typehole.base import syntax
-from typehole.base.positions import UTF32, byte_offset, char_offset, position_at
+from typehole.base.positions import byte_offset, char_offset, jedi_position
 from typehole.base.scan import split_top
 from typehole.base.syntax import Tree, node_text
 
@@ -96,8 +96,7 @@ class _Analysis:
     def __init__(self, text: str, offset: int, path: str | None,
                  project: jedi.Project | None) -> None:
         self.text, self.offset, self.path, self.project = text, offset, path, project
-        row, col = position_at(text, offset, UTF32)
-        self.line, self.column = row + 1, col
+        self.line, self.column = jedi_position(text, offset)
         self.data = text.encode("utf-8", "surrogatepass")
         self.byte = byte_offset(text, offset)
         self.tree = syntax.parse_bytes(self.data)
@@ -109,13 +108,9 @@ class _Analysis:
             self._script = jedistate.script(self.text, self.path, self.project)
         return self._script
 
-    def jedi_pos(self, offset: int) -> tuple[int, int]:
-        row, col = position_at(self.text, offset, UTF32)
-        return row + 1, col
-
     def infer_at(self, offset: int) -> str | None:
         """Type of the expression ending just before `offset` (`offset - 1` is inside it)."""
-        line, col = self.jedi_pos(max(offset - 1, 0))
+        line, col = jedi_position(self.text, max(offset - 1, 0))
         try:
             return _type_of(self.script.infer(line, col))
         except Exception:  # parso/Jedi internal errors on broken code: fail open
@@ -134,7 +129,7 @@ class _Analysis:
                 i -= 1
             if i <= 0 or opener == "[":
                 return None
-            line, col = self.jedi_pos(i - 1)
+            line, col = jedi_position(self.text, i - 1)
             try:
                 results = [r for n in self.script.infer(line, col) for r in n.execute()]
             except Exception:
@@ -172,7 +167,7 @@ def _declared_in_class(a: _Analysis, attr: str, row: int) -> str | None:
 def _attribute_type(a: _Analysis, target: str, target_end: int) -> str | None:
     """Declared type of `obj.attr` (the assignment target ending at `target_end`)."""
     attr = target.rsplit(".", 1)[-1].strip()
-    line, col = a.jedi_pos(target_end - 1)
+    line, col = jedi_position(a.text, target_end - 1)
     try:
         names = a.script.goto(line, col)
     except Exception:
@@ -211,10 +206,10 @@ def _for_target(a: _Analysis, stmt: str) -> str | None:
     indent = len(stmt) - len(stmt.lstrip())
     body = " " * (indent + 4) + "pass\n"
     probe = head + "_th_target in " + m.group(2).rstrip(":") + ":\n" + body
-    line, col = position_at(probe, len(head) + 1, UTF32)
+    line, col = jedi_position(probe, len(head) + 1)
     try:
         script = jedistate.script(probe, a.path, a.project)
-        return _type_of(script.infer(line + 1, col))
+        return _type_of(script.infer(line, col))
     except Exception:
         return None
 

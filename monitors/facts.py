@@ -21,7 +21,7 @@ from typing import TypeVar
 
 import jedi
 
-from typehole.base.positions import UTF32, position_at
+from typehole.base.positions import jedi_position
 from typehole.context.jedistate import digest, generation, ran_out, script
 from typehole.context.receiver import Link, Parameter, receiver_members, receiver_signatures
 
@@ -145,10 +145,10 @@ class _OutOfTime(Exception):
 def _ask(text: str, offset: int, path: str | None, project: jedi.Project | None,
          deadline: float | None, question: Callable[[jedi.Script, int, int], _T]) -> _T | None:
     """`question(script, line, column)` at `offset` of `text`; None when Jedi fails on it."""
-    row, col = position_at(text, offset, UTF32)
+    line, col = jedi_position(text, offset)
     made = script(text, path, project, deadline)
     try:
-        answer: _T | None = question(made, row + 1, col)
+        answer: _T | None = question(made, line, col)
     except Exception:  # noqa: BLE001 - parso/Jedi errors on half-written code: fail open
         answer = None
     if ran_out(made):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from typehole.base.positions import byte_offset
+from typehole.base.positions import byte_offset, jedi_offset, jedi_position
 from typehole.base.syntax import parse
 from typehole.context import jedistate
 
@@ -20,8 +20,6 @@ from .tokens import (
     BUILTINS,
     forward,
     is_identifier,
-    jedi_offset,
-    jedi_position,
     node_span,
     nodes,
     text_of,

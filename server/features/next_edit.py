@@ -29,7 +29,7 @@ from typing import Any
 import attrs
 from lsprotocol import types
 
-from typehole.base.positions import offset_at, position_at
+from typehole.base.positions import lsp_encoding, offset_at, position_at
 from typehole.features.next_edit import (
     EditHistory,
     IndexLookup,
@@ -192,7 +192,7 @@ def _module(name: str) -> str:
 
 
 def _encoding(ls: TypeholeServer) -> str:
-    return str(ls.workspace.position_encoding or "utf-16")
+    return lsp_encoding(ls.workspace.position_encoding)
 
 
 def _range(ls: TypeholeServer, text: str, s: Suggestion) -> types.Range:
