@@ -19,7 +19,6 @@ Two views of it:
 
 from __future__ import annotations
 
-import builtins
 import hashlib
 import re
 import threading
@@ -27,19 +26,11 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 from typehole.base import syntax
+from typehole.base.builtin_names import BUILTIN_NAMES
 from typehole.base.syntax import Node, Tree, node_text
 
-__all__ = ["BUILTIN_NAMES", "Binding", "DocumentBindings", "bindings_of", "enclosing_definitions",
+__all__ = ["Binding", "DocumentBindings", "bindings_of", "enclosing_definitions",
            "generated_bindings", "names_in_scope", "visible_names"]
-
-# Everything a module can read without binding it: builtins (the interpreter's and typeshed's
-# extras) and the module attributes Python sets.
-BUILTIN_NAMES: tuple[str, ...] = tuple(dict.fromkeys(
-    [n for n in dir(builtins) if not n.startswith("_")]
-    + ["reveal_type", "reveal_locals", "__name__", "__file__", "__doc__", "__spec__",
-       "__loader__", "__package__", "__builtins__", "__path__", "__dict__", "__annotations__",
-       "__cached__", "__debug__", "__import__", "__build_class__", "__class__", "__module__",
-       "__qualname__", "WindowsError"]))
 
 _QUERY = """
 (function_definition name: (identifier) @def)
@@ -326,5 +317,5 @@ def visible_names(prefix: str, suffix: str, generated: str = "") -> list[str]:
     for definition in enclosing_definitions(doc.tree, byte, doc.data):
         out.extend(b.name for b in doc.functions.get(definition.start_byte, ()))
     out.extend(b.name for b in doc.module)
-    out.extend(BUILTIN_NAMES)
+    out.extend(sorted(BUILTIN_NAMES))
     return list(dict.fromkeys(out))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import builtins
 import keyword
 import re
 from collections.abc import Iterator
@@ -13,12 +12,11 @@ from typehole.base.positions import char_offset
 from typehole.base.syntax import Node, Tree, parse
 
 __all__ = [
-    "BUILTINS", "KEYWORDS", "Token", "forward", "is_identifier", "node_span", "nodes",
+    "KEYWORDS", "Token", "forward", "is_identifier", "node_span", "nodes",
     "significant", "syntax_ok", "text_of", "word_span",
 ]
 
 KEYWORDS = frozenset(keyword.kwlist) | frozenset(keyword.softkwlist)
-BUILTINS = frozenset(dir(builtins))
 _IDENT = re.compile(r"[^\W\d]\w*\Z")
 
 
