@@ -12,9 +12,10 @@ Jedi is not thread-safe: call `analyse_hole` from one worker thread. Results are
 from __future__ import annotations
 
 import re
-from collections import OrderedDict
+import threading
 
 import jedi
+from cachetools import LRUCache
 
 from typehole.base import syntax
 from typehole.base.positions import byte_offset, char_offset, jedi_position
@@ -28,8 +29,8 @@ from .scope import enclosing_definitions, names_in_scope
 
 __all__ = ["analyse_hole", "clear_cache", "element_type"]
 
-_MEMO: OrderedDict[tuple[str | None, bytes, int, int], Hole] = OrderedDict()
-_MEMO_SIZE = 128
+_MEMO: LRUCache[tuple[str | None, bytes, int, int], Hole] = LRUCache(maxsize=128)
+_MEMO_LOCK = threading.Lock()  # cachetools caches are not thread-safe
 _INFER_LOCALS = 4  # Jedi inference per unannotated local costs ~1 ms; the nearest few matter
 
 _DEREF = re.compile(r"([A-Za-z_][\w]*|[)\]])\s*\.\s*([A-Za-z_]\w*)?$")
@@ -48,7 +49,8 @@ _CONTAINERS = ("list", "List", "set", "Set", "frozenset", "FrozenSet", "Sequence
 
 def clear_cache() -> None:
     """Forget memoised holes (tests; a new Jedi project)."""
-    _MEMO.clear()
+    with _MEMO_LOCK:
+        _MEMO.clear()
 
 
 def element_type(annotation: str) -> str | None:
@@ -300,9 +302,10 @@ def analyse_hole(text: str, offset: int, path: str | None = None,
     """
     offset = max(0, min(offset, len(text)))
     key = (path, jedistate.digest(text), offset, jedistate.generation())
-    if key in _MEMO:
-        _MEMO.move_to_end(key)
-        return _MEMO[key]
+    with _MEMO_LOCK:
+        found = _MEMO.get(key)
+    if found is not None:
+        return found
     a = _Analysis(text, offset, path, project)
     kind, expected, receiver = _classify(a)
     scope, declared = _scope(a)
@@ -316,7 +319,6 @@ def analyse_hole(text: str, offset: int, path: str | None = None,
                      if n.type == "function_definition"), None)
     hole = Hole(kind=kind, expected_type=expected, line=a.line, column=a.column,
                 receiver=receiver, function=function, scope=scope)
-    _MEMO[key] = hole
-    while len(_MEMO) > _MEMO_SIZE:
-        _MEMO.popitem(last=False)
+    with _MEMO_LOCK:
+        _MEMO[key] = hole
     return hole

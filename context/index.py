@@ -13,10 +13,11 @@ import hashlib
 import os
 import re
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from cachetools import LRUCache
 
 from typehole.base.syntax import SUFFIXES, Tree, language_of, parse_bytes, reparse, supported
 
@@ -90,7 +91,7 @@ class Index(IndexQueries):
         self.store = Store(self.root, cache_dir)
         self._packages: dict[str, bool] = {}
         # (bytes, tree) of the files edited last, for incremental re-parsing; under the lock.
-        self._trees: OrderedDict[str, tuple[bytes, Tree]] = OrderedDict()
+        self._trees: LRUCache[str, tuple[bytes, Tree]] = LRUCache(maxsize=_RECENT_TREES)
         self.generation = 0  # bumped on every change, so callers can cache derived data
 
     @property
@@ -240,8 +241,6 @@ class Index(IndexQueries):
                 raise
             if tree is not None:
                 self._trees[rel] = (data, tree)
-                while len(self._trees) > _RECENT_TREES:
-                    self._trees.popitem(last=False)
             self.generation += 1
         return True
 

@@ -22,8 +22,9 @@ from __future__ import annotations
 import hashlib
 import re
 import threading
-from collections import OrderedDict
 from dataclasses import dataclass
+
+from cachetools import LRUCache
 
 from typehole.base import syntax
 from typehole.base.builtin_names import BUILTIN_NAMES
@@ -80,8 +81,7 @@ _IMPORTS = ("import_statement", "import_from_statement", "future_import_statemen
 # code around it, and a comprehension's variable is local to the comprehension.
 _NOT_IN_SCOPE = frozenset({"attribute", "comprehension"})
 
-_MEMO: OrderedDict[bytes, DocumentBindings] = OrderedDict()
-_MEMO_SIZE = 16
+_MEMO: LRUCache[bytes, DocumentBindings] = LRUCache(maxsize=16)  # per document version
 _LOCK = threading.Lock()
 
 
@@ -184,14 +184,10 @@ def bindings_of(data: bytes, tree: Tree | None = None) -> DocumentBindings:
     key = hashlib.blake2b(data, digest_size=16).digest()
     with _LOCK:
         found = _MEMO.get(key)
-        if found is not None:
-            _MEMO.move_to_end(key)
-            return found
-    found = _collect(data, tree if tree is not None else syntax.parse_bytes(data))
-    with _LOCK:
-        _MEMO[key] = found
-        while len(_MEMO) > _MEMO_SIZE:
-            _MEMO.popitem(last=False)
+    if found is None:
+        found = _collect(data, tree if tree is not None else syntax.parse_bytes(data))
+        with _LOCK:
+            _MEMO[key] = found
     return found
 
 

@@ -22,13 +22,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import OrderedDict
 from pathlib import PurePosixPath
 from typing import Any
 
 import attrs
 from lsprotocol import types
 
+from typehole.base.caches import EvictingLRU
 from typehole.base.positions import lsp_encoding, offset_at, position_at
 from typehole.features.next_edit import (
     EditHistory,
@@ -71,9 +71,15 @@ class Store:
     """Edit histories and the last suggestions of the open documents (least recent dropped),
     and the workspace's changes on disk."""
 
-    histories: OrderedDict[str, EditHistory] = attrs.field(factory=OrderedDict)
     offered: dict[str, list[Suggestion]] = attrs.field(factory=dict)
     workspace: WorkspaceHistory = attrs.field(factory=WorkspaceHistory)
+    # The histories of the documents seen last; dropping one drops its suggestions too.
+    histories: EvictingLRU[str, EditHistory] = attrs.field(
+        default=attrs.Factory(
+            lambda self: EvictingLRU(MAX_DOCUMENTS, lambda uri, _: self.offered.pop(uri, None)),
+            takes_self=True,
+        )
+    )
 
     def saw_on_disk(self, uri: str, name: str, old: str | None, new: str | None) -> None:
         """Record a file's change on disk (`new` None: it is gone)."""
@@ -90,9 +96,6 @@ class Store:
             return
         history = self.histories.pop(uri, None) or EditHistory(text)
         self.histories[uri] = history
-        while len(self.histories) > MAX_DOCUMENTS:
-            dropped, _ = self.histories.popitem(last=False)
-            self.offered.pop(dropped, None)
         event = history.update(text)
         if event is None:
             return
