@@ -88,13 +88,21 @@ def offset_from_cli(text: str, line: int, column: int) -> int:
 
 
 def jedi_position(text: str, offset: int) -> tuple[int, int]:
-    """Jedi's (1-based line, column in characters) of an offset."""
+    """Jedi's (and parso's) (1-based line, column in characters) of an offset.
+
+    parso drops a leading byte-order mark, so its first-line columns start after it.
+    """
     line, column = position_at(text, offset, UTF32)
+    if line == 0 and text.startswith("\ufeff"):
+        column = max(column - 1, 0)
     return line + 1, column
 
 
 def jedi_offset(text: str, line: int, column: int) -> int:
-    """The offset of Jedi's (1-based line, column in characters); past a line's end it clamps."""
+    """The offset of Jedi's (and parso's) (1-based line, column in characters); past a line's
+    end it clamps."""
+    if line == 1 and text.startswith("\ufeff"):
+        column += 1
     return offset_at(text, line - 1, column, UTF32)
 
 

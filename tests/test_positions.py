@@ -59,3 +59,10 @@ def test_bytes_and_cli() -> None:
     assert byte_offset(TEXT, X) == len(TEXT[:X].encode())
     assert char_offset(TEXT.encode(), byte_offset(TEXT, X)) == X
     assert offset_from_cli(TEXT, 2, 12) == X
+
+
+def test_jedi_positions_after_a_byte_order_mark() -> None:
+    text = "\ufeffvalue = 1\nother = value\n"
+    names = {n.name: n for n in jedi.Script(text).get_names()}
+    assert jedi_offset(text, names["value"].line, names["value"].column) == 1
+    assert jedi_position(text, 1) == (names["value"].line, names["value"].column)
