@@ -239,11 +239,13 @@ class LexState:
             elif self.comment or self.escape:
                 j = i
             elif self.quote:
-                j = _string_run(self.quote[0], self.interp).match(text, i, end).end()
+                m = _string_run(self.quote[0], self.interp).match(text, i, end)
+                j = m.end() if m else i
                 if j > i:
                     self.run = 0
             else:
-                j = lex.code_run.match(text, i, end).end()
+                m = lex.code_run.match(text, i, end)
+                j = m.end() if m else i
                 if j > i:
                     self.prev = text[j - 1]
             if j > i:

@@ -247,6 +247,8 @@ def _extract_python(data: bytes, module: str, path: str, is_package: bool,
                     tree: Tree | None) -> FileTags:
     """Definitions and imports of one Python file given as UTF-8 bytes."""
     tree = tree or syntax.parse_bytes(data)
+    if tree is None:  # no Python grammar installed
+        return FileTags((), ())
     defs: list[Definition] = []
     imports: list[Import] = []
     seen: set[tuple[str, str]] = set()
