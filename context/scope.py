@@ -81,7 +81,9 @@ _IMPORTS = ("import_statement", "import_from_statement", "future_import_statemen
 # code around it, and a comprehension's variable is local to the comprehension.
 _NOT_IN_SCOPE = frozenset({"attribute", "comprehension"})
 
-_MEMO: LRUCache[bytes, DocumentBindings] = LRUCache(maxsize=16)  # per document version
+# A document version is asked about twice per completion (hole analysis, monitors): a few suffice;
+# each entry holds a parse tree, the biggest part of its memory.
+_MEMO: LRUCache[bytes, DocumentBindings] = LRUCache(maxsize=8)
 _LOCK = threading.Lock()
 
 
