@@ -3,6 +3,7 @@
 Internally a position is an *offset*: an index into the document's `str` (code points).
 - LSP positions: 0-based line, `character` counted in the negotiated encoding (UTF-16 by default).
 - CLI positions: 1-based line and 1-based column counted in characters, like compiler messages.
+- Jedi positions: 1-based line and 0-based column counted in characters.
 - tree-sitter positions: byte offsets into the UTF-8 encoding.
 Lines end at "\\r\\n", "\\n" or "\\r", as the LSP specification says, and nowhere else:
 `str.splitlines` also splits at \\x0b, \\x0c, \\x1c-\\x1e, \\x85, \\u2028 and \\u2029, so lines
@@ -20,6 +21,17 @@ _LINE_END = re.compile(r"\r\n|\r|\n")
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
 
 UTF8, UTF16, UTF32 = "utf-8", "utf-16", "utf-32"
+
+__all__ = ["UTF8", "UTF16", "UTF32", "byte_offset", "char_offset", "jedi_offset", "jedi_position",
+           "line_starts", "lsp_encoding", "offset_at", "offset_from_cli", "position_at"]
+
+
+def lsp_encoding(negotiated: object | None) -> str:
+    """The encoding LSP `character`s are counted in: the `positionEncoding` client and server
+    negotiated (an enum member such as lsprotocol's `PositionEncodingKind.Utf8`, or its string),
+    UTF-16 when they negotiated none (LSP's default)."""
+    value = getattr(negotiated, "value", negotiated)  # str() of a str enum member is its name
+    return str(value) if value else UTF16
 
 
 def line_starts(text: str) -> list[int]:
@@ -100,6 +112,25 @@ def position_at(text: str, offset: int, encoding: str = UTF16) -> tuple[int, int
 def offset_from_cli(text: str, line: int, column: int) -> int:
     """Offset of a 1-based `LINE:COL` (column in characters) as the CLI takes it."""
     return offset_at(text, line - 1, column - 1, UTF32)
+
+
+def jedi_position(text: str, offset: int) -> tuple[int, int]:
+    """Jedi's (and parso's) (1-based line, column in characters) of an offset.
+
+    parso drops a leading byte-order mark, so its first-line columns start after it.
+    """
+    line, column = position_at(text, offset, UTF32)
+    if line == 0 and text.startswith("\ufeff"):
+        column = max(column - 1, 0)
+    return line + 1, column
+
+
+def jedi_offset(text: str, line: int, column: int) -> int:
+    """The offset of Jedi's (and parso's) (1-based line, column in characters); past a line's
+    end it clamps."""
+    if line == 1 and text.startswith("\ufeff"):
+        column += 1
+    return offset_at(text, line - 1, column, UTF32)
 
 
 def byte_offset(text: str, offset: int) -> int:

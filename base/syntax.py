@@ -1,19 +1,18 @@
-"""tree-sitter behind one small shim (parse, find nodes), plus a lexical scanner for broken code.
+"""tree-sitter behind one small shim (parse, re-parse, query, find nodes).
 
 Nothing else in typehole imports `tree_sitter`: this module hides the binding's API version
-(0.21's `Parser().set_language` vs 0.22+'s `Parser(language)`) and which grammar packages are
-installed. A grammar is one entry in `GRAMMARS`; a missing package means "unsupported language"
-and `parse` returns None, never an exception.
+(0.21's `Parser().set_language` vs 0.22+'s `Parser(language)`, 0.25's `QueryCursor`) and which
+grammar packages are installed, and loads each grammar once. A grammar is one entry in `GRAMMARS`;
+a missing package means "unsupported language" and `parse` returns None, never an exception.
 
-tree-sitter's error recovery is lossy for the code people are typing (an unterminated string
-becomes `ERROR(string_start)` followed by identifiers), so questions like "is the cursor inside a
-string?" are answered by `scan`, a small lexer run from the statement start the tree locates.
+tree-sitter's error recovery is lossy for the code people are typing, so questions like "is the
+cursor inside a string?" are answered by the lexical scanner (`base.scan`), run from the statement
+start `statement_at` locates.
 """
 
 from __future__ import annotations
 
 import importlib
-import re
 import threading
 from dataclasses import dataclass
 from functools import cache
@@ -24,24 +23,21 @@ Node = Any  # tree_sitter.Node
 
 __all__ = [
     "GRAMMARS",
-    "LEXICONS",
     "SUFFIXES",
     "Grammar",
-    "Lex",
-    "Lexicon",
     "Node",
     "Tree",
     "node_at",
     "leaf_at",
     "is_word_char",
     "language_of",
-    "lexicon",
     "matches",
-    "open_brackets",
     "parse",
     "query",
     "parse_bytes",
-    "scan",
+    "captures",
+    "node_text",
+    "reparse",
     "statement_at",
     "supported",
 ]
@@ -152,12 +148,72 @@ def supported(language: str) -> bool:
     return _parser(language) is not None
 
 
-def parse_bytes(data: bytes, language: str = "python") -> Tree | None:
-    """Parse UTF-8 `data`; None for an unsupported language. Broken code still yields a tree."""
+def captures(compiled: Any, node: Node) -> dict[str, list[Node]]:
+    """`{capture: [nodes]}` of every match of `compiled` under `node`."""
+    import tree_sitter
+
+    if hasattr(tree_sitter, "QueryCursor"):  # 0.25+: queries run through a cursor
+        return dict(tree_sitter.QueryCursor(compiled).captures(node))
+    return dict(compiled.captures(node))  # 0.23-0.24
+
+
+def parse_bytes(data: bytes, language: str = "python", old_tree: Tree | None = None) -> Tree | None:
+    """Parse UTF-8 `data`; None for an unsupported language. Broken code still yields a tree.
+
+    `old_tree` (already `edit`ed to match `data`, see `reparse`) lets tree-sitter reuse the
+    unchanged subtrees.
+    """
     parser = _parser(language)
     if parser is None:
         return None
-    return parser.parse(data)
+    return parser.parse(data, old_tree) if old_tree is not None else parser.parse(data)
+
+
+def _common_prefix(a: bytes, b: bytes, limit: int) -> int:
+    lo, hi = 0, limit  # binary search on slice equality: memcmp speed, no Python byte loop
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if a[:mid] == b[:mid]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def _common_suffix(a: bytes, b: bytes, limit: int) -> int:
+    lo, hi = 0, limit
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if a[len(a) - mid:] == b[len(b) - mid:]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def _point(data: bytes, byte: int) -> tuple[int, int]:
+    """tree-sitter's (row, byte column) of a byte offset."""
+    return data.count(b"\n", 0, byte), byte - (data.rfind(b"\n", 0, byte) + 1)
+
+
+def reparse(old: bytes, old_tree: Tree, new: bytes, language: str = "python") -> Tree | None:
+    """Parse `new` incrementally from the tree of `old`: the changed span is the bytes between
+    their common prefix and suffix. `old_tree` is edited in place and must not be used again."""
+    limit = min(len(old), len(new))
+    start = _common_prefix(old, new, limit)
+    tail = _common_suffix(old, new, limit - start)
+    old_end, new_end = len(old) - tail, len(new) - tail
+    old_tree.edit(start_byte=start, old_end_byte=old_end, new_end_byte=new_end,
+                  start_point=_point(old, start), old_end_point=_point(old, old_end),
+                  new_end_point=_point(new, new_end))
+    return parse_bytes(new, language, old_tree)
+
+
+def node_text(data: bytes, node: Node | None) -> str:
+    """The source text of `node` in `data`, the UTF-8 bytes it was parsed from ("" for None)."""
+    if node is None:
+        return ""
+    return data[node.start_byte:node.end_byte].decode("utf-8", "replace")
 
 
 def parse(text: str, language: str = "python") -> Tree | None:
@@ -196,163 +252,6 @@ def statement_at(tree: Tree, byte: int, language: str = "python", floor: int = 0
                 erroneous = node
         node = node.parent
     return erroneous or innermost
-
-
-# --- lexical scanning -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Lexicon:
-    """What a language's strings, comments and brackets look like, for `scan`."""
-
-    line_comments: tuple[str, ...] = ("#",)
-    block_comments: tuple[tuple[str, str], ...] = ()
-    quotes: tuple[str, ...] = ('"', "'")
-    triple_quotes: bool = False  # Python's ''' and \"\"\" strings span lines
-    string_prefix: str = ""  # regex for letters that may precede a quote (Python's rb, f, ...)
-    interpolating: str = ""  # prefix letters that make `{...}` inside the string code (f-strings)
-    raw: str = ""  # prefix letters that turn off backslash escapes
-    multiline_quotes: tuple[str, ...] = ()  # quotes whose strings may span lines (JS backticks)
-    block_opener: str = ":"  # a line ending with this opens an indented block
-
-
-LEXICONS: dict[str, Lexicon] = {
-    "python": Lexicon(
-        triple_quotes=True, string_prefix=r"(?i:rb|br|fr|rf|tr|rt|[rbuft])",
-        interpolating="fFtT", raw="rR",
-    ),
-    "javascript": Lexicon(
-        line_comments=("//",), block_comments=(("/*", "*/"),), quotes=('"', "'", "`"),
-        multiline_quotes=("`",), block_opener="{",
-    ),
-}
-_GENERIC = Lexicon(line_comments=("#", "//"), block_comments=(("/*", "*/"),), block_opener="{")
-
-
-def lexicon(language: str) -> Lexicon:
-    """The lexicon for `language`; unknown languages get a C/shell-like guess."""
-    return LEXICONS.get(language, _GENERIC)
-
-
-_OPEN, _CLOSE = "([{", ")]}"
-
-
-@dataclass(frozen=True)
-class Lex:
-    """The lexical state at the end of a scanned span."""
-
-    brackets: tuple[str, ...]  # open brackets, innermost last ("{" of an f-string field included)
-    in_comment: bool
-    in_string: bool  # inside a string literal's text (not inside an f-string's `{...}` field)
-    in_interpolation: bool  # inside an f-string's `{...}` field: code, not text
-    unmatched: int | None = None  # first closer at or after `mark` that closed nothing open
-
-    @property
-    def depth(self) -> int:
-        """How many brackets are open (f-string fields count)."""
-        return len(self.brackets)
-
-
-@cache
-def _prefix_re(pattern: str) -> re.Pattern[str] | None:
-    return re.compile(rf"(?<![\w]){pattern}$") if pattern else None
-
-
-def scan(
-    text: str,
-    start: int = 0,
-    end: int | None = None,
-    lex: Lexicon | None = None,
-    *,
-    mark: int = 0,
-    trace: list[tuple[int, int]] | None = None,
-) -> Lex:
-    """Lex `text[start:end]` from a known-clean point (outside any string, comment or bracket).
-
-    Tracks brackets, strings (with Python's prefixes and triple quotes), f-string fields and
-    comments well enough to say where the end of the span lies; unterminated single-line strings
-    end at the newline, as Python's tokenizer would report and recover. `Lex.unmatched` reports
-    the first stray closer at or after `mark`. With `trace`, every offset in code (not in a
-    string or comment) is appended with the number of brackets open before it, in one pass.
-    """
-    lex = lex or LEXICONS["python"]
-    end = len(text) if end is None else min(end, len(text))
-    prefix_re = _prefix_re(lex.string_prefix)
-    # Frames: a bracket char, or ("str", quote, interpolating, raw) for an open string literal.
-    stack: list[Any] = []
-    unmatched: int | None = None
-    i = start
-    while i < end:
-        top = stack[-1] if stack else None
-        c = text[i]
-        if trace is not None and not isinstance(top, tuple):
-            trace.append((i, len(stack)))
-        if isinstance(top, tuple):  # inside a string literal
-            _, quote, interp, raw = top
-            if c == "\\" and not raw:
-                i += 2
-                continue
-            if text.startswith(quote, i):
-                stack.pop()
-                i += len(quote)
-                continue
-            if interp and c == "{":
-                if text.startswith("{{", i):
-                    i += 2
-                    continue
-                stack.append("f{")
-            elif c == "\n" and len(quote) == 1 and quote not in lex.multiline_quotes:
-                stack.pop()  # unterminated: Python gives up on the string at the line end
-            i += 1
-            continue
-        if any(text.startswith(m, i) for m in lex.line_comments):
-            newline = text.find("\n", i, end)
-            if newline < 0:
-                return Lex(_brackets(stack), True, False, False, unmatched)
-            i = newline
-            continue
-        block = next((b for b in lex.block_comments if text.startswith(b[0], i)), None)
-        if block is not None:
-            close = text.find(block[1], i + len(block[0]), end)
-            if close < 0:
-                return Lex(_brackets(stack), True, False, False, unmatched)
-            i = close + len(block[1])
-            continue
-        if c in lex.quotes:
-            quote = c * 3 if lex.triple_quotes and text.startswith(c * 3, i) else c
-            letters = ""
-            if prefix_re is not None and (m := prefix_re.search(text, max(0, i - 2), i)):
-                letters = m.group(0)
-            interp = any(ch in lex.interpolating for ch in letters)
-            raw = any(ch in lex.raw for ch in letters)
-            stack.append(("str", quote, interp, raw))
-            i += len(quote)
-            continue
-        if c in _OPEN:
-            stack.append(c)
-        elif c in _CLOSE:
-            if top == "f{" and c == "}":
-                stack.pop()  # back inside the f-string's text
-            elif top is not None and top != "f{" and _OPEN.index(top) == _CLOSE.index(c):
-                stack.pop()
-            elif unmatched is None and i >= mark:
-                unmatched = i
-        i += 1
-    top = stack[-1] if stack else None
-    in_string = isinstance(top, tuple)
-    in_field = not in_string and "f{" in stack
-    if trace is not None and not in_string:
-        trace.append((end, len(stack)))
-    return Lex(_brackets(stack), False, in_string, in_field, unmatched)
-
-
-def _brackets(stack: list[Any]) -> tuple[str, ...]:
-    return tuple("{" if f == "f{" else f for f in stack if isinstance(f, str))
-
-
-def open_brackets(text: str, lex: Lexicon | None = None) -> Lex:
-    """`scan` of a whole string (convenience for callers without a known statement start)."""
-    return scan(text, 0, None, lex)
 
 
 def is_word_char(ch: str) -> bool:

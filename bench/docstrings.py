@@ -22,7 +22,7 @@ from pathlib import Path
 from typehole.bench.projects import real_project
 from typehole.features.docstrings import all_targets, detect_project_style, render
 from typehole.features.docstrings.drift import read_existing
-from typehole.features.docstrings.edit import _cleaned, _literal_text
+from typehole.features.docstrings.edit import clean_docstring, docstring_literal
 
 PROJECTS = {"attrs": "25.4.0", "click": "8.3.3", "httpx": "0.28.1", "rich": "14.3.4",
             "jinja2": "3.1.6"}
@@ -125,7 +125,7 @@ def run_project(name: str, version: str) -> tuple[Counter, Counter, str]:
                 if existing.style != style or (target.header_line + 1) in bad.get(path, ()):
                     continue
                 try:
-                    want = _summary(_parse(_cleaned(lit.body), style))
+                    want = _summary(_parse(clean_docstring(lit.body), style))
                 except Exception:  # docstring_parser's ParseError: not a usable site
                     continue
                 doc = render(target.facts, style)
@@ -145,7 +145,7 @@ def run_project(name: str, version: str) -> tuple[Counter, Counter, str]:
                 _score(base, "raises", want[2], lex[1])
                 base["returns_ok"] += want[3] == lex[2]
                 base["yields_ok"] += want[4] == lex[3]
-                edits.append((lit.start, lit.end, _literal_text(doc, target.indent)))
+                edits.append((lit.start, lit.end, docstring_literal(doc, target.indent)))
                 lines.append(n)
             if edits:
                 for start, end, new in sorted(edits, reverse=True):

@@ -32,6 +32,7 @@ from pathlib import Path
 import jedi
 
 from typehole.base.lexer import count_tokens
+from typehole.base.positions import jedi_position
 from typehole.bench.projects import real_project
 from typehole.context import jedistate
 from typehole.context.jedistate import preload
@@ -83,8 +84,7 @@ def _code_sites(text: str) -> list[tuple[int, str]]:
 
 
 def _members(text: str, offset: int, path: Path) -> set[str] | None:
-    line = text.count("\n", 0, offset) + 1
-    col = offset - text.rfind("\n", 0, offset) - 1
+    line, col = jedi_position(text, offset)
     try:
         found = jedi.Script(text, path=str(path)).complete(line, col)
     except Exception:

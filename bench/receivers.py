@@ -18,6 +18,7 @@ import time
 import tokenize
 from pathlib import Path
 
+from typehole.base.positions import jedi_position
 from typehole.bench.projects import real_project
 from typehole.context import jedistate
 from typehole.context.receiver import parse_chain, receiver_members
@@ -71,7 +72,7 @@ def _compare(path: Path, text: str, m: re.Match[str], counts: dict[str, int],
     chain = parse_chain(m.group(1))
     if chain is None or _SKIP.match(text[line_start:start]):
         return
-    line, column = text.count("\n", 0, start) + 1, start - line_start
+    line, column = jedi_position(text, start)
     # The document's Script first and warm (as after the context stage), then the new text's.
     jedistate.script(text, str(path), None)
     started = time.perf_counter()

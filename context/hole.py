@@ -12,23 +12,25 @@ Jedi is not thread-safe: call `analyse_hole` from one worker thread. Results are
 from __future__ import annotations
 
 import re
-from collections import OrderedDict
+import threading
 
 import jedi
-import tree_sitter as ts
+from cachetools import LRUCache
 
-from typehole.base.positions import UTF32, byte_offset, char_offset, position_at
+from typehole.base import syntax
+from typehole.base.positions import byte_offset, char_offset, jedi_position
+from typehole.base.scan import split_top
+from typehole.base.syntax import Tree, node_text
 
 from . import jedistate
-from .holescan import identifier_before, scan_prefix, split_param, split_top, tail_segment
+from .holescan import identifier_before, scan_prefix, split_param, tail_segment
 from .records import Hole, HoleKind, ScopeName
 from .scope import enclosing_definitions, names_in_scope
-from .tags import node_text, parse_python
 
 __all__ = ["analyse_hole", "clear_cache", "element_type"]
 
-_MEMO: OrderedDict[tuple[str | None, bytes, int, int], Hole] = OrderedDict()
-_MEMO_SIZE = 128
+_MEMO: LRUCache[tuple[str | None, bytes, int, int], Hole] = LRUCache(maxsize=128)
+_MEMO_LOCK = threading.Lock()  # cachetools caches are not thread-safe
 _INFER_LOCALS = 4  # Jedi inference per unannotated local costs ~1 ms; the nearest few matter
 
 _DEREF = re.compile(r"([A-Za-z_][\w]*|[)\]])\s*\.\s*([A-Za-z_]\w*)?$")
@@ -47,7 +49,8 @@ _CONTAINERS = ("list", "List", "set", "Set", "frozenset", "FrozenSet", "Sequence
 
 def clear_cache() -> None:
     """Forget memoised holes (tests; a new Jedi project)."""
-    _MEMO.clear()
+    with _MEMO_LOCK:
+        _MEMO.clear()
 
 
 def element_type(annotation: str) -> str | None:
@@ -79,7 +82,7 @@ def _type_of(names: list[jedi.api.classes.Name]) -> str | None:
     return " | ".join(out[:3]) if out else None
 
 
-def _return_annotation(tree: ts.Tree, data: bytes, byte: int) -> str | None:
+def _return_annotation(tree: Tree, data: bytes, byte: int) -> str | None:
     for node in enclosing_definitions(tree, byte, data):
         if node.type == "function_definition":
             annotation = node_text(data, node.child_by_field_name("return_type"))
@@ -95,11 +98,10 @@ class _Analysis:
     def __init__(self, text: str, offset: int, path: str | None,
                  project: jedi.Project | None) -> None:
         self.text, self.offset, self.path, self.project = text, offset, path, project
-        row, col = position_at(text, offset, UTF32)
-        self.line, self.column = row + 1, col
+        self.line, self.column = jedi_position(text, offset)
         self.data = text.encode("utf-8", "surrogatepass")
         self.byte = byte_offset(text, offset)
-        self.tree = parse_python(self.data)
+        self.tree = syntax.parse_bytes(self.data)
         self._script: jedi.Script | None = None
 
     @property
@@ -108,13 +110,9 @@ class _Analysis:
             self._script = jedistate.script(self.text, self.path, self.project)
         return self._script
 
-    def jedi_pos(self, offset: int) -> tuple[int, int]:
-        row, col = position_at(self.text, offset, UTF32)
-        return row + 1, col
-
     def infer_at(self, offset: int) -> str | None:
         """Type of the expression ending just before `offset` (`offset - 1` is inside it)."""
-        line, col = self.jedi_pos(max(offset - 1, 0))
+        line, col = jedi_position(self.text, max(offset - 1, 0))
         try:
             return _type_of(self.script.infer(line, col))
         except Exception:  # parso/Jedi internal errors on broken code: fail open
@@ -133,7 +131,7 @@ class _Analysis:
                 i -= 1
             if i <= 0 or opener == "[":
                 return None
-            line, col = self.jedi_pos(i - 1)
+            line, col = jedi_position(self.text, i - 1)
             try:
                 results = [r for n in self.script.infer(line, col) for r in n.execute()]
             except Exception:
@@ -171,7 +169,7 @@ def _declared_in_class(a: _Analysis, attr: str, row: int) -> str | None:
 def _attribute_type(a: _Analysis, target: str, target_end: int) -> str | None:
     """Declared type of `obj.attr` (the assignment target ending at `target_end`)."""
     attr = target.rsplit(".", 1)[-1].strip()
-    line, col = a.jedi_pos(target_end - 1)
+    line, col = jedi_position(a.text, target_end - 1)
     try:
         names = a.script.goto(line, col)
     except Exception:
@@ -210,10 +208,10 @@ def _for_target(a: _Analysis, stmt: str) -> str | None:
     indent = len(stmt) - len(stmt.lstrip())
     body = " " * (indent + 4) + "pass\n"
     probe = head + "_th_target in " + m.group(2).rstrip(":") + ":\n" + body
-    line, col = position_at(probe, len(head) + 1, UTF32)
+    line, col = jedi_position(probe, len(head) + 1)
     try:
         script = jedistate.script(probe, a.path, a.project)
-        return _type_of(script.infer(line + 1, col))
+        return _type_of(script.infer(line, col))
     except Exception:
         return None
 
@@ -304,9 +302,10 @@ def analyse_hole(text: str, offset: int, path: str | None = None,
     """
     offset = max(0, min(offset, len(text)))
     key = (path, jedistate.digest(text), offset, jedistate.generation())
-    if key in _MEMO:
-        _MEMO.move_to_end(key)
-        return _MEMO[key]
+    with _MEMO_LOCK:
+        found = _MEMO.get(key)
+    if found is not None:
+        return found
     a = _Analysis(text, offset, path, project)
     kind, expected, receiver = _classify(a)
     scope, declared = _scope(a)
@@ -320,7 +319,6 @@ def analyse_hole(text: str, offset: int, path: str | None = None,
                      if n.type == "function_definition"), None)
     hole = Hole(kind=kind, expected_type=expected, line=a.line, column=a.column,
                 receiver=receiver, function=function, scope=scope)
-    _MEMO[key] = hole
-    while len(_MEMO) > _MEMO_SIZE:
-        _MEMO.popitem(last=False)
+    with _MEMO_LOCK:
+        _MEMO[key] = hole
     return hole

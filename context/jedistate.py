@@ -24,13 +24,13 @@ import hashlib
 import os
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import jedi
 import parso.cache
+from cachetools import LRUCache
 
 __all__ = ["digest", "generation", "invalidate", "preload", "ran_out", "script"]
 
@@ -77,8 +77,8 @@ class _PerThread(threading.local):
         self.generation = -1
         self.states: dict[_ProjectKey, _Warm] = {}
         # (path, text digest, project) -> (Script, parso's cache entry of its parse)
-        self.scripts: OrderedDict[tuple[str | None, bytes, _ProjectKey],
-                                  tuple[jedi.Script, object]] = OrderedDict()
+        self.scripts: LRUCache[tuple[str | None, bytes, _ProjectKey],
+                               tuple[jedi.Script, object]] = LRUCache(maxsize=_SCRIPTS_SIZE)
 
 
 _LOCAL = _PerThread()
@@ -125,15 +125,12 @@ def script(text: str, path: str | None, project: jedi.Project | None,
     # next version's in place, whoever asks for it: a Script is reused only while no parse of
     # its file happened since its own, or it would answer from a mix of versions.
     if found is not None and _parse_of(found[0]) is found[1] and not _spoilt(found[0]):
-        local.scripts.move_to_end(key)
         _fresh_limits(found[0], deadline)
         return found[0]
     made = jedi.Script(text, path=path, project=project)
     _adopt_warm_state(made, local.states)
     _fresh_limits(made, deadline)
     local.scripts[key] = (made, _parse_of(made))
-    while len(local.scripts) > _SCRIPTS_SIZE:
-        local.scripts.popitem(last=False)
     return made
 
 

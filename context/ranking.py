@@ -6,11 +6,12 @@ so that assembly can rank them together and pack the best into the token budget.
 
 from __future__ import annotations
 
-import builtins
 import collections.abc
 import typing
 from collections import deque
 from dataclasses import dataclass
+
+from typehole.base.builtin_names import BUILTIN_NAMES
 
 __all__ = ["DEFAULT_WEIGHTS", "NON_USER_TYPES", "RankingWeights", "import_distance"]
 
@@ -49,7 +50,7 @@ DEFAULT_WEIGHTS = RankingWeights()
 
 # Names whose definitions the model already knows: never looked up as workspace types.
 NON_USER_TYPES = frozenset(
-    set(dir(builtins)) | set(typing.__all__) | set(collections.abc.__all__)
+    BUILTIN_NAMES | set(typing.__all__) | set(collections.abc.__all__)
     | {"typing", "t", "collections", "abc", "None", "Self", "TypeAlias", "Literal", "Any",
        "dataclass", "Enum", "IntEnum", "Path", "PurePath", "datetime", "date", "timedelta",
        "Decimal", "UUID", "Pattern", "Match", "TracebackType", "ModuleType", "deque",

@@ -11,8 +11,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from typehole.base.scan import split_top
+
 from .deps import DependencyIndex
-from .holescan import split_param, split_top
+from .holescan import split_param
 from .index import Index, type_names
 from .ranking import DEFAULT_WEIGHTS, NON_USER_TYPES, RankingWeights
 from .records import Definition, Hole, RelevantHeader, RelevantType

@@ -1,29 +1,99 @@
-"""Names visible at a cursor, read from the tree-sitter tree (works in files that do not parse).
+"""Names visible at a point, read from the tree-sitter tree (works in files that do not parse).
 
-Nearest first: locals bound before the cursor (latest first), the enclosing function's parameters,
-`self` for methods, then module-level classes, functions, variables and imports. Types come from
-annotations here; `hole.py` asks Jedi about a few unannotated locals.
+One tree-sitter query finds every binding of a document (definitions, parameters,
+assignment/for/with/except/walrus/comprehension/match targets, imports, `global`), with its kind,
+its annotation and the scope that owns it: the innermost function or lambda (the module when none);
+class bodies and comprehensions count as the scope around them. The result is memoised on the
+text, so the hole analysis and every trigger of the monitors on one document version share it.
+
+Two views of it:
+- `names_in_scope` (hole analysis): what Python lets the code at the cursor read, nearest first
+  with types from annotations: locals bound before the cursor (latest first), the enclosing
+  functions' parameters, `self` typed as its class, then module-level classes, functions, imports
+  and variables. `hole.py` asks Jedi about a few unannotated locals.
+- `visible_names` (the names monitor): a superset of Python's rules (a class attribute, a local
+  bound after the cursor or another comprehension's variable also pass), never a subset: the
+  monitor must not reject a name the code can read. Names the generated text binds come from a
+  lexical scan of it; builtins and module attributes are always visible.
 """
 
 from __future__ import annotations
 
+import hashlib
+import re
+import threading
 from dataclasses import dataclass
 
-import tree_sitter as ts
+from cachetools import LRUCache
 
-from .tags import node_text
+from typehole.base import syntax
+from typehole.base.builtin_names import BUILTIN_NAMES
+from typehole.base.syntax import Node, Tree, node_text
 
-__all__ = ["Binding", "enclosing_definitions", "names_in_scope"]
+__all__ = ["Binding", "DocumentBindings", "bindings_of", "enclosing_definitions",
+           "generated_bindings", "names_in_scope", "visible_names"]
 
-_BLOCKS = ("block", "if_statement", "elif_clause", "else_clause", "for_statement",
-           "while_statement", "with_statement", "try_statement", "except_clause",
-           "finally_clause", "expression_statement", "with_clause", "match_statement",
-           "case_clause", "ERROR")
+_QUERY = """
+(function_definition name: (identifier) @def)
+(class_definition name: (identifier) @def)
+(parameters (identifier) @bind)
+(lambda_parameters (identifier) @bind)
+(default_parameter name: (identifier) @bind)
+(typed_parameter (identifier) @bind)
+(typed_default_parameter name: (identifier) @bind)
+(list_splat_pattern (identifier) @bind)
+(dictionary_splat_pattern (identifier) @bind)
+(assignment left: (identifier) @bind)
+(augmented_assignment left: (identifier) @bind)
+(pattern_list (identifier) @bind)
+(tuple_pattern (identifier) @bind)
+(list_pattern (identifier) @bind)
+(for_statement left: (identifier) @bind)
+(for_in_clause left: (identifier) @bind)
+(named_expression name: (identifier) @bind)
+(as_pattern_target (identifier) @bind)
+(as_pattern_target (tuple (identifier) @bind))
+(as_pattern_target (list (identifier) @bind))
+(import_statement name: (dotted_name . (identifier) @bind))
+(import_statement name: (aliased_import alias: (identifier) @bind))
+(import_from_statement name: (dotted_name (identifier) @bind))
+(import_from_statement name: (aliased_import alias: (identifier) @bind))
+(future_import_statement name: (dotted_name (identifier) @bind))
+(global_statement (identifier) @global)
+(nonlocal_statement (identifier) @bind)
+(case_pattern (dotted_name . (identifier) @bind .))
+(keyword_pattern (dotted_name . (identifier) @bind .))
+(dict_pattern (dotted_name . (identifier) @bind .))
+(splat_pattern (identifier) @bind)
+(function_definition type_parameters: (type_parameter (type (identifier) @bind)))
+(class_definition type_parameters: (type_parameter (type (identifier) @bind)))
+(type_alias_statement left: (type (generic_type (type_parameter (type (identifier) @bind)))))
+(type_alias_statement left: (type (identifier) @bind))
+(type_alias_statement left: (type (generic_type (identifier) @bind)))
+"""
+_SCOPES = ("function_definition", "lambda")
+_PARAMETER_LISTS = ("parameters", "lambda_parameters")
+_PARAMETERS = ("typed_parameter", "typed_default_parameter", "default_parameter")
+_SPLATS = ("list_splat_pattern", "dictionary_splat_pattern")
+_PATTERNS = ("pattern_list", "tuple_pattern", "list_pattern", "list_splat_pattern")
+_IMPORTS = ("import_statement", "import_from_statement", "future_import_statement")
+# Kinds `names_in_scope` leaves out: a class body's names are attributes, not variables of the
+# code around it, and a comprehension's variable is local to the comprehension.
+_NOT_IN_SCOPE = frozenset({"attribute", "comprehension"})
+
+# A document version is asked about twice per completion (hole analysis, monitors): a few suffice;
+# each entry holds a parse tree, the biggest part of its memory.
+_MEMO: LRUCache[bytes, DocumentBindings] = LRUCache(maxsize=8)
+_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
 class Binding:
-    """A name in scope and where it is bound (0-based row, UTF-8 byte offset)."""
+    """A name bound in a document and where (0-based row, UTF-8 byte offset of the name).
+
+    `kind`: "param", "local", "global" (a module-level variable), "class", "function", "import",
+    "attribute" (bound in a class body) or "comprehension"; `type` is the annotation, if any.
+    """
 
     name: str
     type: str | None
@@ -32,11 +102,102 @@ class Binding:
     byte: int
 
 
+@dataclass(frozen=True)
+class DocumentBindings:
+    """Every binding of one document, by the scope that owns it, each in document order."""
+
+    tree: Tree
+    data: bytes
+    module: tuple[Binding, ...]
+    functions: dict[int, tuple[Binding, ...]]  # owner function's start byte -> its bindings
+    lambdas: tuple[tuple[int, int, tuple[Binding, ...]], ...]  # (start, end, bindings) per lambda
+
+
+def _scope_of(node: Node | None) -> tuple[Node | None, bool]:
+    """The function or lambda owning a binding at `node` (None: the module), and whether a class
+    body holds the binding before any such scope does."""
+    in_class = False
+    while node is not None and node.type not in _SCOPES:
+        in_class = in_class or node.type == "class_definition"
+        node = node.parent
+    return node, in_class
+
+
+def _kind_and_type(data: bytes, capture: str, name: Node) -> tuple[str, str | None]:
+    """What a captured name is, and its annotation, from the nodes around it."""
+    parent = name.parent
+    if capture == "global":
+        return "global", None
+    if capture == "def":
+        if parent.type == "class_definition":
+            return "class", None
+        returns = node_text(data, parent.child_by_field_name("return_type"))
+        return "function", f"Callable[..., {returns}]" if returns else None
+    holder = parent.parent if parent.type in _SPLATS else parent
+    if holder.type in _PARAMETER_LISTS:
+        return "param", None
+    if holder.type in _PARAMETERS and holder.parent is not None \
+            and holder.parent.type in _PARAMETER_LISTS:
+        return "param", node_text(data, holder.child_by_field_name("type")) or None
+    if parent.type in _IMPORTS or (parent.parent is not None and parent.parent.type in _IMPORTS):
+        return "import", None
+    target = parent
+    while target.type in _PATTERNS:
+        target = target.parent
+    if target.type == "for_in_clause":
+        return "comprehension", None
+    if parent.type == "assignment" and parent.child_by_field_name("left") == name:
+        return "local", node_text(data, parent.child_by_field_name("type")) or None
+    return "local", None
+
+
+def _collect(data: bytes, tree: Tree) -> DocumentBindings:
+    captures = syntax.captures(syntax.query("python", _QUERY), tree.root_node)
+    found = sorted(((node.start_byte, capture, node) for capture, nodes in captures.items()
+                    for node in nodes), key=lambda c: c[0])
+    module: list[Binding] = []
+    functions: dict[int, list[Binding]] = {}
+    lambdas: dict[tuple[int, int], list[Binding]] = {}
+    for _, capture, node in found:
+        kind, annotation = _kind_and_type(data, capture, node)
+        # A definition's name belongs to the scope around the definition.
+        start = node.parent.parent if capture == "def" and node.parent else node
+        owner, in_class = _scope_of(start)
+        if in_class and kind not in ("param", "global"):
+            kind = "attribute"
+        if owner is None and kind == "local":
+            kind = "global"
+        binding = Binding(node_text(data, node), annotation, kind, node.start_point.row,
+                          node.start_byte)
+        if owner is None or capture == "global":
+            module.append(binding)
+        elif owner.type == "lambda":
+            lambdas.setdefault((owner.start_byte, owner.end_byte), []).append(binding)
+        else:
+            functions.setdefault(owner.start_byte, []).append(binding)
+    return DocumentBindings(tree, data, tuple(module),
+                            {k: tuple(v) for k, v in functions.items()},
+                            tuple((s, e, tuple(v)) for (s, e), v in lambdas.items()))
+
+
+def bindings_of(data: bytes, tree: Tree | None = None) -> DocumentBindings:
+    """The bindings of a document given as UTF-8 bytes (memoised on them; `tree`, when the caller
+    has parsed `data` already, saves parsing it again)."""
+    key = hashlib.blake2b(data, digest_size=16).digest()
+    with _LOCK:
+        found = _MEMO.get(key)
+    if found is None:
+        found = _collect(data, tree if tree is not None else syntax.parse_bytes(data))
+        with _LOCK:
+            _MEMO[key] = found
+    return found
+
+
 def _indent(line: bytes) -> int:
     return len(line) - len(line.lstrip(b" \t"))
 
 
-def _continues(data: bytes, node: ts.Node, byte: int, cursor_indent: int) -> bool:
+def _continues(data: bytes, node: Node, byte: int, cursor_indent: int) -> bool:
     """Does a definition that ended before `byte` still own it by indentation?
 
     tree-sitter ends a block at its last token, so a cursor on a fresh, indented line after
@@ -50,9 +211,9 @@ def _continues(data: bytes, node: ts.Node, byte: int, cursor_indent: int) -> boo
     return all(not line.strip() or _indent(line) > column for line in between)
 
 
-def enclosing_definitions(tree: ts.Tree, byte: int, data: bytes | None = None) -> list[ts.Node]:
+def enclosing_definitions(tree: Tree, byte: int, data: bytes | None = None) -> list[Node]:
     """Function and class definitions around `byte`, innermost first (by indentation too)."""
-    chain: list[ts.Node] = []
+    chain: list[Node] = []
     cursor_indent = 0
     if data is not None:
         line = data[data.rfind(b"\n", 0, byte) + 1:byte]
@@ -84,107 +245,28 @@ def enclosing_definitions(tree: ts.Tree, byte: int, data: bytes | None = None) -
     return chain[::-1]
 
 
-def _params(data: bytes, function: ts.Node) -> list[Binding]:
-    out = []
-    params = function.child_by_field_name("parameters")
-    for p in params.named_children if params is not None else ():
-        ident = p if p.type == "identifier" else None
-        if ident is None:
-            ident = p.child_by_field_name("name") or next(
-                (c for c in p.named_children if c.type == "identifier"), None)
-            if ident is None and p.named_children:  # `*args: T` nests the splat
-                inner = p.named_children[0]
-                ident = next((c for c in inner.named_children if c.type == "identifier"), None)
-        if ident is None:
-            continue
-        annotation = node_text(data, p.child_by_field_name("type")) or None
-        out.append(Binding(node_text(data, ident), annotation, "param", ident.start_point.row,
-                           ident.start_byte))
-    return out
-
-
-def _targets(data: bytes, node: ts.Node, annotation: str | None, kind: str) -> list[Binding]:
-    if node.type == "identifier":
-        return [Binding(node_text(data, node), annotation, kind, node.start_point.row,
-                        node.start_byte)]
-    if node.type in ("pattern_list", "tuple_pattern", "list_pattern", "expression_list"):
-        return [b for c in node.named_children for b in _targets(data, c, None, kind)]
-    return []
-
-
-def _locals(data: bytes, body: ts.Node, byte: int, kind: str) -> list[Binding]:
-    """Bindings in `body` that start before `byte`, not descending into nested scopes."""
-    out: list[Binding] = []
-    stack = [body]
-    while stack:
-        node = stack.pop()
-        for child in node.named_children:
-            if child.start_byte >= byte:
-                continue
-            t = child.type
-            if t == "assignment":
-                left = child.child_by_field_name("left")
-                annotation = node_text(data, child.child_by_field_name("type")) or None
-                if left is not None:
-                    out.extend(_targets(data, left, annotation, kind))
-            elif t == "for_statement":
-                left = child.child_by_field_name("left")
-                if left is not None:
-                    out.extend(_targets(data, left, None, kind))
-            elif t == "as_pattern":
-                alias = child.child_by_field_name("alias")
-                if alias is not None and alias.named_children:
-                    out.extend(_targets(data, alias.named_children[0], None, kind))
-            if t in _BLOCKS or t in ("with_item", "as_pattern_target", "block"):
-                stack.append(child)
-    return out
-
-
-def _module_names(data: bytes, root: ts.Node, byte: int) -> list[Binding]:
-    out: list[Binding] = []
-    for child in root.named_children:
-        node = child.child_by_field_name("definition") \
-            if child.type == "decorated_definition" else child
-        if node is None:
-            continue
-        name = node.child_by_field_name("name")
-        if node.type == "class_definition" and name is not None:
-            out.append(Binding(node_text(data, name), None, "class", name.start_point.row,
-                               name.start_byte))
-        elif node.type == "function_definition" and name is not None:
-            returns = node_text(data, node.child_by_field_name("return_type"))
-            out.append(Binding(node_text(data, name),
-                               f"Callable[..., {returns}]" if returns else None, "function",
-                               name.start_point.row, name.start_byte))
-        elif node.type in ("import_statement", "import_from_statement"):
-            for item in node.children_by_field_name("name"):
-                ident = item.child_by_field_name("alias") or item
-                text = node_text(data, ident)
-                if node.type == "import_statement":
-                    text = text.split(".")[0]
-                out.append(Binding(text, None, "import", ident.start_point.row, ident.start_byte))
-        elif node.type == "expression_statement" and node.start_byte < byte:
-            out.extend(_locals(data, child, byte, "global"))
-    return out
-
-
-def names_in_scope(tree: ts.Tree, data: bytes, byte: int, limit: int = 40) -> list[Binding]:
-    """Names visible at `byte`, nearest first, deduplicated, at most `limit`."""
+def names_in_scope(tree: Tree, data: bytes, byte: int, limit: int = 40) -> list[Binding]:
+    """Names the code at `byte` may read, nearest first, deduplicated, at most `limit`."""
+    doc = bindings_of(data, tree)
     chain = enclosing_definitions(tree, byte, data)
     found: list[Binding] = []
+    for s, e, bindings in doc.lambdas:
+        if s < byte <= e:
+            found.extend(b for b in bindings if b.kind == "param")
     functions = [n for n in chain if n.type == "function_definition"]
     for function in functions:
-        body = function.child_by_field_name("body")
-        if body is not None:
-            found.extend(sorted(_locals(data, body, byte, "local"), key=lambda b: -b.byte))
-        found.extend(_params(data, function))
+        bindings = doc.functions.get(function.start_byte, ())
+        found.extend(sorted((b for b in bindings if b.byte < byte and b.kind != "param"
+                             and b.kind not in _NOT_IN_SCOPE), key=lambda b: -b.byte))
+        found.extend(b for b in bindings if b.kind == "param")
     classes = [n for n in chain if n.type == "class_definition"]
     if functions and classes:
         # `self`'s type is the enclosing class: Jedi knows it too, but this costs nothing.
         cls_name = node_text(data, classes[0].child_by_field_name("name"))
         found = [Binding(b.name, cls_name, b.kind, b.row, b.byte)
                  if b.name == "self" and b.type is None else b for b in found]
-    found.extend(_module_names(data, tree.root_node, byte))
+    found.extend(b for b in doc.module if b.kind in ("class", "function", "import")
+                 or (b.kind == "global" and b.byte < byte))
     seen: set[str] = set()
     out = []
     for b in found:
@@ -192,3 +274,46 @@ def names_in_scope(tree: ts.Tree, data: bytes, byte: int, limit: int = 40) -> li
             seen.add(b.name)
             out.append(b)
     return out[:limit]
+
+
+_IDENT = re.compile(r"(?<![\w.])[A-Za-z_]\w*")
+_GEN_PATTERNS = (
+    re.compile(r"\b(?:def|class)\s+(\w+)"),
+    re.compile(r"\bdef\s+\w+\s*(?:\[[^\]]*\])?\s*\(([^)]*)"),  # parameters (and annotations)
+    re.compile(r"\blambda\b([^:]*):"),
+    re.compile(r"\bfor\b([^\n]*?)\bin\b"),
+    re.compile(r"\bas\s+(\w+|\([^)]*\)|\[[^\]]*\])"),
+    re.compile(r"(\w+)\s*:="),
+    re.compile(r"\b(?:global|nonlocal)\s+([\w \t,]+)"),
+    re.compile(r"^[ \t]*(?:from\s+\S+\s+)?import\s+([^\n#]+)", re.M),
+    # Assignment targets: the statement's text before a lone `=` (annotations included).
+    re.compile(r"^[ \t]*([\w \t,.()\[\]*:|]+?)(?<![=!<>])(?:[-+*/%&|^@]|//|<<|>>|\*\*)?=(?!=)",
+               re.M),
+)
+
+
+def generated_bindings(generated: str) -> list[str]:
+    """Names the generated text may bind (a lexical over-approximation)."""
+    out: list[str] = []
+    for pattern in _GEN_PATTERNS:
+        for m in pattern.finditer(generated):
+            out.extend(_IDENT.findall(m.group(1)))
+    return out
+
+
+def visible_names(prefix: str, suffix: str, generated: str = "") -> list[str]:
+    """Names readable where `generated` ends, in `prefix + generated + suffix`; nearest first.
+
+    Raises on analysis errors (the caller falls back to Jedi or fails open).
+    """
+    doc = bindings_of((prefix + suffix).encode("utf-8", "surrogatepass"))
+    byte = len(prefix.encode("utf-8", "surrogatepass"))
+    out: list[str] = list(reversed(generated_bindings(generated)))
+    for s, e, bindings in doc.lambdas:
+        if s < byte <= e:
+            out.extend(b.name for b in bindings)
+    for definition in enclosing_definitions(doc.tree, byte, doc.data):
+        out.extend(b.name for b in doc.functions.get(definition.start_byte, ()))
+    out.extend(b.name for b in doc.module)
+    out.extend(sorted(BUILTIN_NAMES))
+    return list(dict.fromkeys(out))

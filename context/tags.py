@@ -11,18 +11,55 @@ first line and annotations. Works on broken files: tree-sitter recovers, and wha
 
 from __future__ import annotations
 
-import tree_sitter as ts
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
 
-from .tags_common import FileTags, node_text, parse_python, python_language, reparse_python
-from .tags_other import extract_other
-from .tags_python import extract_python, resolve_relative
+from typehole.base import syntax
+from typehole.base.syntax import Node, Tree, node_text
 
-__all__ = ["FileTags", "extract_tags", "parse_python", "python_language", "node_text",
-           "reparse_python", "resolve_relative"]
+from .records import Definition, Import
+
+__all__ = ["FileTags", "extract_tags", "resolve_relative"]
+
+_QUERY_FILES = {"tsx": "typescript"}  # TSX shares TypeScript's query file
+# Decorators worth showing in a stub: they change how the member is called.
+_STUB_DECORATORS = ("property", "staticmethod", "classmethod", "abstractmethod", "overload",
+                    "setter", "cached_property", "contextmanager", "asynccontextmanager")
+_MAX_VALUE = 160  # type aliases need room: `X = Union[...]`
+
+
+@cache
+def _tag_query(language: str) -> object | None:
+    """The compiled `queries/<language>-tags.scm`; None when there is none or no grammar."""
+    name = _QUERY_FILES.get(language, language)
+    try:
+        text = resources.files(__package__).joinpath(f"queries/{name}-tags.scm").read_text()
+    except FileNotFoundError:
+        return None
+    return syntax.query(language, text)
+
+
+@dataclass(frozen=True)
+class FileTags:
+    """What the index stores about one file (besides its windows)."""
+
+    definitions: tuple[Definition, ...]
+    imports: tuple[Import, ...]
+
+
+def _squash(text: str) -> str:
+    """One line: collapse the newlines and indentation of multi-line signatures."""
+    out = " ".join(part.strip() for part in text.splitlines() if part.strip())
+    for ugly, tidy in (("( ", "("), (", )", ")"), (" )", ")"), ("[ ", "["),
+                       (", ]", "]"), (" ]", "]")):
+        out = out.replace(ugly, tidy)
+    return out
 
 
 def extract_tags(data: bytes, module: str, path: str, is_package: bool = False,
-                 tree: ts.Tree | None = None, language: str = "python") -> FileTags:
+                 tree: Tree | None = None, language: str = "python") -> FileTags:
     """Definitions and imports of one file given as UTF-8 bytes (Python unless `language` says).
 
     Other languages (see `syntax.GRAMMARS`) get syntax-level tags: classes, interfaces, structs,
@@ -31,5 +68,423 @@ def extract_tags(data: bytes, module: str, path: str, is_package: bool = False,
     spelling (`./util`, `java.util`, `net/http`, `std::io`). Unknown languages get nothing.
     """
     if language != "python":
-        return extract_other(data, language, module, path)
-    return extract_python(data, module, path, is_package, tree)
+        return _extract_other(data, language, module, path)
+    return _extract_python(data, module, path, is_package, tree)
+
+
+# --- Python -------------------------------------------------------------------------------------
+
+
+def _docstring(data: bytes, body: Node | None) -> str:
+    if body is None or not body.named_children:
+        return ""
+    first = body.named_children[0]
+    if first.type != "expression_statement" or not first.named_children:
+        return ""
+    string = first.named_children[0]
+    if string.type != "string":
+        return ""
+    content = "".join(node_text(data, c) for c in string.named_children
+                      if c.type == "string_content")
+    for line in content.splitlines():
+        if line.strip():
+            return line.strip()
+    return ""
+
+
+def _enclosing(node: Node) -> list[Node]:
+    """Enclosing class/function definitions, innermost first."""
+    chain = []
+    parent = node.parent
+    while parent is not None:
+        if parent.type in ("class_definition", "function_definition"):
+            chain.append(parent)
+        parent = parent.parent
+    return chain
+
+
+def _qual(data: bytes, chain: list[Node]) -> str:
+    return ".".join(node_text(data, n.child_by_field_name("name")) for n in reversed(chain))
+
+
+def _decorators(data: bytes, node: Node) -> list[str]:
+    parent = node.parent
+    if parent is None or parent.type != "decorated_definition":
+        return []
+    out = []
+    for child in parent.named_children:
+        if child.type == "decorator":
+            text = node_text(data, child).strip()
+            if any(text.lstrip("@").split("(")[0].endswith(d) for d in _STUB_DECORATORS):
+                out.append(text)
+    return out
+
+
+def _function(data: bytes, node: Node, chain: list[Node], module: str,
+              path: str) -> Definition | None:
+    if any(n.type == "function_definition" for n in chain):
+        return None  # local functions are invisible to other files
+    name = node_text(data, node.child_by_field_name("name"))
+    body = node.child_by_field_name("body")
+    # End at the return annotation or the parameters: a comment after the colon is not signature.
+    last = node.child_by_field_name("return_type") or node.child_by_field_name("parameters")
+    end = last.end_byte if last is not None else node.end_byte
+    header = data[node.start_byte:end].decode("utf-8", "replace").rstrip().rstrip(":")
+    signature = "\n".join([*_decorators(data, node), _squash(header)])
+    parent = _qual(data, chain)
+    return Definition(
+        path=path, module=module, name=name, qualname=f"{parent}.{name}" if parent else name,
+        kind="method" if chain else "function", line=node.start_point.row + 1,
+        end_line=node.end_point.row + 1, signature=signature, doc=_docstring(data, body),
+        annotation=_squash(node_text(data, node.child_by_field_name("return_type"))),
+        parent=parent)
+
+
+def _class(data: bytes, node: Node, chain: list[Node], module: str,
+           path: str) -> Definition | None:
+    if any(n.type == "function_definition" for n in chain):
+        return None
+    name = node_text(data, node.child_by_field_name("name"))
+    supers = node_text(data, node.child_by_field_name("superclasses"))
+    parent = _qual(data, chain)
+    return Definition(
+        path=path, module=module, name=name, qualname=f"{parent}.{name}" if parent else name,
+        kind="class", line=node.start_point.row + 1, end_line=node.end_point.row + 1,
+        signature=_squash(f"class {name}{supers}"),
+        doc=_docstring(data, node.child_by_field_name("body")), parent=parent)
+
+
+_CONSTRUCTOR = re.compile(r"^([A-Z]\w*(?:\.[A-Za-z_]\w*)*)\(")
+
+
+def _attribute_type(data: bytes, init: Node, value: str) -> str:
+    """A cheap type for `self.x = value` in `__init__`: `Name(...)` or a typed parameter."""
+    m = _CONSTRUCTOR.match(value)
+    if m:
+        return m.group(1)
+    params = init.child_by_field_name("parameters")
+    for p in params.named_children if params is not None else ():
+        if p.type in ("typed_parameter", "typed_default_parameter"):
+            ident = p.child_by_field_name("name") or next(
+                (c for c in p.named_children if c.type == "identifier"), None)
+            if ident is not None and node_text(data, ident) == value:
+                return _squash(node_text(data, p.child_by_field_name("type")))
+    return ""
+
+
+def _assignment(data: bytes, node: Node, name: str, kind: str, chain: list[Node],
+                module: str, path: str) -> Definition:
+    annotation = _squash(node_text(data, node.child_by_field_name("type")))
+    right = node.child_by_field_name("right")
+    # Only the head of a huge value (a 3,000-line table) is ever shown: squash just that much.
+    head = _MAX_VALUE * 8
+    clipped = right is not None and right.end_byte - right.start_byte > head
+    value = _squash(data[right.start_byte:right.start_byte + head].decode("utf-8", "replace")
+                    if clipped else node_text(data, right))
+    if len(value) > _MAX_VALUE or clipped:
+        value = value[:_MAX_VALUE] + "..."
+    if kind == "attribute":  # `self.x = ...` inside `__init__`: a field of the class
+        annotation = annotation or _attribute_type(data, chain[0], value)
+        value = ""  # `self._x = compute(y)` is an implementation detail, not an interface
+        chain = chain[1:]
+    parent = _qual(data, chain)
+    text = name + (f": {annotation}" if annotation else "")
+    # A field's value is an implementation detail unless it is all we know about its type.
+    if value and (kind == "constant" or not annotation):
+        text += f" = {value}"
+    elif not annotation:
+        text += " = ..."
+    return Definition(
+        path=path, module=module, name=name, qualname=f"{parent}.{name}" if parent else name,
+        kind="variable" if kind == "constant" else "field", line=node.start_point.row + 1,
+        end_line=node.end_point.row + 1, signature=text, annotation=annotation, parent=parent)
+
+
+def resolve_relative(module: str, is_package: bool, target: str) -> str:
+    """Absolute module of `target` (`.x`, `..`, `a.b`) imported from `module`."""
+    level = len(target) - len(target.lstrip("."))
+    if level == 0:
+        return target
+    parts = module.split(".") if module else []
+    if not is_package:
+        parts = parts[:-1]
+    parts = parts[: len(parts) - (level - 1)] if level > 1 else parts
+    rest = target[level:]
+    return ".".join([*parts, rest] if rest else parts)
+
+
+def _imports(data: bytes, node: Node, module: str, is_package: bool) -> list[Import]:
+    line = node.start_point.row + 1
+    out: list[Import] = []
+    if node.type == "import_statement":
+        for child in node.named_children:
+            if child.type == "aliased_import":
+                name = node_text(data, child.child_by_field_name("name"))
+                alias = node_text(data, child.child_by_field_name("alias"))
+                out.append(Import(module=name, name="", alias=alias, line=line))
+            elif child.type == "dotted_name":
+                name = node_text(data, child)
+                # `import a.b` binds `a`; the full module is still what the file uses.
+                out.append(Import(module=name, name="", alias=name, line=line))
+        return out
+    if node.type != "import_from_statement":
+        return out
+    source = node.child_by_field_name("module_name")
+    target = resolve_relative(module, is_package, node_text(data, source))
+    for child in node.children_by_field_name("name"):
+        if child.type == "aliased_import":
+            name = node_text(data, child.child_by_field_name("name"))
+            alias = node_text(data, child.child_by_field_name("alias"))
+        else:
+            name = alias = node_text(data, child)
+        out.append(Import(module=target, name=name, alias=alias, line=line))
+    if any(c.type == "wildcard_import" for c in node.named_children):
+        out.append(Import(module=target, name="*", alias="*", line=line))
+    return out
+
+
+def _extract_python(data: bytes, module: str, path: str, is_package: bool,
+                    tree: Tree | None) -> FileTags:
+    """Definitions and imports of one Python file given as UTF-8 bytes."""
+    tree = tree or syntax.parse_bytes(data)
+    if tree is None:  # no Python grammar installed
+        return FileTags((), ())
+    defs: list[Definition] = []
+    imports: list[Import] = []
+    seen: set[tuple[str, str]] = set()
+    for _, caps in syntax.matches(_tag_query("python"), tree.root_node):
+        if "import" in caps:
+            imports.extend(_imports(data, caps["import"][0], module, is_package))
+            continue
+        for kind in ("class", "function", "constant", "field", "attribute"):
+            if f"definition.{kind}" not in caps:
+                continue
+            node = caps[f"definition.{kind}"][0]
+            chain = _enclosing(node)
+            if kind == "class":
+                found = _class(data, node, chain, module, path)
+            elif kind == "function":
+                found = _function(data, node, chain, module, path)
+            else:
+                name = node_text(data, caps[f"name.definition.{kind}"][0])
+                found = _assignment(data, node, name, kind, chain, module, path)
+            # The first binding wins: later re-assignments rarely carry the declared type.
+            if found is not None and (found.kind, found.qualname) not in seen:
+                seen.add((found.kind, found.qualname))
+                defs.append(found)
+    defs.sort(key=lambda d: d.line)
+    return FileTags(tuple(defs), tuple(imports))
+
+
+# --- other languages: JavaScript/TypeScript, Java, Go, Rust (syntax level) ----------------------
+
+_KINDS = {"class": "class", "interface": "class", "enum": "class", "type": "class",
+          "function": "function", "method": "method", "macro": "function",
+          "constant": "variable", "field": "field"}
+_CLASS_LIKE = frozenset({
+    "class_declaration", "abstract_class_declaration", "class", "interface_declaration",
+    "enum_declaration", "record_declaration", "annotation_type_declaration", "impl_item",
+    "trait_item"})
+_FUNCTION_LIKE = frozenset({
+    "function_declaration", "generator_function_declaration", "function_expression",
+    "arrow_function", "method_definition", "method_declaration", "constructor_declaration",
+    "function_item", "func_literal", "closure_expression", "generator_function"})
+# Wrappers whose leading comment documents the definition inside them.
+_WRAPPERS = frozenset({"export_statement", "lexical_declaration", "variable_declaration",
+                       "type_declaration", "const_declaration", "var_declaration"})
+_SKIP_BEFORE_DOC = frozenset({"attribute_item", "decorator", "marker_annotation", "annotation"})
+_COMMENTS = frozenset({"comment", "line_comment", "block_comment"})
+_GENERICS = re.compile(r"<.*>|\[.*\]")
+
+
+def _container_name(data: bytes, node: Node) -> str:
+    if node.type == "impl_item":  # `impl Trait for Type`: members belong to Type
+        return _GENERICS.sub("", node_text(data, node.child_by_field_name("type"))).strip()
+    return node_text(data, node.child_by_field_name("name"))
+
+
+def _receiver(data: bytes, node: Node) -> str:
+    """Go: the receiver's type name of a method, `(s *Server[T])` -> `Server`."""
+    receiver = node.child_by_field_name("receiver")
+    param = receiver.named_children[0] if receiver is not None and receiver.named_children \
+        else None
+    text = node_text(data, param.child_by_field_name("type") if param is not None else None)
+    return _GENERICS.sub("", text.lstrip("*")).strip()
+
+
+def _leading_doc(data: bytes, node: Node) -> str:
+    """First prose line of the comment block right above `node` (JSDoc, Javadoc, `///`, `//`)."""
+    anchor = node
+    while anchor.parent is not None and anchor.parent.type in _WRAPPERS:
+        anchor = anchor.parent
+    prev, row = anchor.prev_named_sibling, anchor.start_point.row
+    while prev is not None and prev.type in _SKIP_BEFORE_DOC:
+        row, prev = prev.start_point.row, prev.prev_named_sibling
+    lines: list[str] = []
+    while prev is not None and prev.type in _COMMENTS and prev.end_point.row >= row - 1:
+        lines[:0] = node_text(data, prev).splitlines()
+        row, prev = prev.start_point.row, prev.prev_named_sibling
+    for line in lines:
+        text = line.strip().lstrip("/").lstrip("*!").strip().removesuffix("*/").strip()
+        if text and not text.startswith("@"):
+            return text.split(" @", 1)[0].strip()
+    return ""
+
+
+def _header(data: bytes, node: Node) -> str:
+    """Signature text: the definition up to its body (or its first `{`), on one line."""
+    start, body = node.start_byte, node.child_by_field_name("body")
+    if node.type == "variable_declarator":
+        value = node.child_by_field_name("value")
+        body = value.child_by_field_name("body") if value is not None else None
+        if node.parent is not None and node.parent.type in _WRAPPERS:
+            start = node.parent.start_byte
+    end = body.start_byte if body is not None else node.end_byte
+    text = data[start:end].decode("utf-8", "replace")
+    if body is None and "{" in text:
+        text = text[:text.index("{")]
+    text = _squash(text).rstrip("{;").strip().removesuffix("=>").strip()
+    if node.type == "type_spec":
+        text = "type " + text
+    return text if len(text) <= 300 else text[:300] + "..."
+
+
+def _annotation(data: bytes, node: Node) -> str:
+    if node.type == "variable_declarator" and node.child_by_field_name("value") is not None:
+        value = node.child_by_field_name("value")
+        if value.type in ("arrow_function", "function_expression", "generator_function"):
+            node = value
+    field = next((node.child_by_field_name(f) for f in ("return_type", "result", "type")
+                  if node.child_by_field_name(f) is not None), None)
+    if field is None and node.parent is not None and node.type == "variable_declarator" \
+            and node.parent.type == "field_declaration":  # Java: the type sits on the field
+        field = node.parent.child_by_field_name("type")
+    if field is None or node.type in ("type_spec", "type_alias", "type_item"):
+        return ""
+    text = _squash(node_text(data, field)).lstrip(":").strip()
+    return "" if text in ("void", "()") else text
+
+
+def _definition(data: bytes, node: Node, name: str, kind: str, path: str,
+                module: str) -> Definition | None:
+    chain: list[str] = []
+    parent = node.parent
+    while parent is not None:
+        if parent.type in _FUNCTION_LIKE:
+            return None  # local definitions are invisible to other files
+        if parent.type in _CLASS_LIKE and (container := _container_name(data, parent)):
+            chain.insert(0, container)
+        parent = parent.parent
+    if node.type == "method_declaration" and node.child_by_field_name("receiver") is not None:
+        chain = [_receiver(data, node)]
+    kind = _KINDS.get(kind, "function")
+    if kind == "function" and chain:
+        kind = "method"
+    owner = ".".join(chain)
+    return Definition(
+        path=path, module=module, name=name, qualname=f"{owner}.{name}" if owner else name,
+        kind=kind, line=node.start_point.row + 1, end_line=node.end_point.row + 1,
+        signature=_header(data, node), doc=_leading_doc(data, node),
+        annotation=_annotation(data, node), parent=owner)
+
+
+def _string_value(data: bytes, node: Node | None) -> str:
+    return node_text(data, node).strip("\"'`")
+
+
+def _rust_uses(data: bytes, node: Node, prefix: str, line: int) -> list[Import]:
+    """Flatten a `use` tree: `a::{b, c::d as e, f::*}` -> one Import per bound name."""
+    kind = node.type
+    if kind in ("identifier", "self", "crate", "super", "scoped_identifier"):
+        full = f"{prefix}::{node_text(data, node)}" if prefix else node_text(data, node)
+        module, _, name = full.rpartition("::")
+        if name == "self":
+            module, _, name = module.rpartition("::")
+        return [Import(module=module, name=name, alias=name, line=line)]
+    if kind == "use_as_clause":
+        found = _rust_uses(data, node.child_by_field_name("path"), prefix, line)
+        alias = node_text(data, node.child_by_field_name("alias"))
+        return [Import(i.module, i.name, alias, i.line) for i in found]
+    if kind == "use_wildcard":
+        inner = node.named_children[0] if node.named_children else None
+        base = node_text(data, inner) if inner is not None else ""
+        module = f"{prefix}::{base}" if prefix and base else prefix or base
+        return [Import(module=module, name="*", alias="*", line=line)]
+    if kind == "scoped_use_list":
+        path = node_text(data, node.child_by_field_name("path"))
+        prefix = f"{prefix}::{path}" if prefix and path else prefix or path
+        node = node.child_by_field_name("list")
+    if node is not None and node.type == "use_list":
+        return [i for c in node.named_children for i in _rust_uses(data, c, prefix, line)]
+    return []
+
+
+def _other_imports(data: bytes, node: Node) -> list[Import]:
+    line = node.start_point.row + 1
+    if node.type == "import_spec":  # Go: `alias "path"`; the package name is the last segment
+        module = _string_value(data, node.child_by_field_name("path"))
+        alias = node_text(data, node.child_by_field_name("name")) or module.rsplit("/", 1)[-1]
+        return [Import(module=module, name="", alias=alias, line=line)]
+    if node.type == "import_declaration":  # Java: `import [static] a.b.C;` / `a.b.*`
+        text = node_text(data, node).removeprefix("import").strip().rstrip(";").strip()
+        module, _, name = text.removeprefix("static").strip().rpartition(".")
+        return [Import(module=module, name=name, alias=name, line=line)]
+    if node.type == "use_declaration":
+        return _rust_uses(data, node.child_by_field_name("argument"), "", line)
+    if node.type == "lexical_declaration":  # `const x = require("m")`
+        out = []
+        for declarator in node.named_children:
+            value = declarator.child_by_field_name("value")
+            args = value.child_by_field_name("arguments") if value is not None else None
+            if args is not None and args.named_children:
+                alias = node_text(data, declarator.child_by_field_name("name"))
+                out.append(Import(_string_value(data, args.named_children[0]), "", alias, line))
+        return out
+    # JS/TS `import d, {a as b} from "m"` / `import * as ns from "m"` / `import "m"`
+    module = _string_value(data, node.child_by_field_name("source"))
+    out = []
+    clause = next((c for c in node.named_children if c.type == "import_clause"), None)
+    for part in clause.named_children if clause is not None else ():
+        if part.type == "identifier":
+            out.append(Import(module, "default", node_text(data, part), line))
+        elif part.type == "namespace_import":
+            alias = node_text(data, part.named_children[-1]) if part.named_children else ""
+            out.append(Import(module, "", alias, line))
+        elif part.type == "named_imports":
+            for spec in part.named_children:
+                if spec.type == "import_specifier":
+                    name = node_text(data, spec.child_by_field_name("name"))
+                    alias = node_text(data, spec.child_by_field_name("alias")) or name
+                    out.append(Import(module, name, alias, line))
+    return out or [Import(module, "", "", line)]
+
+
+def _extract_other(data: bytes, language: str, module: str, path: str) -> FileTags:
+    compiled = _tag_query(language)
+    tree = syntax.parse_bytes(data, language)
+    if compiled is None or tree is None:
+        return FileTags((), ())
+    found: dict[tuple[str, int], Definition] = {}
+    imports: list[Import] = []
+    import_lines: set[int] = set()  # `const x = require("x")` is an import, not a constant
+    for _, caps in syntax.matches(compiled, tree.root_node):
+        if "import" in caps:
+            imports.extend(_other_imports(data, caps["import"][0]))
+            import_lines.add(caps["import"][0].start_point.row + 1)
+            continue
+        for capture, nodes in caps.items():
+            if not capture.startswith("definition."):
+                continue
+            kind = capture.removeprefix("definition.")
+            names = caps.get(f"name.{capture}")
+            if not names:
+                continue
+            d = _definition(data, nodes[0], node_text(data, names[0]), kind, path, module)
+            key = (d.qualname, d.line) if d is not None else ("", 0)
+            # A `const f = () => ...` is a function, not a constant: the first non-variable wins.
+            if d is not None and (key not in found or found[key].kind == "variable"):
+                found[key] = d
+    defs = sorted((d for d in found.values()
+                   if not (d.kind == "variable" and d.line in import_lines)),
+                  key=lambda d: (d.line, d.qualname))
+    return FileTags(tuple(defs), tuple(imports))

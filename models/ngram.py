@@ -15,6 +15,8 @@ from array import array
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 
+from cachetools import FIFOCache
+
 from .errors import ModelConfigError
 
 __all__ = ["BOS_ID", "MAX_ID", "NgramCounts", "START", "UNKNOWN_ID"]
@@ -62,7 +64,7 @@ class NgramCounts:
         self.evicted = 0
         self._cache_version = -1
         self._top: list[int] = []
-        self._sorted: OrderedDict[int, list[int]] = OrderedDict()
+        self._sorted: FIFOCache[int, list[int]] = FIFOCache(maxsize=_SORTED_CACHE)
 
     # ----------------------------------------------------------------------------------- training
 
@@ -324,8 +326,6 @@ class NgramCounts:
             ids.update(self._top)
             head = heapq.nsmallest(_SORTED_KEEP, ids, key=rank)
             self._sorted[last] = head
-            if len(self._sorted) > _SORTED_CACHE:
-                self._sorted.popitem(last=False)
         for tid in head:
             if tid not in skip:
                 return tid

@@ -13,12 +13,12 @@ import re
 from dataclasses import dataclass
 from typing import Protocol
 
+from typehole.base.scan import LexState
 from typehole.context.receiver import Link, parse_chain
+from typehole.context.scope import visible_names
 
 from .constraint import Constraint
 from .facts import Facts, Param
-from .lexstate import LexState
-from .scopenames import visible_names
 
 __all__ = ["Monitor", "View"]
 
@@ -170,11 +170,11 @@ class View:
     def names_in_scope(self) -> list[str] | None:
         """Names a bare identifier may read at the boundary, nearest first (None when unknown).
 
-        From tree-sitter (`scopenames`, a superset of what is in scope); Jedi only when that
+        From tree-sitter (`context.scope`, a superset of what is in scope); Jedi only when that
         analysis fails.
         """
         try:
-            return visible_names(self.prefix, self.suffix, self.generated, self.facts.path)
+            return visible_names(self.prefix, self.suffix, self.generated)
         except (ValueError, RuntimeError, UnicodeError):
             return self.complete(self.offset)
 

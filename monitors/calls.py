@@ -7,7 +7,7 @@ unpacking already in the call, or no signature at all: nothing is constrained.
 
 from __future__ import annotations
 
-from typehole.context.holescan import split_top
+from typehole.base.scan import split_top
 
 from .base import View
 from .constraint import Constraint

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import Executor
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -20,16 +19,19 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 import jedi
+from cachetools import LRUCache
 
-from typehole.base.positions import UTF32, position_at
+from typehole.base.positions import jedi_position
 from typehole.context.jedistate import digest, generation, ran_out, script
 from typehole.context.receiver import Link, Parameter, receiver_members, receiver_signatures
 
 __all__ = ["Facts", "Name", "Param", "on_analysis_thread"]
 
 _T = TypeVar("_T")
-_MEMO: OrderedDict[tuple[object, ...], object] = OrderedDict()
-_MEMO_SIZE = 2048  # answers are small (names); a completion asks a handful of them
+# Answers are small (names); a completion asks a handful of them. None is an answer too.
+_MEMO: LRUCache[tuple[object, ...], object] = LRUCache(maxsize=2048)
+_MEMO_LOCK = threading.Lock()  # cachetools caches are not thread-safe
+_MISSING = object()
 ABANDON_AFTER_S = 1.0  # how long a query may go on after its completion stopped waiting
 _LOCAL = threading.local()
 
@@ -92,18 +94,18 @@ class Facts:
     def _memo(self, kind: str, text: str, offset: int, fn: Callable[..., _T],
               *extra: object) -> _T | None:
         key = (kind, self.path, self._digest(text), offset, generation(), *extra)
-        if key in _MEMO:
-            _MEMO.move_to_end(key)
-            return _MEMO[key]  # type: ignore[return-value]
+        with _MEMO_LOCK:
+            found = _MEMO.get(key, _MISSING)
+        if found is not _MISSING:
+            return found  # type: ignore[return-value]
         started = time.perf_counter()
         timeouts = self.timeouts
         result = self._call(fn, text, offset, self.path, self.project, *extra)
         self.query_ms.append((time.perf_counter() - started) * 1000)
         if self.timeouts != timeouts:
             return result  # out of time is not an answer: ask again next time
-        _MEMO[key] = result
-        while len(_MEMO) > _MEMO_SIZE:
-            _MEMO.popitem(last=False)
+        with _MEMO_LOCK:
+            _MEMO[key] = result
         return result
 
     def _digest(self, text: str) -> bytes:
@@ -145,10 +147,10 @@ class _OutOfTime(Exception):
 def _ask(text: str, offset: int, path: str | None, project: jedi.Project | None,
          deadline: float | None, question: Callable[[jedi.Script, int, int], _T]) -> _T | None:
     """`question(script, line, column)` at `offset` of `text`; None when Jedi fails on it."""
-    row, col = position_at(text, offset, UTF32)
+    line, col = jedi_position(text, offset)
     made = script(text, path, project, deadline)
     try:
-        answer: _T | None = question(made, row + 1, col)
+        answer: _T | None = question(made, line, col)
     except Exception:  # noqa: BLE001 - parso/Jedi errors on half-written code: fail open
         answer = None
     if ran_out(made):

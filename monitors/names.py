@@ -6,7 +6,7 @@ is *read*, not being defined: `[x for x in xs]`, `while (line := f.readline())`,
 triggers only where a binding cannot start: after `return`/`yield`/`raise`/`assert`/`await`/
 `not`/`and`/`or`/`in`, after a binary operator or `=` at statement level, after `kw=` in a call,
 and after a comma in a call that already has an argument. Names come from the document's
-bindings visible at that point (`scopenames`: tree-sitter, no Jedi; module names after the cursor
+bindings visible at that point (`context.scope`: tree-sitter, no Jedi; module names after the cursor
 included) plus builtins and keywords; a star import turns the monitor off.
 """
 

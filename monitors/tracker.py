@@ -13,10 +13,11 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from typehole.base.scan import LexState
+
 from .base import Monitor, View
 from .constraint import Constraint, intersect, is_ident_char
 from .facts import Facts
-from .lexstate import LexState
 
 __all__ = ["Session", "State"]
 

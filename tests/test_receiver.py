@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import pytest
 
+from typehole.base.scan import LexState
 from typehole.context import jedistate
 from typehole.context.receiver import Link, parse_chain, receiver_members, receiver_signatures
 from typehole.monitors.base import View
 from typehole.monitors.facts import Facts
-from typehole.monitors.lexstate import LexState
 
 DOC = '''import os
 

@@ -1,8 +1,6 @@
-"""The tree-sitter shim and the lexer behind the gate."""
+"""The tree-sitter shim."""
 
 from __future__ import annotations
-
-import pytest
 
 from typehole.base import syntax
 from typehole.base.positions import byte_offset
@@ -49,41 +47,6 @@ def test_statement_at_innermost_when_clean() -> None:
     tree = syntax.parse(text)
     statement = syntax.statement_at(tree, text.index("1"))
     assert statement is not None and statement.type == "return_statement"
-
-
-@pytest.mark.parametrize(
-    ("code", "in_string", "in_comment", "depth"),
-    [
-        ('x = "abc', True, False, 0),
-        ("x = 'a\\'b", True, False, 0),
-        ('x = r"a\\', True, False, 0),
-        ('x = "abc"\ny = (', False, False, 1),
-        ('x = "abc\ny = 1', False, False, 0),  # an unterminated string ends at the line end
-        ('s = """\nabc', True, False, 0),
-        ('s = """a"""', False, False, 0),
-        ("x = 1  # note", False, True, 0),
-        ("x = '#'; y = [", False, False, 1),
-        ('f"{a + [b', False, False, 2),
-        ('f"{a}{{', True, False, 0),
-        ('rb"{a', True, False, 0),
-        ("d[(1, 2)]", False, False, 0),
-    ],
-)
-def test_scan(code: str, in_string: bool, in_comment: bool, depth: int) -> None:
-    lex = syntax.scan(code)
-    assert (lex.in_string, lex.in_comment, lex.depth) == (in_string, in_comment, depth)
-
-
-def test_scan_fstring_field_is_code() -> None:
-    lex = syntax.scan('msg = f"hello {user.na')
-    assert lex.in_interpolation and not lex.in_string
-
-
-def test_scan_other_lexicons() -> None:
-    js = syntax.lexicon("javascript")
-    assert syntax.scan("let s = `a\nb", lex=js).in_string
-    assert syntax.scan("x = 1 /* note", lex=js).in_comment
-    assert not syntax.scan("x = 1 /* a */ + (", lex=js).in_comment
 
 
 def test_is_word_char() -> None:

@@ -9,9 +9,9 @@ after the cursor is exactly as it was (compared by length and hash) and the last
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from dataclasses import dataclass
 
+from typehole.base.caches import EvictingLRU
 from typehole.features.completion.site import Site
 
 __all__ = ["ForwardingCache"]
@@ -25,6 +25,7 @@ class _Entry:
 
 
 _Bucket = tuple[str | None, int, int]  # (path, len(suffix), hash(suffix))
+_Key = tuple[_Bucket, int, str]  # (bucket, len(prefix), prefix tail)
 
 
 class ForwardingCache:
@@ -34,19 +35,20 @@ class ForwardingCache:
         self.capacity = capacity
         self.prefix_chars = prefix_chars
         # Entries live in buckets of the same path and suffix; typing only moves within one.
-        self._entries: OrderedDict[tuple[_Bucket, int, str], _Entry] = OrderedDict()
-        self._buckets: dict[_Bucket, set[tuple[_Bucket, int, str]]] = {}
+        self._buckets: dict[_Bucket, dict[_Key, _Entry]] = {}
+        # Recency of the keys: the least recently stored or served one goes first.
+        self._order: EvictingLRU[_Key, _Bucket] = EvictingLRU(
+            max(capacity, 1), lambda key, _: self._forget(key))
 
     def __len__(self) -> int:
-        return len(self._entries)
+        return len(self._order)
 
     def get(self, site: Site) -> str | None:
         """The stored completion for `site`, or the untyped rest of one the user is typing."""
         bucket = _bucket(site)
         prefix = site.prefix
-        best: tuple[int, tuple[_Bucket, int, str]] | None = None
-        for key in self._buckets.get(bucket, ()):
-            entry = self._entries[key]
+        best: tuple[int, _Key, _Entry] | None = None
+        for key, entry in self._buckets.get(bucket, {}).items():
             typed = len(prefix) - entry.prefix_len
             if not 0 <= typed < len(entry.text):
                 continue
@@ -58,12 +60,12 @@ class ForwardingCache:
             if not entry.text[typed:].strip():
                 continue
             if best is None or typed < best[0]:  # the least-forwarded entry is the freshest
-                best = (typed, key)
+                best = (typed, key, entry)
         if best is None:
             return None
-        typed, key = best
-        self._entries.move_to_end(key)
-        return self._entries[key].text[typed:]
+        typed, key, entry = best
+        self._order[key] = bucket  # served: now the most recently used
+        return entry.text[typed:]
 
     def put(self, site: Site, text: str) -> None:
         """Remember `text` as the completion at `site` (empty text is not stored)."""
@@ -73,28 +75,24 @@ class ForwardingCache:
         prefix = site.prefix
         tail = prefix[-self.prefix_chars :] if self.prefix_chars else ""
         key = (bucket, len(prefix), tail)
-        self._entries[key] = _Entry(len(prefix), tail, text)
-        self._entries.move_to_end(key)
-        self._buckets.setdefault(bucket, set()).add(key)
-        while len(self._entries) > self.capacity:
-            old, _ = self._entries.popitem(last=False)
-            self._forget(old)
+        self._buckets.setdefault(bucket, {})[key] = _Entry(len(prefix), tail, text)
+        self._order[key] = bucket  # evicts the least recently used entry when full
 
     def clear(self, path: str | None = None) -> None:
         """Drop every entry, or only those of the document at `path`."""
         if path is None:
-            self._entries.clear()
+            self._order.clear()
             self._buckets.clear()
             return
-        for key in [k for k in self._entries if k[0][0] == path]:
-            del self._entries[key]
+        for key in [k for k in self._order if k[0][0] == path]:
+            del self._order[key]
             self._forget(key)
 
-    def _forget(self, key: tuple[_Bucket, int, str]) -> None:
-        keys = self._buckets.get(key[0])
-        if keys is not None:
-            keys.discard(key)
-            if not keys:
+    def _forget(self, key: _Key) -> None:
+        entries = self._buckets.get(key[0])
+        if entries is not None:
+            entries.pop(key, None)
+            if not entries:
                 del self._buckets[key[0]]
 
 

@@ -9,7 +9,7 @@ completion is allowed there.
 "block" (several lines) is chosen on a blank line that starts a block (after a line ending with
 `:`), in a body holding only `pass`/`...`/a docstring, at module level, and at the end of a block
 header line; everything else is "line". Broken code is normal here: the tree only locates the
-statement around the cursor, and a small lexer (`syntax.scan`) decides strings, comments and
+statement around the cursor, and the lexical scanner (`base.scan`) decides strings, comments and
 brackets from there. Without a grammar the same checks run on plain text.
 """
 
@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Literal
 
-from typehole.base import syntax
+from typehole.base import scan, syntax
 from typehole.base.positions import byte_offset, char_offset
 from typehole.features.completion.site import Site
 
@@ -55,10 +55,10 @@ class _Facts:
 
     site: Site
     tree: syntax.Tree | None
-    lexicon: syntax.Lexicon
+    lexicon: scan.Lexicon
 
     @cached_property
-    def lex(self) -> syntax.Lex:
+    def lex(self) -> scan.LexState:
         """The lexical state at the cursor; lazy because the cheap checks often decide first."""
         return _lex_at_cursor(self.site, self.tree)
 
@@ -66,7 +66,7 @@ class _Facts:
     def depth(self) -> int:
         """Open brackets at the cursor (in brace languages `{` opens blocks and is not counted)."""
         if self.lexicon.block_opener == "{":
-            return sum(1 for b in self.lex.brackets if b != "{")
+            return sum(1 for b, _ in self.lex.brackets if b != "{")
         return self.lex.depth
 
     @property
@@ -91,7 +91,7 @@ def decide(
     text rules apply otherwise. Offsets past either end of the text are clamped.
     """
     site = _clamp(site)
-    facts = _Facts(site, tree, syntax.lexicon(site.language))
+    facts = _Facts(site, tree, scan.lexicon(site.language))
     for check in CHECKS:
         gate = check(facts)
         if gate is not None:
@@ -219,10 +219,10 @@ def _clamp(site: Site) -> Site:
     return site if offset == site.offset else replace(site, offset=offset)
 
 
-def _lex_at_cursor(site: Site, tree: syntax.Tree | None) -> syntax.Lex:
+def _lex_at_cursor(site: Site, tree: syntax.Tree | None) -> scan.LexState:
     """Lex from the start of the statement around the cursor up to the cursor."""
     start = _scan_start(site, tree)
-    return syntax.scan(site.text, start, site.offset, syntax.lexicon(site.language))
+    return scan.scan(site.text, start, site.offset, scan.lexicon(site.language))
 
 
 def _scan_start(site: Site, tree: syntax.Tree | None) -> int:
@@ -279,13 +279,13 @@ def _unindented_line_start(text: str, anchor: int, floor: int) -> int:
 _CLOSERS = r"""[\s)\]}"'`:,;]*"""
 
 
-def _closers_only(suffix: str, lexicon: syntax.Lexicon) -> bool:
+def _closers_only(suffix: str, lexicon: scan.Lexicon) -> bool:
     comment = "|".join(re.escape(m) for m in lexicon.line_comments)
     pattern = _CLOSERS + (rf"(?:(?:{comment}).*)?" if comment else "")
     return re.fullmatch(pattern, suffix) is not None
 
 
-def _strip_comment(line: str, lexicon: syntax.Lexicon) -> str:
+def _strip_comment(line: str, lexicon: scan.Lexicon) -> str:
     for marker in lexicon.line_comments:
         # A marker followed by no quote is a comment; one inside a string is rare on header lines.
         match = re.search(rf"\s*{re.escape(marker)}[^'\"]*$", line)
@@ -294,7 +294,7 @@ def _strip_comment(line: str, lexicon: syntax.Lexicon) -> str:
     return line.rstrip()
 
 
-def _opens_block(line: str, lexicon: syntax.Lexicon) -> bool:
+def _opens_block(line: str, lexicon: scan.Lexicon) -> bool:
     return _strip_comment(line, lexicon).endswith(lexicon.block_opener)
 
 
@@ -329,16 +329,16 @@ def _lines_after(site: Site) -> Iterator[str]:
         start = end
 
 
-def _is_code(line: str, lexicon: syntax.Lexicon) -> bool:
+def _is_code(line: str, lexicon: scan.Lexicon) -> bool:
     stripped = line.strip()
     return bool(stripped) and not stripped.startswith(lexicon.line_comments)
 
 
-def _code_lines_before(site: Site, lexicon: syntax.Lexicon) -> Iterator[str]:
+def _code_lines_before(site: Site, lexicon: scan.Lexicon) -> Iterator[str]:
     return (line for line in _lines_before(site) if _is_code(line, lexicon))
 
 
-def _code_lines_after(site: Site, lexicon: syntax.Lexicon) -> Iterator[str]:
+def _code_lines_after(site: Site, lexicon: scan.Lexicon) -> Iterator[str]:
     return (line for line in _lines_after(site) if _is_code(line, lexicon))
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from typehole.base import syntax
+from typehole.base import scan
 from typehole.features.completion.gate import Gate
 from typehole.features.completion.site import Site
 
@@ -110,11 +110,11 @@ def balance_brackets(text: str, site: Site, gate: Gate) -> str | None:
     suffix does not close) leaves broken code: go back to the last point where the completion's
     own brackets balance (a line end in block mode).
     """
-    lexicon = syntax.lexicon(site.language)
-    opened = len(syntax.scan(site.line_prefix, 0, None, lexicon).brackets)
+    lexicon = scan.lexicon(site.language)
+    opened = scan.scan(site.line_prefix, 0, None, lexicon).depth
     text = _cut_unmatched_closer(text, site.line_prefix, lexicon)
-    state = syntax.scan(site.line_prefix + text, 0, None, lexicon)
-    if len(state.brackets) <= opened:
+    state = scan.scan(site.line_prefix + text, 0, None, lexicon)
+    if state.depth <= opened:
         return text
     line, suffix = site.line_prefix, site.line_suffix
     if _bracket_errors(line + text + suffix) <= _bracket_errors(line + suffix):
@@ -198,18 +198,18 @@ def _bracket_errors(line: str) -> int:
     return errors + len(stack)
 
 
-def _cut_unmatched_closer(text: str, prefix: str, lexicon: syntax.Lexicon) -> str:
+def _cut_unmatched_closer(text: str, prefix: str, lexicon: scan.Lexicon) -> str:
     """`text` up to the first closing bracket that nothing open in `prefix + text` matches."""
-    stray = syntax.scan(prefix + text, 0, None, lexicon, mark=len(prefix)).unmatched
+    stray = scan.scan(prefix + text, 0, None, lexicon, mark=len(prefix)).unmatched
     return text if stray is None else text[: stray - len(prefix)].rstrip()
 
 
 def _last_balanced_point(
-    text: str, prefix: str, opened: int, lexicon: syntax.Lexicon, line_ends_only: bool
+    text: str, prefix: str, opened: int, lexicon: scan.Lexicon, line_ends_only: bool
 ) -> int:
     """The longest cut of `text` after which the completion has no bracket of its own open."""
     trace: list[tuple[int, int]] = []
-    syntax.scan(prefix + text, 0, None, lexicon, trace=trace)
+    scan.scan(prefix + text, 0, None, lexicon, trace=trace)
     best = 0
     for offset, depth in trace:
         cut = offset - len(prefix)

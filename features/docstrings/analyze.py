@@ -12,7 +12,7 @@ import re
 
 from typehole.base import syntax as ts
 from typehole.base.positions import char_offset
-from typehole.context.holescan import split_top
+from typehole.base.scan import split_top
 
 from .records import Attribute, Facts, Literal, Param, Target
 

@@ -11,12 +11,13 @@ from .drift import Drift, find_drift, read_existing, update_body
 from .records import DocEdit, Target
 from .render import Prose, render
 
-__all__ = ["DEFAULT_STYLE", "all_drift", "docstring_edit", "drift_at", "existing_style"]
+__all__ = ["DEFAULT_STYLE", "all_drift", "clean_docstring", "docstring_edit", "docstring_literal",
+           "drift_at", "existing_style"]
 
 DEFAULT_STYLE = "google"
 
 
-def _cleaned(body: str) -> str:
+def clean_docstring(body: str) -> str:
     """The docstring as a reader sees it: first line stripped, the rest dedented."""
     lines = body.split("\n")
     rest = [line for line in lines[1:] if line.strip()]
@@ -29,7 +30,8 @@ def _escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
 
 
-def _literal_text(content: str, indent: str) -> str:
+def docstring_literal(content: str, indent: str) -> str:
+    """`content` as a triple-quoted literal whose lines after the first are at `indent`."""
     lines = _escape(content).split("\n")
     if len(lines) == 1:
         return f'"""{lines[0]}"""'
@@ -63,9 +65,9 @@ def docstring_edit(text: str, line: int, style: str = DEFAULT_STYLE,
         new_text = f"{literal.prefix}{literal.quote}{body}{literal.quote}"
         if len(literal.quote) == 1 and "\n" in body:  # a one-line string cannot hold sections
             new_text = f"{literal.prefix}{literal.quote * 3}{body}{literal.quote * 3}"
-        return DocEdit(literal.start, literal.end, new_text, _cleaned(body))
+        return DocEdit(literal.start, literal.end, new_text, clean_docstring(body))
     content = render(target.facts, style, prose)
-    literal = _literal_text(content, target.indent)
+    literal = docstring_literal(content, target.indent)
     if target.inline_body is not None:
         start, end = target.inline_body
         statement = text[start:end].strip()

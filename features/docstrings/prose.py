@@ -9,10 +9,10 @@ functions or parameters. The embedded `local` model never gets here (it writes n
 from __future__ import annotations
 
 import asyncio
-import builtins
 import re
 from collections.abc import Iterable
 
+from typehole.base.builtin_names import BUILTIN_NAMES
 from typehole.models.base import Backend, CompletionRequest
 
 from .records import Target
@@ -29,7 +29,7 @@ _WORD = re.compile(r"[A-Za-z_]\w*")
 
 def known_names(text: str, extra: Iterable[str] = ()) -> frozenset[str]:
     """Identifiers prose may cite: those in the file, builtins, and `extra` (e.g. the index)."""
-    return frozenset(_WORD.findall(text)) | frozenset(dir(builtins)) | frozenset(extra)
+    return frozenset(_WORD.findall(text)) | BUILTIN_NAMES | frozenset(extra)
 
 
 def clean_sentences(text: str, known: frozenset[str], limit: int = 200) -> str:

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 import jedi
 
-from typehole.base.positions import char_offset
+from typehole.base.positions import char_offset, jedi_position
 from typehole.base.syntax import Node, parse_bytes
 from typehole.context import jedistate
 
@@ -42,9 +42,7 @@ class _Jedi:
 
     def pos(self, byte: int) -> tuple[int, int]:
         """Jedi's (1-based line, code-point column) of a byte offset."""
-        offset = char_offset(self.data, byte)
-        line = self.p.text.count("\n", 0, offset)
-        return line + 1, offset - (self.p.text.rfind("\n", 0, offset) + 1)
+        return jedi_position(self.p.text, char_offset(self.data, byte))
 
     def offset(self, byte: int) -> int:
         return char_offset(self.data, byte)

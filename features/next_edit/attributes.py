@@ -5,21 +5,26 @@ from __future__ import annotations
 
 from typing import Any
 
-from .parso_tree import _line_after, _line_start, _names, _offset
+from typehole.base.positions import jedi_offset
+
+from .parso_tree import line_after, line_start_of, name_leaves
 from .records import Suggestion
 
+__all__ = ["class_attributes", "has_bases", "store_attribute"]
 
-def _has_bases(cls: Any) -> bool:
+
+def has_bases(cls: Any) -> bool:
+    """Whether a parso class definition names base classes (other than `object`)."""
     bases = cls.get_super_arglist()
     return bases is not None and not (bases.type == "name" and bases.value == "object")
 
 
-def _class_attributes(cls: Any) -> tuple[set[str] | None, set[str]]:
+def class_attributes(cls: Any) -> tuple[set[str] | None, set[str]]:
     """(names the class binds, directly or as `x.name = ...`; None if it uses `setattr` or
     `__slots__`) and the attributes its methods read as `self.name`."""
     bound: set[str] = set()
     read: set[str] = set()
-    for leaf in _names(cls.get_suite()):
+    for leaf in name_leaves(cls.get_suite()):
         value = leaf.value
         if value in ("setattr", "__slots__", "__dict__", "vars"):
             return None, read
@@ -58,7 +63,7 @@ def _class_level(leaf: Any, cls: Any) -> bool:
     return True
 
 
-def _store_attribute(
+def store_attribute(
     text: str, cls: str, attr: str, init: Any, self_name: str
 ) -> Suggestion | None:
     """`self.attr = attr` as the last statement of `__init__`."""
@@ -67,14 +72,14 @@ def _store_attribute(
     if not statements:
         return None
     first, last = statements[0], statements[-1]
-    start = _offset(text, first.start_pos)
+    start = jedi_offset(text, *first.start_pos)
     indent = text[text.rfind("\n", 0, start) + 1 : start]
     if indent.strip():
         return None  # `def __init__(self, x): body` on one line
     line = f"{indent}{self_name}.{attr} = {attr}"
     if last.type == "simple_stmt" and last.children[0].get_first_leaf().value == "return":
-        at, new_text = _line_start(text, last), line + "\n"  # before a closing `return`
-    elif (at := _line_after(text, last)) == len(text) and not text.endswith("\n"):
+        at, new_text = line_start_of(text, last), line + "\n"  # before a closing `return`
+    elif (at := line_after(text, last)) == len(text) and not text.endswith("\n"):
         new_text = "\n" + line
     else:
         new_text = line + "\n"

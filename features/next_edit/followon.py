@@ -20,9 +20,9 @@ the file is never re-offered on every keystroke. Names are bound or read as pars
 
 from __future__ import annotations
 
-from .attributes import _store_attribute
-from .imports import STDLIB_MODULES, STDLIB_NAMES, _imports
-from .name_facts import _Facts, _is_read
+from .attributes import store_attribute
+from .imports import STDLIB_MODULES, STDLIB_NAMES, import_suggestions
+from .name_facts import NameFacts, is_read
 from .records import Event, Suggestion
 from .workspace_lookup import IndexLookup, Lookup
 
@@ -38,21 +38,21 @@ def followon_suggestions(event: Event, lookup: Lookup | None = None) -> list[Sug
     parameter `x`): a demand that appears because the edit *deleted* an import or an
     assignment is the user's to resolve, never an invitation to put it back.
     """
-    after = _Facts.of(event.after)
+    after = NameFacts.of(event.after)
     if after is None:
         return []
-    before = _Facts.of(event.before)
+    before = NameFacts.of(event.before)
     span = (event.change.start, event.change.inserted_end)
     old_reads = before.unbound_reads() if before is not None else set()
     new_reads = {n for n in after.unbound_reads() - old_reads
-                 if after.typed(event.after, n, span, _is_read)}
-    out = _imports(event.after, after, new_reads, lookup)
+                 if after.typed(event.after, n, span, is_read)}
+    out = import_suggestions(event.after, after, new_reads, lookup)
     old_pairs = set(before.unassigned_attributes()) if before is not None else set()
     for (cls, attr), (init, self_name) in after.unassigned_attributes().items():
         if (cls, attr) in old_pairs or not after.typed(
                 event.after, attr, span, lambda leaf: leaf.parent.type in ("trailer", "param")):
             continue
-        s = _store_attribute(event.after, cls, attr, init, self_name)
+        s = store_attribute(event.after, cls, attr, init, self_name)
         if s is not None:
             out.append(s)
     return out
@@ -68,7 +68,7 @@ def holds(text: str, s: Suggestion) -> bool:
     kind, _, what = s.group.partition(":")
     if kind not in ("import", "attribute"):
         return True
-    facts = _Facts.of(text)
+    facts = NameFacts.of(text)
     if facts is None:
         return False
     if kind == "import":

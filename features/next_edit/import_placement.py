@@ -9,14 +9,18 @@ from typing import Any
 
 import parso
 
-from .parso_tree import _line_after, _line_start, _offset
+from typehole.base.positions import jedi_offset
+
+from .parso_tree import line_after, line_start_of
 from .workspace_lookup import Lookup
+
+__all__ = ["ImportStatement", "import_block", "place_import"]
 
 _SECTIONS = ("future", "stdlib", "thirdparty", "firstparty", "local")
 
 
 @dataclass(frozen=True)
-class _Statement:
+class ImportStatement:
     """A top-level import statement of the file."""
 
     node: Any
@@ -38,7 +42,7 @@ def _section(module: str, lookup: Lookup | None) -> int:
     return 2
 
 
-def _import_block(module: Any, lookup: Lookup | None) -> list[_Statement]:
+def import_block(module: Any, lookup: Lookup | None) -> list[ImportStatement]:
     """Top-level import statements before the first def or class, in file order."""
     out = []
     for child in module.children:
@@ -58,11 +62,11 @@ def _import_block(module: Any, lookup: Lookup | None) -> list[_Statement]:
             paths = node.get_paths()
             name = ".".join(n.value for n in paths[0]) if paths else ""
             is_from = False
-        out.append(_Statement(node, name, is_from, _section(name, lookup)))
+        out.append(ImportStatement(node, name, is_from, _section(name, lookup)))
     return out
 
 
-def _place(text: str, statements: list[_Statement], module: str, is_from: bool,
+def place_import(text: str, statements: list[ImportStatement], module: str, is_from: bool,
            names: list[str], lookup: Lookup | None) -> tuple[int, int, str, str] | None:
     """(start, end, new text, expected) of the edit that imports `names` from `module`."""
     if is_from:
@@ -76,16 +80,16 @@ def _place(text: str, statements: list[_Statement], module: str, is_from: bool,
     if same:
         later = [s for s in same if (s.is_from, s.module.lower()) > key]
         if later:
-            return _line_start(text, later[0].node), _line_start(text, later[0].node), \
+            return line_start_of(text, later[0].node), line_start_of(text, later[0].node), \
                 line + "\n", ""
-        at = _line_after(text, same[-1].node)
+        at = line_after(text, same[-1].node)
         return at, at, line + "\n", ""
     earlier = [s for s in statements if s.section < section]
     if earlier:
-        at = _line_after(text, earlier[-1].node)
+        at = line_after(text, earlier[-1].node)
         return at, at, "\n" + line + "\n", ""
     if statements:
-        at = _line_start(text, statements[0].node)
+        at = line_start_of(text, statements[0].node)
         return at, at, line + "\n\n", ""
     return _first_import(text, line)
 
@@ -98,29 +102,29 @@ def _join(text: str, node: Any, names: list[str]) -> tuple[int, int, str, str] |
     keys = [_name_key(c.children[0].value if c.type == "import_as_name" else c.value)
             for c in present]
     spots = {next((i for i, k in enumerate(keys) if k > _name_key(n)), len(keys)) for n in names}
-    first = _offset(text, present[0].start_pos)
-    end = _offset(text, present[-1].end_pos)
+    first = jedi_offset(text, *present[0].start_pos)
+    end = jedi_offset(text, *present[-1].end_pos)
     if keys == sorted(keys) and len(spots) > 1 and "\n" not in text[first:end]:
         # Several names going to different places of a one-line list: rewrite the list.
-        merged = [(k, text[_offset(text, c.start_pos) : _offset(text, c.end_pos)])
+        merged = [(k, text[jedi_offset(text, *c.start_pos) : jedi_offset(text, *c.end_pos)])
                   for c, k in zip(present, keys, strict=True)]
         merged += [(_name_key(n), n) for n in names]
         new_text = ", ".join(t for _, t in sorted(merged))
         return first, end, new_text, text[first:end]
     if keys == sorted(keys) and len(spots) == 1 and (i := spots.pop()) < len(present):
-        start = _offset(text, present[i].start_pos)
+        start = jedi_offset(text, *present[i].start_pos)
         indent = text[text.rfind("\n", 0, start) + 1 : start]
         if indent.strip() == "":  # one name per line
             return start, start, "".join(f"{n},\n{indent}" for n in names), ""
         return start, start, "".join(f"{n}, " for n in names), ""
     last = present[-1]
-    end = _offset(text, last.end_pos)
+    end = jedi_offset(text, *last.end_pos)
     comma = last.get_next_leaf()
-    start = _offset(text, last.start_pos)
+    start = jedi_offset(text, *last.start_pos)
     indent = text[text.rfind("\n", 0, start) + 1 : start]
     if comma is not None and comma.value == "," and indent.strip() == "":
         # One name per line with a trailing comma: a new line after it.
-        comma_end = _offset(text, comma.end_pos)
+        comma_end = jedi_offset(text, *comma.end_pos)
         return comma_end, comma_end, "".join(f"\n{indent}{n}," for n in names), ""
     return end, end, "".join(f", {n}" for n in names), ""
 
@@ -152,12 +156,12 @@ def _first_import(text: str, line: str) -> tuple[int, int, str, str]:
     children = parso.parse(text).children
     first = children[0] if children else None
     if first is not None and first.type == "simple_stmt" and first.children[0].type == "string":
-        at = _line_after(text, first)
+        at = line_after(text, first)
         return at, at, "\n" + line + "\n", ""
     for child in children:
         if child.type == "endmarker":
             break
-        at = _line_start(text, child)
+        at = line_start_of(text, child)
         spacing = "\n\n\n" if child.type in ("funcdef", "classdef", "decorated") else "\n\n"
         return at, at, line + spacing, ""
     at = len(text)

@@ -3,12 +3,12 @@ fixed standard-library table), grouped into one import suggestion per module."""
 
 from __future__ import annotations
 
-from .import_placement import _import_block, _place
-from .name_facts import _Facts, _is_read
+from .import_placement import import_block, place_import
+from .name_facts import NameFacts, is_read
 from .records import Suggestion
 from .workspace_lookup import Lookup
 
-__all__ = ["STDLIB_MODULES", "STDLIB_NAMES"]
+__all__ = ["STDLIB_MODULES", "STDLIB_NAMES", "import_suggestions"]
 
 # Names whose usual home is a standard-library module, used as `from MODULE import NAME`.
 # Only names with one obvious home; `datetime`, `Lock`, `Queue`, `sleep` (ambiguous) are out.
@@ -66,10 +66,12 @@ STDLIB_MODULES = frozenset((
 ))
 
 
-def _imports(text: str, facts: _Facts, names: set[str], lookup: Lookup | None) -> list[Suggestion]:
+def import_suggestions(text: str, facts: NameFacts, names: set[str],
+                       lookup: Lookup | None) -> list[Suggestion]:
+    """An import for each of `names` (read in `text`, bound nowhere) whose module is known."""
     if not names:
         return []
-    statements = _import_block(facts.module, lookup)
+    statements = import_block(facts.module, lookup)
     relative = any(s.module.startswith(".") for s in statements)
     typing_style = any(s.module == "typing" and s.is_from for s in statements) and not any(
         s.module == "collections.abc" for s in statements)
@@ -90,7 +92,7 @@ def _imports(text: str, facts: _Facts, names: set[str], lookup: Lookup | None) -
         why = "; ".join(dict.fromkeys(reasons[n] for n in group))
         reason = f"{_names_phrase(group)} {'is' if len(group) == 1 else 'are'} used on line " \
                  f"{line} but not imported ({why})"
-        edit = _place(text, statements, module, is_from, group, lookup)
+        edit = place_import(text, statements, module, is_from, group, lookup)
         if edit is not None:
             at, end, new_text, expected = edit
             out.append(Suggestion(at, end, new_text, "import", reason, expected,
@@ -98,7 +100,7 @@ def _imports(text: str, facts: _Facts, names: set[str], lookup: Lookup | None) -
     return out
 
 
-def _source(name: str, facts: _Facts, lookup: Lookup | None,
+def _source(name: str, facts: NameFacts, lookup: Lookup | None,
             typing_style: bool) -> tuple[str, bool, str] | None:
     """(module, is `from` import, why) for an unbound name; None when unknown or ambiguous."""
     found: list[tuple[str, bool, str]] = []
@@ -117,9 +119,9 @@ def _source(name: str, facts: _Facts, lookup: Lookup | None,
     return found[0] if len(found) == 1 else None
 
 
-def _only_dotted(facts: _Facts, name: str) -> bool:
+def _only_dotted(facts: NameFacts, name: str) -> bool:
     """Whether every read of `name` is `name.attr` (the way a module is used)."""
-    leaves = [leaf for leaf in facts.module.get_used_names().get(name, []) if _is_read(leaf)]
+    leaves = [leaf for leaf in facts.module.get_used_names().get(name, []) if is_read(leaf)]
     return bool(leaves) and all(
         (n := leaf.get_next_leaf()) is not None and n.value == "." for leaf in leaves)
 
@@ -143,6 +145,6 @@ def _names_phrase(names: list[str]) -> str:
     return ", ".join(f"`{n}`" for n in names)
 
 
-def _first_read_line(facts: _Facts, name: str) -> int:
-    leaves = [leaf for leaf in facts.module.get_used_names().get(name, []) if _is_read(leaf)]
+def _first_read_line(facts: NameFacts, name: str) -> int:
+    leaves = [leaf for leaf in facts.module.get_used_names().get(name, []) if is_read(leaf)]
     return min(leaf.start_pos[0] for leaf in leaves) if leaves else 0

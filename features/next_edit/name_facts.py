@@ -8,20 +8,24 @@ from typing import Any
 
 import parso
 
-from .attributes import _class_attributes, _has_bases
-from .parso_tree import _broken, _inside, _offset
+from typehole.base.positions import jedi_offset
+
+from .attributes import class_attributes, has_bases
+from .parso_tree import in_broken_region, inside_any
+
+__all__ = ["NameFacts", "is_read"]
 
 _BINDING_STATEMENTS = ("global_stmt", "nonlocal_stmt")
 
 
 @dataclass
-class _Facts:
+class NameFacts:
     """One parse of a text and what the engines ask of it."""
 
     module: Any  # parso Module
 
     @classmethod
-    def of(cls, text: str) -> _Facts | None:
+    def of(cls, text: str) -> NameFacts | None:
         try:
             return cls(parso.parse(text))
         except Exception:  # noqa: BLE001 - parso recovers from syntax errors; anything else: skip
@@ -30,7 +34,8 @@ class _Facts:
     def typed(self, text: str, name: str, span: tuple[int, int], kind: Any) -> bool:
         """Whether a `kind` occurrence of `name` lies inside `span` (offsets into `text`)."""
         return any(
-            span[0] <= _offset(text, leaf.start_pos) and _offset(text, leaf.end_pos) <= span[1]
+            span[0] <= jedi_offset(text, *leaf.start_pos)
+            and jedi_offset(text, *leaf.end_pos) <= span[1]
             for leaf in self.module.get_used_names().get(name, []) if kind(leaf))
 
     def unbound_reads(self) -> set[str]:
@@ -40,9 +45,10 @@ class _Facts:
             return set()  # `from m import *` may bind anything
         out = set()
         for name, leaves in self.module.get_used_names().items():
-            if name.startswith("__") or any(_binds(leaf) or _broken(leaf) for leaf in leaves):
+            if name.startswith("__") or any(_binds(leaf) or in_broken_region(leaf)
+                                            for leaf in leaves):
                 continue
-            if any(_is_read(leaf) for leaf in leaves):
+            if any(is_read(leaf) for leaf in leaves):
                 out.add(name)
         return out
 
@@ -55,7 +61,7 @@ class _Facts:
         """
         out: dict[tuple[str, str], tuple[Any, str]] = {}
         for cls in self.module.iter_classdefs():
-            if cls.parent.type == "decorated" or _has_bases(cls) or _broken(cls):
+            if cls.parent.type == "decorated" or has_bases(cls) or in_broken_region(cls):
                 continue
             methods = {f.name.value: f for f in cls.iter_funcdefs()}
             if {"__getattr__", "__getattribute__", "__setattr__"} & methods.keys():
@@ -68,7 +74,7 @@ class _Facts:
                 continue
             self_name = params[0].name.value
             wanted = {p.name.value for p in params[1:] if p.star_count == 0}
-            bound, read = _class_attributes(cls)
+            bound, read = class_attributes(cls)
             if bound is None:
                 continue
             for attr in sorted((read - bound) & wanted):
@@ -84,11 +90,11 @@ def _binds(leaf: Any) -> bool:
     if parent.type in _BINDING_STATEMENTS:
         return True
     if parent.type in ("import_from", "dotted_name", "import_as_name", "import_as_names"):
-        return _inside(leaf, ("import_from", "import_name"))
+        return inside_any(leaf, ("import_from", "import_name"))
     return False
 
 
-def _is_read(leaf: Any) -> bool:
+def is_read(leaf: Any) -> bool:
     """A plain name read: not `x.name`, not `f(name=...)`, not part of an import."""
     previous = leaf.get_previous_leaf()
     if previous is not None and previous.value == ".":
@@ -96,4 +102,4 @@ def _is_read(leaf: Any) -> bool:
     following = leaf.get_next_leaf()
     if leaf.parent.type == "argument" and following is not None and following.value == "=":
         return False
-    return not _inside(leaf, ("import_from", "import_name"))
+    return not inside_any(leaf, ("import_from", "import_name"))

@@ -11,17 +11,15 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from typehole.base.positions import byte_offset
+from typehole.base.builtin_names import BUILTIN_NAMES
+from typehole.base.positions import byte_offset, jedi_offset, jedi_position
 from typehole.base.syntax import parse
 from typehole.context import jedistate
 
 from .records import Event, Suggestion
 from .tokens import (
-    BUILTINS,
     forward,
     is_identifier,
-    jedi_offset,
-    jedi_position,
     node_span,
     nodes,
     text_of,
@@ -57,7 +55,7 @@ def rename_suggestions(
     references = _jedi_references(before, at, path, project)
     if not references:
         references = _syntax_references(before, at, old)
-    if not references or new in BUILTINS or _in_use(before, references, new):
+    if not references or new in BUILTIN_NAMES or _in_use(before, references, new):
         return []
     line = before.count("\n", 0, at) + 1
     group = f"rename:{old}->{new}"

@@ -2,23 +2,21 @@
 
 from __future__ import annotations
 
-import builtins
 import keyword
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from typehole.base.lexer import lex
-from typehole.base.positions import UTF32, char_offset, offset_at, position_at
+from typehole.base.positions import char_offset
 from typehole.base.syntax import Node, Tree, parse
 
 __all__ = [
-    "BUILTINS", "KEYWORDS", "Token", "forward", "is_identifier", "jedi_offset", "jedi_position",
-    "node_span", "nodes", "significant", "syntax_ok", "text_of", "word_span",
+    "KEYWORDS", "Token", "forward", "is_identifier", "node_span", "nodes",
+    "significant", "syntax_ok", "text_of", "word_span",
 ]
 
 KEYWORDS = frozenset(keyword.kwlist) | frozenset(keyword.softkwlist)
-BUILTINS = frozenset(dir(builtins))
 _IDENT = re.compile(r"[^\W\d]\w*\Z")
 
 
@@ -72,17 +70,6 @@ def forward(offset: int, start: int, end: int, delta: int) -> int | None:
     if offset >= end:
         return offset + delta
     return None
-
-
-def jedi_position(text: str, offset: int) -> tuple[int, int]:
-    """Jedi's (1-based line, column in characters) of an offset."""
-    line, column = position_at(text, offset, UTF32)
-    return line + 1, column
-
-
-def jedi_offset(text: str, line: int, column: int) -> int:
-    """The offset of Jedi's (1-based line, column in characters)."""
-    return offset_at(text, line - 1, column, UTF32)
 
 
 def text_of(node: Node) -> str:

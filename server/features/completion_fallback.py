@@ -10,7 +10,7 @@ import re
 
 from lsprotocol import types
 
-from typehole.base.positions import offset_at, position_at
+from typehole.base.positions import lsp_encoding, offset_at, position_at
 from typehole.server.app import TypeholeServer
 from typehole.server.features.inline_completion import ACCEPT_COMMAND, run_at
 
@@ -31,7 +31,7 @@ def register(server: TypeholeServer) -> None:
             return None
         document = ls.workspace.text_documents[params.text_document.uri]
         text = document.source
-        encoding = str(ls.workspace.position_encoding or "utf-16")
+        encoding = lsp_encoding(ls.workspace.position_encoding)
         offset = offset_at(text, params.position.line, params.position.character, encoding)
         # The client filters items by the word before the cursor, so the edit starts there.
         word = _WORD_TAIL.search(text[text.rfind("\n", 0, offset) + 1 : offset]).group(0)

@@ -14,7 +14,7 @@ import attrs
 from lsprotocol import types
 
 from typehole.base.lexer import count_tokens
-from typehole.base.positions import offset_at
+from typehole.base.positions import lsp_encoding, offset_at
 from typehole.context.records import ContextResult
 from typehole.server.app import TypeholeServer, custom_request
 from typehole.server.features.documents import document_name, learnable
@@ -83,7 +83,7 @@ async def gather(
     document = ls.workspace.text_documents.get(uri)
     if document is None or state.engine is None or not learnable(ls, uri):
         return None
-    encoding = str(ls.workspace.position_encoding or "utf-16")
+    encoding = lsp_encoding(ls.workspace.position_encoding)
     offset = offset_at(document.source, params.position.line, params.position.character, encoding)
     budget = (
         params.budget

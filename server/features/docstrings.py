@@ -17,7 +17,7 @@ from typing import Any
 
 from lsprotocol import types
 
-from typehole.base.positions import offset_at, position_at
+from typehole.base.positions import lsp_encoding, offset_at, position_at
 from typehole.features.docstrings import (
     STYLES,
     DocEdit,
@@ -67,7 +67,7 @@ def register(server: TypeholeServer) -> None:
 
 
 def _encoding(ls: TypeholeServer) -> str:
-    return str(ls.workspace.position_encoding or "utf-16")
+    return lsp_encoding(ls.workspace.position_encoding)
 
 
 def _range(text: str, start: int, end: int, encoding: str) -> types.Range:

@@ -18,7 +18,7 @@ from typing import Any
 from lsprotocol import converters, types
 from pygls.uris import to_fs_path
 
-from typehole.base.positions import position_at
+from typehole.base.positions import lsp_encoding, position_at
 from typehole.features.fill import CheckOptions, FillOptions, Finding, fill, find_hole, result_json
 from typehole.models.errors import ModelError
 from typehole.server.app import TypeholeServer
@@ -60,7 +60,7 @@ def register(server: TypeholeServer) -> None:
 
 
 def _encoding(ls: TypeholeServer) -> str:
-    return str(ls.workspace.position_encoding or "utf-16")
+    return lsp_encoding(ls.workspace.position_encoding)
 
 
 def _range(text: str, start: int, end: int, encoding: str) -> types.Range:

@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from lsprotocol import types
 
 from typehole.app.hub import pipeline_options
-from typehole.base.positions import offset_at, position_at
+from typehole.base.positions import lsp_encoding, offset_at, position_at
 from typehole.features.completion.pipeline import Outcome
 from typehole.features.completion.site import Site
 from typehole.models.errors import ModelError
@@ -104,7 +104,7 @@ async def run_at(ls: TypeholeServer, uri: str, position: types.Position) -> Outc
         return None
 
     version, text = document.version, document.source
-    encoding = str(ls.workspace.position_encoding or "utf-16")
+    encoding = lsp_encoding(ls.workspace.position_encoding)
     offset = offset_at(text, position.line, position.character, encoding)
     # A position past the end of a line or file is clamped; the result is anchored where the
     # client asked, so only offer it when the position was real.

@@ -22,14 +22,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import OrderedDict
 from pathlib import PurePosixPath
 from typing import Any
 
 import attrs
 from lsprotocol import types
 
-from typehole.base.positions import offset_at, position_at
+from typehole.base.caches import EvictingLRU
+from typehole.base.positions import lsp_encoding, offset_at, position_at
 from typehole.features.next_edit import (
     EditHistory,
     IndexLookup,
@@ -72,9 +72,15 @@ class Store:
     """Edit histories and the last suggestions of the open documents (least recent dropped),
     and the workspace's changes on disk."""
 
-    histories: OrderedDict[str, EditHistory] = attrs.field(factory=OrderedDict)
     offered: dict[str, list[Suggestion]] = attrs.field(factory=dict)
     workspace: WorkspaceHistory = attrs.field(factory=WorkspaceHistory)
+    # The histories of the documents seen last; dropping one drops its suggestions too.
+    histories: EvictingLRU[str, EditHistory] = attrs.field(
+        default=attrs.Factory(
+            lambda self: EvictingLRU(MAX_DOCUMENTS, lambda uri, _: self.offered.pop(uri, None)),
+            takes_self=True,
+        )
+    )
 
     def saw_on_disk(self, uri: str, name: str, old: str | None, new: str | None) -> None:
         """Record a file's change on disk (`new` None: it is gone)."""
@@ -91,9 +97,6 @@ class Store:
             return
         history = self.histories.pop(uri, None) or EditHistory(text)
         self.histories[uri] = history
-        while len(self.histories) > MAX_DOCUMENTS:
-            dropped, _ = self.histories.popitem(last=False)
-            self.offered.pop(dropped, None)
         event = history.update(text)
         if event is None:
             return
@@ -193,7 +196,7 @@ def _module(name: str) -> str:
 
 
 def _encoding(ls: TypeholeServer) -> str:
-    return str(ls.workspace.position_encoding or "utf-16")
+    return lsp_encoding(ls.workspace.position_encoding)
 
 
 def _range(ls: TypeholeServer, text: str, s: Suggestion) -> types.Range:

@@ -1,4 +1,4 @@
-"""Names in scope from tree-sitter (`monitors.scopenames`): scoping rules, names the generated text
+"""Names in scope from tree-sitter (`context.scope`): scoping rules, names the generated text
 binds, a superset of Jedi's answer on a real project, and the names monitor asking Jedi nothing."""
 
 from __future__ import annotations
@@ -8,9 +8,10 @@ import re
 
 import jedi
 
+from typehole.base import syntax
+from typehole.context.scope import generated_bindings, names_in_scope, visible_names
 from typehole.monitors import MonitorSettings, Session, build_monitors
 from typehole.monitors.facts import Facts
-from typehole.monitors.scopenames import generated_bindings, visible_names
 
 
 def names_at(doc: str, generated: str = "") -> set[str]:
@@ -80,7 +81,7 @@ def test_superset_of_jedi_inside_functions_on_httpx() -> None:
             offset = m.end()
             line, col = text.count("\n", 0, offset) + 1, offset - text.rfind("\n", 0, offset) - 1
             jedi_names = {c.name for c in jedi.Script(text, path=str(path)).complete(line, col)}
-            ours = set(visible_names(text[:offset], text[offset:], "", str(path)))
+            ours = set(visible_names(text[:offset], text[offset:], ""))
             assert not jedi_names - ours - skip, (path.name, line, jedi_names - ours - skip)
             checked += 1
     assert checked >= 10
@@ -100,3 +101,39 @@ def test_names_monitor_does_not_ask_jedi() -> None:
     assert session.allows(state, "len([])")
     assert not session.allows(state, "undefined_thing")
     assert not session.allows(state, "value + nope")
+
+
+def scope_at(doc: str) -> list[tuple[str, str | None, str]]:
+    offset = doc.index("┃")
+    data = doc.replace("┃", "").encode()
+    byte = len(doc[:offset].encode())
+    return [(b.name, b.type, b.kind) for b in names_in_scope(syntax.parse_bytes(data), data, byte)]
+
+
+def test_names_in_scope_follow_python_rules_nearest_first() -> None:
+    doc = (
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from m import Thing\n"
+        "LIMIT: int = 3\n"
+        "class Box:\n    size = 1\n"
+        "    def fill(self, items: list[str], *extra: int) -> tuple[dict[str, int], Box]:\n"
+        "        total: float = 0\n        first = last = None\n"
+        "        squares = [n * n for n in items]\n"
+        "        def helper() -> int: ...\n"
+        "        f = lambda q: q\n"
+        "        ┃\n        late = 1\n"
+    )
+    found = scope_at(doc)
+    names = [n for n, _, _ in found]
+    assert names[:6] == ["f", "helper", "squares", "last", "first", "total"]
+    assert ("total", "float", "local") in found and ("items", "list[str]", "param") in found
+    assert ("extra", "int", "param") in found and ("self", "Box", "param") in found
+    assert ("helper", "Callable[..., int]", "function") in found
+    assert ("Thing", None, "import") in found and ("LIMIT", "int", "global") in found
+    # Not readable here: a comprehension's variable, a lambda's parameter, a class attribute,
+    # a local bound after the cursor, and names in a return annotation (they bind nothing).
+    assert not {"n", "q", "size", "late", "dict", "str"} & set(names)
+
+
+def test_names_in_scope_inside_a_lambda_and_before_a_binding() -> None:
+    assert [n for n, _, _ in scope_at("g = lambda a, b=1: a + ┃b\n")][:2] == ["a", "b"]
+    assert "x" not in [n for n, _, _ in scope_at("def f():\n    x = ┃\n")][1:]
