@@ -1,0 +1,86 @@
+"""Fixtures shared by the test modules, and the `--regen-golden` option.
+
+- `golden`: compares results with expected files (tests/golden_files.py); a run never writes one
+  unless `pytest --regen-golden` asks for it.
+- `workspace`: an empty project folder (a pyproject.toml) in the test's temporary folder.
+- `httpx_root`, `httpx_project`, `httpx_engine`: the real httpx 0.28.1 sdist (read-only), a
+  writable copy of it for one test, and a context engine indexed on it once per session.
+- `client`: the HTTP client the model backends share, closed after the test.
+- `native_server`: llama.cpp's `llama-server` on a tiny random-weight model (skips without it).
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from golden_files import REGEN_FLAG, Golden
+from llamacpp.engine import Engine, llama_server_engine
+from realproject import real_project
+from workspace import PYPROJECT
+
+from typehole.context.engine import ContextEngine
+from typehole.models.http import create_client
+
+HTTPX = ("httpx", "0.28.1")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        REGEN_FLAG,
+        action="store_true",
+        default=False,
+        help="rewrite the golden tests' expected files from the current behaviour",
+    )
+
+
+@pytest.fixture
+def golden(request: pytest.FixtureRequest) -> Golden:
+    """The expected-file checker; writes expected files only under `--regen-golden`."""
+    return Golden(regen=bool(request.config.getoption(REGEN_FLAG)))
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    """An empty project: a folder with a minimal pyproject.toml."""
+    root = tmp_path / "ws"
+    root.mkdir()
+    (root / "pyproject.toml").write_text(PYPROJECT, encoding="utf-8")
+    return root
+
+
+@pytest.fixture(scope="session")
+def httpx_root() -> Path:
+    """The unpacked httpx sdist, shared by every test: never write into it."""
+    return real_project(*HTTPX)
+
+
+@pytest.fixture
+def httpx_project(httpx_root: Path, tmp_path: Path) -> Path:
+    """A writable copy of httpx for one test."""
+    return Path(shutil.copytree(httpx_root, tmp_path / "httpx"))
+
+
+@pytest.fixture(scope="session")
+def httpx_engine(httpx_root: Path, tmp_path_factory: pytest.TempPathFactory) -> ContextEngine:
+    """A context engine built on httpx once per session (tests only query it)."""
+    engine = ContextEngine(httpx_root, tmp_path_factory.mktemp("httpx-cache"))
+    engine.build()
+    return engine
+
+
+@pytest.fixture
+async def client() -> AsyncIterator[httpx.AsyncClient]:
+    """The HTTP client the model backends share (`typehole.models.http.create_client`)."""
+    c = create_client()
+    yield c
+    await c.aclose()
+
+
+@pytest.fixture(scope="session")
+def native_server() -> Iterator[Engine]:
+    """The native `llama-server` on the tiny random-weight model (skips when not installed)."""
+    yield from llama_server_engine()
