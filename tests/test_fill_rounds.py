@@ -12,7 +12,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-from fakeserver import SSE, Reply, oai, serve, sse
+from fakeserver import SSE, Reply, model_settings, oai, serve, sse
+from fill_results import (
+    assert_best_is_the_least_wrong,
+    assert_edit_touches_only_the_hole,
+    assert_reported,
+    assert_stop_explained,
+)
 
 from typehole.app.hub import ModelHub
 from typehole.app.settings import Settings, resolve
@@ -37,10 +43,7 @@ FIXED = "return sum(item.price for item in items)"
 
 
 def _settings(url: str) -> Settings:
-    settings, problems = resolve([("test", {
-        "model": "remote",
-        "models": {"remote": {"backend": "openai", "url": url + "/v1", "model": "starcoder2-3b"}},
-    })])
+    settings, problems = resolve([("test", model_settings(url))])
     assert not problems
     return settings
 
@@ -75,6 +78,10 @@ async def test_second_request_carries_the_findings_and_wins() -> None:
     assert result.rounds == 1 and result.best is not None
     assert result.best.text == FIXED and result.best.findings == ()
     assert result.new_text == "    " + FIXED
+    assert_stop_explained(result, OPTIONS.rounds)
+    assert_reported(result)
+    assert_best_is_the_least_wrong(result)
+    assert_edit_touches_only_the_hole(SOURCE, hole, result)
 
 
 async def test_a_model_that_repeats_its_errors_stops_early() -> None:
@@ -95,6 +102,10 @@ async def test_a_model_that_repeats_its_errors_stops_early() -> None:
     assert len(server.requests) == 2
     assert result.rounds == 1 and any("repeated" in n for n in result.notes)
     assert result.best is not None and len(result.best.findings) == 2  # shown, never hidden
+    assert_stop_explained(result, 5)
+    assert_reported(result)
+    assert_best_is_the_least_wrong(result)
+    assert_edit_touches_only_the_hole(SOURCE, hole, result)
 
 
 async def test_cli_json_contract(tmp_path: Path) -> None:
