@@ -138,9 +138,8 @@ async def _run(argv: list[str]) -> subprocess.CompletedProcess[str]:
     return subprocess.CompletedProcess(argv, proc.returncode or 0, out.decode(), err.decode())
 
 
-def test_cli_without_a_hole_and_with_the_local_model(tmp_path: Path) -> None:
-    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'demo'\n", encoding="utf-8")
-    path = tmp_path / "shop.py"
+def test_cli_without_a_hole_and_with_the_local_model(workspace: Path) -> None:
+    path = workspace / "shop.py"
     path.write_text(SOURCE, encoding="utf-8")
     run = [sys.executable, "-m", "typehole", "fill", "--json", "--type-checker", "none"]
     none = subprocess.run(run + [f"{path}:1"], capture_output=True, text=True, check=True)

@@ -39,14 +39,13 @@ def test_each_thread_has_its_own_state() -> None:
     assert there[0]._inference_state is not here._inference_state
 
 
-def test_imported_file_changed_on_disk_is_seen_after_invalidate(tmp_path: Path) -> None:
-    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'p'\n")
-    (tmp_path / "shapes.py").write_text("class Box:\n    def width(self): ...\n")
-    main = str(tmp_path / "main.py")
+def test_imported_file_changed_on_disk_is_seen_after_invalidate(workspace: Path) -> None:
+    (workspace / "shapes.py").write_text("class Box:\n    def width(self): ...\n")
+    main = str(workspace / "main.py")
     text = "from shapes import Box\nBox()."
     facts = Facts(path=main)
     assert "width" in {n.name for n in facts.complete(text, len(text)) or []}
-    (tmp_path / "shapes.py").write_text("class Box:\n    def height(self): ...\n")
+    (workspace / "shapes.py").write_text("class Box:\n    def height(self): ...\n")
     jedistate.invalidate()
     names = {n.name for n in facts.complete(text, len(text)) or []}
     assert "height" in names and "width" not in names
@@ -59,11 +58,10 @@ def test_scripts_and_state_uses_are_bounded() -> None:
     assert all(w.uses <= jedistate._STATE_USES for w in jedistate._LOCAL.states.values())
 
 
-def test_imported_file_changed_on_disk_is_seen_without_being_told(tmp_path: Path) -> None:
-    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'q'\n")
-    shapes = tmp_path / "shapes2.py"
+def test_imported_file_changed_on_disk_is_seen_without_being_told(workspace: Path) -> None:
+    shapes = workspace / "shapes2.py"
     shapes.write_text("class Box:\n    def width(self): ...\n")
-    main = str(tmp_path / "main.py")
+    main = str(workspace / "main.py")
     text = "from shapes2 import Box\nBox()."
     names = {c.name for c in jedistate.script(text, main, None).complete(2, 6)}
     assert "width" in names
