@@ -43,7 +43,7 @@ async def collect(backend: Backend, request: CompletionRequest) -> list[Chunk]:
 
 
 def spec(url: str, backend: str = "openai", **kw: Any) -> ModelSpec:
-    kw.setdefault("timeout_s", 3.0)
+    kw.setdefault("timeout_s", 30.0)  # loopback answers at once; a loaded machine is slow
     return ModelSpec(name="m", backend=backend, url=url, **kw)  # type: ignore[arg-type]
 
 

@@ -50,7 +50,7 @@ async def test_openai_generate_check_backtrack(client: httpx.AsyncClient) -> Non
         return Reply(headers=SSE, body=sse(*[oai(t) for t in next(replies)], oai("", "stop")))
 
     async with serve(handler) as (_server, url):
-        spec = ModelSpec("m", "openai", url + "/v1", model="tiny", timeout_s=3.0)
+        spec = ModelSpec("m", "openai", url + "/v1", model="tiny", timeout_s=30.0)
         out, result = await run(create_backend(spec, client))
     # "uper" is no member of str: cut after "up", force the closest member, continue.
     assert out == "upper()"
@@ -67,7 +67,7 @@ async def test_unconstrained_backends_are_not_repaired_unless_enabled(
         return Reply(headers=SSE, body=sse(oai("uper()"), oai("", "stop")))
 
     async with serve(handler) as (_server, url):
-        spec = ModelSpec("m", "openai", url + "/v1", model="tiny", timeout_s=3.0)
+        spec = ModelSpec("m", "openai", url + "/v1", model="tiny", timeout_s=30.0)
         out, result = await run(create_backend(spec, client), PATIENT)
     assert out == "uper()" and not result.corrected and result.rounds == 1
 
@@ -80,7 +80,7 @@ async def test_openai_rounds_are_capped(client: httpx.AsyncClient) -> None:
         return Reply(headers=SSE, body=sse(oai("zzz"), oai("", "stop")))
 
     async with serve(handler) as (_server, url):
-        spec = ModelSpec("m", "openai", url + "/v1", model="tiny", timeout_s=3.0)
+        spec = ModelSpec("m", "openai", url + "/v1", model="tiny", timeout_s=30.0)
         settings = MonitorSettings(
             check_unconstrained=True, max_rounds=2, trigger_timeout_ms=60_000
         )
@@ -95,7 +95,7 @@ async def test_openai_premature_close_is_cut(client: httpx.AsyncClient) -> None:
 
     doc = "def g(a, b):\n    pass\n\ng(┃\n"
     async with serve(handler) as (_server, url):
-        spec = ModelSpec("m", "openai", url + "/v1", model="tiny", timeout_s=3.0)
+        spec = ModelSpec("m", "openai", url + "/v1", model="tiny", timeout_s=30.0)
         out, result = await run(create_backend(spec, client), doc=doc)
     assert out == "1" and result.corrected and result.rounds == 1
 
@@ -112,7 +112,7 @@ async def test_ollama_generate_check_backtrack(client: httpx.AsyncClient) -> Non
         )
 
     async with serve(handler) as (_server, url):
-        spec = ModelSpec("m", "ollama", url, model="tiny", timeout_s=3.0)
+        spec = ModelSpec("m", "ollama", url, model="tiny", timeout_s=30.0)
         out, result = await run(create_backend(spec, client))
     assert out == "strip()" and result.corrected and result.rounds == 2
     assert bodies[1]["prompt"] == "def f(s: str):\n    return s.strip"
@@ -128,7 +128,7 @@ async def test_vllm_regex_constrains_the_first_identifier(client: httpx.AsyncCli
 
     async with serve(handler) as (_server, url):
         spec = ModelSpec("m", "vllm", url + "/v1", model="tiny", fim_template="none",
-                         timeout_s=3.0)
+                         timeout_s=30.0)
         out, result = await run(create_backend(spec, client), PATIENT)
     assert out == "upper()" and result.strategy == "regex" and not result.corrected
     pattern = bodies[0]["structured_outputs"]["regex"]
