@@ -7,6 +7,9 @@
   writable copy of it for one test, and a context engine indexed on it once per session.
 - `client`: the HTTP client the model backends share, closed after the test.
 - `native_server`: llama.cpp's `llama-server` on a tiny random-weight model (skips without it).
+
+Hypothesis runs without its per-example deadline and slow-generation health check: on a loaded
+machine those fail a test for being slow, not for being wrong.
 """
 
 from __future__ import annotations
@@ -18,14 +21,20 @@ from pathlib import Path
 import httpx
 import pytest
 from golden_files import REGEN_FLAG, Golden
+from hypothesis import HealthCheck, settings
 from llamacpp.engine import Engine, llama_server_engine
 from realproject import real_project
-from workspace import PYPROJECT
+from trees import PYPROJECT
 
 from typehole.context.engine import ContextEngine
 from typehole.models.http import create_client
 
 HTTPX = ("httpx", "0.28.1")
+
+settings.register_profile(
+    "typehole", deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile("typehole")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

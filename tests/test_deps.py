@@ -6,7 +6,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from workspace import write_tree
+from trees import write_tree
 
 from typehole.context.deps import DependencyIndex, workspace_site_dirs
 from typehole.context.engine import ContextEngine

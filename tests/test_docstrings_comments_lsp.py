@@ -7,7 +7,7 @@ from pathlib import Path
 
 from lsp_client import code_actions, inline, open_document, session
 from lsprotocol import types
-from workspace import write_tree
+from trees import write_tree
 
 TS = """export class Box {
   load(path: string, n = 2): Promise<Buffer> {

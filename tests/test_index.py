@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from realproject import real_project
-from workspace import write_tree
+from trees import write_tree
 
 from typehole.context.index import Index
 from typehole.context.store import FORMAT, index_path

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from lsp_client import close_document, eventually, next_edit, open_document, session
 from lsprotocol import types
-from workspace import write_tree
+from trees import write_tree
 
 from typehole.features.next_edit import (
     Event,

@@ -21,7 +21,7 @@ from lsp_client import (
 )
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
-from workspace import write_tree
+from trees import write_tree
 
 SOURCE = (
     "def total(items):\n    count = 0\n    for item in items:\n        count += item\n"

@@ -6,7 +6,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from workspace import write_tree
+from trees import write_tree
 
 from typehole.context.engine import ContextEngine
 from typehole.context.ranking import RankingWeights

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from workspace import write_tree
+from trees import write_tree
 
 from typehole.base import syntax
 from typehole.context.index import Index

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from lsp_client import eventually, inline, open_document, session, wait_learned
 from lsprotocol import types
-from workspace import write_tree
+from trees import write_tree
 
 SHAPES = "class Box:\n    def width(self) -> int:\n        return 1\n"
 RENAMED = "class Box:\n    def height(self) -> int:\n        return 1\n"

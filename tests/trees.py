@@ -1,4 +1,4 @@
-"""Small workspaces written for one test: a tree of files, optionally marked as a project."""
+"""Small file trees written for one test (a workspace, a site-packages folder)."""
 
 from __future__ import annotations
 
