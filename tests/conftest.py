@@ -74,11 +74,14 @@ def httpx_project(httpx_root: Path, tmp_path: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def httpx_engine(httpx_root: Path, tmp_path_factory: pytest.TempPathFactory) -> ContextEngine:
+def httpx_engine(
+    httpx_root: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ContextEngine]:
     """A context engine built on httpx once per session (tests only query it)."""
     engine = ContextEngine(httpx_root, tmp_path_factory.mktemp("httpx-cache"))
     engine.build()
-    return engine
+    yield engine
+    engine.close()
 
 
 @pytest.fixture
