@@ -123,13 +123,18 @@ DOC = (
 )
 
 
-async def complete(model: LocalModel, doc: str, enabled: bool) -> tuple[str, GuidedResult]:
+async def complete(
+    model: LocalModel, doc: str, enabled: bool = True, path: str | None = None,
+    max_tokens: int = 8,
+) -> tuple[str, GuidedResult]:
+    """The embedded model's line at the `┃` of `doc`, guided by the monitors (or not)."""
     marked = markers.parse(doc)
     result = GuidedResult()
-    request = CompletionRequest(marked.prefix, marked.suffix, max_tokens=8, stop=("\n",))
+    request = CompletionRequest(marked.prefix, marked.suffix, max_tokens=max_tokens,
+                                stop=("\n",))
     with ThreadPoolExecutor(1) as analysis:
         stream = guided(model, request, marked.text, marked.offset, analysis, enabled=enabled,
-                        result=result, settings=PATIENT)
+                        path=path, result=result, settings=PATIENT)
         out = "".join([c.text async for c in stream])
     return out, result
 
@@ -170,8 +175,9 @@ async def test_embedded_model_only_real_members_on_httpx(httpx_root: Path) -> No
         model.train(str(path), path.read_text(encoding="utf-8"))
     checked = 0
     for path, text, offset in _dereference_sites(httpx_root, 6):
-        out, result = await asyncio.wait_for(
-            _complete_at(model, text, offset, str(path)), timeout=120  # a hang guard
+        doc = text[:offset] + markers.CURSOR + text[offset:]
+        out, _ = await asyncio.wait_for(
+            complete(model, doc, path=str(path), max_tokens=4), timeout=120  # a hang guard
         )
         name = re.match(r"\w*", out).group(0)  # type: ignore[union-attr]
         line, col = text[:offset].count("\n") + 1, offset - text.rfind("\n", 0, offset) - 1
@@ -181,17 +187,6 @@ async def test_embedded_model_only_real_members_on_httpx(httpx_root: Path) -> No
             checked += 1
     assert checked >= 3
     await model.aclose()
-
-
-async def _complete_at(
-    model: LocalModel, text: str, offset: int, path: str
-) -> tuple[str, GuidedResult]:
-    result = GuidedResult()
-    request = CompletionRequest(text[:offset], text[offset:], max_tokens=4, stop=("\n",))
-    with ThreadPoolExecutor(1) as analysis:
-        stream = guided(model, request, text, offset, analysis, path=path, result=result,
-                        settings=PATIENT)
-        return "".join([c.text async for c in stream]), result
 
 
 async def test_embedded_model_never_stops_inside_a_member_name() -> None:
