@@ -143,6 +143,18 @@ def oai(text: str, finish: str | None = None, logprobs: list[float] | None = Non
     }
 
 
+def model_settings(url: str, **completion: Any) -> dict[str, Any]:
+    """typehole settings that make an OpenAI-compatible server at `url` the model ("remote");
+    `completion` adds `completion.*` settings."""
+    settings: dict[str, Any] = {
+        "model": "remote",
+        "models": {"remote": {"backend": "openai", "url": url + "/v1", "model": "starcoder2-3b"}},
+    }
+    if completion:
+        settings["completion"] = completion
+    return settings
+
+
 @contextlib.asynccontextmanager
 async def serve(handler: Handler, port: int = 0) -> AsyncIterator[tuple[FakeServer, str]]:
     server = FakeServer(handler)

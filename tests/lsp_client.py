@@ -1,20 +1,28 @@
 """Helpers to drive a real `typehole serve` over stdio with pygls' LanguageClient.
 
 pytest-lsp's client forwards the server's stderr, so a chatty server cannot block on a full pipe.
+Waits never depend on how fast the machine is: they poll for the condition they need, and their
+timeouts are hang guards, generous enough for a loaded two-core machine.
 """
 
 from __future__ import annotations
 
 import asyncio
-import shutil
+import contextlib
 import sys
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
 SERVER_COMMAND = [sys.executable, "-m", "typehole", "--log-level", "warning", "serve"]
+# A hang guard, not an expectation: a condition that holds is usually met in well under a second.
+HANG_GUARD_S = 120.0
+NEXT_EDIT = "typehole/nextEdit"
+
+T = TypeVar("T")
 
 
 async def start_client(
@@ -44,6 +52,21 @@ async def start_client(
     return client, result
 
 
+@contextlib.asynccontextmanager
+async def session(
+    root: Path | None,
+    init_options: Any = None,
+    configuration: dict[str, Any] | None = None,
+    capabilities: types.ClientCapabilities | None = None,
+) -> AsyncIterator[tuple[LanguageClient, types.InitializeResult]]:
+    """A started and initialized server on `root`, shut down when the block ends."""
+    client, result = await start_client(root, init_options, configuration, capabilities)
+    try:
+        yield client, result
+    finally:
+        await client.shutdown_session()
+
+
 def open_document(
     client: LanguageClient, path: Path, text: str | None = None, version: int = 1
 ) -> str:
@@ -62,6 +85,13 @@ def open_document(
     return uri
 
 
+def close_document(client: LanguageClient, uri: str) -> None:
+    """Send didClose for `uri`."""
+    client.text_document_did_close(
+        types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri))
+    )
+
+
 async def inline(client: LanguageClient, uri: str, line: int, character: int) -> Any:
     """One `textDocument/inlineCompletion` request."""
     return await client.text_document_inline_completion_async(
@@ -75,17 +105,77 @@ async def inline(client: LanguageClient, uri: str, line: int, character: int) ->
     )
 
 
-async def wait_for(predicate: Any, timeout: float = 20.0) -> None:
+async def code_actions(
+    client: LanguageClient,
+    uri: str,
+    line: int,
+    character: int = 4,
+    diagnostics: tuple[types.Diagnostic, ...] | list[types.Diagnostic] = (),
+) -> list[types.CodeAction | types.Command] | None:
+    """One `textDocument/codeAction` request for an empty range at (`line`, `character`)."""
+    position = types.Position(line, character)
+    return await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            range=types.Range(position, position),
+            context=types.CodeActionContext(diagnostics=list(diagnostics)),
+        )
+    )
+
+
+async def next_edit(
+    client: LanguageClient, uri: str, version: int, line: int = 0, character: int = 0
+) -> dict[str, Any]:
+    """One `typehole/nextEdit` request; the answer as plain dicts and lists."""
+    answer = await client.protocol.send_request_async(
+        NEXT_EDIT,
+        {
+            "textDocument": {"uri": uri, "version": version},
+            "position": {"line": line, "character": character},
+        },
+    )
+    return plain(answer)
+
+
+def plain(value: Any) -> Any:
+    """pygls hands back custom-request results as namedtuple-like objects or dicts: make them
+    plain dicts and lists."""
+    if hasattr(value, "_asdict"):
+        return {k: plain(v) for k, v in value._asdict().items()}
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    return value
+
+
+async def wait_for(predicate: Callable[[], bool], timeout: float = HANG_GUARD_S) -> None:
     """Poll `predicate` until true (for notifications that arrive asynchronously)."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while not predicate():
         if loop.time() > deadline:
-            raise TimeoutError("condition not met in time")
+            raise TimeoutError(f"condition not met in {timeout} s")
         await asyncio.sleep(0.05)
 
 
-async def wait_learned(client: LanguageClient, timeout: float = 120.0) -> None:
+async def eventually(
+    ask: Callable[[], Awaitable[T]], until: Callable[[T], bool], timeout: float = HANG_GUARD_S
+) -> T:
+    """Ask again until the answer satisfies `until` (for work the server does in the
+    background); returns that answer, or fails with the last one after `timeout`."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        answer = await ask()
+        if until(answer):
+            return answer
+        if loop.time() > deadline:
+            raise AssertionError(f"still {answer!r} after {timeout} s")
+        await asyncio.sleep(0.1)
+
+
+async def wait_learned(client: LanguageClient, timeout: float = 300.0) -> None:
     """Wait until the server has indexed the workspace (the indexing bar ended); a model that
     learns the workspace learns it before indexing starts."""
 
@@ -98,9 +188,3 @@ async def wait_learned(client: LanguageClient, timeout: float = 120.0) -> None:
         return False
 
     await wait_for(indexed, timeout=timeout)
-
-
-def copy_project(source: Path, dest: Path) -> Path:
-    """A writable copy of a real project for one test."""
-    shutil.copytree(source, dest)
-    return dest

@@ -7,14 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-from lsp_client import copy_project, open_document, start_client, wait_learned
-from realproject import real_project
-
-
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    return copy_project(real_project("httpx", "0.28.1"), tmp_path / "httpx")
+from lsp_client import open_document, session, wait_learned
 
 
 def _return_hole(project: Path) -> tuple[Path, str, int, int]:
@@ -26,10 +19,9 @@ def _return_hole(project: Path) -> tuple[Path, str, int, int]:
     return path, "\n".join(lines), 1033, len(lines[1033])
 
 
-async def test_chatlsp_methods(project: Path) -> None:
-    path, text, line, character = _return_hole(project)
-    client, _ = await start_client(project)
-    try:
+async def test_chatlsp_methods(httpx_project: Path) -> None:
+    path, text, line, character = _return_hole(httpx_project)
+    async with session(httpx_project) as (client, _):
         await wait_learned(client)
         uri = open_document(client, path, text)
         params = {"textDocument": {"uri": uri}, "position": {"line": line, "character": character}}
@@ -38,8 +30,6 @@ async def test_chatlsp_methods(project: Path) -> None:
         context = await client.protocol.send_request_async(
             "typehole/context", {**params, "budget": 2000}
         )
-    finally:
-        await client.shutdown_session()
     assert expected.content == "Response"
     assert any(c.startswith("class Response") for c in types_.contents)
     models = next(
@@ -53,8 +43,8 @@ async def test_chatlsp_methods(project: Path) -> None:
     assert "class Response" in context.prompt
 
 
-def test_context_cli_matches_contract(project: Path) -> None:
-    path, text, line, character = _return_hole(project)
+def test_context_cli_matches_contract(httpx_project: Path) -> None:
+    path, text, line, character = _return_hole(httpx_project)
     path.write_text(text, encoding="utf-8")
     out = subprocess.run(
         [

@@ -6,6 +6,8 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
+from trees import write_tree
+
 from typehole.context.deps import DependencyIndex, workspace_site_dirs
 from typehole.context.engine import ContextEngine
 from typehole.context.ranking import DEFAULT_WEIGHTS
@@ -40,16 +42,9 @@ WORKSPACE = {
 }
 
 
-def _write(base: Path, files: dict[str, str]) -> None:
-    for rel, text in files.items():
-        path = base / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-
-
 def _engine(tmp_path: Path) -> ContextEngine:
-    _write(tmp_path / "site", SITE)
-    _write(tmp_path / "ws", WORKSPACE)
+    write_tree(tmp_path / "site", SITE)
+    write_tree(tmp_path / "ws", WORKSPACE)
     engine = ContextEngine(tmp_path / "ws", tmp_path / "cache", site_dirs=[str(tmp_path / "site")])
     engine.build()
     return engine

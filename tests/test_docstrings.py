@@ -2,29 +2,27 @@
 
 `tests/golden/docstrings/<case>.py` marks the definition's line with `┃`;
 `<case>.<style>.expected` is the whole file after the edit (unchanged when there is nothing to
-do). `TYPEHOLE_UPDATE_GOLDEN=1 pytest tests/test_docstrings.py` rewrites the expected files.
+do). `pytest tests/test_docstrings.py --regen-golden` rewrites the expected files.
 """
 
 from __future__ import annotations
 
 import ast
-import os
 from pathlib import Path
 
+import markers
 import pytest
+from golden_files import Golden
 
 from typehole.features.docstrings import STYLES, docstring_edit, drift_at, find_target
 
 GOLDEN = Path(__file__).parent / "golden" / "docstrings"
 CASES = sorted(GOLDEN.glob("*.py"))
-MARK = "┃"
 
 
 def _load(case: Path) -> tuple[str, int]:
-    raw = case.read_bytes().decode("utf-8")
-    assert raw.count(MARK) == 1, f"{case.name}: exactly one {MARK}"
-    offset = raw.index(MARK)
-    return raw.replace(MARK, ""), raw[:offset].count("\n")
+    marked = markers.read(case)
+    return marked.text, marked.line
 
 
 def _apply(text: str, line: int, style: str) -> str:
@@ -34,13 +32,9 @@ def _apply(text: str, line: int, style: str) -> str:
 
 @pytest.mark.parametrize("style", STYLES)
 @pytest.mark.parametrize("case", CASES, ids=lambda p: p.stem)
-def test_golden(case: Path, style: str) -> None:
+def test_golden(case: Path, style: str, golden: Golden) -> None:
     text, line = _load(case)
-    result = _apply(text, line, style)
-    expected = case.with_name(f"{case.stem}.{style}.expected")
-    if os.environ.get("TYPEHOLE_UPDATE_GOLDEN"):
-        expected.write_bytes(result.encode("utf-8"))
-    assert result == expected.read_bytes().decode("utf-8")
+    golden.check(case.with_name(f"{case.stem}.{style}.expected"), _apply(text, line, style))
 
 
 @pytest.mark.parametrize("style", STYLES)

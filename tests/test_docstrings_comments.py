@@ -2,31 +2,30 @@
 
 `tests/golden/docstrings/<case>.{js,ts,java,rs}` marks the definition's line with `┃`;
 `<case>.expected` is the whole file after the edit (unchanged when there is nothing to do).
-`TYPEHOLE_UPDATE_GOLDEN=1 pytest tests/test_docstrings_comments.py` rewrites them.
+`pytest tests/test_docstrings_comments.py --regen-golden` rewrites them.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
+import markers
 import pytest
+from golden_files import Golden
 
 from typehole.base import syntax
 from typehole.features.docstrings import comment_edit, comment_language
 
 GOLDEN = Path(__file__).parent / "golden" / "docstrings"
 CASES = sorted(p for p in GOLDEN.iterdir() if p.suffix in (".js", ".ts", ".tsx", ".java", ".rs"))
-MARK = "┃"
 
 
 def _load(case: Path) -> tuple[str, int]:
-    raw = case.read_bytes().decode("utf-8")
-    assert raw.count(MARK) == 1, f"{case.name}: exactly one {MARK}"
-    return raw.replace(MARK, ""), raw[: raw.index(MARK)].count("\n")
+    marked = markers.read(case)
+    return marked.text, marked.line
 
 
 def _apply(text: str, line: int, language: str) -> str:
@@ -35,15 +34,11 @@ def _apply(text: str, line: int, language: str) -> str:
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda p: p.name)
-def test_golden(case: Path) -> None:
+def test_golden(case: Path, golden: Golden) -> None:
     text, line = _load(case)
     language = comment_language(case.name)
     assert language is not None
-    result = _apply(text, line, language)
-    expected = case.with_name(f"{case.stem}.expected")
-    if os.environ.get("TYPEHOLE_UPDATE_GOLDEN"):
-        expected.write_bytes(result.encode("utf-8"))
-    assert result == expected.read_bytes().decode("utf-8")
+    golden.check(case.with_name(f"{case.stem}.expected"), _apply(text, line, language))
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda p: p.name)

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from lsp_client import inline, open_document, start_client
+from lsp_client import code_actions, inline, open_document, session
 from lsprotocol import types
+from trees import write_tree
 
 TS = """export class Box {
   load(path: string, n = 2): Promise<Buffer> {
@@ -31,21 +32,11 @@ def documented(x):
 '''
 
 
-def _actions(client, uri: str, line: int):
-    return client.text_document_code_action_async(types.CodeActionParams(
-        text_document=types.TextDocumentIdentifier(uri=uri),
-        range=types.Range(types.Position(line, 4), types.Position(line, 4)),
-        context=types.CodeActionContext(diagnostics=[]),
-    ))
-
-
-async def test_code_actions_for_typescript_and_rust(tmp_path: Path) -> None:
-    (tmp_path / "box.ts").write_text(TS)
-    (tmp_path / "lib.rs").write_text(RUST)
-    client, _ = await start_client(tmp_path)
-    try:
-        uri = open_document(client, tmp_path / "box.ts")
-        actions = await _actions(client, uri, 1)
+async def test_code_actions_for_typescript_and_rust(workspace: Path) -> None:
+    write_tree(workspace, {"box.ts": TS, "lib.rs": RUST})
+    async with session(workspace) as (client, _):
+        uri = open_document(client, workspace / "box.ts")
+        actions = await code_actions(client, uri, 1)
         assert [a.title for a in actions] == ["Generate docstring"]
         edit = actions[0].edit.changes[uri][0]
         assert edit.range.start == types.Position(1, 0) == edit.range.end
@@ -53,23 +44,22 @@ async def test_code_actions_for_typescript_and_rust(tmp_path: Path) -> None:
         assert "   * @param {string} path - TODO: describe.\n" in edit.new_text
         assert "   * @returns {Promise<Buffer>} TODO: describe.\n" in edit.new_text
 
-        uri = open_document(client, tmp_path / "lib.rs")
-        actions = await _actions(client, uri, 0)
+        uri = open_document(client, workspace / "lib.rs")
+        actions = await code_actions(client, uri, 0)
+        assert [a.title for a in actions] == ["Generate docstring"]
         edit = actions[0].edit.changes[uri][0]
         assert edit.range.start == types.Position(0, 0)
         assert "/// * `input` - TODO: describe.\n" in edit.new_text
         assert "/// # Errors\n" in edit.new_text
-        assert await _actions(client, uri, 1) is not None  # inside the body: the function
-    finally:
-        await client.shutdown_session()
+        # Inside the body the action documents the enclosing function, with the same edit.
+        inside = await code_actions(client, uri, 1)
+        assert [a.title for a in inside] == ["Generate docstring"]
+        assert list(inside[0].edit.changes[uri]) == [edit]
 
 
-async def test_inline_docstring_after_triple_quote(tmp_path: Path) -> None:
-    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'demo'\n")
-    path = tmp_path / "demo.py"
-    path.write_text(PY)
-    client, _ = await start_client(tmp_path)
-    try:
+async def test_inline_docstring_after_triple_quote(workspace: Path) -> None:
+    path = write_tree(workspace, {"demo.py": PY}) / "demo.py"
+    async with session(workspace) as (client, _):
         uri = open_document(client, path)
         result = await inline(client, uri, 1, 7)
         item = result.items[0]
@@ -77,9 +67,6 @@ async def test_inline_docstring_after_triple_quote(tmp_path: Path) -> None:
         assert "        values (list[float]): TODO: describe.\n" in item.insert_text
         assert item.insert_text.endswith('\n    """')
         assert item.range.start == types.Position(1, 7) == item.range.end
-        # A docstring already there: the skeleton provider stays out of the way.
-        other = await inline(client, uri, 6, 7)
-        assert not other or not other.items or \
-            not other.items[0].insert_text.startswith("TODO: summarize.")
-    finally:
-        await client.shutdown_session()
+        # A docstring already there: the skeleton provider stays out of the way, and inside the
+        # string nothing else is offered either.
+        assert await inline(client, uri, 6, 7) is None

@@ -95,6 +95,24 @@ def test_summary_only_and_stubs_are_not_drift() -> None:
     assert drift_at(stub, 0) == []
 
 
+def test_a_parameter_annotated_type_is_documented() -> None:
+    # `(type)` here is the parameter's annotation, not Sphinx's `:type x:` field.
+    google = '    """Check.\n\n    Args:\n        cls (type): The class.\n    """\n'
+    numpy = ('    """Check.\n\n    Parameters\n    ----------\n'
+             '    cls : type\n        The class.\n    """\n')
+    for doc in (google, numpy):
+        text = "def has(cls):\n" + doc + "    pass\n"
+        assert drift_at(text, 0) == [] and docstring_edit(text, 0, "google") is None
+
+
+def test_pep257_sections_are_read_back_so_a_second_pass_adds_nothing() -> None:
+    # A return value's line has no name: the type alone, with spaces, or the text alone.
+    for source in ("def f(x):\n    return x\n", "def g() -> int | None:\n    return None\n"):
+        once = _apply(source, 0, "pep257")
+        assert once.count("Returns:") == 1
+        assert docstring_edit(once, 0, "pep257") is None and drift_at(once, 0) == []
+
+
 def test_all_drift_finds_every_drifted_definition() -> None:
     text = DRIFTED + "\n\ndef ok(x):\n    \"\"\"Fine.\n\n    Args:\n        x: X.\n    \"\"\"\n"
     found = all_drift(text)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from lsp_client import open_document, start_client
+from lsp_client import code_actions, open_document, session
 from lsprotocol import types
 
 SOURCE = '''import os
@@ -43,25 +43,15 @@ def _apply(text: str, edit: types.TextEdit) -> str:
     return text[:a] + edit.new_text + text[b:]
 
 
-def _actions(client, uri: str, line: int, diagnostics=()) -> list[types.CodeAction]:
-    return client.text_document_code_action_async(types.CodeActionParams(
-        text_document=types.TextDocumentIdentifier(uri=uri),
-        range=types.Range(types.Position(line, 4), types.Position(line, 4)),
-        context=types.CodeActionContext(diagnostics=list(diagnostics)),
-    ))
-
-
-async def test_code_actions_diagnostics_and_command(tmp_path: Path) -> None:
-    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'demo'\n")
-    path = tmp_path / "demo.py"
+async def test_code_actions_diagnostics_and_command(workspace: Path) -> None:
+    path = workspace / "demo.py"
     path.write_text(SOURCE, encoding="utf-8")
-    client, result = await start_client(tmp_path)
-    try:
+    async with session(workspace) as (client, result):
         assert result.capabilities.code_action_provider is not None
         assert result.capabilities.diagnostic_provider is not None
         uri = open_document(client, path)
 
-        actions = await _actions(client, uri, 3)
+        actions = await code_actions(client, uri, 3)
         assert [a.title for a in actions] == ["Generate docstring"]
         edit = actions[0].edit.changes[uri][0]
         assert edit.range.start == types.Position(4, 0) == edit.range.end
@@ -77,7 +67,7 @@ async def test_code_actions_diagnostics_and_command(tmp_path: Path) -> None:
         assert "parameter `factor` is not documented" in drift.message
         assert "documented parameter `gone` does not exist" in drift.message
 
-        [fix] = await _actions(client, uri, 7, [drift])
+        [fix] = await code_actions(client, uri, 7, diagnostics=[drift])
         assert fix.title == "Update docstring" and fix.kind == types.CodeActionKind.QuickFix
         updated = _apply(SOURCE, fix.edit.changes[uri][0])
         assert "😀 human prose stays." in updated and "values: The values." in updated
@@ -96,5 +86,3 @@ async def test_code_actions_diagnostics_and_command(tmp_path: Path) -> None:
         assert answer["edit"]["range"]["start"] == {"line": 4, "character": 0}
         assert len(applied) == 1
         assert applied[0].edit.changes[uri][0].new_text == answer["edit"]["newText"]
-    finally:
-        await client.shutdown_session()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import markers
 import pytest
 
 from typehole.features.fill import all_holes, find_hole
@@ -12,29 +13,17 @@ GOLDEN = Path(__file__).parent / "golden" / "fill"
 CASES = sorted(GOLDEN.glob("*.py"))
 
 
-def _parse(marked: str) -> tuple[str, int, tuple[int, int] | None, str | None]:
+def _parse(case: Path) -> tuple[str, int, tuple[int, int] | None, str | None]:
     """(text, cursor line, replaced span or None, expected kind) of a marked case."""
-    kind = None
-    first = marked.split("\n", 1)[0]
-    if first.startswith("# kind: "):
-        kind = first.removeprefix("# kind: ").strip()
-    text, span, cursor = "", [None, None], None
-    for ch in marked:
-        if ch == "├":
-            span[0] = len(text)
-        elif ch == "┤":
-            span[1] = len(text)
-        elif ch == "┃":
-            cursor = text.count("\n")
-        else:
-            text += ch
-    assert cursor is not None, "a case needs a ┃ cursor"
-    return text, cursor, (span[0], span[1]) if span[0] is not None else None, kind
+    marked = markers.read(case)
+    first = marked.text.split("\n", 1)[0]
+    kind = first.removeprefix("# kind: ").strip() if first.startswith("# kind: ") else None
+    return marked.text, marked.line, marked.span, kind
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.stem for c in CASES])
 def test_hole_golden(case: Path) -> None:
-    text, line, span, kind = _parse(case.read_text(encoding="utf-8"))
+    text, line, span, kind = _parse(case)
     hole = find_hole(text, line)
     if span is None:
         assert hole is None, f"unexpected hole {hole}"
@@ -45,7 +34,7 @@ def test_hole_golden(case: Path) -> None:
 
 
 def test_body_hole_knows_its_function() -> None:
-    text, line, _, _ = _parse((GOLDEN / "raise_not_implemented.py").read_text(encoding="utf-8"))
+    text, line, _, _ = _parse(GOLDEN / "raise_not_implemented.py")
     hole = find_hole(text, line)
     assert hole is not None
     assert hole.function == "parse" and hole.return_type == "int"
@@ -55,19 +44,19 @@ def test_body_hole_knows_its_function() -> None:
 
 
 def test_todo_text_is_the_instruction() -> None:
-    text, line, _, _ = _parse((GOLDEN / "todo_body.py").read_text(encoding="utf-8"))
+    text, line, _, _ = _parse(GOLDEN / "todo_body.py")
     hole = find_hole(text, line)
     assert hole is not None and hole.instruction == "multiply width by height"
 
 
 def test_one_line_def_moves_the_body_off_the_def_line() -> None:
-    text, line, _, _ = _parse((GOLDEN / "one_line_def.py").read_text(encoding="utf-8"))
+    text, line, _, _ = _parse(GOLDEN / "one_line_def.py")
     hole = find_hole(text, line)
     assert hole is not None and hole.lead == "\n    "
 
 
 def test_tabs_keep_the_file_indentation() -> None:
-    text, line, _, _ = _parse((GOLDEN / "tabs.py").read_text(encoding="utf-8"))
+    text, line, _, _ = _parse(GOLDEN / "tabs.py")
     hole = find_hole(text, line)
     assert hole is not None and hole.lead == "\t\t" and hole.indent == "\t\t"
 

@@ -12,7 +12,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-from fakeserver import SSE, Reply, oai, serve, sse
+from fakeserver import SSE, Reply, model_settings, oai, serve, sse
+from fill_results import (
+    assert_best_is_the_least_wrong,
+    assert_edit_touches_only_the_hole,
+    assert_reported,
+    assert_stop_explained,
+)
 
 from typehole.app.hub import ModelHub
 from typehole.app.settings import Settings, resolve
@@ -36,10 +42,7 @@ FIXED = "return sum(item.price for item in items)"
 
 
 def _settings(url: str) -> Settings:
-    settings, problems = resolve([("test", {
-        "model": "remote",
-        "models": {"remote": {"backend": "openai", "url": url + "/v1", "model": "starcoder2-3b"}},
-    })])
+    settings, problems = resolve([("test", model_settings(url))])
     assert not problems
     return settings
 
@@ -74,6 +77,10 @@ async def test_second_request_carries_the_findings_and_wins() -> None:
     assert result.rounds == 1 and result.best is not None
     assert result.best.text == FIXED and result.best.findings == ()
     assert result.new_text == "    " + FIXED
+    assert_stop_explained(result, OPTIONS.rounds)
+    assert_reported(result)
+    assert_best_is_the_least_wrong(result)
+    assert_edit_touches_only_the_hole(SOURCE, hole, result)
 
 
 async def test_a_model_that_repeats_its_errors_stops_early() -> None:
@@ -94,6 +101,10 @@ async def test_a_model_that_repeats_its_errors_stops_early() -> None:
     assert len(server.requests) == 2
     assert result.rounds == 1 and any("repeated" in n for n in result.notes)
     assert result.best is not None and len(result.best.findings) == 2  # shown, never hidden
+    assert_stop_explained(result, 5)
+    assert_reported(result)
+    assert_best_is_the_least_wrong(result)
+    assert_edit_touches_only_the_hole(SOURCE, hole, result)
 
 
 async def test_cli_json_contract(tmp_path: Path) -> None:
@@ -126,9 +137,8 @@ async def _run(argv: list[str]) -> subprocess.CompletedProcess[str]:
     return subprocess.CompletedProcess(argv, proc.returncode or 0, out.decode(), err.decode())
 
 
-def test_cli_without_a_hole_and_with_the_ngram_model(tmp_path: Path) -> None:
-    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'demo'\n", encoding="utf-8")
-    path = tmp_path / "shop.py"
+def test_cli_without_a_hole_and_with_the_ngram_model(workspace: Path) -> None:
+    path = workspace / "shop.py"
     path.write_text(SOURCE, encoding="utf-8")
     run = [sys.executable, "-m", "typehole", "fill", "--json", "--type-checker", "none"]
     none = subprocess.run(run + [f"{path}:1"], capture_output=True, text=True, check=True)

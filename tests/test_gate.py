@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import markers
 import pytest
+from golden_files import Golden
 
 from typehole.base import syntax
 from typehole.features.completion import gate as gate_module
@@ -12,34 +14,27 @@ from typehole.features.completion.gate import DEFAULT_BLOCK_LINES, Gate, decide
 from typehole.features.completion.site import Site
 
 GOLDEN = Path(__file__).parent / "golden" / "gate"
-CURSOR = "┃"
 
 
 def _site(document: str, language: str = "python") -> Site:
-    assert document.count(CURSOR) == 1, "a case marks exactly one cursor"
-    return Site(document.replace(CURSOR, ""), document.index(CURSOR), "case.py", language)
+    marked = markers.parse(document)
+    return Site(marked.text, marked.offset, "case.py", language)
 
 
-def _expected(path: Path) -> tuple[str, str | None]:
-    lines = path.read_bytes().decode("utf-8").splitlines()
-    indent = None
-    for line in lines[1:]:
-        if line.startswith("indent: "):
-            indent = eval(line.removeprefix("indent: "), {})  # a Python string literal
-    return lines[0].strip(), indent
+def _render(gate: Gate) -> str:
+    """The expected-file form of a verdict: the mode, and for a block its indentation."""
+    indent = f"indent: {gate.indent!r}\n" if gate.mode == "block" else ""
+    return f"{gate.mode}\n{indent}"
 
 
 CASES = sorted(GOLDEN.glob("*.py"))
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.stem for c in CASES])
-def test_golden(case: Path) -> None:
+def test_golden(case: Path, golden: Golden) -> None:
     site = _site(case.read_bytes().decode("utf-8"))
-    mode, indent = _expected(case.with_suffix(".expected"))
     got = decide(site)
-    assert got.mode == mode, got.reason
-    if indent is not None:
-        assert got.indent == indent
+    golden.check(case.with_suffix(".expected"), _render(got))
     # A caller's whole-document tree must lead to the same verdict as the gate's own window.
     assert decide(site, syntax.parse(site.text)) == got
 

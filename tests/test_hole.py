@@ -2,29 +2,25 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import jedi
+import markers
 import pytest
-from realproject import real_project
 
 from typehole.context.hole import analyse_hole, clear_cache, element_type
 from typehole.context.holescan import scan_prefix, split_param
 from typehole.context.records import HoleKind
 
 GOLDEN = Path(__file__).parent / "golden" / "hole"
-CURSOR = "┃"
 
 
 def _load(case: Path) -> tuple[str, int, str, str | None]:
-    raw = case.read_text(encoding="utf-8")
-    header, _, _ = raw.partition("\n")
+    marked = markers.read(case)
+    header, _, _ = marked.text.partition("\n")
     assert header.startswith("# expect: "), f"{case.name}: first line must be '# expect: KIND TYPE'"
     kind, _, expected = header.removeprefix("# expect: ").partition(" ")
-    offset = raw.index(CURSOR)
-    text = raw.replace(CURSOR, "", 1)
-    return text, offset, kind, None if expected == "None" else expected
+    return marked.text, marked.offset, kind, None if expected == "None" else expected
 
 
 @pytest.mark.parametrize("case", sorted(GOLDEN.glob("*.py")), ids=lambda p: p.stem)
@@ -100,18 +96,15 @@ def test_helpers() -> None:
     assert [b for b, _ in scan.brackets] == ["("] and not scan.in_string
 
 
-def test_real_project_holes() -> None:
+def test_real_project_holes(httpx_root: Path) -> None:
     """Holes in httpx's own code: what Jedi and the scan find across its modules."""
-    root = real_project("httpx", "0.28.1")
-    path = root / "httpx" / "_client.py"
+    path = httpx_root / "httpx" / "_client.py"
     text = path.read_text(encoding="utf-8")
-    project = jedi.Project(root)
+    project = jedi.Project(httpx_root)
     # `return` inside `def _merge_url(self, url: URL | str) -> URL:`.
     start = text.index("def _merge_url(")
     ret = text.index("return ", start) + len("return ")
-    started = time.perf_counter()
     hole = analyse_hole(text, ret, str(path), project)
-    print(f"\nhttpx return hole: {(time.perf_counter() - started) * 1000:.1f} ms (cold)")
     assert (hole.kind, hole.expected_type) == ("return", "URL")
     # An argument of `Request(...)`, whose class lives in another module (`_models.py`).
     call = text.index("return Request(") + len("return Request(")

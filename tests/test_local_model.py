@@ -348,13 +348,15 @@ async def test_cancelling_the_consumer_stops_the_work() -> None:
             first.set()
 
     task = asyncio.create_task(consume())
-    await asyncio.wait_for(first.wait(), timeout=10)
+    await asyncio.wait_for(first.wait(), timeout=60)  # a hang guard
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
     await model.atrain("x.py", "x = 1\n")  # the executor is free again
     seen = steps
-    await asyncio.sleep(0.05)
+    # Another trip through the model's single worker: a decoder still running would have
+    # queued its next batch of steps ahead of it.
+    await model.atrain("y.py", "y = 1\n")
     assert steps == seen
     await model.aclose()
 

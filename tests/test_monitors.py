@@ -15,7 +15,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import jedi
+import markers
 import pytest
+from golden_files import Golden
 
 from typehole.guided import GuidedResult, guided
 from typehole.guided.compile import gbnf, regex, request_extra
@@ -38,17 +40,20 @@ CASES = sorted(p.stem for p in GOLDEN.glob("*.py"))
 
 
 def session_at(doc: str, settings: MonitorSettings | None = None) -> tuple[Session, str, int]:
-    offset = doc.index("┃")
-    text = doc.replace("┃", "")
-    monitors = build_monitors(settings or MonitorSettings(), text, offset)
-    return Session(text[:offset], text[offset:], monitors, Facts()), text, offset
+    marked = markers.parse(doc)
+    monitors = build_monitors(settings or MonitorSettings(), marked.text, marked.offset)
+    session = Session(marked.prefix, marked.suffix, monitors, Facts())
+    return session, marked.text, marked.offset
 
 
 @pytest.mark.parametrize("case", CASES)
-def test_golden(case: str) -> None:
-    session, _, _ = session_at((GOLDEN / f"{case}.py").read_text(encoding="utf-8"))
+def test_golden(case: str, golden: Golden) -> None:
+    session, _, _ = session_at((GOLDEN / f"{case}.py").read_bytes().decode("utf-8"))
     state = session.start()
-    for line in (GOLDEN / f"{case}.expected").read_text(encoding="utf-8").splitlines():
+    # The expected file is a hand-written spec (what must be allowed and rejected).
+    spec = golden.expected(GOLDEN / f"{case}.expected").splitlines()
+    assert spec, f"{case}: the spec lists no continuation"
+    for line in spec:
         sign, literal = line.split(" ", 1)
         text = ast.literal_eval(literal)
         assert session.allows(state, text) == (sign == "+"), f"{case}: {line}"
@@ -118,14 +123,18 @@ DOC = (
 )
 
 
-async def complete(model: NgramModel, doc: str, enabled: bool) -> tuple[str, GuidedResult]:
-    offset = doc.index("┃")
-    text = doc.replace("┃", "")
+async def complete(
+    model: NgramModel, doc: str, enabled: bool = True, path: str | None = None,
+    max_tokens: int = 8,
+) -> tuple[str, GuidedResult]:
+    """The embedded model's line at the `┃` of `doc`, guided by the monitors (or not)."""
+    marked = markers.parse(doc)
     result = GuidedResult()
-    request = CompletionRequest(text[:offset], text[offset:], max_tokens=8, stop=("\n",))
+    request = CompletionRequest(marked.prefix, marked.suffix, max_tokens=max_tokens,
+                                stop=("\n",))
     with ThreadPoolExecutor(1) as analysis:
-        stream = guided(model, request, text, offset, analysis, enabled=enabled, result=result,
-                        settings=PATIENT)
+        stream = guided(model, request, marked.text, marked.offset, analysis, enabled=enabled,
+                        path=path, result=result, settings=PATIENT)
         out = "".join([c.text async for c in stream])
     return out, result
 
@@ -160,18 +169,15 @@ def _dereference_sites(root: Path, limit: int) -> list[tuple[Path, str, int]]:
     return sites
 
 
-async def test_embedded_model_only_real_members_on_httpx() -> None:
-    from realproject import real_project
-
-    root = real_project("httpx", "0.28.1")
+async def test_embedded_model_only_real_members_on_httpx(httpx_root: Path) -> None:
     model = NgramModel()
-    for path in sorted((root / "httpx").rglob("*.py")):
+    for path in sorted((httpx_root / "httpx").rglob("*.py")):
         model.train(str(path), path.read_text(encoding="utf-8"))
     checked = 0
-    for path, text, offset in _dereference_sites(root, 6):
-        offset_doc = text[:offset] + "┃" + text[offset:]
-        out, result = await asyncio.wait_for(
-            _complete_at(model, offset_doc, str(path)), timeout=60
+    for path, text, offset in _dereference_sites(httpx_root, 6):
+        doc = text[:offset] + markers.CURSOR + text[offset:]
+        out, _ = await asyncio.wait_for(
+            complete(model, doc, path=str(path), max_tokens=4), timeout=120  # a hang guard
         )
         name = re.match(r"\w*", out).group(0)  # type: ignore[union-attr]
         line, col = text[:offset].count("\n") + 1, offset - text.rfind("\n", 0, offset) - 1
@@ -181,17 +187,6 @@ async def test_embedded_model_only_real_members_on_httpx() -> None:
             checked += 1
     assert checked >= 3
     await model.aclose()
-
-
-async def _complete_at(model: NgramModel, doc: str, path: str) -> tuple[str, GuidedResult]:
-    offset = doc.index("┃")
-    text = doc.replace("┃", "")
-    result = GuidedResult()
-    request = CompletionRequest(text[:offset], text[offset:], max_tokens=4, stop=("\n",))
-    with ThreadPoolExecutor(1) as analysis:
-        stream = guided(model, request, text, offset, analysis, path=path, result=result,
-                        settings=PATIENT)
-        return "".join([c.text async for c in stream]), result
 
 
 async def test_embedded_model_never_stops_inside_a_member_name() -> None:

@@ -6,25 +6,23 @@ random-weight model, whose grammar-constrained output after `obj.` is always a r
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
+import markers
 import pytest
-from fakeserver import Reply, ndjson, oai, serve, sse
+from fakeserver import NDJSON, SSE, Reply, ndjson, oai, serve, sse
+from llamacpp.engine import Engine
 
 from typehole.guided import GuidedResult, guided
 from typehole.models.base import Backend, CompletionRequest
-from typehole.models.http import create_client
 from typehole.models.registry import create_backend
 from typehole.models.spec import ModelSpec
 from typehole.monitors import MonitorSettings
 
 pytestmark = pytest.mark.timeout(120)
 
-SSE = {"content-type": "text/event-stream"}
-NDJSON = {"content-type": "application/x-ndjson"}
 DOC = "def f(s: str):\n    return s.┃\n"
 # Generous analysis budgets: these tests check what is allowed, not how fast, and a loaded
 # machine must not make a cold Jedi fail open.
@@ -32,22 +30,14 @@ PATIENT = MonitorSettings(trigger_timeout_ms=60_000)
 CHECKED = MonitorSettings(check_unconstrained=True, trigger_timeout_ms=60_000)
 
 
-@pytest.fixture
-async def client() -> AsyncIterator[httpx.AsyncClient]:
-    c = create_client()
-    yield c
-    await c.aclose()
-
-
 async def run(backend: Backend, settings: MonitorSettings = CHECKED,
               doc: str = DOC) -> tuple[str, GuidedResult]:
-    offset = doc.index("┃")
-    text = doc.replace("┃", "")
-    request = CompletionRequest(text[:offset], text[offset:], max_tokens=8, stop=("\n",))
+    marked = markers.parse(doc)
+    request = CompletionRequest(marked.prefix, marked.suffix, max_tokens=8, stop=("\n",))
     result = GuidedResult()
     with ThreadPoolExecutor(1) as analysis:
-        stream = guided(backend, request, text, offset, analysis, settings=settings,
-                        result=result)
+        stream = guided(backend, request, marked.text, marked.offset, analysis,
+                        settings=settings, result=result)
         return "".join([c.text async for c in stream]), result
 
 
@@ -60,7 +50,7 @@ async def test_openai_generate_check_backtrack(client: httpx.AsyncClient) -> Non
         return Reply(headers=SSE, body=sse(*[oai(t) for t in next(replies)], oai("", "stop")))
 
     async with serve(handler) as (_server, url):
-        spec = ModelSpec("m", "openai", url + "/v1", model="tiny", timeout_s=3.0)
+        spec = ModelSpec("m", "openai", url + "/v1", model="tiny", timeout_s=30.0)
         out, result = await run(create_backend(spec, client))
     # "uper" is no member of str: cut after "up", force the closest member, continue.
     assert out == "upper()"
@@ -77,7 +67,7 @@ async def test_unconstrained_backends_are_not_repaired_unless_enabled(
         return Reply(headers=SSE, body=sse(oai("uper()"), oai("", "stop")))
 
     async with serve(handler) as (_server, url):
-        spec = ModelSpec("m", "openai", url + "/v1", model="tiny", timeout_s=3.0)
+        spec = ModelSpec("m", "openai", url + "/v1", model="tiny", timeout_s=30.0)
         out, result = await run(create_backend(spec, client), PATIENT)
     assert out == "uper()" and not result.corrected and result.rounds == 1
 
@@ -90,7 +80,7 @@ async def test_openai_rounds_are_capped(client: httpx.AsyncClient) -> None:
         return Reply(headers=SSE, body=sse(oai("zzz"), oai("", "stop")))
 
     async with serve(handler) as (_server, url):
-        spec = ModelSpec("m", "openai", url + "/v1", model="tiny", timeout_s=3.0)
+        spec = ModelSpec("m", "openai", url + "/v1", model="tiny", timeout_s=30.0)
         settings = MonitorSettings(
             check_unconstrained=True, max_rounds=2, trigger_timeout_ms=60_000
         )
@@ -105,7 +95,7 @@ async def test_openai_premature_close_is_cut(client: httpx.AsyncClient) -> None:
 
     doc = "def g(a, b):\n    pass\n\ng(┃\n"
     async with serve(handler) as (_server, url):
-        spec = ModelSpec("m", "openai", url + "/v1", model="tiny", timeout_s=3.0)
+        spec = ModelSpec("m", "openai", url + "/v1", model="tiny", timeout_s=30.0)
         out, result = await run(create_backend(spec, client), doc=doc)
     assert out == "1" and result.corrected and result.rounds == 1
 
@@ -122,7 +112,7 @@ async def test_ollama_generate_check_backtrack(client: httpx.AsyncClient) -> Non
         )
 
     async with serve(handler) as (_server, url):
-        spec = ModelSpec("m", "ollama", url, model="tiny", timeout_s=3.0)
+        spec = ModelSpec("m", "ollama", url, model="tiny", timeout_s=30.0)
         out, result = await run(create_backend(spec, client))
     assert out == "strip()" and result.corrected and result.rounds == 2
     assert bodies[1]["prompt"] == "def f(s: str):\n    return s.strip"
@@ -138,7 +128,7 @@ async def test_vllm_regex_constrains_the_first_identifier(client: httpx.AsyncCli
 
     async with serve(handler) as (_server, url):
         spec = ModelSpec("m", "vllm", url + "/v1", model="tiny", fim_template="none",
-                         timeout_s=3.0)
+                         timeout_s=30.0)
         out, result = await run(create_backend(spec, client), PATIENT)
     assert out == "upper()" and result.strategy == "regex" and not result.corrected
     pattern = bodies[0]["structured_outputs"]["regex"]
@@ -149,31 +139,21 @@ async def test_vllm_regex_constrains_the_first_identifier(client: httpx.AsyncCli
 # -- the real llama.cpp engine -------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def native_server() -> Iterator[Any]:
-    from llamacpp.engine import tiny_engine
-
-    yield from tiny_engine()
-
-
 STR_MEMBERS = set(dir(str))
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
 async def test_llamacpp_grammar_output_is_a_real_member(
-    native_server: Any, client: httpx.AsyncClient, seed: int
+    native_server: Engine, client: httpx.AsyncClient, seed: int
 ) -> None:
     spec = ModelSpec("tiny", "llamacpp", native_server.url, context_window=2048, timeout_s=30,
                      fim_template="none")
     backend = create_backend(spec, client)
-    doc = "def f(s: str):\n    return s.┃"
-    offset = doc.index("┃")
-    text = doc.replace("┃", "")
-    request = CompletionRequest(text[:offset], "", max_tokens=12, temperature=1.0,
-                                extra={"seed": seed})
+    text = "def f(s: str):\n    return s."
+    request = CompletionRequest(text, "", max_tokens=12, temperature=1.0, extra={"seed": seed})
     result = GuidedResult()
     with ThreadPoolExecutor(1) as analysis:
-        out = "".join([c.text async for c in guided(backend, request, text, offset, analysis,
+        out = "".join([c.text async for c in guided(backend, request, text, len(text), analysis,
                                                     result=result, settings=PATIENT)])
     name = re.match(r"\w*", out).group(0)  # type: ignore[union-attr]
     assert result.strategy == "grammar"
@@ -181,7 +161,7 @@ async def test_llamacpp_grammar_output_is_a_real_member(
 
 
 async def test_llamacpp_unmonitored_output_is_usually_no_member(
-    native_server: Any, client: httpx.AsyncClient
+    native_server: Engine, client: httpx.AsyncClient
 ) -> None:
     spec = ModelSpec("tiny", "llamacpp", native_server.url, context_window=2048, timeout_s=30,
                      fim_template="none")

@@ -100,18 +100,18 @@ def test_model_never_undoes_the_last_edit() -> None:
 
 
 def test_bad_input_never_crashes() -> None:
-    cases = [
-        ("def f(:\n  x = (\n", "def f(:\n  y = (\n"),
-        ("", "x" * 100_000),
-        ("a = 1\n" * 2000, "b = 1\n" * 2000),
-        ("s = '😀'\nprint(s)\n", "t = '😀'\nprint(s)\n"),
-        ("class A:\n    def m(self, x):\n        pass\n\nA().m(1)\n",
-         "class A:\n    def m(self, x, y):\n        pass\n\nA().m(1)\n"),
+    quiet = [
+        ("def f(:\n  x = (\n", "def f(:\n  y = (\n"),  # a rename in code that does not parse
+        ("", "x" * 100_000),  # a huge paste
+        ("a = 1\n" * 2000, "b = 1\n" * 2000),  # thousands of lines changed at once
     ]
-    for before, after in cases:
-        events = events_between(before, after)
-        for s in static_suggestions(after, events):
-            assert after[s.start : s.end] == s.expected
+    for before, after in quiet:
+        assert static_suggestions(after, events_between(before, after)) == [], before[:20]
+    # A character outside the BMP before the rename: offsets stay in code points.
+    before, after = "s = '😀'\nprint(s)\n", "t = '😀'\nprint(s)\n"
+    [s] = static_suggestions(after, events_between(before, after))
+    assert (s.source, s.new_text, after[s.start : s.end]) == ("rename", "t", "s")
+    assert apply(after, s) == "t = '😀'\nprint(t)\n"
 
 
 def test_stale_history_gives_nothing() -> None:

@@ -4,16 +4,17 @@ Unit: `WorkspaceHistory` bounds and diffs, the Zeta prompt shows other files' ed
 parameter added in one file reaches the call sites of another. End to end through a real
 client: a `didSave` and a watched-file change are recorded (seen as call-site edits in another
 open document), secret-looking and outside-the-workspace files are ignored, and a file that
-vanishes breaks nothing.
+vanishes is forgotten. The server reads watched files in the background, so each step waits for
+a change it must see, sent after the ones it must not.
 """
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
-from lsp_client import open_document, start_client
+from lsp_client import close_document, eventually, next_edit, open_document, session
 from lsprotocol import types
+from trees import write_tree
 
 from typehole.features.next_edit import (
     Event,
@@ -29,6 +30,8 @@ CART = (
     "from shop.pricing import price\n\n\ndef total(items):\n"
     "    return sum(price(i) for i in items)\n"
 )
+TAX = "def tax(amount):\n    return amount\n"
+TAX_REGIONAL = "def tax(amount, region):\n    return amount\n"
 
 
 def _event(before: str, after: str, time: float = 0.0) -> Event:
@@ -71,38 +74,25 @@ def test_a_parameter_added_in_one_file_reaches_call_sites_in_another() -> None:
     assert q.new_text == ", rate"
 
 
-def _workspace(tmp_path: Path) -> tuple[Path, Path, Path]:
-    root = tmp_path / "ws"
-    package = root / "shop"
-    package.mkdir(parents=True)
-    (root / "pyproject.toml").write_text("[project]\nname = 'shop'\n")
-    (package / "__init__.py").write_text("")
-    pricing = package / "pricing.py"
-    pricing.write_text(PRICING)
-    cart = package / "cart.py"
-    cart.write_text(CART)
-    return root, pricing, cart
+Edit = tuple[str, str, int]  # source, new text, line
 
 
-async def _edits(client, uri: str) -> list[tuple[str, str]]:
-    result = await client.protocol.send_request_async("typehole/nextEdit", {
-        "textDocument": {"uri": uri, "version": 1},
-        "position": {"line": 0, "character": 0},
-    })
-    edits = result["edits"] if isinstance(result, dict) else result.edits
-    out = []
-    for e in edits:
-        e = e if isinstance(e, dict) else e._asdict()
-        out.append((e["source"], e["newText"]))
-    return out
+def _workspace(root: Path, cart: str = CART) -> tuple[Path, Path]:
+    write_tree(root, {"shop/__init__.py": "", "shop/pricing.py": PRICING, "shop/cart.py": cart})
+    return root / "shop" / "pricing.py", root / "shop" / "cart.py"
 
 
-async def _eventually(client, uri: str, timeout_s: float = 10.0) -> list[tuple[str, str]]:
-    for _ in range(int(timeout_s / 0.1)):
-        if found := await _edits(client, uri):
-            return found
-        await asyncio.sleep(0.1)
-    return []
+def _edits(answer: dict) -> list[Edit]:
+    return sorted((e["source"], e["newText"], e["range"]["start"]["line"]) for e in answer["edits"])
+
+
+async def _fresh_edits(client, path: Path) -> list[Edit]:
+    """The next edits for `path` opened anew (so no earlier suggestion is kept), then closed."""
+    uri = open_document(client, path)
+    try:
+        return _edits(await next_edit(client, uri, 1))
+    finally:
+        close_document(client, uri)
 
 
 def _watched(client, *changes: tuple[Path, types.FileChangeType]) -> None:
@@ -111,10 +101,9 @@ def _watched(client, *changes: tuple[Path, types.FileChangeType]) -> None:
     ]))
 
 
-async def test_a_saved_signature_change_reaches_another_open_document(tmp_path: Path) -> None:
-    root, pricing, cart = _workspace(tmp_path)
-    client, result = await start_client(root)
-    try:
+async def test_a_saved_signature_change_reaches_another_open_document(workspace: Path) -> None:
+    pricing, cart = _workspace(workspace)
+    async with session(workspace) as (client, result):
         save = result.capabilities.text_document_sync.save
         assert isinstance(save, types.SaveOptions) and save.include_text
         pricing_uri = open_document(client, pricing)
@@ -123,47 +112,53 @@ async def test_a_saved_signature_change_reaches_another_open_document(tmp_path: 
             text_document=types.VersionedTextDocumentIdentifier(uri=pricing_uri, version=2),
             content_changes=[types.TextDocumentContentChangeWholeDocument(text=PRICING_RATED)],
         ))
-        assert await _edits(client, cart_uri) == []  # typed, not saved: not a workspace change
+        # Typed, not saved: not a workspace change.
+        assert _edits(await next_edit(client, cart_uri, 1)) == []
         pricing.write_text(PRICING_RATED)
         client.text_document_did_save(types.DidSaveTextDocumentParams(
             text_document=types.TextDocumentIdentifier(uri=pricing_uri), text=PRICING_RATED))
-        assert await _eventually(client, cart_uri) == [("signature", ", rate")]
-    finally:
-        await client.shutdown_session()
+        # The save is recorded before the request sent after it is answered.
+        assert _edits(await next_edit(client, cart_uri, 1)) == [("signature", ", rate", 4)]
 
 
 async def test_watched_changes_are_recorded_but_not_secrets_outside_or_vanished(
     tmp_path: Path,
 ) -> None:
-    root, pricing, cart = _workspace(tmp_path)
-    secret = root / "shop" / "secrets.py"
-    secret.write_text("def charge(card):\n    return card\n")
-    outside = tmp_path / "elsewhere" / "pricing.py"
-    outside.parent.mkdir()
-    outside.write_text("def fee(item):\n    return 1\n")
-    gone = root / "shop" / "gone.py"
-    cart.write_text(CART + "\n\nfrom shop.secrets import charge\nfrom pricing import fee\n"
-                    "\ncharge(1)\nfee(2)\n")
-    client, _ = await start_client(root)
-    try:
-        cart_uri = open_document(client, cart)
-        changed = types.FileChangeType.Changed
-        # First sight of each file: its text becomes the "before" of the next change.
-        _watched(client, (secret, changed), (outside, changed), (pricing, changed))
-        await asyncio.sleep(0.5)
+    root = tmp_path / "ws"
+    pricing, cart = _workspace(root, CART + (
+        "\n\nfrom shop.secrets import charge\nfrom shop.tax import tax\nfrom pricing import fee\n"
+        "\ncharge(1)\ntax(2)\nfee(3)\n"
+    ))
+    write_tree(root, {
+        "pyproject.toml": "[project]\nname = 'shop'\n",
+        "shop/secrets.py": "def charge(card):\n    return card\n",
+        "shop/tax.py": TAX,
+    })
+    write_tree(tmp_path, {"elsewhere/pricing.py": "def fee(item):\n    return 1\n"})
+    secret, tax = root / "shop" / "secrets.py", root / "shop" / "tax.py"
+    outside, gone = tmp_path / "elsewhere" / "pricing.py", root / "shop" / "gone.py"
+    changed, deleted = types.FileChangeType.Changed, types.FileChangeType.Deleted
+    async with session(root) as (client, _):
+        # The server's first sight of a file's text is the "before" of its next change: for the
+        # files that must be seen, an open (handled in order) shows it.
+        for path in (pricing, tax):
+            close_document(client, open_document(client, path))
+        # First sight of the secret and the outside file, then a change that must be seen.
+        tax.write_text(TAX_REGIONAL)
+        _watched(client, (secret, changed), (outside, changed), (tax, changed))
+        region = ("signature", ", region", 12)
+        await eventually(lambda: _fresh_edits(client, cart), lambda found: found == [region])
+        # Their changes (and a file that is gone), then again one that must be seen.
         secret.write_text("def charge(card, amount):\n    return card\n")
-        outside.write_text("def fee(item, rate):\n    return 1\n")
-        _watched(client, (secret, changed), (outside, changed), (gone, changed),
-                 (gone, types.FileChangeType.Deleted))
-        await asyncio.sleep(0.5)
-        assert await _edits(client, cart_uri) == []
+        outside.write_text("def fee(item, surcharge):\n    return 1\n")
         pricing.write_text(PRICING_RATED)
-        _watched(client, (pricing, changed))
-        assert await _eventually(client, cart_uri) == [("signature", ", rate")]
-        # The file vanishes (a change event for a missing file): nothing breaks.
+        _watched(client, (secret, changed), (outside, changed), (gone, changed),
+                 (gone, deleted), (pricing, changed))
+        rate = ("signature", ", rate", 4)
+        found = await eventually(lambda: _fresh_edits(client, cart), lambda found: rate in found)
+        assert found == [rate, region]  # nothing for `charge` or `fee`
+        # The file vanishes (a change event for a missing file, then its deletion): its change
+        # is forgotten, the others stay.
         pricing.unlink()
-        _watched(client, (pricing, changed), (pricing, types.FileChangeType.Deleted))
-        await asyncio.sleep(0.5)
-        assert isinstance(await _edits(client, cart_uri), list)
-    finally:
-        await client.shutdown_session()
+        _watched(client, (pricing, changed), (pricing, deleted))
+        await eventually(lambda: _fresh_edits(client, cart), lambda found: found == [region])

@@ -105,14 +105,21 @@ def test_attribute_needs_a_plain_class_and_a_matching_parameter() -> None:
 
 
 def test_bad_input_does_not_crash() -> None:
+    # Code this broken around the new name gets nothing, and nothing raises.
     for before, after in (
         ("", "Path("),
         ("x = (", "x = (Path"),
         ("class C:\n    def __init__(self, x", "class C:\n    def __init__(self, x\n  self.x"),
-        ("\ufeffdef f():\n    pass\n", "\ufeffdef f():\n    return Path('\U0001f600')\n"),
     ):
-        for event in events_between(before, after):
-            followon_suggestions(event)
+        assert [s for e in events_between(before, after) for s in followon_suggestions(e)] == []
+    # A byte-order mark and a character outside the BMP: the import lands after the mark.
+    before = "\ufeffdef f():\n    pass\n"
+    after = "\ufeffdef f():\n    return Path('\U0001f600')\n"
+    [s] = _followon(before, after)
+    assert s.source == "import" and holds(after, s)
+    assert apply(after, s) == (
+        "\ufefffrom pathlib import Path\n\n\ndef f():\n    return Path('\U0001f600')\n"
+    )
 
 
 def test_a_byte_order_mark_does_not_shift_the_edit() -> None:

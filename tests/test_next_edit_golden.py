@@ -5,17 +5,17 @@ A case with a `workspace/` folder is edited inside that workspace (at the path n
 `path.txt`, else `case.py`), indexed the way the server indexes it, so the follow-on engine can
 import what the workspace defines.
 
-Set TYPEHOLE_UPDATE_GOLDEN=1 to rewrite the expected files (then review the diff).
+`pytest tests/test_next_edit_golden.py --regen-golden` rewrites the expected files (then review
+the diff); an ordinary run never writes them, and a case without one fails.
 """
 
 from __future__ import annotations
 
-import json
-import os
 import shutil
 from pathlib import Path
 
 import pytest
+from golden_files import Golden
 
 from typehole.cli.next_edit import suggest_files
 from typehole.context.index import Index
@@ -48,9 +48,5 @@ def _result(case: Path, tmp_path: Path) -> list[dict]:
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
-def test_golden(case: Path, tmp_path: Path) -> None:
-    expected_file = case / "expected.json"
-    got = _result(case, tmp_path)
-    if os.environ.get("TYPEHOLE_UPDATE_GOLDEN") or not expected_file.exists():
-        expected_file.write_text(json.dumps(got, indent=2, ensure_ascii=False) + "\n")
-    assert got == json.loads(expected_file.read_text(encoding="utf-8"))
+def test_golden(case: Path, tmp_path: Path, golden: Golden) -> None:
+    golden.check_json(case / "expected.json", _result(case, tmp_path))

@@ -10,9 +10,18 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from lsp_client import inline, open_document, start_client, wait_learned
+from lsp_client import (
+    NEXT_EDIT,
+    code_actions,
+    inline,
+    next_edit,
+    open_document,
+    session,
+    wait_learned,
+)
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
+from trees import write_tree
 
 SOURCE = (
     "def total(items):\n    count = 0\n    for item in items:\n        count += item\n"
@@ -28,39 +37,23 @@ def _change(client, uri: str, version: int, line: int, start: int, end: int, tex
     ))
 
 
-async def _next(client, uri: str, version: int, line: int = 1, character: int = 7):
-    return await client.protocol.send_request_async("typehole/nextEdit", {
-        "textDocument": {"uri": uri, "version": version},
-        "position": {"line": line, "character": character},
-    })
-
-
-async def test_rename_typed_keystroke_by_keystroke(tmp_path: Path) -> None:
-    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'demo'\n")
-    path = tmp_path / "demo.py"
-    path.write_text(SOURCE, encoding="utf-8")
-    client, _ = await start_client(tmp_path)
-    try:
+async def test_rename_typed_keystroke_by_keystroke(workspace: Path) -> None:
+    path = write_tree(workspace, {"demo.py": SOURCE}) / "demo.py"
+    async with session(workspace) as (client, _):
         uri = open_document(client, path)
         _change(client, uri, 2, 1, 4, 9, "")  # delete `count`, then type `acc`
         for k, ch in enumerate("acc"):
             _change(client, uri, 3 + k, 1, 4 + k, 4 + k, ch)
-        answer = await _next(client, uri, 5)
-        edits = answer.edits if hasattr(answer, "edits") else answer["edits"]
+        edits = (await next_edit(client, uri, 5, 1, 7))["edits"]
         got = [(e["range"]["start"]["line"], e["range"]["start"]["character"], e["newText"])
-               for e in map(_plain, edits)]
+               for e in edits]
         assert got == [(3, 8, "acc"), (4, 11, "acc")]
-        first = _plain(edits[0])
-        assert first["textDocument"] == {"uri": uri, "version": 5}
-        assert "renamed to `acc`" in first["reason"]
+        assert edits[0]["textDocument"] == {"uri": uri, "version": 5}
+        assert "renamed to `acc`" in edits[0]["reason"]
 
-        assert _plain(await _next(client, uri, 4))["edits"] == []  # a stale version
+        assert (await next_edit(client, uri, 4, 1, 7))["edits"] == []  # a stale version
 
-        actions = await client.text_document_code_action_async(types.CodeActionParams(
-            text_document=types.TextDocumentIdentifier(uri=uri),
-            range=types.Range(types.Position(1, 7), types.Position(1, 7)),
-            context=types.CodeActionContext(diagnostics=[]),
-        ))
+        actions = await code_actions(client, uri, 1, 7)
         titles = [a.title for a in actions or []]
         assert "Apply next edit" in titles and "Apply to all 2 sites" in titles
         everything = next(a for a in actions if a.title == "Apply to all 2 sites")
@@ -72,26 +65,21 @@ async def test_rename_typed_keystroke_by_keystroke(tmp_path: Path) -> None:
             content_changes=[types.TextDocumentContentChangePartial(
                 range=types.Range(types.Position(0, 0), types.Position(0, 0)), text="# hi\n")],
         ))
-        moved = [_plain(e) for e in _plain(await _next(client, uri, 6, 0, 4))["edits"]]
+        moved = (await next_edit(client, uri, 6, 0, 4))["edits"]
         assert [(e["range"]["start"]["line"], e["newText"]) for e in moved] == [(4, "acc"),
                                                                                (5, "acc")]
 
         with pytest.raises(JsonRpcException):
-            await client.protocol.send_request_async("typehole/nextEdit", {"position": 3})
-    finally:
-        await client.shutdown_session()
+            await client.protocol.send_request_async(NEXT_EDIT, {"position": 3})
 
 
-async def test_next_edit_at_the_cursor_is_an_inline_item(tmp_path: Path) -> None:
-    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'demo'\n")
-    path = tmp_path / "demo.py"
-    path.write_text(SOURCE, encoding="utf-8")
-    client, _ = await start_client(tmp_path)
-    try:
+async def test_next_edit_at_the_cursor_is_an_inline_item(workspace: Path) -> None:
+    path = write_tree(workspace, {"demo.py": SOURCE}) / "demo.py"
+    async with session(workspace) as (client, _):
         uri = open_document(client, path)
         _change(client, uri, 2, 1, 4, 9, "acc")
-        edits = _plain(await _next(client, uri, 2))["edits"]
-        assert [e["range"]["start"]["line"] for e in map(_plain, edits)] == [3, 4]
+        edits = (await next_edit(client, uri, 2, 1, 7))["edits"]
+        assert [e["range"]["start"]["line"] for e in edits] == [3, 4]
 
         # The editor jumped to the next site: the edit is offered as ghost text there.
         answer = await inline(client, uri, 3, 8)
@@ -106,39 +94,23 @@ async def test_next_edit_at_the_cursor_is_an_inline_item(tmp_path: Path) -> None
         _change(client, uri, 3, 3, 8, 13, "total")
         again = await inline(client, uri, 3, 8)
         assert not any(i.insert_text == "acc" for i in (again.items if again else []))
-    finally:
-        await client.shutdown_session()
 
 
-async def test_a_name_defined_in_the_workspace_gets_its_import(tmp_path: Path) -> None:
-    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'shop'\n")
-    package = tmp_path / "shop"
-    package.mkdir()
-    (package / "__init__.py").write_text("")
-    (package / "models.py").write_text("class Order:\n    pass\n")
-    path = package / "checkout.py"
-    path.write_text("import logging\n\n\ndef checkout():\n    return None\n")
-    client, _ = await start_client(tmp_path)
-    try:
+async def test_a_name_defined_in_the_workspace_gets_its_import(workspace: Path) -> None:
+    write_tree(workspace, {
+        "shop/__init__.py": "",
+        "shop/models.py": "class Order:\n    pass\n",
+        "shop/checkout.py": "import logging\n\n\ndef checkout():\n    return None\n",
+    })
+    path = workspace / "shop" / "checkout.py"
+    async with session(workspace) as (client, _):
         await wait_learned(client)
         uri = open_document(client, path)
         _change(client, uri, 2, 4, 11, 15, "Order()")
-        edits = [_plain(e) for e in _plain(await _next(client, uri, 2, 4, 18))["edits"]]
+        edits = (await next_edit(client, uri, 2, 4, 18))["edits"]
         assert [(e["source"], e["newText"]) for e in edits] == [
             ("import", "\nfrom shop.models import Order\n")
         ]
         assert edits[0]["range"]["start"] == {"line": 1, "character": 0}
         assert "the workspace's `shop.models` provides it" in edits[0]["reason"]
-    finally:
-        await client.shutdown_session()
 
-
-def _plain(value):
-    """pygls hands back custom-request results as namedtuple-like objects or dicts."""
-    if isinstance(value, dict):
-        return value
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    if hasattr(value, "_asdict"):
-        return {k: _plain(v) for k, v in value._asdict().items()}
-    return value

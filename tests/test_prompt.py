@@ -5,13 +5,14 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import markers
 import pytest
+from golden_files import Golden
 
 from typehole.features.completion.prompt import Prompt, build_prompt
 from typehole.features.completion.site import Site
 
 GOLDEN = Path(__file__).parent / "golden" / "prompt"
-CURSOR = "┃"
 _TOKEN = re.compile(r"\w+|[^\w\s]")
 
 
@@ -21,22 +22,23 @@ def count(text: str) -> int:
 
 
 def _site(document: str) -> Site:
-    return Site(document.replace(CURSOR, ""), document.index(CURSOR), "case.py")
+    marked = markers.parse(document)
+    return Site(marked.text, marked.offset, "case.py")
 
 
 CASES = sorted(GOLDEN.glob("*.py"))
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.stem for c in CASES])
-def test_golden(case: Path) -> None:
+def test_golden(case: Path, golden: Golden) -> None:
     site = _site(case.read_bytes().decode("utf-8"))
-    expected = case.with_suffix(".expected").read_bytes().decode("utf-8")
-    header, rest = expected.split("\n--- prefix\n", 1)
-    prefix, suffix = rest.split("\n--- suffix\n", 1)
+    expected = case.with_suffix(".expected")
+    # The budget is the case's input; the prefix and suffix after it are the expected output.
+    header = golden.expected(expected).split("\n", 1)[0]
     budget = int(header.removeprefix("budget: "))
     prompt = build_prompt(site, count, budget)
-    assert (prompt.prefix, prompt.suffix) == (prefix, suffix)
     assert prompt.tokens <= budget
+    golden.check(expected, f"{header}\n--- prefix\n{prompt.prefix}\n--- suffix\n{prompt.suffix}")
 
 
 def _document(lines: int = 60) -> Site:

@@ -6,6 +6,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from trees import write_tree
 
 from typehole.context.engine import ContextEngine
 from typehole.context.ranking import RankingWeights
@@ -41,10 +42,7 @@ FILES = {
 
 
 def _engine(tmp_path: Path) -> ContextEngine:
-    for rel, text in FILES.items():
-        path = tmp_path / "ws" / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
+    write_tree(tmp_path / "ws", FILES)
     engine = ContextEngine(tmp_path / "ws", tmp_path / "cache")
     engine.build()
     return engine

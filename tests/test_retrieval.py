@@ -5,22 +5,15 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from realproject import real_project
-
 from typehole.context.engine import ContextEngine
 from typehole.context.ranking import RankingWeights
 from typehole.context.retrieval import analogy, rationale
 
 
-def _httpx(tmp_path: Path) -> tuple[ContextEngine, Path]:
-    root = real_project("httpx", "0.28.1")
-    engine = ContextEngine(root, tmp_path / "cache")
-    engine.build()
-    return engine, root
-
-
-def test_rationale_resolves_through_imports_and_reexports(tmp_path: Path) -> None:
-    engine, root = _httpx(tmp_path)
+def test_rationale_resolves_through_imports_and_reexports(
+    httpx_engine: ContextEngine, httpx_root: Path
+) -> None:
+    engine, root = httpx_engine, httpx_root
     text = (root / "httpx" / "_api.py").read_text(encoding="utf-8")
     offset = text.index("with Client(") + len("with Client(")
     facts = engine.facts("httpx/_api.py", text)
@@ -38,8 +31,8 @@ def test_rationale_resolves_through_imports_and_reexports(tmp_path: Path) -> Non
     assert found[0].text.startswith("class Client(BaseClient):")
 
 
-def test_rationale_weights(tmp_path: Path) -> None:
-    engine, _ = _httpx(tmp_path)
+def test_rationale_weights(httpx_engine: ContextEngine) -> None:
+    engine = httpx_engine
     text = "from httpx import Client, Timeout, URL\n" + "\n" * 100 + "c = Client("
     facts = engine.facts("tests/script.py", text)
     w = RankingWeights()
@@ -55,8 +48,10 @@ def test_rationale_weights(tmp_path: Path) -> None:
     assert w.rationale_unused < far["class Client(BaseClient):"] < w.rationale
 
 
-def test_analogy_excludes_the_current_file_and_overlaps(tmp_path: Path) -> None:
-    engine, root = _httpx(tmp_path)
+def test_analogy_excludes_the_current_file_and_overlaps(
+    httpx_engine: ContextEngine, httpx_root: Path
+) -> None:
+    engine, root = httpx_engine, httpx_root
     text = (root / "httpx" / "_client.py").read_text(encoding="utf-8")
     offset = text.index("def _send_handling_redirects(")
     found = analogy(engine.index, "httpx/_client.py", text, offset)

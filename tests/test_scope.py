@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import keyword
 import re
+from pathlib import Path
 
 import jedi
+import markers
 
 from typehole.base import syntax
 from typehole.context.scope import generated_bindings, names_in_scope, visible_names
@@ -15,9 +17,8 @@ from typehole.monitors.facts import Facts
 
 
 def names_at(doc: str, generated: str = "") -> set[str]:
-    offset = doc.index("┃")
-    text = doc.replace("┃", "")
-    return set(visible_names(text[:offset], text[offset:], generated))
+    marked = markers.parse(doc)
+    return set(visible_names(marked.prefix, marked.suffix, generated))
 
 
 def test_locals_of_enclosing_functions_only() -> None:
@@ -69,13 +70,10 @@ def test_generated_text_binds() -> None:
     assert "v" in names_at("def f():\n    ┃\n", "v = 1\n    ")
 
 
-def test_superset_of_jedi_inside_functions_on_httpx() -> None:
-    from realproject import real_project
-
-    root = real_project("httpx", "0.28.1")
+def test_superset_of_jedi_inside_functions_on_httpx(httpx_root: Path) -> None:
     skip = set(keyword.kwlist) | set(keyword.softkwlist) | {"AbstractSet", "ellipsis", "function"}
     checked = 0
-    for path in sorted((root / "httpx").glob("_[a-t]*.py"))[:6]:
+    for path in sorted((httpx_root / "httpx").glob("_[a-t]*.py"))[:6]:
         text = path.read_text(encoding="utf-8")
         for m in list(re.finditer(r"^( {8}|    )return ", text, re.M))[:3]:
             offset = m.end()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from trees import write_tree
 
 from typehole.base import syntax
 from typehole.context.index import Index
@@ -150,11 +151,8 @@ def test_broken_code_keeps_what_parses() -> None:
 
 
 def test_index_holds_other_languages(tmp_path: Path) -> None:
-    files = {"web/app.ts": TS, "src/A.java": JAVA, "cmd/main.go": GO, "src/lib.rs": RUST,
-             "web/old.js": JS}
-    for rel, text in files.items():
-        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / rel).write_text(text)
+    write_tree(tmp_path, {"web/app.ts": TS, "src/A.java": JAVA, "cmd/main.go": GO,
+                          "src/lib.rs": RUST, "web/old.js": JS})
     index = Index(tmp_path, cache_dir=tmp_path / ".cache")
     try:
         index.build()

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
+from lsp_client import eventually, inline, open_document, session, wait_learned
 from lsprotocol import types
-
-from tests.lsp_client import inline, open_document, start_client, wait_learned
+from trees import write_tree
 
 SHAPES = "class Box:\n    def width(self) -> int:\n        return 1\n"
 RENAMED = "class Box:\n    def height(self) -> int:\n        return 1\n"
@@ -23,30 +22,23 @@ def _suggestion(result: object) -> str:
     return items[0].insert_text if items else ""
 
 
-async def test_member_renamed_on_disk_is_not_suggested(tmp_path: Path) -> None:
-    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'shapes'\n")
-    shapes = tmp_path / "shapes.py"
-    shapes.write_text(SHAPES)
-    (tmp_path / "usage.py").write_text(USAGE)
-    main = tmp_path / "main.py"
-    main.write_text(MAIN)
-    client, _ = await start_client(tmp_path, init_options=PATIENT)
-    try:
+async def test_member_renamed_on_disk_is_not_suggested(workspace: Path) -> None:
+    write_tree(workspace, {"shapes.py": SHAPES, "usage.py": USAGE, "main.py": MAIN})
+    shapes, main = workspace / "shapes.py", workspace / "main.py"
+    async with session(workspace, init_options=PATIENT) as (client, _):
         await wait_learned(client)
         uri = open_document(client, main)
         line, column = MAIN.count("\n"), len(MAIN.rsplit("\n", 1)[-1])
-        before = _suggestion(await inline(client, uri, line, column))
+
+        async def suggestion() -> str:
+            return _suggestion(await inline(client, uri, line, column))
+
+        before = await suggestion()
         assert before.startswith("width"), before
 
         shapes.write_text(RENAMED)
         client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams(changes=[
             types.FileEvent(uri=shapes.as_uri(), type=types.FileChangeType.Changed)]))
-        # The server reads the changed file in the background: ask until it has (or 10 s).
-        for _ in range(50):
-            after = _suggestion(await inline(client, uri, line, column))
-            if not after.startswith("width"):
-                break
-            await asyncio.sleep(0.2)
+        # The server reads the changed file in the background: ask until it has.
+        after = await eventually(suggestion, lambda s: not s.startswith("width"))
         assert after.startswith("height"), after
-    finally:
-        await client.shutdown_session()

@@ -56,8 +56,11 @@ def read_existing(literal: Literal, indent: str) -> Existing:
     return Existing(tuple(raw), tuple(lines), margin, style, tuple(sections))
 
 
-def _names(section: Section) -> list[str]:
-    return [i.name for i in section.items if i.type not in _TYPE_FIELDS and i.name]
+def _names(section: Section, style: str | None) -> list[str]:
+    # In Sphinx an item's `type` is its field, and `:type x:` repeats what `:param x:` named;
+    # in the other styles it is the item's annotation, whatever it says (`cls (type): ...`).
+    fields = _TYPE_FIELDS if style == "sphinx" else frozenset()
+    return [i.name for i in section.items if i.type not in fields and i.name]
 
 
 def _plain(name: str) -> str:
@@ -66,7 +69,7 @@ def _plain(name: str) -> str:
 
 def documented(existing: Existing, kind: str) -> list[str]:
     """Names an existing docstring documents in sections of `kind`, in order."""
-    return [n for s in existing.sections if s.kind == kind for n in _names(s)]
+    return [n for s in existing.sections if s.kind == kind for n in _names(s, existing.style)]
 
 
 def find_drift(facts: Facts, existing: Existing) -> list[Drift]:

@@ -76,7 +76,9 @@ def detect_style(text: str) -> str | None:
         match = _COLON_HEADER.match(line.strip())
         if match and match.group(1).lower() in _KINDS:
             following = lines[i + 1]
-            if _PEP257_ITEM.match(following) and _indent(following) <= _indent(line):
+            # PEP 257 items sit at the heading's indentation, `name -- text` or, for a return
+            # value, `int | None -- text` or the text alone.
+            if following.strip() and _indent(following) <= _indent(line):
                 return "pep257"
             if _indent(following) > _indent(line):
                 return "google"
