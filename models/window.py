@@ -22,9 +22,9 @@ __all__ = ["BYTES_PER_TOKEN", "FittedParts", "estimate_tokens", "fit_to_window"]
 BYTES_PER_TOKEN = 3
 
 
-def estimate_tokens(text: str) -> int:
+def estimate_tokens(text: str, bytes_per_token: float = BYTES_PER_TOKEN) -> int:
     """Conservative token count of `text` without a tokenizer (see `BYTES_PER_TOKEN`)."""
-    return math.ceil(len(text.encode("utf-8")) / BYTES_PER_TOKEN)
+    return math.ceil(len(text.encode("utf-8")) / bytes_per_token)
 
 
 def _keep_tail(text: str, tokens: int) -> str:

@@ -172,6 +172,6 @@ async def test_llamacpp_unmonitored_output_is_usually_no_member(
         request = CompletionRequest(text, "", max_tokens=12, temperature=1.0,
                                     extra={"seed": seed})
         out = "".join([c.text async for c in guided(backend, request, text, len(text), None,
-                                                    enabled=False)])
+                                                    settings=PATIENT, enabled=False)])
         misses += re.match(r"\w*", out).group(0) not in STR_MEMBERS  # type: ignore[union-attr]
     assert misses >= 2
