@@ -122,7 +122,7 @@ class Facts:
         ty = self.ty
         if ty is None:
             raise Unavailable("no ty for this document")
-        key = ("ty_members", self.path, self._digest(text), offset)
+        key = ("ty_members", self.path, self._digest(text), offset, generation())
         if key in _MEMO:
             _MEMO.move_to_end(key)
             return _MEMO[key]  # type: ignore[return-value]

@@ -102,11 +102,12 @@ class TyOracle:
         self.counts = {"answered": 0, "unknown": 0, "not_ready": 0, "timeout": 0, "failed": 0}
         self._child: LspChild | None = None
         self._stop = threading.Event()
+        self._changed = threading.Condition()
         self._query = threading.Lock()  # one question at a time: its didChange, then its request
+        self._documents = threading.Lock()  # `_wanted`: the editor's thread never waits on ty
         self._sent: OrderedDict[str, tuple[int, str]] = OrderedDict()  # uri -> (version, text)
         self._wanted: dict[str, str | None] = {}  # editor documents: uri -> text (None: closed)
         self._probing = False
-        self._reported_down = False
         self._options = {
             "configuration": ty_configuration(self.root),
             "diagnosticMode": "off",
@@ -128,6 +129,21 @@ class TyOracle:
         if child is not None:
             child.close()
         self._set_state("stopped", "")
+
+    def wait_ready(self, timeout: float) -> bool:
+        """Wait up to `timeout` seconds for the child to answer questions (batch callers: the
+        CLI, benchmarks, tests; the server never waits). False when it does not by then, or
+        cannot (ty missing, stopped)."""
+        with self._changed:
+            return self._changed.wait_for(
+                lambda: self.state in ("ready", "missing", "stopped"), timeout) and self.ready
+
+    def wait_restarted(self, pid: int, timeout: float) -> bool:
+        """Wait up to `timeout` seconds for a child other than `pid` to answer questions."""
+        with self._changed:
+            return self._changed.wait_for(
+                lambda: (self.ready and self.pid not in (None, pid))
+                or self.state in ("missing", "stopped"), timeout) and self.ready
 
     @property
     def ready(self) -> bool:
@@ -214,26 +230,25 @@ class TyOracle:
             child.close()
             return "stopped"
         self._set_state("ready", f"ty {child.pid} answers type questions")
-        child.process.wait()
-        child.kill()  # fail whatever still waits on it
+        code = child.process.wait()
+        child.kill(f"it exited (status {code})")  # fail whatever still waits on it
         return _why(child, None)
 
     def _set_state(self, state: TyState, message: str) -> None:
-        before, self.state = self.state, state
-        if state == before:
+        """Record a state change; the log and the owner hear of each once (an outage: once,
+        however many restarts it takes)."""
+        with self._changed:
+            before, self.state = self.state, state
+            self._changed.notify_all()
+        if state == before or state == "stopped":
             return
-        if state == "down" or state == "missing":
-            if not self._reported_down:
-                self._reported_down = True
-                log.warning("%s", message)
-                self._tell(state, message)
-        elif state == "ready":
-            if self._reported_down:
-                self._reported_down = False
-                log.warning("ty is back: %s", message)
-                self._tell(state, message)
-            else:
-                log.info("%s", message)
+        if state in ("down", "missing"):
+            log.warning("%s", message)
+        elif before == "down":
+            log.warning("ty is back: %s", message)
+        else:
+            log.info("%s", message)
+        self._tell(state, message)
 
     def _tell(self, state: str, message: str) -> None:
         if self.on_event is not None:
@@ -253,27 +268,31 @@ class TyOracle:
     def update(self, path: str, text: str | None) -> None:
         """The editor's text of `path` (None: closed), sent before the next question."""
         uri = Path(path).resolve().as_uri()
-        with self._query:
+        with self._documents:
             self._wanted[uri] = text
 
-    def file_changed(self, path: str) -> None:
-        """A file changed on disk: the child reads it again."""
+    def file_changed(self, path: str, deleted: bool = False) -> None:
+        """A file changed (or was deleted) on disk: the child reads it again."""
         child = self._child
         if child is None or not self.ready:
             return
         try:
             child.notify("workspace/didChangeWatchedFiles", {
-                "changes": [{"uri": Path(path).resolve().as_uri(), "type": 2}]})
+                "changes": [{"uri": Path(path).resolve().as_uri(), "type": 3 if deleted else 2}]})
         except ChildGone:
             pass
 
     def _flush_locked(self, child: LspChild, asked: str) -> None:
         """Send the editor's documents as they are now (all but `asked`, sent next)."""
-        for uri, text in list(self._wanted.items()):
+        with self._documents:
+            wanted = list(self._wanted.items())
+            for uri, text in wanted:
+                if text is None:
+                    del self._wanted[uri]
+        for uri, text in wanted:
             if uri == asked:
                 continue
             if text is None:
-                del self._wanted[uri]
                 if self._sent.pop(uri, None) is not None:
                     child.notify("textDocument/didClose", {"textDocument": {"uri": uri}})
             else:
@@ -430,9 +449,11 @@ def _remaining(deadline: float | None, default: float) -> float:
 
 
 def _why(child: LspChild, exc: Exception | None) -> str:
+    """Why the child stopped, with the last error it wrote on stderr (not its chatter)."""
     reason = child.gone or (str(exc) if exc else "it stopped")
-    last = next((line for line in reversed(child.stderr) if line.strip()), "")
-    return f"{reason}: {last}" if last else reason
+    last = next((line for line in reversed(child.stderr)
+                 if re.search(r"\bERROR\b|panicked|error:", line)), "")
+    return f"{reason}: {last.strip()}" if last else reason
 
 
 def _parameters(signature: Any) -> list[Parameter] | None:
