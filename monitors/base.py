@@ -29,6 +29,7 @@ _CHAIN_END = re.compile(r"(?<![\w.)\]}'\"])([A-Za-z_]\w*(?:\(\))?(?:\.[A-Za-z_]\
 # makes any name work; a slotted class sets its attributes through `__slots__` (often with
 # `object.__setattr__`), which Jedi does not list. Such receivers are not constrained.
 _DYNAMIC = frozenset({"__getattr__", "__slots__"})
+_CLOSERS = {"(": ")", "[": "]", "{": "}"}
 _NARROWING_WINDOW = 4000  # chars before the cursor searched for an `isinstance` of the root
 _DEF = re.compile(r"(async\s+)?def\s")
 _SCOPE_WORDS = re.compile(r"\b(def|class|lambda|global|nonlocal)\b")
@@ -117,7 +118,7 @@ class View:
         facts = self.facts
         if facts.ty is not None:
             try:
-                found = facts.ty_members(*self.document(dot))
+                found = facts.ty_members(*self.document(dot), self._closers())
             except Unavailable:
                 pass
             else:
@@ -127,6 +128,10 @@ class View:
         names = self.receiver_members(dot) or self.complete(dot)
         facts.answered_by.append("jedi" if names else "none")
         return names
+
+    def _closers(self) -> str:
+        """The closers of the brackets open at the boundary, innermost first."""
+        return "".join(_CLOSERS[opener] for opener, _ in reversed(self.lex.brackets))
 
     def receiver_members(self, dot: int) -> list[str] | None:
         """Members of the receiver before the `.` ending at `dot`, asked of the document as it

@@ -113,8 +113,9 @@ class Facts:
         """Signatures of calling `chain` as it means at `offset` of `text` (no new parse)."""
         return self._memo("signatures_of", text, offset, self.jedi.receiver_signatures, chain)
 
-    def ty_members(self, text: str, offset: int) -> list[Name] | None:
-        """ty's members after the `.` that ends at `offset` of `text` (None: ty does not know).
+    def ty_members(self, text: str, offset: int, closers: str | None = None) -> list[Name] | None:
+        """ty's members after the `.` that ends at `offset` of `text` (None: ty does not know);
+        `closers` close the brackets open there.
 
         Raises `Unavailable` when this document has no ty, or ty cannot answer now: then Jedi
         is asked (`members`, `complete`).
@@ -132,7 +133,7 @@ class Facts:
             raise Unavailable("out of time")
         started = time.perf_counter()
         try:
-            found = ty.members(text, offset, self.path, time.monotonic() + remaining)
+            found = ty.members(text, offset, self.path, time.monotonic() + remaining, closers)
         finally:
             self.query_ms.append((time.perf_counter() - started) * 1000)
         result = None if found is None else [Name(n) for n in found]

@@ -110,6 +110,17 @@ def test_open_brackets_are_closed(ty: TyOracle, workspace: Path) -> None:
     dot = text.index("shelf.\n") + len("shelf.")
     found = ty.members(text, dot, str(workspace / "main.py"), _deadline())
     assert found is not None and "add" in found
+    # The monitors pass the closers their lexical state knows.
+    path = workspace / "main.py"
+    facts = Facts(path=str(path), engine="ty", ty=ty, timeout_s=ASK_S)
+    constraint = DereferenceMonitor().pre(_view(MAIN + "print(len([shelf.", path, facts))
+    assert constraint is not None and "add" in (constraint.words or ())
+
+
+def test_brackets_are_found_after_a_long_docstring() -> None:
+    # The scan's window starts inside the docstring: it must not read the code as a string.
+    text = 'def f(x):\n    """Doc.\n' + "    more\n" * 100 + '    """\n    return g(x.'
+    assert close_brackets(text, len(text)) == ")"
 
 
 def test_a_dunder_only_answer_is_unknown(ty: TyOracle, workspace: Path) -> None:

@@ -26,8 +26,8 @@ from .ty import EventListener, TyOracle, find_ty
 
 __all__ = [
     "Engine", "JediOracle", "Location", "Oracle", "OutOfTime", "Parameter", "TyOracle",
-    "Unavailable", "close_brackets", "engine_for", "find_ty", "known_members", "start_ty",
-    "stop", "stop_all", "ty_for", "type_of_names",
+    "Unavailable", "close_brackets", "engine_for", "find_ty", "known_members", "set_engine",
+    "start_ty", "stop", "stop_all", "ty_for", "type_of_names",
 ]
 
 _LOCK = threading.Lock()
@@ -51,6 +51,15 @@ def start_ty(root: str | os.PathLike[str], engine: Engine = "auto",
             oracle = TyOracle(key, executable=executable, on_event=on_event)
         _WORKSPACES[key] = (oracle, engine)
         return oracle
+
+
+def set_engine(root: str | os.PathLike[str], engine: Engine) -> None:
+    """Change which engine answers first for a registered workspace, keeping its child
+    (benchmarks compare engines on the same sites with one child)."""
+    key = Path(root).resolve()
+    with _LOCK:
+        oracle, _ = _WORKSPACES[key]
+        _WORKSPACES[key] = (oracle, engine)
 
 
 def stop(root: str | os.PathLike[str]) -> None:

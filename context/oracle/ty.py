@@ -319,15 +319,19 @@ class TyOracle:
     # -- questions -------------------------------------------------------------------------
 
     def members(self, text: str, offset: int, path: str | None,
-                deadline: float | None = None) -> list[str] | None:
-        """Members after the `.` that ends at `offset` (text up to it, brackets closed)."""
-        found = self._complete(text, offset, path, deadline)
+                deadline: float | None = None, closers: str | None = None) -> list[str] | None:
+        """Members after the `.` that ends at `offset` (text up to it, brackets closed).
+
+        `closers`: the closers of the brackets open at `offset`, when the caller knows them
+        (the monitors' lexical state); else they are found by scanning the text.
+        """
+        found = self._complete(text, offset, path, deadline, closers)
         return known_members(found) if found is not None else None
 
     def names(self, text: str, offset: int, path: str | None,
               deadline: float | None = None) -> list[str] | None:
         """Names completable at `offset` (in scope; no auto-import suggestions)."""
-        found = self._complete(text, offset, path, deadline)
+        found = self._complete(text, offset, path, deadline, None)
         return found or None
 
     def signatures(self, text: str, offset: int, path: str | None,
@@ -368,9 +372,10 @@ class TyOracle:
         return _locations(self._ask("textDocument/typeDefinition", text, max(offset - 1, 0),
                                     path, deadline, cut=False))
 
-    def _complete(self, text: str, offset: int, path: str | None,
-                  deadline: float | None) -> list[str] | None:
-        result = self._ask("textDocument/completion", text, offset, path, deadline)
+    def _complete(self, text: str, offset: int, path: str | None, deadline: float | None,
+                  closers: str | None = None) -> list[str] | None:
+        result = self._ask("textDocument/completion", text, offset, path, deadline,
+                           closers=closers)
         items = result.get("items") if isinstance(result, dict) else result
         if not isinstance(items, list):
             return None
@@ -379,7 +384,7 @@ class TyOracle:
         return list(dict.fromkeys(names))
 
     def _ask(self, method: str, text: str, offset: int, path: str | None,
-             deadline: float | None, cut: bool = True) -> Any:
+             deadline: float | None, cut: bool = True, closers: str | None = None) -> Any:
         """`method` at `offset` of `text` as the document `path`: ty's result (None or empty
         when it knows nothing). Raises `Unavailable` when ty could not answer in time.
 
@@ -390,7 +395,7 @@ class TyOracle:
             self.counts["not_ready"] += 1
             raise Unavailable(f"ty is {self.state}")
         if cut:
-            closers = close_brackets(text, offset)
+            closers = close_brackets(text, offset) if closers is None else closers
             if closers is None:
                 return None  # in a string or comment: there is no expression to ask about
             text = text[:offset] + closers
