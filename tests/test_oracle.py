@@ -94,12 +94,20 @@ def test_the_dereference_monitor_asks_ty(ty: TyOracle, workspace: Path) -> None:
     assert facts.answered_by == ["ty"]
 
 
-def test_text_after_the_cursor_is_not_sent(ty: TyOracle, workspace: Path) -> None:
-    # ty answers nothing for `x.|upper()`: the question is about the text up to the dot.
+def test_the_rest_of_the_line_is_not_sent(ty: TyOracle, workspace: Path) -> None:
+    # ty answers nothing for `x.|upper()`: the question is about the line up to the dot.
     text = MAIN + "shelf.count()\n"
     dot = text.rindex(".") + 1
     found = ty.members(text, dot, str(workspace / "main.py"), _deadline())
     assert found is not None and "count" in found
+
+
+def test_members_defined_below_the_cursor_are_known(ty: TyOracle, workspace: Path) -> None:
+    text = ("class Lamp:\n    def on(self) -> None:\n        self.\n\n"
+            "    def later(self) -> int:\n        return 1\n")
+    dot = text.index("self.\n") + len("self.")
+    found = ty.members(text, dot, str(workspace / "lamp.py"), _deadline())
+    assert found is not None and {"on", "later"} <= set(found)
 
 
 def test_open_brackets_are_closed(ty: TyOracle, workspace: Path) -> None:

@@ -9,9 +9,12 @@ says so once per outage (`on_event` tells the owner too, for the editor's status
 
 What ty is told, and how, found by measurement on real code:
 - The text of the file is sent as typehole has it (`didOpen`, then `didChange` of the whole
-  text the question needs), cut at the cursor: ty answers nothing for `x.|upper()`; and the
-  brackets open at the cursor are closed (`f(x.` -> `f(x.)`), or its parser joins the next
-  line onto the dot. Other documents the editor has open are sent as they are (`update`).
+  text the question needs), with the rest of the cursor's line removed (ty answers nothing for
+  `x.|upper()`) and the brackets open at the cursor closed there (`f(x.` -> `f(x.)`; else its
+  parser joins the next line onto the dot). The lines after are kept: members defined below
+  the cursor exist too (on 120 sites of httpx and rich, recall 0.93/0.88 this way, 0.82/0.85
+  with the text cut at the cursor, 0.72/0.68 without the closers). Other documents the editor
+  has open are sent as they are (`update`).
 - Configuration goes in the `initialize` request and the `workspace/configuration` answer (never
   into the user's files): `python-platform = "all"` (otherwise modules guarded by the host
   platform are unreachable), return types of unannotated functions inferred, the Python
@@ -388,7 +391,8 @@ class TyOracle:
         """`method` at `offset` of `text` as the document `path`: ty's result (None or empty
         when it knows nothing). Raises `Unavailable` when ty could not answer in time.
 
-        With `cut`, the text ends at `offset` with the open brackets closed; else it is whole.
+        With `cut`, the rest of the line after `offset` is removed and the brackets open at
+        `offset` are closed there; else the text is sent whole.
         """
         child = self._child
         if not self.ready or child is None or not child.alive:
@@ -398,7 +402,8 @@ class TyOracle:
             closers = close_brackets(text, offset) if closers is None else closers
             if closers is None:
                 return None  # in a string or comment: there is no expression to ask about
-            text = text[:offset] + closers
+            line_end = text.find("\n", offset)
+            text = text[:offset] + closers + (text[line_end:] if line_end >= 0 else "")
         line, character = position_at(text, offset, UTF16)
         uri = Path(path).resolve().as_uri() if path else (self.root / "<unsaved>.py").as_uri()
         if not self._query.acquire(timeout=_remaining(deadline, 3600.0)):
