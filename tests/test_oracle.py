@@ -145,6 +145,21 @@ def test_a_dunder_only_answer_is_unknown(ty: TyOracle, workspace: Path) -> None:
     assert DereferenceMonitor().pre(_view(text, path, facts)) is None
 
 
+def test_module_and_slotted_receivers_are_constrained(ty: TyOracle, workspace: Path) -> None:
+    # Every module has typeshed's `ModuleType.__getattr__`; ty lists slot attributes itself.
+    path = workspace / "main.py"
+    facts = Facts(path=str(path), engine="ty", ty=ty, timeout_s=ASK_S)
+    constraint = DereferenceMonitor().pre(_view("import os\nos.", path, facts))
+    assert constraint is not None and "getcwd" in (constraint.words or ())
+    text = ("class Pin:\n    __slots__ = ('pos',)\n\n    def __init__(self) -> None:\n"
+            "        self.pos = 1\n\nPin().")
+    constraint = DereferenceMonitor().pre(_view(text, path, facts))
+    assert constraint is not None and "pos" in (constraint.words or ())
+    # A class of its own with `__getattr__` takes any name: nothing is constrained.
+    text = "class Any:\n    def __getattr__(self, name: str) -> int:\n        return 1\n\nAny()."
+    assert DereferenceMonitor().pre(_view(text, path, facts)) is None
+
+
 def test_columns_are_utf16(ty: TyOracle, workspace: Path) -> None:
     # Two characters outside the BMP before the dot: four UTF-16 units, two code points.
     text = MAIN + 'mark = "😀😀"; shelf.'

@@ -326,10 +326,17 @@ class TyOracle:
         """Members after the `.` that ends at `offset` (text up to it, brackets closed).
 
         `closers`: the closers of the brackets open at `offset`, when the caller knows them
-        (the monitors' lexical state); else they are found by scanning the text.
+        (the monitors' lexical state); else they are found by scanning the text. Two names ty
+        lists are left out because they would make a caller think any name goes: every
+        module's `__getattr__` (typeshed's `ModuleType` declares one), and `__slots__` (ty
+        lists the attributes a class declares there as members).
         """
-        found = self._complete(text, offset, path, deadline, closers)
-        return known_members(found) if found is not None else None
+        items = self._items(text, offset, path, deadline, closers)
+        if items is None:
+            return None
+        return known_members([label for label, detail in items
+                              if not (label == "__getattr__" and "ModuleType." in detail)
+                              and label != "__slots__"])
 
     def names(self, text: str, offset: int, path: str | None,
               deadline: float | None = None) -> list[str] | None:
@@ -377,14 +384,24 @@ class TyOracle:
 
     def _complete(self, text: str, offset: int, path: str | None, deadline: float | None,
                   closers: str | None = None) -> list[str] | None:
+        items = self._items(text, offset, path, deadline, closers)
+        return None if items is None else [label for label, _ in items]
+
+    def _items(self, text: str, offset: int, path: str | None, deadline: float | None,
+               closers: str | None = None) -> list[tuple[str, str]] | None:
+        """ty's completion items at `offset`: (name, detail), in its order, names unique."""
         result = self._ask("textDocument/completion", text, offset, path, deadline,
                            closers=closers)
         items = result.get("items") if isinstance(result, dict) else result
         if not isinstance(items, list):
             return None
-        labels = [item.get("label") for item in items if isinstance(item, dict)]
-        names = [label for label in labels if isinstance(label, str) and label.isidentifier()]
-        return list(dict.fromkeys(names))
+        out: dict[str, str] = {}
+        for item in items:
+            label = item.get("label") if isinstance(item, dict) else None
+            if isinstance(label, str) and label.isidentifier() and label not in out:
+                detail = item.get("detail")
+                out[label] = detail if isinstance(detail, str) else ""
+        return list(out.items())
 
     def _ask(self, method: str, text: str, offset: int, path: str | None,
              deadline: float | None, cut: bool = True, closers: str | None = None) -> Any:
