@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from typehole.context import oracle as registry
+from typehole.context.hole import analyse_hole
 from typehole.context.oracle import TyOracle, Unavailable, close_brackets, find_ty, known_members
 from typehole.monitors import facts as facts_module
 from typehole.monitors.base import View
@@ -295,3 +296,21 @@ def test_one_child_per_workspace_found_by_its_files(workspace: Path) -> None:
         assert first.state == "stopped" and registry.ty_for(str(workspace / "main.py")) is None
     finally:
         registry.stop_all()
+
+
+def test_typed_holes_ask_ty(ty: TyOracle, workspace: Path) -> None:
+    path = str(workspace / "main.py")
+    text = MAIN + "def put(count: int, into: Shelf) -> None: ...\n\nput(total, "
+    hole = analyse_hole(text, len(text), path, None, ty, "ty")
+    assert (hole.kind, hole.expected_type) == ("call_argument", "Shelf")
+    text = MAIN + "if total == "
+    hole = analyse_hole(text, len(text), path, None, ty, "ty")
+    assert (hole.kind, hole.expected_type) == ("comparison", "int")
+
+
+def test_typed_holes_ask_jedi_when_ty_cannot_answer(workspace: Path) -> None:
+    missing = TyOracle(workspace, executable=str(workspace / "no-such-ty"))
+    assert not missing.wait_ready(GUARD_S)
+    text = MAIN + "if total == "
+    hole = analyse_hole(text, len(text), str(workspace / "main.py"), None, missing, "ty")
+    assert (hole.kind, hole.expected_type) == ("comparison", "int")

@@ -66,6 +66,12 @@ class Oracle(Protocol):
         """Parameters of each signature of the call whose `(` ends just before `offset`."""
         ...
 
+    def argument_type(self, text: str, offset: int, path: str | None,
+                      deadline: float | None) -> str | None:
+        """The annotation of the parameter that the call argument being written at `offset`
+        fills (the expected type of a call-argument hole)."""
+        ...
+
     def type_at(self, text: str, offset: int, path: str | None,
                 deadline: float | None) -> str | None:
         """The type of the name or attribute that ends at `offset`, as a type expression."""

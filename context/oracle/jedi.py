@@ -16,6 +16,7 @@ import jedi
 
 from typehole.base.positions import UTF32, position_at
 from typehole.context import jedistate
+from typehole.context.holescan import split_param
 from typehole.context.receiver import Link, Parameter, receiver_members, receiver_signatures
 
 from .base import Location, Unavailable
@@ -77,6 +78,12 @@ class JediOracle:
                                                 for p in sig.params]
                                                for sig in s.get_signatures(line, col)])
 
+    def argument_type(self, text: str, offset: int, path: str | None,
+                      deadline: float | None = None) -> str | None:
+        """The annotation of the parameter the argument being written at `offset` fills."""
+        return self._ask(text, offset, path, deadline,
+                         lambda s, line, col: _argument_type(s.get_signatures(line, col)))
+
     def type_at(self, text: str, offset: int, path: str | None,
                 deadline: float | None = None) -> str | None:
         """The inferred type of the name that ends at `offset`."""
@@ -125,6 +132,16 @@ class JediOracle:
         if jedistate.ran_out(made):
             raise OutOfTime
         return answer
+
+
+def _argument_type(signatures: list[Any]) -> str | None:
+    for sig in signatures:
+        if sig.index is None or sig.index >= len(sig.params):
+            continue
+        _, annotation, _ = split_param(sig.params[sig.index].to_string())
+        if annotation:
+            return annotation
+    return None
 
 
 def _locations(names: list[Any]) -> list[Location] | None:

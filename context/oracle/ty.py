@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from typehole.base.positions import UTF16, offset_at, position_at
+from typehole.context.holescan import split_param
 
 from .base import Location, Parameter, Unavailable, close_brackets, known_members
 from .lsp import ChildGone, LspChild, LspError, LspTimeout
@@ -361,6 +362,27 @@ class TyOracle:
             out.append(params)
         return out
 
+    def argument_type(self, text: str, offset: int, path: str | None,
+                      deadline: float | None = None) -> str | None:
+        """The annotation of the parameter the argument being written at `offset` fills
+        (ty's signature help: its active parameter)."""
+        result = self._ask("textDocument/signatureHelp", text, offset, path, deadline)
+        if not isinstance(result, dict) or not isinstance(result.get("signatures"), list):
+            return None
+        signatures = result["signatures"]
+        index = result.get("activeSignature") or 0
+        if not isinstance(index, int) or not 0 <= index < len(signatures):
+            return None
+        signature = signatures[index]
+        if not isinstance(signature, dict):
+            return None
+        active = signature.get("activeParameter", result.get("activeParameter"))
+        params = _parameter_labels(signature)
+        if not isinstance(active, int) or params is None or not 0 <= active < len(params):
+            return None
+        _, annotation, _ = split_param(params[active])
+        return annotation or None
+
     def type_at(self, text: str, offset: int, path: str | None,
                 deadline: float | None = None) -> str | None:
         """The type of the name that ends at `offset` (ty's hover, first block)."""
@@ -483,9 +505,8 @@ def _why(child: LspChild, exc: Exception | None) -> str:
     return f"{reason}: {last.strip()}" if last else reason
 
 
-def _parameters(signature: Any) -> list[Parameter] | None:
-    """A signature's parameters with their kinds, read from ty's label, whose `/` and `*`
-    markers say which are positional-only and keyword-only."""
+def _parameter_spans(signature: Any) -> tuple[str, list[tuple[int, int]]] | None:
+    """A signature's label and where each parameter is in it (code points)."""
     if not isinstance(signature, dict) or not isinstance(signature.get("label"), str):
         return None
     label: str = signature["label"]
@@ -504,6 +525,22 @@ def _parameters(signature: Any) -> list[Parameter] | None:
             return None
         spans.append((begin, end))
         start = end
+    return label, spans
+
+
+def _parameter_labels(signature: Any) -> list[str] | None:
+    """Each parameter's text in a signature's label (`name: T = default`)."""
+    found = _parameter_spans(signature)
+    return None if found is None else [found[0][b:e] for b, e in found[1]]
+
+
+def _parameters(signature: Any) -> list[Parameter] | None:
+    """A signature's parameters with their kinds, read from ty's label, whose `/` and `*`
+    markers say which are positional-only and keyword-only."""
+    found = _parameter_spans(signature)
+    if found is None:
+        return None
+    label, spans = found
     # The text between parameters: `, /, ` and `, *, ` are markers, not parameters.
     ends = [label.find("(") + 1] + [end for _, end in spans]
     gaps = [label[ends[i]:begin] for i, (begin, _) in enumerate(spans)]
