@@ -5,9 +5,9 @@ answers, Jedi otherwise.
 Jedi is not thread-safe, so every Jedi query runs on the one analysis thread: from that thread
 (marked by `on_analysis_thread`) a query runs inline; from any other thread it is submitted to
 the analysis executor and awaited with a timeout, after which the monitor fails open. ty's
-client is thread-safe: its questions run on the caller's thread, bounded by the same time
-budget, and when ty cannot answer (still starting, crashed, out of time) Jedi is asked in the
-time left. Results are memoised per (engine, path, text, offset), so asking again for the same
+client is thread-safe: its questions run on the caller's thread, bounded by `TY_SHARE` of the
+time left, and when ty cannot answer (still starting, crashed, out of time) Jedi is asked in the
+rest. Results are memoised per (engine, path, text, offset), so asking again for the same
 virtual-document state is free. Jedi Scripts come from `context.jedistate`: a second query on
 the same text reuses its Script, and a new text starts from the warm inference state of the
 previous one.
@@ -45,6 +45,8 @@ _T = TypeVar("_T")
 _MEMO: OrderedDict[tuple[object, ...], object] = OrderedDict()
 _MEMO_SIZE = 2048  # answers are small (names); a completion asks a handful of them
 ABANDON_AFTER_S = 1.0  # how long a query may go on after its completion stopped waiting
+# ty's share of the time left: what remains when it cannot answer is Jedi's.
+TY_SHARE = 2 / 3
 _LOCAL = threading.local()
 
 
@@ -133,7 +135,8 @@ class Facts:
             raise Unavailable("out of time")
         started = time.perf_counter()
         try:
-            found = ty.members(text, offset, self.path, time.monotonic() + remaining, closers)
+            found = ty.members(text, offset, self.path,
+                               time.monotonic() + remaining * TY_SHARE, closers)
         finally:
             self.query_ms.append((time.perf_counter() - started) * 1000)
         result = None if found is None else [Name(n) for n in found]

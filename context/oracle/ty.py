@@ -275,6 +275,26 @@ class TyOracle:
         with self._documents:
             self._wanted[uri] = text
 
+    def warm(self, path: str, text: str, timeout: float = 60.0) -> bool:
+        """Have the child infer the types in `text` (the document `path`) now, so that the
+        first question about it is answered warm; for a background thread. False when the
+        child could not (not ready, stopped, out of time)."""
+        child = self._child
+        if not self.ready or child is None:
+            return False
+        uri = Path(path).resolve().as_uri()
+        try:
+            with self._query:
+                if child is not self._child:
+                    return False
+                self._send_locked(child, uri, text)
+            # Outside the lock: questions go on meanwhile. Semantic tokens type every name.
+            child.request("textDocument/semanticTokens/full", {"textDocument": {"uri": uri}},
+                          timeout)
+        except (ChildGone, LspTimeout, LspError):
+            return False
+        return True
+
     def file_changed(self, path: str, deleted: bool = False) -> None:
         """A file changed (or was deleted) on disk: the child reads it again."""
         child = self._child
