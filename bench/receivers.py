@@ -7,7 +7,8 @@ question is what may follow `chain.`. Each engine is asked in turn, site by site
 - jedi: as the monitors ask Jedi: the chain evaluated at its start in the document as it is
   (`context.receiver`, no new parse), else Jedi's completion on the cut text;
 - ty: ty's language server (`context.oracle.ty`, one child for the project, asked once it is
-  ready): completion after the dot on the text up to it, brackets closed;
+  ready): completion after the dot, the rest of its line removed and the brackets open there
+  closed (the lines after kept);
 - auto: ty, and Jedi where ty does not know (derived from the two answers on the same site: its
   time is ty's plus Jedi's where Jedi was asked).
 Reported per engine: recall (the member the code actually has is among the answer's names),
@@ -218,5 +219,5 @@ def main(argv: list[str] | None = None) -> int:
     print("\nrecall: the member the code has is among the names; empty: no answer (the monitor "
           "fails open); p50/p95: warm, every question but the first;\n"
           "jedi: the chain at its start in the document, else completion on the cut text; "
-          "ty: its completion on the text up to the dot; auto: ty, else jedi (same sites).")
+          "ty: its completion after the dot; auto: ty, else jedi (same sites).")
     return 0

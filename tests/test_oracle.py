@@ -314,3 +314,14 @@ def test_typed_holes_ask_jedi_when_ty_cannot_answer(workspace: Path) -> None:
     text = MAIN + "if total == "
     hole = analyse_hole(text, len(text), str(workspace / "main.py"), None, missing, "ty")
     assert (hole.kind, hole.expected_type) == ("comparison", "int")
+
+
+def test_no_question_waits_on_a_child_still_starting(workspace: Path) -> None:
+    starting = TyOracle(workspace, start=False)  # never started: as if still starting
+    path = workspace / "main.py"
+    with pytest.raises(Unavailable):
+        starting.members(MAIN + "shelf.", len(MAIN) + 6, str(path), None)  # no deadline at all
+    facts = Facts(path=str(path), engine="ty", ty=starting)
+    words = DereferenceMonitor().pre(_view(MAIN + "shelf.", path, facts))
+    assert words is not None and "add" in (words.words or ())
+    assert facts.answered_by == ["jedi"] and starting.counts["not_ready"] == 1

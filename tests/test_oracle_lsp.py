@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 from pathlib import Path
 from typing import Any
 
@@ -52,3 +54,18 @@ async def test_the_ty_child_starts_with_the_server_and_stops_with_it(tmp_path: P
         await asyncio.sleep(0.1)
     assert not _running(pid)
     assert not (tmp_path / "ty.toml").exists()
+
+
+async def test_a_crash_is_reported_once_and_the_child_comes_back(tmp_path: Path) -> None:
+    (tmp_path / "main.py").write_text("x = 1\n")
+    client, reports = await _start(tmp_path, None)
+    try:
+        await wait_for(lambda: any(r.state == "ready" for r in reports), timeout=120)
+        first = next(r.pid for r in reports if r.state == "ready")
+        os.kill(first, signal.SIGKILL)
+        await wait_for(lambda: any(r.state == "ready" and r.pid != first for r in reports),
+                       timeout=120)
+        assert [r.state for r in reports] == ["ready", "down", "ready"]
+        assert "Jedi answers" in reports[1].message
+    finally:
+        await client.shutdown_session()
