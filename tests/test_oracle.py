@@ -324,4 +324,4 @@ def test_no_question_waits_on_a_child_still_starting(workspace: Path) -> None:
     facts = Facts(path=str(path), engine="ty", ty=starting)
     words = DereferenceMonitor().pre(_view(MAIN + "shelf.", path, facts))
     assert words is not None and "add" in (words.words or ())
-    assert facts.answered_by == ["jedi"] and starting.counts["not_ready"] == 1
+    assert facts.answered_by == ["jedi"] and starting.counts["not_ready"] == 2
