@@ -112,8 +112,9 @@ class View:
     def members(self, dot: int) -> list[str] | None:
         """Members of the receiver before the `.` ending at `dot`; None when unknown.
 
-        ty answers first where the workspace runs it (on the text up to the dot); Jedi where
-        ty cannot answer now, or (engine `auto`) does not know the receiver.
+        ty answers first where the workspace runs it (the dot's line up to the dot, the lines
+        after, the brackets open there closed); Jedi where ty cannot answer now, or (engine
+        `auto`) does not know the receiver.
         """
         facts = self.facts
         if facts.ty is not None:
