@@ -8,6 +8,8 @@ retrieved window covering its line). Baselines on the same sites: the current fi
 sends: it cannot contain another file's definition) and BM25 over 10-line windows (CrossCodeEval).
 
 Run: python bench/context.py [--projects httpx==0.28.1,rich==14.3.4] [--sites 150]
+[--engine jedi,ty,auto]. Each type-oracle engine (see `context.oracle`) is asked in turn on every
+site, taking turns going first; ty's child is started for the project and asked once ready.
 Tokens are counted as ceil(chars / 4) unless a tokenizer is wired in (no model weights here).
 """
 
@@ -27,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from realproject import real_project  # noqa: E402
 
+from typehole.context import oracle as oracles  # noqa: E402
 from typehole.context.assemble import assemble, blocks_for  # noqa: E402
 from typehole.context.engine import ContextEngine  # noqa: E402
 from typehole.context.hole import clear_cache  # noqa: E402
@@ -99,8 +102,10 @@ def _bm25_hit(engine: ContextEngine, rel: str, prefix: str, used: Definition, bu
     )
 
 
-def bench_project(name: str, version: str, n_sites: int) -> dict[str, object]:
-    """Index one project cold, then measure recall, coverage and latency on its sites."""
+def bench_project(name: str, version: str, n_sites: int,
+                  engines: tuple[str, ...] = ("jedi",)) -> list[dict[str, object]]:
+    """Index one project cold, then measure recall, coverage and latency on its sites, one
+    row per type-oracle engine."""
     root = real_project(name, version)
     engine = ContextEngine(root, tempfile.mkdtemp(prefix="typehole-bench-"))
     started = time.perf_counter()
@@ -119,38 +124,54 @@ def bench_project(name: str, version: str, n_sites: int) -> dict[str, object]:
         engine.update_file(biggest, original + f"\n# edit {i}\n")
         edits.append((time.perf_counter() - started) * 1000)
     reindex_first, reindex_ms = edits[0], statistics.median(edits[1:])
+    ty = oracles.start_ty(root, "auto") if any(e != "jedi" for e in engines) else None
+    if ty is not None and not ty.wait_ready(120):
+        raise SystemExit(f"ty did not start for {root}")
     chosen = sites(engine, n_sites)
-    hits = {b: 0 for b in BUDGETS}
+    hits = {e: {b: 0 for b in BUDGETS} for e in engines}
     bm25 = {b: 0 for b in BUDGETS}
-    typed, times = 0, []
+    typed = {e: 0 for e in engines}
+    times: dict[str, list[float]] = {e: [] for e in engines}
     for i, (rel, text, offset, used) in enumerate(chosen):
         prefix = text[:offset]
+        turn = i % len(engines)  # engines take turns going first (each caches per text)
+        for kind in engines[turn:] + engines[:turn]:
+            if ty is not None:
+                oracles.set_engine(root, kind)  # type: ignore[arg-type]
+            for budget in BUDGETS:
+                clear_cache()  # time real analysis, not the memo
+                t0 = time.perf_counter()
+                result = engine.gather(prefix, offset, rel, budget, count_tokens)
+                if budget == 1024 and i >= 5:  # the first few sites warm Jedi up
+                    times[kind].append((time.perf_counter() - t0) * 1000)
+                hits[kind][budget] += _hit_types_or_snippets(result, used)
+            typed[kind] += result.hole.expected_type is not None
         for budget in BUDGETS:
-            clear_cache()  # time real analysis, not the memo
-            t0 = time.perf_counter()
-            result = engine.gather(prefix, offset, rel, budget, count_tokens)
-            if budget == 1024 and i >= 5:  # the first few sites warm Jedi up
-                times.append((time.perf_counter() - t0) * 1000)
-            hits[budget] += _hit_types_or_snippets(result, used)
             bm25[budget] += _bm25_hit(engine, rel, prefix, used, budget)
-        typed += result.hole.expected_type is not None
-    times.sort()
+    rss = ty.rss_mb() if ty is not None else None
+    oracles.stop(root)
     n = max(len(chosen), 1)
-    return {
-        "project": f"{name}=={version}",
-        "files": stats.files,
-        "lines": lines,
-        "sites": len(chosen),
-        "index_s": index_s,
-        "reindex_ms": reindex_ms,
-        "reindex_first": reindex_first,
-        "recall": {b: hits[b] / n for b in BUDGETS},
-        "bm25": {b: bm25[b] / n for b in BUDGETS},
-        "typed": typed / n,
-        "p50": statistics.median(times) if times else 0.0,
-        "p95": times[max(int(len(times) * 0.95) - 1, 0)] if times else 0.0,
-        "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-    }
+    rows = []
+    for kind in engines:
+        ordered = sorted(times[kind])
+        rows.append({
+            "project": f"{name}=={version}",
+            "engine": kind,
+            "files": stats.files,
+            "lines": lines,
+            "sites": len(chosen),
+            "index_s": index_s,
+            "reindex_ms": reindex_ms,
+            "reindex_first": reindex_first,
+            "recall": {b: hits[kind][b] / n for b in BUDGETS},
+            "bm25": {b: bm25[b] / n for b in BUDGETS},
+            "typed": typed[kind] / n,
+            "p50": statistics.median(ordered) if ordered else 0.0,
+            "p95": ordered[max(int(len(ordered) * 0.95) - 1, 0)] if ordered else 0.0,
+            "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            "ty_rss_mb": rss,
+        })
+    return rows
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -158,32 +179,40 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--projects", default="httpx==0.28.1,rich==14.3.4")
     parser.add_argument("--sites", type=int, default=150)
+    parser.add_argument("--engine", default="jedi,ty,auto",
+                        help="type-oracle engines to compare, in turn on every site")
     args = parser.parse_args(argv)
-    rows = [bench_project(*spec.split("=="), args.sites) for spec in args.projects.split(",")]
+    engines = tuple(e.strip() for e in args.engine.split(",") if e.strip())
+    if set(engines) - {"jedi", "ty", "auto"}:
+        parser.error(f"unknown engine in {args.engine!r}")
+    rows = [r for spec in args.projects.split(",")
+            for r in bench_project(*spec.split("=="), args.sites, engines)]
     print("\nrecall of the used cross-file definition in the context (tokens ~ chars/4)")
-    header = f"{'project':<16}{'sites':>6}  " + "".join(
+    header = f"{'project':<16}{'engine':<7}{'sites':>6}  " + "".join(
         f"{'ours@' + str(b):>10}{'bm25@' + str(b):>10}{'file@' + str(b):>9}" for b in BUDGETS
     )
     print(header)
     for r in rows:
         cells = "".join(f"{r['recall'][b]:>10.2f}{r['bm25'][b]:>10.2f}{0.0:>9.2f}" for b in BUDGETS)
-        print(f"{r['project']:<16}{r['sites']:>6}  {cells}")
+        print(f"{r['project']:<16}{r['engine']:<7}{r['sites']:>6}  {cells}")
     print(
-        f"\n{'project':<16}{'files':>6}{'lines':>8}{'index s':>9}{'reidx ms':>9}"
-        f"{'1st ms':>8}{'typed':>7}{'p50 ms':>8}{'p95 ms':>8}{'peak RSS MB':>13}"
+        f"\n{'project':<16}{'engine':<7}{'files':>6}{'lines':>8}{'index s':>9}{'reidx ms':>9}"
+        f"{'1st ms':>8}{'typed':>7}{'p50 ms':>8}{'p95 ms':>8}{'peak RSS MB':>13}{'ty RSS MB':>11}"
     )
     for r in rows:
+        ty_rss = f"{r['ty_rss_mb']:.0f}" if r["ty_rss_mb"] else "-"
         print(
-            f"{r['project']:<16}{r['files']:>6}{r['lines']:>8}{r['index_s']:>9.2f}"
-            f"{r['reindex_ms']:>9.1f}{r['reindex_first']:>8.1f}{r['typed']:>7.2f}{r['p50']:>8.1f}{r['p95']:>8.1f}"
-            f"{r['rss_mb']:>13.0f}"
+            f"{r['project']:<16}{r['engine']:<7}{r['files']:>6}{r['lines']:>8}{r['index_s']:>9.2f}"
+            f"{r['reindex_ms']:>9.1f}{r['reindex_first']:>8.1f}{r['typed']:>7.2f}{r['p50']:>8.1f}"
+            f"{r['p95']:>8.1f}{r['rss_mb']:>13.0f}{ty_rss:>11}"
         )
     print(
         "\nfile@B: current file only (llm-ls); bm25@B: 10-line windows, query = last 10 lines "
         "(CrossCodeEval); typed: share of sites with an expected type; p50/p95: warm gather at "
         "1024 tokens with the hole memo cleared; reidx: median re-index of the largest file over "
         "8 edits after the first (1st: the first edit, a full parse); peak RSS is the whole "
-        "process so far."
+        "process so far (ty's child apart); engine: which type oracle answers first (jedi; ty, "
+        "Jedi where ty cannot answer; auto: ty, Jedi where ty does not know)."
     )
     return 0
 

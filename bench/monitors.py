@@ -12,8 +12,16 @@ site's file. Metrics, per condition:
   analysis (Jedi) queries; and the same for a second run of each site, when every analysis
   answer is memoised: what a token costs besides analysis;
 - trigger p50/p95: wall time of each boundary the monitors judged (lexical checks, memo hits and
-  queries); query p50/p95: each analysis (Jedi) query, warm: each file is first warmed the way
-  the server warms an open document (`jedistate.preload`: parse it, infer what it imports).
+  queries); query p50/p95: each analysis query, warm: each file is first warmed the way the
+  server warms an open document (`jedistate.preload`: parse it, infer what it imports).
+Per type-oracle engine (`--engine`, each asked in turn site by site in one run, taking turns
+going first, the memo of answers cleared between them; ty's child is started for the project
+and asked once ready):
+- jedi: Jedi alone; ty: ty, Jedi only where ty cannot answer; auto: ty, and Jedi where ty does
+  not know the receiver;
+- constrained: share of sites where the dereference monitor constrained the member; allowed:
+  the real member was allowed (among the monitor's names, or nothing constrained); by ty: share
+  of the member answers that came from ty.
 """
 
 from __future__ import annotations
@@ -33,14 +41,19 @@ import jedi
 
 from typehole.base.lexer import count_tokens
 from typehole.base.positions import jedi_position
+from typehole.base.scan import LexState
 from typehole.bench.projects import real_project
 from typehole.context import jedistate
+from typehole.context import oracle as oracles
 from typehole.context.jedistate import preload
 from typehole.context.receiver import declared_slots
 from typehole.guided import GuidedResult, guided
 from typehole.models.base import CompletionRequest
 from typehole.models.ngram_model import NgramModel
-from typehole.monitors import MonitorSettings
+from typehole.monitors import MonitorSettings, View
+from typehole.monitors import facts as facts_module
+from typehole.monitors.facts import Facts
+from typehole.monitors.members import DereferenceMonitor
 
 _SKIP_LINE = re.compile(r"^\s*(from\b|import\b|@)")
 
@@ -117,8 +130,20 @@ def _ident(text: str) -> str:
     return m.group(0) if m else ""
 
 
-async def bench_project(name: str, version: str, limit: int,
-                        warm_up: bool = True) -> dict[str, float | int | str]:
+def _constraint_at(text: str, offset: int, path: Path) -> tuple[list[str] | None, list[str]]:
+    """The dereference monitor's names at the site (None: unconstrained) and which engine gave
+    the answer; asked after the completion, so every analysis answer is a memo hit."""
+    prefix, suffix = text[:offset], text[offset:]
+    facts = Facts(None, str(path), timeout_s=BENCH_MONITORS.trigger_timeout_ms / 1000)
+    view = View(prefix, "", suffix, LexState.of_prefix(prefix), facts, original=text)
+    found = DereferenceMonitor().pre(view)
+    words = list(found.words) if found is not None and found.words is not None else None
+    return words, facts.answered_by
+
+
+async def bench_project(name: str, version: str, limit: int, warm_up: bool = True,
+                        engines: tuple[str, ...] = ("jedi",)) -> list[dict[str, object]]:
+    """One row per engine for one project."""
     root = real_project(name, version)
     files = {p: p.read_text(encoding="utf-8", errors="replace") for p in root.rglob("*.py")}
     model = NgramModel()
@@ -127,57 +152,88 @@ async def bench_project(name: str, version: str, limit: int,
     by_file: dict[Path, list[tuple[int, str]]] = defaultdict(list)
     for path, offset, member in sites_of(root, limit):
         by_file[path].append((offset, member))
-    stats: dict[str, list[float]] = defaultdict(list)
-    triggers: list[float] = []
-    queries: list[float] = []
+    ty = None
+    if any(engine != "jedi" for engine in engines):
+        ty = oracles.start_ty(root, "auto")
+        if ty is None or not ty.wait_ready(120):
+            raise SystemExit(f"ty did not start for {root}")
+    else:
+        oracles.start_ty(root, "jedi")
+    plain: dict[str, list[float]] = defaultdict(list)
+    stats: dict[str, dict[str, list[float]]] = {e: defaultdict(list) for e in engines}
+    triggers: dict[str, list[float]] = defaultdict(list)
+    queries: dict[str, list[float]] = defaultdict(list)
     for path, sites in by_file.items():
         text = files[path]
         model.remove(str(path))
         # The oracle first: its own parses of the file must not interleave with the runs'.
-        oracles = [_members(text, offset, path) for offset, _ in sites]
+        oracles_ = [_members(text, offset, path) for offset, _ in sites]
         for _ in preload(text, str(path), None) if warm_up else ():
             pass  # what the server does when a file opens
-        for (offset, member), members in zip(sites, oracles, strict=True):
-            doc = text
-            for enabled in (False, True):
-                out, wall, result = await _complete(model, doc, offset, path, enabled)
+        for (offset, member), members in zip(sites, oracles_, strict=True):
+            out, wall, _ = await _complete(model, text, offset, path, False)
+            ident = _ident(out)
+            plain["match"].append(ident == member)
+            if members is not None and ident:
+                plain["valid"].append(ident in members)
+            plain["wall"].append(wall)
+            plain["out"].append(hash(out))
+            plain["memo"].append((await _complete(model, text, offset, path, False))[1])
+            # Engines take turns going first: the first to ask about a new text pays for
+            # parsing it (ty and Jedi both keep what they inferred for the same text).
+            turn = len(plain["match"]) % len(engines)
+            for engine in engines[turn:] + engines[:turn]:
+                oracles.set_engine(root, engine)  # type: ignore[arg-type]
+                facts_module._MEMO.clear()  # each engine asks anew
+                out, wall, result = await _complete(model, text, offset, path, True)
                 ident = _ident(out)
-                key = "mon" if enabled else "plain"
-                stats[f"{key}_match"].append(ident == member)
+                row = stats[engine]
+                row["match"].append(ident == member)
                 if members is not None and ident:
-                    stats[f"{key}_valid"].append(ident in members)
-                stats[f"{key}_wall"].append(wall)
-                stats[f"{key}_tokens"].append(count_tokens(out))
-                stats[f"{key}_out"].append(hash(out))
-                if enabled:
-                    triggers.extend(result.trigger_ms)
-                    queries.extend(result.query_ms)
-            # Again, every analysis answer now memoised: what the monitors cost per token
-            # besides analysis (checking characters, masking candidates, lexical triggers).
-            for enabled in (False, True):
-                stats["memo_mon" if enabled else "memo_plain"].append(
-                    (await _complete(model, doc, offset, path, enabled))[1])
+                    row["valid"].append(ident in members)
+                row["wall"].append(wall)
+                row["tokens"].append(count_tokens(out))
+                row["out"].append(hash(out))
+                triggers[engine].extend(result.trigger_ms)
+                queries[engine].extend(result.query_ms)
+                words, answered_by = _constraint_at(text, offset, path)
+                row["constrained"].append(words is not None)
+                row["allowed"].append(words is None or member in words)
+                row["by_ty"].extend(by == "ty" for by in answered_by)
+                # Again, every analysis answer now memoised: what the monitors cost per token
+                # besides analysis (checking characters, masking candidates, lexical triggers).
+                row["memo"].append((await _complete(model, text, offset, path, True))[1])
         model.train(str(path), text)
     await model.aclose()
-    n = len(stats["plain_match"])
-    changed = sum(a != b for a, b in zip(stats["plain_out"], stats["mon_out"], strict=True))
-    tokens = max(sum(stats["mon_tokens"]), 1)
-    added = (sum(stats["mon_wall"]) - sum(stats["plain_wall"])) * 1000 / tokens
-    t, q = sorted(triggers) or [0.0], sorted(queries) or [0.0]
-    return {
-        "project": f"{name}=={version}", "sites": n,
-        "plain_match": statistics.fmean(stats["plain_match"]) if n else 0.0,
-        "mon_match": statistics.fmean(stats["mon_match"]) if n else 0.0,
-        "plain_valid": statistics.fmean(stats["plain_valid"]) if stats["plain_valid"] else 0.0,
-        "mon_valid": statistics.fmean(stats["mon_valid"]) if stats["mon_valid"] else 0.0,
-        "valid_n": len(stats["mon_valid"]),
-        "changed": changed / n if n else 0.0, "added_ms_token": added,
-        "between_ms_token": added - sum(queries) / tokens,
-        "memo_ms_token": (sum(stats["memo_mon"]) - sum(stats["memo_plain"])) * 1000 / tokens,
-        "trigger_p50": t[len(t) // 2], "trigger_p95": t[int(len(t) * 0.95)],
-        "queries": len(queries),
-        "query_p50": q[len(q) // 2], "query_p95": q[int(len(q) * 0.95)],
-    }
+    rss = ty.rss_mb() if ty is not None else None
+    oracles.stop(root)
+    rows = []
+    n = len(plain["match"])
+    for engine in engines:
+        row = stats[engine]
+        changed = sum(a != b for a, b in zip(plain["out"], row["out"], strict=True))
+        tokens = max(sum(row["tokens"]), 1)
+        added = (sum(row["wall"]) - sum(plain["wall"])) * 1000 / tokens
+        t, q = sorted(triggers[engine]) or [0.0], sorted(queries[engine]) or [0.0]
+        rows.append({
+            "project": f"{name}=={version}", "engine": engine, "sites": n,
+            "plain_match": _mean(plain["match"]), "mon_match": _mean(row["match"]),
+            "plain_valid": _mean(plain["valid"]), "mon_valid": _mean(row["valid"]),
+            "valid_n": len(row["valid"]),
+            "changed": changed / n if n else 0.0, "added_ms_token": added,
+            "between_ms_token": added - sum(queries[engine]) / tokens,
+            "memo_ms_token": (sum(row["memo"]) - sum(plain["memo"])) * 1000 / tokens,
+            "trigger_p50": t[len(t) // 2], "trigger_p95": t[int(len(t) * 0.95)],
+            "queries": len(queries[engine]),
+            "query_p50": q[len(q) // 2], "query_p95": q[int(len(q) * 0.95)],
+            "constrained": _mean(row["constrained"]), "allowed": _mean(row["allowed"]),
+            "by_ty": _mean(row["by_ty"]), "ty_rss_mb": rss,
+        })
+    return rows
+
+
+def _mean(values: list[float]) -> float:
+    return statistics.fmean(values) if values else 0.0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -185,28 +241,42 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--projects", default="httpx==0.28.1,attrs==25.4.0")
     parser.add_argument("--sites", type=int, default=100)
+    parser.add_argument("--engine", default="jedi,ty,auto",
+                        help="type-oracle engines to compare, in turn on every site")
     parser.add_argument("--fresh-jedi", action="store_true",
                         help="a fresh Jedi state for every new text, no warm-up (to compare)")
     args = parser.parse_args(argv)
     if args.fresh_jedi:
         jedistate._STATE_USES = 0  # every Script keeps the state it was made with
-    rows = [asyncio.run(bench_project(*spec.split("=="), args.sites, not args.fresh_jedi))
-            for spec in args.projects.split(",")]
-    print("\ncompletion right after `obj.` (embedded model; plain vs monitored)")
-    print(f"{'project':<18}{'sites':>6}{'match':>8}{'match+M':>9}{'valid':>8}{'valid+M':>9}"
-          f"{'(n)':>6}{'changed':>9}{'ms/tok':>8}{'between':>9}{'memo':>6}{'trig p50':>10}"
-          f"{'trig p95':>10}"
-          f"{'queries':>9}{'q p50':>8}{'q p95':>8}")
+    engines = tuple(e.strip() for e in args.engine.split(",") if e.strip())
+    unknown = set(engines) - {"jedi", "ty", "auto"}
+    if unknown:
+        parser.error(f"unknown engine(s): {', '.join(sorted(unknown))}")
+    rows = [r for spec in args.projects.split(",")
+            for r in asyncio.run(bench_project(*spec.split("=="), args.sites,
+                                               not args.fresh_jedi, engines))]
+    print("\ncompletion right after `obj.` (n-gram model; plain vs monitored, per engine)")
+    print(f"{'project':<18}{'engine':<7}{'sites':>6}{'match':>8}{'match+M':>9}{'valid':>8}"
+          f"{'valid+M':>9}{'(n)':>6}{'changed':>9}{'ms/tok':>8}{'between':>9}{'memo':>6}"
+          f"{'trig p50':>10}{'trig p95':>10}{'queries':>9}{'q p50':>8}{'q p95':>8}")
     for r in rows:
-        print(f"{r['project']:<18}{r['sites']:>6}{r['plain_match']:>8.2f}{r['mon_match']:>9.2f}"
-              f"{r['plain_valid']:>8.2f}{r['mon_valid']:>9.2f}{r['valid_n']:>6}"
-              f"{r['changed']:>9.2f}{r['added_ms_token']:>8.2f}{r['between_ms_token']:>9.2f}"
-              f"{r['memo_ms_token']:>6.2f}{r['trigger_p50']:>10.2f}{r['trigger_p95']:>10.2f}"
-              f"{r['queries']:>9}"
-              f"{r['query_p50']:>8.1f}{r['query_p95']:>8.1f}")
+        print(f"{r['project']:<18}{r['engine']:<7}{r['sites']:>6}{r['plain_match']:>8.2f}"
+              f"{r['mon_match']:>9.2f}{r['plain_valid']:>8.2f}{r['mon_valid']:>9.2f}"
+              f"{r['valid_n']:>6}{r['changed']:>9.2f}{r['added_ms_token']:>8.2f}"
+              f"{r['between_ms_token']:>9.2f}{r['memo_ms_token']:>6.2f}{r['trigger_p50']:>10.2f}"
+              f"{r['trigger_p95']:>10.2f}{r['queries']:>9}{r['query_p50']:>8.1f}"
+              f"{r['query_p95']:>8.1f}")
+    print(f"\n{'project':<18}{'engine':<7}{'constrained':>12}{'allowed':>9}{'by ty':>7}"
+          f"{'ty RSS MB':>11}")
+    for r in rows:
+        rss = f"{r['ty_rss_mb']:.0f}" if r["ty_rss_mb"] else "-"
+        print(f"{r['project']:<18}{r['engine']:<7}{r['constrained']:>12.2f}{r['allowed']:>9.2f}"
+              f"{r['by_ty']:>7.2f}{rss:>11}")
     print("\nmatch: first generated identifier == the real member; valid: it is a member Jedi "
           "knows (sites with known members); changed: share of completions monitors changed;\n"
-          "ms/tok: added wall time per generated token (between: without the Jedi queries; "
-          "memo: a second run with every analysis answer memoised);\n"
-          "trig: ms per boundary the monitors judged; q: ms per Jedi query; warm.")
+          "ms/tok: added wall time per generated token (between: without the analysis "
+          "queries; memo: a second run with every analysis answer memoised);\n"
+          "trig: ms per boundary the monitors judged; q: ms per analysis query; warm;\n"
+          "constrained: sites where the member was constrained; allowed: the real member was "
+          "allowed; by ty: member answers from ty.")
     return 0

@@ -1,12 +1,21 @@
-"""Receiver check: members of a receiver the model writes, asked of the document as it is at the
-cursor (`context.receiver`), against Jedi asked about the new text (what monitors asked before).
+"""Receiver benchmark: the members each type-oracle engine gives for `obj.` in real code.
 
-Sites are chains `a.b().c` followed by `.name` in the projects' own code, a few per file. The
-cursor is put at the start of the chain, as if the model were about to write `chain.`; the
-document is the file itself. Reported per project: how often the two agree exactly, how often
-the document answer is a strict superset (never a problem: a looser constraint), how often it
-misses a name Jedi lists on the new text (that would forbid a real member), how often it has no
-answer (the monitor then asks about the new text), and the time of each way, warm.
+Sites are chains `a.b().c` followed by `.name` in the projects' own code (not in strings or
+comments, not on import or decorator lines), spread evenly over the files. At each site the
+line is cut right after the dot (the rest of the line removed, the lines after kept): the
+question is what may follow `chain.`. Each engine is asked in turn, site by site, in one run:
+- jedi: as the monitors ask Jedi: the chain evaluated at its start in the document as it is
+  (`context.receiver`, no new parse), else Jedi's completion on the cut text;
+- ty: ty's language server (`context.oracle.ty`, one child for the project, asked once it is
+  ready): completion after the dot, the rest of its line removed and the brackets open there
+  closed (the lines after kept);
+- auto: ty, and Jedi where ty does not know (derived from the two answers on the same site: its
+  time is ty's plus Jedi's where Jedi was asked).
+Reported per engine: recall (the member the code actually has is among the answer's names),
+empty (no answer: the monitor fails open), warm p50/p95 ms (every question but the first) and
+the first question's ms. For Jedi also how its two ways agree (the document's answer the same
+as, a superset of, or missing names of the cut text's). For ty the child's RSS at the end, and
+with `--edits N` its RSS before and after N edits of one file, each followed by a question.
 """
 
 from __future__ import annotations
@@ -14,18 +23,58 @@ from __future__ import annotations
 import argparse
 import io
 import re
+import statistics
 import time
 import tokenize
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from typehole.base.positions import jedi_position
 from typehole.bench.projects import real_project
 from typehole.context import jedistate
-from typehole.context.receiver import parse_chain, receiver_members
+from typehole.context.oracle import JediOracle, TyOracle, Unavailable
+from typehole.context.receiver import Link, parse_chain
 
+ENGINES = ("jedi", "ty", "auto")
 _CHAIN = re.compile(
-    r"(?<![\w.)\]'\"])((?:[A-Za-z_]\w*(?:\(\))?)(?:\.[A-Za-z_]\w*(?:\(\))?)*)\.[A-Za-z_]")
+    r"(?<![\w.)\]'\"])((?:[A-Za-z_]\w*(?:\(\))?)(?:\.[A-Za-z_]\w*(?:\(\))?)*)\.([A-Za-z_]\w*)")
 _SKIP = re.compile(r"^\s*(#|import\b|from\b|@)")
+_START_S = 120.0  # ty's start, a hang guard
+_ASK_S = 30.0  # one question, a hang guard (the benchmark measures, it does not cut short)
+
+
+@dataclass(frozen=True)
+class Site:
+    """A dereference in a file: the cut text, where the chain starts, the dot, the member."""
+
+    path: Path
+    text: str
+    start: int
+    dot: int
+    chain: tuple[Link, ...]
+    member: str
+
+
+@dataclass
+class Tally:
+    """One engine's answers on one project's sites."""
+
+    hits: int = 0
+    empty: int = 0
+    ms: list[float] = field(default_factory=list)
+
+    def add(self, names: list[str] | None, member: str, ms: float) -> None:
+        """Count one answer (None: no answer) to a site whose real member is `member`."""
+        self.hits += names is not None and member in names
+        self.empty += names is None
+        self.ms.append(ms)
+
+    def row(self) -> dict[str, float]:
+        """recall, empty, warm p50/p95 and first ms."""
+        n = max(len(self.ms), 1)
+        warm = sorted(self.ms[1:]) or [0.0]
+        return {"recall": self.hits / n, "empty": self.empty / n,
+                "p50": statistics.median(warm), "p95": _percentile(warm, 0.95),
+                "first": self.ms[0] if self.ms else 0.0}
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -33,23 +82,26 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[min(int(len(ordered) * q), len(ordered) - 1)]
 
 
-def check_project(name: str, version: str, per_file: int) -> dict[str, float | int | str]:
-    """Compare the two ways on the project's sites."""
-    root = real_project(name, version)
-    counts = {"same": 0, "superset": 0, "missing": 0, "none": 0}
-    fast_ms: list[float] = []
-    slow_ms: list[float] = []
+def sites_of(root: Path, limit: int) -> list[Site]:
+    """Up to `limit` dereference sites, spread evenly over the project's non-test files."""
+    found: list[Site] = []
     for path in sorted(root.rglob("*.py")):
         if "test" in path.parts or path.name.startswith("test"):
             continue
         text = path.read_text(encoding="utf-8", errors="replace")
         names = _name_starts(text)  # chains in code only, not in strings or comments
-        found = [m for m in _CHAIN.finditer(text) if m.start(1) in names]
-        for m in found[::7][:per_file]:
-            _compare(path, text, m, counts, fast_ms, slow_ms)
-    return {"project": f"{name}=={version}", **counts,
-            "fast_p50": _percentile(fast_ms, 0.5), "fast_p95": _percentile(fast_ms, 0.95),
-            "slow_p50": _percentile(slow_ms, 0.5), "slow_p95": _percentile(slow_ms, 0.95)}
+        for m in _CHAIN.finditer(text):
+            line_start = text.rfind("\n", 0, m.start(1)) + 1
+            chain = parse_chain(m.group(1))
+            if m.start(1) not in names or chain is None or _SKIP.match(
+                    text[line_start:m.start(1)]):
+                continue
+            dot = m.end(1) + 1
+            line_end = text.find("\n", dot)
+            cut = text[:dot] + (text[line_end:] if line_end >= 0 else "")
+            found.append(Site(path, cut, m.start(1), dot, tuple(chain), m.group(2)))
+    step = max(len(found) // max(limit, 1), 1)
+    return found[::step][:limit]
 
 
 def _name_starts(text: str) -> set[int]:
@@ -65,52 +117,107 @@ def _name_starts(text: str) -> set[int]:
         return set()
 
 
-def _compare(path: Path, text: str, m: re.Match[str], counts: dict[str, int],
-             fast_ms: list[float], slow_ms: list[float]) -> None:
-    start = m.start(1)
-    line_start = text.rfind("\n", 0, start) + 1
-    chain = parse_chain(m.group(1))
-    if chain is None or _SKIP.match(text[line_start:start]):
-        return
-    line, column = jedi_position(text, start)
-    # The document's Script first and warm (as after the context stage), then the new text's.
-    jedistate.script(text, str(path), None)
+def _timed(ask: object) -> tuple[list[str] | None, float]:
     started = time.perf_counter()
-    fast = receiver_members(jedistate.script(text, str(path), None), line, column, chain)
-    fast_ms.append((time.perf_counter() - started) * 1000)
-    written = m.group(1) + "."
-    virtual = text[:start] + written + text[start:]
+    try:
+        found = ask()  # type: ignore[operator]
+    except Unavailable:
+        found = None
+    return found, (time.perf_counter() - started) * 1000
+
+
+def bench_project(name: str, version: str, limit: int, edits: int) -> dict[str, object]:
+    """Ask every engine about every site of one project."""
+    root = real_project(name, version)
+    sites = sites_of(root, limit)
+    ty = TyOracle(root)
     started = time.perf_counter()
-    slow = {c.name for c in jedistate.script(virtual, str(path), None).complete(
-        line, column + len(written))}
-    slow_ms.append((time.perf_counter() - started) * 1000)
-    if fast is not None and "__slots__" not in fast:
-        slow.discard("__slots__")  # the document's answer names what `__slots__` declares
-    if fast is None:
+    ready = ty.wait_ready(_START_S)
+    start_ms = (time.perf_counter() - started) * 1000
+    jedi = JediOracle()
+    tallies = {engine: Tally() for engine in ENGINES}
+    agreement = {"same": 0, "superset": 0, "missing": 0, "none": 0}
+    for site in sites:
+        path = str(site.path)
+        doc, doc_ms = _timed(lambda s=site: jedi.receiver_members(
+            s.text, s.start, str(s.path), s.chain))
+        new, new_ms = _timed(lambda s=site: jedi.members(s.text, s.dot, str(s.path)))
+        _agree(doc, new, agreement)
+        jedi_names = doc or new or None
+        jedi_ms = doc_ms + (new_ms if not doc else 0.0)
+        tallies["jedi"].add(jedi_names, site.member, jedi_ms)
+        found, ty_ms = _timed(lambda s=site, p=path: ty.members(
+            s.text, s.dot, p, time.monotonic() + _ASK_S))
+        tallies["ty"].add(found, site.member, ty_ms)
+        if found is not None:
+            tallies["auto"].add(found, site.member, ty_ms)
+        else:
+            tallies["auto"].add(jedi_names, site.member, ty_ms + jedi_ms)
+    rss = ty.rss_mb()
+    growth = _edits(ty, sites[0], edits) if edits and sites else None
+    ty.close()
+    return {"project": f"{name}=={version}", "sites": len(sites), "ready": ready,
+            "start_ms": start_ms, "rows": {e: t.row() for e, t in tallies.items()},
+            "agreement": agreement, "rss_mb": rss, "growth": growth}
+
+
+def _agree(doc: list[str] | None, new: list[str] | None, counts: dict[str, int]) -> None:
+    """Compare Jedi's answer on the document as it is with its answer on the cut text."""
+    fresh = set(new or ())
+    if doc is not None and "__slots__" not in doc:
+        fresh.discard("__slots__")  # the document's answer names what `__slots__` declares
+    if doc is None:
         counts["none"] += 1
-    elif set(fast) == slow:
+    elif set(doc) == fresh:
         counts["same"] += 1
-    elif slow <= set(fast):
+    elif fresh <= set(doc):
         counts["superset"] += 1
     else:
         counts["missing"] += 1
 
 
+def _edits(ty: TyOracle, site: Site, edits: int) -> tuple[float | None, float | None]:
+    """ty's RSS before and after `edits` edits of one file, each followed by a question."""
+    before = ty.rss_mb()
+    line_start = site.text.rfind("\n", 0, site.start) + 1
+    for i in range(edits):
+        # A new comment line above the site each time, as typing would: every edit a new text.
+        added = f"# edit {i}\n"
+        text = site.text[:line_start] + added + site.text[line_start:]
+        try:
+            ty.members(text, site.dot + len(added), str(site.path), time.monotonic() + _ASK_S)
+        except Unavailable:
+            pass
+    return before, ty.rss_mb()
+
+
 def main(argv: list[str] | None = None) -> int:
     """Print the comparison table."""
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--projects",
-                        default="httpx==0.28.1,attrs==25.4.0,click==8.3.3,rich==14.3.4")
-    parser.add_argument("--per-file", type=int, default=15)
+    parser.add_argument("--projects", default="httpx==0.28.1,rich==14.3.4")
+    parser.add_argument("--sites", type=int, default=60, help="sites per project")
+    parser.add_argument("--edits", type=int, default=0,
+                        help="edits of one file after the sites, for ty's memory growth")
     args = parser.parse_args(argv)
-    rows = [check_project(*spec.split("=="), args.per_file) for spec in args.projects.split(",")]
-    print(f"\n{'project':<16}{'same':>6}{'superset':>10}{'missing':>9}{'none':>6}"
-          f"{'doc p50':>9}{'doc p95':>9}{'new p50':>9}{'new p95':>9}")
+    jedistate.invalidate()
+    rows = [bench_project(*spec.split("=="), args.sites, args.edits)
+            for spec in args.projects.split(",")]
+    print(f"\n{'project':<16}{'engine':<7}{'sites':>6}{'recall':>8}{'empty':>7}"
+          f"{'p50 ms':>8}{'p95 ms':>8}{'first ms':>10}")
     for r in rows:
-        print(f"{r['project']:<16}{r['same']:>6}{r['superset']:>10}{r['missing']:>9}"
-              f"{r['none']:>6}{r['fast_p50']:>9.1f}{r['fast_p95']:>9.1f}{r['slow_p50']:>9.1f}"
-              f"{r['slow_p95']:>9.1f}")
-    print("\nsame / superset / missing: the document's answer vs Jedi on the new text (missing "
-          "would forbid a real member); none: no answer, the new text is asked;\n"
-          "doc / new: ms per query, the document's Script (warm) vs a new text (parsed anew).")
+        for engine, row in r["rows"].items():  # type: ignore[attr-defined]
+            print(f"{r['project']:<16}{engine:<7}{r['sites']:>6}{row['recall']:>8.2f}"
+                  f"{row['empty']:>7.2f}{row['p50']:>8.1f}{row['p95']:>8.1f}{row['first']:>10.1f}")
+    print(f"\n{'project':<16}{'ty start ms':>12}{'ty RSS MB':>10}{'edits RSS MB':>16}"
+          f"{'jedi doc vs new: same/superset/missing/none':>46}")
+    for r in rows:
+        growth = r["growth"]
+        grown = (f"{growth[0] or 0:.0f} -> {growth[1] or 0:.0f}" if growth else "-")
+        a = r["agreement"]
+        print(f"{r['project']:<16}{r['start_ms']:>12.0f}{r['rss_mb'] or 0:>10.0f}{grown:>16}"
+              f"{a['same']:>31}/{a['superset']}/{a['missing']}/{a['none']}")  # type: ignore[index]
+    print("\nrecall: the member the code has is among the names; empty: no answer (the monitor "
+          "fails open); p50/p95: warm, every question but the first;\n"
+          "jedi: the chain at its start in the document, else completion on the cut text; "
+          "ty: its completion after the dot; auto: ty, else jedi (same sites).")
     return 0

@@ -19,6 +19,7 @@ from .assemble import assemble, blocks_for
 from .deps import DependencyIndex
 from .hole import analyse_hole
 from .index import BuildStats, Cancelled, Index, Progress
+from .oracle import engine_for, ty_for
 from .ranking import DEFAULT_WEIGHTS, RankingWeights, import_distance
 from .records import (
     ContextResult,
@@ -106,10 +107,14 @@ class ContextEngine:
         return FileFacts(rel, module, {i.alias: i for i in imports if i.alias != "*"},
                          {d.name: d for d in definitions})
 
-    def hole(self, text: str, offset: int, path: str | os.PathLike[str] | None) -> Hole:
-        """Typed-hole analysis only (the ChatLSP `expectedType` request)."""
+    def hole(self, text: str, offset: int, path: str | os.PathLike[str] | None,
+             deadline: float | None = None) -> Hole:
+        """Typed-hole analysis only (the ChatLSP `expectedType` request); the workspace's type
+        oracle answers (`context.oracle`), each question to ty bounded by `deadline`."""
         absolute = str(self.root / self.index.relpath(path)) if path is not None else None
-        return analyse_hole(text, offset, absolute, self.project)
+        where = absolute if absolute is not None else str(self.root / "<unsaved>.py")
+        return analyse_hole(text, offset, absolute, self.project, ty_for(where),
+                            engine_for(where), deadline)
 
     def gather(self, text: str, offset: int, path: str | os.PathLike[str] | None,
                budget_tokens: int, count_tokens: Callable[[str], int],
@@ -133,7 +138,8 @@ class ContextEngine:
         def late() -> bool:
             return deadline_ms is not None and (time.perf_counter() - started) * 1000 > deadline_ms
 
-        hole = self.hole(text, offset, path)
+        deadline = (time.monotonic() + deadline_ms / 1000) if deadline_ms is not None else None
+        hole = self.hole(text, offset, path, deadline)
         lap("hole")
         facts = self.facts(rel, text)
         distances = self._distances(facts.module)

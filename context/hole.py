@@ -2,35 +2,40 @@
 
 The syntactic side (which brackets are open, which statement is being written) comes from the
 lexical scan in `holescan.py` and the tree-sitter tree, so it holds in code that does not parse.
-The semantic side comes from Jedi: signatures for call arguments, the enclosing function's
-annotation for `return`, `goto`/`infer` for attributes, receivers and operands.
+The semantic side comes from the type oracle: signatures for call arguments, the enclosing
+function's annotation for `return`, `goto`/`infer` for attributes, receivers and operands. Where
+the workspace runs ty (`context.oracle`), it answers the types of names and the parameter a call
+argument fills, Jedi the rest and whatever ty cannot answer (or, engine `auto`, does not know).
 
 Jedi is not thread-safe: call `analyse_hole` from one worker thread. Results are memoised per
-(path, text hash, offset), since editors ask again for the same position (completion, then context).
+(path, text hash, offset, engine), since editors ask again for the same position (completion,
+then context).
 """
 
 from __future__ import annotations
 
 import re
-import threading
+import time
+from collections import OrderedDict
 
 import jedi
-from cachetools import LRUCache
 
 from typehole.base import syntax
-from typehole.base.positions import byte_offset, char_offset, jedi_position
+from typehole.base.positions import UTF32, byte_offset, char_offset, position_at
 from typehole.base.scan import split_top
 from typehole.base.syntax import Tree, node_text
 
 from . import jedistate
 from .holescan import identifier_before, scan_prefix, split_param, tail_segment
+from .oracle import Engine, TyOracle, Unavailable, type_of_names
 from .records import Hole, HoleKind, ScopeName
 from .scope import enclosing_definitions, names_in_scope
 
 __all__ = ["analyse_hole", "clear_cache", "element_type"]
 
-_MEMO: LRUCache[tuple[str | None, bytes, int, int], Hole] = LRUCache(maxsize=128)
-_MEMO_LOCK = threading.Lock()  # cachetools caches are not thread-safe
+_MEMO: OrderedDict[tuple[str | None, bytes, int, int, str], Hole] = OrderedDict()
+_MEMO_SIZE = 128
+_TY_S = 2.0  # a question to ty without a deadline of its own: a hang guard
 _INFER_LOCALS = 4  # Jedi inference per unannotated local costs ~1 ms; the nearest few matter
 
 _DEREF = re.compile(r"([A-Za-z_][\w]*|[)\]])\s*\.\s*([A-Za-z_]\w*)?$")
@@ -49,8 +54,7 @@ _CONTAINERS = ("list", "List", "set", "Set", "frozenset", "FrozenSet", "Sequence
 
 def clear_cache() -> None:
     """Forget memoised holes (tests; a new Jedi project)."""
-    with _MEMO_LOCK:
-        _MEMO.clear()
+    _MEMO.clear()
 
 
 def element_type(annotation: str) -> str | None:
@@ -60,26 +64,6 @@ def element_type(annotation: str) -> str | None:
         return None
     first = split_top(m.group(2), ",")[0].strip()
     return first or None
-
-
-def _type_of(names: list[jedi.api.classes.Name]) -> str | None:
-    """One type string for what Jedi inferred (a union when it found several)."""
-    out: list[str] = []
-    for n in names:
-        if n.type == "module":
-            hint = n.full_name or n.name
-        elif n.type == "class":
-            hint = f"type[{n.name}]"
-        elif n.type == "function":
-            continue  # a function object as a value: its signature says more than a type name
-        else:
-            try:
-                hint = n.get_type_hint() or n.name
-            except Exception:  # Jedi raises on odd stubs; a missing hint is not an error here
-                hint = n.name
-        if hint and hint not in out:
-            out.append(hint)
-    return " | ".join(out[:3]) if out else None
 
 
 def _return_annotation(tree: Tree, data: bytes, byte: int) -> str | None:
@@ -96,9 +80,13 @@ class _Analysis:
     """One request: the text, the cursor and lazily built Jedi/tree-sitter state."""
 
     def __init__(self, text: str, offset: int, path: str | None,
-                 project: jedi.Project | None) -> None:
+                 project: jedi.Project | None, ty: TyOracle | None = None,
+                 engine: Engine = "jedi", deadline: float | None = None) -> None:
         self.text, self.offset, self.path, self.project = text, offset, path, project
-        self.line, self.column = jedi_position(text, offset)
+        self.ty = None if engine == "jedi" else ty
+        self.engine, self.deadline = engine, deadline
+        row, col = position_at(text, offset, UTF32)
+        self.line, self.column = row + 1, col
         self.data = text.encode("utf-8", "surrogatepass")
         self.byte = byte_offset(text, offset)
         self.tree = syntax.parse_bytes(self.data)
@@ -110,11 +98,30 @@ class _Analysis:
             self._script = jedistate.script(self.text, self.path, self.project)
         return self._script
 
+    def jedi_pos(self, offset: int) -> tuple[int, int]:
+        row, col = position_at(self.text, offset, UTF32)
+        return row + 1, col
+
+    def ask_ty(self, question: str, offset: int) -> tuple[bool, str | None]:
+        """(answered, answer) of ty's `question` (`type_at`, `argument_type`) at `offset`; not
+        answered when there is no ty, it cannot answer now, or (`auto`) it does not know."""
+        if self.ty is None:
+            return False, None
+        deadline = self.deadline if self.deadline is not None else time.monotonic() + _TY_S
+        try:
+            found = getattr(self.ty, question)(self.text, offset, self.path, deadline)
+        except Unavailable:
+            return False, None
+        return found is not None or self.engine == "ty", found
+
     def infer_at(self, offset: int) -> str | None:
         """Type of the expression ending just before `offset` (`offset - 1` is inside it)."""
-        line, col = jedi_position(self.text, max(offset - 1, 0))
+        answered, found = self.ask_ty("type_at", offset)
+        if answered:
+            return found
+        line, col = self.jedi_pos(max(offset - 1, 0))
         try:
-            return _type_of(self.script.infer(line, col))
+            return type_of_names(self.script.infer(line, col))
         except Exception:  # parso/Jedi internal errors on broken code: fail open
             return None
 
@@ -131,16 +138,19 @@ class _Analysis:
                 i -= 1
             if i <= 0 or opener == "[":
                 return None
-            line, col = jedi_position(self.text, i - 1)
+            line, col = self.jedi_pos(i - 1)
             try:
                 results = [r for n in self.script.infer(line, col) for r in n.execute()]
             except Exception:
                 return None
-            return _type_of(results)
+            return type_of_names(results)
         return self.infer_at(expr_end)
 
 
 def _call_argument(a: _Analysis) -> str | None:
+    answered, found = a.ask_ty("argument_type", a.offset)
+    if answered:
+        return found
     try:
         signatures = a.script.get_signatures(a.line, a.column)
     except Exception:
@@ -169,7 +179,7 @@ def _declared_in_class(a: _Analysis, attr: str, row: int) -> str | None:
 def _attribute_type(a: _Analysis, target: str, target_end: int) -> str | None:
     """Declared type of `obj.attr` (the assignment target ending at `target_end`)."""
     attr = target.rsplit(".", 1)[-1].strip()
-    line, col = jedi_position(a.text, target_end - 1)
+    line, col = a.jedi_pos(target_end - 1)
     try:
         names = a.script.goto(line, col)
     except Exception:
@@ -191,7 +201,7 @@ def _attribute_type(a: _Analysis, target: str, target_end: int) -> str | None:
     for name in names:
         if name.line != a.line:
             try:
-                return _type_of(name.infer())
+                return type_of_names(name.infer())
             except Exception:
                 return None
     return None
@@ -208,10 +218,10 @@ def _for_target(a: _Analysis, stmt: str) -> str | None:
     indent = len(stmt) - len(stmt.lstrip())
     body = " " * (indent + 4) + "pass\n"
     probe = head + "_th_target in " + m.group(2).rstrip(":") + ":\n" + body
-    line, col = jedi_position(probe, len(head) + 1)
+    line, col = position_at(probe, len(head) + 1, UTF32)
     try:
         script = jedistate.script(probe, a.path, a.project)
-        return _type_of(script.infer(line, col))
+        return type_of_names(script.infer(line + 1, col))
     except Exception:
         return None
 
@@ -294,19 +304,22 @@ def _scope(a: _Analysis) -> tuple[tuple[ScopeName, ...], dict[str, str]]:
 
 
 def analyse_hole(text: str, offset: int, path: str | None = None,
-                 project: jedi.Project | None = None) -> Hole:
+                 project: jedi.Project | None = None, ty: TyOracle | None = None,
+                 engine: Engine = "jedi", deadline: float | None = None) -> Hole:
     """The hole at `offset` (code points into `text`): kind, expected type and names in scope.
 
+    `ty` and `engine`: the workspace's ty and which engine answers first (see module doc);
+    `deadline` (`time.monotonic()`) bounds each question to ty, after which Jedi answers.
     Never raises on broken code: unknown positions give `kind="unknown"`, `expected_type=None`.
     Call from the single thread that owns Jedi.
     """
     offset = max(0, min(offset, len(text)))
-    key = (path, jedistate.digest(text), offset, jedistate.generation())
-    with _MEMO_LOCK:
-        found = _MEMO.get(key)
-    if found is not None:
-        return found
-    a = _Analysis(text, offset, path, project)
+    engine = engine if ty is not None else "jedi"
+    key = (path, jedistate.digest(text), offset, jedistate.generation(), engine)
+    if key in _MEMO:
+        _MEMO.move_to_end(key)
+        return _MEMO[key]
+    a = _Analysis(text, offset, path, project, ty, engine, deadline)
     kind, expected, receiver = _classify(a)
     scope, declared = _scope(a)
     if kind == HoleKind.UNKNOWN:
@@ -319,6 +332,7 @@ def analyse_hole(text: str, offset: int, path: str | None = None,
                      if n.type == "function_definition"), None)
     hole = Hole(kind=kind, expected_type=expected, line=a.line, column=a.column,
                 receiver=receiver, function=function, scope=scope)
-    with _MEMO_LOCK:
-        _MEMO[key] = hole
+    _MEMO[key] = hole
+    while len(_MEMO) > _MEMO_SIZE:
+        _MEMO.popitem(last=False)
     return hole

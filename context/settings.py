@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 import attrs
 
 __all__ = ["ContextSettings"]
@@ -20,3 +22,9 @@ class ContextSettings:
     deadline_ms: float = attrs.field(default=60.0, validator=attrs.validators.gt(0))
     # Where the index is cached (default: the user's cache folder).
     cache_dir: str | None = None
+    # Which type engine answers the monitors' and typed holes' questions (`context.oracle`):
+    # `auto` asks ty's language server first and Jedi where ty is missing, not ready, failing
+    # or does not know; `ty` asks Jedi only where ty cannot answer at all; `jedi` never runs ty.
+    type_oracle: Literal["auto", "jedi", "ty"] = "auto"
+    # The ty executable (default: the one installed with typehole, else `ty` on PATH).
+    ty_path: str | None = None

@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from typehole.base.scan import LexState
+from typehole.context.oracle import Unavailable
 from typehole.context.receiver import Link, parse_chain
 from typehole.context.scope import visible_names
 
 from .constraint import Constraint
-from .facts import Facts, Param
+from .facts import Facts, Name, Param
 
 __all__ = ["Monitor", "View"]
 
@@ -28,9 +29,17 @@ _CHAIN_END = re.compile(r"(?<![\w.)\]}'\"])([A-Za-z_]\w*(?:\(\))?(?:\.[A-Za-z_]\
 # makes any name work; a slotted class sets its attributes through `__slots__` (often with
 # `object.__setattr__`), which Jedi does not list. Such receivers are not constrained.
 _DYNAMIC = frozenset({"__getattr__", "__slots__"})
+_CLOSERS = {"(": ")", "[": "]", "{": "}"}
 _NARROWING_WINDOW = 4000  # chars before the cursor searched for an `isinstance` of the root
 _DEF = re.compile(r"(async\s+)?def\s")
 _SCOPE_WORDS = re.compile(r"\b(def|class|lambda|global|nonlocal)\b")
+
+
+def _known(found: list[Name] | None) -> list[str] | None:
+    """The names, or None when there are none or dynamic attributes make any name possible."""
+    if not found or any(n.name in _DYNAMIC for n in found):
+        return None
+    return [n.name for n in found]
 
 
 def _enclosing_function(before: str) -> str:
@@ -98,10 +107,32 @@ class View:
 
     def complete(self, offset: int) -> list[str] | None:
         """Names Jedi completes at `offset` (None when unknown); dynamic attributes fail open."""
-        found = self.facts.complete(*self.document(offset))
-        if not found or any(n.name in _DYNAMIC for n in found):
-            return None
-        return [n.name for n in found]
+        return _known(self.facts.complete(*self.document(offset)))
+
+    def members(self, dot: int) -> list[str] | None:
+        """Members of the receiver before the `.` ending at `dot`; None when unknown.
+
+        ty answers first where the workspace runs it (the dot's line up to the dot, the lines
+        after, the brackets open there closed); Jedi where ty cannot answer now, or (engine
+        `auto`) does not know the receiver.
+        """
+        facts = self.facts
+        if facts.ty is not None:
+            try:
+                found = facts.ty_members(*self.document(dot), self._closers())
+            except Unavailable:
+                pass
+            else:
+                if found is not None or facts.engine == "ty":
+                    facts.answered_by.append("ty" if found else "none")
+                    return _known(found)
+        names = self.receiver_members(dot) or self.complete(dot)
+        facts.answered_by.append("jedi" if names else "none")
+        return names
+
+    def _closers(self) -> str:
+        """The closers of the brackets open at the boundary, innermost first."""
+        return "".join(_CLOSERS[opener] for opener, _ in reversed(self.lex.brackets))
 
     def receiver_members(self, dot: int) -> list[str] | None:
         """Members of the receiver before the `.` ending at `dot`, asked of the document as it
@@ -110,10 +141,7 @@ class View:
         if found_chain is None:
             return None
         chain, at = found_chain
-        found = self.facts.members(self._document_at_cursor()[0], at, chain)
-        if not found or any(n.name in _DYNAMIC for n in found):
-            return None
-        return [n.name for n in found]
+        return _known(self.facts.members(self._document_at_cursor()[0], at, chain))
 
     def signatures(self, opener: int) -> list[list[Param]] | None:
         """Signatures of the call whose `(` is at `opener`: from the document as it is where

@@ -1,17 +1,23 @@
-"""Analysis facts monitors ask for (names completable at a point, call signatures), via Jedi.
+"""Analysis facts monitors ask for (members, names completable at a point, call signatures), from
+the type oracle (`context.oracle`): ty's language server where the workspace runs one and it
+answers, Jedi otherwise.
 
-Jedi is not thread-safe, so every query runs on the one analysis thread: from that thread (marked
-by `on_analysis_thread`) a query runs inline; from any other thread it is submitted to the
-analysis executor and awaited with a timeout, after which the monitor fails open. Results are
-memoised per (path, text, offset), so asking again for the same virtual-document state is free.
-Scripts come from `context.jedistate`: a second query on the same text reuses its Script, and a
-new text starts from the warm inference state of the previous one.
+Jedi is not thread-safe, so every Jedi query runs on the one analysis thread: from that thread
+(marked by `on_analysis_thread`) a query runs inline; from any other thread it is submitted to
+the analysis executor and awaited with a timeout, after which the monitor fails open. ty's
+client is thread-safe: its questions run on the caller's thread, bounded by `TY_SHARE` of the
+time left, and when ty cannot answer (still starting, crashed, out of time) Jedi is asked in the
+rest. Results are memoised per (engine, path, text, offset), so asking again for the same
+virtual-document state is free. Jedi Scripts come from `context.jedistate`: a second query on
+the same text reuses its Script, and a new text starts from the warm inference state of the
+previous one.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import Executor
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -19,20 +25,28 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 import jedi
-from cachetools import LRUCache
 
-from typehole.base.positions import jedi_position
-from typehole.context.jedistate import digest, generation, ran_out, script
-from typehole.context.receiver import Link, Parameter, receiver_members, receiver_signatures
+from typehole.context.jedistate import digest, generation
+from typehole.context.oracle import (
+    Engine,
+    JediOracle,
+    OutOfTime,
+    Parameter,
+    TyOracle,
+    Unavailable,
+    engine_for,
+    ty_for,
+)
+from typehole.context.receiver import Link
 
 __all__ = ["Facts", "Name", "Param", "on_analysis_thread"]
 
 _T = TypeVar("_T")
-# Answers are small (names); a completion asks a handful of them. None is an answer too.
-_MEMO: LRUCache[tuple[object, ...], object] = LRUCache(maxsize=2048)
-_MEMO_LOCK = threading.Lock()  # cachetools caches are not thread-safe
-_MISSING = object()
+_MEMO: OrderedDict[tuple[object, ...], object] = OrderedDict()
+_MEMO_SIZE = 2048  # answers are small (names); a completion asks a handful of them
 ABANDON_AFTER_S = 1.0  # how long a query may go on after its completion stopped waiting
+# ty's share of the time left: what remains when it cannot answer is Jedi's.
+TY_SHARE = 2 / 3
 _LOCAL = threading.local()
 
 
@@ -65,47 +79,83 @@ def on_analysis_thread(fn: Callable[..., _T]) -> Callable[..., _T]:
 
 
 class Facts:
-    """Jedi queries for one document (`path`, `project`) on the analysis executor."""
+    """Oracle queries for one document (`path`, `project`) within one time budget.
+
+    `engine` and `ty` default to what the workspace of `path` registered (`context.oracle`):
+    `jedi` outside any workspace. `timeout_s` bounds all queries of one completion together.
+    """
 
     def __init__(self, analysis: Executor | None = None, path: str | None = None,
-                 project: jedi.Project | None = None, timeout_s: float = 0.5) -> None:
+                 project: jedi.Project | None = None, timeout_s: float = 0.5,
+                 engine: Engine | None = None, ty: TyOracle | None = None) -> None:
         self.analysis, self.path, self.project, self.timeout_s = analysis, path, project, timeout_s
+        self.engine: Engine = engine if engine is not None else engine_for(path)
+        self.ty = None if self.engine == "jedi" else ty if ty is not None else ty_for(path)
+        self.jedi = JediOracle(project)
         self.query_ms: list[float] = []  # wall time of every query that missed the memo
         self.timeouts = 0
+        self.answered_by: list[str] = []  # the engine of each member answer (benchmarks)
         self._last_digest: tuple[str, bytes] | None = None  # the document's, asked again and again
 
     def complete(self, text: str, offset: int) -> list[Name] | None:
         """Names Jedi completes at `offset` with nothing typed there; None when it fails."""
-        return self._memo("complete", text, offset, _complete)
+        return self._memo("complete", text, offset, self.jedi.names)
 
     def signatures(self, text: str, offset: int) -> list[list[Param]] | None:
         """Parameters of each signature of the call whose `(` ends just before `offset`."""
-        return self._memo("signatures", text, offset, _signatures)
+        return self._memo("signatures", text, offset, self.jedi.signatures)
 
     def members(self, text: str, offset: int, chain: tuple[Link, ...]) -> list[Name] | None:
-        """Members of the receiver `chain` as it means at `offset` of `text` (no new parse)."""
-        return self._memo("members", text, offset, _members, chain)
+        """Members of the receiver `chain` as it means at `offset` of `text` (Jedi, no new
+        parse)."""
+        return self._memo("members", text, offset, self.jedi.receiver_members, chain)
 
     def signatures_of(self, text: str, offset: int,
                       chain: tuple[Link, ...]) -> list[list[Param]] | None:
         """Signatures of calling `chain` as it means at `offset` of `text` (no new parse)."""
-        return self._memo("signatures_of", text, offset, _signatures_of, chain)
+        return self._memo("signatures_of", text, offset, self.jedi.receiver_signatures, chain)
+
+    def ty_members(self, text: str, offset: int, closers: str | None = None) -> list[Name] | None:
+        """ty's members after the `.` that ends at `offset` of `text` (None: ty does not know);
+        `closers` close the brackets open there.
+
+        Raises `Unavailable` when this document has no ty, or ty cannot answer now: then Jedi
+        is asked (`members`, `complete`).
+        """
+        ty = self.ty
+        if ty is None:
+            raise Unavailable("no ty for this document")
+        key = ("ty_members", self.path, self._digest(text), offset, generation())
+        if key in _MEMO:
+            _MEMO.move_to_end(key)
+            return _MEMO[key]  # type: ignore[return-value]
+        remaining = self.timeout_s - sum(self.query_ms) / 1000
+        if remaining <= 0:
+            self.timeouts += 1
+            raise Unavailable("out of time")
+        started = time.perf_counter()
+        try:
+            found = ty.members(text, offset, self.path,
+                               time.monotonic() + remaining * TY_SHARE, closers)
+        finally:
+            self.query_ms.append((time.perf_counter() - started) * 1000)
+        result = None if found is None else [Name(n) for n in found]
+        _remember(key, result)
+        return result
 
     def _memo(self, kind: str, text: str, offset: int, fn: Callable[..., _T],
               *extra: object) -> _T | None:
         key = (kind, self.path, self._digest(text), offset, generation(), *extra)
-        with _MEMO_LOCK:
-            found = _MEMO.get(key, _MISSING)
-        if found is not _MISSING:
-            return found  # type: ignore[return-value]
+        if key in _MEMO:
+            _MEMO.move_to_end(key)
+            return _MEMO[key]  # type: ignore[return-value]
         started = time.perf_counter()
         timeouts = self.timeouts
-        result = self._call(fn, text, offset, self.path, self.project, *extra)
+        result = _as_names(kind, self._call(fn, text, offset, self.path, *extra))
         self.query_ms.append((time.perf_counter() - started) * 1000)
         if self.timeouts != timeouts:
             return result  # out of time is not an answer: ask again next time
-        with _MEMO_LOCK:
-            _MEMO[key] = result
+        _remember(key, result)
         return result
 
     def _digest(self, text: str) -> bytes:
@@ -119,7 +169,7 @@ class Facts:
         if self.analysis is None or getattr(_LOCAL, "inline", False):
             try:
                 return fn(*args)
-            except _OutOfTime:  # cannot happen without a deadline; kept for symmetry
+            except OutOfTime:  # cannot happen without a deadline; kept for symmetry
                 return None
         # `timeout_s` bounds all queries of one completion together, not each one: a completion
         # with many triggers must not make the editor wait many times over.
@@ -133,56 +183,21 @@ class Facts:
         future = self.analysis.submit(on_analysis_thread(fn), *args, deadline=deadline)
         try:
             return future.result(timeout=remaining)
-        except (FutureTimeout, _OutOfTime):
+        except (FutureTimeout, OutOfTime):
             # A slow query must not stall decoding: constrain nothing this time.
             future.cancel()
             self.timeouts += 1
             return None
 
 
-class _OutOfTime(Exception):
-    """Jedi gave up at the query's deadline: whatever it found may be incomplete."""
+def _remember(key: tuple[object, ...], result: object) -> None:
+    _MEMO[key] = result
+    while len(_MEMO) > _MEMO_SIZE:
+        _MEMO.popitem(last=False)
 
 
-def _ask(text: str, offset: int, path: str | None, project: jedi.Project | None,
-         deadline: float | None, question: Callable[[jedi.Script, int, int], _T]) -> _T | None:
-    """`question(script, line, column)` at `offset` of `text`; None when Jedi fails on it."""
-    line, col = jedi_position(text, offset)
-    made = script(text, path, project, deadline)
-    try:
-        answer: _T | None = question(made, line, col)
-    except Exception:  # noqa: BLE001 - parso/Jedi errors on half-written code: fail open
-        answer = None
-    if ran_out(made):
-        raise _OutOfTime
-    return answer
-
-
-def _complete(text: str, offset: int, path: str | None, project: jedi.Project | None,
-              deadline: float | None = None) -> list[Name] | None:
-    return _ask(text, offset, path, project, deadline,
-                lambda s, line, col: [Name(c.name) for c in s.complete(line, col)])
-
-
-def _members(text: str, offset: int, path: str | None, project: jedi.Project | None,
-             chain: tuple[Link, ...], deadline: float | None = None) -> list[Name] | None:
-    def ask(s: jedi.Script, line: int, col: int) -> list[Name] | None:
-        found = receiver_members(s, line, col, list(chain))
-        return None if found is None else [Name(n) for n in found]
-
-    return _ask(text, offset, path, project, deadline, ask)
-
-
-def _signatures_of(text: str, offset: int, path: str | None, project: jedi.Project | None,
-                   chain: tuple[Link, ...],
-                   deadline: float | None = None) -> list[list[Param]] | None:
-    return _ask(text, offset, path, project, deadline,
-                lambda s, line, col: receiver_signatures(s, line, col, list(chain)))
-
-
-def _signatures(text: str, offset: int, path: str | None, project: jedi.Project | None,
-                deadline: float | None = None) -> list[list[Param]] | None:
-    return _ask(text, offset, path, project, deadline,
-                lambda s, line, col: [[Param(p.name, p.kind.name, "=" in p.to_string())
-                                       for p in sig.params]
-                                      for sig in s.get_signatures(line, col)])
+def _as_names(kind: str, found: _T | None) -> _T | None:
+    """Jedi's names as `Name`s (signatures as they are)."""
+    if kind in ("complete", "members") and isinstance(found, list):
+        return [Name(n) for n in found]  # type: ignore[return-value]
+    return found

@@ -26,7 +26,8 @@ def rank_members(names: list[str]) -> tuple[str, ...]:
 
 
 class DereferenceMonitor:
-    """After `expr.` only members of `expr`'s inferred type (Jedi); fails open when unknown.
+    """After `expr.` only members of `expr`'s inferred type (the type oracle); fails open when
+    unknown.
 
     The boundary may come after a dot the model fused with letters (`.get`) or a prompt that
     ends inside the member name (`obj.ge`): the tracker asks at the boundary right after the dot
@@ -45,7 +46,7 @@ class DereferenceMonitor:
                               or before[-1] in _RECEIVER_END) or _FLOAT.search(line):
             return None
         dot = view.lex.line_start + len(line)
-        names = view.receiver_members(dot) or view.complete(dot)
+        names = view.members(dot)
         if not names:
             return None
         return Constraint(words=rank_members(names), starts=frozenset(), source=(self.name,))

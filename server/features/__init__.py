@@ -21,6 +21,7 @@ def register_all(server: TypeholeServer) -> None:
         inline_completion,
         lifecycle,
         next_edit,
+        oracle,
         status,
         warmup,
     )
@@ -36,6 +37,7 @@ def register_all(server: TypeholeServer) -> None:
         docstrings,
         fill,
         next_edit,
+        oracle,
         status,
         warmup,
     ):

@@ -65,6 +65,10 @@ def apply(ls: TypeholeServer, raw: Any, source: str) -> Settings:
     ):
         for problem in activate(ls):
             ls.tell(types.MessageType.Error, f"typehole: {problem}")
+        if settings.context != previous.context:
+            from typehole.server.features.oracle import start
+
+            start(ls)
         if settings.model != previous.model and ls.state.root is not None:
             from typehole.server.features.lifecycle import learn_model
 

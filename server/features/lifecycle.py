@@ -15,6 +15,7 @@ from typehole.app.settings import environment_source, read_pyproject, resolve
 from typehole.app.training import train_workspace
 from typehole.context.engine import ContextEngine
 from typehole.server.app import TypeholeServer
+from typehole.server.features import oracle
 from typehole.server.features.configuration import activate
 from typehole.server.features.documents import learnable
 from typehole.server.features.status import report_health, send_status
@@ -49,6 +50,7 @@ def register(server: TypeholeServer) -> None:
         for problem in ls.state.pending_problems:
             ls.tell(types.MessageType.Warning, f"typehole: {problem}")
         await pull_configuration(ls)
+        oracle.start(ls)
         if ls.state.root is not None:
             ls.spawn(learn_workspace(ls, ls.state.root))
 
@@ -56,6 +58,7 @@ def register(server: TypeholeServer) -> None:
     async def shutdown(ls: TypeholeServer, params: None) -> None:
         for task in [*ls.state.inflight.values(), *ls.state.background]:
             task.cancel()
+        await oracle.stop(ls)
         if ls.state.hub is not None:
             await ls.state.hub.aclose()
         if ls.state.engine is not None:

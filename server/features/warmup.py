@@ -1,10 +1,10 @@
-"""Keep Jedi warm for the open Python documents, so monitors and context answer sooner.
+"""Keep Jedi and ty warm for the open Python documents, so monitors and context answer sooner.
 
 Once a document opens, and each time typing in it pauses, the analysis thread parses its text
 and infers each name it imports (`jedistate.preload`), one step per task, so a completion
 arriving meanwhile waits for at most one step; a newer version or a closed document stops the
-rest. A workspace file changing on disk resets every cache of Jedi answers and the cached
-completions.
+rest. The workspace's ty child, where it runs, is asked to type the document meanwhile. A
+workspace file changing on disk resets every cache of Jedi answers and the cached completions.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import asyncio
 import logging
 from collections.abc import Iterator
 
-from typehole.context import jedistate
+from typehole.context import jedistate, oracle
 from typehole.server.app import TypeholeServer
 from typehole.server.features.documents import learnable, listen, listen_disk
 
@@ -57,6 +57,10 @@ async def _warm(ls: TypeholeServer, uri: str, version: int | None) -> None:
     document = ls.workspace.text_documents.get(uri)
     if document is None or document.version != version:
         return
+    ty = oracle.ty_for(document.path)
+    if ty is not None:
+        # ty infers in its own process: on its own thread, beside Jedi's warm-up.
+        ls.spawn(asyncio.to_thread(ty.warm, document.path, document.source))
     engine = ls.state.engine
     project = engine.project if engine is not None else None
     steps = jedistate.preload(document.source, document.path, project)

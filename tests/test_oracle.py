@@ -1,0 +1,327 @@
+"""The type oracle with a real `ty server` child: ty's answers, and Jedi's when ty cannot answer.
+
+Each test starts its own child on a small workspace written to a temporary folder. Waits are
+for events (the child's state changes); timeouts are hang guards only.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from typehole.base.scan import LexState
+from typehole.context import oracle as registry
+from typehole.context.hole import analyse_hole
+from typehole.context.oracle import TyOracle, Unavailable, close_brackets, find_ty, known_members
+from typehole.monitors import facts as facts_module
+from typehole.monitors.base import View
+from typehole.monitors.facts import Facts
+from typehole.monitors.members import DereferenceMonitor
+
+pytestmark = pytest.mark.skipif(find_ty() is None, reason="ty is not installed")
+
+GUARD_S = 120.0  # hang guard for the child to start or restart on a busy machine
+ASK_S = 60.0  # hang guard for one question
+
+SHELF = '''class Shelf:
+    """Books on a shelf."""
+
+    def __init__(self) -> None:
+        self.books: list[str] = []
+
+    def add(self, title: str) -> None:
+        self.books.append(title)
+
+    def count(self) -> int:
+        return len(self.books)
+'''
+MAIN = '''from shelf import Shelf
+
+shelf = Shelf()
+shelf.add("x")
+total = shelf.count()
+'''
+
+
+@pytest.fixture(autouse=True)
+def _fresh_memo() -> None:
+    facts_module._MEMO.clear()
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    (tmp_path / "shelf.py").write_text(SHELF, encoding="utf-8")
+    (tmp_path / "main.py").write_text(MAIN, encoding="utf-8")
+    return tmp_path
+
+
+@pytest.fixture
+def ty(workspace: Path) -> Iterator[TyOracle]:
+    oracle = TyOracle(workspace)
+    assert oracle.wait_ready(GUARD_S), f"ty did not start: {oracle.state}"
+    yield oracle
+    oracle.close()
+
+
+def _deadline() -> float:
+    return time.monotonic() + ASK_S
+
+
+def _view(text: str, path: Path, facts: Facts) -> View:
+    """The view of a completion whose prompt is `text` (the cursor at its end)."""
+    return View(text, "", "\n", LexState.of_prefix(text), facts)
+
+
+def test_members_of_a_receiver_come_from_ty(ty: TyOracle, workspace: Path) -> None:
+    text = MAIN + "shelf."
+    found = ty.members(text, len(text), str(workspace / "main.py"), _deadline())
+    assert found is not None and {"add", "count", "books"} <= set(found)
+
+
+def test_the_dereference_monitor_asks_ty(ty: TyOracle, workspace: Path) -> None:
+    path = workspace / "main.py"
+    facts = Facts(path=str(path), engine="ty", ty=ty, timeout_s=ASK_S)
+    text = MAIN + "shelf."
+    constraint = DereferenceMonitor().pre(_view(text, path, facts))
+    assert constraint is not None and constraint.words is not None
+    assert {"add", "count", "books"} <= set(constraint.words)
+    assert facts.answered_by == ["ty"]
+
+
+def test_the_rest_of_the_line_is_not_sent(ty: TyOracle, workspace: Path) -> None:
+    # ty answers nothing for `x.|upper()`: the question is about the line up to the dot.
+    text = MAIN + "shelf.count()\n"
+    dot = text.rindex(".") + 1
+    found = ty.members(text, dot, str(workspace / "main.py"), _deadline())
+    assert found is not None and "count" in found
+
+
+def test_members_defined_below_the_cursor_are_known(ty: TyOracle, workspace: Path) -> None:
+    text = ("class Lamp:\n    def on(self) -> None:\n        self.\n\n"
+            "    def later(self) -> int:\n        return 1\n")
+    dot = text.index("self.\n") + len("self.")
+    found = ty.members(text, dot, str(workspace / "lamp.py"), _deadline())
+    assert found is not None and {"on", "later"} <= set(found)
+
+
+def test_open_brackets_are_closed(ty: TyOracle, workspace: Path) -> None:
+    assert close_brackets("f(x[a.", 6) == "])"
+    assert close_brackets("f({'k': [a.", 11) == "]})"
+    assert close_brackets("f('a.", 5) is None  # in a string: nothing to ask about
+    text = MAIN + "print(len([shelf.\nvalue = 1\n"
+    dot = text.index("shelf.\n") + len("shelf.")
+    found = ty.members(text, dot, str(workspace / "main.py"), _deadline())
+    assert found is not None and "add" in found
+    # The monitors pass the closers their lexical state knows.
+    path = workspace / "main.py"
+    facts = Facts(path=str(path), engine="ty", ty=ty, timeout_s=ASK_S)
+    constraint = DereferenceMonitor().pre(_view(MAIN + "print(len([shelf.", path, facts))
+    assert constraint is not None and "add" in (constraint.words or ())
+
+
+def test_brackets_are_found_after_a_long_docstring() -> None:
+    # The scan's window starts inside the docstring: it must not read the code as a string.
+    text = 'def f(x):\n    """Doc.\n' + "    more\n" * 100 + '    """\n    return g(x.'
+    assert close_brackets(text, len(text)) == ")"
+
+
+def test_a_dunder_only_answer_is_unknown(ty: TyOracle, workspace: Path) -> None:
+    path = workspace / "main.py"
+    text = "def f(x):\n    return x."
+    # ty itself lists `object`'s dunders for a receiver it cannot type...
+    raw = ty._complete(text, len(text), str(path), _deadline())
+    assert raw and all(n.startswith("__") for n in raw)
+    # ...which the oracle reads as "unknown", and the monitor then constrains nothing.
+    assert ty.members(text, len(text), str(path), _deadline()) is None
+    assert known_members(["__init__", "__doc__"]) is None
+    assert known_members(["__init__", "add"]) == ["__init__", "add"]
+    facts = Facts(path=str(path), engine="ty", ty=ty, timeout_s=ASK_S)
+    assert DereferenceMonitor().pre(_view(text, path, facts)) is None
+
+
+def test_module_and_slotted_receivers_are_constrained(ty: TyOracle, workspace: Path) -> None:
+    # Every module has typeshed's `ModuleType.__getattr__`; ty lists slot attributes itself.
+    path = workspace / "main.py"
+    facts = Facts(path=str(path), engine="ty", ty=ty, timeout_s=ASK_S)
+    constraint = DereferenceMonitor().pre(_view("import os\nos.", path, facts))
+    assert constraint is not None and "getcwd" in (constraint.words or ())
+    text = ("class Pin:\n    __slots__ = ('pos',)\n\n    def __init__(self) -> None:\n"
+            "        self.pos = 1\n\nPin().")
+    constraint = DereferenceMonitor().pre(_view(text, path, facts))
+    assert constraint is not None and "pos" in (constraint.words or ())
+    # A class of its own with `__getattr__` takes any name: nothing is constrained.
+    text = "class Any:\n    def __getattr__(self, name: str) -> int:\n        return 1\n\nAny()."
+    assert DereferenceMonitor().pre(_view(text, path, facts)) is None
+
+
+def test_columns_are_utf16(ty: TyOracle, workspace: Path) -> None:
+    # Two characters outside the BMP before the dot: four UTF-16 units, two code points.
+    text = MAIN + 'mark = "😀😀"; shelf.'
+    found = ty.members(text, len(text), str(workspace / "main.py"), _deadline())
+    assert found is not None and "add" in found
+
+
+def test_configuration_reaches_ty_without_touching_the_workspace(
+        ty: TyOracle, workspace: Path) -> None:
+    before = sorted(p.name for p in workspace.iterdir())
+    # `python-platform = "all"`: a module only Windows has is reachable on any host.
+    text = "import sys\nif sys.platform == 'win32':\n    import winreg\n    winreg."
+    found = ty.members(text, len(text), str(workspace / "main.py"), _deadline())
+    assert found is not None and "OpenKey" in found
+    # Return types of unannotated functions are inferred.
+    text = "def make():\n    return 'x'\n\nmake()."
+    found = ty.members(text, len(text), str(workspace / "main.py"), _deadline())
+    assert found is not None and "upper" in found
+    assert sorted(p.name for p in workspace.iterdir()) == before
+
+
+def test_signatures_and_types_from_ty(ty: TyOracle, workspace: Path) -> None:
+    path = str(workspace / "main.py")
+    text = "def put(a, /, b: int, *rest, c, d=1, **kw): ...\nput("
+    (params,) = ty.signatures(text, len(text), path, _deadline()) or [None]
+    assert params is not None
+    assert [(p.name, p.kind, p.has_default) for p in params] == [
+        ("a", "POSITIONAL_ONLY", False), ("b", "POSITIONAL_OR_KEYWORD", False),
+        ("rest", "VAR_POSITIONAL", False), ("c", "KEYWORD_ONLY", False),
+        ("d", "KEYWORD_ONLY", True), ("kw", "VAR_KEYWORD", False)]
+    assert ty.type_at(MAIN, MAIN.index("shelf =") + len("shelf"), path, _deadline()) == "Shelf"
+    (where,) = ty.definition(MAIN, MAIN.index("Shelf()") + 5, path, _deadline()) or [None]
+    assert where is not None and Path(where.path).name == "shelf.py" and where.line == 1
+
+
+def test_jedi_answers_when_ty_is_missing(workspace: Path,
+                                         caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING, logger="typehole.context.oracle.ty")
+    missing = TyOracle(workspace, executable=str(workspace / "no-such-ty"))
+    assert not missing.wait_ready(GUARD_S) and missing.state == "missing"
+    path = workspace / "main.py"
+    facts = Facts(path=str(path), engine="auto", ty=missing)
+    for _ in range(2):
+        words = DereferenceMonitor().pre(_view(MAIN + "shelf.", path, facts))
+        assert words is not None and {"add", "count"} <= set(words.words or ())
+        facts_module._MEMO.clear()
+    assert facts.answered_by == ["jedi", "jedi"]
+    assert len([r for r in caplog.records if "not installed" in r.message]) == 1
+
+
+def test_a_killed_child_is_restarted_and_jedi_answers_meanwhile(
+        ty: TyOracle, workspace: Path, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING, logger="typehole.context.oracle.ty")
+    path = workspace / "main.py"
+    facts = Facts(path=str(path), engine="auto", ty=ty, timeout_s=ASK_S)
+    assert DereferenceMonitor().pre(_view(MAIN + "shelf.", path, facts)) is not None
+    first = ty.pid
+    assert first is not None
+    os.kill(first, signal.SIGKILL)
+    # The next question, right away: ty cannot answer it, Jedi does.
+    text = MAIN + "total = shelf.count()\nshelf."
+    words = DereferenceMonitor().pre(_view(text, path, facts))
+    assert words is not None and {"add", "count"} <= set(words.words or ())
+    assert facts.answered_by == ["ty", "jedi"]
+    assert ty.wait_restarted(first, GUARD_S) and ty.pid != first
+    facts_module._MEMO.clear()
+    again = Facts(path=str(path), engine="auto", ty=ty, timeout_s=ASK_S)
+    text = MAIN + "shelf.add('y')\nshelf."
+    assert DereferenceMonitor().pre(_view(text, path, again)) is not None
+    assert again.answered_by == ["ty"]
+    stopped = [r for r in caplog.records if "ty stopped" in r.message]
+    assert len(stopped) == 1 and "Jedi answers" in stopped[0].message
+
+
+def test_a_hung_child_is_noticed_at_the_deadline_and_restarted(workspace: Path) -> None:
+    oracle = TyOracle(workspace, hang_s=1.0)
+    try:
+        assert oracle.wait_ready(GUARD_S)
+        first = oracle.pid
+        assert first is not None
+        os.kill(first, signal.SIGSTOP)  # alive, but answers nothing
+        path = str(workspace / "main.py")
+        with pytest.raises(Unavailable):
+            oracle.members(MAIN + "shelf.", len(MAIN) + 6, path, time.monotonic() + 0.5)
+        assert oracle.wait_restarted(first, GUARD_S)
+        found = oracle.members(MAIN + "shelf.", len(MAIN) + 6, path, _deadline())
+        assert found is not None and "add" in found
+    finally:
+        oracle.close()
+
+
+GARBAGE = '''import sys
+sys.stdin.buffer.readline()
+sys.stdout.buffer.write(b"Content-Length: 9\\r\\n\\r\\nnot json!")
+sys.stdout.buffer.flush()
+sys.stdin.buffer.read()
+'''
+
+
+def test_a_child_that_writes_garbage_is_not_trusted(workspace: Path, tmp_path_factory) -> None:
+    folder = tmp_path_factory.mktemp("garbage")
+    script = folder / "ty"
+    script.write_text(f"#!{sys.executable}\n{GARBAGE}", encoding="utf-8")
+    script.chmod(0o755)
+    oracle = TyOracle(workspace, executable=str(script))
+    try:
+        with oracle._changed:
+            assert oracle._changed.wait_for(lambda: oracle.restarts >= 1, GUARD_S)
+        assert not oracle.ready
+        path = workspace / "main.py"
+        with pytest.raises(Unavailable):
+            oracle.members(MAIN + "shelf.", len(MAIN) + 6, str(path), _deadline())
+        facts = Facts(path=str(path), engine="auto", ty=oracle)
+        words = DereferenceMonitor().pre(_view(MAIN + "shelf.", path, facts))
+        assert words is not None and "add" in (words.words or ())
+        assert facts.answered_by == ["jedi"]
+    finally:
+        oracle.close()
+
+
+def test_one_child_per_workspace_found_by_its_files(workspace: Path) -> None:
+    try:
+        assert registry.start_ty(workspace, "jedi") is None
+        assert registry.engine_for(str(workspace / "main.py")) == "jedi"
+        first = registry.start_ty(workspace, "auto")
+        assert first is not None and registry.start_ty(workspace, "auto") is first
+        assert registry.ty_for(str(workspace / "main.py")) is first
+        assert registry.ty_for(str(workspace.parent / "elsewhere.py")) is None
+        assert registry.engine_for(str(workspace.parent / "elsewhere.py")) == "jedi"
+        facts = Facts(path=str(workspace / "main.py"))
+        assert (facts.engine, facts.ty) == ("auto", first)
+        assert registry.start_ty(workspace, "jedi") is None  # switched off: the child stops
+        assert first.state == "stopped" and registry.ty_for(str(workspace / "main.py")) is None
+    finally:
+        registry.stop_all()
+
+
+def test_typed_holes_ask_ty(ty: TyOracle, workspace: Path) -> None:
+    path = str(workspace / "main.py")
+    text = MAIN + "def put(count: int, into: Shelf) -> None: ...\n\nput(total, "
+    hole = analyse_hole(text, len(text), path, None, ty, "ty")
+    assert (hole.kind, hole.expected_type) == ("call_argument", "Shelf")
+    text = MAIN + "if total == "
+    hole = analyse_hole(text, len(text), path, None, ty, "ty")
+    assert (hole.kind, hole.expected_type) == ("comparison", "int")
+
+
+def test_typed_holes_ask_jedi_when_ty_cannot_answer(workspace: Path) -> None:
+    missing = TyOracle(workspace, executable=str(workspace / "no-such-ty"))
+    assert not missing.wait_ready(GUARD_S)
+    text = MAIN + "if total == "
+    hole = analyse_hole(text, len(text), str(workspace / "main.py"), None, missing, "ty")
+    assert (hole.kind, hole.expected_type) == ("comparison", "int")
+
+
+def test_no_question_waits_on_a_child_still_starting(workspace: Path) -> None:
+    starting = TyOracle(workspace, start=False)  # never started: as if still starting
+    path = workspace / "main.py"
+    with pytest.raises(Unavailable):
+        starting.members(MAIN + "shelf.", len(MAIN) + 6, str(path), None)  # no deadline at all
+    facts = Facts(path=str(path), engine="ty", ty=starting)
+    words = DereferenceMonitor().pre(_view(MAIN + "shelf.", path, facts))
+    assert words is not None and "add" in (words.words or ())
+    assert facts.answered_by == ["jedi"] and starting.counts["not_ready"] == 2
