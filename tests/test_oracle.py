@@ -20,6 +20,7 @@ from typehole.base.scan import LexState
 from typehole.context import oracle as registry
 from typehole.context.hole import analyse_hole
 from typehole.context.oracle import TyOracle, Unavailable, close_brackets, find_ty, known_members
+from typehole.context.oracle.ty import refused_paths
 from typehole.monitors import facts as facts_module
 from typehole.monitors.base import View
 from typehole.monitors.facts import Facts
@@ -325,3 +326,19 @@ def test_no_question_waits_on_a_child_still_starting(workspace: Path) -> None:
     words = DereferenceMonitor().pre(_view(MAIN + "shelf.", path, facts))
     assert words is not None and "add" in (words.words or ())
     assert facts.answered_by == ["jedi"] and starting.counts["not_ready"] == 2
+
+
+def test_ty_is_held_to_the_read_policy(tmp_path: Path) -> None:
+    root = tmp_path / "W"
+    root.mkdir()
+    (root / ".gitignore").write_text("private/\n")
+    (root / "private").mkdir()
+    (root / "private" / "keys.py").write_text("KEY = 'x'\n")
+    (root / "gen").mkdir()
+    (root / "gen" / "made.py").write_text("x = 1\n")
+    (root / "id_rsa").write_text("-----BEGIN OPENSSH PRIVATE KEY-----\n")
+    os.symlink("id_rsa", root / "key_alias.py")
+    (root / "app.py").write_text("x = 1\n")
+    found = set(refused_paths(root, ("gen/",)))
+    assert {"private", "gen", "key_alias.py"} <= found
+    assert not found & {"app.py", "id_rsa"}  # ty reads no `id_rsa` by itself: no need to say

@@ -35,11 +35,12 @@ _WORKSPACES: dict[Path, tuple[TyOracle | None, Engine]] = {}
 
 
 def start_ty(root: str | os.PathLike[str], engine: Engine = "auto",
-             executable: str | None = None,
-             on_event: EventListener | None = None) -> TyOracle | None:
+             executable: str | None = None, on_event: EventListener | None = None,
+             exclude: tuple[str, ...] = ()) -> TyOracle | None:
     """Register workspace `root` with `engine`, starting its ty child in the background unless
-    the engine is Jedi alone. A root already registered keeps its child when the engine
-    still wants one. Returns the child's oracle (None for `jedi`)."""
+    the engine is Jedi alone; `exclude`: the user's exclude globs (typehole's read policy, which
+    the child is held to). A root already registered keeps its child when the engine still
+    wants one. Returns the child's oracle (None for `jedi`)."""
     key = Path(root).resolve()
     with _LOCK:
         oracle, _ = _WORKSPACES.get(key, (None, engine))
@@ -48,7 +49,7 @@ def start_ty(root: str | os.PathLike[str], engine: Engine = "auto",
                 oracle.close()
             oracle = None
         elif oracle is None or oracle.state == "stopped":
-            oracle = TyOracle(key, executable=executable, on_event=on_event)
+            oracle = TyOracle(key, executable=executable, on_event=on_event, exclude=exclude)
         _WORKSPACES[key] = (oracle, engine)
         return oracle
 

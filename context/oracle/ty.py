@@ -20,6 +20,10 @@ What ty is told, and how, found by measurement on real code:
   platform are unreachable), return types of unannotated functions inferred, the Python
   environment Jedi would use, diagnostics and auto-import completions off (each costs a check
   of the file per change and answers nothing typehole asks).
+- ty reads the workspace's Python files itself; typehole's read policy (`walk.may_read`) is
+  passed on as ty's `src.exclude`: each path the policy refuses that ty would otherwise read
+  (a `.py` symlink to a secret or out of the workspace, an ignored or linked folder), found by
+  a walk before each start. A secret that appears later is not covered until the next start.
 - Positions are UTF-16 (what ty negotiates), converted with `base.positions`.
 - For a receiver it cannot type, ty lists `object`'s dunders: that is "unknown"
   (`known_members`). It marks every completion list incomplete: that flag is ignored.
@@ -41,6 +45,7 @@ from typing import Any, Literal
 
 from typehole.base.positions import UTF16, offset_at, position_at
 from typehole.context.holescan import split_param
+from typehole.context.walk import SKIP_DIRS, ReadPolicy
 
 from .base import Location, Parameter, Unavailable, close_brackets, known_members
 from .lsp import ChildGone, LspChild, LspError, LspTimeout
@@ -81,12 +86,43 @@ def _environment(root: Path) -> str:
     return os.environ.get("VIRTUAL_ENV") or sys.prefix
 
 
-def ty_configuration(root: Path) -> dict[str, Any]:
+def ty_configuration(root: Path, exclude: tuple[str, ...] = ()) -> dict[str, Any]:
     """ty's configuration for typehole's questions (the shape of `[tool.ty]`)."""
     return {
         "environment": {"python-platform": "all", "python": _environment(root)},
         "analysis": {"return-type-inference": "always"},
+        "src": {"exclude": refused_paths(root, exclude)},
     }
+
+
+def refused_paths(root: Path, exclude: tuple[str, ...] = ()) -> list[str]:
+    """What ty would read and typehole's read policy (`walk.ReadPolicy`, with the user's
+    `exclude`) refuses, as ty's exclude patterns (anchored at the root): Python-named files and
+    symlinks, and folders (ignored ones too: ty reads .gitignore only in a git repository)."""
+    policy = ReadPolicy(root, exclude)
+    out: list[str] = []
+    for directory, folders, files in os.walk(root):
+        rel_dir = os.path.relpath(directory, root)
+        kept = []
+        for name in folders:
+            path = os.path.join(directory, name)
+            if name in SKIP_DIRS or policy.refusal(path, is_dir=True) is not None:
+                out.append(_relative(rel_dir, name))
+            else:
+                kept.append(name)
+        folders[:] = kept
+        for name in files:
+            path = os.path.join(directory, name)
+            if (name.endswith((".py", ".pyi")) or os.path.islink(path)) and (
+                    policy.refusal(path) is not None):
+                out.append(_relative(rel_dir, name))
+    return out
+
+
+def _relative(rel_dir: str, name: str) -> str:
+    rel = name if rel_dir == "." else os.path.join(rel_dir, name)
+    # ty's patterns are globs: a name with glob characters in it is escaped.
+    return re.sub(r"([*?\[\]\\!])", r"\\\1", rel.replace(os.sep, "/"))
 
 
 class TyOracle:
@@ -96,8 +132,9 @@ class TyOracle:
 
     def __init__(self, root: str | os.PathLike[str], executable: str | None = None,
                  on_event: EventListener | None = None, hang_s: float = 5.0,
-                 start: bool = True) -> None:
+                 start: bool = True, exclude: tuple[str, ...] = ()) -> None:
         self.root = Path(root).resolve()
+        self.exclude = tuple(exclude)
         self.executable = executable
         self.on_event = on_event
         self.hang_s = hang_s
@@ -112,11 +149,7 @@ class TyOracle:
         self._sent: OrderedDict[str, tuple[int, str]] = OrderedDict()  # uri -> (version, text)
         self._wanted: dict[str, str | None] = {}  # editor documents: uri -> text (None: closed)
         self._probing = False
-        self._options = {
-            "configuration": ty_configuration(self.root),
-            "diagnosticMode": "off",
-            "completions": {"autoImport": False},
-        }
+        self._options: dict[str, Any] = {}  # made before each start (`_run_child`)
         if start:
             self.start()
 
@@ -203,6 +236,11 @@ class TyOracle:
 
     def _run_child(self, executable: str) -> str:
         """Start one child, serve until it stops; why it stopped."""
+        self._options = {
+            "configuration": ty_configuration(self.root, self.exclude),
+            "diagnosticMode": "off",
+            "completions": {"autoImport": False},
+        }
         try:
             child = LspChild([executable, "server"], cwd=str(self.root),
                              on_request=self._on_request)

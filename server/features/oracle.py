@@ -42,7 +42,8 @@ def start(ls: TypeholeServer) -> None:
     def on_event(state: str, message: str) -> None:  # from the child's supervisor thread
         loop.call_soon_threadsafe(_report, ls, state, message)
 
-    ty = oracle.start_ty(root, settings.type_oracle, settings.ty_path, on_event)
+    ty = oracle.start_ty(root, settings.type_oracle, settings.ty_path, on_event,
+                         tuple(ls.state.settings.exclude))
     if ty is not None:
         # Documents opened before the child: their text as the editor has it.
         for uri, document in list(ls.workspace.text_documents.items()):
