@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
 
 import httpx
 
@@ -65,14 +67,13 @@ def describe(spec: ModelSpec) -> str:
     """One line for users: which server, where, which model, and which FIM template and why."""
     if spec.backend == "ngram":
         return f"{spec.name}: n-gram model of the workspace's own code (in-process, offline)"
-    choice = resolve_template(spec)
     if spec.backend == "embedded":
-        where = f"{_LABELS['embedded']}, model {spec.path or DEFAULT_MODEL.title + ' (default)'}"
-    else:
-        where = f"{_LABELS.get(spec.backend, spec.backend)} at {spec.url}"
+        return _describe_embedded(spec)
+    choice = resolve_template(spec)
+    where = f"{_LABELS.get(spec.backend, spec.backend)} at {spec.url}"
     model = f", model {spec.model!r}" if spec.model else ""
     auto = spec.fim_template == "auto"
-    if spec.backend in ("llamacpp", "embedded") and auto:
+    if spec.backend == "llamacpp" and auto:
         fallback = (
             f"/completion with template {choice.reason}"
             if choice.template
@@ -87,3 +88,27 @@ def describe(spec: ModelSpec) -> str:
     else:
         fim = f"no FIM template: {choice.reason}"
     return f"{spec.name}: {where}{model}; {fim}"
+
+
+def _describe_embedded(spec: ModelSpec) -> str:
+    """`describe` for the embedded engine: which GGUF, and how its prompt is built."""
+    where = _LABELS["embedded"]
+    if spec.fim_template != "auto":
+        choice = resolve_template(spec)
+        fim = "FIM template" if choice.template else "no FIM template:"
+        model = spec.path or DEFAULT_MODEL.title
+        return f"{spec.name}: {where}, model {model}; {fim} {choice.reason}"
+    if not spec.path:
+        default = DEFAULT_MODEL
+        return (
+            f"{spec.name}: {where}, model {default.title} (the default, {default.licence}); "
+            "prefix-only prompt (the model has no FIM tokens)"
+        )
+    # The backend detects the family from the file name, as the engine sees it.
+    choice = resolve_template(replace(spec, model=spec.model or Path(spec.path).stem))
+    how = "template" if choice.template else "prefix only:"
+    fallback = f"else {how} {choice.reason}"
+    return (
+        f"{spec.name}: {where}, model {spec.path}; FIM with the model's own tokens if it has "
+        f"them ({fallback})"
+    )
