@@ -132,7 +132,8 @@ class QualitySite:
 
 def _own_code(rel: str) -> bool:
     parts = Path(rel).parts
-    return not any(p in _SKIP_PARTS for p in parts[:-1]) and not parts[-1].startswith("test")
+    return (not any(p in _SKIP_PARTS or "example" in p for p in parts[:-1])
+            and not parts[-1].startswith("test"))
 
 
 def _string_lines(text: str) -> set[int]:
@@ -147,17 +148,26 @@ def _string_lines(text: str) -> set[int]:
     return inside
 
 
+def _names_in_code(line: str) -> set[str]:
+    """The names a line uses as code (not inside its strings or comments)."""
+    return {t.string for t in _tokens(line.strip()) if t.type == tokenize.NAME}
+
+
 def crossfile_sites(engine: ContextEngine, project: str) -> list[QualitySite]:
-    """Every cross-file site of the project (`bench.context.sites`), string lines left out."""
+    """Every cross-file site of the project (`bench.context.sites`) where the imported name is
+    used as code: lines inside strings, and names only inside a string (`__all__`), left out."""
     found: list[QualitySite] = []
-    in_strings: dict[str, set[int]] = {}
+    files: dict[str, tuple[set[int], set[str]]] = {}
     for rel, text, offset, _used in context_bench.sites(engine, limit=sys.maxsize):
         if not _own_code(rel):
             continue
         site = QualitySite("crossfile", project, rel, engine.root / rel, text, offset)
-        if rel not in in_strings:
-            in_strings[rel] = _string_lines(text)
-        if site.target and site.line not in in_strings[rel]:
+        if rel not in files:
+            imported = {a for a, imp in engine.facts(rel, text).imports.items() if imp.name}
+            files[rel] = (_string_lines(text), imported)
+        in_strings, imported = files[rel]
+        if (site.target and site.line not in in_strings
+                and _names_in_code(site.target) & imported):
             found.append(site)
     return sorted(found, key=lambda s: s.key)
 

@@ -36,6 +36,8 @@ class Box:
 USE = '''\
 from pkg.shapes import Box
 
+__all__ = ["Box", "make"]
+
 
 def make(width: int) -> Box:
     """Build one.
@@ -80,15 +82,15 @@ def test_crossfile_sites_cut_the_line_that_uses_the_imported_name(engine: Contex
         ("pkg/use.py", "def make(width: int) -> Box:"),
         ("pkg/use.py", "box = Box(width)"),
         ("pkg/use.py", "def measure(box: Box) -> int:"),
-    }  # not the docstring line naming Box, not the import, not the tests
+    }  # not `__all__`'s "Box", nor the docstring line naming Box, nor the import or the tests
     site = next(s for s in sites if s.target == "box = Box(width)")
     assert site.text[site.offset - site.column : site.offset] == "    "  # after the indentation
-    assert (site.line, site.column) == (9, 4)
+    assert (site.line, site.column) == (11, 4)
     # The model's document: the real line cut out, the cursor at its end, the file after it.
     assert site.document[: site.offset] == site.text[: site.offset]
     assert site.document[site.offset :].startswith("\n    return box\n")
     assert "Box(width)" not in site.document
-    assert site.key == "crossfile:tiny:pkg/use.py:9:4"
+    assert site.key == "crossfile:tiny:pkg/use.py:11:4"
 
 
 def test_deref_sites_put_the_cursor_right_after_the_dot(project: Path) -> None:
