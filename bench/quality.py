@@ -569,7 +569,11 @@ def summarise(sites: Sequence[QualitySite], answers: dict[tuple[str, str], Answe
         "empty": statistics.fmean(not a.text.strip() for _, a in rows),
         "errors": sum(bool(a.error) for _, a in rows),
         "skip": statistics.fmean(a.gate.startswith("skip") for _, a in rows),
-        "corrected": statistics.fmean(a.corrected for _, a in rows),
+        # Under a grammar the model writes the constrained text itself, so the monitors'
+        # own `corrected` flag misses those changes: compare with the unmonitored answer.
+        "changed": statistics.fmean(
+            a.text != answers[(s.key, "typehole-nomon")].text for s, a in rows
+            if (s.key, "typehole-nomon") in answers) if way == "typehole" else 0.0,
         "p50": _percentile(seconds, 0.5) * 1000,
         "p95": _percentile(seconds, 0.95) * 1000,
     }
@@ -586,9 +590,10 @@ valid: share of the `.member`s the answer's first line writes that Jedi lists fo
   that place, the answer put in the real file (the oracle of `bench monitors`; members Jedi
   cannot list are not judged); (n) how many were judged. empty: share of answers with no text
   (a gate skip, a dropped completion, a model error or whitespace). err: model errors (timeouts).
-skip: share the gate skipped. corr: share the monitors changed. p50/p95: wall time of the first
-  request at a site, context gathering included (runs of --chunk sites way by way, so no way
-  finds its own prompt for that site in the engine's prompt cache)."""
+skip: share the gate skipped. chg: share of answers the monitors changed (they differ from
+  typehole-nomon's; the guided decoder's own `corrected` flag misses grammar-made changes).
+p50/p95: wall time of the first request at a site, context gathering included (runs of --chunk
+  sites way by way, so no way finds its own prompt for that site in the engine's prompt cache)."""
 
 
 def report(sites: Sequence[QualitySite], answers: dict[tuple[str, str], Answer],
@@ -602,7 +607,7 @@ def report(sites: Sequence[QualitySite], answers: dict[tuple[str, str], Answer],
                                 for p in dict.fromkeys(s.project for s in mine))
         print(f"\n{TITLES[kind]}: {len(mine)} sites ({per_project})")
         print(f"{'way':<16}{'sites':>6}{'exact':>7}{'edit':>7}{'ident':>7}{'valid':>7}{'(n)':>6}"
-              f"{'empty':>7}{'err':>5}{'skip':>6}{'corr':>6}{'p50 ms':>8}{'p95 ms':>8}")
+              f"{'empty':>7}{'err':>5}{'skip':>6}{'chg':>6}{'p50 ms':>8}{'p95 ms':>8}")
         for way in ways:
             r = summarise(mine, answers, way)
             if not r["sites"]:
@@ -610,7 +615,7 @@ def report(sites: Sequence[QualitySite], answers: dict[tuple[str, str], Answer],
                 continue
             print(f"{way:<16}{r['sites']:>6}{r['exact']:>7.2f}{r['edit']:>7.2f}{r['ident']:>7.2f}"
                   f"{r['valid']:>7.2f}{r['checked']:>6}{r['empty']:>7.2f}{r['errors']:>5}"
-                  f"{r['skip']:>6.2f}{r['corrected']:>6.2f}{r['p50']:>8.0f}{r['p95']:>8.0f}")
+                  f"{r['skip']:>6.2f}{r['changed']:>6.2f}{r['p50']:>8.0f}{r['p95']:>8.0f}")
     print("\n" + DEFINITIONS)
     print(f"\ncommand: {command}")
 

@@ -159,13 +159,16 @@ def test_summary_counts_empty_answers_and_invalid_members(engine: ContextEngine)
     texts = {"box = Box(width)": "box = Box(width)", "def make(width: int) -> Box:": "",
              "def measure(box: Box) -> int:": "def measure(box: Box):"}
 
-    def answer(site: QualitySite, text: str, **extra) -> Answer:
+    def answer(site: QualitySite, text: str, way: str = "prefix", **extra) -> Answer:
         return Answer(site.key, site.kind, site.project, site.path, site.line, site.column,
-                      "prefix", text, 1.0, **extra)
+                      way, text, 1.0, **extra)
 
     answers = {(s.key, "prefix"): answer(s, texts[s.target], checked=1,
                                          invalid=["x"] if not texts[s.target] else [])
                for s in sites}
+    for i, s in enumerate(sites):
+        answers[(s.key, "typehole-nomon")] = answer(s, "x = 1", "typehole-nomon")
+        answers[(s.key, "typehole")] = answer(s, "x = 1" if i else "y = 2", "typehole")
     row = summarise(sites, answers, "prefix")
     assert row["sites"] == 3
     assert row["exact"] == pytest.approx(1 / 3)
@@ -173,3 +176,5 @@ def test_summary_counts_empty_answers_and_invalid_members(engine: ContextEngine)
     assert row["ident"] == pytest.approx(2 / 3)  # "def" is a keyword: `make`/`measure` count
     assert (row["checked"], row["valid"]) == (3, pytest.approx(2 / 3))
     assert summarise(sites, answers, "bm25") == {"sites": 0}
+    # The monitors changed one answer of three (compared with the unmonitored ones).
+    assert summarise(sites, answers, "typehole")["changed"] == pytest.approx(1 / 3)
