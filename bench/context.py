@@ -20,22 +20,17 @@ import random
 import re
 import resource
 import statistics
-import sys
 import tempfile
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-
-from realproject import real_project  # noqa: E402
-
-from typehole.context import oracle as oracles  # noqa: E402
-from typehole.context.assemble import assemble, blocks_for  # noqa: E402
-from typehole.context.engine import ContextEngine  # noqa: E402
-from typehole.context.hole import clear_cache  # noqa: E402
-from typehole.context.records import Definition, Hole  # noqa: E402
-from typehole.context.resolve import resolve_name  # noqa: E402
-from typehole.context.retrieval import analogy  # noqa: E402
+from typehole.bench.projects import real_project
+from typehole.context import oracle as oracles
+from typehole.context.assemble import assemble, blocks_for
+from typehole.context.engine import ContextEngine
+from typehole.context.hole import clear_cache
+from typehole.context.records import Definition, Hole
+from typehole.context.resolve import resolve_name
+from typehole.context.retrieval import analogy
 
 BUDGETS = (512, 1024, 2048)
 

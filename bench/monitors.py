@@ -96,7 +96,9 @@ def _code_sites(text: str) -> list[tuple[int, str]]:
     return out
 
 
-def _members(text: str, offset: int, path: Path) -> set[str] | None:
+def known_members(text: str, offset: int, path: Path) -> set[str] | None:
+    """The members Jedi lists for the object before `offset` (None: it lists none, or the
+    type answers any name through `__getattr__`)."""
     line, col = jedi_position(text, offset)
     try:
         found = jedi.Script(text, path=str(path)).complete(line, col)
@@ -167,7 +169,7 @@ async def bench_project(name: str, version: str, limit: int, warm_up: bool = Tru
         text = files[path]
         model.remove(str(path))
         # The oracle first: its own parses of the file must not interleave with the runs'.
-        oracles_ = [_members(text, offset, path) for offset, _ in sites]
+        oracles_ = [known_members(text, offset, path) for offset, _ in sites]
         for _ in preload(text, str(path), None) if warm_up else ():
             pass  # what the server does when a file opens
         for (offset, member), members in zip(sites, oracles_, strict=True):

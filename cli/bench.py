@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import importlib
 
-SUITES = ("latency", "context", "docstrings", "next-edit", "monitors", "receivers", "fill")
+SUITES = (
+    "latency", "context", "docstrings", "next-edit", "monitors", "receivers", "fill", "quality",
+)
 
 
 def add(commands: argparse._SubParsersAction) -> None:

@@ -1,0 +1,180 @@
+"""`bench quality`: its sites and metrics on a tiny real project (no model involved)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from typehole.bench.quality import (
+    Answer,
+    QualitySite,
+    bm25_context,
+    crossfile_sites,
+    deref_sites,
+    edit_similarity,
+    exact_match,
+    first_identifier,
+    first_line,
+    pick,
+    spread,
+    summarise,
+    validity,
+    written_members,
+)
+from typehole.context.engine import ContextEngine
+
+SHAPES = '''\
+class Box:
+    def __init__(self, width: int) -> None:
+        self.width = width
+
+    def area(self) -> int:
+        return self.width * self.width
+'''
+
+USE = '''\
+from pkg.shapes import Box
+
+__all__ = ["Box", "make"]
+
+
+def make(width: int) -> Box:
+    """Build one.
+
+    The Box is square.
+    """
+    box = Box(width)
+    return box
+
+
+def measure(box: Box) -> int:
+    return box.area()
+'''
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    root = tmp_path / "tiny"
+    (root / "pkg").mkdir(parents=True)
+    (root / "tests").mkdir()
+    (root / "pkg" / "__init__.py").write_text("")
+    (root / "pkg" / "shapes.py").write_text(SHAPES)
+    (root / "pkg" / "use.py").write_text(USE)
+    # The project's tests are not its own code: no site comes from them.
+    (root / "tests" / "test_use.py").write_text(
+        "from pkg.shapes import Box\n\n\ndef test_area():\n    box = Box(2)\n"
+        "    assert box.area() == 4\n")
+    return root
+
+
+@pytest.fixture
+def engine(project: Path, tmp_path: Path):
+    engine = ContextEngine(project, tmp_path / "cache")
+    engine.build()
+    yield engine
+    engine.close()
+
+
+def test_crossfile_sites_cut_the_line_that_uses_the_imported_name(engine: ContextEngine) -> None:
+    sites = crossfile_sites(engine, "tiny")
+    assert {(s.path, s.target) for s in sites} == {
+        ("pkg/use.py", "def make(width: int) -> Box:"),
+        ("pkg/use.py", "box = Box(width)"),
+        ("pkg/use.py", "def measure(box: Box) -> int:"),
+    }  # not `__all__`'s "Box", nor the docstring line naming Box, nor the import or the tests
+    site = next(s for s in sites if s.target == "box = Box(width)")
+    assert site.text[site.offset - site.column : site.offset] == "    "  # after the indentation
+    assert (site.line, site.column) == (11, 4)
+    # The model's document: the real line cut out, the cursor at its end, the file after it.
+    assert site.document[: site.offset] == site.text[: site.offset]
+    assert site.document[site.offset :].startswith("\n    return box\n")
+    assert "Box(width)" not in site.document
+    assert site.key == "crossfile:tiny:pkg/use.py:11:4"
+
+
+def test_deref_sites_put_the_cursor_right_after_the_dot(project: Path) -> None:
+    sites = deref_sites(project, "tiny")
+    got = {(s.path, s.text[s.offset - s.column : s.offset], s.target) for s in sites}
+    assert got == {
+        ("pkg/shapes.py", "        self.", "width = width"),
+        ("pkg/shapes.py", "        return self.", "width * self.width"),
+        ("pkg/shapes.py", "        return self.width * self.", "width"),
+        ("pkg/use.py", "    return box.", "area()"),
+    }  # `box.area()` in the tests folder is not the project's own code
+    box = next(s for s in sites if s.target == "area()")
+    assert box.document.endswith("    return box.\n")
+
+
+def test_sampling_is_seeded_and_spread_evenly(project: Path) -> None:
+    sites = deref_sites(project, "tiny")
+    assert pick(sites, 2, 0, "deref:tiny") == pick(sites, 2, 0, "deref:tiny")
+    assert len(pick(sites, 100, 0, "deref:tiny")) == len(sites)
+    assert spread(10, 3) == [4, 3, 3] and spread(200, 5) == [40] * 5
+
+
+def test_line_metrics() -> None:
+    assert first_line("box = Box(width)  \n    return box") == "box = Box(width)"
+    assert first_line(None) == ""
+    assert exact_match("box = Box(width)\nmore", "box = Box(width)")
+    assert not exact_match(" box = Box(width)", "box = Box(width)")  # a stray leading space
+    # difflib: blocks "box = Box(w" (11) and ")" (1) match: 2 * 12 / (12 + 16).
+    assert edit_similarity("box = Box(w)", "box = Box(width)") == pytest.approx(6 / 7)
+    assert edit_similarity("", "box = Box(width)") == 0.0
+    assert first_identifier("return Box(width)") == "Box"
+    assert first_identifier("area()") == "area"
+    assert first_identifier('"text" + name') == "name"
+    assert first_identifier("") == "" and first_identifier(")") == ""
+
+
+def test_written_members_are_those_after_the_cursor() -> None:
+    line = "    return box."
+    assert written_members(line, "area() + box.width") == [
+        (15, "area"), ("    return box.area() + box.width".index("width"), "width")]
+    assert written_members("    x = self.", "width") == [(13, "width")]
+    assert written_members("    y = ", "f(a).b[0].c") == [(13, "b"), (18, "c")]
+    assert written_members("    y = ", "(unclosed.attr") == [(18, "attr")]
+    assert written_members("    y = ", "1.5 + 'a.b'") == []
+
+
+def test_validity_asks_jedi_about_each_member_written(project: Path) -> None:
+    site = next(s for s in deref_sites(project, "tiny") if s.target == "area()")
+    memo: dict = {}
+    good = validity(site, "area() + box.width", memo)
+    assert (good.checked, good.invalid) == (2, [])
+    bad = validity(site, "volume()", memo)
+    assert (bad.checked, bad.invalid) == (1, ["volume"])
+
+
+def test_bm25_windows_come_from_other_files_as_comments(engine: ContextEngine) -> None:
+    site = next(s for s in crossfile_sites(engine, "tiny") if s.target == "box = Box(width)")
+    text = bm25_context(engine, site, 400, lambda t: len(t) // 4)
+    assert text.startswith("# Similar code in ")
+    assert all(line.startswith("#") for line in text.splitlines())
+    assert "pkg/use.py" not in text  # never the file being completed
+
+
+def test_summary_counts_empty_answers_and_invalid_members(engine: ContextEngine) -> None:
+    sites = crossfile_sites(engine, "tiny")
+    texts = {"box = Box(width)": "box = Box(width)", "def make(width: int) -> Box:": "",
+             "def measure(box: Box) -> int:": "def measure(box: Box):"}
+
+    def answer(site: QualitySite, text: str, way: str = "prefix", **extra) -> Answer:
+        return Answer(site.key, site.kind, site.project, site.path, site.line, site.column,
+                      way, text, 1.0, **extra)
+
+    answers = {(s.key, "prefix"): answer(s, texts[s.target], checked=1,
+                                         invalid=["x"] if not texts[s.target] else [])
+               for s in sites}
+    for i, s in enumerate(sites):
+        answers[(s.key, "typehole-nomon")] = answer(s, "x = 1", "typehole-nomon")
+        answers[(s.key, "typehole")] = answer(s, "x = 1" if i else "y = 2", "typehole")
+    row = summarise(sites, answers, "prefix")
+    assert row["sites"] == 3
+    assert row["exact"] == pytest.approx(1 / 3)
+    assert row["empty"] == pytest.approx(1 / 3)
+    assert row["ident"] == pytest.approx(2 / 3)  # "def" is a keyword: `make`/`measure` count
+    assert (row["checked"], row["valid"]) == (3, pytest.approx(2 / 3))
+    assert summarise(sites, answers, "bm25") == {"sites": 0}
+    # The monitors changed one answer of three (compared with the unmonitored ones).
+    assert summarise(sites, answers, "typehole")["changed"] == pytest.approx(1 / 3)
