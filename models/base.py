@@ -28,6 +28,8 @@ CAPABILITIES: dict[str, str] = {
     "logprobs": "reports the log-probability of generated tokens",
     "logit_bias": "takes a per-token logit bias",
     "infill": "fills in the middle with the model's own FIM tokens",
+    "prefix_only": "reads the text before the cursor only (no fill-in-the-middle): a prompt spends "
+    "nothing on the suffix",
     "exact_masks": "decodes under an exact next-token mask (`GuidedBackend.complete_guided`)",
     "tokenizer": "`count_tokens` is exact, not an estimate",
     "prose": "writes natural language (docstring summaries, descriptions)",

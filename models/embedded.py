@@ -59,8 +59,6 @@ class _EngineClient(LlamaCppBackend):
 class EmbeddedBackend:
     """A model in typehole's own llama.cpp engine; see the module docstring."""
 
-    capabilities = LlamaCppBackend.capabilities
-
     def __init__(
         self,
         spec: ModelSpec,
@@ -163,6 +161,14 @@ class EmbeddedBackend:
         return self._client
 
     # -- the Backend protocol -------------------------------------------------------------------
+
+    @property
+    def capabilities(self) -> frozenset[str]:
+        """The llama.cpp backend's, once the model is loaded (whether it fills in the middle is
+        known then)."""
+        if self._client is None:
+            return LlamaCppBackend.BASE_CAPABILITIES
+        return self._client.capabilities
 
     async def complete(self, request: CompletionRequest) -> AsyncIterator[Chunk]:
         """Stream the completion from the engine; ModelLoading while the model loads."""

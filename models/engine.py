@@ -239,6 +239,11 @@ def _params(config: EngineConfig, model: str) -> Any:
     params.model.path = model
     params.n_ctx = config.n_ctx
     params.n_parallel = 1  # one editor: requests queue, and one slot keeps the whole cache
+    # A model with sliding-window attention (Gemma 3) keeps only the window's cache by default,
+    # so a prompt that parts from the cached one before its end (the user typed over the last
+    # suggestion; a monitor round cut the model's text) is evaluated again from far back. The
+    # full-size cache costs memory (about 75 MB for Gemma 3 270M at 4096 tokens) and keeps it.
+    params.swa_full = True
     params.hostnames = ["127.0.0.1"]
     params.port = 0  # the OS picks a free port
     params.api_keys = [config.api_key] if config.api_key else []

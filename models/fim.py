@@ -133,9 +133,7 @@ class FimTemplate:
             if path:
                 slot += f"#{path}\n"
         elif files:
-            for f in files:
-                body = "".join(f"# {line}".rstrip() + "\n" for line in f.text.splitlines())
-                slot += f"# Path: {f.filename}\n{body}"
+            slot += "".join(_commented(f) for f in files)
         slot += _with_newline(context)
         first, second = (slot + prefix, suffix) if self.order == "psm" else (suffix, slot + prefix)
         return f"{before}{self.head}{first}{self.mid}{second}{self.tail}"
@@ -339,7 +337,9 @@ def render_prompt(
     template: FimTemplate | None, parts: FittedParts, request: CompletionRequest
 ) -> str:
     """The prompt for fitted `parts`: the template's FIM layout, or without a template the
-    context files (each after a `# Path:` line), the context and the prefix, in that order."""
+    context files (commented out, each after a `# Path:` line), the context, a `# Path:` line
+    naming the request's file and the prefix, in that order: what changes least while the user
+    types comes first, so a server's prompt cache keeps it."""
     if template is not None:
         return template.render(
             parts.prefix,
@@ -349,5 +349,12 @@ def render_prompt(
             path=request.path,
             repo=repo_name(request),
         )
-    head = "".join(f"# Path: {f.filename}\n{_with_newline(f.text)}" for f in parts.files)
-    return head + _with_newline(parts.context) + parts.prefix
+    head = "".join(_commented(f) for f in parts.files)
+    path = f"# Path: {request.path}\n" if request.path else ""
+    return head + _with_newline(parts.context) + path + parts.prefix
+
+
+def _commented(file: ContextFile) -> str:
+    """A context file as comments under a `# Path:` line (the code around it stays valid)."""
+    body = "".join(f"# {line}".rstrip() + "\n" for line in file.text.splitlines())
+    return f"# Path: {file.filename}\n{body}"

@@ -64,12 +64,20 @@ def chunk_logprob(data: JsonObject) -> float | None:
 class LlamaCppBackend(HttpBackend):
     """A llama.cpp `llama-server` speaking its native API."""
 
-    capabilities = frozenset({"grammar", "logprobs", "logit_bias", "infill", "prose"})
+    BASE_CAPABILITIES = frozenset({"grammar", "logprobs", "logit_bias", "prose"})
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.template_choice = resolve_template(self.spec)
         self.use_infill = self.spec.fim_template == "auto"
+
+    @property
+    def capabilities(self) -> frozenset[str]:
+        """"infill" while `/infill` or a FIM template is used, else "prefix_only" (known for sure
+        after the server's first answer to `/infill`)."""
+        if self.use_infill or self.template_choice.template is not None:
+            return self.BASE_CAPABILITIES | {"infill"}
+        return self.BASE_CAPABILITIES | {"prefix_only"}
 
     def _common(self, request: CompletionRequest) -> dict[str, Any]:
         fields: dict[str, Any] = {

@@ -359,6 +359,26 @@ async def test_llamacpp_infill_then_fallback_to_completion(client: httpx.AsyncCl
     assert completion["n_predict"] == 64 and "<｜end▁of▁sentence｜>" in completion["stop"]
 
 
+def _no_infill(path: str, body: dict) -> Reply:
+    """A llama.cpp server whose model has no FIM tokens; `/completion` writes `body["_out"]`."""
+    if path == "/infill":
+        error = {"error": {"code": 501, "message": "Infill is not supported by this model"}}
+        return Reply(501, {"content-type": "application/json"}, [json.dumps(error).encode()])
+    pieces = [{"content": piece, "stop": False} for piece in _no_infill.out]  # type: ignore[attr-defined]
+    return Reply(headers=SSE, body=sse(*pieces, {"content": "", "stop": True}, done=False))
+
+
+async def test_llamacpp_without_fim_tokens_is_prefix_only(client: httpx.AsyncClient) -> None:
+    _no_infill.out = ["a"]  # type: ignore[attr-defined]
+    async with serve(_no_infill) as (server, url):
+        backend = create_backend(spec(url, "llamacpp", model="gemma-3-270m"), client)
+        assert "infill" in backend.capabilities and "prefix_only" not in backend.capabilities
+        req = CompletionRequest("x = 1\ny = (", "\n", context="# ctx\n", path="pkg/m.py")
+        await collect(backend, req)
+        assert "prefix_only" in backend.capabilities and "infill" not in backend.capabilities
+    assert server.requests[1][1]["prompt"] == "# ctx\n# Path: pkg/m.py\nx = 1\ny = ("
+
+
 # -- streaming, cancellation ----------------------------------------------------------------------
 
 

@@ -12,6 +12,7 @@ from typehole.models.fim import (
     context_files,
     detect_family,
     merge_stops,
+    render_prompt,
     resolve_template,
 )
 from typehole.models.registry import describe
@@ -223,3 +224,13 @@ def test_fit_to_window_keeps_text_near_the_cursor() -> None:
     assert suffix.startswith(fitted.suffix) and fitted.suffix.endswith("\n")
     small = fit_to_window("a", "b", "c", files, 1000)
     assert (small.prefix, small.suffix, small.context, small.files) == ("a", "b", "c", files)
+
+
+def test_prefix_only_prompt_puts_context_then_the_path_then_the_code() -> None:
+    request = CompletionRequest(PRE, SUF, context="# Expected type: float\n", path="geo/area.py")
+    parts = fit_to_window(PRE, SUF, request.context, FILES, 1000, 0)
+    assert render_prompt(None, parts, request) == (
+        "# Path: geo/const.py\n# PI = 3.14159\n# Expected type: float\n# Path: geo/area.py\n" + PRE
+    )
+    bare = CompletionRequest(PRE)
+    assert render_prompt(None, fit_to_window(PRE, "", "", (), 1000, 0), bare) == PRE

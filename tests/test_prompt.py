@@ -33,10 +33,16 @@ CASES = sorted(GOLDEN.glob("*.py"))
 def test_golden(case: Path, golden: Golden) -> None:
     site = _site(case.read_bytes().decode("utf-8"))
     expected = case.with_suffix(".expected")
-    # The budget is the case's input; the prefix and suffix after it are the expected output.
-    header = golden.expected(expected).split("\n", 1)[0]
-    budget = int(header.removeprefix("budget: "))
-    prompt = build_prompt(site, count, budget)
+    # The budget (and whether the suffix is sent) are the case's input; the prefix and suffix
+    # after them are the expected output.
+    header = golden.expected(expected).split("
+--- prefix
+", 1)[0]
+    fields = dict(line.split(": ", 1) for line in header.split("
+"))
+    budget = int(fields["budget"])
+    with_suffix = fields.get("with_suffix", "true") == "true"
+    prompt = build_prompt(site, count, budget, with_suffix=with_suffix)
     assert prompt.tokens <= budget
     golden.check(expected, f"{header}\n--- prefix\n{prompt.prefix}\n--- suffix\n{prompt.suffix}")
 
@@ -123,3 +129,30 @@ def test_prompt_is_frozen() -> None:
     assert isinstance(prompt, Prompt)
     with pytest.raises(AttributeError):
         prompt.prefix = ""  # type: ignore[misc]
+
+
+def test_prefix_only_spends_the_budget_on_the_prefix() -> None:
+    site = _document(200)
+    both = build_prompt(site, count, 500)
+    alone = build_prompt(site, count, 500, with_suffix=False)
+    assert alone.suffix == "" and alone.prefix.count("\n") > both.prefix.count("\n")
+    assert alone.tokens <= 500 and site.prefix.endswith(alone.prefix)
+
+
+def test_prefix_only_starts_at_an_anchor_line_that_typing_does_not_move() -> None:
+    site = _document(200)
+    starts = set()
+    for typed in ("", "c", "com", "compute(", "compute(10", "compute(100)"):
+        typing = Site(site.text[: site.offset] + typed + site.text[site.offset:],
+                      site.offset + len(typed))
+        prompt = build_prompt(typing, count, 200, with_suffix=False, anchor_lines=16)
+        first = site.text.count("\n", 0, site.offset) - prompt.prefix.count("\n")
+        assert first % 16 == 0
+        starts.add(prompt.prefix.split("\n", 1)[0])
+    assert len(starts) == 1
+
+
+def test_prefix_only_keeps_the_whole_file_when_it_fits() -> None:
+    site = _document(10)
+    prompt = build_prompt(site, count, 10_000, with_suffix=False)
+    assert (prompt.prefix, prompt.suffix) == (site.prefix, "")

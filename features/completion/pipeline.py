@@ -142,6 +142,7 @@ class Pipeline:
             options.completion.prompt_budget,
             context=context.text,
             context_share=options.context_share,
+            with_suffix="prefix_only" not in self.backend.capabilities,
         )
         timings["prompt"] = _ms(t)
 

@@ -6,6 +6,12 @@ is always kept. Then lines are added around the cursor, `prefix_weight` lines ab
 below (the code before the cursor predicts more than the code after it), each side stopping at
 the first line that no longer fits. Tokens are counted per line and summed; the final strings are
 counted once more and trimmed if the tokenizer merges differently across line boundaries.
+
+A model that sees the prefix only (no fill-in-the-middle) gets no suffix: the whole budget goes to
+the code above the cursor. Its prompt then starts at a line whose number is a multiple of
+`anchor_lines` (a few lines are given up): while the user types, the first lines of the code stay
+the same, so a server's prompt cache (llama.cpp `cache_prompt`) reuses everything up to the
+cursor's line instead of evaluating the whole prompt again.
 """
 
 from __future__ import annotations
@@ -38,8 +44,14 @@ def build_prompt(
     *,
     context_share: float = 0.4,
     prefix_weight: int = 3,
+    with_suffix: bool = True,
+    anchor_lines: int = 16,
 ) -> Prompt:
-    """Assemble the prompt for `site` within `budget` tokens (a hard cap, checked at the end)."""
+    """Assemble the prompt for `site` within `budget` tokens (a hard cap, checked at the end).
+
+    Without `with_suffix` (a model that reads the prefix only) the suffix is empty and the code
+    starts at a line number that is a multiple of `anchor_lines`, unless the whole prefix fits.
+    """
     budget = max(budget, 0)
     kept_context, used = _fit_lines(
         _lines_down(context, 0), count_tokens, int(budget * max(0.0, min(context_share, 1.0)))
@@ -53,7 +65,7 @@ def build_prompt(
     ups = _lines_up(site.text, site.offset - len(site.line_prefix))
     downs = _lines_down(site.text, site.offset)
     # The rest of the cursor's line comes first on the suffix side: FIM models lean on it most.
-    rest = next(downs, None)
+    rest = next(downs, None) if with_suffix else None
     down_open = rest is not None and used + count_tokens(rest) <= budget
     if down_open and rest is not None:
         below.append(rest)
@@ -79,7 +91,19 @@ def build_prompt(
                 below.append(line)
                 used += cost
 
+    if not with_suffix:
+        above = _anchored(above, site.prefix.count("\n"), anchor_lines)
     return _verify(context_text, above, cursor_line, below, count_tokens, budget)
+
+
+def _anchored(above: list[str], lines_above: int, step: int) -> list[str]:
+    """`above` (nearest line first) cut so the first line kept has a number divisible by
+    `step`; all of it when it reaches the file's first line."""
+    first = lines_above - len(above)
+    if first <= 0 or step <= 1:
+        return above
+    anchor = -(-first // step) * step
+    return above[: max(len(above) - (anchor - first), 0)]
 
 
 def _verify(
