@@ -35,11 +35,8 @@ def test_golden(case: Path, golden: Golden) -> None:
     expected = case.with_suffix(".expected")
     # The budget (and whether the suffix is sent) are the case's input; the prefix and suffix
     # after them are the expected output.
-    header = golden.expected(expected).split("
---- prefix
-", 1)[0]
-    fields = dict(line.split(": ", 1) for line in header.split("
-"))
+    header = golden.expected(expected).split("\n--- prefix\n", 1)[0]
+    fields = dict(line.split(": ", 1) for line in header.split("\n"))
     budget = int(fields["budget"])
     with_suffix = fields.get("with_suffix", "true") == "true"
     prompt = build_prompt(site, count, budget, with_suffix=with_suffix)
