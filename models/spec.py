@@ -57,7 +57,7 @@ class ModelSpec:
             as `cache_prompt`, `top_k`, `repeat_penalty`).
         path: for `embedded`, the GGUF model file; empty for the default model
             (`models.gguf.DEFAULT_MODEL`, installed by `typehole[embedded]`).
-        threads: for `embedded`, CPU threads the engine uses; 0 lets llama.cpp choose.
+        threads: for `embedded`, CPU threads the engine uses; 0: half the CPUs (1 to 8).
         load_timeout_s: for `embedded`, how long loading the model may take, in seconds.
     """
 
