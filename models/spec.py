@@ -59,7 +59,7 @@ class ModelSpec:
         ngram_order: the n-gram order of an `ngram` model (4: a token from the three before it).
         path: for `embedded`, the GGUF model file; empty for the default model
             (`models.gguf.DEFAULT_MODEL`, installed by `typehole[embedded]`).
-        threads: for `embedded`, CPU threads the engine uses; 0 lets llama.cpp choose.
+        threads: for `embedded`, CPU threads the engine uses; 0: half the CPUs (1 to 8).
         load_timeout_s: for `embedded`, how long loading the model may take, in seconds.
     """
 
