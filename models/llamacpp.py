@@ -5,6 +5,8 @@ from the model's own FIM tokens (read from the GGUF, so they cannot be wrong) an
 cross-file context in `input_extra`. A model without FIM tokens answers `/infill` with HTTP 501;
 the backend then switches to `/completion` with the template detected from the model name (or the
 prefix alone when none is known). A template named in the configuration always uses `/completion`.
+A prefix-only prompt is healed (`models.healing`): the model writes the end of the cursor's line
+again under a grammar, so the completion starts exactly at the cursor.
 
 `request.extra` passes `grammar` (GBNF), `json_schema`, `n_probs`, `logit_bias`, `seed`, `top_k`,
 `top_p`, `min_p`, `t_max_predict_ms` through to the server. Token counts come from `/tokenize`.
@@ -21,6 +23,7 @@ from typing import Any
 from .base import Chunk, CompletionRequest
 from .errors import ModelConfigError, ModelResponseError
 from .fim import merge_stops, render_prompt, resolve_template
+from .healing import Healing, heal
 from .http import HttpBackend, JsonObject
 
 __all__ = ["LlamaCppBackend"]
@@ -107,16 +110,27 @@ class LlamaCppBackend(HttpBackend):
 
     def completion_body(self, request: CompletionRequest) -> dict[str, Any]:
         """The `/completion` request: the prompt rendered with the FIM template (if any)."""
+        return self._completion(request)[0]
+
+    def _completion(self, request: CompletionRequest) -> tuple[dict[str, Any], Healing | None]:
+        """The `/completion` body, and the healing of a prefix-only prompt (see
+        `models.healing`): the end cut off the prompt that the model writes again."""
         parts = self.fitted(request)
         tpl = self.template_choice.template
         stops = tpl.stop if tpl is not None else ()
-        return self.body(
-            {
-                **self._common(request),
-                "prompt": render_prompt(tpl, parts, request),
-                "stop": merge_stops(stops, self.spec.stop, request.stop),
-            }
-        )
+        fields = {
+            **self._common(request),
+            "prompt": render_prompt(tpl, parts, request),
+            "stop": merge_stops(stops, self.spec.stop, request.stop),
+        }
+        healing = heal(fields["prompt"]) if tpl is None and "json_schema" not in fields else None
+        grammar = healing.grammar(fields.get("grammar")) if healing is not None else None
+        if healing is None or grammar is None:
+            return self.body(fields), None
+        fields["prompt"] = healing.prompt
+        fields["grammar"] = grammar
+        fields["n_predict"] += self.count_tokens(healing.text) + 1
+        return self.body(fields), healing
 
     async def _stream(self, request: CompletionRequest) -> AsyncIterator[Chunk]:
         if self.use_infill:
@@ -138,10 +152,20 @@ class LlamaCppBackend(HttpBackend):
                     err,
                     self.template_choice.reason,
                 )
-        async with contextlib.aclosing(
-            self._events("completion", self.completion_body(request))
-        ) as chunks:
+        body, healing = self._completion(request)
+        rewritten = healing.remover() if healing is not None else None
+        async with contextlib.aclosing(self._events("completion", body)) as chunks:
             async for chunk in chunks:
+                if rewritten is not None:
+                    text = rewritten.feed(chunk.text)
+                    if rewritten.failed:
+                        log.warning("model %r did not write the healed prompt end %r again "
+                                    "(grammar ignored?); completion dropped", self.name,
+                                    healing.text if healing else "")
+                        return
+                    if not text:
+                        continue
+                    chunk = Chunk(text, chunk.logprob)
                 yield chunk
 
     async def _events(self, path: str, body: dict[str, Any]) -> AsyncIterator[Chunk]:

@@ -6,10 +6,11 @@ outcome is what that model wrote through the pipeline when the case was recorded
 written only when the tests run with TYPEHOLE_REGENERATE_GOLDEN=1, never by a plain run. Check
 what changed (`git diff tests/golden/real_model`) before committing regenerated files.
 
-Each case starts with a different first line (its `# Path:` header), so no case's prompt is a
-prefix of what an earlier case left in the engine's prompt cache: a prompt evaluated from the
-cache can differ in the last bits of a logit from one evaluated afresh, and decide a near tie
-differently.
+Each case is evaluated afresh: a one-token prompt goes first, so the case's prompt shares only
+its first token with what the engine's prompt cache holds. A prompt evaluated in other pieces
+(partly from the cache, or all of it but its last token) differs in the last bits of its logits
+and can decide a near tie the other way (seen: `Path.cwd()` against `Path.joinpath(`), so without
+this a case's outcome would depend on the case run before it.
 
 The tests skip when the engine or the model is not installed (`pip install 'typehole[embedded]'`).
 """
@@ -30,6 +31,7 @@ import pytest_asyncio
 from typehole.features.completion.pipeline import Outcome, Pipeline, PipelineOptions
 from typehole.features.completion.settings import CompletionSettings
 from typehole.features.completion.site import Site
+from typehole.models.base import CompletionRequest
 from typehole.models.embedded import EmbeddedBackend
 from typehole.models.http import create_client
 from typehole.models.spec import ModelSpec
@@ -61,6 +63,12 @@ async def model() -> AsyncIterator[EmbeddedBackend]:
     finally:
         await backend.aclose()
         await client.aclose()
+
+
+async def evaluate_afresh(model: EmbeddedBackend) -> None:
+    """Leave one token in the engine's cache (see the module docstring)."""
+    async for _ in model.complete(CompletionRequest("#", max_tokens=1)):
+        pass
 
 
 def case_site(case: Path) -> Site:
@@ -103,5 +111,6 @@ CASES = sorted(GOLDEN.glob("*.py"))
 @pytest.mark.parametrize("case", CASES, ids=[c.stem for c in CASES])
 async def test_golden(model: EmbeddedBackend, case: Path) -> None:
     site = case_site(case)
+    await evaluate_afresh(model)
     outcome = await Pipeline(model).run(site, case_options(case))
     check(case, recorded(outcome))
