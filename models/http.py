@@ -192,9 +192,10 @@ class HttpBackend:
             PROMPT_OVERHEAD,
         )
 
-    def _timeout(self) -> httpx.Timeout:
+    def _timeout(self, timeout_s: float | None = None) -> httpx.Timeout:
         s = self.spec
-        return httpx.Timeout(s.timeout_s, connect=s.connect_timeout_s, pool=s.connect_timeout_s)
+        total = s.timeout_s if timeout_s is None else timeout_s
+        return httpx.Timeout(total, connect=s.connect_timeout_s, pool=s.connect_timeout_s)
 
     def _headers(self) -> dict[str, str]:
         return {"Accept": "application/json, text/event-stream", **auth_headers(self.spec)}
@@ -213,10 +214,17 @@ class HttpBackend:
         raise ModelResponseError(f"{self.url(path)} sent an empty response")
 
     def events(
-        self, path: str, payload: Mapping[str, Any], framing: Framing
+        self,
+        path: str,
+        payload: Mapping[str, Any],
+        framing: Framing,
+        *,
+        timeout_s: float | None = None,
     ) -> contextlib.aclosing[AsyncIterator[JsonObject]]:
         """`stream_events` wrapped so that `async with` closes it (and the response) on exit."""
-        return contextlib.aclosing(self.stream_events(path, payload, framing))
+        return contextlib.aclosing(
+            self.stream_events(path, payload, framing, timeout_s=timeout_s)
+        )
 
     async def stream_events(
         self,
@@ -225,16 +233,18 @@ class HttpBackend:
         framing: Framing,
         *,
         whole: bool = False,
+        timeout_s: float | None = None,
     ) -> AsyncIterator[JsonObject]:
         """POST `payload` and yield the JSON objects streamed back (SSE `data:` or NDJSON lines).
 
-        One deadline (`spec.timeout_s`) covers the whole exchange; the response is capped at
-        `max_response_bytes`. A JSON object with an `error` field raises ModelResponseError.
-        With `whole`, the body is read as one JSON document.
+        One deadline (`timeout_s`, by default `spec.timeout_s`) covers the whole exchange; the
+        response is capped at `max_response_bytes`. A JSON object with an `error` field raises
+        ModelResponseError. With `whole`, the body is read as one JSON document.
         """
         url = self.url(path)
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.spec.timeout_s
+        limit_s = self.spec.timeout_s if timeout_s is None else timeout_s
+        deadline = loop.time() + limit_s
         started = False
         t0 = time.perf_counter()
         try:
@@ -246,7 +256,7 @@ class HttpBackend:
                             url,
                             json=dict(payload),
                             headers=self._headers(),
-                            timeout=self._timeout(),
+                            timeout=self._timeout(limit_s),
                         )
                     )
                 started = True
@@ -283,7 +293,7 @@ class HttpBackend:
                         return
                     yield decode_json(data, url)
         except TimeoutError:
-            raise ModelTimeout(f"{url} did not finish within {self.spec.timeout_s:g} s") from None
+            raise ModelTimeout(f"{url} did not finish within {limit_s:.3g} s") from None
         except httpx.HTTPError as exc:
             raise transport_error(exc, url, started=started) from None
 

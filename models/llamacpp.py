@@ -9,22 +9,26 @@ A prefix-only prompt is healed (`models.healing`): the model writes the end of t
 again under a grammar, so the completion starts exactly at the cursor.
 
 `request.extra` passes `grammar` (GBNF), `json_schema`, `n_probs`, `logit_bias`, `seed`, `top_k`,
-`top_p`, `min_p`, `t_max_predict_ms` through to the server. Token counts come from `/tokenize`.
+`top_p`, `min_p`, `t_max_predict_ms`, `ignore_eos` through to the server. Token counts come from
+`/tokenize`. Every streamed event carries the server's `timings` (`timings_per_token`): each chunk
+reports the request's work so far, and `throughput` keeps the speeds measured.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import math
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
-from .base import Chunk, CompletionRequest
+from .base import Chunk, CompletionRequest, Timings
 from .errors import ModelConfigError, ModelResponseError
 from .fim import merge_stops, render_prompt, resolve_template
 from .healing import Healing, heal
 from .http import HttpBackend, JsonObject
+from .throughput import Throughput
 
 __all__ = ["LlamaCppBackend"]
 
@@ -42,8 +46,26 @@ PASSTHROUGH = (
     "t_max_predict_ms",
     "repeat_penalty",
     "samplers",
+    "ignore_eos",
 )
 # Tokens the FIM special tokens and file headers add around the parts (an upper bound).
+
+
+def event_timings(data: JsonObject) -> Timings | None:
+    """The request's work so far as one llama.cpp stream event reports it (`timings`)."""
+    raw = data.get("timings")
+    if not isinstance(raw, dict):
+        return None
+    try:
+        return Timings(
+            prompt_tokens=int(raw["prompt_n"]),
+            cached_tokens=int(raw.get("cache_n", 0)),
+            prompt_ms=float(raw["prompt_ms"]),
+            generated_tokens=int(raw["predicted_n"]),
+            generated_ms=float(raw["predicted_ms"]),
+        )
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def chunk_logprob(data: JsonObject) -> float | None:
@@ -73,6 +95,7 @@ class LlamaCppBackend(HttpBackend):
         super().__init__(*args, **kwargs)
         self.template_choice = resolve_template(self.spec)
         self.use_infill = self.spec.fim_template == "auto"
+        self.throughput = Throughput()
 
     @property
     def capabilities(self) -> frozenset[str]:
@@ -88,6 +111,7 @@ class LlamaCppBackend(HttpBackend):
             "temperature": request.temperature,
             "stream": True,
             "cache_prompt": True,
+            "timings_per_token": True,
         }
         fields.update({k: request.extra[k] for k in PASSTHROUGH if k in request.extra})
         return fields
@@ -165,18 +189,29 @@ class LlamaCppBackend(HttpBackend):
                         return
                     if not text:
                         continue
-                    chunk = Chunk(text, chunk.logprob)
+                    chunk = dataclasses.replace(chunk, text=text)
                 yield chunk
+
+    def request_timeout_s(self, body: Mapping[str, Any]) -> float:
+        """The deadline of one request: `timeout_s` (the user sized it for their server)."""
+        return self.spec.timeout_s
 
     async def _events(self, path: str, body: dict[str, Any]) -> AsyncIterator[Chunk]:
         finished = False
-        async with self.events(path, body, "sse") as events:
-            async for data in events:
-                if finished:  # read to the end so the connection can be reused
-                    continue
-                text = data.get("content", "")
-                if not isinstance(text, str):
-                    raise ModelResponseError(f"{self.url(path)} sent a non-text 'content'")
-                if text:
-                    yield Chunk(text, chunk_logprob(data))
-                finished = data.get("stop") is True
+        last: Timings | None = None
+        timeout_s = self.request_timeout_s(body)
+        try:
+            async with self.events(path, body, "sse", timeout_s=timeout_s) as events:
+                async for data in events:
+                    if finished:  # read to the end so the connection can be reused
+                        continue
+                    text = data.get("content", "")
+                    if not isinstance(text, str):
+                        raise ModelResponseError(f"{self.url(path)} sent a non-text 'content'")
+                    last = event_timings(data) or last
+                    if text:
+                        yield Chunk(text, chunk_logprob(data), last)
+                    finished = data.get("stop") is True
+        finally:
+            if last is not None:
+                self.throughput.record(last)

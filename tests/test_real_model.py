@@ -17,6 +17,7 @@ The tests skip when the engine or the model is not installed (`pip install 'type
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
 import os
@@ -114,3 +115,44 @@ async def test_golden(model: EmbeddedBackend, case: Path) -> None:
     await evaluate_afresh(model)
     outcome = await Pipeline(model).run(site, case_options(case))
     check(case, recorded(outcome))
+
+
+async def engine_counter(model: EmbeddedBackend, name: str) -> float:
+    """One of the engine's `/metrics` counters (`llamacpp:<name>`)."""
+    assert model.info is not None
+    response = await model.http.get(
+        model.info.url + "/metrics", headers={"Authorization": f"Bearer {model._api_key}"}
+    )
+    response.raise_for_status()
+    for line in response.text.splitlines():
+        if line.startswith(f"llamacpp:{name} "):
+            return float(line.split()[1])
+    raise AssertionError(f"no counter {name} in /metrics")
+
+
+async def test_closing_the_stream_stops_generation_in_the_engine(model: EmbeddedBackend) -> None:
+    """The engine has one slot: a request after the closed one is answered only once the first
+    stopped, so the tokens generated in between say whether closing stopped it."""
+    before = await engine_counter(model, "tokens_predicted_total")
+    asked = 200
+    request = CompletionRequest("# Path: cancel.py\ndef main():\n", max_tokens=asked,
+                                extra={"ignore_eos": True})
+    async with contextlib.aclosing(model.complete(request)) as stream:
+        async for _chunk in stream:
+            break  # the first piece; leaving the block closes the stream
+    async for _ in model.complete(CompletionRequest("# Path: after.py\nx = ", max_tokens=1)):
+        pass
+    generated = await engine_counter(model, "tokens_predicted_total") - before
+    assert 1 < generated < asked / 2
+
+
+async def test_rounds_reuse_the_prompt_cache(model: EmbeddedBackend) -> None:
+    """A second request that extends the first one's prompt evaluates only what it added."""
+    prompt = "# Path: rounds.py\n" + "".join(f"value_{i} = compute({i})\n" for i in range(40))
+    first = [c async for c in model.complete(CompletionRequest(prompt + "total = ", max_tokens=4))]
+    later = [c async for c in model.complete(CompletionRequest(prompt + "total = value_1 + ",
+                                                                max_tokens=4))]
+    assert first[-1].timings is not None and later[-1].timings is not None
+    assert later[-1].timings.cached_tokens > 0.9 * (first[-1].timings.prompt_tokens
+                                                    + first[-1].timings.cached_tokens)
+    assert later[-1].timings.prompt_tokens < 12
