@@ -91,7 +91,9 @@ def case_options(case: Path) -> PipelineOptions:
 
 
 def recorded(outcome: Outcome) -> dict[str, Any]:
-    """What a golden file holds of an outcome: the text shown (None: nothing), and why not."""
+    """What a golden file holds of an outcome: the text shown, or None and the reason why."""
+    if outcome.text is None:
+        return {"text": None, "reason": outcome.reason}
     return {"text": outcome.text}
 
 

@@ -21,7 +21,7 @@ import attrs
 from typehole.context.settings import ContextSettings
 from typehole.features.completion.cache import ForwardingCache
 from typehole.features.completion.gate import Gate, decide
-from typehole.features.completion.postprocess import postprocess
+from typehole.features.completion.postprocess import explain, loop_start
 from typehole.features.completion.prompt import Prompt, build_prompt
 from typehole.features.completion.settings import CompletionSettings
 from typehole.features.completion.site import Site
@@ -46,6 +46,8 @@ class ContextHook(Protocol):
     ) -> ContextPiece: ...
 
 
+# Empty lines a model may write before its first line of code; after these it is writing nothing.
+_BLANK_LINES_GIVEN = 3
 # Without an editor waiting (the CLI), analysis may take this long before it fails open: enough
 # for a cold Jedi, so results do not depend on how warm the process is.
 BATCH_ANALYSIS_MS = 5000
@@ -87,10 +89,12 @@ class PipelineOptions:
 
 @dataclass(frozen=True)
 class Outcome:
-    """The result of one pipeline run; `text` is None when there is nothing to suggest."""
+    """The result of one pipeline run; `text` is None when there is nothing to suggest, and
+    `reason` then says why (the gate's reason when it skipped)."""
 
     text: str | None
     gate: Gate
+    reason: str | None = None
     cached: bool = False
     prompt: Prompt | None = None
     context: dict[str, Any] = field(default_factory=dict)
@@ -129,7 +133,7 @@ class Pipeline:
         timings["gate"] = _ms(t)
         if gate.mode == "skip":
             timings["total"] = _ms(started)
-            return Outcome(text=None, gate=gate, timings_ms=timings)
+            return Outcome(text=None, gate=gate, reason=gate.reason, timings_ms=timings)
 
         t = time.perf_counter()
         context = await self._context(site, options)
@@ -151,7 +155,9 @@ class Pipeline:
         timings["model"] = _ms(t)
 
         t = time.perf_counter()
-        text = postprocess(raw, site, gate)
+        text, reason = explain(raw, site, gate)
+        if not raw:
+            reason = "the model wrote nothing (it ended the line or stopped at once)"
         timings["postprocess"] = _ms(t)
         if text and options.use_cache:
             self.cache.put(site, text)
@@ -159,6 +165,7 @@ class Pipeline:
         return Outcome(
             text=text or None,
             gate=gate,
+            reason=None if text else reason,
             prompt=prompt,
             context={**context.report, "monitors": _monitor_report(guided_result)},
             timings_ms=timings,
@@ -205,7 +212,7 @@ class Pipeline:
             context=prompt.context,
             path=site.path,
             max_tokens=options.completion.max_tokens,
-            stop=("\n",) if gate.mode == "line" else (),
+            stop=_stops(site, gate),
         )
         pieces: list[str] = []
         result = GuidedResult()
@@ -246,11 +253,24 @@ def _limit_lines(gate: Gate, max_lines: int) -> Gate:
     return Gate(mode=gate.mode, reason=gate.reason, indent=gate.indent, max_lines=max_lines)
 
 
+def _stops(site: Site, gate: Gate) -> tuple[str, ...]:
+    """A line completion ends at the line end, unless the cursor is in the indentation of an
+    empty line: a model may start a new line there first, and the line after is the answer."""
+    if gate.mode != "line" or (site.line_prefix and not site.line_prefix.strip()):
+        return ()
+    return ("\n",)
+
+
 def _unit_complete(text: str, gate: Gate) -> bool:
-    """True once more text could only be cut away by post-processing (saves model time)."""
+    """True once more text could only be cut away by post-processing (saves model time):
+    the unit is written, the model is in a loop, or it writes nothing but empty lines."""
     lines = text.split("\n")
+    if loop_start(text) is not None:
+        return True
+    if not text.strip():
+        return len(lines) > _BLANK_LINES_GIVEN
     if gate.mode == "line":
-        return len(lines) > 1
+        return any(line.strip() for line in lines[:-1])
     if len(lines) > gate.max_lines + 1:
         return True
     # A finished line (not the last, still growing one) that dedents past the block ends it.
