@@ -138,6 +138,8 @@ def test_drop_already_typed() -> None:
         ("x = 1\n    y = 2\n    y = 2\n    y = 2", "x = 1\n    y = 2"),
         ("x = [0, 0, 0, 0, 0, 0, 0, 0", "x = [0, 0, 0, 0, 0, 0, 0, 0"),  # data, not a loop
         ("f(a, b), f(a, b)", "f(a, b), f(a, b)"),  # twice is not a loop
+        ("if a:\n    b()\nif a:\n    b()\n", "if a:\n    b()"),  # two lines twice are
+        ("x = 1\nx = 1\n", "x = 1\nx = 1\n"),  # one line twice is not
     ],
 )
 def test_cut_repetition_keeps_the_first_pass(raw: str, kept: str) -> None:

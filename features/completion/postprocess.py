@@ -22,11 +22,13 @@ Filter = Callable[[str, Site, Gate], "str | None"]
 _PAIRS = {")": "(", "]": "[", "}": "{"}
 
 # A unit repeated this often in a row is a loop, not code: short units need more repetitions
-# (`0, 0, 0` is a list; `self.self.self.self.` is not).
-_LOOP_MAX_UNIT = 80
+# (`0, 0, 0` is a list; `self.self.self.self.` is not), and two lines or more written twice over
+# already are one (a block the model just wrote, again).
+_LOOP_MAX_UNIT = 240
 _LOOP_SHORT_UNIT = 8
 _LOOP_REPEATS_SHORT = 4
 _LOOP_REPEATS_LONG = 3
+_LOOP_REPEATS_LINES = 2
 # What a loop's first pass may end with that the cut drops (`pydantic.` of `pydantic.pydantic.`).
 _LOOP_TRAILING = " \t\n.,;:=+-*/%|&@"
 
@@ -206,16 +208,20 @@ def loop_start(text: str) -> tuple[int, int] | None:
     """Where the loop `text` ends in begins and its unit's length, or None when there is none.
 
     A loop is a unit of 2 to `_LOOP_MAX_UNIT` characters holding a letter (`0, 0, 0, 0` is
-    data), repeated in a row at the end of `text` (4 times when it is shorter than
-    `_LOOP_SHORT_UNIT`, else 3).
+    data), repeated in a row at the end of `text`: 4 times when it is shorter than
+    `_LOOP_SHORT_UNIT`, twice when it holds two lines of code or more, else 3 times.
     """
     n = len(text)
-    for unit in range(2, min(_LOOP_MAX_UNIT, n // _LOOP_REPEATS_LONG) + 1):
-        repeats = _LOOP_REPEATS_SHORT if unit < _LOOP_SHORT_UNIT else _LOOP_REPEATS_LONG
+    for unit in range(2, min(_LOOP_MAX_UNIT, n // _LOOP_REPEATS_LINES) + 1):
+        last = text[n - unit :]
+        if last.count("\n") >= 2 and last.strip().count("\n") >= 1:
+            repeats = _LOOP_REPEATS_LINES
+        else:
+            repeats = _LOOP_REPEATS_SHORT if unit < _LOOP_SHORT_UNIT else _LOOP_REPEATS_LONG
         span = unit * repeats
         if span > n or text[n - span : n - unit] != text[n - span + unit :]:
             continue
-        if not any(ch.isalpha() or ch == "_" for ch in text[n - unit :]):
+        if not any(ch.isalpha() or ch == "_" for ch in last):
             continue
         begin = n - span
         while begin > 0 and text[begin - 1] == text[begin - 1 + unit]:
