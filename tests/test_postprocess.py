@@ -165,4 +165,9 @@ def test_explain_says_why_a_completion_is_dropped() -> None:
         "the model wrote nothing but whitespace on the line"
     )
     assert pp.explain("y", _site("x = ┃\n"), LINE) == ("y", None)
+    # A filter that leaves only whitespace is the reason, not the blank check after it.
+    block = _site("def f():┃\n    return 1\n")
+    assert pp.explain("\n    return 1\n", block, decide(block))[1] == (
+        "the model wrote again the lines that follow the cursor"
+    )
     assert set(pp.DROPPED) <= {step.__name__ for step in pp.FILTERS}

@@ -91,10 +91,19 @@ def case_options(case: Path) -> PipelineOptions:
 
 
 def recorded(outcome: Outcome) -> dict[str, Any]:
-    """What a golden file holds of an outcome: the text shown, or None and the reason why."""
+    """What a golden file holds of an outcome: the text shown, or None and the reason why; and
+    when the monitors changed the model's text, what they cut and forced in each round."""
+    got: dict[str, Any] = {"text": outcome.text}
     if outcome.text is None:
-        return {"text": None, "reason": outcome.reason}
-    return {"text": outcome.text}
+        got["reason"] = outcome.reason
+    monitors = outcome.context.get("monitors", {})
+    if monitors.get("corrected") or monitors.get("fallback"):
+        got["monitors"] = {
+            "fallback": monitors["fallback"],
+            "repairs": [[cost.get("cut", ""), cost.get("forced")]
+                        for cost in monitors["round_costs"]],
+        }
+    return got
 
 
 def check(case: Path, got: dict[str, Any]) -> None:

@@ -3,6 +3,10 @@
 Both the LSP handlers and `typehole complete` run exactly this. Syntax work runs on the analysis
 executor and model work inside the backend (the embedded model has its own thread), so the event
 loop only shuffles results; cancelling the awaiting task stops the model between chunks.
+
+Monitors never turn what the model wrote into nothing: when their repaired text does not survive
+post-processing, the model's own text up to the first violation is shown instead, and nothing
+only when that is no completion either (`Outcome.reason` says so).
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from typehole.features.completion.postprocess import explain, loop_start
 from typehole.features.completion.prompt import Prompt, build_prompt
 from typehole.features.completion.settings import CompletionSettings
 from typehole.features.completion.site import Site
-from typehole.guided import GuidedResult, guided
+from typehole.guided import GuidedResult, RoundCost, guided
 from typehole.models.base import Backend, CompletionRequest
 from typehole.monitors import MonitorSettings
 
@@ -158,6 +162,9 @@ class Pipeline:
         text, reason = explain(raw, site, gate)
         if not raw:
             reason = "the model wrote nothing (it ended the line or stopped at once)"
+        fallback = text is None and guided_result.unguided is not None
+        if fallback:
+            text, reason = _unguided(guided_result, site, gate)
         timings["postprocess"] = _ms(t)
         if text and options.use_cache:
             self.cache.put(site, text)
@@ -167,7 +174,7 @@ class Pipeline:
             gate=gate,
             reason=None if text else reason,
             prompt=prompt,
-            context={**context.report, "monitors": _monitor_report(guided_result)},
+            context={**context.report, "monitors": _monitor_report(guided_result, fallback)},
             timings_ms=timings,
         )
 
@@ -235,16 +242,46 @@ class Pipeline:
         return "".join(pieces), result
 
 
-def _monitor_report(result: GuidedResult) -> dict[str, Any]:
-    """What the monitors did, for the JSON result."""
+def _unguided(result: GuidedResult, site: Site, gate: Gate) -> tuple[str | None, str | None]:
+    """The monitors' repair came to nothing: what the model wrote before the monitors first
+    changed it (up to its first violation), or nothing when even that is no completion."""
+    assert result.unguided is not None
+    text, reason = explain(result.unguided, site, gate)
+    if text is not None:
+        return text, None
+    cut = result.round_costs[0].cut if result.round_costs else ""
+    if not result.unguided.strip():
+        return None, f"the monitors allowed nothing the model wrote (it began with {cut!r})"
+    return None, f"the monitors cut the model's text at {cut!r}, and {reason}"
+
+
+def _monitor_report(result: GuidedResult, fallback: bool = False) -> dict[str, Any]:
+    """What the monitors did, for the JSON result: each request (round) with its cost, and
+    whether their repaired text came to nothing so the model's own text was tried instead."""
     return {
         "strategy": result.strategy,
         "corrected": result.corrected,
+        "fallback": fallback,
         "rounds": result.rounds,
+        "round_costs": [_round_report(cost) for cost in result.round_costs],
         "violations_prevented": result.violations_prevented,
         "trigger_ms": [round(ms, 3) for ms in result.trigger_ms],
         "query_ms": [round(ms, 3) for ms in result.query_ms],
     }
+
+
+def _round_report(cost: RoundCost) -> dict[str, Any]:
+    report: dict[str, Any] = {
+        "ms": round(cost.ms, 3),
+        "prompt_tokens": cost.prompt_tokens,
+        "cached_tokens": cost.cached_tokens,
+        "generated_tokens": cost.generated_tokens,
+    }
+    if cost.cut:
+        report["cut"] = cost.cut
+    if cost.forced is not None:
+        report["forced"] = cost.forced
+    return report
 
 
 def _limit_lines(gate: Gate, max_lines: int) -> Gate:

@@ -40,11 +40,16 @@ def postprocess(text: str, site: Site, gate: Gate) -> str | None:
 
 def explain(text: str, site: Site, gate: Gate) -> tuple[str | None, str | None]:
     """`postprocess`, and when it drops the completion the reason (`DROPPED`) why."""
-    result: str | None = text
+    result: str = text
+    emptied_by = ""  # the filter that left nothing but whitespace, when one did
     for step in FILTERS:
-        result = step(result, site, gate)
-        if result is None:
-            return None, DROPPED.get(step.__name__, f"dropped by {step.__name__}")
+        after = step(result, site, gate)
+        if after is None:
+            name = emptied_by or step.__name__
+            return None, DROPPED.get(name, f"dropped by {name}")
+        if result.strip() and not after.strip():
+            emptied_by = step.__name__
+        result = after
     return result, None
 
 
@@ -196,8 +201,12 @@ FILTERS: list[Filter] = [
     to_document_line_ends,
 ]
 
-# Why a filter dropped a completion (by filter name), for the result's `reason`.
+# Why a filter dropped a completion, or left nothing of it (by filter name), for `reason`.
 DROPPED: dict[str, str] = {
+    "cut_at_line_end": "the model ended the line before writing on it",
+    "cut_at_block_end": "the model's lines belong to the enclosing block",
+    "cut_at_next_lines": "the model wrote again the lines that follow the cursor",
+    "trim_suffix_overlap": "the model wrote only what is right of the cursor",
     "balance_brackets": "nothing was left once the brackets were balanced",
     "drop_blank": "the model wrote nothing but whitespace on the line",
     "drop_already_typed": "the text right of the cursor already holds the completion",
