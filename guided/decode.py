@@ -173,9 +173,12 @@ async def guided(backend: Backend, request: CompletionRequest, document_text: st
                 async for chunk in stream:
                     yield chunk
             return
-        async for chunk in _rounds(backend, request, session, state, settings, result,
-                                   on_analysis):
-            yield chunk
+        # Closed with this generator, not left to the garbage collector: closing is what hangs
+        # up on the server and stops its generation.
+        rounds = _rounds(backend, request, session, state, settings, result, on_analysis)
+        async with aclosing(rounds) as chunks:
+            async for chunk in chunks:
+                yield chunk
     finally:
         result.trigger_ms = session.trigger_ms
         result.query_ms = facts.query_ms

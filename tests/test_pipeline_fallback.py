@@ -8,6 +8,8 @@ below, which post-processing drops.
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from fakeserver import SSE, Reply, serve, sse
 
@@ -76,3 +78,29 @@ async def test_unchanged_text_is_not_a_fallback() -> None:
     assert outcome.text is None and outcome.context["monitors"]["fallback"] is False
     assert outcome.reason == "the model wrote again the lines that follow the cursor"
 
+
+async def test_a_line_completion_hangs_up_before_the_result_is_built() -> None:
+    """The pipeline stops reading once the line is complete: the monitors' rounds are closed
+    with it (hanging up on the server, which stops generating), not later by the garbage
+    collector, so the round's cost is known when the result is built."""
+    client = create_client()
+    doc = "def f(s: str) -> str:\n    x = s.┃\n"
+    site = Site(doc.replace("┃", ""), doc.index("┃"), path="m.py")
+
+    def handler(path: str, body: dict) -> Reply:
+        event = {"content": "upper()", "stop": False,
+                 "timings": {"cache_n": 0, "prompt_n": 9, "prompt_ms": 9.0, "predicted_n": 2,
+                             "predicted_ms": 20.0}}
+        # A server that would write for ever: only hanging up stops it.
+        return Reply(headers=SSE, body=sse(event, done=False),
+                     forever=b'data: {"content": "\\n", "stop": false}\n\n')
+
+    async with serve(handler) as (server, url):
+        spec = ModelSpec("m", "llamacpp", url, fim_template="none", timeout_s=10)
+        outcome = await Pipeline(create_backend(spec, client)).run(
+            site, PipelineOptions(interactive=False))
+        await asyncio.wait_for(server.hung_up.wait(), 30)  # a hang guard
+    await client.aclose()
+    assert outcome.text == "upper()"
+    (cost,) = outcome.context["monitors"]["round_costs"]
+    assert cost["ms"] > 0 and cost["prompt_tokens"] == 9
