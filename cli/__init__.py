@@ -13,7 +13,7 @@ from typehole.app.hub import ModelHub, as_learner
 from typehole.app.settings import Settings, read_pyproject, resolve
 from typehole.app.training import relative_name, train_workspace
 from typehole.context.walk import may_read, read_text, secret_reason
-from typehole.models.base import Backend
+from typehole.models.base import Backend, LoadsInBackground
 
 ROOT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", ".git")
 
@@ -92,9 +92,11 @@ def load_settings(root: Path | None) -> Settings:
 
 async def open_model(hub: ModelHub, settings: Settings, model_name: str | None, root: Path | None,
                      path: Path, text: str) -> tuple[Backend, str]:
-    """The backend a command runs on and its description; a model that learns the workspace
-    first learns it (all files but `path`, then `path` as given in `text`)."""
+    """The backend a command runs on, ready, and its description; a model that learns the
+    workspace first learns it (all files but `path`, then `path` as given in `text`)."""
     backend, description = hub.backend(settings, model_name)
+    if isinstance(backend, LoadsInBackground):
+        await backend.wait_ready()  # a command waits for its model; an editor is told "loading"
     learner = as_learner(backend)
     if learner is not None:
         name = relative_name(root, path)
