@@ -58,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
     elif result["items"]:
         print(result["items"][0]["text"])
     else:
-        print(f"typehole: no completion ({result['context']['gate_reason']})", file=sys.stderr)
+        print(f"typehole: no completion ({result['context']['reason']})", file=sys.stderr)
     return 0
 
 
@@ -115,6 +115,7 @@ async def complete_file(
         "model_description": description,
         "gate": outcome.gate.mode,
         "gate_reason": outcome.gate.reason,
+        "reason": outcome.reason,  # why there is no completion (None when there is one)
         "prompt_tokens": outcome.prompt.tokens if outcome.prompt else 0,
         **outcome.context,
     }

@@ -1,5 +1,5 @@
 """guided: where a model and the monitors meet (decoding under constraints, rounds, repair)."""
 
-from .decode import GuidedResult, guided
+from .decode import GuidedResult, RoundCost, guided
 
-__all__ = ["GuidedResult", "guided"]
+__all__ = ["GuidedResult", "RoundCost", "guided"]

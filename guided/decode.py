@@ -9,6 +9,12 @@
   unchecked (fail open: a backend that ignores constraints must not turn into an endless loop of
   requests). A violation with no legal word to force (a premature `)`, a stray closer) ends the
   completion there.
+
+Each round's request extends the last one's prompt by the text accepted since, so a server with
+a prompt cache (llama.cpp `cache_prompt`) evaluates only that; `GuidedResult.round_costs` says
+what each round cost as the server reports it. `GuidedResult.unguided` keeps what the model wrote
+before the monitors first changed anything: the caller falls back to it when the repaired text
+comes to nothing.
 """
 
 from __future__ import annotations
@@ -16,13 +22,14 @@ from __future__ import annotations
 import asyncio
 import difflib
 import re
+import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from concurrent.futures import Executor
 from contextlib import aclosing
 from dataclasses import dataclass, field, replace
 from typing import TypeVar
 
-from typehole.models.base import Backend, Chunk, CompletionRequest
+from typehole.models.base import Backend, Chunk, CompletionRequest, Timings
 from typehole.monitors.constraint import is_ident_char
 from typehole.monitors.facts import Facts
 from typehole.monitors.settings import MonitorSettings, build_monitors
@@ -30,9 +37,29 @@ from typehole.monitors.tracker import Session, State
 
 from .compile import request_extra
 
-__all__ = ["GuidedResult", "guided"]
+__all__ = ["GuidedResult", "RoundCost", "guided"]
 
 _T = TypeVar("_T")
+
+
+@dataclass
+class RoundCost:
+    """One request to the backend: its wall time and the server's own count of its work."""
+
+    ms: float = 0.0
+    prompt_tokens: int | None = None  # evaluated for this round (None: not reported)
+    cached_tokens: int | None = None  # reused from the server's prompt cache
+    generated_tokens: int | None = None
+    cut: str = ""  # what the monitors cut from this round's text (the violation on)
+    forced: str | None = None  # the legal word forced in its place (None: none)
+
+    def took(self, started: float, timings: Timings | None) -> None:
+        """Record the round's end: its wall time since `started` and the last timings seen."""
+        self.ms = (time.perf_counter() - started) * 1000
+        if timings is not None:
+            self.prompt_tokens = timings.prompt_tokens
+            self.cached_tokens = timings.cached_tokens
+            self.generated_tokens = timings.generated_tokens
 
 
 @dataclass
@@ -41,6 +68,10 @@ class GuidedResult:
 
     corrected: bool = False  # the text differs from what the model wrote unguided
     rounds: int = 0  # requests made to the backend
+    round_costs: list[RoundCost] = field(default_factory=list)
+    # What the model wrote before the monitors first changed it (up to the first violation);
+    # None while they changed nothing.
+    unguided: str | None = None
     violations_prevented: int = 0  # candidate tokens masked, or violations cut and repaired
     strategy: str = "off"  # mask | grammar | regex | check | off
     trigger_ms: list[float] = field(default_factory=list)  # each boundary the monitors judged
@@ -103,7 +134,7 @@ async def guided(backend: Backend, request: CompletionRequest, document_text: st
     monitors = build_monitors(settings, document_text, cursor_offset)
     if not enabled or not settings.enabled or not monitors:
         result.rounds = 1
-        async with aclosing(backend.complete(request)) as stream:
+        async with aclosing(_measured(backend.complete(request), result)) as stream:
             async for chunk in stream:
                 yield chunk
         return
@@ -123,7 +154,8 @@ async def guided(backend: Backend, request: CompletionRequest, document_text: st
         if complete_guided is not None:
             result.strategy, result.rounds = "mask", 1
             emitted = 0
-            async with aclosing(complete_guided(request, _Guide(session, state, result))) as s:
+            guide = _Guide(session, state, result)
+            async with aclosing(_measured(complete_guided(request, guide), result)) as s:
                 async for chunk in s:
                     text = chunk.text
                     if state.stop_at is not None:
@@ -137,13 +169,16 @@ async def guided(backend: Backend, request: CompletionRequest, document_text: st
         capabilities = frozenset(getattr(backend, "capabilities", frozenset()))
         if not settings.check_unconstrained and not capabilities & {"grammar", "regex"}:
             result.rounds = 1
-            async with aclosing(backend.complete(request)) as stream:
+            async with aclosing(_measured(backend.complete(request), result)) as stream:
                 async for chunk in stream:
                     yield chunk
             return
-        async for chunk in _rounds(backend, request, session, state, settings, result,
-                                   on_analysis):
-            yield chunk
+        # Closed with this generator, not left to the garbage collector: closing is what hangs
+        # up on the server and stops its generation.
+        rounds = _rounds(backend, request, session, state, settings, result, on_analysis)
+        async with aclosing(rounds) as chunks:
+            async for chunk in chunks:
+                yield chunk
     finally:
         result.trigger_ms = session.trigger_ms
         result.query_ms = facts.query_ms
@@ -168,7 +203,7 @@ async def _rounds(backend: Backend, request: CompletionRequest, session: Session
                       extra={**request.extra, **extra})
         result.rounds += 1
         violation: tuple[str, str] | None = None  # (text before the violation, the rest)
-        async with aclosing(backend.complete(req)) as stream:
+        async with aclosing(_measured(backend.complete(req), result)) as stream:
             async for chunk in stream:
                 if last and violation is None and result.corrected:
                     yield chunk  # out of rounds: unchecked from here on
@@ -186,6 +221,9 @@ async def _rounds(backend: Backend, request: CompletionRequest, session: Session
                     continue
                 assert isinstance(bad, int)
                 violation = (chunk.text[:bad], chunk.text[bad:])
+                if result.unguided is None:
+                    result.unguided = accepted + violation[0]
+                result.round_costs[-1].cut = violation[1]
                 if not last:
                     break
                 result.corrected = True
@@ -202,9 +240,26 @@ async def _rounds(backend: Backend, request: CompletionRequest, session: Session
         if forced is None:
             return  # nothing legal to force (a premature `)`): the completion ends here
         assert isinstance(forced, str)
+        result.round_costs[-1].forced = forced
         if forced:
             accepted += forced
             yield Chunk(forced)
+
+
+async def _measured(stream_of: AsyncIterator[Chunk],
+                    result: GuidedResult) -> AsyncIterator[Chunk]:
+    """`stream_of`'s chunks, recording the request's cost as a new round of `result`."""
+    cost = RoundCost()
+    result.round_costs.append(cost)
+    started = time.perf_counter()
+    last: Timings | None = None
+    try:
+        async with aclosing(stream_of) as stream:
+            async for chunk in stream:
+                last = chunk.timings or last
+                yield chunk
+    finally:
+        cost.took(started, last)
 
 
 def _force(session: Session, state: State, attempted: str) -> str | None:

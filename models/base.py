@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CAPABILITIES", "Backend", "Chunk", "CompletionRequest", "GuidedBackend", "LoadsInBackground",
-    "WorkspaceLearner",
+    "Timings", "WorkspaceLearner",
 ]
 
 # What a backend may declare in `capabilities`:
@@ -57,11 +57,24 @@ class CompletionRequest:
 
 
 @dataclass(frozen=True)
+class Timings:
+    """The work a request has cost the model server so far, as the server reports it."""
+
+    prompt_tokens: int  # prompt tokens evaluated for this request
+    cached_tokens: int  # prompt tokens reused from the server's prompt cache
+    prompt_ms: float
+    generated_tokens: int
+    generated_ms: float
+
+
+@dataclass(frozen=True)
 class Chunk:
-    """A piece of generated text as it streams in; `logprob` when the backend reports one."""
+    """A piece of generated text as it streams in; `logprob` when the backend reports one, and
+    `timings` (the whole request's so far) when the server reports them."""
 
     text: str
     logprob: float | None = None
+    timings: Timings | None = None
 
 
 @runtime_checkable

@@ -9,7 +9,9 @@ model in the background. Until the model is ready, completions fail at once with
 
 Once ready, every request goes through the llama.cpp HTTP backend (`models.llamacpp`): the same
 `/infill` (a model with FIM tokens) or `/completion` (prefix-only prompt) requests, grammar,
-`n_probs`, `/tokenize`, streaming and cancellation as for a llama.cpp server the user runs.
+`n_probs`, `/tokenize`, streaming and cancellation as for a llama.cpp server the user runs. Only
+the deadline differs: the model runs on the user's CPU, so a request may take `timeout_s` plus
+what its uncached prompt and its answer cost at the speed the engine was measured at.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import asyncio
 import contextlib
 import logging
 import secrets
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -33,6 +35,7 @@ from .health import HealthEvent, HealthState, HealthTracker
 from .http import create_client
 from .llamacpp import LlamaCppBackend
 from .spec import ModelSpec
+from .throughput import common_prefix_length
 from .translate import remember_secret
 from .window import estimate_tokens
 
@@ -46,14 +49,36 @@ SMALL_VOCAB_BYTES_PER_TOKEN = 2
 
 
 class _EngineClient(LlamaCppBackend):
-    """The llama.cpp backend, sending the engine's API key (held in memory, not in the env)."""
+    """The llama.cpp backend, sending the engine's API key (held in memory, not in the env),
+    with deadlines that fit a model on the user's CPU (`models.throughput`)."""
 
     def __init__(self, *args: Any, api_key: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._api_key = api_key
+        self._last_prompt = ""  # what the engine's one slot has cached (its prompt, at least)
 
     def _headers(self) -> dict[str, str]:
         return {**super()._headers(), "Authorization": f"Bearer {self._api_key}"}
+
+    def request_timeout_s(self, body: Mapping[str, Any]) -> float:
+        """`timeout_s` plus the time the request's work takes at the measured speed: the prompt
+        tokens the engine's cache does not hold (all of them at a first request, a few while the
+        user types on) and the tokens it may write."""
+        prompt = body.get("prompt")
+        if isinstance(prompt, str):
+            fresh = prompt[common_prefix_length(prompt, self._last_prompt):]
+            self._last_prompt = prompt
+        else:  # `/infill`: the engine assembles the prompt; count all of it
+            extra = body.get("input_extra") or []
+            fresh = str(body.get("input_prefix", "")) + str(body.get("input_suffix", ""))
+            fresh += "".join(str(x.get("text", "")) for x in extra if isinstance(x, dict))
+            self._last_prompt = ""
+        generated = body.get("n_predict")
+        return self.throughput.deadline_s(
+            self.spec.timeout_s,
+            self.count_tokens(fresh),
+            generated if isinstance(generated, int) else self.spec.max_tokens,
+        )
 
 
 class EmbeddedBackend:

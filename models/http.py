@@ -195,9 +195,10 @@ class HttpBackend:
             PROMPT_OVERHEAD,
         )
 
-    def _timeout(self) -> httpx.Timeout:
+    def _timeout(self, timeout_s: float | None = None) -> httpx.Timeout:
         s = self.spec
-        return httpx.Timeout(s.timeout_s, connect=s.connect_timeout_s, pool=s.connect_timeout_s)
+        total = s.timeout_s if timeout_s is None else timeout_s
+        return httpx.Timeout(total, connect=s.connect_timeout_s, pool=s.connect_timeout_s)
 
     def _headers(self) -> dict[str, str]:
         return {"Accept": "application/json, text/event-stream", **auth_headers(self.spec)}
@@ -216,10 +217,17 @@ class HttpBackend:
         raise ModelResponseError(f"{self.url(path)} sent an empty response")
 
     def events(
-        self, path: str, payload: Mapping[str, Any], framing: Framing
+        self,
+        path: str,
+        payload: Mapping[str, Any],
+        framing: Framing,
+        *,
+        timeout_s: float | None = None,
     ) -> contextlib.aclosing[AsyncIterator[JsonObject]]:
         """`stream_events` wrapped so that `async with` closes it (and the response) on exit."""
-        return contextlib.aclosing(self.stream_events(path, payload, framing))
+        return contextlib.aclosing(
+            self.stream_events(path, payload, framing, timeout_s=timeout_s)
+        )
 
     async def stream_events(
         self,
@@ -228,22 +236,24 @@ class HttpBackend:
         framing: Framing,
         *,
         whole: bool = False,
+        timeout_s: float | None = None,
     ) -> AsyncIterator[JsonObject]:
         """POST `payload` and yield the JSON objects streamed back (SSE `data:` or NDJSON lines).
 
-        One deadline (`spec.timeout_s`) covers the whole exchange; the response is capped at
-        `max_response_bytes`. A JSON object with an `error` field raises ModelResponseError.
-        With `whole`, the body is read as one JSON document.
+        One deadline (`timeout_s`, by default `spec.timeout_s`) covers the whole exchange; the
+        response is capped at `max_response_bytes`. A JSON object with an `error` field raises
+        ModelResponseError. With `whole`, the body is read as one JSON document.
         """
         url = self.url(path)
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.spec.timeout_s
+        limit_s = self.spec.timeout_s if timeout_s is None else timeout_s
+        deadline = loop.time() + limit_s
         started = False
         t0 = time.perf_counter()
         try:
             async with contextlib.AsyncExitStack() as stack:
                 async with asyncio.timeout_at(deadline):
-                    response = await self._open(stack, url, payload)
+                    response = await self._open(stack, url, payload, limit_s)
                 started = True
                 log.debug(
                     "POST %s -> %d in %.0f ms",
@@ -278,12 +288,13 @@ class HttpBackend:
                         return
                     yield decode_json(data, url)
         except TimeoutError:
-            raise ModelTimeout(f"{url} did not finish within {self.spec.timeout_s:g} s") from None
+            raise ModelTimeout(f"{url} did not finish within {limit_s:.3g} s") from None
         except httpx.HTTPError as exc:
             raise transport_error(exc, url, started=started) from None
 
     async def _open(
-        self, stack: contextlib.AsyncExitStack, url: str, payload: Mapping[str, Any]
+        self, stack: contextlib.AsyncExitStack, url: str, payload: Mapping[str, Any],
+        limit_s: float,
     ) -> httpx.Response:
         """Send the request; once more on a new connection if a reused one was already closed.
 
@@ -293,7 +304,8 @@ class HttpBackend:
         """
         def send() -> contextlib.AbstractAsyncContextManager[httpx.Response]:
             return self.client.stream(
-                "POST", url, json=dict(payload), headers=self._headers(), timeout=self._timeout()
+                "POST", url, json=dict(payload), headers=self._headers(),
+                timeout=self._timeout(limit_s),
             )
 
         try:

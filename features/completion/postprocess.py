@@ -1,8 +1,9 @@
 """Post-processing: small pure filters that turn a model's raw output into what the editor shows.
 
 `FILTERS` is the whole pipeline, in order. Each filter takes `(text, site, gate)` and returns the
-text to pass on, or None to drop the completion. Filters work on "\\n" line ends; the first one
-normalises to that and the last one restores the document's own line ends.
+text to pass on, or None to drop the completion (`DROPPED` says why, for the result). Filters work
+on "\\n" line ends; the first one normalises to that and the last one restores the document's own
+line ends.
 """
 
 from __future__ import annotations
@@ -14,26 +15,70 @@ from typehole.base import scan
 from typehole.features.completion.gate import Gate
 from typehole.features.completion.site import Site
 
-__all__ = ["FILTERS", "Filter", "postprocess"]
+__all__ = ["DROPPED", "FILTERS", "Filter", "explain", "loop_start", "postprocess"]
 
 Filter = Callable[[str, Site, Gate], "str | None"]
 
 _PAIRS = {")": "(", "]": "[", "}": "{"}
 
+# A unit repeated this often in a row is a loop, not code: short units need more repetitions
+# (`0, 0, 0` is a list; `self.self.self.self.` is not), and two lines or more written twice over
+# already are one (a block the model just wrote, again).
+_LOOP_MAX_UNIT = 240
+_LOOP_SHORT_UNIT = 8
+_LOOP_REPEATS_SHORT = 4
+_LOOP_REPEATS_LONG = 3
+_LOOP_REPEATS_LINES = 2
+# What a loop's first pass may end with that the cut drops (`pydantic.` of `pydantic.pydantic.`).
+_LOOP_TRAILING = " \t\n.,;:=+-*/%|&@"
+
 
 def postprocess(text: str, site: Site, gate: Gate) -> str | None:
     """Run `FILTERS` in order; None when a filter drops the completion."""
-    result: str | None = text
+    return explain(text, site, gate)[0]
+
+
+def explain(text: str, site: Site, gate: Gate) -> tuple[str | None, str | None]:
+    """`postprocess`, and when it drops the completion the reason (`DROPPED`) why."""
+    result: str = text
+    emptied_by = ""  # the filter that left nothing but whitespace, when one did
     for step in FILTERS:
-        result = step(result, site, gate)
-        if result is None:
-            return None
-    return result
+        after = step(result, site, gate)
+        if after is None:
+            name = emptied_by or step.__name__
+            return None, DROPPED.get(name, f"dropped by {name}")
+        if result.strip() and not after.strip():
+            emptied_by = step.__name__
+        result = after
+    return result, None
 
 
 def to_lf(text: str, site: Site, gate: Gate) -> str | None:
     """Models emit "\\r\\n" or "\\n" regardless of the file; the filters below expect "\\n"."""
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def cut_repetition(text: str, site: Site, gate: Gate) -> str | None:
+    """A model stuck in a loop (`pydantic.pydantic.pydantic.`) keeps what it wrote before the
+    loop and the loop's first pass, without the separator that would start the next one."""
+    start = loop_start(text)
+    if start is None:
+        return text
+    begin, unit = start
+    return text[: begin + unit].rstrip(_LOOP_TRAILING)
+
+
+def start_at_cursor(text: str, site: Site, gate: Gate) -> str | None:
+    """At a cursor in the indentation of an empty line, the completion starts with code: empty
+    lines and spaces the model wrote first would put it on a later line or a deeper column (a
+    model that sees the prefix only often writes one space too many there)."""
+    if not site.line_prefix or site.line_prefix.strip() or site.line_suffix.strip():
+        return text
+    lines = text.split("\n")
+    first = next((i for i, line in enumerate(lines) if line.strip()), None)
+    if first is None:
+        return text
+    return "\n".join([lines[first].lstrip(" \t"), *lines[first + 1 :]])
 
 
 def cut_at_line_end(text: str, site: Site, gate: Gate) -> str | None:
@@ -123,10 +168,13 @@ def balance_brackets(text: str, site: Site, gate: Gate) -> str | None:
     return text[:cut].rstrip() or None
 
 
+def drop_blank(text: str, site: Site, gate: Gate) -> str | None:
+    """A completion of nothing but whitespace shows nothing."""
+    return text if text.strip() else None
+
+
 def drop_already_typed(text: str, site: Site, gate: Gate) -> str | None:
-    """An empty completion, or one the text right of the cursor already holds, shows nothing new."""
-    if not text.strip():
-        return None
+    """A completion the text right of the cursor already holds shows nothing new."""
     ahead = site.suffix[: 2 * len(text) + 2].replace("\r\n", "\n").replace("\r", "\n")
     return None if ahead.startswith(text) else text
 
@@ -139,6 +187,8 @@ def to_document_line_ends(text: str, site: Site, gate: Gate) -> str | None:
 
 FILTERS: list[Filter] = [
     to_lf,
+    cut_repetition,
+    start_at_cursor,
     cut_at_line_end,
     cut_at_block_end,
     cut_at_next_lines,
@@ -146,9 +196,47 @@ FILTERS: list[Filter] = [
     strip_trailing_whitespace,
     trim_suffix_overlap,
     balance_brackets,
+    drop_blank,
     drop_already_typed,
     to_document_line_ends,
 ]
+
+# Why a filter dropped a completion, or left nothing of it (by filter name), for `reason`.
+DROPPED: dict[str, str] = {
+    "cut_at_line_end": "the model ended the line before writing on it",
+    "cut_at_block_end": "the model's lines belong to the enclosing block",
+    "cut_at_next_lines": "the model wrote again the lines that follow the cursor",
+    "trim_suffix_overlap": "the model wrote only what is right of the cursor",
+    "balance_brackets": "nothing was left once the brackets were balanced",
+    "drop_blank": "the model wrote nothing but whitespace on the line",
+    "drop_already_typed": "the text right of the cursor already holds the completion",
+}
+
+
+def loop_start(text: str) -> tuple[int, int] | None:
+    """Where the loop `text` ends in begins and its unit's length, or None when there is none.
+
+    A loop is a unit of 2 to `_LOOP_MAX_UNIT` characters holding a letter (`0, 0, 0, 0` is
+    data), repeated in a row at the end of `text`: 4 times when it is shorter than
+    `_LOOP_SHORT_UNIT`, twice when it holds two lines of code or more, else 3 times.
+    """
+    n = len(text)
+    for unit in range(2, min(_LOOP_MAX_UNIT, n // _LOOP_REPEATS_LINES) + 1):
+        last = text[n - unit :]
+        if last.count("\n") >= 2 and last.strip().count("\n") >= 1:
+            repeats = _LOOP_REPEATS_LINES
+        else:
+            repeats = _LOOP_REPEATS_SHORT if unit < _LOOP_SHORT_UNIT else _LOOP_REPEATS_LONG
+        span = unit * repeats
+        if span > n or text[n - span : n - unit] != text[n - span + unit :]:
+            continue
+        if not any(ch.isalpha() or ch == "_" for ch in last):
+            continue
+        begin = n - span
+        while begin > 0 and text[begin - 1] == text[begin - 1 + unit]:
+            begin -= 1
+        return begin, unit
+    return None
 
 
 # --- helpers ------------------------------------------------------------------------------------

@@ -1,0 +1,3 @@
+def total(prices):
+    result = sum(prices)
+    ┃

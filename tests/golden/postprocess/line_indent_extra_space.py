@@ -1,0 +1,7 @@
+class Settings:
+    def save(self) -> None:
+        text = "x"
+        ┃
+
+    def get(self):
+        return 1

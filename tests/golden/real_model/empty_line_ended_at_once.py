@@ -1,0 +1,3 @@
+def total(prices: list[float]) -> float:
+    result = sum(prices)
+    return result┃

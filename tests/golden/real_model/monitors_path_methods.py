@@ -1,0 +1,6 @@
+from pathlib import Path
+
+
+def newest_log(folder: Path) -> Path | None:
+    """The log file in `folder` changed last."""
+    logs = ┃

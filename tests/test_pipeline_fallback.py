@@ -1,0 +1,106 @@
+"""Monitors never turn what the model wrote into nothing: the pipeline's fallback, round costs.
+
+A loopback llama.cpp server plays the model (the real model's cases are golden cases in
+tests/golden/real_model): round one writes a member that does not exist, the monitors force the
+closest one, and the repaired body (after an empty line) is the line the document already has
+below, which post-processing drops.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from fakeserver import SSE, Reply, serve, sse
+
+from typehole.features.completion.pipeline import Pipeline, PipelineOptions
+from typehole.features.completion.site import Site
+from typehole.models.http import create_client
+from typehole.models.registry import create_backend
+from typehole.models.spec import ModelSpec
+
+pytestmark = pytest.mark.timeout(60)
+
+DOC = "def f(s: str) -> str:┃\n    return s.strip()\n"
+
+
+def _rounds(*replies: list[str]):  # noqa: ANN202 - a fakeserver handler
+    answers = iter(replies)
+
+    def handler(path: str, body: dict) -> Reply:
+        events = [{"content": piece, "stop": False,
+                   "timings": {"cache_n": 40, "prompt_n": 3, "prompt_ms": 9.0,
+                               "predicted_n": 2, "predicted_ms": 20.0}}
+                  for piece in next(answers)]
+        return Reply(headers=SSE, body=sse(*events, {"content": "", "stop": True}, done=False))
+
+    return handler
+
+
+async def _complete(*replies: list[str]):  # noqa: ANN202
+    client = create_client()
+    site = Site(DOC.replace("┃", ""), DOC.index("┃"), path="m.py")
+    async with serve(_rounds(*replies)) as (server, url):
+        spec = ModelSpec("m", "llamacpp", url, fim_template="none", timeout_s=10)
+        outcome = await Pipeline(create_backend(spec, client)).run(
+            site, PipelineOptions(interactive=False))
+    await client.aclose()
+    return outcome, server.requests
+
+
+async def test_a_repair_that_comes_to_nothing_falls_back_to_the_model_s_own_text() -> None:
+    outcome, requests = await _complete(["\n\n    return s.", "stip", "()\n"], ["strip", "()\n"])
+    report = outcome.context["monitors"]
+    assert report["corrected"] and report["rounds"] == 2
+    # The repaired body repeats the line below and is dropped; the model's own text up to the
+    # member that does not exist is what is shown.
+    assert outcome.text == "\n\n    return s.st"
+    assert report["fallback"] is True and outcome.reason is None
+    first, second = report["round_costs"]
+    assert (first["cut"], first["forced"]) == ("ip", "rip")
+    assert second["cached_tokens"] == 40 and second["prompt_tokens"] == 3
+    # The second round's prompt extends the first one (the server's cache holds the rest).
+    assert requests[1][1]["prompt"].startswith(requests[0][1]["prompt"].rstrip())
+
+
+async def test_no_fallback_when_the_model_s_own_text_is_no_completion() -> None:
+    # Up to its violation the model wrote what the document already holds: nothing, and why.
+    outcome, _ = await _complete(["\n    return s.", "stip", "()\n"], ["strip", "()\n"])
+    assert outcome.text is None and outcome.context["monitors"]["fallback"] is True
+    assert outcome.reason == (
+        "the monitors cut the model's text at 'ip', and the text right of the cursor already "
+        "holds the completion"
+    )
+
+
+async def test_unchanged_text_is_not_a_fallback() -> None:
+    outcome, _ = await _complete(["\n    return s.strip()\n"])
+    assert outcome.text is None and outcome.context["monitors"]["fallback"] is False
+    assert outcome.reason == "the model wrote again the lines that follow the cursor"
+
+
+async def test_a_line_completion_hangs_up_before_the_result_is_built() -> None:
+    """The pipeline stops reading once the line is complete: the monitors' rounds are closed
+    with it (hanging up on the server, which stops generating), not later by the garbage
+    collector, so the round's cost is known when the result is built."""
+    client = create_client()
+    doc = "def f(s: str) -> str:\n    x = s.┃\n"
+    site = Site(doc.replace("┃", ""), doc.index("┃"), path="m.py")
+
+    def handler(path: str, body: dict) -> Reply:
+        event = {"content": "upper()", "stop": False,
+                 "timings": {"cache_n": 0, "prompt_n": 9, "prompt_ms": 9.0, "predicted_n": 2,
+                             "predicted_ms": 20.0}}
+        # A server that would write for ever: only hanging up stops it.
+        return Reply(headers=SSE, body=sse(event, done=False),
+                     forever=b'data: {"content": "\\n", "stop": false}\n\n')
+
+    async with serve(handler) as (server, url):
+        spec = ModelSpec("m", "llamacpp", url, fim_template="none", timeout_s=10)
+        outcome = await Pipeline(create_backend(spec, client)).run(
+            site, PipelineOptions(interactive=False))
+        await asyncio.wait_for(server.hung_up.wait(), 30)  # a hang guard
+    await client.aclose()
+    assert outcome.text == "upper()"
+    (cost,) = outcome.context["monitors"]["round_costs"]
+    assert cost["ms"] > 0 and cost["prompt_tokens"] == 9
