@@ -20,3 +20,7 @@ class ContextSettings:
     deadline_ms: float = attrs.field(default=60.0, validator=attrs.validators.gt(0))
     # Where the index is cached (default: the user's cache folder).
     cache_dir: str | None = None
+    # Open documents larger than this (UTF-8 bytes) are never analysed whole: they are not
+    # indexed, learned or warmed up, and requests in them analyse a window around the cursor.
+    # The default is the largest file the workspace walk reads.
+    max_document_bytes: int = attrs.field(default=1_000_000, validator=attrs.validators.ge(1))
