@@ -2,7 +2,8 @@
 
 A parser sees a half-written statement as an error; a small scanner over the last lines before
 the cursor still knows which brackets are open, where the current statement began, and whether the
-cursor sits in a string or comment. Scanning a bounded window keeps this O(1) in the file's size.
+cursor sits in a string or comment. Scanning a bounded window (80 lines, and at most 20,000
+characters for lines as long as a minified file's) keeps this O(1) in the file's size.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ __all__ = [
 ]
 
 _WINDOW_LINES = 80
+_WINDOW_CHARS = 20_000
 # Keywords that cannot begin a line inside brackets: seeing one means the brackets were never
 # closed (broken code) and a new statement began, so the scan forgets them.
 _STATEMENT_START = re.compile(
@@ -34,13 +36,20 @@ class Scan:
 
 
 def _window_start(text: str, offset: int) -> int:
+    floor = max(0, offset - _WINDOW_CHARS)
     start = offset
     for _ in range(_WINDOW_LINES):
-        found = text.rfind("\n", 0, start - 1 if start > 0 else 0)
+        found = text.rfind("\n", floor, start - 1 if start > 0 else 0)
         if found < 0:
-            return 0
+            break
         start = found + 1
-    return start
+    else:
+        return start
+    if floor == 0:
+        return 0
+    # Past the character bound: the first line start after it, else a cut inside the line.
+    found = text.find("\n", floor - 1, offset)
+    return found + 1 if found >= 0 else floor
 
 
 def scan_prefix(text: str, offset: int) -> Scan:

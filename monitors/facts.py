@@ -23,6 +23,7 @@ import jedi
 
 from typehole.base.positions import UTF32, position_at
 from typehole.context.jedistate import digest, generation, ran_out, script
+from typehole.context.limits import Unanalysable
 from typehole.context.receiver import Link, Parameter, receiver_members, receiver_signatures
 
 __all__ = ["Facts", "Name", "Param", "on_analysis_thread"]
@@ -146,7 +147,10 @@ def _ask(text: str, offset: int, path: str | None, project: jedi.Project | None,
          deadline: float | None, question: Callable[[jedi.Script, int, int], _T]) -> _T | None:
     """`question(script, line, column)` at `offset` of `text`; None when Jedi fails on it."""
     row, col = position_at(text, offset, UTF32)
-    made = script(text, path, project, deadline)
+    try:
+        made = script(text, path, project, deadline)
+    except Unanalysable:  # nested deeper than Python allows: nothing to constrain with
+        return None
     try:
         answer: _T | None = question(made, row + 1, col)
     except Exception:  # noqa: BLE001 - parso/Jedi errors on half-written code: fail open

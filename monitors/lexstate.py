@@ -3,16 +3,20 @@
 Monitors decide at every character boundary of generated text, so the state is updated one
 character at a time (no rescans) and copied cheaply when a decoder tries a candidate token.
 It is built for the document's prefix by feeding a window that starts at a line boundary up to
-`WINDOW_LINES` lines back, like `context.holescan`, so its cost does not grow with the file.
+`WINDOW_LINES` lines and `WINDOW_CHARS` characters back, like `context.holescan`, so its cost
+does not grow with the file, nor with a line as long as a minified file's.
 """
 
 from __future__ import annotations
 
 import re
 
-__all__ = ["LexState", "WINDOW_LINES"]
+from typehole.context.limits import MAX_NESTING
+
+__all__ = ["LexState", "WINDOW_CHARS", "WINDOW_LINES"]
 
 WINDOW_LINES = 80
+WINDOW_CHARS = 20_000
 _OPEN = {")": "(", "]": "[", "}": "{"}
 _SKIP = re.compile(r"'''[\s\S]*?'''|\"\"\"[\s\S]*?\"\"\"|'(?:\\.|[^'\\\n])*'"
                    r'|"(?:\\.|[^"\\\n])*"|#[^\n]*')
@@ -21,11 +25,14 @@ _SKIP = re.compile(r"'''[\s\S]*?'''|\"\"\"[\s\S]*?\"\"\"|'(?:\\.|[^'\\\n])*'"
 class LexState:
     """Where a character boundary sits lexically; `feed` advances it by one character."""
 
-    __slots__ = ("brackets", "quote", "escape", "comment", "run", "empty_closed", "line",
-                 "line_start", "offset")
+    __slots__ = ("brackets", "deeper", "quote", "escape", "comment", "run", "empty_closed",
+                 "line", "line_start", "offset")
 
     def __init__(self, offset: int = 0) -> None:
         self.brackets: tuple[tuple[str, int], ...] = ()  # (opener, absolute offset)
+        # Openers past Python's nesting limit are counted, not kept: a tuple that long would
+        # make each one cost its length (100,000 `(` took a minute).
+        self.deeper = 0
         self.quote = ""  # the open string's delimiter: ', ", ''' or \"\"\"
         self.escape = False
         self.comment = False
@@ -37,12 +44,19 @@ class LexState:
 
     @classmethod
     def of_prefix(cls, text: str) -> LexState:
-        """The state at the end of `text`, scanning at most `WINDOW_LINES` lines back."""
+        """The state at the end of `text`, scanning at most `WINDOW_LINES` lines back (and
+        `WINDOW_CHARS` characters: past that, from the first line start after the bound, or
+        from the bound itself inside a longer line)."""
+        floor = max(0, len(text) - WINDOW_CHARS)
         start = len(text)
         for _ in range(WINDOW_LINES):
-            found = text.rfind("\n", 0, max(start - 1, 0))
+            found = text.rfind("\n", floor, max(start - 1, 0))
             if found < 0:
-                start = 0
+                if floor == 0:
+                    start = 0
+                else:
+                    found = text.find("\n", floor - 1, len(text))
+                    start = found + 1 if found >= 0 else floor
                 break
             start = found + 1
         # A window may begin inside a triple-quoted string: start at that string instead. The
@@ -71,6 +85,8 @@ class LexState:
 
     def closer_allowed(self, ch: str) -> bool:
         """Whether the closing bracket `ch` matches the innermost open bracket."""
+        if self.deeper:
+            return True  # beyond Python's nesting: not known, so not refused
         return bool(self.brackets) and self.brackets[-1][0] == _OPEN[ch]
 
     def feed(self, ch: str) -> None:
@@ -96,8 +112,14 @@ class LexState:
                 self.quote = ch
                 self.run = -1  # marks "nothing inside yet", to tell `""` from `"x"`
         elif ch in "([{":
-            self.brackets += ((ch, self.offset - 1),)
+            if len(self.brackets) < MAX_NESTING:
+                self.brackets += ((ch, self.offset - 1),)
+            else:
+                self.deeper += 1
         elif ch in ")]}":
+            if self.deeper:
+                self.deeper -= 1
+                return
             for i in range(len(self.brackets) - 1, -1, -1):
                 if self.brackets[i][0] == _OPEN[ch]:
                     self.brackets = self.brackets[:i]

@@ -27,9 +27,10 @@ from functools import cache
 import tree_sitter as ts
 import tree_sitter_python
 
+from typehole.context.limits import check_nesting
 from typehole.context.scope import enclosing_definitions
 
-__all__ = ["BUILTIN_NAMES", "DocumentBindings", "bindings_of", "generated_bindings",
+__all__ = ["BUILTIN_NAMES", "DocumentBindings", "bindings_of", "forget", "generated_bindings",
            "visible_names"]
 
 # Everything a module can read without binding it: builtins (the interpreter's and typeshed's
@@ -134,7 +135,10 @@ def _owner(node: ts.Node | None) -> ts.Node | None:
 
 
 def bindings_of(text: str, path: str | None = None) -> DocumentBindings:
-    """The bindings of `text` (memoised on path and text)."""
+    """The bindings of `text` (memoised on path and text).
+
+    Raises `limits.Unanalysable` for text nested deeper than Python allows.
+    """
     data = text.encode("utf-8", "surrogatepass")
     key = (path, hashlib.blake2b(data, digest_size=16).digest())
     with _LOCK:
@@ -142,6 +146,7 @@ def bindings_of(text: str, path: str | None = None) -> DocumentBindings:
         if found is not None:
             _MEMO.move_to_end(key)
             return found
+    check_nesting(data)
     tree = _parse(data)
     captures = ts.QueryCursor(_query()).captures(tree.root_node)
     module: dict[str, None] = {}
@@ -169,6 +174,13 @@ def bindings_of(text: str, path: str | None = None) -> DocumentBindings:
         while len(_MEMO) > _MEMO_SIZE:
             _MEMO.popitem(last=False)
     return found
+
+
+def forget(path: str) -> None:
+    """Drop the memoised bindings (and parse trees) of a closed document."""
+    with _LOCK:
+        for key in [k for k in _MEMO if k[0] == path]:
+            del _MEMO[key]
 
 
 def generated_bindings(generated: str) -> list[str]:
