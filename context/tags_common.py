@@ -6,14 +6,15 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from functools import cache
+from typing import AnyStr
 
 import tree_sitter as ts
 import tree_sitter_python
 
 from .records import Definition, Import
 
-__all__ = ["FileTags", "node_text", "parse_python", "python_language", "reparse_python",
-           "squash"]
+__all__ = ["FileTags", "common_prefix", "common_suffix", "node_text", "parse_python",
+           "python_language", "reparse_python", "squash"]
 
 _local = threading.local()
 
@@ -36,7 +37,8 @@ def parse_python(data: bytes, old_tree: ts.Tree | None = None) -> ts.Tree:
     return parser.parse(data, old_tree) if old_tree is not None else parser.parse(data)
 
 
-def _common_prefix(a: bytes, b: bytes, limit: int) -> int:
+def common_prefix(a: AnyStr, b: AnyStr, limit: int) -> int:
+    """Length of the common prefix of `a` and `b`, at most `limit` (texts or bytes)."""
     lo, hi = 0, limit  # binary search on slice equality: memcmp speed, no Python byte loop
     while lo < hi:
         mid = (lo + hi + 1) // 2
@@ -47,7 +49,8 @@ def _common_prefix(a: bytes, b: bytes, limit: int) -> int:
     return lo
 
 
-def _common_suffix(a: bytes, b: bytes, limit: int) -> int:
+def common_suffix(a: AnyStr, b: AnyStr, limit: int) -> int:
+    """Length of the common suffix of `a` and `b`, at most `limit` (texts or bytes)."""
     lo, hi = 0, limit
     while lo < hi:
         mid = (lo + hi + 1) // 2
@@ -67,8 +70,8 @@ def reparse_python(old: bytes, old_tree: ts.Tree, new: bytes) -> ts.Tree:
     """Parse `new` incrementally from the tree of `old`: the changed span is the bytes between
     their common prefix and suffix. `old_tree` is edited in place and must not be used again."""
     limit = min(len(old), len(new))
-    start = _common_prefix(old, new, limit)
-    tail = _common_suffix(old, new, limit - start)
+    start = common_prefix(old, new, limit)
+    tail = common_suffix(old, new, limit - start)
     old_end, new_end = len(old) - tail, len(new) - tail
     old_tree.edit(start_byte=start, old_end_byte=old_end, new_end_byte=new_end,
                   start_point=_point(old, start), old_end_point=_point(old, old_end),
