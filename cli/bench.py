@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import importlib
 
-SUITES = ("latency", "context", "docstrings", "next-edit", "monitors", "receivers", "fill")
+SUITES = ("latency", "context", "docstrings", "next-edit", "monitors", "receivers", "fill",
+          "load")
 
 
 def add(commands: argparse._SubParsersAction) -> None:
