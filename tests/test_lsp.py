@@ -114,6 +114,7 @@ async def test_incremental_edits_with_astral_characters(project: Path) -> None:
     text, line, character = _cut_hole(target)
     client, _ = await start_client(project)
     try:
+        await wait_learned(client)  # the hole's completion comes from what the model learned
         uri = open_document(client, target, text)
         # Prefix the hole line's indentation with a comment holding an emoji (2 UTF-16 units)
         # on the line above, then type at the hole through UTF-16 positions.
