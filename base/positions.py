@@ -17,6 +17,8 @@ from bisect import bisect_right
 from collections.abc import Sequence
 
 _LINE_END = re.compile(r"\r\n|\r|\n")
+# Characters that take two UTF-16 units; a line without them counts units as code points.
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 # A line with its terminator, or a last line without one (never an empty match).
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
 
@@ -50,7 +52,7 @@ def split_lines(text: str, keepends: bool = False) -> list[str]:
     return [line.rstrip("\r\n") for line in lines]
 
 
-def _line_end(text: str, starts: list[int], line: int) -> int:
+def _line_end(text: str, starts: Sequence[int], line: int) -> int:
     """Offset of the end of `line`'s content (before its line terminator)."""
     if line + 1 < len(starts):
         end = starts[line + 1]
@@ -68,20 +70,27 @@ def _units(ch: str, encoding: str) -> int:
     return 1
 
 
-def offset_at(text: str, line: int, character: int, encoding: str = UTF16) -> int:
-    """Offset of an LSP position in `text`; positions past a line's end or the file's end clamp."""
-    return _offset_in(text, line_starts(text), line, character, encoding)
+def offset_at(text: str, line: int, character: int, encoding: str = UTF16,
+              starts: Sequence[int] | None = None) -> int:
+    """Offset of an LSP position in `text`; positions past a line's end or the file's end clamp.
+
+    `starts` is `line_starts(text)` when the caller keeps it (finding lines is the costly part).
+    """
+    starts = line_starts(text) if starts is None else starts
+    return _offset_in(text, starts, line, character, encoding)
 
 
 def offsets_at(
-    text: str, positions: Sequence[tuple[int, int]], encoding: str = UTF16
+    text: str, positions: Sequence[tuple[int, int]], encoding: str = UTF16,
+    starts: Sequence[int] | None = None,
 ) -> list[int]:
     """`offset_at` of several (line, character) positions, splitting `text` into lines once."""
-    starts = line_starts(text)
+    starts = line_starts(text) if starts is None else starts
     return [_offset_in(text, starts, line, character, encoding) for line, character in positions]
 
 
-def _offset_in(text: str, starts: list[int], line: int, character: int, encoding: str) -> int:
+def _offset_in(text: str, starts: Sequence[int], line: int, character: int,
+               encoding: str) -> int:
     if line < 0:
         return 0
     if line >= len(starts):
@@ -89,6 +98,11 @@ def _offset_in(text: str, starts: list[int], line: int, character: int, encoding
     start, end = starts[line], _line_end(text, starts, line)
     if encoding == UTF32:
         return min(start + max(character, 0), end)
+    # Without wider characters up to the position, units are code points: no loop over a
+    # megabyte-long line.
+    near = min(start + max(character, 0), end)
+    if _one_unit_each(text[start:near], encoding):
+        return near
     units, offset = 0, start
     while offset < end and units < character:
         units += _units(text[offset], encoding)
@@ -98,15 +112,27 @@ def _offset_in(text: str, starts: list[int], line: int, character: int, encoding
     return offset
 
 
-def position_at(text: str, offset: int, encoding: str = UTF16) -> tuple[int, int]:
-    """LSP (line, character) of an offset in `text`."""
+def position_at(text: str, offset: int, encoding: str = UTF16,
+                starts: Sequence[int] | None = None) -> tuple[int, int]:
+    """LSP (line, character) of an offset in `text` (`starts`: `line_starts(text)`, if kept)."""
     offset = max(0, min(offset, len(text)))
-    starts = line_starts(text)
+    starts = line_starts(text) if starts is None else starts
     line = bisect_right(starts, offset) - 1
     segment = text[starts[line] : offset]
     if encoding == UTF32:
         return line, len(segment)
+    if encoding == UTF16:
+        return line, len(segment) + len(_ASTRAL.findall(segment))
+    if _one_unit_each(segment, encoding):
+        return line, len(segment)
     return line, sum(_units(ch, encoding) for ch in segment)
+
+
+def _one_unit_each(segment: str, encoding: str) -> bool:
+    """Whether every character of `segment` is one unit of `encoding` (UTF-16 or UTF-8)."""
+    if encoding == UTF16:
+        return _ASTRAL.search(segment) is None
+    return segment.isascii()
 
 
 def offset_from_cli(text: str, line: int, column: int) -> int:

@@ -24,8 +24,11 @@ import re
 from dataclasses import dataclass
 from functools import cache, cached_property
 
+from .limits import MAX_NESTING
+
 __all__ = [
     "LEXICONS",
+    "WINDOW_CHARS",
     "WINDOW_LINES",
     "LexState",
     "Lexicon",
@@ -36,6 +39,8 @@ __all__ = [
 ]
 
 WINDOW_LINES = 80  # how far back `LexState.of_prefix` starts: enough for any statement being typed
+# ... and at most this many characters back, for lines as long as a minified file's.
+WINDOW_CHARS = 20_000
 
 
 @dataclass(frozen=True)
@@ -125,7 +130,7 @@ class LexState:
 
     __slots__ = ("lexicon", "brackets", "fields", "quote", "interp", "escape", "run",
                  "empty_closed", "comment", "prev", "line", "line_start", "offset",
-                 "statement_start", "unmatched", "mark", "token_start")
+                 "statement_start", "unmatched", "mark", "token_start", "deeper")
 
     def __init__(self, offset: int = 0, lex: Lexicon | None = None, mark: int = 0) -> None:
         self.lexicon = lex or PYTHON
@@ -146,6 +151,9 @@ class LexState:
         self.unmatched: int | None = None
         self.mark = mark
         self.token_start = offset  # where the last string, comment or f-string text began
+        # Openers past Python's nesting limit are counted, not kept: a tuple that long would make
+        # each one cost its length (100,000 `(` took a minute).
+        self.deeper = 0
 
     @classmethod
     def of_prefix(cls, text: str, lex: Lexicon | None = None) -> LexState:
@@ -164,6 +172,7 @@ class LexState:
         other.prev, other.line, other.line_start = self.prev, self.line, self.line_start
         other.offset, other.statement_start = self.offset, self.statement_start
         other.unmatched, other.mark, other.token_start = self.unmatched, self.mark, self.token_start
+        other.deeper = self.deeper
         return other
 
     @property
@@ -198,6 +207,8 @@ class LexState:
 
     def closer_allowed(self, ch: str) -> bool:
         """Whether the closing bracket `ch` matches the innermost open bracket."""
+        if self.deeper:
+            return True  # beyond Python's nesting: not known, so not refused
         return bool(self.brackets) and self.brackets[-1][0] == _OPENER[ch]
 
     def forget_brackets(self) -> None:
@@ -348,9 +359,15 @@ class LexState:
                 self.fields, self.brackets = fields[:-1], self.brackets[:-1]
                 self.run, self.prev, self.token_start = 0, "", offset - 1
                 return
-            self.brackets += ((ch, offset),)
+            if len(self.brackets) < MAX_NESTING:
+                self.brackets += ((ch, offset),)
+            else:
+                self.deeper += 1
         elif ch in ")]}":
-            self._close(ch, offset)
+            if self.deeper:
+                self.deeper -= 1
+            else:
+                self._close(ch, offset)
         elif ch == ";":
             self._line_end(offset)
 
@@ -402,13 +419,20 @@ _SKIP = re.compile(r"'''[\s\S]*?'''|\"\"\"[\s\S]*?\"\"\"|'(?:\\.|[^'\\\n])*'"
 
 
 def window_start(text: str, offset: int, lines: int = WINDOW_LINES) -> int:
-    """A clean point to scan `text[:offset]` from: a line start up to `lines` lines back, or the
-    start of the triple-quoted string that line falls inside."""
+    """A clean point to scan `text[:offset]` from: a line start up to `lines` lines and
+    `WINDOW_CHARS` characters back (past that, the first line start after the bound, or the bound
+    itself inside a longer line), or the start of the triple-quoted string that point falls
+    inside."""
+    floor = max(0, offset - WINDOW_CHARS)
     start = offset
     for _ in range(lines):
-        found = text.rfind("\n", 0, max(start - 1, 0))
+        found = text.rfind("\n", floor, max(start - 1, 0))
         if found < 0:
-            return 0
+            if floor == 0:
+                return 0
+            found = text.find("\n", floor - 1, offset)
+            start = found + 1 if found >= 0 else floor
+            break
         start = found + 1
     for m in _SKIP.finditer(text):
         if m.start() >= start:

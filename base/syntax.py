@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from typehole.base.affix import common_prefix, common_suffix
+
 Tree = Any  # tree_sitter.Tree; typed loosely so nothing else has to import tree_sitter
 Node = Any  # tree_sitter.Node
 
@@ -169,28 +171,6 @@ def parse_bytes(data: bytes, language: str = "python", old_tree: Tree | None = N
     return parser.parse(data, old_tree) if old_tree is not None else parser.parse(data)
 
 
-def _common_prefix(a: bytes, b: bytes, limit: int) -> int:
-    lo, hi = 0, limit  # binary search on slice equality: memcmp speed, no Python byte loop
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        if a[:mid] == b[:mid]:
-            lo = mid
-        else:
-            hi = mid - 1
-    return lo
-
-
-def _common_suffix(a: bytes, b: bytes, limit: int) -> int:
-    lo, hi = 0, limit
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        if a[len(a) - mid:] == b[len(b) - mid:]:
-            lo = mid
-        else:
-            hi = mid - 1
-    return lo
-
-
 def _point(data: bytes, byte: int) -> tuple[int, int]:
     """tree-sitter's (row, byte column) of a byte offset."""
     return data.count(b"\n", 0, byte), byte - (data.rfind(b"\n", 0, byte) + 1)
@@ -200,8 +180,8 @@ def reparse(old: bytes, old_tree: Tree, new: bytes, language: str = "python") ->
     """Parse `new` incrementally from the tree of `old`: the changed span is the bytes between
     their common prefix and suffix. `old_tree` is edited in place and must not be used again."""
     limit = min(len(old), len(new))
-    start = _common_prefix(old, new, limit)
-    tail = _common_suffix(old, new, limit - start)
+    start = common_prefix(old, new, limit)
+    tail = common_suffix(old, new, limit - start)
     old_end, new_end = len(old) - tail, len(new) - tail
     old_tree.edit(start_byte=start, old_end_byte=old_end, new_end_byte=new_end,
                   start_point=_point(old, start), old_end_point=_point(old, old_end),

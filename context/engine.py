@@ -79,6 +79,10 @@ class ContextEngine:
         """Forget a deleted file."""
         return self.index.remove_file(path)
 
+    def forget(self, path: str | os.PathLike[str]) -> None:
+        """Drop what is kept for editing one file (it was closed); its index rows stay."""
+        self.index.forget_tree(path)
+
     def close(self) -> None:
         """Release the index."""
         self.index.close()

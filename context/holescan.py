@@ -2,8 +2,9 @@
 
 A parser sees a half-written statement as an error; the scanner (`base.scan`) over the last lines
 before the cursor still knows which brackets are open, where the current statement began, and
-whether the cursor sits in a string or comment. Scanning a bounded window keeps this O(1) in the
-file's size. Here: hole analysis's recovery rule on top of it, and parameter-text helpers.
+whether the cursor sits in a string or comment. Scanning a bounded window (80 lines, and at most
+20,000 characters for lines as long as a minified file's) keeps this O(1) in the file's size.
+Here: hole analysis's recovery rule on top of it, and parameter-text helpers.
 """
 
 from __future__ import annotations

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from cachetools import LRUCache
 
+from typehole.base.limits import utf8_over
 from typehole.base.positions import split_lines
 from typehole.base.syntax import SUFFIXES, Tree, language_of, parse_bytes, reparse, supported
 
@@ -214,9 +215,12 @@ class Index:
         return rel.endswith(TEXT_SUFFIXES)
 
     def update_file(self, path: str | os.PathLike[str], text: str) -> bool:
-        """Re-index one file from the editor's text; returns False when nothing changed."""
+        """Re-index one file from the editor's text; returns False when nothing changed.
+
+        Text over `max_bytes` is not indexed, as the walk does not read such a file.
+        """
         rel = self.relpath(path)
-        if not self._indexable(rel) or rel.startswith("../"):
+        if not self._indexable(rel) or rel.startswith("../") or utf8_over(text, self.max_bytes):
             return False
         # An open document's text joins the index only when the walk would have read its file.
         if may_read(self.root / rel, self.root, self.exclude) is not None:
@@ -247,6 +251,11 @@ class Index:
                 self._trees[rel] = (data, tree)
             self.generation += 1
         return True
+
+    def forget_tree(self, path: str | os.PathLike[str]) -> None:
+        """Drop the parse tree kept for re-parsing a file's next edit (it was closed)."""
+        with self.store.lock:
+            self._trees.pop(self.relpath(path), None)
 
     def remove_file(self, path: str | os.PathLike[str]) -> bool:
         """Forget a deleted file; returns False when it was not indexed."""

@@ -15,6 +15,10 @@ after `_STATE_USES` Scripts, because each keeps some memo entries of its documen
 alive (about 0.3 MB a Script).
 Jedi is not thread-safe, so all of this is per thread: in the server every Jedi query runs on
 the one analysis thread and shares its state.
+
+Text nested deeper than Python allows is refused (`limits.Unanalysable`): parso takes seconds
+and hundreds of megabytes on 100,000 `(`. `forget(path)` drops what is kept of a closed
+document: its Scripts and parso's cached tree of it.
 """
 
 from __future__ import annotations
@@ -32,7 +36,9 @@ import jedi
 import parso.cache
 from cachetools import LRUCache
 
-__all__ = ["digest", "generation", "invalidate", "preload", "ran_out", "script"]
+from typehole.base.limits import Unanalysable, check_nesting
+
+__all__ = ["digest", "forget", "generation", "invalidate", "preload", "ran_out", "script"]
 
 _SCRIPTS_SIZE = 2  # a Script holds its parse tree and inference results: keep few
 _STATE_USES = 200
@@ -50,16 +56,24 @@ class _Warm:
         Every module in the state was read after `born`, so a file modified later may have
         been read before its change: the state is dropped rather than risk a stale answer.
         """
-        try:
-            modules = list(self.state.module_cache._name_cache.values())
-        except AttributeError:  # Jedi's internals moved: never share rather than be stale
+        paths = _module_paths(self.state)
+        if paths is None:  # Jedi's internals moved: never share rather than be stale
             return False
-        for values in modules:
-            for value in values:
-                path = str(getattr(getattr(value, "file_io", None), "path", "") or "")
-                if path and path != own_path and _mtime(path) > self.born:
-                    return False
-        return True
+        return not any(path != own_path and _mtime(path) > self.born for path in paths)
+
+
+def _module_paths(state: Any) -> set[str] | None:
+    """The files of the modules a Jedi inference state holds; None when that cannot be read."""
+    try:
+        modules = list(state.module_cache._name_cache.values())
+    except AttributeError:
+        return None
+    paths = set()
+    for values in modules:
+        for value in values:
+            if path := str(getattr(getattr(value, "file_io", None), "path", "") or ""):
+                paths.add(path)
+    return paths
 
 
 def _mtime(path: str) -> float:
@@ -111,6 +125,7 @@ def script(text: str, path: str | None, project: jedi.Project | None,
     reused Script never answers for code that has changed. Projects count as the same when
     their folder and added sys.path are; None is the project Jedi would find for `path`.
     Past `deadline` (`time.monotonic()`), inference on it gives up (see `ran_out`).
+    Raises `limits.Unanalysable` for text nested deeper than Python allows.
     """
     local = _LOCAL
     if local.generation != _GENERATION:
@@ -127,11 +142,34 @@ def script(text: str, path: str | None, project: jedi.Project | None,
     if found is not None and _parse_of(found[0]) is found[1] and not _spoilt(found[0]):
         _fresh_limits(found[0], deadline)
         return found[0]
+    check_nesting(text)
     made = jedi.Script(text, path=path, project=project)
     _adopt_warm_state(made, local.states)
     _fresh_limits(made, deadline)
     local.scripts[key] = (made, _parse_of(made))
     return made
+
+
+def forget(path: str | os.PathLike[str], warm_state: bool = False) -> None:
+    """Drop this thread's Scripts of `path` and parso's cached parse of it (a closed document).
+
+    `warm_state` also drops the warm states holding the document's module (its trees and what
+    was inferred on them): all of its memory goes, and the next Script starts cold. Call it on
+    the thread that made the Scripts (in the server, the analysis thread).
+    """
+    own = os.path.abspath(path)
+    scripts = _LOCAL.scripts
+    for key in [k for k in scripts if k[0] is not None and os.path.abspath(k[0]) == own]:
+        del scripts[key]
+    for by_path in list(parso.cache.parser_cache.values()):
+        for cached in [p for p in by_path if p is not None and os.path.abspath(p) == own]:
+            by_path.pop(cached, None)
+    if warm_state:
+        states = _LOCAL.states
+        for key, warm in list(states.items()):
+            paths = _module_paths(warm.state)
+            if paths is None or own in {os.path.abspath(p) for p in paths}:
+                del states[key]
 
 
 def ran_out(made: jedi.Script) -> bool:
@@ -220,9 +258,13 @@ def preload(text: str, path: str | None, project: jedi.Project | None) -> Iterat
     """Warm this thread's state for a document: its Script, then each name it imports.
 
     A generator, one step per `next()` (the Script, then one imported name each, the name
-    yielded), so a caller can stop or interleave other work between steps.
+    yielded), so a caller can stop or interleave other work between steps. Text that cannot
+    be analysed (`limits.Unanalysable`) has nothing to warm.
     """
-    made = script(text, path, project)
+    try:
+        made = script(text, path, project)
+    except Unanalysable:
+        return
     yield ""
     try:
         names = made.get_names(all_scopes=False, definitions=True, references=False)

@@ -28,6 +28,7 @@ from cachetools import LRUCache
 
 from typehole.base import syntax
 from typehole.base.builtin_names import BUILTIN_NAMES
+from typehole.base.limits import check_nesting
 from typehole.base.syntax import Node, Tree, node_text
 
 __all__ = ["Binding", "DocumentBindings", "bindings_of", "enclosing_definitions",
@@ -182,11 +183,15 @@ def _collect(data: bytes, tree: Tree) -> DocumentBindings:
 
 def bindings_of(data: bytes, tree: Tree | None = None) -> DocumentBindings:
     """The bindings of a document given as UTF-8 bytes (memoised on them; `tree`, when the caller
-    has parsed `data` already, saves parsing it again)."""
+    has parsed `data` already, saves parsing it again).
+
+    Raises `base.limits.Unanalysable` for text nested deeper than Python allows.
+    """
     key = hashlib.blake2b(data, digest_size=16).digest()
     with _LOCK:
         found = _MEMO.get(key)
     if found is None:
+        check_nesting(data)
         found = _collect(data, tree if tree is not None else syntax.parse_bytes(data))
         with _LOCK:
             _MEMO[key] = found

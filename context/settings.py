@@ -28,3 +28,7 @@ class ContextSettings:
     type_oracle: Literal["auto", "jedi", "ty"] = "auto"
     # The ty executable (default: the one installed with typehole, else `ty` on PATH).
     ty_path: str | None = None
+    # Open documents larger than this (UTF-8 bytes) are never analysed whole: they are not
+    # indexed, learned or warmed up, and requests in them analyse a window around the cursor.
+    # The default is the largest file the workspace walk reads.
+    max_document_bytes: int = attrs.field(default=1_000_000, validator=attrs.validators.ge(1))

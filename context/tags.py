@@ -7,6 +7,8 @@ The queries are package data in aider's capture convention (`name.definition.<ki
 defined identifier, `definition.<kind>` the whole definition, `import` an import statement); this
 module turns matches into `Definition` and `Import` records with signature text, the docstring's
 first line and annotations. Works on broken files: tree-sitter recovers, and what parses is kept.
+A file nested deeper than Python allows has no tags (`limits.check_nesting`): tree-sitter's
+queries take time quadratic in the width of the error node such a file parses into.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from functools import cache
 from importlib import resources
 
 from typehole.base import syntax
+from typehole.base.limits import Unanalysable, check_nesting
 from typehole.base.syntax import Node, Tree, node_text
 
 from .records import Definition, Import
@@ -65,8 +68,13 @@ def extract_tags(data: bytes, module: str, path: str, is_package: bool = False,
     Other languages (see `syntax.GRAMMARS`) get syntax-level tags: classes, interfaces, structs,
     functions and methods with their header text as signature, the return type as annotation
     and the leading doc comment's first line; their imports keep the language's own module
-    spelling (`./util`, `java.util`, `net/http`, `std::io`). Unknown languages get nothing.
+    spelling (`./util`, `java.util`, `net/http`, `std::io`). Unknown languages get nothing,
+    nor does a file nested deeper than Python allows.
     """
+    try:
+        check_nesting(data)
+    except Unanalysable:
+        return FileTags((), ())
     if language != "python":
         return _extract_other(data, language, module, path)
     return _extract_python(data, module, path, is_package, tree)

@@ -27,6 +27,8 @@ from typing import Any
 
 import httpx
 
+from typehole.base.affix import common_prefix
+
 from .base import Chunk, CompletionRequest
 from .engine import EngineConfig, EngineInfo, EngineProcess
 from .errors import ModelError, ModelLoading, ModelUnavailable
@@ -35,7 +37,6 @@ from .health import HealthEvent, HealthState, HealthTracker
 from .http import create_client
 from .llamacpp import LlamaCppBackend
 from .spec import ModelSpec
-from .throughput import common_prefix_length
 from .translate import remember_secret
 from .window import estimate_tokens
 
@@ -66,7 +67,7 @@ class _EngineClient(LlamaCppBackend):
         user types on) and the tokens it may write."""
         prompt = body.get("prompt")
         if isinstance(prompt, str):
-            fresh = prompt[common_prefix_length(prompt, self._last_prompt):]
+            fresh = prompt[common_prefix(prompt, self._last_prompt):]
             self._last_prompt = prompt
         else:  # `/infill`: the engine assembles the prompt; count all of it
             extra = body.get("input_extra") or []

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from .base import Timings
 
-__all__ = ["Throughput", "common_prefix_length"]
+__all__ = ["Throughput"]
 
 # Assumed before anything is measured: a small model on two loaded cores.
 FIRST_PROMPT_PER_S = 10.0
@@ -59,16 +59,3 @@ def _average(old: float | None, new: float) -> float:
     if old is None:
         return new
     return min(new, old + _WEIGHT * (new - old))
-
-
-def common_prefix_length(a: str, b: str) -> int:
-    """Length of the longest common prefix of `a` and `b` (binary search on slices, which
-    compares in C)."""
-    lo, hi = 0, min(len(a), len(b))
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        if a[:mid] == b[:mid]:
-            lo = mid
-        else:
-            hi = mid - 1
-    return lo

@@ -145,6 +145,9 @@ class State:
         default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix="typehole-analysis")
     )
     inflight: dict[str, asyncio.Task[Any]] = field(default_factory=dict)
+    # Open documents over `context.max_document_bytes` (server/features/documents.py): never
+    # analysed whole, only in windows around the cursor.
+    large: set[str] = field(default_factory=set)
     # Pending re-training of a workspace-learning model per document (debounced while typing).
     retrain_timers: dict[str, asyncio.TimerHandle] = field(default_factory=dict)
     # Pending Jedi warm-ups per document (features/warmup.py), debounced the same way.

@@ -97,6 +97,7 @@ async def test_incremental_edits_with_astral_characters(httpx_project: Path) -> 
     target = httpx_project / "httpx" / "_client.py"
     text, line, character = _cut_hole(target)
     async with session(httpx_project) as (client, _):
+        await wait_learned(client)  # the hole's completion comes from what the model learned
         uri = open_document(client, target, text)
         # Prefix the hole line's indentation with a comment holding an emoji (2 UTF-16 units)
         # on the line above, then type at the hole through UTF-16 positions.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from fakeserver import SSE, Reply, serve, sse
 
+from typehole.base.affix import common_prefix, common_suffix
 from typehole.models.base import CompletionRequest, Timings
 from typehole.models.embedded import _EngineClient
 from typehole.models.http import create_client
@@ -15,15 +16,17 @@ from typehole.models.throughput import (
     FIRST_PROMPT_PER_S,
     SAFETY,
     Throughput,
-    common_prefix_length,
 )
 
 
-def test_common_prefix_length() -> None:
-    assert common_prefix_length("abcdef", "abcxyz") == 3
-    assert common_prefix_length("", "abc") == 0
-    assert common_prefix_length("same", "same") == 4
-    assert common_prefix_length("a" * 10_000 + "b", "a" * 10_000 + "c") == 10_000
+def test_common_prefix() -> None:
+    assert common_prefix("abcdef", "abcxyz") == 3
+    assert common_prefix("", "abc") == 0
+    assert common_prefix("same", "same") == 4
+    assert common_prefix("a" * 10_000 + "b", "a" * 10_000 + "c") == 10_000
+    assert common_prefix(b"abcdef", b"abcxyz", 2) == 2
+    assert common_suffix("xyz.py", "abc.py") == 3
+    assert common_suffix(b"same", b"same") == 4
 
 
 def test_first_deadline_assumes_a_slow_machine() -> None:

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 import jedi
 
+from typehole.base.limits import Unanalysable
 from typehole.base.positions import UTF32, position_at
 from typehole.context import jedistate
 from typehole.context.holescan import split_param
@@ -124,7 +125,10 @@ class JediOracle:
         Raises `OutOfTime` when inference gave up at `deadline`.
         """
         row, col = position_at(text, offset, UTF32)
-        made = jedistate.script(text, path, self.project, deadline)
+        try:
+            made = jedistate.script(text, path, self.project, deadline)
+        except Unanalysable:  # nested deeper than Python allows: nothing to constrain with
+            return None
         try:
             answer = question(made, row + 1, col)
         except Exception:  # noqa: BLE001 - parso/Jedi errors on half-written code: fail open

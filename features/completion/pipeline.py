@@ -123,13 +123,21 @@ class Pipeline:
         self.cache = cache if cache is not None else ForwardingCache()
 
     async def run(self, site: Site, options: PipelineOptions) -> Outcome:
-        """Complete at `site`; raises only `asyncio.CancelledError` and model errors."""
+        """Complete at `site`; raises only `asyncio.CancelledError` and model errors.
+
+        In a document over `context.max_document_bytes`, every stage sees only the window
+        around the cursor (`Site.within`): the result says which, as `context.window`.
+        """
         started = time.perf_counter()
         timings: dict[str, float] = {}
+        site, window = site.within(options.context.max_document_bytes)
+        windowed = {} if window is None else {"window": {"start": window.start,
+                                                         "end": window.end}}
         if options.use_cache and (hit := self.cache.get(site)) is not None:
             gate = Gate(mode="line", reason="forwarded from cache", indent="", max_lines=1)
             timings["total"] = _ms(started)
-            return Outcome(text=hit, gate=gate, cached=True, timings_ms=timings)
+            return Outcome(text=hit, gate=gate, cached=True, context=windowed,
+                           timings_ms=timings)
 
         t = time.perf_counter()
         # tree-sitter is thread-safe: the gate needs no turn on the (Jedi) analysis thread.
@@ -137,7 +145,8 @@ class Pipeline:
         timings["gate"] = _ms(t)
         if gate.mode == "skip":
             timings["total"] = _ms(started)
-            return Outcome(text=None, gate=gate, reason=gate.reason, timings_ms=timings)
+            return Outcome(text=None, gate=gate, reason=gate.reason, context=windowed,
+                           timings_ms=timings)
 
         t = time.perf_counter()
         context = await self._context(site, options)
@@ -174,7 +183,8 @@ class Pipeline:
             gate=gate,
             reason=None if text else reason,
             prompt=prompt,
-            context={**context.report, "monitors": _monitor_report(guided_result, fallback)},
+            context={**context.report, **windowed,
+                     "monitors": _monitor_report(guided_result, fallback)},
             timings_ms=timings,
         )
 

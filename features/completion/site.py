@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
+
+from typehole.base.limits import Window, bounded
 
 
 @dataclass(frozen=True)
@@ -36,3 +38,12 @@ class Site:
         """Text of the cursor's line right of the cursor (without the line end)."""
         end = self.suffix.find("\n")
         return (self.suffix if end < 0 else self.suffix[:end]).rstrip("\r")
+
+    def within(self, limit: int) -> tuple[Site, Window | None]:
+        """This site, or for a document over `limit` bytes the site cut to the window around
+        its cursor that is analysed instead (`base.limits.bounded`), and that window."""
+        window = bounded(self.text, self.offset, limit)
+        if window is None:
+            return self, None
+        text, offset = window.of(self.text)
+        return replace(self, text=text, offset=offset), window

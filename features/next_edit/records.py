@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from typehole.base.affix import common_prefix, common_suffix
+
 __all__ = ["Change", "Event", "Suggestion", "apply", "minimal_change"]
 
 
@@ -63,15 +65,12 @@ class Suggestion:
 
 def minimal_change(before: str, after: str) -> Change:
     """The one change turning `before` into `after`, common prefix and suffix trimmed."""
+    # Compared by slices, not character by character: it runs on each keystroke, on the
+    # event loop, over documents of up to a megabyte.
     limit = min(len(before), len(after))
-    start = 0
-    while start < limit and before[start] == after[start]:
-        start += 1
-    end_b, end_a = len(before), len(after)
-    while end_b > start and end_a > start and before[end_b - 1] == after[end_a - 1]:
-        end_b -= 1
-        end_a -= 1
-    return Change(start, end_b, after[start:end_a])
+    start = common_prefix(before, after, limit)
+    tail = common_suffix(before, after, limit - start)
+    return Change(start, len(before) - tail, after[start:len(after) - tail])
 
 
 def apply(text: str, change: Change | Suggestion) -> str:

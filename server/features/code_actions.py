@@ -3,7 +3,8 @@
 LSP allows one handler per method, while several features offer code actions (docstrings, next
 edits, filling holes). Each feature adds a provider with `provide(...)` from its `register`; the
 handler asks every provider and concatenates their actions. A provider that fails is logged and
-skipped, so one broken feature cannot hide the others' actions.
+skipped, so one broken feature cannot hide the others' actions. A large document gets none:
+every provider would analyse it whole.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from lsprotocol import types
 
 from typehole.server.app import TypeholeServer
-from typehole.server.features.documents import refusal
+from typehole.server.features.documents import is_large, refusal
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,8 @@ def register(server: TypeholeServer) -> None:
     ) -> list[types.CodeAction] | None:
         if refusal(ls, params.text_document.uri) is not None:
             return None  # every action of a secret-looking document could reach a model
+        if is_large(ls, params.text_document.uri):
+            return None
         actions: list[types.CodeAction] = []
         for provider in ls.state.code_action_providers:
             try:

@@ -2,7 +2,9 @@
 
 ChatLSP (Blinn et al.): `textDocument/expectedType` -> `{content, location}`,
 `textDocument/relevantTypes` and `textDocument/relevantHeaders` -> `{contents[], locations[]}`.
-`typehole/context` answers with the `typehole context --json` object.
+`typehole/context` answers with the `typehole context --json` object. In a document over
+`context.maxDocumentBytes` the context is that of the window around the cursor
+(`base.limits.bounded`), as a completion's is.
 """
 
 from __future__ import annotations
@@ -14,10 +16,12 @@ import attrs
 from lsprotocol import types
 
 from typehole.base.lexer import count_tokens
+from typehole.base.limits import bounded
 from typehole.base.positions import lsp_encoding, offset_at
 from typehole.context.records import ContextResult
 from typehole.server.app import TypeholeServer, custom_request
 from typehole.server.features.documents import document_name, learnable
+from typehole.server.workspace import starts_of
 
 CONTEXT = "typehole/context"
 EXPECTED_TYPE = "textDocument/expectedType"
@@ -84,7 +88,12 @@ async def gather(
     if document is None or state.engine is None or not learnable(ls, uri):
         return None
     encoding = lsp_encoding(ls.workspace.position_encoding)
-    offset = offset_at(document.source, params.position.line, params.position.character, encoding)
+    text = document.source
+    offset = offset_at(text, params.position.line, params.position.character, encoding,
+                       starts_of(document))
+    window = bounded(text, offset, state.settings.context.max_document_bytes)
+    if window is not None:
+        text, offset = window.of(text)
     budget = (
         params.budget
         or budget
@@ -94,7 +103,7 @@ async def gather(
     return await loop.run_in_executor(
         state.analysis,
         state.engine.gather,
-        document.source,
+        text,
         offset,
         document_name(ls, uri),
         max(budget, 1),

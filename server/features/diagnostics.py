@@ -1,7 +1,8 @@
 """`textDocument/diagnostic` (pull diagnostics): one handler, many providers.
 
 Features that report problems (docstring drift, errors left in generated code) add a provider
-with `provide(...)`; the handler merges what they return for the document.
+with `provide(...)`; the handler merges what they return for the document. A large document
+gets none: the providers would analyse it whole.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from lsprotocol import types
 
 from typehole.server.app import TypeholeServer
+from typehole.server.features.documents import is_large
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +38,8 @@ def register(server: TypeholeServer) -> None:
         ls: TypeholeServer, params: types.DocumentDiagnosticParams
     ) -> types.RelatedFullDocumentDiagnosticReport:
         items: list[types.Diagnostic] = []
+        if is_large(ls, params.text_document.uri):
+            return types.RelatedFullDocumentDiagnosticReport(items=items)
         for provider in ls.state.diagnostic_providers:
             try:
                 items.extend(await provider(ls, params.text_document.uri) or [])

@@ -38,7 +38,7 @@ from typehole.server.apply_edit import apply_edit
 from typehole.server.features import code_actions as code_action_registry
 from typehole.server.features import diagnostics as diagnostic_registry
 from typehole.server.features import inline_completion
-from typehole.server.features.documents import refuse_secret
+from typehole.server.features.documents import is_large, refuse_large, refuse_secret
 
 __all__ = [
     "COMMAND", "DRIFT_CODE", "code_actions", "docstring_inline", "drift_diagnostics",
@@ -177,6 +177,7 @@ async def run_command(ls: TypeholeServer, args: list[Any]) -> dict[str, Any] | N
     uri, line = args[0], args[1]
     style = args[2] if len(args) > 2 and args[2] in STYLES else None
     refuse_secret(ls, uri, "write a docstring for")
+    refuse_large(ls, uri, "write a docstring for")
     document = ls.workspace.text_documents.get(uri)
     if document is None:
         return None
@@ -292,18 +293,25 @@ def inline_skeleton(text: str, line: int, column: int, style: str) -> tuple[str,
 async def docstring_inline(
     ls: TypeholeServer, params: types.InlineCompletionParams
 ) -> list[types.InlineCompletionItem] | None:
-    """Inline completion: the docstring skeleton right after `\"\"\"` on a def's first body line."""
+    """Inline completion: the docstring skeleton right after `\"\"\"` on a def's first body line.
+
+    It runs before every Python completion, so it looks at the cursor's line first and parses
+    only after an opening `\"\"\"`, on a worker thread (tree-sitter only: no turn on the
+    analysis thread, where Jedi work for other documents may be queued).
+    """
     uri = params.text_document.uri
     document = ls.workspace.text_documents.get(uri)
-    if document is None or not uri.endswith((".py", ".pyi")):
+    if document is None or not uri.endswith((".py", ".pyi")) or is_large(ls, uri):
         return None
     version, text = document.version, document.source
     encoding = _encoding(ls)
     position = params.position
     offset = offset_at(text, position.line, position.character, encoding)
     line_start = text.rfind("\n", 0, offset) + 1
-    found = await _off_loop(
-        ls, _inline_plan, ls, text, position.line, offset - line_start)
+    if not _opens_docstring(text, line_start, offset):
+        return None
+    found = await asyncio.to_thread(
+        _inline_plan, ls, text, position.line, offset - line_start)
     current = ls.workspace.text_documents.get(uri)
     if found is None or current is None or current.version != version:
         return None
@@ -312,6 +320,15 @@ async def docstring_inline(
         insert_text=rest,
         range=types.Range(position, types.Position(*position_at(text, end, encoding))),
     )]
+
+
+def _opens_docstring(text: str, line_start: int, offset: int) -> bool:
+    """Whether the cursor's line is an opening `\"\"\"` (or `'''`) and the cursor right after it,
+    as `inline_skeleton` requires (checked without parsing)."""
+    line_end = text.find("\n", offset)
+    before = text[line_start:offset].strip()
+    after = text[offset:len(text) if line_end < 0 else line_end].strip()
+    return before in ('"""', "'''") and after in ("", before)
 
 
 def _inline_plan(ls: TypeholeServer, text: str, line: int, column: int) -> Any:

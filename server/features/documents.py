@@ -8,6 +8,12 @@ changes, disk listeners each file's text on disk before and after a save or a wa
 
 Whether a document may be shown to a model, and whether a file may be read from disk, is decided
 by `context.walk.may_read`; `refusal`, `learnable` and `_on_disk` put it in the server's terms.
+
+A document over `context.max_document_bytes` is *large* (`is_large`): the user is told once per
+opening, the listeners forget it (they see None, as for a closed document), and it is neither
+learned nor indexed; requests in it analyse a window around the cursor (`base.limits`), and
+features that would analyse it whole decline. On close, what the server kept of a document is
+dropped: its timers, its parse trees (index, parso) and Jedi Scripts.
 """
 
 from __future__ import annotations
@@ -23,6 +29,8 @@ from pygls.exceptions import JsonRpcException
 from pygls.uris import to_fs_path
 
 from typehole.app.training import CODE_SUFFIXES, relative_name
+from typehole.base.limits import utf8_over
+from typehole.context import jedistate
 from typehole.context.walk import may_read, read_text
 from typehole.server.app import TypeholeServer
 
@@ -98,22 +106,29 @@ def register(server: TypeholeServer) -> None:
 
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: TypeholeServer, params: types.DidOpenTextDocumentParams) -> None:
-        uri = params.text_document.uri
-        _notify(ls, uri, params.text_document.text)
+        uri, text = params.text_document.uri, params.text_document.text
+        if _sized(ls, uri, text):
+            return  # never followed, learned or indexed whole
+        _notify(ls, uri, text)
         if _on_disk(ls, _path(uri)):
-            disk.see(uri, params.text_document.text)  # the "before" of its first save
+            disk.see(uri, text)  # the "before" of its first save
         schedule_training(ls, uri, delay=0.0)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: TypeholeServer, params: types.DidChangeTextDocumentParams) -> None:
         uri = params.text_document.uri
+        large = False
         if (document := ls.workspace.text_documents.get(uri)) is not None:
-            _notify(ls, uri, document.source)
+            large = _sized(ls, uri, document.source)
+            _notify(ls, uri, None if large else document.source)
         # A newer version makes any completion in flight for this document stale.
         task = ls.state.inflight.pop(uri, None)
         if task is not None:
             task.cancel()
-        schedule_training(ls, uri, delay=RETRAIN_DELAY_S)
+        if large:
+            _cancel(ls.state.retrain_timers, uri)
+        else:
+            schedule_training(ls, uri, delay=RETRAIN_DELAY_S)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: TypeholeServer, params: types.DidCloseTextDocumentParams) -> None:
@@ -121,8 +136,13 @@ def register(server: TypeholeServer) -> None:
         _notify(ls, uri, None)
         if (task := ls.state.inflight.pop(uri, None)) is not None:
             task.cancel()
-        # The file's saved text (if any) replaces the unsaved edits the model learned.
+        _cancel(ls.state.retrain_timers, uri)
+        large = uri in ls.state.large
+        ls.state.large.discard(uri)
         path = _path(uri)
+        if path is not None:
+            ls.spawn(_forget(ls, path, large))
+        # The file's saved text (if any) replaces the unsaved edits the model learned.
         if path is not None and path.is_file():
             ls.spawn(_train_from_disk(ls, path))
 
@@ -132,7 +152,9 @@ def register(server: TypeholeServer) -> None:
         text = params.text
         if text is None and (document := ls.workspace.text_documents.get(uri)) is not None:
             text = document.source  # a client that does not send the text saved what it shows
-        if text is not None and _on_disk(ls, _path(uri)):
+        if text is not None and is_oversize(ls, text):
+            disk.texts.pop(uri, None)  # too large to compare with: its next change is news
+        elif text is not None and _on_disk(ls, _path(uri)):
             disk.changed(ls, uri, text)
 
     @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
@@ -164,6 +186,63 @@ async def _read_changed(
     if text is None and not deleted and await asyncio.to_thread(path.exists):
         return  # there but unreadable (too large, binary): not a change anyone can use
     disk.changed(ls, uri, text)
+
+
+def is_oversize(ls: TypeholeServer, text: str) -> bool:
+    """Whether a text is over `context.max_document_bytes` (never analysed whole)."""
+    return utf8_over(text, ls.state.settings.context.max_document_bytes)
+
+
+def is_large(ls: TypeholeServer, uri: str) -> bool:
+    """Whether the open document `uri` is over the size limit (as of its last open or change)."""
+    return uri in ls.state.large
+
+
+def refuse_large(ls: TypeholeServer, uri: str, action: str) -> None:
+    """Raise `RequestFailed` for a request that would analyse a large document whole."""
+    if is_large(ls, uri):
+        name = uri.rsplit("/", 1)[-1]
+        limit = ls.state.settings.context.max_document_bytes
+        raise RequestFailed(f"typehole: will not {action} {name}: it is larger than {limit:,} "
+                            "bytes (context.maxDocumentBytes)")
+
+
+def _sized(ls: TypeholeServer, uri: str, text: str) -> bool:
+    """Note whether the document is large now; tell the user when it has just become so."""
+    large = ls.state.large
+    if not is_oversize(ls, text):
+        large.discard(uri)
+        return False
+    if uri not in large:
+        large.add(uri)
+        limit = ls.state.settings.context.max_document_bytes
+        size = len(text.encode("utf-8", "surrogatepass"))
+        name = uri.rsplit("/", 1)[-1]
+        ls.tell(types.MessageType.Info,
+                f"typehole: {name} is {size:,} bytes, over context.maxDocumentBytes ({limit:,}): "
+                "it is not indexed or learned, and completions in it see only the code around "
+                "the cursor")
+    return True
+
+
+def _cancel(timers: dict[str, asyncio.TimerHandle], uri: str) -> None:
+    if (handle := timers.pop(uri, None)) is not None:
+        handle.cancel()
+
+
+async def _forget(ls: TypeholeServer, path: Path, large: bool) -> None:
+    """Drop what the server kept of a closed document: its index parse tree, Jedi Scripts and
+    parso tree, and for a large one the Jedi state its windows were inferred in (an ordinary
+    document's is kept warm for the others). Scope bindings are memoised by content in a small
+    LRU cache and leave with it."""
+    if ls.state.engine is not None:
+        ls.state.engine.forget(path)
+    loop = asyncio.get_running_loop()
+    try:
+        forgotten = loop.run_in_executor(ls.state.analysis, jedistate.forget, str(path), large)
+    except RuntimeError:  # the analysis thread is shut down: the server is exiting
+        return
+    await forgotten
 
 
 def document_name(ls: TypeholeServer, uri: str) -> str:
@@ -208,10 +287,9 @@ def learnable(ls: TypeholeServer, uri: str) -> bool:
 
 def schedule_training(ls: TypeholeServer, uri: str, delay: float) -> None:
     """Train on the document's current text after `delay` seconds, replacing a pending run."""
-    if ls.state.learner is None or not learnable(ls, uri):
+    if ls.state.learner is None or not learnable(ls, uri) or is_large(ls, uri):
         return
-    if (handle := ls.state.retrain_timers.pop(uri, None)) is not None:
-        handle.cancel()
+    _cancel(ls.state.retrain_timers, uri)
     loop = asyncio.get_running_loop()
     retrain = lambda: ls.spawn(_train_document(ls, uri))  # noqa: E731
     ls.state.retrain_timers[uri] = loop.call_later(delay, retrain)
@@ -220,7 +298,7 @@ def schedule_training(ls: TypeholeServer, uri: str, delay: float) -> None:
 async def _train_document(ls: TypeholeServer, uri: str) -> None:
     ls.state.retrain_timers.pop(uri, None)
     document = ls.workspace.text_documents.get(uri)
-    if document is None or ls.state.learner is None:
+    if document is None or ls.state.learner is None or is_large(ls, uri):
         return
     await ls.state.learner.atrain(document_name(ls, uri), document.source)
     await _reindex(ls, Path(document.path), document.source)

@@ -24,7 +24,12 @@ from typehole.models.errors import ModelError
 from typehole.server.app import TypeholeServer
 from typehole.server.apply_edit import apply_edit
 from typehole.server.features import code_actions, diagnostics
-from typehole.server.features.documents import document_name, learnable, refuse_secret
+from typehole.server.features.documents import (
+    document_name,
+    learnable,
+    refuse_large,
+    refuse_secret,
+)
 from typehole.server.progress import work_done
 
 __all__ = ["COMMAND", "DIAGNOSTIC_CODE", "register", "run_command"]
@@ -129,6 +134,7 @@ async def run_command(ls: TypeholeServer, args: list[Any]) -> dict[str, Any] | N
     uri, line = args[0], args[1]
     extra = args[2] if len(args) > 2 and isinstance(args[2], dict) else {}
     refuse_secret(ls, uri, "fill a hole in")
+    refuse_large(ls, uri, "fill a hole in")
     document = ls.workspace.text_documents.get(uri)
     hub = ls.state.hub
     if document is None or hub is None or not learnable(ls, uri):

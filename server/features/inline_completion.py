@@ -21,6 +21,7 @@ from typehole.models.errors import ModelError
 from typehole.server.app import INLINE_COMPLETION_ALIAS, TypeholeServer
 from typehole.server.features.documents import document_name, learnable, refusal
 from typehole.server.features.status import report_model_error
+from typehole.server.workspace import starts_of
 
 log = logging.getLogger(__name__)
 
@@ -105,10 +106,11 @@ async def run_at(ls: TypeholeServer, uri: str, position: types.Position) -> Outc
 
     version, text = document.version, document.source
     encoding = lsp_encoding(ls.workspace.position_encoding)
-    offset = offset_at(text, position.line, position.character, encoding)
+    starts = starts_of(document)
+    offset = offset_at(text, position.line, position.character, encoding, starts)
     # A position past the end of a line or file is clamped; the result is anchored where the
     # client asked, so only offer it when the position was real.
-    if position_at(text, offset, encoding) != (position.line, position.character):
+    if position_at(text, offset, encoding, starts) != (position.line, position.character):
         return None
     site = Site(text=text, offset=offset, path=document_name(ls, uri), language=_language(uri),
                 file=document.path)

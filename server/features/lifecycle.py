@@ -17,7 +17,7 @@ from typehole.context.engine import ContextEngine
 from typehole.server.app import TypeholeServer
 from typehole.server.features import oracle
 from typehole.server.features.configuration import activate
-from typehole.server.features.documents import learnable
+from typehole.server.features.documents import is_large, learnable
 from typehole.server.features.status import report_health, send_status
 from typehole.server.progress import work_done
 
@@ -108,7 +108,7 @@ async def learn_model(ls: TypeholeServer, root: Path) -> None:
     from typehole.server.features.documents import document_name
 
     for uri, document in list(ls.workspace.text_documents.items()):
-        if learnable(ls, uri):
+        if learnable(ls, uri) and not is_large(ls, uri):
             await learner.atrain(document_name(ls, uri), document.source)
 
 
@@ -137,7 +137,7 @@ async def learn_workspace(ls: TypeholeServer, root: Path) -> None:
         ls.tell(types.MessageType.Error, f"typehole: {problem}")
     # Documents opened while indexing hold newer text than the disk.
     for uri, document in list(ls.workspace.text_documents.items()):
-        if learnable(ls, uri):
+        if learnable(ls, uri) and not is_large(ls, uri):
             await asyncio.to_thread(engine.update_file, document.path, document.source)
 
 

@@ -69,7 +69,11 @@ async def _warm(ls: TypeholeServer, uri: str, version: int | None) -> None:
         current = ls.workspace.text_documents.get(uri)
         if current is None or current.version != version:
             return  # a newer version warms itself once typing pauses again
-        more = await loop.run_in_executor(ls.state.analysis, _step, steps)
+        try:
+            step = loop.run_in_executor(ls.state.analysis, _step, steps)
+        except RuntimeError:  # the analysis thread is shut down: the server is exiting
+            return
+        more = await step
         if not more:
             log.debug("warmed %s", uri)
             return
