@@ -12,7 +12,7 @@ import pytest
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
-from tests.lsp_client import SERVER_COMMAND, wait_for
+from lsp_client import SERVER_COMMAND, wait_for
 from typehole.context.oracle import find_ty
 
 pytestmark = pytest.mark.skipif(find_ty() is None, reason="ty is not installed")
