@@ -258,6 +258,8 @@ def evict(folder: Path, cap_bytes: int, now: float | None = None) -> Eviction:
             result.removed.append(entry)
         else:
             survivors.append(entry)
+    for entry in survivors:
+        _adopt(entry)
     total = sum(entry.size for entry in survivors)
     # Oldest first, temporary workspaces before the others.
     for entry in sorted(survivors, key=lambda e: (not e.temporary, e.last_used)):
@@ -272,6 +274,25 @@ def evict(folder: Path, cap_bytes: int, now: float | None = None) -> Eviction:
     result.kept = [entry for entry in survivors if entry.path not in removed]
     result.total = total
     return result
+
+
+def _adopt(entry: CachedIndex) -> None:
+    """Give an index from before lock files its lock file (its root and last use), so that the
+    next listing does not open the database again."""
+    lock = _lock_path(entry.path)
+    if entry.root is None or lock.exists():
+        return
+    try:
+        fd = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    except OSError:  # created meanwhile by a process opening the index: it writes the root
+        return
+    try:
+        os.write(fd, os.fsencode(entry.root))
+        os.utime(fd, (entry.last_used, entry.last_used))
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def _remove_orphans(folder: Path) -> None:

@@ -107,6 +107,7 @@ class Store:
         """
         if self.path is None:
             return None
+        self._checkpoint()
         try:
             result = evict(self.path.parent, self.cap_bytes)
         except (OSError, sqlite3.Error) as exc:
@@ -116,6 +117,23 @@ class Store:
             log.warning("typehole: the indexes in use hold %.0f MB, over the cache cap of %.0f MB "
                         "(context.cacheMaxMb)", result.total / 2**20, self.cap_bytes / 2**20)
         return result
+
+    def _checkpoint(self) -> None:
+        """Move the write-ahead log into the database and truncate it, so that the size on disk
+        is what the index holds (a build leaves a log as large as what it wrote).
+
+        A connection of its own, never waiting: the shared one stays free for the editor's
+        requests, and when a reader is busy the log is simply left for later.
+        """
+        assert self.path is not None
+        try:
+            conn = sqlite3.connect(self.path, timeout=0, isolation_level=None)
+            try:
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            finally:
+                conn.close()
+        except sqlite3.Error as exc:
+            log.debug("index checkpoint skipped: %s", exc)
 
     def _warn(self, message: str) -> None:
         log.warning("%s", message)
