@@ -59,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(_summary(folder, cap, entries), indent=2, ensure_ascii=False))
         return 0
     total = sum(entry.size for entry in entries)
-    print(f"index cache {folder}: {len(entries)} indexes, {_mb(total)} of {_mb(cap)}")
+    print(f"index cache {folder}: {_count(entries)}, {_mb(total)} of {_mb(cap)}")
     for entry in entries:
         print("  " + _line(entry))
     return 0
@@ -97,7 +97,7 @@ def _clear(args: argparse.Namespace, cache_dir: str | None, folder: Path, cap: i
         for entry in busy:
             print(f"typehole: kept {entry.root or entry.path}: a running typehole has it open",
                   file=sys.stderr)
-        print(f"index cache {folder}: {len(left)} indexes, "
+        print(f"index cache {folder}: {_count(left)}, "
               f"{_mb(sum(e.size for e in left))} of {_mb(cap)}")
     # Asked for one workspace's index and it could not go: that is a failure to report.
     return 1 if busy and args.root is not None else 0
@@ -117,6 +117,10 @@ def _entry_json(entry: CachedIndex) -> dict[str, Any]:
 
 def _when(stamp: float) -> str:
     return datetime.datetime.fromtimestamp(stamp).astimezone().isoformat(timespec="seconds")
+
+
+def _count(entries: list[CachedIndex]) -> str:
+    return f"{len(entries)} index" + ("" if len(entries) == 1 else "es")
 
 
 def _mb(size: int) -> str:

@@ -260,14 +260,24 @@ def test_typehole_cache_show_and_clear(tmp_path: Path, systemp: Path,
 
 
 def test_typehole_cache_command_line(tmp_path: Path, systemp: Path) -> None:
-    """The installed command, with the cache folder from the environment."""
+    """The installed command, with the cache folder and cap from the project's settings (they
+    win over the environment), and a bad cap reported while the default applies."""
     cache = tmp_path / "cache"
     root = _workspace(tmp_path / "ws", 2)
     _build(root, cache)
-    env = {**os.environ, "TYPEHOLE_CACHE_DIR": str(cache)}
+    project = write_tree(tmp_path / "here", {"pyproject.toml": (
+        f"[tool.typehole.context]\ncacheDir = {json.dumps(str(cache))}\ncacheMaxMb = 64\n")})
+    env = {**os.environ, "TYPEHOLE_CACHE_DIR": str(tmp_path / "elsewhere")}
     run = subprocess.run([sys.executable, "-m", "typehole", "cache"], capture_output=True,
-                         text=True, env=env, cwd=tmp_path, timeout=120)
+                         text=True, env=env, cwd=project, timeout=120)
     assert run.returncode == 0, run.stderr
     head, line = run.stdout.splitlines()
-    assert head.startswith(f"index cache {index_folder(cache)}: 1 indexes,")
-    assert head.endswith("of 1024.0 MB") and line.strip().endswith(str(root))
+    assert head.startswith(f"index cache {index_folder(cache)}: 1 index,")
+    assert head.endswith("of 64.0 MB") and line.strip().endswith(str(root))
+    (project / "pyproject.toml").write_text("[tool.typehole.context]\ncacheMaxMb = 0\n")
+    run = subprocess.run([sys.executable, "-m", "typehole", "cache", "--json"],
+                         capture_output=True, text=True, env=env, cwd=project, timeout=120)
+    assert run.returncode == 0 and "context.cacheMaxMb" in run.stderr
+    shown = json.loads(run.stdout)
+    assert shown["cap_bytes"] == 1024 * 2**20 and shown["indexes"] == []
+    assert shown["folder"] == str(index_folder(tmp_path / "elsewhere"))
