@@ -231,6 +231,8 @@ class Eviction:
 
 
 def _reason_to_remove(entry: CachedIndex, now: float) -> str | None:
+    if entry.root is None:
+        return "it names no workspace (unreadable)"
     if not entry.root_exists:
         return "its workspace no longer exists"
     if entry.temporary and now - entry.last_used > TEMP_IDLE_S:
