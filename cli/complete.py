@@ -67,7 +67,8 @@ def open_engine(root: Path | None, settings: Settings, force: bool = False) -> C
     context is switched off and not `force`d)."""
     if root is None or not (settings.context.enabled or force):
         return None
-    engine = ContextEngine(root, settings.context.cache_dir, settings.exclude)
+    engine = ContextEngine(root, settings.context.cache_dir, settings.exclude,
+                           cache_max_mb=settings.context.cache_max_mb)
     engine.build()
     for warning in engine.warnings:
         print(f"typehole: {warning}", file=sys.stderr)

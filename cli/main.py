@@ -14,6 +14,7 @@ from typehole import __version__
 from typehole.cli import (
     UsageError,
     bench,
+    cache,
     complete,
     context,
     docstring,
@@ -23,7 +24,7 @@ from typehole.cli import (
 )
 
 # Each subcommand lives in its own module under cli/ and registers itself.
-COMMANDS = (serve, complete, context, docstring, fill, next_edit, bench)
+COMMANDS = (serve, complete, context, docstring, fill, next_edit, bench, cache)
 
 
 def main(argv: list[str] | None = None) -> int:

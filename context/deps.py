@@ -3,12 +3,14 @@
 `DependencyIndex.refresh` (run after a build, off the keystroke path) takes the top-level module
 names the workspace's files import, drops the workspace's own modules and the standard library,
 and finds each remaining one in the site-packages folders (the workspace's `.venv`/`venv` first,
-then the environment typehole runs in) with `importlib.machinery.PathFinder.find_spec`, which
-locates a module without importing it. Only the package's own files are read, at most
-`max_files` of them per package (shallow files first) and `max_packages` packages; their public
-module-level functions and public classes' public methods are stored with signatures and
-return types in the `dep_*` tables. A package is re-read only when its origin's stamp
-(path, mtime, size) changes, so a restart is warm. Readers (`returning`) never write.
+then the environment typehole runs in, then the source folders of editable installs their `.pth`
+files name, such as the other projects of a monorepo) with
+`importlib.machinery.PathFinder.find_spec`, which locates a module without importing it. Only
+the package's own files are read, at most `max_files` of them per package (shallow files first)
+and `max_packages` packages; their public module-level functions and public classes' public
+methods are stored with signatures and return types in the `dep_*` tables. A package is re-read
+only when its origin's stamp (path, mtime, size) changes, so a restart is warm. Readers
+(`returning`) never write.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from .records import Definition
 from .tags import extract_tags
 from .walk import SKIP_DIRS, read_text
 
-__all__ = ["DependencyIndex", "environment_site_dirs", "workspace_site_dirs"]
+__all__ = ["DependencyIndex", "environment_site_dirs", "pth_dirs", "workspace_site_dirs"]
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +64,32 @@ def environment_site_dirs() -> list[str]:
     return [d for d in dict.fromkeys(dirs) if d and os.path.isdir(d)]
 
 
+def pth_dirs(site_dirs: Sequence[str], outside: str | os.PathLike[str] | None = None,
+             max_bytes: int = 65_536) -> list[str]:
+    """Folders the `.pth` files of `site_dirs` add to the import path: editable installs
+    (`pip install -e`, uv and Poetry workspace members) of packages whose source lives elsewhere,
+    such as the other projects of a monorepo. `import` lines are never run; folders inside
+    `outside` (the workspace, already indexed) are left out."""
+    skip = os.path.realpath(outside) if outside is not None else None
+    found: list[str] = []
+    for site_dir in site_dirs:
+        for pth in sorted(glob.glob(os.path.join(glob.escape(site_dir), "*.pth"))):
+            try:
+                with open(pth, encoding="utf-8", errors="replace") as f:
+                    lines = f.read(max_bytes).splitlines()
+            except OSError:
+                continue
+            for line in lines:
+                line = line.strip()
+                if not line or line.startswith(("#", "import ", "import\t")):
+                    continue
+                folder = os.path.realpath(os.path.join(site_dir, line))
+                if os.path.isdir(folder) and not (
+                        skip is not None and (folder == skip or folder.startswith(skip + os.sep))):
+                    found.append(folder)
+    return list(dict.fromkeys(found))
+
+
 def _stamp(path: str) -> str:
     try:
         st = os.stat(path)
@@ -81,17 +109,20 @@ class DependencyIndex:
                  max_bytes: int = 400_000) -> None:
         self.index = index
         self._site_dirs = list(site_dirs) if site_dirs is not None else None
+        self._search: list[str] | None = None
         self.max_packages = max_packages
         self.max_files = max_files
         self.max_bytes = max_bytes
 
     @property
     def site_dirs(self) -> list[str]:
-        """Where packages are looked for, in order (the workspace's virtualenv first)."""
-        if self._site_dirs is None:
-            self._site_dirs = list(dict.fromkeys(
-                workspace_site_dirs(self.index.root) + environment_site_dirs()))
-        return self._site_dirs
+        """Where packages are looked for, in order (the workspace's virtualenv first), then the
+        folders their `.pth` files add (editable installs, see `pth_dirs`)."""
+        if self._search is None:
+            sites = self._site_dirs if self._site_dirs is not None else (
+                workspace_site_dirs(self.index.root) + environment_site_dirs())
+            self._search = list(dict.fromkeys(sites + pth_dirs(sites, self.index.root)))
+        return self._search
 
     def imported_packages(self) -> list[str]:
         """Top-level names the workspace imports that are neither its own modules nor stdlib."""

@@ -16,6 +16,7 @@ from pathlib import Path
 import jedi
 
 from .assemble import assemble, blocks_for
+from .cache import DEFAULT_CAP_MB
 from .deps import DependencyIndex
 from .hole import analyse_hole
 from .index import BuildStats, Cancelled, Index, Progress
@@ -44,9 +45,10 @@ class ContextEngine:
     def __init__(self, root: str | os.PathLike[str],
                  cache_dir: str | os.PathLike[str] | None = None, exclude: Sequence[str] = (),
                  weights: RankingWeights = DEFAULT_WEIGHTS,
-                 site_dirs: Sequence[str] | None = None) -> None:
+                 site_dirs: Sequence[str] | None = None,
+                 cache_max_mb: float = DEFAULT_CAP_MB) -> None:
         self.root = Path(root).resolve()
-        self.index = Index(self.root, cache_dir, exclude)
+        self.index = Index(self.root, cache_dir, exclude, cache_max_mb=cache_max_mb)
         # Headers of installed packages the workspace imports; `site_dirs` None: the workspace's
         # `.venv`/`venv` and the environment typehole runs in.
         self.deps = DependencyIndex(self.index, site_dirs)

@@ -23,6 +23,7 @@ from typehole.base.limits import utf8_over
 from typehole.base.positions import split_lines
 from typehole.base.syntax import SUFFIXES, Tree, language_of, parse_bytes, reparse, supported
 
+from .cache import DEFAULT_CAP_MB
 from .records import Definition, Import
 from .store import Store
 from .tags import extract_tags
@@ -86,11 +87,12 @@ class Index:
 
     def __init__(self, root: str | os.PathLike[str],
                  cache_dir: str | os.PathLike[str] | None = None,
-                 exclude: Sequence[str] = (), max_bytes: int = 1_000_000) -> None:
+                 exclude: Sequence[str] = (), max_bytes: int = 1_000_000,
+                 cache_max_mb: float = DEFAULT_CAP_MB) -> None:
         self.root = Path(root).resolve()
         self.exclude = tuple(exclude)
         self.max_bytes = max_bytes
-        self.store = Store(self.root, cache_dir)
+        self.store = Store(self.root, cache_dir, cache_max_mb)
         self._packages: dict[str, bool] = {}
         # (bytes, tree) of the files edited last, for incremental re-parsing; under the lock.
         self._trees: LRUCache[str, tuple[bytes, Tree]] = LRUCache(maxsize=_RECENT_TREES)
@@ -314,6 +316,7 @@ class Index:
                 removed += self._delete(rel)
             self.store.conn.execute("INSERT OR REPLACE INTO meta VALUES('tagged', ?)", (tagged,))
             self.generation += 1
+        self.store.evict()  # the index has grown: the cache may be over its cap now
         return BuildStats(total, indexed, removed, time.perf_counter() - started)
 
     def _flush(self, pending: list[tuple[str, str, int, int]]) -> None:

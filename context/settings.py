@@ -6,6 +6,8 @@ from typing import Literal
 
 import attrs
 
+from .cache import DEFAULT_CAP_MB
+
 __all__ = ["ContextSettings"]
 
 
@@ -22,6 +24,8 @@ class ContextSettings:
     deadline_ms: float = attrs.field(default=60.0, validator=attrs.validators.gt(0))
     # Where the index is cached (default: the user's cache folder).
     cache_dir: str | None = None
+    # The index cache's size cap across workspaces, in MiB: least recently used indexes go first.
+    cache_max_mb: float = attrs.field(default=DEFAULT_CAP_MB, validator=attrs.validators.gt(0))
     # Which type engine answers the monitors' and typed holes' questions (`context.oracle`):
     # `auto` asks ty's language server first and Jedi where ty is missing, not ready, failing
     # or does not know; `ty` asks Jedi only where ty cannot answer at all; `jedi` never runs ty.

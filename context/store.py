@@ -4,6 +4,8 @@ The cache file is `<cache>/typehole/index-v<FORMAT>/<hash of root>.sqlite`: the 
 part of the path, so an old typehole never reads a new layout and vice versa. On open the file is
 validated (format, root, SQLite integrity); a corrupt or foreign file is rebuilt with one warning,
 and a folder that cannot be written makes the index run in memory, again with one warning.
+While open, the index is leased (`cache.Lease`) so that no eviction removes it, and the cache is
+brought under its cap (`cache.evict`) when the index is opened and after it is built.
 """
 
 from __future__ import annotations
@@ -15,11 +17,15 @@ import sqlite3
 import threading
 from pathlib import Path
 
-__all__ = ["FORMAT", "Store", "default_cache_dir", "index_path"]
+from .cache import DEFAULT_CAP_MB, Eviction, Lease, evict
+
+__all__ = ["CACHE_DIR_ENV", "FORMAT", "Store", "default_cache_dir", "index_folder", "index_path"]
 
 log = logging.getLogger(__name__)
 
 FORMAT = 1
+# Where the index cache lives for one process when `context.cacheDir` is not set (tests, CI).
+CACHE_DIR_ENV = "TYPEHOLE_CACHE_DIR"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
@@ -55,16 +61,22 @@ CREATE VIRTUAL TABLE IF NOT EXISTS wins_fts USING fts5(text, tokenize="unicode61
 
 
 def default_cache_dir() -> Path:
-    """`$XDG_CACHE_HOME` or `~/.cache` (the folder that holds `typehole/`)."""
-    base = os.environ.get("XDG_CACHE_HOME")
+    """`$TYPEHOLE_CACHE_DIR`, else `$XDG_CACHE_HOME`, else `~/.cache` (the folder that holds
+    `typehole/`)."""
+    base = os.environ.get(CACHE_DIR_ENV) or os.environ.get("XDG_CACHE_HOME")
     return Path(base) if base else Path.home() / ".cache"
+
+
+def index_folder(cache_dir: str | os.PathLike[str] | None) -> Path:
+    """The folder of this format's indexes under `cache_dir` (None: `default_cache_dir()`)."""
+    base = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+    return base / "typehole" / f"index-v{FORMAT}"
 
 
 def index_path(cache_dir: str | os.PathLike[str] | None, root: str | os.PathLike[str]) -> Path:
     """Where the index of `root` is cached; the format version is part of the path."""
     digest = hashlib.sha256(os.fsencode(os.path.realpath(root))).hexdigest()[:20]
-    base = Path(cache_dir) if cache_dir is not None else default_cache_dir()
-    return base / "typehole" / f"index-v{FORMAT}" / f"{digest}.sqlite"
+    return index_folder(cache_dir) / f"{digest}.sqlite"
 
 
 class Store:
@@ -73,16 +85,55 @@ class Store:
     `persistent` is False when the index runs in memory; `warnings` says why, once, for the user.
     """
 
-    def __init__(self, root: Path, cache_dir: str | os.PathLike[str] | None) -> None:
+    def __init__(self, root: Path, cache_dir: str | os.PathLike[str] | None,
+                 cap_mb: float = DEFAULT_CAP_MB) -> None:
         self.root = root
         self.lock = threading.RLock()
         self.warnings: list[str] = []
+        self.cap_bytes = int(cap_mb * 2**20)
         self.path: Path | None = index_path(cache_dir, root)
+        self._lease: Lease | None = None
         self.conn = self._open_file(self.path)
         if self.conn is None:
             self.path = None
             self.conn = self._connect(":memory:")
             self._init(self.conn)
+        self.evict()
+
+    def evict(self) -> Eviction | None:
+        """Bring the cache under its cap (this index is leased, so it stays); None in memory.
+
+        Never raises: a cache that cannot be cleaned is logged, the index works on.
+        """
+        if self.path is None:
+            return None
+        self._checkpoint()
+        try:
+            result = evict(self.path.parent, self.cap_bytes)
+        except (OSError, sqlite3.Error) as exc:
+            log.warning("typehole: could not clean the index cache %s (%s)", self.path.parent, exc)
+            return None
+        if result.over_cap:
+            log.warning("typehole: the indexes in use hold %.0f MB, over the cache cap of %.0f MB "
+                        "(context.cacheMaxMb)", result.total / 2**20, self.cap_bytes / 2**20)
+        return result
+
+    def _checkpoint(self) -> None:
+        """Move the write-ahead log into the database and truncate it, so that the size on disk
+        is what the index holds (a build leaves a log as large as what it wrote).
+
+        A connection of its own, never waiting: the shared one stays free for the editor's
+        requests, and when a reader is busy the log is simply left for later.
+        """
+        assert self.path is not None
+        try:
+            conn = sqlite3.connect(self.path, timeout=0, isolation_level=None)
+            try:
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            finally:
+                conn.close()
+        except sqlite3.Error as exc:
+            log.debug("index checkpoint skipped: %s", exc)
 
     def _warn(self, message: str) -> None:
         log.warning("%s", message)
@@ -119,6 +170,7 @@ class Store:
     def _open_file(self, path: Path) -> sqlite3.Connection | None:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
+            self._lease = Lease(path, os.path.realpath(self.root))
             existed = path.exists()
             try:
                 conn = self._connect(str(path))
@@ -135,6 +187,9 @@ class Store:
             self._init(conn)  # also proves the file is writable
             return conn
         except (OSError, sqlite3.Error) as exc:
+            if self._lease is not None:
+                self._lease.release()
+                self._lease = None
             self._warn(f"typehole: cannot store the index under {path.parent} ({exc}); "
                        "indexing in memory, so the next start will index again")
             return None
@@ -143,3 +198,6 @@ class Store:
         """Close the connection (the cache file stays for the next start)."""
         with self.lock:
             self.conn.close()
+            if self._lease is not None:
+                self._lease.release()
+                self._lease = None

@@ -12,6 +12,9 @@ Servers and commands the tests start run the `ngram` model unless a test names a
 (`TYPEHOLE_MODEL`): it is instant and deterministic, and most tests are about what typehole does
 around a model. Tests of the real model (tests/test_embedded.py) name it.
 
+Workspace indexes go to a temporary cache folder of the session (`TYPEHOLE_CACHE_DIR`), removed
+when the session ends.
+
 Hypothesis runs without its per-example deadline and slow-generation health check: on a loaded
 machine those fail a test for being slow, not for being wrong.
 """
@@ -20,6 +23,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -32,9 +36,14 @@ from realproject import real_project
 from trees import PYPROJECT
 
 from typehole.context.engine import ContextEngine
+from typehole.context.store import CACHE_DIR_ENV
 from typehole.models.http import create_client
 
 os.environ.setdefault("TYPEHOLE_MODEL", "ngram")
+# Workspace indexes built by the tests, and by the servers and commands they start, go to one
+# temporary cache removed at the end of the session, never to the user's cache.
+INDEX_CACHE = tempfile.mkdtemp(prefix="typehole-test-index-")
+os.environ[CACHE_DIR_ENV] = INDEX_CACHE
 
 HTTPX = ("httpx", "0.28.1")
 
@@ -42,6 +51,11 @@ settings.register_profile(
     "typehole", deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 settings.load_profile("typehole")
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Remove the session's index cache."""
+    shutil.rmtree(INDEX_CACHE, ignore_errors=True)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

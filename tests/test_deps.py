@@ -109,3 +109,43 @@ def test_workspace_virtualenv_site_packages(tmp_path: Path) -> None:
     assert workspace_site_dirs(tmp_path) == [str(site)]
     dirs = DependencyIndex(ContextEngine(tmp_path, tmp_path / "cache").index).site_dirs
     assert dirs[0] == str(site) and len(dirs) > 1  # then the running environment's
+
+
+def test_editable_installs_of_a_monorepo_are_found_through_pth_files(tmp_path: Path) -> None:
+    """A workspace that is one project of a monorepo sees the headers of the sibling projects it
+    imports when they are installed editable (a `.pth` file naming their source folder)."""
+    mono = tmp_path / "mono"
+    write_tree(mono, {
+        "libs/core/pyproject.toml": "[project]\nname = 'core'\n",
+        "libs/core/src/core/__init__.py": "",
+        "libs/core/src/core/models.py": (
+            "class Invoice:\n    total: int\n\n\n"
+            "def load_invoice(number: int) -> Invoice:\n    return Invoice()\n"),
+        "libs/unused/src/unused/__init__.py": "def make() -> 'Invoice':\n    ...\n",
+        "services/billing/pyproject.toml": "[project]\nname = 'billing'\n",
+        "services/billing/src/billing/__init__.py": "",
+        "services/billing/src/billing/app.py": (
+            "from core.models import Invoice\n\n\n"
+            "def fetch(number: int) -> Invoice:\n    return \n"),
+    })
+    site = write_tree(tmp_path / "site", {
+        # What pip, uv and Poetry write for an editable install of a src layout.
+        "_core.pth": f"{mono / 'libs/core/src'}\n",
+        "_unused.pth": f"# a comment\n{mono / 'libs/unused/src'}\n",
+        # The workspace's own editable install (already indexed), a finder hook (never run) and a
+        # folder that is gone.
+        "_billing.pth": f"{mono / 'services/billing/src'}\n",
+        "__editable___x_finder.pth": "import __editable___x_finder; raise SystemExit\n",
+        "_gone.pth": f"{tmp_path / 'nowhere'}\n",
+    })
+    engine = ContextEngine(mono / "services/billing", tmp_path / "cache", site_dirs=[str(site)])
+    engine.build()
+    try:
+        assert engine.deps.site_dirs == [str(site), str(mono / "libs/core/src"),
+                                         str(mono / "libs/unused/src")]
+        assert engine.deps.packages() == ["core"]
+        (header,) = engine.deps.returning(["Invoice"])
+        assert (header.module, header.name, header.path) == (
+            "core.models", "load_invoice", "core/models.py")
+    finally:
+        engine.close()

@@ -58,7 +58,7 @@ def test_black_workspace_works(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "typehole", "context", f"{target}:{line}:5", "--json"],
         capture_output=True, text=True, timeout=300,
-        env={**os.environ, "XDG_CACHE_HOME": str(tmp_path)},  # a cold index, built here
+        env={**os.environ, "TYPEHOLE_CACHE_DIR": str(tmp_path)},  # a cold index, built here
     )
     assert result.returncode == 0, result.stderr
     payload = json.loads(result.stdout)

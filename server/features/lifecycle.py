@@ -121,7 +121,8 @@ async def learn_workspace(ls: TypeholeServer, root: Path) -> None:
         return
     async with work_done(ls, "typehole: indexing the workspace") as report:
         engine = await asyncio.to_thread(
-            ContextEngine, root, state.settings.context.cache_dir, state.settings.exclude
+            ContextEngine, root, state.settings.context.cache_dir, state.settings.exclude,
+            cache_max_mb=state.settings.context.cache_max_mb,
         )
         stopping = threading.Event()
         try:
