@@ -279,10 +279,9 @@ async def test_newer_request_supersedes_older(httpx_project: Path) -> None:
 
     def first_slow(path: str, body: dict) -> Reply:
         calls.append(1)
-        if len(calls) == 1:  # the first request streams forever, slowly
-            return Reply(
-                headers=SSE, forever=f"data: {json.dumps(oai('x'))}\n\n".encode(), delay_s=0.05
-            )
+        if len(calls) == 1:  # the first request streams forever, slowly, writing nothing (SSE
+            # comments): a stream of text would end on its own once it is seen to loop
+            return Reply(headers=SSE, forever=b": still thinking\n\n", delay_s=0.05)
         return Reply(headers=SSE, body=sse(oai("Timeout(timeout)\n", "stop")))
 
     async with serve(first_slow) as (model_server, url):
