@@ -166,6 +166,8 @@ def _call_argument(a: _Analysis) -> str | None:
 
 def _declared_in_class(a: _Analysis, attr: str, row: int) -> str | None:
     """`attr: T` or `self.attr: T` anywhere in the class of this file that holds row `row`."""
+    if a.tree is None:
+        return None
     node = a.tree.root_node.descendant_for_point_range((row, 0), (row, 0))
     while node is not None and node.type != "class_definition":
         node = node.parent

@@ -78,11 +78,12 @@ class Store:
         self.lock = threading.RLock()
         self.warnings: list[str] = []
         self.path: Path | None = index_path(cache_dir, root)
-        self.conn = self._open_file(self.path)
-        if self.conn is None:
+        conn = self._open_file(self.path)
+        if conn is None:
             self.path = None
-            self.conn = self._connect(":memory:")
-            self._init(self.conn)
+            conn = self._connect(":memory:")
+            self._init(conn)
+        self.conn: sqlite3.Connection = conn
 
     def _warn(self, message: str) -> None:
         log.warning("%s", message)
@@ -120,12 +121,13 @@ class Store:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             existed = path.exists()
+            conn: sqlite3.Connection | None = None
             try:
                 conn = self._connect(str(path))
                 problem = self._valid(conn) if existed else None
             except sqlite3.DatabaseError as exc:  # not a database at all
-                conn, problem = None, f"unreadable ({exc})"
-            if problem is not None:
+                problem = f"unreadable ({exc})"
+            if conn is None or problem is not None:
                 if conn is not None:
                     conn.close()
                 self._warn(f"typehole: index cache {path} is unusable ({problem}); rebuilding")

@@ -20,8 +20,8 @@ import json
 import logging
 import os
 import time
-from collections.abc import AsyncIterator, Callable, Mapping
-from typing import Any, Literal
+from collections.abc import AsyncGenerator, Callable, Mapping
+from typing import Any, Literal, cast
 
 import httpx
 
@@ -132,7 +132,7 @@ class HttpBackend:
 
     # -- the Backend protocol ------------------------------------------------------------------
 
-    async def complete(self, request: CompletionRequest) -> AsyncIterator[Chunk]:
+    async def complete(self, request: CompletionRequest) -> AsyncGenerator[Chunk, None]:
         """Stream the completion of `request`. Close the generator (or cancel) to stop early.
 
         Health: a stream read to its end, or closed by the consumer after some text, is a
@@ -164,7 +164,7 @@ class HttpBackend:
     async def aclose(self) -> None:
         """Nothing to release: the shared client belongs to whoever created it."""
 
-    def _stream(self, request: CompletionRequest) -> AsyncIterator[Chunk]:
+    def _stream(self, request: CompletionRequest) -> AsyncGenerator[Chunk, None]:
         raise NotImplementedError
 
     def on_health_change(self, callback: Callable[[HealthEvent], None] | None) -> None:
@@ -223,7 +223,7 @@ class HttpBackend:
         framing: Framing,
         *,
         timeout_s: float | None = None,
-    ) -> contextlib.aclosing[AsyncIterator[JsonObject]]:
+    ) -> contextlib.aclosing[AsyncGenerator[JsonObject, None]]:
         """`stream_events` wrapped so that `async with` closes it (and the response) on exit."""
         return contextlib.aclosing(
             self.stream_events(path, payload, framing, timeout_s=timeout_s)
@@ -237,7 +237,7 @@ class HttpBackend:
         *,
         whole: bool = False,
         timeout_s: float | None = None,
-    ) -> AsyncIterator[JsonObject]:
+    ) -> AsyncGenerator[JsonObject, None]:
         """POST `payload` and yield the JSON objects streamed back (SSE `data:` or NDJSON lines).
 
         One deadline (`timeout_s`, by default `spec.timeout_s`) covers the whole exchange; the
@@ -318,7 +318,7 @@ class HttpBackend:
         self, response: httpx.Response, limit: int, url: str, *, truncate: bool = False
     ) -> bytes:
         buf = bytearray()
-        async with contextlib.aclosing(response.aiter_bytes()) as pieces:
+        async with _body_pieces(response) as pieces:
             async for piece in pieces:
                 buf += piece
                 if len(buf) > limit:
@@ -329,11 +329,11 @@ class HttpBackend:
 
     async def _lines(
         self, response: httpx.Response, url: str, deadline: float
-    ) -> AsyncIterator[str]:
+    ) -> AsyncGenerator[str, None]:
         """Decoded lines of a streamed body, each read under the deadline, size-capped."""
         total = 0
         pending = b""
-        async with contextlib.aclosing(response.aiter_bytes()) as chunks:
+        async with _body_pieces(response) as chunks:
             while True:
                 async with asyncio.timeout_at(deadline):
                     piece = await anext(chunks, None)
@@ -352,7 +352,13 @@ class HttpBackend:
             yield pending.rstrip(b"\r").decode("utf-8", "replace")
 
 
-async def _sse_data(lines: AsyncIterator[str]) -> AsyncIterator[str]:
+def _body_pieces(response: httpx.Response) -> contextlib.aclosing[AsyncGenerator[bytes, None]]:
+    """`response.aiter_bytes()`, closed on exit rather than by a finalizer task of the garbage
+    collector (httpx types it as an iterator; it is an async generator)."""
+    return contextlib.aclosing(cast(AsyncGenerator[bytes, None], response.aiter_bytes()))
+
+
+async def _sse_data(lines: AsyncGenerator[str, None]) -> AsyncGenerator[str, None]:
     """The `data` of each server-sent event (multi-line data joined with newlines)."""
     data: list[str] = []
     event = ""
