@@ -30,8 +30,9 @@ MAX_NESTING = 200  # CPython's tokenizer: "too many nested parentheses" past 200
 _STEPS = 8  # the window's start moves in steps of 1/8 of it
 _BRACKETS = re.compile(r"[()\[\]{}]")
 _BRACKET_BYTES = re.compile(rb"[()\[\]{}]")
-_DEPTH: dict[str | bytes, int] = {"(": 1, "[": 1, "{": 1, ")": -1, "]": -1, "}": -1}
-_DEPTH.update({key.encode(): value for key, value in list(_DEPTH.items())})
+_DEPTH: dict[str | bytes, int] = {  # each bracket, as text and as UTF-8, to its depth step
+    key: step for bracket, step in {"(": 1, "[": 1, "{": 1, ")": -1, "]": -1, "}": -1}.items()
+    for key in (bracket, bracket.encode())}
 
 
 class Unanalysable(ValueError):

@@ -93,10 +93,8 @@ def _language(language: str) -> Any | None:
         pointer = getattr(importlib.import_module(grammar.module), grammar.function)()
     except (ImportError, AttributeError):
         return None
-    try:  # tree-sitter >= 0.22
+    try:
         return tree_sitter.Language(pointer)
-    except TypeError:  # 0.21: Language(path_or_ptr, name)
-        return tree_sitter.Language(pointer, language)
     except ValueError:  # an ABI this binding cannot load: treat as not installed
         return None
 
@@ -116,11 +114,7 @@ def _parser(language: str) -> Any | None:
     if lang is not None:
         import tree_sitter
 
-        try:  # tree-sitter >= 0.22
-            parser = tree_sitter.Parser(lang)
-        except TypeError:  # 0.21: Parser().set_language
-            parser = tree_sitter.Parser()
-            parser.set_language(lang)
+        parser = tree_sitter.Parser(lang)
     cached[language] = parser
     return parser
 

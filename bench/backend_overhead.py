@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import statistics
 import sys
 import time
@@ -60,11 +61,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--requests", type=int, default=200)
     args = parser.parse_args(argv)
-    from llamacpp.engine import llama_server_engine  # the test suite's engine starter
+    from llamacpp.engine import tiny_engine  # the test suite's engine starter
 
-    for engine in llama_server_engine():
+    with contextlib.contextmanager(tiny_engine)() as engine:  # stopped on leaving
         times = asyncio.run(measure(engine.url, args.requests))
-        break
     raw, typed = times["raw"], times["typehole"]
     added = [b - a for a, b in zip(raw, typed, strict=True)]
     print(f"{'':24} {'median ms':>10} {'p95 ms':>8}")

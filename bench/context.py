@@ -22,13 +22,14 @@ import resource
 import statistics
 import tempfile
 import time
+from typing import Any
 
-from typehole.bench.projects import real_project
+from typehole.bench.projects import pin, real_project
 from typehole.context import oracle as oracles
 from typehole.context.assemble import assemble, blocks_for
 from typehole.context.engine import ContextEngine
 from typehole.context.hole import clear_cache
-from typehole.context.records import Definition, Hole
+from typehole.context.records import Definition, Hole, Snippet
 from typehole.context.resolve import resolve_name
 from typehole.context.retrieval import analogy
 
@@ -92,13 +93,14 @@ def _bm25_hit(engine: ContextEngine, rel: str, prefix: str, used: Definition, bu
     _, blocks = blocks_for(Hole("unknown", None, 0, 0), [], [], windows)
     _, _, chosen = assemble("", blocks, budget, count_tokens)
     return any(
-        b.item.path == used.path and b.item.start_line <= used.line <= b.item.end_line
+        isinstance(b.item, Snippet)
+        and b.item.path == used.path and b.item.start_line <= used.line <= b.item.end_line
         for b in chosen
     )
 
 
 def bench_project(name: str, version: str, n_sites: int,
-                  engines: tuple[str, ...] = ("jedi",)) -> list[dict[str, object]]:
+                  engines: tuple[str, ...] = ("jedi",)) -> list[dict[str, Any]]:
     """Index one project cold, then measure recall, coverage and latency on its sites, one
     row per type-oracle engine."""
     root = real_project(name, version)
@@ -181,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
     if set(engines) - {"jedi", "ty", "auto"}:
         parser.error(f"unknown engine in {args.engine!r}")
     rows = [r for spec in args.projects.split(",")
-            for r in bench_project(*spec.split("=="), args.sites, engines)]
+            for r in bench_project(*pin(spec), args.sites, engines)]
     print("\nrecall of the used cross-file definition in the context (tokens ~ chars/4)")
     header = f"{'project':<16}{'engine':<7}{'sites':>6}  " + "".join(
         f"{'ours@' + str(b):>10}{'bm25@' + str(b):>10}{'file@' + str(b):>9}" for b in BUDGETS

@@ -108,7 +108,8 @@ def run_project(name: str, version: str) -> tuple[Counter, Counter, str]:
     root = real_project(name, version)
     style = detect_project_style(root)
     files = _files(root)
-    ours, base = Counter(), Counter()
+    ours: Counter[str] = Counter()
+    base: Counter[str] = Counter()
     if style not in _STYLE:
         return ours, base, style
     bad = _violations(files, style)

@@ -188,15 +188,15 @@ def report(outcomes: list[Outcome], rounds: int, command: str, options: FillOpti
         groups.setdefault(f"{o.site.project}-{PROJECTS.get(o.site.project, '?')}", []).append(o)
     groups["all"] = outcomes
     for label, group in groups.items():
-        done = [o for o in group if o.result is not None]
-        valid = sum(o.result.best is not None and not o.result.best.findings for o in done)
-        no_fill = sum(o.result.best is None for o in done)
-        stopped = sum(any("repeated" in n for n in o.result.notes) for o in done)
-        ran = [o.result.rounds for o in done]
+        results = [o.result for o in group if o.result is not None]
+        valid = sum(r.best is not None and not r.best.findings for r in results)
+        no_fill = sum(r.best is None for r in results)
+        stopped = sum(any("repeated" in n for n in r.notes) for r in results)
+        ran = [r.rounds for r in results]
         secs = sum(o.seconds for o in group) / len(group) if group else 0.0
         print(f"{label:14} {len(group):5} {_pct(valid, len(group)):>6} "
               f"{_pct(no_fill, len(group)):>7} {_mean(ran):>6} {stopped:7} "
-              f"{len(group) - len(done):6} {secs:6.2f}")
+              f"{len(group) - len(results):6} {secs:6.2f}")
     print("valid: best candidate with zero findings; no fill: nothing usable (empty or still a "
           "stub); rounds: error rounds run (mean); stopped: loop ended because the model "
           "repeated its errors; errors: sites where the fill raised.")
@@ -216,11 +216,11 @@ def report(outcomes: list[Outcome], rounds: int, command: str, options: FillOpti
     print()
     first: Counter[str] = Counter()
     final: Counter[str] = Counter()
-    for o in done:
-        if o.result.candidates:
-            first.update(f"{f.source} {f.code}" for f in o.result.candidates[0].findings)
-        if o.result.best is not None:
-            final.update(f"{f.source} {f.code}" for f in o.result.best.findings)
+    for result in (o.result for o in done if o.result is not None):
+        if result.candidates:
+            first.update(f"{f.source} {f.code}" for f in result.candidates[0].findings)
+        if result.best is not None:
+            final.update(f"{f.source} {f.code}" for f in result.best.findings)
     print(f"{'finding':34} {'round 0':>7} {'best':>6}")
     for kind, n in sorted(first.items(), key=lambda kv: (-kv[1], kv[0]))[:10]:
         print(f"{kind[:34]:34} {n:7} {final[kind]:6}")

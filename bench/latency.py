@@ -145,16 +145,16 @@ async def run(project: str, requests: int, monitors: bool = True, typing: int = 
         # Cut the line at the site so the cursor sits at the end of what was "typed".
         lines[site.line] = lines[site.line][: site.character]
         text = "\n".join(lines)
-        version = versions.get(site.path, 0) + 1
-        versions[site.path] = version
-        if version == 1:
+        doc_version = versions.get(site.path, 0) + 1
+        versions[site.path] = doc_version
+        if doc_version == 1:
             client.text_document_did_open(
                 types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "python", 1, text))
             )
         else:
             client.text_document_did_change(
                 types.DidChangeTextDocumentParams(
-                    types.VersionedTextDocumentIdentifier(version, uri),
+                    types.VersionedTextDocumentIdentifier(doc_version, uri),
                     [types.TextDocumentContentChangeWholeDocument(text)],
                 )
             )
@@ -165,11 +165,11 @@ async def run(project: str, requests: int, monitors: bool = True, typing: int = 
         # incremental change and a new request (as an editor with automatic triggers sends).
         rest = site.path.read_text(encoding="utf-8", errors="replace").split("\n")[site.line]
         for column in range(site.character, min(site.character + typing, len(rest))):
-            version = versions[site.path] = versions[site.path] + 1
+            doc_version = versions[site.path] = versions[site.path] + 1
             at = types.Position(site.line, column)
             client.text_document_did_change(
                 types.DidChangeTextDocumentParams(
-                    types.VersionedTextDocumentIdentifier(version, uri),
+                    types.VersionedTextDocumentIdentifier(doc_version, uri),
                     [types.TextDocumentContentChangePartial(types.Range(at, at), rest[column])],
                 )
             )

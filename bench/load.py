@@ -201,7 +201,9 @@ class Session:
 
         started = time.perf_counter()
         await self.client.start_io(*SERVER)
-        server = self.client._server  # type: ignore[attr-defined]
+        server = self.client._server
+        if server is None:
+            raise RuntimeError("the language server did not start")
         self.pid = server.pid
         self._drain = asyncio.ensure_future(_drain(server.stderr, self.stages))
         self._sampler = asyncio.ensure_future(self._sample())
@@ -232,7 +234,8 @@ class Session:
         try:
             await asyncio.wait_for(self.client.stop(), 30)
         except TimeoutError:
-            self.client._server.kill()  # type: ignore[attr-defined]
+            if self.client._server is not None:
+                self.client._server.kill()
         self._sampler.cancel()
         self._drain.cancel()
 

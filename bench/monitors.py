@@ -36,13 +36,14 @@ import time
 import tokenize
 from collections import defaultdict
 from pathlib import Path
+from typing import Any
 
 import jedi
 
 from typehole.base.lexer import count_tokens
 from typehole.base.positions import jedi_position
 from typehole.base.scan import LexState
-from typehole.bench.projects import real_project
+from typehole.bench.projects import pin, real_project
 from typehole.context import jedistate
 from typehole.context import oracle as oracles
 from typehole.context.jedistate import preload
@@ -144,7 +145,7 @@ def _constraint_at(text: str, offset: int, path: Path) -> tuple[list[str] | None
 
 
 async def bench_project(name: str, version: str, limit: int, warm_up: bool = True,
-                        engines: tuple[str, ...] = ("jedi",)) -> list[dict[str, object]]:
+                        engines: tuple[str, ...] = ("jedi",)) -> list[dict[str, Any]]:
     """One row per engine for one project."""
     root = real_project(name, version)
     files = {p: p.read_text(encoding="utf-8", errors="replace") for p in root.rglob("*.py")}
@@ -255,7 +256,7 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown engine(s): {', '.join(sorted(unknown))}")
     rows = [r for spec in args.projects.split(",")
-            for r in asyncio.run(bench_project(*spec.split("=="), args.sites,
+            for r in asyncio.run(bench_project(*pin(spec), args.sites,
                                                not args.fresh_jedi, engines))]
     print("\ncompletion right after `obj.` (n-gram model; plain vs monitored, per engine)")
     print(f"{'project':<18}{'engine':<7}{'sites':>6}{'match':>8}{'match+M':>9}{'valid':>8}"

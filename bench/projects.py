@@ -16,7 +16,7 @@ import tarfile
 import zipfile
 from pathlib import Path
 
-__all__ = ["CACHE", "ProjectUnavailable", "real_project"]
+__all__ = ["CACHE", "ProjectUnavailable", "pin", "real_project"]
 
 # Outside a checkout (an installed typehole) the cache goes to the user's cache folder.
 _DEFAULT = Path(__file__).resolve().parent.parent / "tests" / ".cache"
@@ -55,6 +55,14 @@ def _find_archive(sdists: Path, name: str, version: str) -> Path | None:
             }:
                 return candidate
     return None
+
+
+def pin(spec: str) -> tuple[str, str]:
+    """`name==version` (as the benchmarks' `--projects` take them) as `(name, version)`."""
+    name, sep, version = spec.partition("==")
+    if not sep or not name or not version:
+        raise ValueError(f"expected a project as name==version, not {spec!r}")
+    return name, version
 
 
 def real_project(name: str, version: str) -> Path:

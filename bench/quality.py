@@ -42,7 +42,7 @@ import sys
 import tempfile
 import time
 import tokenize
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncGenerator, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from functools import cached_property
@@ -305,7 +305,7 @@ class Recorder:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._backend, name)
 
-    async def complete(self, request: CompletionRequest) -> AsyncIterator[Chunk]:
+    async def complete(self, request: CompletionRequest) -> AsyncGenerator[Chunk, None]:
         pieces: list[str] = []
         self.outputs.append("")
         index = len(self.outputs) - 1
@@ -369,7 +369,7 @@ class Bench:
     def add_project(self, name: str, engine: ContextEngine) -> Project:
         """A project whose index `engine` holds; the pipeline's context hook reads that index."""
         hook = EngineContext(engine, self.deadline_ms)
-        pipeline = Pipeline(self.backend, analysis=self.analysis, context_hook=hook)  # type: ignore[arg-type]
+        pipeline = Pipeline(self.backend, analysis=self.analysis, context_hook=hook)
         project = Project(name, engine.root, engine, pipeline)
         self.projects[name] = project
         return project

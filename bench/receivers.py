@@ -28,8 +28,9 @@ import time
 import tokenize
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from typehole.bench.projects import real_project
+from typehole.bench.projects import pin, real_project
 from typehole.context import jedistate
 from typehole.context.oracle import JediOracle, TyOracle, Unavailable
 from typehole.context.receiver import Link, parse_chain
@@ -126,7 +127,7 @@ def _timed(ask: object) -> tuple[list[str] | None, float]:
     return found, (time.perf_counter() - started) * 1000
 
 
-def bench_project(name: str, version: str, limit: int, edits: int) -> dict[str, object]:
+def bench_project(name: str, version: str, limit: int, edits: int) -> dict[str, Any]:
     """Ask every engine about every site of one project."""
     root = real_project(name, version)
     sites = sites_of(root, limit)
@@ -200,12 +201,12 @@ def main(argv: list[str] | None = None) -> int:
                         help="edits of one file after the sites, for ty's memory growth")
     args = parser.parse_args(argv)
     jedistate.invalidate()
-    rows = [bench_project(*spec.split("=="), args.sites, args.edits)
+    rows = [bench_project(*pin(spec), args.sites, args.edits)
             for spec in args.projects.split(",")]
     print(f"\n{'project':<16}{'engine':<7}{'sites':>6}{'recall':>8}{'empty':>7}"
           f"{'p50 ms':>8}{'p95 ms':>8}{'first ms':>10}")
     for r in rows:
-        for engine, row in r["rows"].items():  # type: ignore[attr-defined]
+        for engine, row in r["rows"].items():
             print(f"{r['project']:<16}{engine:<7}{r['sites']:>6}{row['recall']:>8.2f}"
                   f"{row['empty']:>7.2f}{row['p50']:>8.1f}{row['p95']:>8.1f}{row['first']:>10.1f}")
     print(f"\n{'project':<16}{'ty start ms':>12}{'ty RSS MB':>10}{'edits RSS MB':>16}"
@@ -215,7 +216,7 @@ def main(argv: list[str] | None = None) -> int:
         grown = (f"{growth[0] or 0:.0f} -> {growth[1] or 0:.0f}" if growth else "-")
         a = r["agreement"]
         print(f"{r['project']:<16}{r['start_ms']:>12.0f}{r['rss_mb'] or 0:>10.0f}{grown:>16}"
-              f"{a['same']:>31}/{a['superset']}/{a['missing']}/{a['none']}")  # type: ignore[index]
+              f"{a['same']:>31}/{a['superset']}/{a['missing']}/{a['none']}")
     print("\nrecall: the member the code has is among the names; empty: no answer (the monitor "
           "fails open); p50/p95: warm, every question but the first;\n"
           "jedi: the chain at its start in the document, else completion on the cut text; "

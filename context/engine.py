@@ -12,6 +12,7 @@ import os
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import jedi
 
@@ -150,7 +151,7 @@ class ContextEngine:
         facts = self.facts(rel, text)
         distances = self._distances(facts.module)
         lap("facts")
-        stages = {
+        stages: dict[str, Callable[[], list[Any]]] = {
             "relevant_types": lambda: relevant_types(self.index, facts, hole, distances,
                                                      self.weights),
             "relevant_headers": lambda: relevant_headers(self.index, facts, hole, distances,

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import re
 import time
-from collections import OrderedDict
 
 import jedi
+from cachetools import LRUCache
 
 from typehole.base import syntax
 from typehole.base.positions import UTF32, byte_offset, char_offset, position_at
@@ -33,8 +33,8 @@ from .scope import enclosing_definitions, names_in_scope
 
 __all__ = ["analyse_hole", "clear_cache", "element_type"]
 
-_MEMO: OrderedDict[tuple[str | None, bytes, int, int, str], Hole] = OrderedDict()
-_MEMO_SIZE = 128
+# By (path, text digest, offset, Jedi generation, engine); used from the one thread that owns Jedi.
+_MEMO: LRUCache[tuple[str | None, bytes, int, int, str], Hole] = LRUCache(maxsize=128)
 _TY_S = 2.0  # a question to ty without a deadline of its own: a hang guard
 _INFER_LOCALS = 4  # Jedi inference per unannotated local costs ~1 ms; the nearest few matter
 
@@ -166,6 +166,8 @@ def _call_argument(a: _Analysis) -> str | None:
 
 def _declared_in_class(a: _Analysis, attr: str, row: int) -> str | None:
     """`attr: T` or `self.attr: T` anywhere in the class of this file that holds row `row`."""
+    if a.tree is None:
+        return None
     node = a.tree.root_node.descendant_for_point_range((row, 0), (row, 0))
     while node is not None and node.type != "class_definition":
         node = node.parent
@@ -316,9 +318,9 @@ def analyse_hole(text: str, offset: int, path: str | None = None,
     offset = max(0, min(offset, len(text)))
     engine = engine if ty is not None else "jedi"
     key = (path, jedistate.digest(text), offset, jedistate.generation(), engine)
-    if key in _MEMO:
-        _MEMO.move_to_end(key)
-        return _MEMO[key]
+    found = _MEMO.get(key)
+    if found is not None:
+        return found
     a = _Analysis(text, offset, path, project, ty, engine, deadline)
     kind, expected, receiver = _classify(a)
     scope, declared = _scope(a)
@@ -333,6 +335,4 @@ def analyse_hole(text: str, offset: int, path: str | None = None,
     hole = Hole(kind=kind, expected_type=expected, line=a.line, column=a.column,
                 receiver=receiver, function=function, scope=scope)
     _MEMO[key] = hole
-    while len(_MEMO) > _MEMO_SIZE:
-        _MEMO.popitem(last=False)
     return hole

@@ -166,10 +166,10 @@ def forget(path: str | os.PathLike[str], warm_state: bool = False) -> None:
             by_path.pop(cached, None)
     if warm_state:
         states = _LOCAL.states
-        for key, warm in list(states.items()):
+        for state_key, warm in list(states.items()):
             paths = _module_paths(warm.state)
             if paths is None or own in {os.path.abspath(p) for p in paths}:
-                del states[key]
+                del states[state_key]
 
 
 def ran_out(made: jedi.Script) -> bool:
@@ -227,7 +227,7 @@ def _parse_of(made: jedi.Script) -> object:
     """Parso's cache entry for `made`'s file: a new one is made by every parse of that file."""
     if made.path is None:
         return None  # no diff cache without a path: nothing else touches this tree
-    grammar = getattr(made._inference_state.grammar, "_hashed", None)
+    grammar: str = getattr(made._inference_state.grammar, "_hashed", "")
     return parso.cache.parser_cache.get(grammar, {}).get(made.path)
 
 

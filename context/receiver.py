@@ -144,7 +144,7 @@ def _comprehension_targets(node: Any) -> list[Any]:
     out, stack = [], [node]
     while stack:
         current = stack.pop()
-        children = getattr(current, "children", ())
+        children: list[Any] = getattr(current, "children", [])
         if current.type == "sync_comp_for":
             out.extend(_names_in(children[1]))
         stack.extend(children)

@@ -100,7 +100,8 @@ def relevant_types(index: Index, facts: FileFacts, hole: Hole, distances: dict[s
         seeds.extend((n, weights.scope_type) for n in user_type_names(s.type))
     out: list[ScoredType] = []
     seen: set[tuple[str, int]] = set()
-    frontier = [(name, score, None) for name, score in seeds]
+    frontier: list[tuple[str, float, Definition | None]] = [
+        (name, score, None) for name, score in seeds]
     for _depth in range(max_depth + 1):
         following: list[tuple[str, float, Definition | None]] = []
         for name, score, near in frontier:

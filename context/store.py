@@ -93,11 +93,12 @@ class Store:
         self.cap_bytes = int(cap_mb * 2**20)
         self.path: Path | None = index_path(cache_dir, root)
         self._lease: Lease | None = None
-        self.conn = self._open_file(self.path)
-        if self.conn is None:
+        conn = self._open_file(self.path)
+        if conn is None:
             self.path = None
-            self.conn = self._connect(":memory:")
-            self._init(self.conn)
+            conn = self._connect(":memory:")
+            self._init(conn)
+        self.conn: sqlite3.Connection = conn
         self.evict()
 
     def evict(self) -> Eviction | None:
@@ -172,12 +173,13 @@ class Store:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._lease = Lease(path, os.path.realpath(self.root))
             existed = path.exists()
+            conn: sqlite3.Connection | None = None
             try:
                 conn = self._connect(str(path))
                 problem = self._valid(conn) if existed else None
             except sqlite3.DatabaseError as exc:  # not a database at all
-                conn, problem = None, f"unreadable ({exc})"
-            if problem is not None:
+                problem = f"unreadable ({exc})"
+            if conn is None or problem is not None:
                 if conn is not None:
                     conn.close()
                 self._warn(f"typehole: index cache {path} is unusable ({problem}); rebuilding")

@@ -23,11 +23,11 @@ import asyncio
 import difflib
 import re
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncGenerator, Callable, Sequence
 from concurrent.futures import Executor
 from contextlib import aclosing
 from dataclasses import dataclass, field, replace
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from typehole.models.base import Backend, Chunk, CompletionRequest, Timings
 from typehole.monitors.constraint import is_ident_char
@@ -40,6 +40,12 @@ from .compile import request_extra
 __all__ = ["GuidedResult", "RoundCost", "guided"]
 
 _T = TypeVar("_T")
+
+
+class _OnAnalysis(Protocol):
+    """Runs one step of the monitors' analysis on a worker thread, for the event loop to await."""
+
+    def __call__(self, fn: Callable[..., _T], *args: object) -> asyncio.Future[_T]: ...
 
 
 @dataclass
@@ -123,7 +129,7 @@ class _Guide:
 async def guided(backend: Backend, request: CompletionRequest, document_text: str,
                  cursor_offset: int, analysis: Executor | None, *, settings: MonitorSettings,
                  enabled: bool = True, path: str | None = None,
-                 result: GuidedResult | None = None) -> AsyncIterator[Chunk]:
+                 result: GuidedResult | None = None) -> AsyncGenerator[Chunk, None]:
     """Stream `backend`'s completion of `request` under the monitors (plain when not `enabled`).
 
     `document_text[:cursor_offset]` and the rest form the virtual document with what is
@@ -188,14 +194,14 @@ async def guided(backend: Backend, request: CompletionRequest, document_text: st
 
 async def _rounds(backend: Backend, request: CompletionRequest, session: Session, state: State,
                   settings: MonitorSettings, result: GuidedResult,
-                  on_analysis: Callable[..., asyncio.Future[object]]) -> AsyncIterator[Chunk]:
+                  on_analysis: _OnAnalysis) -> AsyncGenerator[Chunk, None]:
     """Generate, check, cut at a violation, force a legal word, continue (bounded)."""
     capabilities = frozenset(getattr(backend, "capabilities", frozenset()))
     accepted = ""
     result.strategy = "check"
     for round_ in range(settings.max_rounds + 1):
         last = round_ == settings.max_rounds
-        constraint, partial = await on_analysis(session.constraint, state)  # type: ignore[misc]
+        constraint, partial = await on_analysis(session.constraint, state)
         extra = request_extra(capabilities, constraint, partial)
         if extra:
             result.strategy = "grammar" if "grammar" in extra else "regex"
@@ -246,8 +252,8 @@ async def _rounds(backend: Backend, request: CompletionRequest, session: Session
             yield Chunk(forced)
 
 
-async def _measured(stream_of: AsyncIterator[Chunk],
-                    result: GuidedResult) -> AsyncIterator[Chunk]:
+async def _measured(stream_of: AsyncGenerator[Chunk, None],
+                    result: GuidedResult) -> AsyncGenerator[Chunk, None]:
     """`stream_of`'s chunks, recording the request's cost as a new round of `result`."""
     cost = RoundCost()
     result.round_costs.append(cost)

@@ -9,7 +9,7 @@ do: it reads the declaration.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncGenerator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
@@ -79,13 +79,17 @@ class Chunk:
 
 @runtime_checkable
 class Backend(Protocol):
-    """A code model. `complete` streams text; stopping iteration early must be cheap and safe."""
+    """A code model. `complete` streams text as an async generator, which the caller closes
+    (`contextlib.aclosing`) to stop early; that must be cheap and safe."""
 
     name: str
-    # A subset of `CAPABILITIES`' keys.
-    capabilities: frozenset[str]
 
-    def complete(self, request: CompletionRequest) -> AsyncIterator[Chunk]: ...
+    @property
+    def capabilities(self) -> frozenset[str]:
+        """A subset of `CAPABILITIES`' keys (an attribute or a property)."""
+        ...
+
+    def complete(self, request: CompletionRequest) -> AsyncGenerator[Chunk, None]: ...
 
     def count_tokens(self, text: str) -> int:
         """Tokens of `text` as prompts are fitted: exact with "tokenizer", else a safe estimate."""
@@ -111,7 +115,7 @@ class GuidedBackend(Protocol):
 
     def complete_guided(
         self, request: CompletionRequest, guide: TokenGuide
-    ) -> AsyncIterator[Chunk]:
+    ) -> AsyncGenerator[Chunk, None]:
         """`complete`, choosing only tokens `guide` allows."""
         ...
 

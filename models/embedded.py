@@ -20,7 +20,7 @@ import asyncio
 import contextlib
 import logging
 import secrets
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncGenerator, Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -196,7 +196,7 @@ class EmbeddedBackend:
             return LlamaCppBackend.BASE_CAPABILITIES
         return self._client.capabilities
 
-    async def complete(self, request: CompletionRequest) -> AsyncIterator[Chunk]:
+    async def complete(self, request: CompletionRequest) -> AsyncGenerator[Chunk, None]:
         """Stream the completion from the engine; ModelLoading while the model loads."""
         self._watching()
         client = self._raise_unless_ready()

@@ -3,11 +3,11 @@
 - `create_client()` builds the one `httpx.AsyncClient` every HTTP backend shares (connection reuse,
   pool limits); timeouts are set per request from the backend's `ModelSpec`.
 - `HttpBackend` is the base class of the backends: it admits requests through the health tracker,
-  streams JSON events (`stream_events`: SSE or NDJSON) under one deadline per completion, caps the
-  response size, and translates every httpx error and HTTP status into `models.errors` exactly
-  once, through `models.translate`. Cancelling the consuming task (or closing the generator) exits
-  `async with client.stream(...)`, which closes the upstream response so the server stops
-  generating.
+  streams JSON events (`stream_events`: SSE, decoded by httpx-sse, or NDJSON) under one deadline
+  per completion, caps the response size, and translates every httpx error and HTTP status into
+  `models.errors` exactly once, through `models.translate`. Cancelling the consuming task (or
+  closing the generator) exits `async with client.stream(...)`, which closes the upstream
+  response so the server stops generating.
 - API keys are read from the environment variable the spec names, only to build the request
   header; `redact()` (from `models.translate`) removes them from any text that is logged.
 """
@@ -20,10 +20,11 @@ import json
 import logging
 import os
 import time
-from collections.abc import AsyncIterator, Callable, Mapping
-from typing import Any, Literal
+from collections.abc import AsyncGenerator, Callable, Mapping
+from typing import Any, Literal, cast
 
 import httpx
+from httpx_sse import EventSource
 
 from .base import Chunk, CompletionRequest
 from .errors import (
@@ -68,6 +69,7 @@ _STALE_CONNECTION = (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteErro
 # A completion response larger than this is not a code completion; stop reading and fail.
 MAX_RESPONSE_BYTES = 4 * 1024 * 1024
 _MAX_ERROR_BODY = 64 * 1024
+_EVENT_STREAM = {"content-type": "text/event-stream"}
 
 def auth_headers(spec: ModelSpec) -> dict[str, str]:
     """The `Authorization` header for `spec`, read from the environment variable it names."""
@@ -132,7 +134,7 @@ class HttpBackend:
 
     # -- the Backend protocol ------------------------------------------------------------------
 
-    async def complete(self, request: CompletionRequest) -> AsyncIterator[Chunk]:
+    async def complete(self, request: CompletionRequest) -> AsyncGenerator[Chunk, None]:
         """Stream the completion of `request`. Close the generator (or cancel) to stop early.
 
         Health: a stream read to its end, or closed by the consumer after some text, is a
@@ -164,7 +166,7 @@ class HttpBackend:
     async def aclose(self) -> None:
         """Nothing to release: the shared client belongs to whoever created it."""
 
-    def _stream(self, request: CompletionRequest) -> AsyncIterator[Chunk]:
+    def _stream(self, request: CompletionRequest) -> AsyncGenerator[Chunk, None]:
         raise NotImplementedError
 
     def on_health_change(self, callback: Callable[[HealthEvent], None] | None) -> None:
@@ -223,7 +225,7 @@ class HttpBackend:
         framing: Framing,
         *,
         timeout_s: float | None = None,
-    ) -> contextlib.aclosing[AsyncIterator[JsonObject]]:
+    ) -> contextlib.aclosing[AsyncGenerator[JsonObject, None]]:
         """`stream_events` wrapped so that `async with` closes it (and the response) on exit."""
         return contextlib.aclosing(
             self.stream_events(path, payload, framing, timeout_s=timeout_s)
@@ -237,7 +239,7 @@ class HttpBackend:
         *,
         whole: bool = False,
         timeout_s: float | None = None,
-    ) -> AsyncIterator[JsonObject]:
+    ) -> AsyncGenerator[JsonObject, None]:
         """POST `payload` and yield the JSON objects streamed back (SSE `data:` or NDJSON lines).
 
         One deadline (`timeout_s`, by default `spec.timeout_s`) covers the whole exchange; the
@@ -318,7 +320,7 @@ class HttpBackend:
         self, response: httpx.Response, limit: int, url: str, *, truncate: bool = False
     ) -> bytes:
         buf = bytearray()
-        async with contextlib.aclosing(response.aiter_bytes()) as pieces:
+        async with _body_pieces(response) as pieces:
             async for piece in pieces:
                 buf += piece
                 if len(buf) > limit:
@@ -329,11 +331,11 @@ class HttpBackend:
 
     async def _lines(
         self, response: httpx.Response, url: str, deadline: float
-    ) -> AsyncIterator[str]:
+    ) -> AsyncGenerator[str, None]:
         """Decoded lines of a streamed body, each read under the deadline, size-capped."""
         total = 0
         pending = b""
-        async with contextlib.aclosing(response.aiter_bytes()) as chunks:
+        async with _body_pieces(response) as chunks:
             while True:
                 async with asyncio.timeout_at(deadline):
                     piece = await anext(chunks, None)
@@ -352,29 +354,32 @@ class HttpBackend:
             yield pending.rstrip(b"\r").decode("utf-8", "replace")
 
 
-async def _sse_data(lines: AsyncIterator[str]) -> AsyncIterator[str]:
-    """The `data` of each server-sent event (multi-line data joined with newlines)."""
-    data: list[str] = []
-    event = ""
+def _body_pieces(response: httpx.Response) -> contextlib.aclosing[AsyncGenerator[bytes, None]]:
+    """`response.aiter_bytes()`, closed on exit rather than by a finalizer task of the garbage
+    collector (httpx types it as an iterator; it is an async generator)."""
+    return contextlib.aclosing(cast(AsyncGenerator[bytes, None], response.aiter_bytes()))
+
+
+async def _sse_data(lines: AsyncGenerator[str, None]) -> AsyncGenerator[str, None]:
+    """The `data` of each server-sent event in `lines`, decoded by httpx-sse; an `error` event's
+    as a JSON object with that `error`. Events without data (keep-alives) are skipped."""
+    body = _sse_body(lines)
+    source = EventSource(httpx.Response(200, headers=_EVENT_STREAM, content=body))
+    async with contextlib.aclosing(body), contextlib.aclosing(source.aiter_sse()) as events:
+        async for event in events:
+            if event.data:
+                yield json.dumps({"error": event.data}) if event.event == "error" else event.data
+
+
+async def _sse_body(lines: AsyncGenerator[str, None]) -> AsyncGenerator[bytes, None]:
+    """`lines` (already size-capped and read under the deadline) as the body httpx-sse reads.
+
+    Older llama.cpp servers report a failure mid-stream as an `error: {...}` line, a field SSE
+    ignores: it becomes an `error` event. A blank line at the end dispatches an event
+    the end of the stream cut off, as the server meant it.
+    """
     async for line in lines:
-        if not line:
-            if data:
-                payload = "\n".join(data)
-                if event == "error":
-                    yield json.dumps({"error": payload})
-                else:
-                    yield payload
-            data, event = [], ""
-            continue
-        if line.startswith(":"):
-            continue
-        name, _, value = line.partition(":")
-        value = value[1:] if value.startswith(" ") else value
-        if name == "data":
-            data.append(value)
-        elif name == "event":
-            event = value
-        elif name == "error":  # llama.cpp's older error line
-            data.append(json.dumps({"error": value}))
-    if data:
-        yield "\n".join(data)
+        if line.startswith("error:"):
+            line = "event: error\ndata:" + line.removeprefix("error:")
+        yield (line + "\n").encode()
+    yield b"\n"

@@ -20,7 +20,7 @@ import contextlib
 import dataclasses
 import logging
 import math
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncGenerator, Mapping
 from typing import Any
 
 from .base import Chunk, CompletionRequest, Timings
@@ -156,7 +156,7 @@ class LlamaCppBackend(HttpBackend):
         fields["n_predict"] += self.count_tokens(healing.text) + 1
         return self.body(fields), healing
 
-    async def _stream(self, request: CompletionRequest) -> AsyncIterator[Chunk]:
+    async def _stream(self, request: CompletionRequest) -> AsyncGenerator[Chunk, None]:
         if self.use_infill:
             try:
                 async with contextlib.aclosing(
@@ -196,7 +196,7 @@ class LlamaCppBackend(HttpBackend):
         """The deadline of one request: `timeout_s` (the user sized it for their server)."""
         return self.spec.timeout_s
 
-    async def _events(self, path: str, body: dict[str, Any]) -> AsyncIterator[Chunk]:
+    async def _events(self, path: str, body: dict[str, Any]) -> AsyncGenerator[Chunk, None]:
         finished = False
         last: Timings | None = None
         timeout_s = self.request_timeout_s(body)

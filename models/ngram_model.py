@@ -20,7 +20,7 @@ import asyncio
 import math
 import random
 import threading
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncGenerator, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
@@ -143,7 +143,7 @@ class NgramModel:
         """Number of the model's tokens in `text` (exact: its own lexer)."""
         return len(lex(text))
 
-    async def complete(self, request: CompletionRequest) -> AsyncIterator[Chunk]:
+    async def complete(self, request: CompletionRequest) -> AsyncGenerator[Chunk, None]:
         """Stream a continuation of `request.context + request.prefix`, about one chunk per token.
 
         Greedy (ties broken by token text) at temperature 0; otherwise sampled with a generator
@@ -155,7 +155,7 @@ class NgramModel:
 
     async def complete_guided(
         self, request: CompletionRequest, guide: TokenGuide
-    ) -> AsyncIterator[Chunk]:
+    ) -> AsyncGenerator[Chunk, None]:
         """`complete`, picking only tokens `guide` allows (exact masking of the distribution).
 
         At each step the likeliest allowed token wins (or is sampled among the allowed ones);
@@ -167,7 +167,7 @@ class NgramModel:
 
     async def _decode(
         self, request: CompletionRequest, guide: TokenGuide | None
-    ) -> AsyncIterator[Chunk]:
+    ) -> AsyncGenerator[Chunk, None]:
         state = await self._run(self._start, request, guide)
         while True:
             # Runs once even when `_start` finished the completion, to release its pending text.

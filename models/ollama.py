@@ -13,7 +13,7 @@ endpoint: token counts are the conservative estimate.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from typing import Any
 
 from .base import Chunk, CompletionRequest
@@ -73,7 +73,7 @@ class OllamaBackend(HttpBackend):
             fields["format"] = request.extra["format"]
         return self.body(fields)
 
-    async def _stream(self, request: CompletionRequest) -> AsyncIterator[Chunk]:
+    async def _stream(self, request: CompletionRequest) -> AsyncGenerator[Chunk, None]:
         finished = False
         async with self.events("api/generate", self.request_body(request), "ndjson") as events:
             async for data in events:

@@ -11,7 +11,7 @@ llama.cpp and llama-cpp-python) through. Streaming is SSE with `data: [DONE]` at
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from typing import Any
 
 from .base import Chunk, CompletionRequest
@@ -84,7 +84,7 @@ class OpenAIBackend(HttpBackend):
         fields.update({k: request.extra[k] for k in self.passthrough if k in request.extra})
         return self.body(fields)
 
-    async def _stream(self, request: CompletionRequest) -> AsyncIterator[Chunk]:
+    async def _stream(self, request: CompletionRequest) -> AsyncGenerator[Chunk, None]:
         path = self.api_path("completions")
         finished = False
         async with self.events(path, self.request_body(request), "sse") as events:

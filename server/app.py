@@ -46,7 +46,8 @@ def custom_request(method: str, params_type: type) -> None:
     _CUSTOM_REQUESTS[method] = attrs.make_class(
         f"Request_{method.replace('/', '_')}",
         {
-            "id": attrs.field(type=int | str),
+            # attrs takes any annotation here (cattrs structures by it); its stub says `type`.
+            "id": attrs.field(type=int | str),  # type: ignore[arg-type]
             "params": attrs.field(type=params_type),
             "method": attrs.field(type=str, default=method),
             "jsonrpc": attrs.field(type=str, default="2.0"),
@@ -84,7 +85,8 @@ class TypeholeProtocol(LanguageServerProtocol):
         if self._workspace is not None and not isinstance(self._workspace, LspWorkspace):
             self._workspace = LspWorkspace.like(self._workspace)
 
-    def get_message_type(self, method: str) -> type[Any] | None:
+    # pygls caches its lookup (`lru_cache`); this one is not cached, as requests can be added.
+    def get_message_type(self, method: str) -> type[Any] | None:  # type: ignore[override]
         return _CUSTOM_REQUESTS.get(method) or super().get_message_type(method)
 
     def structure_message(self, data: dict[str, Any]) -> Any:

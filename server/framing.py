@@ -545,7 +545,7 @@ def serve_tcp(
         finished: asyncio.Future[int] = asyncio.get_running_loop().create_future()
 
         async def connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-            server.protocol.set_writer(writer)  # type: ignore[arg-type]
+            server.protocol.set_writer(writer)
             code = await read_messages(server.protocol, StreamSource(reader), max_body)
             if not finished.done():
                 finished.set_result(code)

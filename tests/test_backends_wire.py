@@ -380,6 +380,32 @@ async def test_llamacpp_without_fim_tokens_is_prefix_only(client: httpx.AsyncCli
     assert server.requests[1][1]["prompt"] == "# ctx\n# Path: pkg/m.py\nx = 1\ny = ("
 
 
+# -- server-sent events ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("framing", [
+    b'error: {"code": 500, "message": "slot failed"}\n\n',  # older llama.cpp servers
+    b'event: error\ndata: {"code": 500, "message": "slot failed"}\n\n',
+])
+async def test_sse_error_mid_stream(framing: bytes, client: httpx.AsyncClient) -> None:
+    reply = Reply(headers=SSE, body=[*sse(oai("a"), done=False), framing])
+    async with serve(lambda p, b: reply) as (_server, url):
+        backend = create_backend(spec(url, model="m"), client)
+        with pytest.raises(ModelResponseError, match="slot failed"):
+            await collect(backend, REQ)
+
+
+async def test_sse_events_split_commented_and_cut_off(client: httpx.AsyncClient) -> None:
+    """Events split across pieces, CRLF lines, comments and keep-alives, and a last event the
+    end of the stream cuts off (no blank line after it, no [DONE]) all arrive."""
+    first, second, last = (json.dumps(oai(t)).encode() for t in ("a", "b", "c"))
+    body = [b": keep-alive\r\n\r\ndata: " + first[:10], first[10:] + b"\r\n\r\n",
+            b"event: ping\n\ndata: " + second + b"\n\n", b"data: " + last + b"\n"]
+    async with serve(lambda p, b: Reply(headers=SSE, body=body)) as (_server, url):
+        backend = create_backend(spec(url, model="m"), client)
+        assert [c.text for c in await collect(backend, REQ)] == ["a", "b", "c"]
+
+
 # -- streaming, cancellation ----------------------------------------------------------------------
 
 

@@ -91,6 +91,7 @@ def test_strip_trailing_whitespace() -> None:
         ("d[┃]\n", '"k"]', '"k"'),
         ("items = [a, ┃]\n", "b,", "b,"),  # no overlap: the suffix starts with `]`
         ("call(a┃, b)\n", "1,", "1"),  # a doubled comma is never wanted
+        ("print(┃)\n", '"a\\"(")', '"a\\"("'),  # an escaped quote does not end the string
     ],
 )
 def test_trim_suffix_overlap(document: str, text: str, expected: str) -> None:
@@ -108,6 +109,7 @@ def test_trim_suffix_overlap(document: str, text: str, expected: str) -> None:
         ("x = foo(┃\n", "a, b)", "a, b)"),  # the opener is in the line prefix
         ("x = ┃\n", 'f(")")', 'f(")")'),  # brackets in strings do not count
         ("x = [┃)]\n", "f(a", "f(a"),  # a surplus closer right of the cursor closes it
+        ("x = ┃  # )\n", "(a", None),  # a closer in a comment closes nothing
     ],
 )
 def test_balance_brackets(document: str, text: str, expected: str | None) -> None:

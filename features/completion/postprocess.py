@@ -19,7 +19,7 @@ __all__ = ["DROPPED", "FILTERS", "Filter", "explain", "loop_start", "postprocess
 
 Filter = Callable[[str, Site, Gate], "str | None"]
 
-_PAIRS = {")": "(", "]": "[", "}": "{"}
+_CLOSERS = re.compile(r"[)\]}]")
 
 # A unit repeated this often in a row is a loop, not code: short units need more repetitions
 # (`0, 0, 0` is a list; `self.self.self.self.` is not), and two lines or more written twice over
@@ -136,11 +136,12 @@ def trim_suffix_overlap(text: str, site: Site, gate: Gate) -> str | None:
     suffix = site.line_suffix.rstrip()
     last = text.rsplit("\n", 1)[-1]
     head = site.line_prefix if "\n" not in text else ""
-    before = _bracket_errors(head + last + site.line_suffix)
+    lexicon = scan.lexicon(site.language)
+    before = _bracket_errors(head + last + site.line_suffix, lexicon)
     for k in range(min(len(suffix), len(last)), 0, -1):
         if not last.endswith(suffix[:k]):
             continue
-        after = _bracket_errors(head + last[:-k] + site.line_suffix)
+        after = _bracket_errors(head + last[:-k] + site.line_suffix, lexicon)
         has_bracket = any(ch in "()[]{}" for ch in suffix[:k])
         if after < before or (after == before and not has_bracket):
             return text[:-k].rstrip() if text[:-k].strip() else text[:-k]
@@ -162,7 +163,7 @@ def balance_brackets(text: str, site: Site, gate: Gate) -> str | None:
     if state.depth <= opened:
         return text
     line, suffix = site.line_prefix, site.line_suffix
-    if _bracket_errors(line + text + suffix) <= _bracket_errors(line + suffix):
+    if _bracket_errors(line + text + suffix, lexicon) <= _bracket_errors(line + suffix, lexicon):
         return text  # the closers right of the cursor close what the completion opened
     cut = _last_balanced_point(text, line, opened, lexicon, gate.mode == "block")
     return text[:cut].rstrip() or None
@@ -270,20 +271,17 @@ def _lines_after_cursor(site: Site, limit: int) -> list[str]:
     return [line.rstrip("\r") for line in site.text[start + 1 : end].split("\n")][:limit]
 
 
-def _bracket_errors(line: str) -> int:
-    """Unmatched openers plus unmatched closers in `line`, ignoring string contents roughly."""
-    line = re.sub(r"\"[^\"]*\"|'[^']*'", "", line)
-    stack: list[str] = []
-    errors = 0
-    for ch in line:
-        if ch in "([{":
-            stack.append(ch)
-        elif ch in _PAIRS:
-            if stack and stack[-1] == _PAIRS[ch]:
-                stack.pop()
-            else:
-                errors += 1
-    return errors + len(stack)
+def _bracket_errors(line: str, lexicon: scan.Lexicon) -> int:
+    """Closing brackets of `line` that close nothing open, plus the brackets it leaves open
+    (code only: strings and comments as the scanner reads them)."""
+    state = scan.LexState(0, lexicon)
+    strays, at = 0, 0
+    for closer in _CLOSERS.finditer(line):
+        state.feed_text(line, at, closer.start())
+        strays += state.in_code and not state.closer_allowed(closer.group())
+        at = closer.start()
+    state.feed_text(line, at)
+    return strays + state.depth
 
 
 def _cut_unmatched_closer(text: str, prefix: str, lexicon: scan.Lexicon) -> str:

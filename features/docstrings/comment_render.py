@@ -127,10 +127,10 @@ def update_comment(old: str, facts: CommentFacts, family: str, indent: str,
     lines = old.split(newline) if newline in old else old.split("\n")
     if family == "rustdoc":
         documented = {m.group(1) for line in lines if (m := _RUST_ARG.match(line))}
-        missing = [p for p in facts.params if p.name not in documented]
-        if not missing:
+        undocumented = [p for p in facts.params if p.name not in documented]
+        if not undocumented:
             return None
-        new = [f"{indent}/// * `{p.name}` - {PLACEHOLDER}" for p in missing]
+        new = [f"{indent}/// * `{p.name}` - {PLACEHOLDER}" for p in undocumented]
         heading = next((i for i, line in enumerate(lines)
                         if line.strip().removeprefix("///").strip() == "# Arguments"), None)
         if heading is None:

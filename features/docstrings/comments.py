@@ -153,7 +153,7 @@ def comment_edit(text: str, line: int, language: str) -> DocEdit | None:
 def _facts(data: bytes, node, language: str) -> CommentFacts:
     name = _text(data, node.child_by_field_name("name"))
     if node.type in _TYPES:
-        params = ()
+        params: tuple[Param, ...] = ()
         if node.type == "record_declaration":
             params = tuple(_params(data, node.child_by_field_name("parameters"), language))
         return CommentFacts(kind="type", name=name, params=params,

@@ -116,12 +116,12 @@ def _section_items(facts: Facts, kind: str, existing: Existing, style: str,
                 range(item.start, item.end))
     out: list[str | int] = []
     wanted = items_for(facts, kind, prose)
-    for item in wanted:
-        key = _plain(item.name) if kind not in ("returns", "yields") else ""
+    for want in wanted:
+        key = _plain(want.name) if kind not in ("returns", "yields") else ""
         if key in spans:
             out.extend(spans.pop(key))
         else:
-            out.extend(item_lines(style, kind, item, indent))
+            out.extend(item_lines(style, kind, want, indent))
     if kind == "raises":  # documented raises stay: they may come from callees
         for kept in spans.values():
             out.extend(kept)
@@ -198,7 +198,7 @@ def _apply(facts: Facts, kind: str, existing: Existing, out: list[str | int], st
     last = out[at - 1]
     sphinx_run = style == "sphinx" and (isinstance(last, str) and last.startswith(":") or any(
         s.end - 1 == last for s in existing.sections))
-    sep: list[str | int] = [] if sphinx_run else [""]
+    sep = [] if sphinx_run else [""]
     return out[:at] + sep + block + out[at:]
 
 

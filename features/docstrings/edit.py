@@ -67,17 +67,17 @@ def docstring_edit(text: str, line: int, style: str = DEFAULT_STYLE,
             new_text = f"{literal.prefix}{literal.quote * 3}{body}{literal.quote * 3}"
         return DocEdit(literal.start, literal.end, new_text, clean_docstring(body))
     content = render(target.facts, style, prose)
-    literal = docstring_literal(content, target.indent)
+    new_literal = docstring_literal(content, target.indent)
     if target.inline_body is not None:
         start, end = target.inline_body
         statement = text[start:end].strip()
-        new_text = f"\n{target.indent}{literal}\n{target.indent}{statement}"
+        new_text = f"\n{target.indent}{new_literal}\n{target.indent}{statement}"
         return DocEdit(start, end, new_text, content)
     at = target.insert_at
     lead = "\n" if at == len(text) and text and not text.endswith(("\n", "\r")) else ""
     newline = "\r\n" if "\r\n" in text else "\n"
-    new_text = f"{lead}{target.indent}{literal}{newline}".replace("\n", newline) \
-        if newline != "\n" else f"{lead}{target.indent}{literal}\n"
+    new_text = f"{lead}{target.indent}{new_literal}{newline}".replace("\n", newline) \
+        if newline != "\n" else f"{lead}{target.indent}{new_literal}\n"
     if target.facts.kind == "module" and text[at:].strip():
         new_text += newline
     return DocEdit(at, at, new_text, content)

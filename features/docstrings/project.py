@@ -53,7 +53,7 @@ def detect_project_style(root: Path | None, current: str = "", fallback: str = "
         return own.most_common(1)[0][0]
     if root is None:
         return fallback
-    texts = []
+    texts: list[str] = []
     for path in workspace_files(root):
         if len(texts) >= MAX_FILES:
             break

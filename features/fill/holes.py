@@ -15,7 +15,7 @@ import re
 from collections.abc import Sequence
 
 from typehole.base.positions import char_offset, line_starts, split_lines
-from typehole.base.syntax import Node, parse_bytes
+from typehole.base.syntax import Node, Tree, parse_bytes
 
 from .records import FillHole
 
@@ -33,10 +33,8 @@ _NOT_VALUE_PARENTS = {"subscript", "type", "default_parameter", "typed_default_p
 class _Doc:
     """The document as tree-sitter sees it, with the conversions this module needs."""
 
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.data = text.encode("utf-8", "surrogatepass")
-        self.tree = parse_bytes(self.data)
+    def __init__(self, text: str, data: bytes, tree: Tree) -> None:
+        self.text, self.data, self.tree = text, data, tree
         self.starts = line_starts(text)
         self.lines = split_lines(text)
 
@@ -159,7 +157,7 @@ def _body_hole(doc: _Doc, fn: Node, unit: str) -> FillHole | None:
         start = end = doc.line_end(after_row)  # nothing after the docstring: insert below it
         lead = "\n" + indent
     elif docstring is None and body.start_point[0] == def_row:
-        start = doc.offset(fn.child_by_field_name("body").start_byte)  # type: ignore[union-attr]
+        start = doc.offset(fn.child_by_field_name("body").start_byte)
         start = doc.text.rfind(":", 0, start) + 1  # `def f(): ...`: the body leaves the def line
         end, lead = doc.line_end(last_row), "\n" + indent
     else:
@@ -208,7 +206,7 @@ def _placeholder_at(doc: _Doc, row: int, placeholders: Sequence[str]) -> FillHol
                 n.type != "block" and not n.type.endswith("statement"):
             start, end = doc.offset(n.start_byte), doc.offset(n.end_byte)
             return FillHole(kind="expression", start=start, end=end, lead="", indent="",
-                            line=row, **_context_fields(doc, n))  # type: ignore[arg-type]
+                            line=row, **_context_fields(doc, n))
         stack.extend(reversed(n.children))
     return None
 
@@ -237,7 +235,7 @@ def _todo_at(doc: _Doc, row: int) -> FillHole | None:
     indent = _indent_of(line)
     return FillHole(kind="todo", start=doc.starts[row], end=doc.line_end(row), lead=indent,
                     indent=indent, line=row, instruction=m.group(1).strip() or None,
-                    **_context_fields(doc, node))  # type: ignore[arg-type]
+                    **_context_fields(doc, node))
 
 
 def find_hole(text: str, line: int,
@@ -247,8 +245,12 @@ def find_hole(text: str, line: int,
     For a stub, `line` may be anywhere from its decorators to its last line; nested functions
     resolve to the innermost stub. Returns None where there is nothing to fill.
     """
-    doc = _Doc(text)
-    if doc.tree is None or not 0 <= line < max(len(doc.lines), 1):
+    data = text.encode("utf-8", "surrogatepass")
+    tree = parse_bytes(data)
+    if tree is None:
+        return None
+    doc = _Doc(text, data, tree)
+    if not 0 <= line < max(len(doc.lines), 1):
         return None
     hole = _placeholder_at(doc, line, placeholders)
     if hole is None:

@@ -105,7 +105,7 @@ async def _stream(backend: Backend, request: CompletionRequest, analysis: Execut
                            settings=options.monitors, path=request.path)
     else:
         stream_of = backend.complete(request)
-    async with aclosing(stream_of) as stream:  # type: ignore[type-var]
+    async with aclosing(stream_of) as stream:
         async for chunk in stream:
             pieces.append(chunk.text)
             if chunk.logprob is not None:

@@ -59,17 +59,24 @@ def static_suggestions(text: str, events: Sequence[Event], path: str | None = No
             except Exception:  # noqa: BLE001 - one engine's bug must not hide the others
                 log.exception("next-edit engine %s failed", name)
                 continue
-            for s in made:
-                for newer in later:
-                    s = rebase(s, newer.change, newer.after)
-                    if s is None:
-                        break
-                if s is not None:
-                    found.append((age, s))
+            for suggested in made:
+                carried = _carried(suggested, later)
+                if carried is not None:
+                    found.append((age, carried))
     last = recent[-1].change
     typed = (last.start, last.inserted_end)
     found = [(a, s) for a, s in found if s.path is not None or not _touches(s, typed)]
     return rank(found, typed[1] if cursor is None else cursor)
+
+
+def _carried(s: Suggestion, later: Sequence[Event]) -> Suggestion | None:
+    """`s` moved across the edits made after it; None where one of them touched it."""
+    for newer in later:
+        moved = rebase(s, newer.change, newer.after)
+        if moved is None:
+            return None
+        s = moved
+    return s
 
 
 def _touches(s: Suggestion, span: tuple[int, int]) -> bool:

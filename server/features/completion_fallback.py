@@ -34,7 +34,8 @@ def register(server: TypeholeServer) -> None:
         encoding = lsp_encoding(ls.workspace.position_encoding)
         offset = offset_at(text, params.position.line, params.position.character, encoding)
         # The client filters items by the word before the cursor, so the edit starts there.
-        word = _WORD_TAIL.search(text[text.rfind("\n", 0, offset) + 1 : offset]).group(0)
+        tail = _WORD_TAIL.search(text[text.rfind("\n", 0, offset) + 1 : offset])
+        word = tail.group(0) if tail is not None else ""
         start = types.Position(*position_at(text, offset - len(word), encoding))
         first_line = outcome.text.split("\n", 1)[0]
         item = types.CompletionItem(

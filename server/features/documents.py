@@ -20,10 +20,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
 
+from cachetools import LRUCache
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 from pygls.uris import to_fs_path
@@ -76,15 +76,11 @@ class _DiskTexts:
     """Each file's text as last seen on disk or at open, least recently seen dropped first."""
 
     def __init__(self, limit: int = MAX_DISK_TEXTS) -> None:
-        self.texts: OrderedDict[str, str] = OrderedDict()
-        self.limit = limit
+        self.texts: LRUCache[str, str] = LRUCache(maxsize=limit)
 
     def see(self, uri: str, text: str) -> None:
         """Remember `text` as what `uri` holds on disk."""
-        self.texts.pop(uri, None)
         self.texts[uri] = text
-        while len(self.texts) > self.limit:
-            self.texts.popitem(last=False)
 
     def changed(self, ls: TypeholeServer, uri: str, new: str | None) -> None:
         """Remember `new` for `uri` and tell the disk listeners what it replaced."""

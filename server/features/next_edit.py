@@ -181,8 +181,11 @@ async def suggestions(
 async def _model(
     ls: TypeholeServer, text: str, cursor: int, events: list, name: str, others: list
 ) -> list[Suggestion]:
+    hub = ls.state.hub
+    if hub is None:
+        return []
     try:
-        backend, _ = ls.state.hub.backend(ls.state.settings)
+        backend, _ = hub.backend(ls.state.settings)
         return await model_suggestions(backend, text, cursor, events, name, others=others)
     except ModelError as exc:
         report_model_error(ls, exc)
