@@ -20,6 +20,9 @@ class ContextSettings:
     )
     # Stages that would start after this many milliseconds are skipped (the editor is waiting).
     deadline_ms: float = attrs.field(default=60.0, validator=attrs.validators.gt(0))
+    # The same for runs nobody waits on keystroke by keystroke (`typehole complete`, benchmarks):
+    # long enough for a cold Jedi, so the context is gathered, not dropped.
+    batch_deadline_ms: float = attrs.field(default=5000.0, validator=attrs.validators.gt(0))
     # Where the index is cached (default: the user's cache folder).
     cache_dir: str | None = None
     # Which type engine answers the monitors' and typed holes' questions (`context.oracle`):
