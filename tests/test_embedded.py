@@ -213,8 +213,8 @@ async def test_loading_then_ready_with_status_events() -> None:
         await backend.wait_ready()
         assert backend.ready
         assert [(e.state, e.previous) for e in events] == [
-            (HealthState.DEGRADED, HealthState.OK),
-            (HealthState.OK, HealthState.DEGRADED),
+            (HealthState.LOADING, HealthState.OK),
+            (HealthState.OK, HealthState.LOADING),
         ]
         assert "loading" in events[0].message and "ready" in events[1].message
         assert len(await text_of(backend, CompletionRequest("x = ", max_tokens=4))) > 0
@@ -249,6 +249,88 @@ async def test_close_stops_the_engine_process() -> None:
     assert process.poll() is not None and not log.exists()
     with pytest.raises(ModelUnavailable, match="closed"):
         await text_of(backend, CompletionRequest("x = ", max_tokens=4))
+
+
+async def kill(engine: EngineProcess) -> None:
+    """Kill the engine's child process (as the OOM killer would) and wait until it is gone."""
+    engine.process.kill()
+    await engine.exited()
+
+
+@needs_engine
+async def test_engine_is_restarted_after_it_dies() -> None:
+    events: list[HealthEvent] = []
+    backend = embedded(tiny_path(), events)
+    try:
+        await backend.wait_ready()
+        first = backend.engine
+        await kill(first)
+        with pytest.raises(ModelUnavailable, match=r"stopped \(killed by SIGKILL\)") as caught:
+            await text_of(backend, CompletionRequest("x = ", max_tokens=4))
+        assert not isinstance(caught.value, ModelLoading)
+        await backend.wait_ready()  # the restart, in the background
+        assert backend.engine is not first and backend.engine.running()
+        assert backend.restarts == 1
+        assert len(await text_of(backend, CompletionRequest("x = ", max_tokens=4))) > 0
+        assert backend.restarts == 0  # it serves again: a later crash starts a new series
+        assert [e.state for e in events] == [HealthState.LOADING, HealthState.OK,
+                                             HealthState.DOWN, HealthState.LOADING,
+                                             HealthState.OK]
+        down = events[2]
+        assert "stopped (killed by SIGKILL)" in down.message and "restarting it in" in down.message
+        assert "restart 1" in events[3].message
+    finally:
+        await backend.aclose()
+
+
+@needs_engine
+async def test_engine_restarts_are_bounded() -> None:
+    events: list[HealthEvent] = []
+    backend = embedded(tiny_path(), events)
+    try:
+        await backend.wait_ready()
+        for restart in range(1, EmbeddedBackend.MAX_RESTARTS + 1):
+            await kill(backend.engine)  # dies again before serving anything
+            await backend.wait_ready()
+            assert backend.restarts == restart
+        await kill(backend.engine)
+        with pytest.raises(ModelUnavailable, match="not restarted again after 3 restarts"):
+            await backend.wait_ready()
+        with pytest.raises(ModelUnavailable, match="not restarted again"):
+            await text_of(backend, CompletionRequest("x = ", max_tokens=4))
+        loads = [e for e in events if e.state is HealthState.LOADING]
+        assert len(loads) == 1 + EmbeddedBackend.MAX_RESTARTS
+        assert events[-1].state is HealthState.DOWN
+    finally:
+        await backend.aclose()
+
+
+@needs_engine
+async def test_no_restart_storm_when_the_model_file_broke(tmp_path: Path) -> None:
+    path = tmp_path / "model.gguf"
+    shutil.copy(tiny_path(), path)
+    events: list[HealthEvent] = []
+    backend = embedded(path, events)
+    try:
+        await backend.wait_ready()
+        # The file is replaced by a damaged one (a new file: the running engine maps the old).
+        whole = path.read_bytes()
+        damaged = tmp_path / "damaged.gguf"
+        damaged.write_bytes(whole[: len(whole) * 2 // 3])
+        damaged.replace(path)
+        await kill(backend.engine)
+        with pytest.raises(ModelConfigError, match="could not load"):
+            await backend.wait_ready()
+        with pytest.raises(ModelConfigError, match="could not load"):
+            await text_of(backend, CompletionRequest("x = ", max_tokens=4))
+        # One restart tried, and no other: the engine is stopped and the backend down for good.
+        assert [e.state for e in events] == [HealthState.LOADING, HealthState.OK,
+                                             HealthState.DOWN, HealthState.LOADING,
+                                             HealthState.DOWN]
+        assert events[-1].is_config_error and backend.restarts == 1
+        assert not backend.engine.running()
+    finally:
+        await backend.aclose()
 
 
 async def _load_error(path: Path | str, **fields: object) -> tuple[ModelConfigError, list]:
