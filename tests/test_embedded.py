@@ -222,6 +222,28 @@ async def test_loading_then_ready_with_status_events() -> None:
         await backend.aclose()
 
 
+def listening(pid: int) -> list[str]:
+    """The local addresses (`/proc/net/tcp` hex, e.g. `0100007F:ABC1`) that process `pid`
+    listens on, IPv4 and IPv6: its sockets' inodes matched with the kernel's socket tables."""
+    inodes = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        with contextlib.suppress(OSError):
+            if (target := str(fd.readlink())).startswith("socket:["):
+                inodes.add(target[len("socket:["):-1])
+    found = []
+    for table in ("tcp", "tcp6"):
+        for line in Path(f"/proc/{pid}/net/{table}").read_text().splitlines()[1:]:
+            fields = line.split()
+            if fields[3] == "0A" and fields[9] in inodes:  # 0A: LISTEN
+                found.append(fields[1])
+    return found
+
+
+ANSWERS_ONLY_WITH_THE_KEY = [("POST", "/completion"), ("POST", "/infill"), ("POST", "/tokenize"),
+                             ("POST", "/v1/completions"), ("GET", "/props"), ("GET", "/slots"),
+                             ("GET", "/metrics"), ("GET", "/v1/models")]
+
+
 @needs_engine
 async def test_engine_is_loopback_only_and_wants_the_key() -> None:
     backend = embedded(tiny_path())
@@ -230,12 +252,22 @@ async def test_engine_is_loopback_only_and_wants_the_key() -> None:
         assert backend.info is not None
         url = backend.info.url
         assert re.fullmatch(r"http://127\.0\.0\.1:\d+", url)
+        pid = backend.engine.process.pid
+        if Path(f"/proc/{pid}/net/tcp").exists():  # Linux: what the kernel says it listens on
+            port = int(url.rsplit(":", 1)[1])
+            assert listening(pid) == [f"0100007F:{port:04X}"]  # 127.0.0.1 only, no IPv6
+            key = backend._api_key.encode()
+            assert key not in Path(f"/proc/{pid}/cmdline").read_bytes()
+            assert key not in Path(f"/proc/{pid}/environ").read_bytes()
+        body = {"prompt": "x", "content": "x", "input_prefix": "x", "n_predict": 1}
         async with httpx.AsyncClient(trust_env=False) as plain:
-            response = await plain.post(url + "/completion", json={"prompt": "x", "n_predict": 1})
-            assert response.status_code == 401
-            wrong = await plain.post(url + "/completion", json={"prompt": "x", "n_predict": 1},
-                                     headers={"Authorization": "Bearer guess"})
-            assert wrong.status_code == 401
+            for method, endpoint in ANSWERS_ONLY_WITH_THE_KEY:
+                for headers in ({}, {"Authorization": "Bearer guess"}):
+                    response = await plain.request(method, url + endpoint, headers=headers,
+                                                   json=body if method == "POST" else None)
+                    assert response.status_code == 401, (endpoint, headers)
+        # and with the key it answers
+        assert len(await text_of(backend, CompletionRequest("x = ", max_tokens=2))) > 0
     finally:
         await backend.aclose()
 
