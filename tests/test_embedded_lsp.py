@@ -125,6 +125,8 @@ async def test_loading_shows_progress_then_ok_without_warnings(tmp_path: Path) -
             await inline(client, uri, LINE, CHARACTER)
         assert watched.states() == ["loading", "ok"]
         assert "loading" in watched.statuses[0][2] and str(tiny_path()) in watched.statuses[0][2]
+        # The bar may end after the status says ok: the client answered its creation later.
+        await wait_for(lambda: len(watched.bars("loading model tiny")) == 1)
         (bar,) = watched.bars("loading model tiny")
         await wait_for(lambda: isinstance(bar[-1], types.WorkDoneProgressEnd))
         assert isinstance(bar[0], types.WorkDoneProgressBegin)

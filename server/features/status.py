@@ -116,7 +116,14 @@ def _show_loading(ls: TypeholeServer, event: HealthEvent) -> None:
     if event.state is HealthState.LOADING:
         if bar is None:
             bar = bars[event.backend] = _Loading(f"typehole: loading model {event.backend}")
-            ls.spawn(_loading_bar(ls, bar, event.message))
+            window = ls.client_capabilities.window
+            if window is not None and window.work_done_progress:
+                ls.spawn(_loading_bar(ls, bar, event.message))
+            else:  # no progress bars: one message instead
+                ls.window_show_message(types.ShowMessageParams(
+                    type=types.MessageType.Info,
+                    message=f"typehole: {event.message}; completions start when it is ready",
+                ))
         elif bar.token is not None:  # loading again (a new engine for a changed entry)
             report = types.WorkDoneProgressReport(message=event.message)
             ls.work_done_progress.report(bar.token, report)
@@ -128,12 +135,7 @@ def _show_loading(ls: TypeholeServer, event: HealthEvent) -> None:
 
 async def _loading_bar(ls: TypeholeServer, bar: _Loading, message: str) -> None:
     token = await create_token(ls)
-    if token is None:
-        if not bar.ended.done():  # no bar: one message instead, unless it is over already
-            ls.window_show_message(types.ShowMessageParams(
-                type=types.MessageType.Info,
-                message=f"{message}; completions start when it is ready",
-            ))
+    if token is None:  # the client refused the bar: the status bar says it all
         return
     bar.token = token
     ls.work_done_progress.begin(token, types.WorkDoneProgressBegin(title=bar.title,
