@@ -177,7 +177,7 @@ class EmbeddedBackend:
                 self._changed_now()
                 await asyncio.sleep(delay)
                 self.health.announce(HealthState.LOADING, self._loading_message())
-                self.engine = await asyncio.to_thread(self._start_engine)
+                self.engine = self._start_engine()  # as at creation: a fork, not a load
         except ModelError as exc:  # the engine could not even be started again
             self._give_up(exc)
         finally:
