@@ -201,8 +201,9 @@ class EmbeddedBackend:
         await self.engine.exited()
         if self._closed:
             return None
-        return self._crashed(f"the embedded engine of model {self.name!r} stopped "
-                             f"({self.engine.exit_reason()})")
+        reason = f"the embedded engine of model {self.name!r} stopped ({self.engine.exit_reason()})"
+        await asyncio.to_thread(self.engine.stop)  # reaped; its log (read above) removed
+        return self._crashed(reason)
 
     def _became_ready(self, info: EngineInfo) -> None:
         self.info = info

@@ -302,6 +302,7 @@ async def test_engine_is_restarted_after_it_dies() -> None:
         assert not isinstance(caught.value, ModelLoading)
         await backend.wait_ready()  # the restart, in the background
         assert backend.engine is not first and backend.engine.running()
+        assert not first.log_path.exists()  # the dead engine's log was read, then removed
         assert backend.restarts == 1
         assert len(await text_of(backend, CompletionRequest("x = ", max_tokens=4))) > 0
         assert backend.restarts == 0  # it serves again: a later crash starts a new series
