@@ -9,6 +9,7 @@ which turns them into a status notification and, for configuration mistakes, a m
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import Callable
@@ -60,6 +61,8 @@ class ModelHub:
         self.on_health = on_health
         self._client: httpx.AsyncClient | None = None
         self._backends: dict[str, Backend] = {}
+        self._closing: set[asyncio.Task[None]] = set()
+        self._retired: list[Backend] = []
 
     def spec(self, settings: Settings, name: str | None = None) -> ModelSpec:
         """The spec of model `name` (default: the configured one); ModelConfigError if unknown."""
@@ -73,15 +76,32 @@ class ModelHub:
     def backend(self, settings: Settings, name: str | None = None) -> tuple[Backend, str]:
         """The backend for model `name` (default: the configured one) and a line describing it."""
         spec = self.spec(settings, name)
-        # A changed entry (new URL, new template) gets a new backend; the old one stays until close.
         key = json.dumps(asdict(spec), sort_keys=True, default=str)
         if key not in self._backends:
+            # A changed entry (new URL, new model file, context size, threads) replaces the
+            # model's backend: the old one is closed in the background (an embedded engine
+            # stops and frees its memory) while the new one starts.
+            for old_key, old in list(self._backends.items()):
+                if old.name == spec.name:
+                    del self._backends[old_key]
+                    self._close_later(old)
             if self._client is None:
                 self._client = create_client()
             self._backends[key] = create_backend(
                 spec, self._client, on_health_change=self.on_health
             )
         return self._backends[key], describe(spec)
+
+    def _close_later(self, backend: Backend) -> None:
+        """Close a replaced backend in the background (requests in flight on it fail)."""
+        log.info("model %r: its entry changed; closing the previous backend", backend.name)
+        try:
+            task = asyncio.get_running_loop().create_task(backend.aclose())
+        except RuntimeError:  # no loop (a synchronous caller): closed with the hub
+            self._retired.append(backend)
+            return
+        self._closing.add(task)
+        task.add_done_callback(self._closing.discard)
 
     def learner(self, settings: Settings) -> WorkspaceLearner | None:
         """The configured model when it learns the workspace's files, else None."""
@@ -100,10 +120,12 @@ class ModelHub:
         return pipeline, description
 
     async def aclose(self) -> None:
-        """Close every backend and the shared HTTP client."""
-        for backend in self._backends.values():
+        """Close every backend (and those still closing) and the shared HTTP client."""
+        await asyncio.gather(*self._closing, return_exceptions=True)
+        for backend in [*self._retired, *self._backends.values()]:
             await backend.aclose()
         self._backends.clear()
+        self._retired.clear()
         if self._client is not None:
             await self._client.aclose()
             self._client = None

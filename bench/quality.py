@@ -61,6 +61,7 @@ from typehole.context.engine import ContextEngine
 from typehole.context.jedistate import preload
 from typehole.context.records import Hole
 from typehole.context.retrieval import analogy
+from typehole.context.settings import ContextSettings
 from typehole.features.completion.context_hook import EngineContext
 from typehole.features.completion.pipeline import BATCH_ANALYSIS_MS, Pipeline, PipelineOptions
 from typehole.features.completion.prompt import build_prompt
@@ -356,19 +357,18 @@ class Project:
 class Bench:
     """Asks the model at sites, one project engine each, the same backend for every way."""
 
-    def __init__(self, backend: Recorder, options: PipelineOptions, analysis: ThreadPoolExecutor,
-                 deadline_ms: float) -> None:
+    def __init__(self, backend: Recorder, options: PipelineOptions,
+                 analysis: ThreadPoolExecutor) -> None:
         self.backend = backend
         self.options = options
         self.analysis = analysis
-        self.deadline_ms = deadline_ms
         self.projects: dict[str, Project] = {}
         self.memo: dict[tuple[str, str], set[str] | None] = {}
         self._warm: set[str] = set()
 
     def add_project(self, name: str, engine: ContextEngine) -> Project:
         """A project whose index `engine` holds; the pipeline's context hook reads that index."""
-        hook = EngineContext(engine, self.deadline_ms)
+        hook = EngineContext(engine)
         pipeline = Pipeline(self.backend, analysis=self.analysis, context_hook=hook)
         project = Project(name, engine.root, engine, pipeline)
         self.projects[name] = project
@@ -492,7 +492,8 @@ async def run(args: argparse.Namespace, sites: list[QualitySite],
     """Ask every way at every site not in `done`, appending each answer to `--out`."""
     spec = ModelSpec(name=args.model, backend="embedded", timeout_s=args.timeout,
                      threads=args.threads, path=args.gguf)
-    settings = Settings(model=args.model, models={args.model: spec})
+    settings = Settings(model=args.model, models={args.model: spec},
+                        context=ContextSettings(batch_deadline_ms=args.context_deadline_ms))
     hub = ModelHub()
     analysis = ThreadPoolExecutor(1, thread_name_prefix="typehole-analysis")
     backend, description = hub.backend(settings)
@@ -503,7 +504,7 @@ async def run(args: argparse.Namespace, sites: list[QualitySite],
         await waiting()
         print(f"model ready in {time.perf_counter() - started:.1f} s", flush=True)
     options = pipeline_options(settings, interactive=False)
-    bench = Bench(Recorder(backend), options, analysis, args.context_deadline_ms)
+    bench = Bench(Recorder(backend), options, analysis)
     out = open(args.out, "a", encoding="utf-8") if args.out else None  # noqa: SIM115
     try:
         for name, engine in engines.items():

@@ -91,7 +91,7 @@ async def complete_file(
     name = relative_name(root, path)
     engine = open_engine(root, settings)
     try:
-        hook = EngineContext(engine, settings.context.deadline_ms) if engine else None
+        hook = EngineContext(engine) if engine else None
         backend, description = await open_model(hub, settings, model_name, root, path, text)
         pipeline = Pipeline(backend, context_hook=hook)
         train_ms = round((time.perf_counter() - started) * 1000, 3)

@@ -22,6 +22,9 @@ class ContextSettings:
     )
     # Stages that would start after this many milliseconds are skipped (the editor is waiting).
     deadline_ms: float = attrs.field(default=60.0, validator=attrs.validators.gt(0))
+    # The same for runs nobody waits on keystroke by keystroke (`typehole complete`, benchmarks):
+    # long enough for a cold Jedi, so the context is gathered, not dropped.
+    batch_deadline_ms: float = attrs.field(default=5000.0, validator=attrs.validators.gt(0))
     # Where the index is cached (default: the user's cache folder).
     cache_dir: str | None = None
     # The index cache's size cap across workspaces, in MiB: least recently used indexes go first.

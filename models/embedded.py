@@ -3,9 +3,15 @@
 Creating the backend starts the engine (`models.engine`: llama.cpp's server from the prebuilt
 `xllamacpp` wheel, in a child process, on loopback with a per-process API key) and loads the
 model in the background. Until the model is ready, completions fail at once with `ModelLoading`;
-`wait_ready()` waits for it. The backend's health goes `degraded` ("loading") and then `ok`
-("ready"), or `down` with the engine's reason when the file is missing, damaged, does not fit
+`wait_ready()` waits for it. The backend's health goes `loading` and then `ok` ("ready"), or
+`down` with the engine's reason when the file is missing, damaged, does not fit
 `context_window`, or the engine cannot start.
+
+When the engine dies later (a fault in native code, the OOM killer), requests fail at once with
+`ModelUnavailable` naming why, the health goes `down`, and the engine is restarted in the
+background after a delay that doubles with each restart in a row (`loading`, then `ok` again).
+A series ends with the first completion served; after `MAX_RESTARTS` in a row, or when the
+model file no longer loads, the backend stays down with the reason.
 
 Once ready, every request goes through the llama.cpp HTTP backend (`models.llamacpp`): the same
 `/infill` (a model with FIM tokens) or `/completion` (prefix-only prompt) requests, grammar,
@@ -31,7 +37,7 @@ from typehole.base.affix import common_prefix
 
 from .base import Chunk, CompletionRequest
 from .engine import EngineConfig, EngineInfo, EngineProcess
-from .errors import ModelError, ModelLoading, ModelUnavailable
+from .errors import ModelConfigError, ModelError, ModelLoading, ModelUnavailable
 from .gguf import DEFAULT_MODEL
 from .health import HealthEvent, HealthState, HealthTracker
 from .http import create_client
@@ -85,6 +91,12 @@ class _EngineClient(LlamaCppBackend):
 class EmbeddedBackend:
     """A model in typehole's own llama.cpp engine; see the module docstring."""
 
+    # An engine that dies is restarted after RESTART_DELAY_S, doubled at each restart in a row;
+    # after MAX_RESTARTS restarts with no completion served between them it stays down (a model
+    # that crashes the engine at every request must not restart it forever).
+    MAX_RESTARTS = 3
+    RESTART_DELAY_S = 1.0
+
     def __init__(
         self,
         spec: ModelSpec,
@@ -103,19 +115,16 @@ class EmbeddedBackend:
         self.model_label = spec.path or f"{DEFAULT_MODEL.title} (default)"
         self._api_key = secrets.token_urlsafe(32)
         remember_secret(self._api_key)
-        self.engine = EngineProcess(
-            EngineConfig(
-                model=spec.path,
-                n_ctx=spec.context_window,
-                threads=spec.threads,
-                api_key=self._api_key,
-            )
-        )
         self.info: EngineInfo | None = None
         self._client: _EngineClient | None = None
-        self._error: ModelError | None = None
+        self._error: ModelError | None = None  # for good: the model cannot be served
+        self._crash: ModelUnavailable | None = None  # the engine died; a restart is under way
+        self.restarts = 0  # restarts in a row, with no completion served since
         self._closed = False
+        self._changed = asyncio.Event()  # set (and replaced) at every change of readiness
         self._watch: asyncio.Task[None] | None = None
+        self.engine = self._start_engine()
+        self.health.announce(HealthState.LOADING, self._loading_message())
         with contextlib.suppress(RuntimeError):  # no running loop: watch from the first call
             self._watching()
 
@@ -124,32 +133,81 @@ class EmbeddedBackend:
     @property
     def ready(self) -> bool:
         """True once the model is loaded and the backend answers completions."""
-        return self._client is not None and self._error is None
+        return (self._client is not None and self._error is None and self._crash is None
+                and self.engine.running())
 
     async def wait_ready(self) -> None:
-        """Wait until the model is loaded; raise its ModelError when it cannot be."""
-        await asyncio.shield(self._watching())
+        """Wait until the model is loaded (or its engine restarted); raise its ModelError when
+        it cannot be."""
+        self._watching()
+        while not (self.ready or self._error is not None or self._closed):
+            await self._changed.wait()
         self._raise_unless_ready()
 
     def _watching(self) -> asyncio.Task[None]:
         if self._watch is None:
-            self._watch = asyncio.get_running_loop().create_task(self._watch_load())
+            self._watch = asyncio.get_running_loop().create_task(self._lifecycle())
         return self._watch
 
-    async def _watch_load(self) -> None:
-        """Background: announce loading, wait for the engine, then announce ready or down."""
-        self.health.announce(
-            HealthState.DEGRADED, f"model {self.name!r}: loading {self.model_label}"
+    def _start_engine(self) -> EngineProcess:
+        return EngineProcess(
+            EngineConfig(
+                model=self.spec.path,
+                n_ctx=self.spec.context_window,
+                threads=self.spec.threads,
+                api_key=self._api_key,
+            )
         )
+
+    def _loading_message(self) -> str:
+        if self.restarts:
+            return (f"model {self.name!r}: restarting the engine, loading {self.model_label} "
+                    f"(restart {self.restarts} of at most {self.MAX_RESTARTS})")
+        return f"model {self.name!r}: loading {self.model_label}"
+
+    def _changed_now(self) -> None:
+        self._changed.set()
+        self._changed = asyncio.Event()
+
+    async def _lifecycle(self) -> None:
+        """Background: wait for the engine to load, then for it to exit; restart it after a
+        crash, with backoff, a bounded number of times in a row."""
+        try:
+            while (delay := await self._serve_one_engine()) is not None:
+                self._changed_now()
+                await asyncio.sleep(delay)
+                self.health.announce(HealthState.LOADING, self._loading_message())
+                self.engine = self._start_engine()  # as at creation: a fork, not a load
+        except ModelError as exc:  # the engine could not even be started again
+            self._give_up(exc)
+        finally:
+            self._changed_now()
+
+    async def _serve_one_engine(self) -> float | None:
+        """Load the current engine and watch it until it exits; the seconds to wait before
+        restarting it (it died, and restarts are left), None when the backend is done."""
         try:
             info = await self.engine.wait(self.spec.load_timeout_s)
         except ModelError as exc:
-            self._error = exc
-            log.error("model %r: %s", self.name, exc)
-            self.health.record_failure(exc)
             await asyncio.to_thread(self.engine.stop)  # a load that timed out may still run
-            return
+            # A file llama.cpp cannot load, or a first load that failed, is not retried: it
+            # would fail the same way, as often as we tried.
+            if isinstance(exc, ModelConfigError) or not self.restarts:
+                self._give_up(exc)
+                return None
+            return self._crashed(str(exc))
+        self._became_ready(info)
+        self._changed_now()
+        await self.engine.exited()
+        if self._closed:
+            return None
+        reason = f"the embedded engine of model {self.name!r} stopped ({self.engine.exit_reason()})"
+        await asyncio.to_thread(self.engine.stop)  # reaped; its log (read above) removed
+        return self._crashed(reason)
+
+    def _became_ready(self, info: EngineInfo) -> None:
         self.info = info
+        self._crash = None
         inner = replace(
             self.spec,
             backend="llamacpp",
@@ -166,24 +224,52 @@ class EmbeddedBackend:
         log.info("%s (%s, %s)", message, info.path, info.url)
         self.health.announce(HealthState.OK, message)
 
+    def _crashed(self, reason: str) -> float | None:
+        """The engine died: say so (the status goes down), and restart it unless it has been
+        restarted too often in a row. The seconds to wait before the restart, or None."""
+        self._client = None
+        if self.restarts >= self.MAX_RESTARTS:
+            self._give_up(ModelUnavailable(
+                f"{reason}; not restarted again after {self.restarts} restarts in a row "
+                "(change the model's settings or restart the language server)"
+            ))
+            return None
+        self.restarts += 1
+        delay = self.RESTART_DELAY_S * 2 ** (self.restarts - 1)
+        self._crash = ModelUnavailable(
+            f"{reason}; restarting it in {delay:g} s "
+            f"(restart {self.restarts} of at most {self.MAX_RESTARTS})"
+        )
+        log.warning("%s", self._crash)
+        self.health.record_failure(self._crash)
+        return delay
+
+    def _give_up(self, error: ModelError) -> None:
+        self._client = None
+        self._crash = None
+        self._error = error
+        log.error("model %r: %s", self.name, error)
+        self.health.record_failure(error)
+
     def _raise_unless_ready(self) -> _EngineClient:
         if self._closed:
             raise ModelUnavailable(f"model {self.name!r} was closed")
         if self._error is not None:
             raise self._error
+        if self._crash is not None:
+            raise self._crash
         if self._client is None:
+            restart = f", restart {self.restarts}" if self.restarts else ""
             raise ModelLoading(
-                f"model {self.name!r} is still loading ({self.model_label}); "
+                f"model {self.name!r} is still loading ({self.model_label}{restart}); "
                 "completions start when it is ready"
             )
         if not self.engine.running():
-            reasons = "".join(f": {r}" for r in self.engine.log_errors(1))
-            self._error = ModelUnavailable(
+            # Dead, and the watcher has not seen it yet: the same words it will use.
+            raise ModelUnavailable(
                 f"the embedded engine of model {self.name!r} stopped "
-                f"(exit code {self.engine.process.returncode}){reasons}"
+                f"({self.engine.exit_reason()}); it is being restarted"
             )
-            self.health.record_failure(self._error)
-            raise self._error
         return self._client
 
     # -- the Backend protocol -------------------------------------------------------------------
@@ -202,6 +288,7 @@ class EmbeddedBackend:
         client = self._raise_unless_ready()
         async with contextlib.aclosing(client.complete(request)) as chunks:
             async for chunk in chunks:
+                self.restarts = 0  # the engine serves again: a later crash starts a new series
                 yield chunk
 
     def count_tokens(self, text: str) -> int:

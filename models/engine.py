@@ -25,6 +25,7 @@ import contextlib
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import tempfile
@@ -88,6 +89,8 @@ class EngineProcess:
         self.config = config
         self.started = time.monotonic()
         self._reply: concurrent.futures.Future[EngineInfo] = concurrent.futures.Future()
+        # The child's exit code, once it has exited (for whatever reason).
+        self._exit: concurrent.futures.Future[int] = concurrent.futures.Future()
         self._settle_lock = threading.Lock()
         fd, log_name = tempfile.mkstemp(prefix="typehole-engine-", suffix=".log")
         self.log_path = Path(log_name)
@@ -148,6 +151,24 @@ class EngineProcess:
         """True while the child process lives."""
         return self.process.poll() is None
 
+    async def exited(self) -> int:
+        """Wait (without blocking the loop) until the child process has exited; its exit code."""
+        import asyncio
+
+        return await asyncio.wrap_future(self._exit)
+
+    def exit_reason(self) -> str:
+        """Why the child ended, in words: its exit code or signal and the first error of its log."""
+        code = self.process.poll()
+        if code is None:
+            return "it is still running"
+        if code < 0:  # a signal: the log says nothing about it
+            try:
+                return f"killed by {signal.Signals(-code).name}"
+            except ValueError:
+                return f"killed by signal {-code}"
+        return f"exit code {code}" + "".join(f": {reason}" for reason in self.log_errors(1))
+
     # -- shutdown --------------------------------------------------------------------------------
 
     def stop(self, timeout: float = 5.0) -> None:
@@ -189,6 +210,9 @@ class EngineProcess:
         else:
             self._fail(reply.get("error"), reply.get("config", True))
         stdout.read()  # EOF: the child exited
+        code = self.process.wait()
+        if not self._exit.done():
+            self._exit.set_result(code)
 
     def _fail(self, message: str | None, config_error: bool) -> None:
         code = self.process.wait()

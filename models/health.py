@@ -42,6 +42,7 @@ class HealthState(enum.Enum):
     OK = "ok"
     DEGRADED = "degraded"
     DOWN = "down"
+    LOADING = "loading"  # a local model loading (or its engine restarting): not an error
 
 
 @dataclass(frozen=True)
@@ -141,7 +142,16 @@ class HealthTracker:
             )
 
     def announce(self, state: HealthState, message: str) -> None:
-        """Set the state for a reason outside any request (a model that loads, then is ready)."""
+        """Set the state for a reason outside any request (a model that loads, then is ready).
+
+        Announcing `OK` also ends any backoff: the backend says it is ready, so requests go
+        through at once (a restarted engine must not wait out its predecessor's outage).
+        """
+        if state is HealthState.OK:
+            self.failures = 0
+            self._backoff = 0.0
+            self._blocked_until = 0.0
+            self.last_error = None
         self._set(state, message, None, None)
 
     # -- internals ----------------------------------------------------------------------------

@@ -27,6 +27,7 @@ from typehole.app.settings import Settings
 from typehole.context.engine import ContextEngine
 from typehole.features.completion.pipeline import Pipeline
 from typehole.models.base import WorkspaceLearner
+from typehole.models.health import HealthEvent
 from typehole.server import wire_text
 from typehole.server.workspace import LspWorkspace
 
@@ -156,6 +157,11 @@ class State:
     warmup_timers: dict[str, asyncio.TimerHandle] = field(default_factory=dict)
     background: set[asyncio.Task[Any]] = field(default_factory=set)
     reported: set[str] = field(default_factory=set)
+    # Each model's latest health (server/features/status.py): held until the client is
+    # initialized, then sent; and the progress bars of the models that are loading.
+    health: dict[str, HealthEvent] = field(default_factory=dict)
+    initialized: bool = False
+    loading: dict[str, Any] = field(default_factory=dict)
     pending_problems: list[str] = field(default_factory=list)
     # Filled by features at registration (see features/code_actions.py, diagnostics.py,
     # documents.py): the ways several features share one LSP method.

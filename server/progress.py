@@ -22,7 +22,7 @@ async def work_done(ls: LanguageServer, title: str) -> AsyncIterator[Report]:
 
     Ends the bar with "done" or "cancelled" however the block exits.
     """
-    token = await _create(ls)
+    token = await create_token(ls)
     loop = asyncio.get_running_loop()
     last = [-1]
 
@@ -48,7 +48,9 @@ async def work_done(ls: LanguageServer, title: str) -> AsyncIterator[Report]:
             ls.work_done_progress.end(token, types.WorkDoneProgressEnd(message=outcome))
 
 
-async def _create(ls: LanguageServer) -> str | None:
+async def create_token(ls: LanguageServer) -> str | None:
+    """A new progress token the client accepted (`window/workDoneProgress/create`), or None
+    when it cannot show progress or refused."""
     window = ls.client_capabilities.window
     if window is None or not window.work_done_progress:
         return None

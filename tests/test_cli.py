@@ -74,3 +74,23 @@ def test_position_past_the_end_is_clamped(workspace: Path) -> None:
     assert result.returncode == 0, result.stderr
     (item,) = json.loads(result.stdout)["items"]  # completed where the file ends
     assert item["range"]["start"] == item["range"]["end"] == {"line": 2, "character": 0}
+
+
+def test_complete_gathers_context_under_the_batch_deadline(workspace: Path) -> None:
+    # An editor's deadline so short that every stage after the first would be skipped: the
+    # command is a batch run and uses `context.batchDeadlineMs`, so nothing is dropped.
+    (workspace / "pyproject.toml").write_text(
+        "[project]\nname = 'w'\n[tool.typehole.context]\ndeadlineMs = 0.001\n", encoding="utf-8"
+    )
+    (workspace / "lamp.py").write_text(
+        "class Lamp:\n    def switch_on(self) -> None:\n        self.lit = True\n",
+        encoding="utf-8",
+    )
+    main = workspace / "main.py"
+    main.write_text("from lamp import Lamp\n\n\ndef setup(lamp: Lamp) -> None:\n    lamp.\n",
+                    encoding="utf-8")
+    result = typehole("complete", f"{main}:5:10", "--json")
+    assert result.returncode == 0, result.stderr
+    context = json.loads(result.stdout)["context"]
+    assert not [k for k in context["timings_ms"] if k.startswith("skipped_")], context
+    assert [t["name"] for t in context["relevant_types"]] == ["Lamp"]

@@ -213,13 +213,35 @@ async def test_loading_then_ready_with_status_events() -> None:
         await backend.wait_ready()
         assert backend.ready
         assert [(e.state, e.previous) for e in events] == [
-            (HealthState.DEGRADED, HealthState.OK),
-            (HealthState.OK, HealthState.DEGRADED),
+            (HealthState.LOADING, HealthState.OK),
+            (HealthState.OK, HealthState.LOADING),
         ]
         assert "loading" in events[0].message and "ready" in events[1].message
         assert len(await text_of(backend, CompletionRequest("x = ", max_tokens=4))) > 0
     finally:
         await backend.aclose()
+
+
+def listening(pid: int) -> list[str]:
+    """The local addresses (`/proc/net/tcp` hex, e.g. `0100007F:ABC1`) that process `pid`
+    listens on, IPv4 and IPv6: its sockets' inodes matched with the kernel's socket tables."""
+    inodes = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        with contextlib.suppress(OSError):
+            if (target := str(fd.readlink())).startswith("socket:["):
+                inodes.add(target[len("socket:["):-1])
+    found = []
+    for table in ("tcp", "tcp6"):
+        for line in Path(f"/proc/{pid}/net/{table}").read_text().splitlines()[1:]:
+            fields = line.split()
+            if fields[3] == "0A" and fields[9] in inodes:  # 0A: LISTEN
+                found.append(fields[1])
+    return found
+
+
+ANSWERS_ONLY_WITH_THE_KEY = [("POST", "/completion"), ("POST", "/infill"), ("POST", "/tokenize"),
+                             ("POST", "/v1/completions"), ("GET", "/props"), ("GET", "/slots"),
+                             ("GET", "/metrics"), ("GET", "/v1/models")]
 
 
 @needs_engine
@@ -230,12 +252,22 @@ async def test_engine_is_loopback_only_and_wants_the_key() -> None:
         assert backend.info is not None
         url = backend.info.url
         assert re.fullmatch(r"http://127\.0\.0\.1:\d+", url)
+        pid = backend.engine.process.pid
+        if Path(f"/proc/{pid}/net/tcp").exists():  # Linux: what the kernel says it listens on
+            port = int(url.rsplit(":", 1)[1])
+            assert listening(pid) == [f"0100007F:{port:04X}"]  # 127.0.0.1 only, no IPv6
+            key = backend._api_key.encode()
+            assert key not in Path(f"/proc/{pid}/cmdline").read_bytes()
+            assert key not in Path(f"/proc/{pid}/environ").read_bytes()
+        body = {"prompt": "x", "content": "x", "input_prefix": "x", "n_predict": 1}
         async with httpx.AsyncClient(trust_env=False) as plain:
-            response = await plain.post(url + "/completion", json={"prompt": "x", "n_predict": 1})
-            assert response.status_code == 401
-            wrong = await plain.post(url + "/completion", json={"prompt": "x", "n_predict": 1},
-                                     headers={"Authorization": "Bearer guess"})
-            assert wrong.status_code == 401
+            for method, endpoint in ANSWERS_ONLY_WITH_THE_KEY:
+                for headers in ({}, {"Authorization": "Bearer guess"}):
+                    response = await plain.request(method, url + endpoint, headers=headers,
+                                                   json=body if method == "POST" else None)
+                    assert response.status_code == 401, (endpoint, headers)
+        # and with the key it answers
+        assert len(await text_of(backend, CompletionRequest("x = ", max_tokens=2))) > 0
     finally:
         await backend.aclose()
 
@@ -249,6 +281,89 @@ async def test_close_stops_the_engine_process() -> None:
     assert process.poll() is not None and not log.exists()
     with pytest.raises(ModelUnavailable, match="closed"):
         await text_of(backend, CompletionRequest("x = ", max_tokens=4))
+
+
+async def kill(engine: EngineProcess) -> None:
+    """Kill the engine's child process (as the OOM killer would) and wait until it is gone."""
+    engine.process.kill()
+    await engine.exited()
+
+
+@needs_engine
+async def test_engine_is_restarted_after_it_dies() -> None:
+    events: list[HealthEvent] = []
+    backend = embedded(tiny_path(), events)
+    try:
+        await backend.wait_ready()
+        first = backend.engine
+        await kill(first)
+        with pytest.raises(ModelUnavailable, match=r"stopped \(killed by SIGKILL\)") as caught:
+            await text_of(backend, CompletionRequest("x = ", max_tokens=4))
+        assert not isinstance(caught.value, ModelLoading)
+        await backend.wait_ready()  # the restart, in the background
+        assert backend.engine is not first and backend.engine.running()
+        assert not first.log_path.exists()  # the dead engine's log was read, then removed
+        assert backend.restarts == 1
+        assert len(await text_of(backend, CompletionRequest("x = ", max_tokens=4))) > 0
+        assert backend.restarts == 0  # it serves again: a later crash starts a new series
+        assert [e.state for e in events] == [HealthState.LOADING, HealthState.OK,
+                                             HealthState.DOWN, HealthState.LOADING,
+                                             HealthState.OK]
+        down = events[2]
+        assert "stopped (killed by SIGKILL)" in down.message and "restarting it in" in down.message
+        assert "restart 1" in events[3].message
+    finally:
+        await backend.aclose()
+
+
+@needs_engine
+async def test_engine_restarts_are_bounded() -> None:
+    events: list[HealthEvent] = []
+    backend = embedded(tiny_path(), events)
+    try:
+        await backend.wait_ready()
+        for restart in range(1, EmbeddedBackend.MAX_RESTARTS + 1):
+            await kill(backend.engine)  # dies again before serving anything
+            await backend.wait_ready()
+            assert backend.restarts == restart
+        await kill(backend.engine)
+        with pytest.raises(ModelUnavailable, match="not restarted again after 3 restarts"):
+            await backend.wait_ready()
+        with pytest.raises(ModelUnavailable, match="not restarted again"):
+            await text_of(backend, CompletionRequest("x = ", max_tokens=4))
+        loads = [e for e in events if e.state is HealthState.LOADING]
+        assert len(loads) == 1 + EmbeddedBackend.MAX_RESTARTS
+        assert events[-1].state is HealthState.DOWN
+    finally:
+        await backend.aclose()
+
+
+@needs_engine
+async def test_no_restart_storm_when_the_model_file_broke(tmp_path: Path) -> None:
+    path = tmp_path / "model.gguf"
+    shutil.copy(tiny_path(), path)
+    events: list[HealthEvent] = []
+    backend = embedded(path, events)
+    try:
+        await backend.wait_ready()
+        # The file is replaced by a damaged one (a new file: the running engine maps the old).
+        whole = path.read_bytes()
+        damaged = tmp_path / "damaged.gguf"
+        damaged.write_bytes(whole[: len(whole) * 2 // 3])
+        damaged.replace(path)
+        await kill(backend.engine)
+        with pytest.raises(ModelConfigError, match="could not load"):
+            await backend.wait_ready()
+        with pytest.raises(ModelConfigError, match="could not load"):
+            await text_of(backend, CompletionRequest("x = ", max_tokens=4))
+        # One restart tried, and no other: the engine is stopped and the backend down for good.
+        assert [e.state for e in events] == [HealthState.LOADING, HealthState.OK,
+                                             HealthState.DOWN, HealthState.LOADING,
+                                             HealthState.DOWN]
+        assert events[-1].is_config_error and backend.restarts == 1
+        assert not backend.engine.running()
+    finally:
+        await backend.aclose()
 
 
 async def _load_error(path: Path | str, **fields: object) -> tuple[ModelConfigError, list]:

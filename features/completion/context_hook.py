@@ -18,13 +18,16 @@ log = logging.getLogger(__name__)
 class EngineContext:
     """Typed-hole and cross-file context for a site, cut to the hook's token budget."""
 
-    def __init__(self, engine: ContextEngine, deadline_ms: float | None = None) -> None:
+    def __init__(self, engine: ContextEngine) -> None:
         self.engine = engine
-        self.deadline_ms = deadline_ms
 
-    def __call__(self, site: Site, budget: int, count_tokens: Callable[[str], int]) -> ContextPiece:
+    def __call__(self, site: Site, budget: int, count_tokens: Callable[[str], int],
+                 deadline_ms: float) -> ContextPiece:
+        """The engine's context for `site`; stages that would start after `deadline_ms` (the
+        run's: an editor's or a batch command's, `PipelineOptions.context_stages_ms`) are
+        skipped."""
         result = self.engine.gather(
-            site.text, site.offset, site.path, budget, count_tokens, deadline_ms=self.deadline_ms
+            site.text, site.offset, site.path, budget, count_tokens, deadline_ms=deadline_ms
         )
         report = result.to_json()
         report.pop("prompt")  # the prompt itself is reported by the pipeline

@@ -46,8 +46,10 @@ class ContextHook(Protocol):
     """Cross-file context for a site within a token budget (runs on the analysis executor)."""
 
     def __call__(
-        self, site: Site, budget: int, count_tokens: Callable[[str], int]
-    ) -> ContextPiece: ...
+        self, site: Site, budget: int, count_tokens: Callable[[str], int], deadline_ms: float
+    ) -> ContextPiece:
+        """Context stages that would start after `deadline_ms` are skipped."""
+        ...
 
 
 # Empty lines a model may write before its first line of code; after these it is writing nothing.
@@ -82,6 +84,11 @@ class PipelineOptions:
     def context_deadline_ms(self) -> float | None:
         """None: wait for the context however long it takes (batch runs)."""
         return self.context.deadline_ms if self.interactive else None
+
+    @property
+    def context_stages_ms(self) -> float:
+        """How long the context stages may run: the editor's deadline, or the batch one."""
+        return self.context.deadline_ms if self.interactive else self.context.batch_deadline_ms
 
     @property
     def guided_settings(self) -> MonitorSettings:
@@ -206,7 +213,7 @@ class Pipeline:
             if not wanted.is_set():
                 return ContextPiece(text="")
             assert self.context_hook is not None
-            return self.context_hook(site, budget, self.count_tokens)
+            return self.context_hook(site, budget, self.count_tokens, options.context_stages_ms)
 
         work = asyncio.get_running_loop().run_in_executor(self.analysis, gather)
         try:

@@ -85,7 +85,7 @@ def activate(ls: TypeholeServer) -> list[str]:
         return []
     hook = None
     if state.engine is not None and state.settings.context.enabled:
-        hook = EngineContext(state.engine, state.settings.context.deadline_ms)
+        hook = EngineContext(state.engine)
     try:
         state.pipeline, state.model_description = state.hub.pipeline(
             state.settings, context_hook=hook

@@ -18,7 +18,7 @@ from typehole.server.app import TypeholeServer
 from typehole.server.features import oracle
 from typehole.server.features.configuration import activate
 from typehole.server.features.documents import is_large, learnable
-from typehole.server.features.status import report_health, send_status
+from typehole.server.features.status import announce_status, report_health
 from typehole.server.progress import work_done
 
 log = logging.getLogger(__name__)
@@ -46,7 +46,7 @@ def register(server: TypeholeServer) -> None:
     async def initialized(ls: TypeholeServer, params: types.InitializedParams) -> None:
         from typehole.server.features.configuration import pull_configuration
 
-        send_status(ls, ls.state.settings.model, "ok", ls.state.model_description)
+        announce_status(ls)  # the model's real state: `loading` while a local model loads
         for problem in ls.state.pending_problems:
             ls.tell(types.MessageType.Warning, f"typehole: {problem}")
         await pull_configuration(ls)

@@ -37,7 +37,7 @@ export interface Connection {
 /** `typehole/status`: the model's health, sent when it changes. */
 export interface StatusParams {
   model: string;
-  state: "ok" | "degraded" | "down" | string;
+  state: "ok" | "loading" | "degraded" | "down" | string;
   message: string;
   /** Sent by servers that report whether monitor-guided decoding is active. */
   monitors?: boolean;

@@ -5,7 +5,7 @@
  */
 import type { StatusParams } from "./protocol";
 
-export type Health = "starting" | "ok" | "degraded" | "down" | "stopped" | "missing";
+export type Health = "starting" | "ok" | "loading" | "degraded" | "down" | "stopped" | "missing";
 
 export interface StatusState {
   health: Health;
@@ -22,7 +22,8 @@ export interface StatusState {
 export const initialStatus: StatusState = { health: "starting", model: "", message: "", enabled: true };
 
 export function onStatus(state: StatusState, params: StatusParams): StatusState {
-  const health: Health = params.state === "ok" || params.state === "degraded" || params.state === "down" ? params.state : "degraded";
+  const known: Health[] = ["ok", "loading", "degraded", "down"];
+  const health: Health = known.includes(params.state as Health) ? (params.state as Health) : "degraded";
   return {
     ...state,
     health,
@@ -76,6 +77,8 @@ export function render(state: StatusState): Rendered {
   switch (state.health) {
     case "starting":
       return { text: "$(loading~spin) typehole", tooltip: tooltip("starting") };
+    case "loading":
+      return { text: `$(loading~spin) ${model}`, tooltip: tooltip(state.message) };
     case "ok":
       return { text: `$(sparkle) ${model}${suffix}`, tooltip: tooltip(`${model} is ready. ${state.message}`) };
     case "degraded":
