@@ -18,7 +18,7 @@ import jedi
 from .assemble import assemble, blocks_for
 from .deps import DependencyIndex
 from .hole import analyse_hole
-from .index import BuildStats, Cancelled, Index, Progress
+from .index import MAX_SCORED_ROWS, BuildStats, Cancelled, Index, Progress
 from .oracle import engine_for, ty_for
 from .ranking import DEFAULT_WEIGHTS, RankingWeights, import_distance
 from .records import (
@@ -123,7 +123,10 @@ class ContextEngine:
 
         `prompt` in the result is the text to put before the code prefix; it is at most
         `budget_tokens` long as measured by `count_tokens`. `timings_ms` has one entry per stage
-        and `total`; stages skipped for the deadline appear as `skipped_<stage>`.
+        and `total`; stages skipped for the deadline appear as `skipped_<stage>`, and `skipped`
+        says why, as it does for work a stage left out (query terms too common to score in time).
+        The similar-code search is sized to the time left: it scores only as many windows as the
+        measured rate allows before the deadline, and none when even its rarest term would not fit.
         """
         started = time.perf_counter()
         timings: dict[str, float] = {}
@@ -135,8 +138,24 @@ class ContextEngine:
             timings[stage] = (now - clock[0]) * 1000
             clock[0] = now
 
+        def elapsed() -> float:
+            return (time.perf_counter() - started) * 1000
+
         def late() -> bool:
-            return deadline_ms is not None and (time.perf_counter() - started) * 1000 > deadline_ms
+            return deadline_ms is not None and elapsed() > deadline_ms
+
+        def similar_code() -> list[Snippet]:
+            # Only as many windows as the measured rate scores before the deadline.
+            rows, left = MAX_SCORED_ROWS, None
+            if deadline_ms is not None:
+                left = deadline_ms - elapsed()
+                rows = max(0, min(rows, int(left * self.index.rows_per_ms)))
+            out = analogy(self.index, rel, text, offset, self.weights, max_rows=rows,
+                          notes=skipped)
+            if left is not None and rows < MAX_SCORED_ROWS and "analogy" in skipped:
+                skipped["analogy"] = f"deadline: {left:.0f} ms left, time to score {rows} " \
+                    f"windows; {skipped['analogy']}"
+            return out
 
         deadline = (time.monotonic() + deadline_ms / 1000) if deadline_ms is not None else None
         hole = self.hole(text, offset, path, deadline)
@@ -150,12 +169,15 @@ class ContextEngine:
             "relevant_headers": lambda: relevant_headers(self.index, facts, hole, distances,
                                                          self.weights, deps=self.deps),
             "rationale": lambda: rationale(self.index, facts, text, offset, self.weights),
-            "analogy": lambda: analogy(self.index, rel, text, offset, self.weights),
+            "analogy": similar_code,
         }
         found: dict[str, list] = {}
+        skipped: dict[str, str] = {}
         for stage, run in stages.items():
             if late():
                 timings[f"skipped_{stage}"] = 0.0
+                skipped[stage] = f"deadline: {elapsed():.0f} ms of {deadline_ms:.0f} ms spent " \
+                    "before it could start"
                 found[stage] = []
                 continue
             found[stage] = run()
@@ -172,4 +194,4 @@ class ContextEngine:
             relevant_types=tuple(i for i in items if isinstance(i, RelevantType)),
             relevant_headers=tuple(i for i in items if isinstance(i, RelevantHeader)),
             snippets=tuple(i for i in items if isinstance(i, Snippet)),
-            prompt=prompt, tokens=tokens, timings_ms=timings)
+            prompt=prompt, tokens=tokens, timings_ms=timings, skipped=skipped)
