@@ -90,13 +90,15 @@ def python_lines(root: Path) -> tuple[int, int]:
     return files, lines
 
 
-def monorepo(lines: int) -> Path:
+def monorepo(lines: int, sources: tuple[str, ...] = MONOREPO_SOURCES) -> Path:
     """A monorepo of at least `lines` lines of Python, generated once into the projects cache.
 
-    Copies of `MONOREPO_SOURCES` in turn, each under its own folder and package name (`django_1/`
-    holding the package `django_1`), with imports rewritten to the copy's package.
+    Copies of the `sources` sdists in turn, each under its own folder and package name
+    (`django_1/` holding the package `django_1`), with imports rewritten to the copy's package.
     """
-    dest = CACHE / "projects" / f"monorepo-{lines}"
+    suffix = "" if sources == MONOREPO_SOURCES else "-" + "-".join(
+        s.replace("==", "-") for s in sources)
+    dest = CACHE / "projects" / f"monorepo-{lines}{suffix}"
     if (dest / ".complete").is_file():
         return dest
     tmp = dest.with_name(dest.name + ".tmp")
@@ -104,10 +106,10 @@ def monorepo(lines: int) -> Path:
     tmp.mkdir(parents=True)
     total, copy = 0, 0
     while total < lines:
-        spec = MONOREPO_SOURCES[copy % len(MONOREPO_SOURCES)]
+        spec = sources[copy % len(sources)]
         name, _version = spec.split("==")
         copy += 1
-        renamed = f"{name}_{(copy - 1) // len(MONOREPO_SOURCES) + 1}"
+        renamed = f"{name}_{(copy - 1) // len(sources) + 1}"
         source = real_project(*spec.split("=="))
         target = tmp / renamed
         for path in workspace_files(source):

@@ -14,13 +14,14 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import jedi
+from cachetools import LRUCache
 
 from .assemble import assemble, blocks_for
 from .deps import DependencyIndex
 from .hole import analyse_hole
 from .index import MAX_SCORED_ROWS, BuildStats, Cancelled, Index, Progress
 from .oracle import engine_for, ty_for
-from .ranking import DEFAULT_WEIGHTS, RankingWeights, import_distance
+from .ranking import DEFAULT_WEIGHTS, RankingWeights, distances_from, undirected
 from .records import (
     ContextResult,
     Definition,
@@ -52,7 +53,10 @@ class ContextEngine:
         self.deps = DependencyIndex(self.index, site_dirs)
         self.weights = weights
         self.project = jedi.Project(self.root)
+        # The import graph's neighbours, rebuilt only when some file's imports changed (an edit
+        # that keeps them costs nothing), and the distances asked of it last.
         self._graph: tuple[int, dict[str, set[str]]] = (-1, {})
+        self._distance_memo: LRUCache[str, dict[str, int]] = LRUCache(maxsize=16)
 
     @property
     def warnings(self) -> list[str]:
@@ -84,11 +88,15 @@ class ContextEngine:
         self.index.close()
 
     def _distances(self, module: str) -> dict[str, int]:
-        generation, graph = self._graph
-        if generation != self.index.generation:
-            graph = self.index.import_graph()
-            self._graph = (self.index.generation, graph)
-        return import_distance(graph, module)
+        generation, neighbours = self._graph
+        if generation != self.index.imports_generation:
+            generation = self.index.imports_generation
+            neighbours = undirected(self.index.import_graph())
+            self._graph = (generation, neighbours)
+            self._distance_memo.clear()
+        if (hit := self._distance_memo.get(module)) is None:
+            hit = self._distance_memo[module] = distances_from(neighbours, module)
+        return hit
 
     def facts(self, rel: str, text: str) -> FileFacts:
         """Imports and module-level definitions of the file being edited.

@@ -38,6 +38,10 @@ WINDOW_STRIDE = 5
 MAX_SCORED_ROWS = 4000
 MAX_QUERY_TERMS = 16
 _QUERY_TOKENS = 48  # identifiers of the query text considered (the last ones, nearest the cursor)
+# Every term's window count is probed up to this many (cheap); only a few common terms nearest the
+# cursor are counted further, while the row budget still has room for them.
+_RARE_BELOW = 256
+_COMMON_PROBES = 8
 _TERM_COUNTS = 4096  # terms whose (capped) window count is remembered between queries
 _RECENT_TREES = 8  # files whose last parse tree is kept (the ones being edited)
 PYTHON_SUFFIXES = (".py", ".pyi")
@@ -113,6 +117,7 @@ class Index:
         # (bytes, tree) of the files edited last, for incremental re-parsing; under the lock.
         self._trees: LRUCache[str, tuple[bytes, Tree]] = LRUCache(maxsize=_RECENT_TREES)
         self.generation = 0  # bumped on every change, so callers can cache derived data
+        self.imports_generation = 0  # bumped when some file's imports change (the import graph)
         # term -> number of windows it occurs in (capped at the value stored with it), under the
         # lock; refreshed by `build`, kept across single-file edits (they move counts a little).
         self._term_rows: LRUCache[str, tuple[int, int]] = LRUCache(maxsize=_TERM_COUNTS)
@@ -170,6 +175,7 @@ class Index:
         fields = (module, int(is_package), mtime_ns, size, _hash(text), text.count("\n") + 1)
         row = conn.execute("SELECT id FROM files WHERE path=?", (rel,)).fetchone()
         old_windows: dict[tuple[int, int, str], int] = {}
+        old_imports: set[tuple[str, str, str]] | None = None
         if row is None:
             file_id = conn.execute(
                 "INSERT INTO files(module, is_package, mtime_ns, size, hash, lines, path) "
@@ -181,6 +187,8 @@ class Index:
             conn.execute("DELETE FROM returns WHERE def_id IN "
                          "(SELECT id FROM defs WHERE file_id=?)", (file_id,))
             conn.execute("DELETE FROM defs WHERE file_id=?", (file_id,))
+            old_imports = set(conn.execute("SELECT module, name, alias FROM imports "
+                                           "WHERE file_id=?", (file_id,)).fetchall())
             conn.execute("DELETE FROM imports WHERE file_id=?", (file_id,))
             old_windows = {(r[1], r[2], r[3]): r[0] for r in conn.execute(
                 "SELECT w.id, w.start_line, w.end_line, wins_fts.text FROM wins w "
@@ -206,6 +214,10 @@ class Index:
                     for n in set(type_names(d.annotation))])
             conn.executemany("INSERT INTO imports VALUES(?,?,?,?,?)",
                              [(file_id, i.module, i.name, i.alias, i.line) for i in tags.imports])
+            if old_imports != {(i.module, i.name, i.alias) for i in tags.imports}:
+                self.imports_generation += 1
+        elif old_imports:
+            self.imports_generation += 1
         fresh = [w for w in _windows(text) if old_windows.pop(w, None) is None]
         if self._window_total is not None:
             self._window_total += len(fresh) - len(old_windows)
@@ -227,6 +239,7 @@ class Index:
         if row is None:
             return False
         fid = row[0]
+        self.imports_generation += 1  # the file's module leaves the graph
         if self._window_total is not None:
             self._window_total -= conn.execute("SELECT count(*) FROM wins WHERE file_id=?",
                                                (fid,)).fetchone()[0]
@@ -455,36 +468,57 @@ class Index:
         """BM25 over 10-line windows, bounded: at most about `max_rows` windows are scored.
 
         The query's identifiers are taken rarest first (the highest BM25 weight) while their
-        window counts add up to no more than `max_rows`, at most `max_terms` of them; the common
-        ones left out weigh little in BM25 and would cost the most. Terms in more than half the
-        windows weigh nothing in FTS5's bm25() and are not queried when others are; `note` names
-        the others left out. The top `limit` are chosen inside SQLite. Hits are (path,
-        start_line, end_line, text, score), best first.
+        window counts add up to no more than `max_rows`, at most `max_terms` of them; then, while
+        there is room, a few common ones nearest the cursor. The common ones left out weigh little
+        in BM25 and would cost the most; counting a term's windows stops at what could still fit,
+        so choosing costs a bounded number of steps too. Terms in more than half the windows weigh
+        nothing in FTS5's bm25() and are not queried when others are; `note` names the others
+        left out. The top `limit` are chosen inside SQLite. Hits are (path, start_line, end_line,
+        text, score), best first.
         """
         tokens = list(dict.fromkeys(t.lower() for t in _IDENT.findall(query)))[-_QUERY_TOKENS:]
         if not tokens:
             return WindowSearch([])
         with self.store.lock:
-            counts = {t: self._matching(t, max_rows + 1) for t in tokens}
+            # First every term up to `_RARE_BELOW` windows: the rare ones are known exactly.
+            counts = {t: self._matching(t, _RARE_BELOW) for t in tokens}
+            exact = {t: counts[t] < _RARE_BELOW for t in tokens}
             half = self.window_total() / 2
-            # Rarest first; among equals the later token (nearer the cursor) first. Terms that
-            # weigh nothing are left out unless nothing else is left (a tiny workspace).
-            order = sorted((t for t in tokens if counts[t] <= half) or tokens,
-                           key=lambda t: (counts[t], -tokens.index(t)))
+            # Terms that weigh nothing are left out unless nothing else is left (a tiny index).
+            weighty = [t for t in tokens if counts[t] <= half] or tokens
+            # Rarest first; among equals the later token (nearer the cursor) first.
+            rare = sorted((t for t in weighty if exact[t]),
+                          key=lambda t: (counts[t], -tokens.index(t)))
             kept: list[str] = []
             rows = 0
-            for term in order:
+            full = False
+            for term in rare:
                 if len(kept) >= max_terms or rows + counts[term] > max_rows:
+                    full = True
                     break
                 kept.append(term)
                 rows += counts[term]
-            dropped = tuple(t for t in order if t not in kept)
+            # Then the common ones nearest the cursor, while the budget has room for them.
+            common = [t for t in reversed(weighty) if not exact[t]][:_COMMON_PROBES]
+            for term in common if not full else ():
+                left = max_rows - rows
+                if len(kept) >= max_terms or left < _RARE_BELOW:
+                    break
+                counts[term] = self._matching(term, left + 1)
+                exact[term] = counts[term] <= left
+                if exact[term] and counts[term] <= half:
+                    kept.append(term)
+                    rows += counts[term]
+            dropped = tuple(sorted((t for t in tokens if t not in kept),
+                                   key=lambda t: (counts[t], -tokens.index(t))))
+            dropped_weighty = [t for t in dropped if t in weighty]
             note = ""
-            if dropped:
+            if dropped_weighty:
                 note = (f"query cut to {len(kept)} of {len(tokens)} terms (at most {max_rows} "
                         f"windows scored); left out: "
-                        + ", ".join(f"{t} ({counts[t]}{'+' if counts[t] > max_rows else ''})"
-                                    for t in dropped[:6]) + (" ..." if len(dropped) > 6 else ""))
+                        + ", ".join(f"{t} ({counts[t]}{'' if exact[t] else '+'})"
+                                    for t in dropped_weighty[:6])
+                        + (" ..." if len(dropped_weighty) > 6 else ""))
             if not kept or rows == 0:
                 return WindowSearch([], (), dropped, 0, note)
             match = " OR ".join(f'"{t}"' for t in kept)

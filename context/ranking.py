@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 from typehole.base.builtin_names import BUILTIN_NAMES
 
-__all__ = ["DEFAULT_WEIGHTS", "NON_USER_TYPES", "RankingWeights", "import_distance"]
+__all__ = ["DEFAULT_WEIGHTS", "NON_USER_TYPES", "RankingWeights", "distances_from",
+           "import_distance", "undirected"]
 
 
 @dataclass(frozen=True)
@@ -58,13 +59,18 @@ NON_USER_TYPES = frozenset(
        "Unpack", "ParamSpec", "Concatenate", "TypeGuard", "Never", "LiteralString"})
 
 
-def import_distance(graph: dict[str, set[str]], start: str, limit: int = 3) -> dict[str, int]:
-    """Steps from `start` to each module in the (undirected) import graph, up to `limit`."""
+def undirected(graph: dict[str, set[str]]) -> dict[str, set[str]]:
+    """Each module's neighbours in the import graph, both ways (who it imports, who imports it)."""
     neighbours: dict[str, set[str]] = {}
     for src, targets in graph.items():
         for dst in targets:
             neighbours.setdefault(src, set()).add(dst)
             neighbours.setdefault(dst, set()).add(src)
+    return neighbours
+
+
+def distances_from(neighbours: dict[str, set[str]], start: str, limit: int = 3) -> dict[str, int]:
+    """Steps from `start` to each module within `limit` steps (`neighbours`: `undirected`)."""
     out = {start: 0}
     queue = deque([start])
     while queue:
@@ -76,3 +82,8 @@ def import_distance(graph: dict[str, set[str]], start: str, limit: int = 3) -> d
                 out[nxt] = out[node] + 1
                 queue.append(nxt)
     return out
+
+
+def import_distance(graph: dict[str, set[str]], start: str, limit: int = 3) -> dict[str, int]:
+    """Steps from `start` to each module in the (undirected) import graph, up to `limit`."""
+    return distances_from(undirected(graph), start, limit)

@@ -118,7 +118,7 @@ def test_window_search_scores_a_bounded_number_of_windows(tmp_path: Path) -> Non
     cut = index.window_search(query, max_rows=10)
     # Rarest first while the windows they match fit the budget; the note names the rest.
     assert cut.terms == ("rare_thing", "middling_name") and cut.rows == 5
-    assert set(cut.dropped) == {"value", "common_name"} and "common_name (11+)" in cut.note
+    assert set(cut.dropped) == {"value", "common_name"} and "common_name (12)" in cut.note
     assert cut.hits[0][0] == "pkg/special.py"
     assert {h[0] for h in cut.hits} == {"pkg/special.py", "pkg/other.py"}
     # Nothing fits: no query at all, and the note says why.
@@ -145,6 +145,12 @@ def test_reindex_one_file_and_remove(tmp_path: Path) -> None:
     index.build()
     service = tmp_path / "ws" / "app" / "service.py"
     text = service.read_text() + "\n\ndef other() -> int:\n    return 1\n"
+    imports_generation = index.imports_generation
+    assert index.update_file(service, text)
+    # The import graph is rebuilt only when some file's imports change, not on every edit.
+    assert index.imports_generation == imports_generation
+    assert index.update_file(service, "import json\n" + text)
+    assert index.imports_generation == imports_generation + 1
     assert index.update_file(service, text)
     assert not index.update_file(service, text)  # same text: nothing to do
     assert "other" in {d.name for d in index.definitions_in("app/service.py")}
