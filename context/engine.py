@@ -55,7 +55,7 @@ class ContextEngine:
         self.project = jedi.Project(self.root)
         # The import graph's neighbours, rebuilt only when some file's imports changed (an edit
         # that keeps them costs nothing), and the distances asked of it last.
-        self._graph: tuple[int, dict[str, set[str]]] = (-1, {})
+        self._graph: tuple[int, dict[str, tuple[str, ...]]] = (-1, {})
         self._distance_memo: LRUCache[str, dict[str, int]] = LRUCache(maxsize=16)
 
     @property
