@@ -260,13 +260,13 @@ def _completions(engine: ContextEngine, sites: list[tuple[Path, str, int, str]])
     import asyncio
 
     from typehole.app.hub import ModelHub, pipeline_options
-    from typehole.app.settings import Settings
+    from typehole.app.settings import environment_source, resolve
     from typehole.features.completion.context_hook import EngineContext
     from typehole.features.completion.pipeline import Pipeline
     from typehole.features.completion.site import Site
 
     async def run() -> list[float]:
-        settings = Settings()
+        settings, _problems = resolve(environment_source())  # TYPEHOLE_MODEL, else the default
         hub = ModelHub()
         try:
             backend, description = hub.backend(settings)
@@ -355,8 +355,8 @@ NOTES = (
     "60 ms deadline (the next keystroke: the hole's memo is warm); served skipped: share of sites "
     "where that skipped a stage for the deadline; query cut: share where the similar-code query "
     "left out terms too common to score. growth: slope of log(p50) on log(lines of Python) across "
-    "the workspaces (0: flat, 1: linear). RSS is the measuring process's peak (no model). One run "
-    "on the machine at hand; compare within it."
+    "the workspaces (0: flat, 1: linear). RSS is the measuring process's peak (no model unless "
+    "--complete). One run on the machine at hand; compare within it."
 )
 
 
@@ -369,7 +369,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--files", type=int, default=100,
                         help="Python files sampled per workspace for parse and reindex")
     parser.add_argument("--complete", action="store_true",
-                        help="also a full completion with the configured model at each site")
+                        help="also a full completion at each site, with the model TYPEHOLE_MODEL "
+                             "names (default: the embedded one)")
     parser.add_argument("--json", action="store_true", help="print the measurements as JSON")
     parser.add_argument("--one", help=argparse.SUPPRESS)  # the child: one workspace, JSON out
     args = parser.parse_args(argv)
