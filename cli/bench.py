@@ -7,7 +7,7 @@ import importlib
 
 SUITES = (
     "latency", "context", "docstrings", "next-edit", "monitors", "receivers", "fill", "quality",
-    "load",
+    "load", "scale",
 )
 
 

@@ -15,14 +15,15 @@ from pathlib import Path
 from typing import Any
 
 import jedi
+from cachetools import LRUCache
 
 from .assemble import assemble, blocks_for
 from .cache import DEFAULT_CAP_MB
 from .deps import DependencyIndex
 from .hole import analyse_hole
-from .index import BuildStats, Cancelled, Index, Progress
+from .index import MAX_SCORED_ROWS, BuildStats, Cancelled, Index, Progress
 from .oracle import engine_for, ty_for
-from .ranking import DEFAULT_WEIGHTS, RankingWeights, import_distance
+from .ranking import DEFAULT_WEIGHTS, RankingWeights, distances_from, undirected
 from .records import (
     ContextResult,
     Definition,
@@ -55,7 +56,10 @@ class ContextEngine:
         self.deps = DependencyIndex(self.index, site_dirs)
         self.weights = weights
         self.project = jedi.Project(self.root)
-        self._graph: tuple[int, dict[str, set[str]]] = (-1, {})
+        # The import graph's neighbours, rebuilt only when some file's imports changed (an edit
+        # that keeps them costs nothing), and the distances asked of it last.
+        self._graph: tuple[int, dict[str, tuple[str, ...]]] = (-1, {})
+        self._distance_memo: LRUCache[str, dict[str, int]] = LRUCache(maxsize=16)
 
     @property
     def warnings(self) -> list[str]:
@@ -91,11 +95,15 @@ class ContextEngine:
         self.index.close()
 
     def _distances(self, module: str) -> dict[str, int]:
-        generation, graph = self._graph
-        if generation != self.index.generation:
-            graph = self.index.import_graph()
-            self._graph = (self.index.generation, graph)
-        return import_distance(graph, module)
+        generation, neighbours = self._graph
+        if generation != self.index.imports_generation:
+            generation = self.index.imports_generation
+            neighbours = undirected(self.index.import_graph())
+            self._graph = (generation, neighbours)
+            self._distance_memo.clear()
+        if (hit := self._distance_memo.get(module)) is None:
+            hit = self._distance_memo[module] = distances_from(neighbours, module)
+        return hit
 
     def facts(self, rel: str, text: str) -> FileFacts:
         """Imports and module-level definitions of the file being edited.
@@ -130,7 +138,10 @@ class ContextEngine:
 
         `prompt` in the result is the text to put before the code prefix; it is at most
         `budget_tokens` long as measured by `count_tokens`. `timings_ms` has one entry per stage
-        and `total`; stages skipped for the deadline appear as `skipped_<stage>`.
+        and `total`; stages skipped for the deadline appear as `skipped_<stage>`, and `skipped`
+        says why, as it does for work a stage left out (query terms too common to score in time).
+        The similar-code search is sized to the time left: it scores only as many windows as the
+        measured rate allows before the deadline, and none when even its rarest term would not fit.
         """
         started = time.perf_counter()
         timings: dict[str, float] = {}
@@ -142,8 +153,24 @@ class ContextEngine:
             timings[stage] = (now - clock[0]) * 1000
             clock[0] = now
 
+        def elapsed() -> float:
+            return (time.perf_counter() - started) * 1000
+
         def late() -> bool:
-            return deadline_ms is not None and (time.perf_counter() - started) * 1000 > deadline_ms
+            return deadline_ms is not None and elapsed() > deadline_ms
+
+        def similar_code() -> list[Snippet]:
+            # Only as many windows as the measured rate scores before the deadline.
+            rows, left = MAX_SCORED_ROWS, None
+            if deadline_ms is not None:
+                left = deadline_ms - elapsed()
+                rows = max(0, min(rows, int(left * self.index.rows_per_ms)))
+            out = analogy(self.index, rel, text, offset, self.weights, max_rows=rows,
+                          notes=skipped)
+            if left is not None and rows < MAX_SCORED_ROWS and "analogy" in skipped:
+                skipped["analogy"] = f"deadline: {left:.0f} ms left, time to score {rows} " \
+                    f"windows; {skipped['analogy']}"
+            return out
 
         deadline = (time.monotonic() + deadline_ms / 1000) if deadline_ms is not None else None
         hole = self.hole(text, offset, path, deadline)
@@ -157,12 +184,15 @@ class ContextEngine:
             "relevant_headers": lambda: relevant_headers(self.index, facts, hole, distances,
                                                          self.weights, deps=self.deps),
             "rationale": lambda: rationale(self.index, facts, text, offset, self.weights),
-            "analogy": lambda: analogy(self.index, rel, text, offset, self.weights),
+            "analogy": similar_code,
         }
         found: dict[str, list] = {}
+        skipped: dict[str, str] = {}
         for stage, run in stages.items():
             if late():
                 timings[f"skipped_{stage}"] = 0.0
+                skipped[stage] = f"deadline: {elapsed():.0f} ms of {deadline_ms:.0f} ms spent " \
+                    "before it could start"
                 found[stage] = []
                 continue
             found[stage] = run()
@@ -179,4 +209,4 @@ class ContextEngine:
             relevant_types=tuple(i for i in items if isinstance(i, RelevantType)),
             relevant_headers=tuple(i for i in items if isinstance(i, RelevantHeader)),
             snippets=tuple(i for i in items if isinstance(i, Snippet)),
-            prompt=prompt, tokens=tokens, timings_ms=timings)
+            prompt=prompt, tokens=tokens, timings_ms=timings, skipped=skipped)

@@ -29,10 +29,22 @@ from .store import Store
 from .tags import extract_tags
 from .walk import may_read, read_text, workspace_files
 
-__all__ = ["BuildStats", "Index", "WINDOW_LINES", "WINDOW_STRIDE", "type_names"]
+__all__ = ["BuildStats", "Index", "MAX_SCORED_ROWS", "WINDOW_LINES", "WINDOW_STRIDE",
+           "WindowSearch", "type_names"]
 
 WINDOW_LINES = 10  # CrossCodeEval's window size, the baseline the analogy channel is held to
 WINDOW_STRIDE = 5
+# A window search scores at most this many windows: FTS5's bm25() costs a few microseconds per
+# matching window, so the query keeps its rarest terms up to this many matches and the cost does
+# not grow with the repository (Django's 135k windows: a query of every term scored 30-100k).
+MAX_SCORED_ROWS = 4000
+MAX_QUERY_TERMS = 16
+_QUERY_TOKENS = 48  # identifiers of the query text considered (the last ones, nearest the cursor)
+# Every term's window count is probed up to this many (cheap); only a few common terms nearest the
+# cursor are counted further, while the row budget still has room for them.
+_RARE_BELOW = 256
+_COMMON_PROBES = 8
+_TERM_COUNTS = 4096  # terms whose (capped) window count is remembered between queries
 _RECENT_TREES = 8  # files whose last parse tree is kept (the ones being edited)
 PYTHON_SUFFIXES = (".py", ".pyi")
 # Other source files get windows (for analogy); those with a grammar (`syntax.SUFFIXES`) get tags.
@@ -72,6 +84,17 @@ def _windows(text: str) -> Iterable[tuple[int, int, str]]:
 
 
 @dataclass(frozen=True)
+class WindowSearch:
+    """A bounded BM25 search: best windows first, the terms it ran with, those it left out."""
+
+    hits: list[tuple[str, int, int, str, float]]
+    terms: tuple[str, ...] = ()
+    dropped: tuple[str, ...] = ()  # terms matching too many windows for the row budget
+    rows: int = 0  # windows the query could score at most (the kept terms' window counts)
+    note: str = ""  # why terms were dropped or the search skipped; empty when nothing was
+
+
+@dataclass(frozen=True)
 class BuildStats:
     """What a `build` did."""
 
@@ -97,6 +120,13 @@ class Index:
         # (bytes, tree) of the files edited last, for incremental re-parsing; under the lock.
         self._trees: LRUCache[str, tuple[bytes, Tree]] = LRUCache(maxsize=_RECENT_TREES)
         self.generation = 0  # bumped on every change, so callers can cache derived data
+        self.imports_generation = 0  # bumped when some file's imports change (the import graph)
+        # term -> number of windows it occurs in (capped at the value stored with it), under the
+        # lock; refreshed by `build`, kept across single-file edits (they move counts a little).
+        self._term_rows: LRUCache[str, tuple[int, int]] = LRUCache(maxsize=_TERM_COUNTS)
+        # Windows bm25() scores per millisecond, measured on past queries (sizes deadline work).
+        self.rows_per_ms = 400.0
+        self._window_total: int | None = None  # kept by every write; None: count on next use
 
     @property
     def warnings(self) -> list[str]:
@@ -148,6 +178,7 @@ class Index:
         fields = (module, int(is_package), mtime_ns, size, _hash(text), text.count("\n") + 1)
         row = conn.execute("SELECT id FROM files WHERE path=?", (rel,)).fetchone()
         old_windows: dict[tuple[int, int, str], int] = {}
+        old_imports: set[tuple[str, str, str]] | None = None
         if row is None:
             file_id = conn.execute(
                 "INSERT INTO files(module, is_package, mtime_ns, size, hash, lines, path) "
@@ -159,6 +190,8 @@ class Index:
             conn.execute("DELETE FROM returns WHERE def_id IN "
                          "(SELECT id FROM defs WHERE file_id=?)", (file_id,))
             conn.execute("DELETE FROM defs WHERE file_id=?", (file_id,))
+            old_imports = set(conn.execute("SELECT module, name, alias FROM imports "
+                                           "WHERE file_id=?", (file_id,)).fetchall())
             conn.execute("DELETE FROM imports WHERE file_id=?", (file_id,))
             old_windows = {(r[1], r[2], r[3]): r[0] for r in conn.execute(
                 "SELECT w.id, w.start_line, w.end_line, wins_fts.text FROM wins w "
@@ -184,7 +217,13 @@ class Index:
                     for n in set(type_names(d.annotation))])
             conn.executemany("INSERT INTO imports VALUES(?,?,?,?,?)",
                              [(file_id, i.module, i.name, i.alias, i.line) for i in tags.imports])
+            if old_imports != {(i.module, i.name, i.alias) for i in tags.imports}:
+                self.imports_generation += 1
+        elif old_imports:
+            self.imports_generation += 1
         fresh = [w for w in _windows(text) if old_windows.pop(w, None) is None]
+        if self._window_total is not None:
+            self._window_total += len(fresh) - len(old_windows)
         if old_windows:
             gone = [(i,) for i in old_windows.values()]
             conn.executemany("DELETE FROM wins_fts WHERE rowid=?", gone)
@@ -203,6 +242,10 @@ class Index:
         if row is None:
             return False
         fid = row[0]
+        self.imports_generation += 1  # the file's module leaves the graph
+        if self._window_total is not None:
+            self._window_total -= conn.execute("SELECT count(*) FROM wins WHERE file_id=?",
+                                               (fid,)).fetchone()[0]
         conn.execute("DELETE FROM returns WHERE def_id IN (SELECT id FROM defs WHERE file_id=?)",
                      (fid,))
         conn.execute("DELETE FROM defs WHERE file_id=?", (fid,))
@@ -248,6 +291,7 @@ class Index:
                 self.store.conn.execute("COMMIT")
             except BaseException:
                 self.store.conn.execute("ROLLBACK")
+                self._window_total = None
                 raise
             if tree is not None:
                 self._trees[rel] = (data, tree)
@@ -315,6 +359,7 @@ class Index:
             for rel in set(known) - seen:
                 removed += self._delete(rel)
             self.store.conn.execute("INSERT OR REPLACE INTO meta VALUES('tagged', ?)", (tagged,))
+            self._term_rows.clear()
             self.generation += 1
         self.store.evict()  # the index has grown: the cache may be over its cap now
         return BuildStats(total, indexed, removed, time.perf_counter() - started)
@@ -331,6 +376,7 @@ class Index:
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")
+                self._window_total = None
                 raise
             self.generation += 1
         pending.clear()
@@ -405,21 +451,107 @@ class Index:
             graph.setdefault(src, set()).add(full if full in modules else target)
         return graph
 
-    def search_windows(self, query: str, exclude_path: str | None = None,
-                       limit: int = 10) -> list[tuple[str, int, int, str, float]]:
-        """BM25 over 10-line windows: (path, start_line, end_line, text, score), best first."""
-        tokens = list(dict.fromkeys(_IDENT.findall(query)))[-48:]
-        if not tokens:
-            return []
-        match = " OR ".join(f'"{t}"' for t in tokens)
+    def window_total(self) -> int:
+        """Number of indexed windows (counted once, then kept by every write)."""
         with self.store.lock:
-            rows = self.store.conn.execute(
+            if self._window_total is None:
+                self._window_total = self.store.conn.execute(
+                    "SELECT count(*) FROM wins").fetchone()[0]
+            return self._window_total
+
+    def _matching(self, term: str, cap: int) -> int:
+        """Windows containing `term`, counted up to `cap` (a count at `cap` means "or more").
+
+        Counting stops at `cap` (FTS5 walks the term's list lazily), so this costs at most `cap`
+        steps; counts are remembered, since the lines before the cursor change little per key.
+        """
+        cached = self._term_rows.get(term)
+        if cached is not None and (cached[0] < cached[1] or cached[1] >= cap):
+            return min(cached[0], cap)
+        count = self.store.conn.execute(
+            "SELECT count(*) FROM (SELECT rowid FROM wins_fts WHERE wins_fts MATCH ? LIMIT ?)",
+            (f'"{term}"', cap)).fetchone()[0]
+        self._term_rows[term] = (count, cap)
+        return count
+
+    def window_search(self, query: str, exclude_path: str | None = None, limit: int = 10,
+                      max_rows: int = MAX_SCORED_ROWS,
+                      max_terms: int = MAX_QUERY_TERMS) -> WindowSearch:
+        """BM25 over 10-line windows, bounded: at most about `max_rows` windows are scored.
+
+        The query's identifiers are taken rarest first (the highest BM25 weight) while their
+        window counts add up to no more than `max_rows`, at most `max_terms` of them; then, while
+        there is room, a few common ones nearest the cursor. The common ones left out weigh little
+        in BM25 and would cost the most; counting a term's windows stops at what could still fit,
+        so choosing costs a bounded number of steps too. Terms in more than half the windows weigh
+        nothing in FTS5's bm25() and are not queried when others are; `note` names the others
+        left out. The top `limit` are chosen inside SQLite. Hits are (path, start_line, end_line,
+        text, score), best first.
+        """
+        tokens = list(dict.fromkeys(t.lower() for t in _IDENT.findall(query)))[-_QUERY_TOKENS:]
+        if not tokens:
+            return WindowSearch([])
+        with self.store.lock:
+            # First every term up to `_RARE_BELOW` windows: the rare ones are known exactly.
+            counts = {t: self._matching(t, _RARE_BELOW) for t in tokens}
+            exact = {t: counts[t] < _RARE_BELOW for t in tokens}
+            half = self.window_total() / 2
+            # Terms that weigh nothing are left out unless nothing else is left (a tiny index).
+            weighty = [t for t in tokens if counts[t] <= half] or tokens
+            # Rarest first; among equals the later token (nearer the cursor) first.
+            rare = sorted((t for t in weighty if exact[t]),
+                          key=lambda t: (counts[t], -tokens.index(t)))
+            kept: list[str] = []
+            rows = 0
+            full = False
+            for term in rare:
+                if len(kept) >= max_terms or rows + counts[term] > max_rows:
+                    full = True
+                    break
+                kept.append(term)
+                rows += counts[term]
+            # Then the common ones nearest the cursor, while the budget has room for them.
+            common = [t for t in reversed(weighty) if not exact[t]][:_COMMON_PROBES]
+            for term in common if not full else ():
+                left = max_rows - rows
+                if len(kept) >= max_terms or left < _RARE_BELOW:
+                    break
+                counts[term] = self._matching(term, left + 1)
+                exact[term] = counts[term] <= left
+                if exact[term] and counts[term] <= half:
+                    kept.append(term)
+                    rows += counts[term]
+            dropped = tuple(sorted((t for t in tokens if t not in kept),
+                                   key=lambda t: (counts[t], -tokens.index(t))))
+            dropped_weighty = [t for t in dropped if t in weighty]
+            note = ""
+            if dropped_weighty:
+                note = (f"query cut to {len(kept)} of {len(tokens)} terms (at most {max_rows} "
+                        f"windows scored); left out: "
+                        + ", ".join(f"{t} ({counts[t]}{'' if exact[t] else '+'})"
+                                    for t in dropped_weighty[:6])
+                        + (" ..." if len(dropped_weighty) > 6 else ""))
+            if not kept or rows == 0:
+                return WindowSearch([], (), dropped, 0, note)
+            match = " OR ".join(f'"{t}"' for t in kept)
+            started = time.perf_counter()
+            rows_out = self.store.conn.execute(
                 "SELECT f.path, w.start_line, w.end_line, wins_fts.text, bm25(wins_fts) AS s "
                 "FROM wins_fts JOIN wins w ON w.id = wins_fts.rowid JOIN files f "
                 "ON f.id = w.file_id WHERE wins_fts MATCH ? AND f.path IS NOT ? "
                 "ORDER BY s LIMIT ?", (match, exclude_path, limit)).fetchall()
+            elapsed = (time.perf_counter() - started) * 1000
+            if rows >= 500 and elapsed > 0:  # small queries measure overhead, not the rate
+                self.rows_per_ms = 0.8 * self.rows_per_ms + 0.2 * rows / elapsed
         # FTS5's bm25() is lower-is-better and negative; flip it so higher is better.
-        return [(r[0], r[1], r[2], r[3], -r[4]) for r in rows]
+        hits = [(r[0], r[1], r[2], r[3], -r[4]) for r in rows_out]
+        return WindowSearch(hits, tuple(kept), dropped, rows, note)
+
+    def search_windows(self, query: str, exclude_path: str | None = None,
+                       limit: int = 10) -> list[tuple[str, int, int, str, float]]:
+        """BM25 over 10-line windows: (path, start_line, end_line, text, score), best first
+        (`window_search` with its default bounds)."""
+        return self.window_search(query, exclude_path, limit).hits
 
     def close(self) -> None:
         """Release the database."""

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 from typehole.base.builtin_names import BUILTIN_NAMES
 
-__all__ = ["DEFAULT_WEIGHTS", "NON_USER_TYPES", "RankingWeights", "import_distance"]
+__all__ = ["DEFAULT_WEIGHTS", "NON_USER_TYPES", "RankingWeights", "distances_from",
+           "import_distance", "undirected"]
 
 
 @dataclass(frozen=True)
@@ -58,13 +59,24 @@ NON_USER_TYPES = frozenset(
        "Unpack", "ParamSpec", "Concatenate", "TypeGuard", "Never", "LiteralString"})
 
 
-def import_distance(graph: dict[str, set[str]], start: str, limit: int = 3) -> dict[str, int]:
-    """Steps from `start` to each module in the (undirected) import graph, up to `limit`."""
+def undirected(graph: dict[str, set[str]]) -> dict[str, tuple[str, ...]]:
+    """Each module's neighbours in the import graph, both ways (who it imports, who imports it),
+    in sorted order (so a walk that stops early stops at the same modules every time)."""
     neighbours: dict[str, set[str]] = {}
     for src, targets in graph.items():
         for dst in targets:
             neighbours.setdefault(src, set()).add(dst)
             neighbours.setdefault(dst, set()).add(src)
+    return {module: tuple(sorted(near)) for module, near in neighbours.items()}
+
+
+def distances_from(neighbours: dict[str, tuple[str, ...]], start: str, limit: int = 3,
+                   max_modules: int = 1000) -> dict[str, int]:
+    """Steps from `start` to each module within `limit` steps (`neighbours`: `undirected`).
+
+    At most `max_modules` modules, the nearest: three steps from a module every file imports
+    reach most of a large repository, and the far ones change no ranking much.
+    """
     out = {start: 0}
     queue = deque([start])
     while queue:
@@ -73,6 +85,13 @@ def import_distance(graph: dict[str, set[str]], start: str, limit: int = 3) -> d
             continue
         for nxt in neighbours.get(node, ()):
             if nxt not in out:
+                if len(out) >= max_modules:
+                    return out
                 out[nxt] = out[node] + 1
                 queue.append(nxt)
     return out
+
+
+def import_distance(graph: dict[str, set[str]], start: str, limit: int = 3) -> dict[str, int]:
+    """Steps from `start` to each module in the (undirected) import graph, up to `limit`."""
+    return distances_from(undirected(graph), start, limit)

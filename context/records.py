@@ -136,10 +136,12 @@ class ContextResult:
     prompt: str
     tokens: int
     timings_ms: dict[str, float] = field(default_factory=dict)
+    # Stage -> why it was skipped or cut short (the deadline, query terms too common to score).
+    skipped: dict[str, str] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
-        """The `typehole context --json` contract of DESIGN.md."""
-        return {
+        """The `typehole context --json` contract of DESIGN.md (`skipped` only when not empty)."""
+        out: dict[str, Any] = {
             "hole": self.hole.to_json(),
             "relevant_types": [t.to_json() for t in self.relevant_types],
             "relevant_headers": [h.to_json() for h in self.relevant_headers],
@@ -148,3 +150,6 @@ class ContextResult:
             "tokens": self.tokens,
             "timings_ms": {k: round(v, 3) for k, v in self.timings_ms.items()},
         }
+        if self.skipped:
+            out["skipped"] = dict(self.skipped)
+        return out

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from .index import Index
+from .index import MAX_SCORED_ROWS, Index
 from .ranking import DEFAULT_WEIGHTS, RankingWeights
 from .records import Snippet
 from .resolve import FileFacts, definition_stub, resolve_name
@@ -73,10 +73,19 @@ def _add(index: Index, facts: FileFacts, dotted: str, score: float,
 
 
 def analogy(index: Index, path: str | None, text: str, offset: int,
-            weights: RankingWeights = DEFAULT_WEIGHTS, limit: int = 5) -> list[Snippet]:
-    """Windows of other files most similar (BM25) to the last lines before the cursor."""
+            weights: RankingWeights = DEFAULT_WEIGHTS, limit: int = 5,
+            max_rows: int = MAX_SCORED_ROWS, notes: dict[str, str] | None = None) -> list[Snippet]:
+    """Windows of other files most similar (BM25) to the last lines before the cursor.
+
+    At most about `max_rows` windows are scored (`Index.window_search`); when that leaves
+    query terms out, or no term at all fits, `notes["analogy"]` says so.
+    """
     lines = text[:offset].splitlines()[-_QUERY_LINES:]
-    hits = index.search_windows("\n".join(lines), exclude_path=path, limit=limit * 3)
+    search = index.window_search("\n".join(lines), exclude_path=path, limit=limit * 3,
+                                 max_rows=max_rows)
+    if search.note and notes is not None:
+        notes["analogy"] = search.note
+    hits = search.hits
     if not hits:
         return []
     best = hits[0][4] or 1.0

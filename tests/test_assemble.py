@@ -64,8 +64,10 @@ def test_gather_on_httpx_follows_the_json_contract(
     assert result.prompt.endswith("# Expected type at the cursor: URL\n")
     assert all(line.startswith("#") for line in result.prompt.splitlines())
     data = json.loads(json.dumps(result.to_json()))
-    assert set(data) == {"hole", "relevant_types", "relevant_headers", "snippets", "prompt",
-                         "tokens", "timings_ms"}
+    # `skipped` appears only when a stage was skipped or cut short, and then says why.
+    assert set(data) - {"skipped"} == {"hole", "relevant_types", "relevant_headers", "snippets",
+                                       "prompt", "tokens", "timings_ms"}
+    assert all(isinstance(v, str) and v for v in data.get("skipped", {}).values())
     assert set(data["hole"]) == {"kind", "expected_type"}
     assert all(set(t) == {"name", "path", "line", "text"} for t in data["relevant_types"])
     assert all(set(h) == {"name", "path", "line", "signature"} for h in data["relevant_headers"])
@@ -93,6 +95,7 @@ def test_gather_budgets_and_deadline(httpx_engine: ContextEngine, httpx_root: Pa
     assert sizes == sorted(sizes) and sizes[0] == 0
     late = engine.gather(text, offset, path, 1024, chars, deadline_ms=0.0)
     assert "skipped_analogy" in late.timings_ms and not late.snippets
+    assert late.skipped["analogy"].startswith("deadline: ")
 
 
 def test_gather_in_a_broken_unsaved_buffer(httpx_engine: ContextEngine) -> None:

@@ -101,12 +101,56 @@ def test_index_definitions_imports_and_windows(tmp_path: Path) -> None:
     assert hits and hits[0][0] == "app/service.py"
 
 
+def test_window_search_scores_a_bounded_number_of_windows(tmp_path: Path) -> None:
+    # One 10-line window per file: 12 of `common_name`, 30 of `filler`; `middling_name` in four
+    # windows, `rare_thing` in one.
+    files = {f"pkg/m{i}.py": "value = common_name\n" * 10 for i in range(12)}
+    files |= {f"pkg/f{i}.py": f"filler = {i}\n" * 10 for i in range(30)}
+    files["pkg/special.py"] = "rare_thing = middling_name\n" + "x = 1\n" * 12
+    files["pkg/other.py"] = "".join(f"y{j} = middling_name\n" + "z = 2\n" * 9 for j in range(2))
+    write_tree(tmp_path / "ws", files)
+    index = Index(tmp_path / "ws", tmp_path / "cache")
+    index.build()
+    query = "value = common_name\nrare_thing = middling_name"
+    full = index.window_search(query)
+    assert full.hits[0][0] == "pkg/special.py" and full.note == ""
+    assert set(full.terms) == {"value", "common_name", "rare_thing", "middling_name"}
+    cut = index.window_search(query, max_rows=10)
+    # Rarest first while the windows they match fit the budget; the note names the rest.
+    assert cut.terms == ("rare_thing", "middling_name") and cut.rows == 5
+    assert set(cut.dropped) == {"value", "common_name"} and "common_name (12)" in cut.note
+    assert cut.hits[0][0] == "pkg/special.py"
+    assert {h[0] for h in cut.hits} == {"pkg/special.py", "pkg/other.py"}
+    # Nothing fits: no query at all, and the note says why.
+    nothing = index.window_search(query, max_rows=0)
+    assert nothing.hits == [] and nothing.terms == () and "cut to 0 of" in nothing.note
+    # A term in more than half the windows weighs nothing in bm25(): not queried alongside
+    # others, and leaving it out is not worth a note. The window count follows every edit.
+    index.update_file(tmp_path / "ws" / "pkg" / "special.py", "rare_thing = 1\n")
+    assert index.window_total() == len(_all_windows(index)) == 46
+    only = index.window_search("filler = rare_thing")
+    assert only.terms == ("rare_thing",) and only.note == "" and only.hits[0][0] == "pkg/special.py"
+    index.remove_file(tmp_path / "ws" / "pkg" / "other.py")
+    assert index.window_total() == len(_all_windows(index)) == 43
+
+
+def _all_windows(index: Index) -> list[tuple[int]]:
+    with index.store.lock:
+        return index.store.conn.execute("SELECT id FROM wins").fetchall()
+
+
 def test_reindex_one_file_and_remove(tmp_path: Path) -> None:
     _project(tmp_path / "ws")
     index = Index(tmp_path / "ws", tmp_path / "cache")
     index.build()
     service = tmp_path / "ws" / "app" / "service.py"
     text = service.read_text() + "\n\ndef other() -> int:\n    return 1\n"
+    imports_generation = index.imports_generation
+    assert index.update_file(service, text)
+    # The import graph is rebuilt only when some file's imports change, not on every edit.
+    assert index.imports_generation == imports_generation
+    assert index.update_file(service, "import json\n" + text)
+    assert index.imports_generation == imports_generation + 1
     assert index.update_file(service, text)
     assert not index.update_file(service, text)  # same text: nothing to do
     assert "other" in {d.name for d in index.definitions_in("app/service.py")}

@@ -9,7 +9,7 @@ import pytest
 from trees import write_tree
 
 from typehole.context.engine import ContextEngine
-from typehole.context.ranking import RankingWeights
+from typehole.context.ranking import RankingWeights, distances_from, import_distance, undirected
 from typehole.context.records import Hole
 from typehole.context.relevant import relevant_headers, relevant_types, user_type_names
 
@@ -126,3 +126,15 @@ def test_builtin_expected_type_gets_few_exact_headers(tmp_path: Path) -> None:
     facts = engine.facts("shop/checkout.py", FILES["shop/checkout.py"])
     assert relevant_headers(engine.index, facts, _hole("int"), {}) == []
     assert relevant_headers(engine.index, facts, _hole(None), {}) == []
+
+
+def test_import_distances_stop_at_the_nearest_modules() -> None:
+    # `hub` is imported by a hundred modules, and `app` imports `hub` and `util`.
+    graph = {f"m{i:03}": {"hub"} for i in range(100)} | {"app": {"hub", "util"}}
+    assert import_distance(graph, "app") == distances_from(undirected(graph), "app", 3, 10_000)
+    full = import_distance(graph, "app")
+    assert full["hub"] == full["util"] == 1 and full["m042"] == 2 and len(full) == 103
+    capped = distances_from(undirected(graph), "app", max_modules=10)
+    # The nearest first, and the same modules every time (neighbours are walked sorted).
+    assert len(capped) == 10 and capped["hub"] == capped["util"] == 1
+    assert sorted(m for m in capped if m.startswith("m")) == [f"m{i:03}" for i in range(7)]
