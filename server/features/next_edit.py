@@ -43,7 +43,7 @@ from typehole.features.next_edit import (
     static_suggestions,
 )
 from typehole.models.errors import ModelError
-from typehole.server.app import TypeholeServer, custom_request
+from typehole.server.app import TypeholeServer, advertise, custom_request
 from typehole.server.features import code_actions, documents, inline_completion
 from typehole.server.features.documents import document_name, learnable
 from typehole.server.features.status import report_model_error
@@ -118,6 +118,7 @@ def store(ls: TypeholeServer) -> Store:
 
 def register(server: TypeholeServer) -> None:
     """Register `typehole/nextEdit`, the history listener, the code-action and inline providers."""
+    advertise(NEXT_EDIT)
     documents.listen(server, lambda ls, uri, text: store(ls).see(uri, text))
     documents.listen_disk(server, _saw_on_disk)
     code_actions.provide(server, _code_actions)
