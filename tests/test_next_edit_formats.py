@@ -4,16 +4,20 @@ loopback llama.cpp server, whose model has FIM tokens: the prompt goes as it is,
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
 import pytest
 from fakeserver import SSE, Reply, serve, sse
+from lsp_client import next_edit, open_document, session
+from lsprotocol import types
 
 from typehole.features.next_edit import FORMATS, apply, events_between, model_suggestions
 from typehole.features.next_edit.zeta import build_prompt, parse_back
 from typehole.models.registry import create_backend
 from typehole.models.spec import ModelSpec
 
-pytestmark = pytest.mark.timeout(60)
+pytestmark = pytest.mark.timeout(300)
 
 BEFORE = (
     "import os\n\n\ndef area(w, h):\n    return w * h\n\n\n"
@@ -104,3 +108,38 @@ async def test_model_step_sends_the_prompt_raw_to_a_fim_model(
     assert body["prompt"] == prompt.text  # no FIM tokens, no `# Path:` header, no healing
     assert "<|file_sep|>" in body["stop"] and "<|fim_middle|>" not in body["prompt"]
     assert "grammar" not in body
+
+
+def _sweep_model(path: str, body: dict) -> Reply:
+    """A llama.cpp server playing Sweep's model: the current window, `volume` wrapped too."""
+    current = body["prompt"].split("<|file_sep|>current/")[1].split("\n", 1)[1]
+    window = current.split("\n<|file_sep|>updated/")[0]
+    answer = window.replace("return w * h * d", "return abs(w * h * d)") + "\n"
+    return Reply(headers=SSE, body=sse({"content": answer, "stop": False},
+                                       {"content": "", "stop": True}, done=False))
+
+
+async def test_server_asks_the_configured_model_only_with_the_model_step_on(
+    workspace: Path,
+) -> None:
+    path = workspace / "geo.py"
+    path.write_text(BEFORE)
+    line = BEFORE.splitlines().index("    return w * h")
+    async with serve(_sweep_model) as (server, url):
+        model = {"backend": "llamacpp", "url": url, "model": "sweep-next-edit-1.5b",
+                 "fimTemplate": "qwen", "timeoutS": 30}
+        for step, expected in ((False, []), (True, [("model", "abs(w * h * d)")])):
+            settings = {"models": {"sweep": model},
+                        "nextEdit": {"modelStep": step, "model": "sweep", "format": "sweep"}}
+            async with session(workspace, init_options=settings) as (client, _):
+                uri = open_document(client, path)
+                client.text_document_did_change(types.DidChangeTextDocumentParams(
+                    text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=2),
+                    content_changes=[types.TextDocumentContentChangePartial(
+                        range=types.Range(types.Position(line, 11), types.Position(line, 16)),
+                        text="abs(w * h)")],
+                ))
+                edits = (await next_edit(client, uri, 2, line, 21))["edits"]
+                assert [(e["source"], e["newText"]) for e in edits] == expected
+        [(_, body, _)] = server.requests  # asked once: with the step on
+    assert body["prompt"].startswith("<|file_sep|>geo.py\n")
