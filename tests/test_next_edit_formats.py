@@ -13,7 +13,7 @@ from lsp_client import next_edit, open_document, session
 from lsprotocol import types
 
 from typehole.features.next_edit import FORMATS, apply, events_between, model_suggestions
-from typehole.features.next_edit.zeta import build_prompt, parse_back
+from typehole.features.next_edit.zeta import build_prompt, hopeless, parse_back
 from typehole.models.registry import create_backend
 from typehole.models.spec import ModelSpec
 
@@ -143,3 +143,21 @@ async def test_server_asks_the_configured_model_only_with_the_model_step_on(
                 assert [(e["source"], e["newText"]) for e in edits] == expected
         [(_, body, _)] = server.requests  # asked once: with the step on
     assert body["prompt"].startswith("<|file_sep|>geo.py\n")
+
+
+def test_an_answer_is_given_up_as_soon_as_it_cannot_pass() -> None:
+    text, events = _history()
+    cursor = text.index("return w * h * d")
+    for name in ("zeta2", "sweep"):
+        prompt = build_prompt(text, cursor, events, "geo.py", fmt=FORMATS[name])
+        assert prompt is not None
+        region = text[prompt.start : prompt.end]
+        good = region.replace("return w * h * d", "return abs(w * h * d)") + "\n"
+        # Every prefix of a good answer is still hopeful, the unfinished region included.
+        assert not any(hopeless(text, prompt, good[:i]) for i in range(len(good) + 1)), name
+        chatter = "Sure! Here is the updated code, with comments on each line:\n" * 8
+        assert hopeless(text, prompt, chatter), name
+    zeta = build_prompt(text, cursor, events, "geo.py", fmt=FORMATS["zeta"])
+    assert zeta is not None
+    assert not hopeless(text, zeta, "```geo.py\n<|start_of_file|>\n")
+    assert hopeless(text, zeta, "- 'magenta': 35,\n" * 60)  # no region in sight

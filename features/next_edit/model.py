@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Sequence
 
 from typehole.base.lexer import count_tokens
@@ -11,7 +12,7 @@ from typehole.models.fim import EXTRA_RAW_PROMPT
 
 from .formats import ZETA, EditFormat
 from .records import Event, Suggestion
-from .zeta import build_prompt, parse_back
+from .zeta import build_prompt, hopeless, parse_back
 
 __all__ = ["model_suggestions"]
 
@@ -25,8 +26,9 @@ async def model_suggestions(backend: Backend, text: str, cursor: int, events: Se
 
     The prompt is in format `fmt` and goes to the model as it is (no FIM template around it).
     `max_tokens` defaults to room for the region written twice over: an answer that runs out
-    of tokens is cut off, and a cut-off answer is refused. `others` are recent edits of other
-    files, (path, event), shown to the model too.
+    of tokens is cut off, and a cut-off answer is refused; an answer is also given up as soon
+    as it cannot pass the guardrails (`hopeless`). `others` are recent edits of other files,
+    (path, event), shown to the model too.
     """
     prompt = build_prompt(text, cursor, events, path, others=others, fmt=fmt)
     if prompt is None:
@@ -37,12 +39,19 @@ async def model_suggestions(backend: Backend, text: str, cursor: int, events: Se
                                 extra={EXTRA_RAW_PROMPT: True})
     parts: list[str] = []
 
-    async def collect() -> None:
-        async for chunk in backend.complete(request):
-            parts.append(chunk.text)
+    async def collect() -> bool:
+        """Read the answer; False when it turned hopeless (the stream is closed at once,
+        which stops the model)."""
+        async with contextlib.aclosing(backend.complete(request)) as chunks:
+            async for chunk in chunks:
+                parts.append(chunk.text)
+                if "\n" in chunk.text and hopeless(text, prompt, "".join(parts)):
+                    return False
+        return True
 
     try:
-        await asyncio.wait_for(collect(), timeout_s)
+        if not await asyncio.wait_for(collect(), timeout_s):
+            return []
     except TimeoutError:
         return []
     response = "".join(parts)

@@ -23,7 +23,7 @@ from .formats import ZETA, EditFormat
 from .records import Event, Suggestion, minimal_change
 from .tokens import node_span, syntax_ok
 
-__all__ = ["CURSOR", "END", "START", "Prompt", "build_prompt", "parse_back"]
+__all__ = ["CURSOR", "END", "START", "Prompt", "build_prompt", "hopeless", "parse_back"]
 
 START, END, CURSOR = ZETA.answer_start, ZETA.answer_end, ZETA.cursor
 MAX_CHANGED_CHARS = 240
@@ -194,6 +194,40 @@ def _answer_region(fmt: EditFormat, response: str) -> str | None:
     if not response.endswith("\n"):
         return None
     return response.removesuffix("\n")
+
+
+def hopeless(text: str, prompt: Prompt, partial: str) -> bool:
+    """Whether an answer that begins with `partial` can no longer pass the guardrails, so the
+    model may be stopped at once: the region has not begun where it should have, or what has
+    been written of it already changes more than a suggestion may.
+
+    Checked as the answer streams in; without it a model that writes something else (the
+    embedded model, in every format) writes until it runs out of tokens.
+    """
+    fmt = prompt.fmt
+    if fmt.cursor:
+        partial = partial.replace(fmt.cursor, "")
+    if fmt.answer_start:
+        if fmt.answer_start not in partial:
+            # The answer may repeat the excerpt's lines above the region first.
+            return len(partial) > len(text[: prompt.start]) + 400
+        partial = partial.split(fmt.answer_start, 1)[1].removeprefix("\n")
+    else:
+        cut = min((i for i in (partial.find(t) for t in fmt.control) if i >= 0),
+                  default=len(partial))
+        partial = partial[:cut]
+    written = partial[: partial.rfind("\n") + 1]  # whole lines only: the last one may grow
+    if not written:
+        return False
+    old_lines = text[prompt.start : prompt.end].splitlines(keepends=True)
+    new_lines = written.splitlines(keepends=True)
+    matcher = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False)
+    ops = [op for op in matcher.get_opcodes() if op[0] != "equal"]
+    if ops and ops[-1][0] == "delete" and ops[-1][2] == len(old_lines):
+        ops.pop()  # the region's rest, not written yet
+    changed = sum(sum(map(len, old_lines[i1:i2])) + sum(map(len, new_lines[j1:j2]))
+                  for _, i1, i2, j1, j2 in ops)
+    return len(ops) > MAX_HUNKS or changed > 2 * MAX_CHANGED_CHARS
 
 
 def parse_back(text: str, prompt: Prompt, response: str, last: Event | None) -> list[Suggestion]:
