@@ -38,6 +38,7 @@ class Prompt:
     start: int
     end: int
     fmt: EditFormat = ZETA
+    lead: int = 0  # characters of the excerpt shown above the region
 
 
 def _diff(event: Event, path: str) -> str:
@@ -174,7 +175,8 @@ def build_prompt(text: str, cursor: int, events: Sequence[Event], path: str = "u
     )
     if any(token in part for token in fmt.control for part in shown):
         return None
-    return Prompt(fmt.header + file_block + shown_edits + excerpt, start, end, fmt)
+    return Prompt(fmt.header + file_block + shown_edits + excerpt, start, end, fmt,
+                  len(first) + len(head))
 
 
 def _answer_region(fmt: EditFormat, response: str) -> str | None:
@@ -210,7 +212,7 @@ def hopeless(text: str, prompt: Prompt, partial: str) -> bool:
     if fmt.answer_start:
         if fmt.answer_start not in partial:
             # The answer may repeat the excerpt's lines above the region first.
-            return len(partial) > len(text[: prompt.start]) + 400
+            return len(partial) > prompt.lead + 400
         partial = partial.split(fmt.answer_start, 1)[1].removeprefix("\n")
     else:
         cut = min((i for i in (partial.find(t) for t in fmt.control) if i >= 0),
