@@ -16,7 +16,7 @@ class NextEditSettings:
     The static engines always run. `modelStep` also asks a model when they find nothing: the
     model named by `model` (default: the configured `model`), prompted in `format`, the format
     it was trained on (`zeta`: Zed's Zeta; `zeta2`: Zed's Zeta 2; `sweep`: Sweep's next-edit
-    model). Off by default: on real edits the embedded model adds no correct suggestions.
+    model). Off by default: the embedded model adds no suggestion on `typehole bench next-edit`.
     """
 
     model_step: bool = False
