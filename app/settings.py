@@ -22,6 +22,7 @@ import cattrs
 from typehole.context.settings import ContextSettings
 from typehole.features.completion.settings import CompletionSettings
 from typehole.features.fill.settings import FillSettings
+from typehole.features.next_edit.settings import NextEditSettings
 from typehole.models.spec import ModelSpec
 from typehole.monitors.settings import MonitorSettings
 
@@ -64,6 +65,7 @@ class Settings:
     context: ContextSettings = ContextSettings()
     monitors: MonitorSettings = MonitorSettings()
     fill: FillSettings = FillSettings()
+    next_edit: NextEditSettings = NextEditSettings()
     training: TrainingSettings = TrainingSettings()
     exclude: tuple[str, ...] = ()
     log_level: Literal["debug", "info", "warning", "error"] = "info"
@@ -108,6 +110,7 @@ for _cls in (
     ContextSettings,
     MonitorSettings,
     FillSettings,
+    NextEditSettings,
     TrainingSettings,
     Settings,
 ):

@@ -23,28 +23,39 @@ import hunk last (the order in which a type checker demands it): recall is the s
 hunks whose import line(s) a suggestion reproduces, exact the share where the top import
 suggestion alone yields the new file, precision the share of import suggestions that are right.
 
+With `--model NAME` the model step runs where the static engines are silent, as in the server
+with `nextEdit.modelStep` on (prompt format `--format`, default the `nextEdit.format` setting's);
+its suggestions count under the engine `model`.
+
 Run: typehole bench next-edit [--pairs click==8.3.2:8.3.3,...] [--max-cases N] [--no-index]
+     [--model embedded] [--format zeta|zeta2|sweep]
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import difflib
 import re
 import tempfile
 import time
 from collections import Counter
 
+from typehole.app.hub import ModelHub
+from typehole.app.settings import Settings
 from typehole.bench.projects import real_project
 from typehole.context.index import Index
 from typehole.features.next_edit import (
+    FORMATS,
     Event,
     IndexLookup,
     Suggestion,
     apply,
     events_between,
+    model_suggestions,
     static_suggestions,
 )
+from typehole.models.base import Backend, LoadsInBackground
 
 PAIRS = "click==8.3.2:8.3.3,attrs==25.3.0:25.4.0,httpx==0.28.0:0.28.1,jinja2==3.1.5:3.1.6"
 
@@ -133,7 +144,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-cases", type=int, default=400)
     parser.add_argument("--no-index", action="store_true",
                         help="no workspace index (follow-on imports from the stdlib table only)")
+    parser.add_argument("--model", help="also run the model step on this model where the static "
+                        "engines are silent")
+    parser.add_argument("--format", choices=sorted(FORMATS), default=None,
+                        help="the model step's prompt format (default: nextEdit.format's)")
     args = parser.parse_args(argv)
+    loop = asyncio.new_event_loop()
+    hub = ModelHub()
+    backend = loop.run_until_complete(_open_model(hub, args.model)) if args.model else None
+    fmt = FORMATS[args.format or Settings().next_edit.format]
     totals: Counter[str] = Counter()
     by_engine: Counter[str] = Counter()
     good_by_engine: Counter[str] = Counter()
@@ -157,6 +176,11 @@ def main(argv: list[str] | None = None) -> int:
                 state = truth.before
                 t0 = time.perf_counter()
                 found = static_suggestions(state, history, rel, lookup=lookup)
+                if not found and backend is not None:
+                    cursor = history[-1].change.inserted_end
+                    found = loop.run_until_complete(
+                        model_suggestions(backend, state, cursor, history, rel, fmt=fmt,
+                                          timeout_s=120.0))
                 times.append((time.perf_counter() - t0) * 1000)
                 counts["cases"] += 1
                 if not found:
@@ -197,9 +221,19 @@ def main(argv: list[str] | None = None) -> int:
     if times:
         print(f"latency ms: p50 {times[len(times) // 2]:.1f}  p95 "
               f"{times[max(int(len(times) * 0.95) - 1, 0)]:.1f}")
+    loop.run_until_complete(hub.aclose())
+    loop.close()
     _imports_table(args)
     print("command: typehole bench next-edit " + " ".join(argv or []))
     return 0
+
+
+async def _open_model(hub: ModelHub, name: str) -> Backend:
+    """The backend of model `name`, loaded."""
+    backend, _ = hub.backend(Settings(), name)
+    if isinstance(backend, LoadsInBackground):
+        await backend.wait_ready()
+    return backend
 
 
 def _imports_table(args: argparse.Namespace) -> None:

@@ -13,6 +13,10 @@ Cross-file context reaches a template in two forms:
   data: Qwen2.5-Coder `<|repo_name|>`/`<|file_sep|>`, StarCoder2 `<repo_name>`/`<file_sep>`,
   DeepSeek-Coder `#path` headers, and for the others commented-out blocks with a `# Path:` line.
   `request.extra["repo_name"]` names the repository for the families that have a token for it.
+
+`request.extra["raw_prompt"]` (true) says the prefix is already the whole prompt, in a format the
+model was trained on (a next-edit prompt): it is sent as it is, with no template, no file
+header, no `/infill` and no token healing.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "EXTRA_CONTEXT_FILES",
+    "EXTRA_RAW_PROMPT",
     "EXTRA_REPO_NAME",
     "FAMILIES",
     "TEMPLATE_CHOICES",
@@ -39,12 +44,14 @@ __all__ = [
     "detect_family",
     "merge_stops",
     "render_prompt",
+    "raw_prompt",
     "repo_name",
     "resolve_template",
 ]
 
 EXTRA_CONTEXT_FILES = "context_files"
 EXTRA_REPO_NAME = "repo_name"
+EXTRA_RAW_PROMPT = "raw_prompt"
 
 ContextStyle = Literal["repo", "path_header", "comment"]
 
@@ -55,6 +62,11 @@ class ContextFile:
 
     filename: str
     text: str
+
+
+def raw_prompt(request: CompletionRequest) -> bool:
+    """Whether the request's prefix is the whole prompt, to send as it is."""
+    return request.extra.get(EXTRA_RAW_PROMPT) is True
 
 
 def context_files(request: CompletionRequest) -> tuple[ContextFile, ...]:
@@ -339,7 +351,9 @@ def render_prompt(
     """The prompt for fitted `parts`: the template's FIM layout, or without a template the
     context files (commented out, each after a `# Path:` line), the context, a `# Path:` line
     naming the request's file and the prefix, in that order: what changes least while the user
-    types comes first, so a server's prompt cache keeps it."""
+    types comes first, so a server's prompt cache keeps it. A raw prompt is the prefix alone."""
+    if raw_prompt(request):
+        return parts.prefix
     if template is not None:
         return template.render(
             parts.prefix,

@@ -25,7 +25,7 @@ from typing import Any
 
 from .base import Chunk, CompletionRequest, Timings
 from .errors import ModelConfigError, ModelResponseError
-from .fim import merge_stops, render_prompt, resolve_template
+from .fim import merge_stops, raw_prompt, render_prompt, resolve_template
 from .healing import Healing, heal
 from .http import HttpBackend, JsonObject
 from .throughput import Throughput
@@ -141,13 +141,14 @@ class LlamaCppBackend(HttpBackend):
         `models.healing`): the end cut off the prompt that the model writes again."""
         parts = self.fitted(request)
         tpl = self.template_choice.template
-        stops = tpl.stop if tpl is not None else ()
+        stops = tpl.stop if tpl is not None and not raw_prompt(request) else ()
         fields = {
             **self._common(request),
             "prompt": render_prompt(tpl, parts, request),
             "stop": merge_stops(stops, self.spec.stop, request.stop),
         }
-        healing = heal(fields["prompt"]) if tpl is None and "json_schema" not in fields else None
+        healable = tpl is None and "json_schema" not in fields and not raw_prompt(request)
+        healing = heal(fields["prompt"]) if healable else None
         grammar = healing.grammar(fields.get("grammar")) if healing is not None else None
         if healing is None or grammar is None:
             return self.body(fields), None
@@ -157,7 +158,7 @@ class LlamaCppBackend(HttpBackend):
         return self.body(fields), healing
 
     async def _stream(self, request: CompletionRequest) -> AsyncGenerator[Chunk, None]:
-        if self.use_infill:
+        if self.use_infill and not raw_prompt(request):
             try:
                 async with contextlib.aclosing(
                     self._events("infill", self.infill_body(request))

@@ -18,7 +18,7 @@ from typing import Any
 
 from .base import Chunk, CompletionRequest
 from .errors import ModelResponseError
-from .fim import merge_stops, render_prompt, resolve_template
+from .fim import merge_stops, raw_prompt, render_prompt, resolve_template
 from .http import HttpBackend, JsonObject
 
 __all__ = ["OllamaBackend"]
@@ -47,7 +47,8 @@ class OllamaBackend(HttpBackend):
     def request_body(self, request: CompletionRequest) -> dict[str, Any]:
         """The JSON body of `/api/generate` for `request`."""
         parts = self.fitted(request)
-        tpl = self.template_choice.template
+        raw = raw_prompt(request)
+        tpl = None if raw else self.template_choice.template
         base_options = self.spec.extra_body.get("options")
         options: dict[str, Any] = {
             **(base_options if isinstance(base_options, dict) else {}),
@@ -65,8 +66,8 @@ class OllamaBackend(HttpBackend):
             "stream": True,
             "options": options,
         }
-        if tpl is not None:
-            fields["raw"] = True
+        if tpl is not None or raw:
+            fields["raw"] = True  # no chat template around the prompt
         elif self.spec.fim_template == "auto" and parts.suffix:
             fields["suffix"] = parts.suffix
         if "format" in request.extra:

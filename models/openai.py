@@ -16,7 +16,7 @@ from typing import Any
 
 from .base import Chunk, CompletionRequest
 from .errors import ModelResponseError
-from .fim import merge_stops, render_prompt, resolve_template
+from .fim import merge_stops, raw_prompt, render_prompt, resolve_template
 from .http import HttpBackend, JsonObject
 
 __all__ = ["OpenAIBackend", "choice_logprob"]
@@ -63,7 +63,7 @@ class OpenAIBackend(HttpBackend):
     def request_body(self, request: CompletionRequest) -> dict[str, Any]:
         """The JSON body of the completion request for `request`."""
         parts = self.fitted(request)
-        tpl = self.template_choice.template
+        tpl = None if raw_prompt(request) else self.template_choice.template
         fields: dict[str, Any] = {}
         prompt = render_prompt(tpl, parts, request)
         stops = tpl.stop if tpl is not None else ()

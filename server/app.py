@@ -40,6 +40,14 @@ _ANSWERED = "$/typehole/answered"
 
 # Params types of typehole's own requests; features add theirs with `custom_request`.
 _CUSTOM_REQUESTS: dict[str, type] = {}
+# `capabilities.experimental` of the initialize result: the methods beyond LSP a client may
+# call, by name (features add theirs with `advertise`).
+_EXPERIMENTAL: dict[str, Any] = {}
+
+
+def advertise(method: str, details: Any = True) -> None:
+    """List `method` (with `details`) under `capabilities.experimental`."""
+    _EXPERIMENTAL[method] = details
 
 
 def custom_request(method: str, params_type: type) -> None:
@@ -78,6 +86,8 @@ class TypeholeProtocol(LanguageServerProtocol):
                 step = steps.send(sent)
             except StopIteration as done:
                 self._use_lsp_workspace()
+                if isinstance(done.value, types.InitializeResult) and _EXPERIMENTAL:
+                    done.value.capabilities.experimental = dict(_EXPERIMENTAL)
                 return done.value
             self._use_lsp_workspace()
             sent = yield step

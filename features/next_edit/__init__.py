@@ -4,11 +4,13 @@
 runs the rename, signature, follow-on (import, attribute) and repeated-edit engines and ranks
 what they find; `WorkspaceHistory` keeps saved changes across files, whose signature changes
 reach other files' call sites (`caller_suggestions`) and whose diffs the model sees;
-`model_suggestions` asks a code model for what static analysis cannot see.
+`model_suggestions` asks a code model for what static analysis cannot see, in the prompt format
+of an open next-edit model (`FORMATS`: Zed's Zeta and Zeta 2, Sweep's).
 Nothing here knows LSP.
 """
 
 from .followon import IndexLookup, Lookup, followon_suggestions, holds
+from .formats import FORMATS, EditFormat
 from .history import EditHistory, FileEdit, WorkspaceHistory, events_between
 from .model import model_suggestions
 from .rank import WEIGHTS, Weights, rank, rebase
@@ -20,7 +22,8 @@ from .suggest import static_suggestions
 from .zeta import build_prompt, parse_back
 
 __all__ = [
-    "WEIGHTS", "Change", "EditHistory", "Event", "FileEdit", "IndexLookup", "Lookup", "Suggestion",
+    "FORMATS", "WEIGHTS", "Change", "EditFormat", "EditHistory", "Event", "FileEdit",
+    "IndexLookup", "Lookup", "Suggestion",
     "Weights", "WorkspaceHistory", "apply", "build_prompt", "caller_suggestions", "events_between",
     "followon_suggestions", "holds", "minimal_change", "model_suggestions", "parse_back",
     "rank", "rebase", "rename_suggestions", "repeat_suggestions", "signature_suggestions",

@@ -2,7 +2,8 @@
 
 A document listener keeps each open document's edit history (coalesced, undo-aware, bounded).
 `typehole/nextEdit` runs the static engines on the analysis thread (Jedi runs there only) and,
-when they find nothing, the configured model on a Zeta-style prompt; the answer is shaped like
+when they find nothing and `nextEdit.modelStep` is on, a model on a next-edit prompt (the
+model and the prompt format are settings of `nextEdit`); the answer is shaped like
 Copilot's inline-edit response. A request whose version is not the document's current one, or
 whose document moves while it is answered, gets no edits. Earlier suggestions are kept anchored
 to the text they replace, so unrelated typing does not lose them (a follow-on import or
@@ -31,6 +32,7 @@ from lsprotocol import types
 from typehole.base.caches import EvictingLRU
 from typehole.base.positions import lsp_encoding, offset_at, position_at
 from typehole.features.next_edit import (
+    FORMATS,
     EditHistory,
     IndexLookup,
     Suggestion,
@@ -43,7 +45,7 @@ from typehole.features.next_edit import (
     static_suggestions,
 )
 from typehole.models.errors import ModelError
-from typehole.server.app import TypeholeServer, custom_request
+from typehole.server.app import TypeholeServer, advertise, custom_request
 from typehole.server.features import code_actions, documents, inline_completion
 from typehole.server.features.documents import document_name, learnable
 from typehole.server.features.status import report_model_error
@@ -118,6 +120,7 @@ def store(ls: TypeholeServer) -> Store:
 
 def register(server: TypeholeServer) -> None:
     """Register `typehole/nextEdit`, the history listener, the code-action and inline providers."""
+    advertise(NEXT_EDIT)
     documents.listen(server, lambda ls, uri, text: store(ls).see(uri, text))
     documents.listen_disk(server, _saw_on_disk)
     code_actions.provide(server, _code_actions)
@@ -166,7 +169,8 @@ async def suggestions(
 
     loop = asyncio.get_running_loop()
     found = await loop.run_in_executor(state.analysis, analyse)
-    if not found and events and state.hub is not None and learnable(ls, uri):
+    model_step = state.settings.next_edit.model_step
+    if not found and events and model_step and state.hub is not None and learnable(ls, uri):
         others = [(e.name, e.event) for e in elsewhere]
         found = await _model(ls, text, cursor, events, document_name(ls, uri), others)
     moved = ls.workspace.text_documents.get(uri)
@@ -184,9 +188,13 @@ async def _model(
     hub = ls.state.hub
     if hub is None:
         return []
+    settings = ls.state.settings
+    step = settings.next_edit
     try:
-        backend, _ = hub.backend(ls.state.settings)
-        return await model_suggestions(backend, text, cursor, events, name, others=others)
+        backend, _ = hub.backend(settings, step.model or None)
+        return await model_suggestions(backend, text, cursor, events, name, others=others,
+                                       timeout_s=step.timeout_ms / 1000,
+                                       fmt=FORMATS[step.format])
     except ModelError as exc:
         report_model_error(ls, exc)
         return []
