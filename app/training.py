@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterable
 from pathlib import Path
 
 from typehole.app.settings import Settings
@@ -64,4 +64,29 @@ async def train_workspace(
         if progress is not None:
             progress(done, len(files))
     log.info("trained on %d files in %.2fs", trained, time.perf_counter() - started)
+    return trained
+
+
+async def learn_workspace(
+    model: WorkspaceLearner,
+    root: Path | None,
+    settings: Settings,
+    documents: Callable[[], Iterable[tuple[str, str | None]]],
+    progress: Callable[[int, int], None] | None = None,
+) -> int:
+    """Train `model` on the workspace's code from disk, and on the open documents from their
+    live text, which may be newer than the disk.
+
+    `documents` gives each open document's name and text (None for one the model must not
+    learn, which is skipped on disk too); it is asked again after the disk pass, so documents
+    opened meanwhile are learned as well. Without a root only the documents are learned.
+    """
+    trained = 0
+    if root is not None:
+        skip = {name for name, _ in documents()}
+        trained = await train_workspace(model, root, settings, skip, progress)
+    for name, text in documents():
+        if text is not None:
+            await model.atrain(name, text)
+            trained += 1
     return trained

@@ -71,7 +71,8 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[index]
 
 
-async def _drain(stream: asyncio.StreamReader | None, stages: dict[str, list[float]]) -> None:
+async def drain_timings(stream: asyncio.StreamReader | None,
+                        stages: dict[str, list[float]]) -> None:
     """Read the server's log (pygls' client never does: a full pipe would block the server),
     collecting the per-stage timings it logs for each completion."""
     marker = b"completion timings_ms "
@@ -120,7 +121,7 @@ async def run(project: str, requests: int, monitors: bool = True, typing: int = 
     started = time.perf_counter()
     await client.start_io(*SERVER)
     stages: dict[str, list[float]] = {}
-    drain = asyncio.ensure_future(_drain(client._server.stderr, stages))  # type: ignore[union-attr]
+    drain = asyncio.ensure_future(drain_timings(client._server.stderr, stages))  # type: ignore[union-attr]
     await client.initialize_async(
         types.InitializeParams(
             capabilities=types.ClientCapabilities(
@@ -186,14 +187,15 @@ async def run(project: str, requests: int, monitors: bool = True, typing: int = 
         "requests": len(sites),
         "with_suggestion": answered,
         "startup_and_training_s": round(ready_s, 2),
-        "cold_ms": _summary(cold),
-        "warm_ms": _summary(warm),
-        "typing_ms": _summary(typed),
-        "server_stages_ms": {stage: _summary(values) for stage, values in stages.items()},
+        "cold_ms": summarize(cold),
+        "warm_ms": summarize(warm),
+        "typing_ms": summarize(typed),
+        "server_stages_ms": {stage: summarize(values) for stage, values in stages.items()},
     }
 
 
-def _summary(values: list[float]) -> dict:
+def summarize(values: list[float]) -> dict:
+    """n, median, p95 and max of `values` in ms (empty when there are none)."""
     if not values:
         return {}
     return {

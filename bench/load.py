@@ -35,7 +35,7 @@ from typing import Any
 from lsprotocol import types
 from pygls.lsp.client import LanguageClient
 
-from typehole.bench.latency import _drain, _summary
+from typehole.bench.latency import drain_timings, summarize
 from typehole.bench.projects import real_project
 
 SERVER = [sys.executable, "-m", "typehole", "--log-level", "info", "serve"]
@@ -68,12 +68,12 @@ class Phase:
         return {
             "phase": self.name,
             "documents": {name: len(text.encode("utf-8")) for name, text in self.documents.items()},
-            "other_file_ms": _summary(self.other_ms),
+            "other_file_ms": summarize(self.other_ms),
             "other_file_first_ms": round(self.other_ms[0], 2) if self.other_ms else None,
             "other_file_unanswered": self.other_unanswered,
-            "inside_ms": _summary(self.inside_ms),
+            "inside_ms": summarize(self.inside_ms),
             "inside_unanswered": self.inside_unanswered,
-            "after_close_ms": _summary(self.after_close_ms),
+            "after_close_ms": summarize(self.after_close_ms),
             "peak_rss_mb": round(self.peak_rss_mb, 1),
             "rss_after_close_mb": round(self.rss_after_close_mb, 1),
             "messages": self.messages,
@@ -205,7 +205,7 @@ class Session:
         if server is None:
             raise RuntimeError("the language server did not start")
         self.pid = server.pid
-        self._drain = asyncio.ensure_future(_drain(server.stderr, self.stages))
+        self._drain = asyncio.ensure_future(drain_timings(server.stderr, self.stages))
         self._sampler = asyncio.ensure_future(self._sample())
         await self.client.initialize_async(types.InitializeParams(
             capabilities=types.ClientCapabilities(

@@ -66,7 +66,7 @@ from typehole.features.completion.context_hook import EngineContext
 from typehole.features.completion.pipeline import BATCH_ANALYSIS_MS, Pipeline, PipelineOptions
 from typehole.features.completion.prompt import build_prompt
 from typehole.features.completion.site import Site
-from typehole.models.base import Backend, Chunk, CompletionRequest
+from typehole.models.base import Backend, Chunk, CompletionRequest, LoadsInBackground
 from typehole.models.errors import ModelError
 from typehole.models.spec import ModelSpec
 
@@ -498,10 +498,9 @@ async def run(args: argparse.Namespace, sites: list[QualitySite],
     analysis = ThreadPoolExecutor(1, thread_name_prefix="typehole-analysis")
     backend, description = hub.backend(settings)
     print(f"model: {description}", flush=True)
-    waiting = getattr(backend, "wait_ready", None)
-    if waiting is not None:
+    if isinstance(backend, LoadsInBackground):
         started = time.perf_counter()
-        await waiting()
+        await backend.wait_ready()
         print(f"model ready in {time.perf_counter() - started:.1f} s", flush=True)
     options = pipeline_options(settings, interactive=False)
     bench = Bench(Recorder(backend), options, analysis)

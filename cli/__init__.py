@@ -9,9 +9,10 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from typehole.app import workspace
 from typehole.app.hub import ModelHub, as_learner
-from typehole.app.settings import Settings, environment_source, read_pyproject, resolve
-from typehole.app.training import relative_name, train_workspace
+from typehole.app.settings import Settings, read_pyproject, resolve
+from typehole.app.training import learn_workspace, relative_name
 from typehole.context.walk import may_read, read_text, secret_reason
 from typehole.models.base import Backend, LoadsInBackground
 
@@ -78,14 +79,10 @@ def _exclude(root: Path | None) -> list[str]:
 
 
 def load_settings(root: Path | None) -> Settings:
-    """Settings from the root's pyproject.toml; problems are printed to stderr."""
-    sources: list[tuple[str, object]] = [*environment_source()]
-    problems: list[str] = []
-    if root is not None:
-        table, problems = read_pyproject(root)
-        sources.append(("pyproject.toml [tool.typehole]", table))
-    settings, found = resolve(sources)
-    for problem in problems + found:
+    """Settings from the environment and the root's pyproject.toml; problems are printed to
+    stderr."""
+    settings, problems = workspace.load_settings(root)
+    for problem in problems:
         print(f"typehole: {problem}", file=sys.stderr)
     return settings
 
@@ -99,8 +96,6 @@ async def open_model(hub: ModelHub, settings: Settings, model_name: str | None, 
         await backend.wait_ready()  # a command waits for its model; an editor is told "loading"
     learner = as_learner(backend)
     if learner is not None:
-        name = relative_name(root, path)
-        if root is not None:
-            await train_workspace(learner, root, settings, skip={name})
-        await learner.atrain(name, text)
+        document = (relative_name(root, path), text)
+        await learn_workspace(learner, root, settings, lambda: [document])
     return backend, description

@@ -16,13 +16,13 @@ from typing import Any
 
 import attrs
 
+from typehole.app import workspace
 from typehole.app.hub import ModelHub, pipeline_options
 from typehole.app.settings import Settings
 from typehole.app.training import relative_name
 from typehole.base.positions import offset_from_cli, position_at
 from typehole.cli import UsageError, find_root, load_document, load_settings, open_model
 from typehole.context.engine import ContextEngine
-from typehole.features.completion.context_hook import EngineContext
 from typehole.features.completion.pipeline import Pipeline
 from typehole.features.completion.site import Site
 from typehole.models.errors import ModelError
@@ -67,9 +67,7 @@ def open_engine(root: Path | None, settings: Settings, force: bool = False) -> C
     context is switched off and not `force`d)."""
     if root is None or not (settings.context.enabled or force):
         return None
-    engine = ContextEngine(root, settings.context.cache_dir, settings.exclude,
-                           cache_max_mb=settings.context.cache_max_mb)
-    engine.build()
+    engine = workspace.open_engine(root, settings)
     for warning in engine.warnings:
         print(f"typehole: {warning}", file=sys.stderr)
     return engine
@@ -91,7 +89,7 @@ async def complete_file(
     name = relative_name(root, path)
     engine = open_engine(root, settings)
     try:
-        hook = EngineContext(engine) if engine else None
+        hook = workspace.context_hook(engine, settings)
         backend, description = await open_model(hub, settings, model_name, root, path, text)
         pipeline = Pipeline(backend, context_hook=hook)
         train_ms = round((time.perf_counter() - started) * 1000, 3)

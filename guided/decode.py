@@ -1,6 +1,7 @@
 """Monitor-guided decoding for every backend: the one entry the completion pipeline calls.
 
-- Embedded model (`complete_guided`): exact masking; each token is checked before it is chosen.
+- A backend that declares exact masks (`exact_masks`, `GuidedBackend.complete_guided`): each
+  token is checked before it is chosen.
 - llama.cpp (`grammar`) / vLLM (`regex`): the constraint at the start of each round is compiled
   into the request; the rest of the output is checked as below.
 - Any backend: generate, check with the monitors, cut at the first violation, force the best
@@ -29,7 +30,7 @@ from contextlib import aclosing
 from dataclasses import dataclass, field, replace
 from typing import Protocol, TypeVar
 
-from typehole.models.base import Backend, Chunk, CompletionRequest, Timings
+from typehole.models.base import Backend, Chunk, CompletionRequest, GuidedBackend, Timings
 from typehole.monitors.constraint import is_ident_char
 from typehole.monitors.facts import Facts
 from typehole.monitors.settings import MonitorSettings, build_monitors
@@ -156,12 +157,12 @@ async def guided(backend: Backend, request: CompletionRequest, document_text: st
 
     state = await on_analysis(session.start)
     try:
-        complete_guided = getattr(backend, "complete_guided", None)
-        if complete_guided is not None:
+        if "exact_masks" in backend.capabilities and isinstance(backend, GuidedBackend):
             result.strategy, result.rounds = "mask", 1
             emitted = 0
             guide = _Guide(session, state, result)
-            async with aclosing(_measured(complete_guided(request, guide), result)) as s:
+            masked = backend.complete_guided(request, guide)
+            async with aclosing(_measured(masked, result)) as s:
                 async for chunk in s:
                     text = chunk.text
                     if state.stop_at is not None:
@@ -172,8 +173,7 @@ async def guided(backend: Backend, request: CompletionRequest, document_text: st
                     if state.stop_at is not None and emitted >= state.stop_at:
                         return
             return
-        capabilities = frozenset(getattr(backend, "capabilities", frozenset()))
-        if not settings.check_unconstrained and not capabilities & {"grammar", "regex"}:
+        if not settings.check_unconstrained and not backend.capabilities & {"grammar", "regex"}:
             result.rounds = 1
             async with aclosing(_measured(backend.complete(request), result)) as stream:
                 async for chunk in stream:
@@ -196,7 +196,7 @@ async def _rounds(backend: Backend, request: CompletionRequest, session: Session
                   settings: MonitorSettings, result: GuidedResult,
                   on_analysis: _OnAnalysis) -> AsyncGenerator[Chunk, None]:
     """Generate, check, cut at a violation, force a legal word, continue (bounded)."""
-    capabilities = frozenset(getattr(backend, "capabilities", frozenset()))
+    capabilities = backend.capabilities
     accepted = ""
     result.strategy = "check"
     for round_ in range(settings.max_rounds + 1):

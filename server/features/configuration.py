@@ -7,9 +7,8 @@ from typing import Any
 
 from lsprotocol import types
 
-from typehole.app.settings import DEFAULT_MODEL, Settings, resolve, to_raw
-from typehole.features.completion.context_hook import EngineContext
-from typehole.models.errors import ModelConfigError
+from typehole.app.settings import Settings, resolve, to_raw
+from typehole.app.workspace import SettingsChange, load_settings, open_pipeline
 from typehole.server.app import TypeholeServer
 
 log = logging.getLogger(__name__)
@@ -50,26 +49,20 @@ async def pull_configuration(ls: TypeholeServer) -> None:
 
 def apply(ls: TypeholeServer, raw: Any, source: str) -> Settings:
     """Re-resolve settings with `raw` as the newest source and report problems to the user."""
-    from typehole.server.features.lifecycle import load_settings
-
     base, _ = load_settings(ls.state.root, ls.state.init_options)
     settings, problems = resolve([("current", to_raw(base)), (source, raw)])
     for problem in problems:
         ls.tell(types.MessageType.Warning, f"typehole: {problem}")
-    previous = ls.state.settings
+    change = SettingsChange.between(ls.state.settings, settings)
     ls.state.settings = settings
-    if (settings.model, settings.models, settings.context) != (
-        previous.model,
-        previous.models,
-        previous.context,
-    ):
+    if change.pipeline:
         for problem in activate(ls):
             ls.tell(types.MessageType.Error, f"typehole: {problem}")
-        if settings.context != previous.context:
+        if change.oracle:
             from typehole.server.features.oracle import start
 
             start(ls)
-        if settings.model != previous.model and ls.state.root is not None:
+        if change.learn and ls.state.root is not None:
             from typehole.server.features.lifecycle import learn_model
 
             ls.spawn(learn_model(ls, ls.state.root))
@@ -83,16 +76,7 @@ def activate(ls: TypeholeServer) -> list[str]:
     state = ls.state
     if state.hub is None:
         return []
-    hook = None
-    if state.engine is not None and state.settings.context.enabled:
-        hook = EngineContext(state.engine)
-    try:
-        state.pipeline, state.model_description = state.hub.pipeline(
-            state.settings, context_hook=hook
-        )
-        return []
-    except ModelConfigError as exc:
-        state.pipeline, state.model_description = state.hub.pipeline(
-            state.settings, DEFAULT_MODEL, context_hook=hook
-        )
-        return [f"{exc}; using the built-in model {DEFAULT_MODEL!r} instead"]
+    state.pipeline, state.model_description, problems = open_pipeline(
+        state.hub, state.settings, state.engine
+    )
+    return problems

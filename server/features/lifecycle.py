@@ -1,27 +1,24 @@
-"""Start-up and shut-down: read settings, build the models, learn the workspace with progress."""
+"""Start-up and shut-down over LSP: the workspace's lifecycle (`app.workspace`, `app.training`)
+with progress bars, messages to the user and the open documents' live text."""
 
 from __future__ import annotations
 
 import asyncio
-import logging
 import threading
 from pathlib import Path
 
 from lsprotocol import types
 from pygls.uris import to_fs_path
 
+from typehole.app import training
 from typehole.app.hub import ModelHub
-from typehole.app.settings import environment_source, read_pyproject, resolve
-from typehole.app.training import train_workspace
-from typehole.context.engine import ContextEngine
+from typehole.app.workspace import load_settings, open_engine
 from typehole.server.app import TypeholeServer
 from typehole.server.features import oracle
 from typehole.server.features.configuration import activate
 from typehole.server.features.documents import is_large, learnable
 from typehole.server.features.status import announce_status, report_health
 from typehole.server.progress import work_done
-
-log = logging.getLogger(__name__)
 
 
 def register(server: TypeholeServer) -> None:
@@ -67,21 +64,6 @@ def register(server: TypeholeServer) -> None:
         ls.state.analysis.shutdown(wait=False, cancel_futures=True)
 
 
-def load_settings(root: Path | None, init_options: object) -> tuple:
-    """Settings from pyproject.toml and initializationOptions, with every problem found."""
-    sources: list[tuple[str, object]] = [*environment_source()]
-    problems: list[str] = []
-    if root is not None:
-        table, found = read_pyproject(root)
-        problems.extend(found)
-        sources.append(("pyproject.toml [tool.typehole]", table))
-    if isinstance(init_options, dict) and "typehole" in init_options:
-        init_options = init_options["typehole"]
-    sources.append(("initializationOptions", init_options))
-    settings, found = resolve(sources)
-    return settings, problems + found
-
-
 def _root(params: types.InitializeParams) -> Path | None:
     uri = None
     if params.workspace_folders:
@@ -102,14 +84,8 @@ async def learn_model(ls: TypeholeServer, root: Path) -> None:
     if learner is None:
         return
     async with work_done(ls, "typehole: learning the workspace") as report:
-        skip = set(open_document_names(ls))
-        await train_workspace(learner, root, ls.state.settings, skip, report)
-    # Open documents: their live text, which may be newer than the disk.
-    from typehole.server.features.documents import document_name
-
-    for uri, document in list(ls.workspace.text_documents.items()):
-        if learnable(ls, uri) and not is_large(ls, uri):
-            await learner.atrain(document_name(ls, uri), document.source)
+        await training.learn_workspace(learner, root, ls.state.settings,
+                                       lambda: open_documents(ls), report)
 
 
 async def learn_workspace(ls: TypeholeServer, root: Path) -> None:
@@ -120,17 +96,14 @@ async def learn_workspace(ls: TypeholeServer, root: Path) -> None:
     if not state.settings.context.enabled:
         return
     async with work_done(ls, "typehole: indexing the workspace") as report:
-        engine = await asyncio.to_thread(
-            ContextEngine, root, state.settings.context.cache_dir, state.settings.exclude,
-            cache_max_mb=state.settings.context.cache_max_mb,
-        )
         stopping = threading.Event()
         try:
-            stats = await asyncio.to_thread(engine.build, report, stopping.is_set)
+            engine = await asyncio.to_thread(
+                open_engine, root, state.settings, report, stopping.is_set
+            )
         except BaseException:
             stopping.set()  # the build thread stops at its next file
             raise
-        log.info("index: %s", stats)
     for warning in engine.warnings:
         ls.tell(types.MessageType.Warning, f"typehole: {warning}", once=True)
     state.engine = engine
@@ -142,8 +115,13 @@ async def learn_workspace(ls: TypeholeServer, root: Path) -> None:
             await asyncio.to_thread(engine.update_file, document.path, document.source)
 
 
-def open_document_names(ls: TypeholeServer) -> list[str]:
-    """Names (as the model knows them) of the documents the client has open."""
+def open_documents(ls: TypeholeServer) -> list[tuple[str, str | None]]:
+    """The documents the client has open: the name the model knows each by and its live text
+    (None for one the model must not learn: not learnable, or too large)."""
     from typehole.server.features.documents import document_name
 
-    return [document_name(ls, uri) for uri in ls.workspace.text_documents]
+    return [
+        (document_name(ls, uri),
+         document.source if learnable(ls, uri) and not is_large(ls, uri) else None)
+        for uri, document in list(ls.workspace.text_documents.items())
+    ]
