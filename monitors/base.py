@@ -144,12 +144,30 @@ class View:
         return _known(self.facts.members(self._document_at_cursor()[0], at, chain))
 
     def signatures(self, opener: int) -> list[list[Param]] | None:
-        """Signatures of the call whose `(` is at `opener`: from the document as it is where
-        that can mean the same (`call_signatures`), else from the new text."""
+        """Signatures of the call whose `(` is at `opener`; None when unknown.
+
+        ty answers first where the workspace runs it (the text up to the `(`, the lines after,
+        the brackets open there closed); Jedi where ty cannot answer now, or (engine `auto`)
+        does not know the callee: from the document as it is where that can mean the same
+        (`call_signatures`), else from the new text.
+        """
+        facts = self.facts
+        if facts.ty is not None:
+            closers = "".join(_CLOSERS[o] for o, at in reversed(self.lex.brackets)
+                              if at <= opener)
+            try:
+                found = facts.ty_signatures(*self.document(opener + 1), closers or None)
+            except Unavailable:
+                pass
+            else:
+                if found is not None or facts.engine == "ty":
+                    facts.signatures_by.append("ty" if found else "none")
+                    return found
         found = self.call_signatures(opener)
-        if found is not None:
-            return found
-        return self.facts.signatures(*self.document(opener + 1))
+        if found is None:
+            found = self.facts.signatures(*self.document(opener + 1))
+        facts.signatures_by.append("jedi" if found else "none")
+        return found
 
     def call_signatures(self, opener: int) -> list[list[Param]] | None:
         """Signatures of the call whose `(` is at `opener`, asked of the document as it is: at

@@ -23,6 +23,7 @@ from typehole.context.oracle import TyOracle, Unavailable, close_brackets, find_
 from typehole.context.oracle.ty import refused_paths
 from typehole.monitors import facts as facts_module
 from typehole.monitors.base import View
+from typehole.monitors.calls import CallArgumentsMonitor
 from typehole.monitors.facts import Facts
 from typehole.monitors.members import DereferenceMonitor
 
@@ -195,6 +196,58 @@ def test_signatures_and_types_from_ty(ty: TyOracle, workspace: Path) -> None:
     assert ty.type_at(MAIN, MAIN.index("shelf =") + len("shelf"), path, _deadline()) == "Shelf"
     (where,) = ty.definition(MAIN, MAIN.index("Shelf()") + 5, path, _deadline()) or [None]
     assert where is not None and Path(where.path).name == "shelf.py" and where.line == 1
+
+
+CALLS = MAIN + """
+def put(count: int, *, into: Shelf) -> None: ...
+def loose(*args, **kwargs): ...
+"""
+
+
+def test_gradual_and_unknown_signatures_are_unknown(ty: TyOracle, workspace: Path) -> None:
+    # ty lists `(...)` for a callee it cannot type and for unannotated `*args, **kwargs`:
+    # that says nothing about the arguments, so it is no signature (not one without parameters).
+    path = str(workspace / "main.py")
+    for call in ("loose(", "nowhere(", "shelf.nothing("):
+        text = CALLS + call
+        assert ty.signatures(text, len(text), path, _deadline()) is None, call
+    text = CALLS + "object("
+    assert ty.signatures(text, len(text), path, _deadline()) == [[]]
+
+
+def test_the_call_monitor_asks_ty(ty: TyOracle, workspace: Path) -> None:
+    # Inside another call, after a line with characters outside the BMP (two UTF-16 units
+    # each): the brackets open at the `(` are closed, the column counted in UTF-16.
+    path = workspace / "main.py"
+    facts = Facts(path=str(path), engine="ty", ty=ty, timeout_s=ASK_S)
+    text = CALLS + 'print("\U0001f600\U0001f600", put(1, '
+    constraint = CallArgumentsMonitor().pre(_view(text, path, facts))
+    assert constraint is not None and constraint.words == ("into",)
+    assert ")" in constraint.banned  # `into` is required
+    assert facts.signatures_by == ["ty"]
+
+
+def test_jedi_signs_what_ty_does_not_know_under_auto(ty: TyOracle, workspace: Path) -> None:
+    path = workspace / "main.py"
+    text = CALLS + "loose("
+    alone = Facts(path=str(path), engine="ty", ty=ty, timeout_s=ASK_S)
+    assert _view(text, path, alone).signatures(len(text) - 1) is None
+    assert alone.signatures_by == ["none"]
+    facts_module._MEMO.clear()
+    auto = Facts(path=str(path), engine="auto", ty=ty, timeout_s=ASK_S)
+    (params,) = _view(text, path, auto).signatures(len(text) - 1) or [None]
+    assert params is not None and [p.kind for p in params] == ["VAR_POSITIONAL", "VAR_KEYWORD"]
+    assert auto.signatures_by == ["jedi"]
+
+
+def test_signatures_from_jedi_when_ty_cannot_answer(workspace: Path) -> None:
+    starting = TyOracle(workspace, start=False)  # never started: as if still starting
+    path = workspace / "main.py"
+    facts = Facts(path=str(path), engine="ty", ty=starting)
+    text = CALLS + "put(1, "
+    constraint = CallArgumentsMonitor().pre(_view(text, path, facts))
+    assert constraint is not None and constraint.words == ("into",)
+    assert facts.signatures_by == ["jedi"]
 
 
 def test_jedi_answers_when_ty_is_missing(workspace: Path,

@@ -404,9 +404,18 @@ class TyOracle:
         return found or None
 
     def signatures(self, text: str, offset: int, path: str | None,
-                   deadline: float | None = None) -> list[list[Parameter]] | None:
-        """Signatures of the call whose `(` ends just before `offset` (ty's signature help)."""
-        result = self._ask("textDocument/signatureHelp", text, offset, path, deadline)
+                   deadline: float | None = None,
+                   closers: str | None = None) -> list[list[Parameter]] | None:
+        """Signatures of the call whose `(` ends just before `offset` (ty's signature help; the
+        text up to the `(`, the brackets open there closed with `closers` or those found by
+        scanning, the lines after kept).
+
+        None (unknown) when ty has no signature, or when one of them is gradual (`(...)`: ty's
+        answer for a callee it cannot type, and for unannotated `*args, **kwargs`): it says
+        nothing about which arguments are valid.
+        """
+        result = self._ask("textDocument/signatureHelp", text, offset, path, deadline,
+                           closers=closers)
         if not isinstance(result, dict):
             return None
         signatures = result.get("signatures")
@@ -563,6 +572,20 @@ def _why(child: LspChild, exc: Exception | None) -> str:
     return f"{reason}: {last.strip()}" if last else reason
 
 
+def _parameters_start(label: str) -> int:
+    """Where a signature label's parameter list starts (after its `(`; type parameters such as
+    `[_KT, _VT]` may come first)."""
+    depth = 0
+    for i, ch in enumerate(label):
+        if ch == "[":
+            depth += 1
+        elif ch == "]":
+            depth -= 1
+        elif ch == "(" and depth == 0:
+            return i + 1
+    return 0
+
+
 def _parameter_spans(signature: Any) -> tuple[str, list[tuple[int, int]]] | None:
     """A signature's label and where each parameter is in it (code points)."""
     if not isinstance(signature, dict) or not isinstance(signature.get("label"), str):
@@ -572,7 +595,7 @@ def _parameter_spans(signature: Any) -> tuple[str, list[tuple[int, int]]] | None
     if not isinstance(params, list):
         return None
     spans: list[tuple[int, int]] = []
-    start = label.find("(") + 1
+    start = _parameters_start(label)
     for param in params:
         part = param.get("label") if isinstance(param, dict) else None
         if isinstance(part, list) and len(part) == 2 and all(isinstance(i, int) for i in part):
@@ -599,8 +622,11 @@ def _parameters(signature: Any) -> list[Parameter] | None:
     if found is None:
         return None
     label, spans = found
+    opened = _parameters_start(label)
+    if not spans and label[opened:].startswith("...)"):
+        return None  # gradual: any arguments, as far as ty knows
     # The text between parameters: `, /, ` and `, *, ` are markers, not parameters.
-    ends = [label.find("(") + 1] + [end for _, end in spans]
+    ends = [opened] + [end for _, end in spans]
     gaps = [label[ends[i]:begin] for i, (begin, _) in enumerate(spans)]
     gaps.append(label[ends[-1]:].split(")", 1)[0])
     marks = [{piece.strip() for piece in gap.split(",")} for gap in gaps]
