@@ -6,6 +6,7 @@ for events (the child's state changes); timeouts are hang guards only.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import signal
@@ -248,6 +249,36 @@ def test_signatures_from_jedi_when_ty_cannot_answer(workspace: Path) -> None:
     constraint = CallArgumentsMonitor().pre(_view(text, path, facts))
     assert constraint is not None and constraint.words == ("into",)
     assert facts.signatures_by == ["jedi"]
+
+
+def _symbols(ty: TyOracle, uri: str) -> object:
+    child = ty._child
+    assert child is not None
+    found = child.request("textDocument/documentSymbol", {"textDocument": {"uri": uri}}, ASK_S)
+    return json.loads(json.dumps(found).replace(json.dumps(uri)[1:-1], "<uri>"))
+
+
+def test_incremental_changes_leave_ty_with_our_text(ty: TyOracle, workspace: Path) -> None:
+    # Each question's text goes to ty as the span that differs from the last one: after edits
+    # across line ends (`\r\n` too) and characters of two UTF-16 units, ty's document is ours:
+    # its symbols are those of the same text opened afresh.
+    path = workspace / "main.py"
+    texts = [
+        MAIN,
+        MAIN.replace("shelf = Shelf()", "shelf = Shelf()  # \U0001f4da\U0001f4da\ndef one(): ..."),
+        "# \U0001f600\r\n" + MAIN.replace("\n", "\r\n") + "def two(): ...\r\n",
+        "# \U0001f600\r\n" + MAIN.replace("\n", "\r\n").replace("total", "sum_") + "class T: ...\n",
+        "x = 1\r\rdef three(): ...\n",
+        "x = 1\r\ndef three(): ...\n\U0001f600 = 2\n",
+        "x = 1\rdef four(): ...\n\U0001f600 = 2\n",  # into a `\r\n`: its `\n` removed
+        "x = 1\r\n\ndef four(): ...\r\n\U0001f600 = 2\n",
+    ]
+    uri = path.resolve().as_uri()
+    for i, text in enumerate(texts):
+        ty.type_at(text, 1, str(path), _deadline())  # sends the text (as a change after the first)
+        fresh = workspace / f"fresh{i}.py"
+        ty.type_at(text, 1, str(fresh), _deadline())  # the same text, opened afresh
+        assert _symbols(ty, uri) == _symbols(ty, fresh.resolve().as_uri()), repr(text)
 
 
 def test_jedi_answers_when_ty_is_missing(workspace: Path,

@@ -8,10 +8,11 @@ ended and started again in the background with a doubling delay (`_BACKOFF_S`), 
 says so once per outage (`on_event` tells the owner too, for the editor's status).
 
 What ty is told, and how, found by measurement on real code:
-- The text of the file is sent as typehole has it (`didOpen`, then `didChange` of the whole
-  text the question needs), with the rest of the cursor's line removed (ty answers nothing for
-  `x.|upper()`) and the brackets open at the cursor closed there (`f(x.` -> `f(x.)`; else its
-  parser joins the next line onto the dot). The lines after are kept: members defined below
+- The text of the file is sent as typehole has it (`didOpen`, then an incremental `didChange`
+  to the text the question needs: the span that differs from the last text sent), with the
+  rest of the cursor's line removed (ty answers nothing for `x.|upper()`) and the brackets
+  open at the cursor closed there (`f(x.` -> `f(x.)`; else its parser joins the next line onto
+  the dot). The lines after are kept: members defined below
   the cursor exist too (on 120 sites of httpx and rich, recall 0.93/0.88 this way, 0.82/0.85
   with the text cut at the cursor, 0.72/0.68 without the closers). Other documents the editor
   has open are sent as they are (`update`).
@@ -43,7 +44,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 
-from typehole.base.positions import UTF16, offset_at, position_at
+from typehole.base.affix import common_prefix, common_suffix
+from typehole.base.positions import UTF16, line_starts, offset_at, position_at
 from typehole.context.holescan import split_param
 from typehole.context.walk import SKIP_DIRS, ReadPolicy
 
@@ -370,7 +372,7 @@ class TyOracle:
             version = sent[0] + 1
             child.notify("textDocument/didChange", {
                 "textDocument": {"uri": uri, "version": version},
-                "contentChanges": [{"text": text}]})
+                "contentChanges": [_change(sent[1], text)]})
             self._sent[uri] = (version, text)
         self._sent.move_to_end(uri)
         while len(self._sent) > _OPEN_DOCUMENTS + len(self._wanted):
@@ -558,6 +560,26 @@ class TyOracle:
                 self._probing = False
 
         threading.Thread(target=probe, name="typehole-ty-probe", daemon=True).start()
+
+
+def _change(before: str, after: str) -> dict[str, Any]:
+    """The incremental `didChange` content change that turns `before` into `after`: the span
+    between their common prefix and suffix. A question's text differs from the last one's near
+    the cursor only; the whole text of a large file each time cost more to encode and send
+    than ty took to answer."""
+    head = common_prefix(before, after)
+    tail = common_suffix(before, after, min(len(before), len(after)) - head)
+    # Never between the two characters of a `\r\n`: positions there have no LSP name.
+    if head and before[head - 1] == "\r":
+        head -= 1
+    if tail and before[len(before) - tail] == "\n" and len(before) - tail > head:
+        tail -= 1
+    starts = line_starts(before)
+    start = position_at(before, head, UTF16, starts)
+    end = position_at(before, len(before) - tail, UTF16, starts)
+    return {"range": {"start": {"line": start[0], "character": start[1]},
+                      "end": {"line": end[0], "character": end[1]}},
+            "text": after[head:len(after) - tail]}
 
 
 def _remaining(deadline: float | None, default: float) -> float:
