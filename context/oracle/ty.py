@@ -45,7 +45,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from typehole.base.affix import common_prefix, common_suffix
-from typehole.base.positions import UTF16, line_starts, offset_at, position_at
+from typehole.base.positions import UTF16, offset_at, position_at
 from typehole.context.holescan import split_param
 from typehole.context.walk import SKIP_DIRS, ReadPolicy
 
@@ -574,9 +574,8 @@ def _change(before: str, after: str) -> dict[str, Any]:
         head -= 1
     if tail and before[len(before) - tail] == "\n" and len(before) - tail > head:
         tail -= 1
-    starts = line_starts(before)
-    start = position_at(before, head, UTF16, starts)
-    end = position_at(before, len(before) - tail, UTF16, starts)
+    start = position_at(before, head, UTF16)
+    end = position_at(before, len(before) - tail, UTF16)
     return {"range": {"start": {"line": start[0], "character": start[1]},
                       "end": {"line": end[0], "character": end[1]}},
             "text": after[head:len(after) - tail]}
