@@ -27,7 +27,7 @@ from typehole.base.syntax import Tree, node_text
 
 from . import jedistate
 from .holescan import identifier_before, scan_prefix, split_param, tail_segment
-from .oracle import Engine, TyOracle, Unavailable, type_of_names
+from .oracle import Engine, TyOracle, Unavailable, close_brackets, type_of_names
 from .records import Hole, HoleKind, ScopeName
 from .scope import enclosing_definitions, names_in_scope
 
@@ -91,6 +91,7 @@ class _Analysis:
         self.byte = byte_offset(text, offset)
         self.tree = syntax.parse_bytes(self.data)
         self._script: jedi.Script | None = None
+        self._ty_text: str | None = None
 
     @property
     def script(self) -> jedi.Script:
@@ -109,10 +110,23 @@ class _Analysis:
             return False, None
         deadline = self.deadline if self.deadline is not None else time.monotonic() + _TY_S
         try:
-            found = getattr(self.ty, question)(self.text, offset, self.path, deadline)
+            found = getattr(self.ty, question)(self.ty_text(), offset, self.path, deadline)
         except Unavailable:
             return False, None
         return found is not None or self.engine == "ty", found
+
+    def ty_text(self) -> str:
+        """The text every question of this request asks ty about: the rest of the cursor's
+        line removed and the brackets open there closed (what a question at the cursor sends
+        anyway), so that one analysis of the file answers them all. The questions before the
+        cursor (types of names in scope) mean the same in it."""
+        if self._ty_text is None:
+            closers = close_brackets(self.text, self.offset)
+            line_end = self.text.find("\n", self.offset)
+            rest = self.text[line_end:] if line_end >= 0 else ""
+            self._ty_text = (self.text if closers is None
+                             else self.text[:self.offset] + closers + rest)
+        return self._ty_text
 
     def infer_at(self, offset: int) -> str | None:
         """Type of the expression ending just before `offset` (`offset - 1` is inside it)."""

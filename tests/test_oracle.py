@@ -228,6 +228,26 @@ def test_the_call_monitor_asks_ty(ty: TyOracle, workspace: Path) -> None:
     assert facts.signatures_by == ["ty"]
 
 
+def test_a_call_in_the_text_ty_has_is_signed_without_a_new_analysis(
+        ty: TyOracle, workspace: Path) -> None:
+    # A member question inside a call, then the call's signature: the text ty has differs from
+    # the signature question's only after the `(`, on its line, so it is asked as it is.
+    path = str(workspace / "main.py")
+    uri = (workspace / "main.py").resolve().as_uri()
+    text = CALLS + "put(1, into=shelf.\nx = 1\n"
+    dot = text.index("shelf.\nx") + len("shelf.")
+    assert "add" in (ty.members(text, dot, path, _deadline()) or [])
+    version = ty._sent[uri][0]
+    opener = text.index("put(1") + len("put(")
+    (params,) = ty.signatures(text, opener, path, _deadline()) or [None]
+    assert params is not None and [p.name for p in params] == ["count", "into"]
+    assert ty._sent[uri][0] == version
+    # Another line after the cursor's: a new text (what follows may change the meaning).
+    other = text.replace("x = 1", "x = 2")
+    assert ty.signatures(other, opener, path, _deadline()) == [params]
+    assert ty._sent[uri][0] == version + 1
+
+
 def test_jedi_signs_what_ty_does_not_know_under_auto(ty: TyOracle, workspace: Path) -> None:
     path = workspace / "main.py"
     text = CALLS + "loose("
@@ -391,6 +411,20 @@ def test_typed_holes_ask_ty(ty: TyOracle, workspace: Path) -> None:
     text = MAIN + "if total == "
     hole = analyse_hole(text, len(text), path, None, ty, "ty")
     assert (hole.kind, hole.expected_type) == ("comparison", "int")
+
+
+def test_one_analysis_answers_a_typed_hole(ty: TyOracle, workspace: Path) -> None:
+    # The expected type at the cursor and the types of the locals before it are asked of one
+    # text (the cursor's line cut, its brackets closed): ty analyses the file once.
+    path = workspace / "work.py"
+    text = ("from shelf import Shelf\n\ndef put(count: int, into: Shelf) -> None: ...\n\n"
+            "def work() -> None:\n    shelf = Shelf()\n    total = shelf.count()\n"
+            "    put(total, ")
+    hole = analyse_hole(text, len(text), str(path), None, ty, "ty")
+    assert (hole.kind, hole.expected_type) == ("call_argument", "Shelf")
+    types = {n.name: n.type for n in hole.scope}
+    assert types["shelf"] == "Shelf" and types["total"] == "int"
+    assert ty._sent[path.resolve().as_uri()][0] == 1  # opened once, never changed
 
 
 def test_typed_holes_ask_jedi_when_ty_cannot_answer(workspace: Path) -> None:

@@ -417,7 +417,7 @@ class TyOracle:
         nothing about which arguments are valid.
         """
         result = self._ask("textDocument/signatureHelp", text, offset, path, deadline,
-                           closers=closers)
+                           closers=closers, before_only=True)
         if not isinstance(result, dict):
             return None
         signatures = result.get("signatures")
@@ -435,7 +435,8 @@ class TyOracle:
                       deadline: float | None = None) -> str | None:
         """The annotation of the parameter the argument being written at `offset` fills
         (ty's signature help: its active parameter)."""
-        result = self._ask("textDocument/signatureHelp", text, offset, path, deadline)
+        result = self._ask("textDocument/signatureHelp", text, offset, path, deadline,
+                           before_only=True)
         if not isinstance(result, dict) or not isinstance(result.get("signatures"), list):
             return None
         signatures = result["signatures"]
@@ -495,12 +496,17 @@ class TyOracle:
         return list(out.items())
 
     def _ask(self, method: str, text: str, offset: int, path: str | None,
-             deadline: float | None, cut: bool = True, closers: str | None = None) -> Any:
+             deadline: float | None, cut: bool = True, closers: str | None = None,
+             before_only: bool = False) -> Any:
         """`method` at `offset` of `text` as the document `path`: ty's result (None or empty
         when it knows nothing). Raises `Unavailable` when ty could not answer in time.
 
         With `cut`, the rest of the line after `offset` is removed and the brackets open at
-        `offset` are closed there; else the text is sent whole.
+        `offset` are closed there; else the text is sent whole. `before_only`: the answer
+        depends on the text before `offset` and the lines after only (the signature of the
+        call whose `(` is before it): the text ty has already is asked when it differs from
+        the question's in the rest of the line only (`_same_but_the_line`), sparing ty a new
+        analysis of the file (a member question in a call, then the call's signature).
         """
         child = self._child
         if not self.ready or child is None or not child.alive:
@@ -522,7 +528,10 @@ class TyOracle:
                 self.counts["not_ready"] += 1
                 raise Unavailable("ty restarted")
             self._flush_locked(child, uri)
-            self._send_locked(child, uri, text)
+            sent = self._sent.get(uri)
+            if not (before_only and cut and sent is not None
+                    and _same_but_the_line(sent[1], text, offset)):
+                self._send_locked(child, uri, text)
             result = child.request(method, {"textDocument": {"uri": uri},
                                             "position": {"line": line, "character": character}},
                                    _remaining(deadline, 3600.0))
@@ -579,6 +588,15 @@ def _change(before: str, after: str) -> dict[str, Any]:
     return {"range": {"start": {"line": start[0], "character": start[1]},
                       "end": {"line": end[0], "character": end[1]}},
             "text": after[head:len(after) - tail]}
+
+
+def _same_but_the_line(sent: str, text: str, offset: int) -> bool:
+    """Whether `sent` is `text` but for the rest of the line after `offset` (both cut there)."""
+    line_end = text.find("\n", offset)
+    after = text[line_end:] if line_end >= 0 else ""
+    rest = len(sent) - len(after)
+    return (rest >= offset and common_prefix(sent, text, offset) == offset
+            and sent.endswith(after) and sent.find("\n", offset, rest) < 0)
 
 
 def _remaining(deadline: float | None, default: float) -> float:
