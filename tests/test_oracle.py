@@ -114,6 +114,22 @@ def test_members_defined_below_the_cursor_are_known(ty: TyOracle, workspace: Pat
     assert found is not None and {"on", "later"} <= set(found)
 
 
+def test_an_attribute_assigned_on_the_cursors_line_is_a_member(
+        ty: TyOracle, workspace: Path) -> None:
+    # `self.|equal = equal`: the line is cut at the dot, but what it assigns still exists.
+    text = ("class C:\n    def __init__(self, equal: int) -> None:\n        self.other = 1\n"
+            "        self.equal: int = equal\n        self.other == 2\n")
+    path = str(workspace / "main.py")
+    dot = text.index("self.equal") + len("self.")
+    found = ty.members(text, dot, path, _deadline())
+    assert found is not None and {"other", "equal"} <= set(found)
+    # A comparison defines nothing.
+    compared = text.replace("self.equal: int = equal\n", "")
+    dot = compared.index("self.other ==") + len("self.")
+    found = ty.members(compared.replace("other == 2", "third == 2"), dot, path, _deadline())
+    assert found is not None and "other" in found and "third" not in found
+
+
 def test_open_brackets_are_closed(ty: TyOracle, workspace: Path) -> None:
     assert close_brackets("f(x[a.", 6) == "])"
     assert close_brackets("f({'k': [a.", 11) == "]})"

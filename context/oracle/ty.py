@@ -12,9 +12,11 @@ What ty is told, and how, found by measurement on real code:
   to the text the question needs: the span that differs from the last text sent), with the
   rest of the cursor's line removed (ty answers nothing for `x.|upper()`) and the brackets
   open at the cursor closed there (`f(x.` -> `f(x.)`; else its parser joins the next line onto
-  the dot). The lines after are kept: members defined below
-  the cursor exist too (on 120 sites of httpx and rich, recall 0.93/0.88 this way, 0.82/0.85
-  with the text cut at the cursor, 0.72/0.68 without the closers). Other documents the editor
+  the dot). A line that assigns to the member (`self.|name = value`) is kept whole on the next
+  line: what it defines may be defined nowhere else (the member was refused on 5 of 60 rich
+  sites without it). The lines after are kept: members defined below the cursor exist too (on
+  120 sites of httpx and rich, recall 0.93/0.88 this way, 0.82/0.85 with the text cut at the
+  cursor, 0.72/0.68 without the closers). Other documents the editor
   has open are sent as they are (`update`).
 - Configuration goes in the `initialize` request and the `workspace/configuration` answer (never
   into the user's files): `python-platform = "all"` (otherwise modules guarded by the host
@@ -60,6 +62,8 @@ TyState = Literal["starting", "ready", "down", "missing", "stopped"]
 # Called with (state, message) when the child's state changes in a way the user may care about.
 EventListener = Callable[[str, str], None]
 
+# What follows the dot of `recv.name = value` (an annotation allowed): an assignment target.
+_ASSIGNED = re.compile(r"[ \t]*[A-Za-z_]\w*[ \t]*(?::[^=\n]*)?=(?!=)")
 _BACKOFF_S = (0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 30.0)
 _STEADY_S = 60.0  # a child that ran this long resets the backoff
 _START_TIMEOUT_S = 60.0  # `initialize` on a large workspace, on a busy machine
@@ -517,7 +521,13 @@ class TyOracle:
             if closers is None:
                 return None  # in a string or comment: there is no expression to ask about
             line_end = text.find("\n", offset)
-            text = text[:offset] + closers + (text[line_end:] if line_end >= 0 else "")
+            end = line_end if line_end >= 0 else len(text)
+            kept = ""
+            if not closers and _ASSIGNED.match(text, offset, end):
+                # `self.|name = value` defines `name`, perhaps nowhere else: the line, cut
+                # at the dot, is kept whole on the next one.
+                kept = "\n" + text[text.rfind("\n", 0, offset) + 1:end]
+            text = text[:offset] + closers + kept + text[end:]
         line, character = position_at(text, offset, UTF16)
         uri = Path(path).resolve().as_uri() if path else (self.root / "<unsaved>.py").as_uri()
         if not self._query.acquire(timeout=_remaining(deadline, 3600.0)):
