@@ -443,6 +443,17 @@ def test_one_analysis_answers_a_typed_hole(ty: TyOracle, workspace: Path) -> Non
     assert ty._sent[path.resolve().as_uri()][0] == 1  # opened once, never changed
 
 
+def test_a_local_ty_cannot_type_stays_untyped_under_auto(ty: TyOracle, workspace: Path) -> None:
+    # Jedi types `y` from the call below (`int`); ty does not infer unannotated parameters from
+    # call sites. Under auto the local stays untyped rather than costing Jedi's inference.
+    text = "def helper(x):\n    y = x\n    return y\n\nhelper(1)\n"
+    offset = text.index("return y") + len("return ")
+    path = str(workspace / "loc.py")
+    assert {n.name: n.type for n in analyse_hole(text, offset, path).scope}["y"] == "int"
+    hole = analyse_hole(text, offset, path, None, ty, "auto")
+    assert {n.name: n.type for n in hole.scope}["y"] is None
+
+
 def test_typed_holes_ask_jedi_when_ty_cannot_answer(workspace: Path) -> None:
     missing = TyOracle(workspace, executable=str(workspace / "no-such-ty"))
     assert not missing.wait_ready(GUARD_S)
