@@ -29,15 +29,18 @@ _CHAIN_END = re.compile(r"(?<![\w.)\]}'\"])([A-Za-z_]\w*(?:\(\))?(?:\.[A-Za-z_]\
 # makes any name work; a slotted class sets its attributes through `__slots__` (often with
 # `object.__setattr__`), which Jedi does not list. Such receivers are not constrained.
 _DYNAMIC = frozenset({"__getattr__", "__slots__"})
+# ty lists the attributes `__slots__` declares: in its answers `__slots__` is a member like any.
+_TY_DYNAMIC = frozenset({"__getattr__"})
 _CLOSERS = {"(": ")", "[": "]", "{": "}"}
 _NARROWING_WINDOW = 4000  # chars before the cursor searched for an `isinstance` of the root
 _DEF = re.compile(r"(async\s+)?def\s")
 _SCOPE_WORDS = re.compile(r"\b(def|class|lambda|global|nonlocal)\b")
 
 
-def _known(found: list[Name] | None) -> list[str] | None:
+def _known(found: list[Name] | None,
+           dynamic: frozenset[str] = _DYNAMIC) -> list[str] | None:
     """The names, or None when there are none or dynamic attributes make any name possible."""
-    if not found or any(n.name in _DYNAMIC for n in found):
+    if not found or any(n.name in dynamic for n in found):
         return None
     return [n.name for n in found]
 
@@ -125,7 +128,7 @@ class View:
             else:
                 if found is not None or facts.engine == "ty":
                     facts.answered_by.append("ty" if found else "none")
-                    return _known(found)
+                    return _known(found, _TY_DYNAMIC)
         names = self.receiver_members(dot) or self.complete(dot)
         facts.answered_by.append("jedi" if names else "none")
         return names

@@ -62,8 +62,9 @@ TyState = Literal["starting", "ready", "down", "missing", "stopped"]
 # Called with (state, message) when the child's state changes in a way the user may care about.
 EventListener = Callable[[str, str], None]
 
-# What follows the dot of `recv.name = value` (an annotation allowed): an assignment target.
-_ASSIGNED = re.compile(r"[ \t]*[A-Za-z_]\w*[ \t]*(?::[^=\n]*)?=(?!=)")
+# What follows the dot of `recv.name = value`, `recv.name: T = value` or `recv.a, other.b = v`
+# (comparisons are not assignments): an assignment target.
+_ASSIGNED = re.compile(r"[ \t]*[A-Za-z_]\w*[ \t]*(?:[:,][^=\n]*)?(?<![<>!=])=(?!=)")
 _BACKOFF_S = (0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 30.0)
 _STEADY_S = 60.0  # a child that ran this long resets the backoff
 _START_TIMEOUT_S = 60.0  # `initialize` on a large workspace, on a busy machine
@@ -391,17 +392,17 @@ class TyOracle:
         """Members after the `.` that ends at `offset` (text up to it, brackets closed).
 
         `closers`: the closers of the brackets open at `offset`, when the caller knows them
-        (the monitors' lexical state); else they are found by scanning the text. Two names ty
-        lists are left out because they would make a caller think any name goes: every
-        module's `__getattr__` (typeshed's `ModuleType` declares one), and `__slots__` (ty
-        lists the attributes a class declares there as members).
+        (the monitors' lexical state); else they are found by scanning the text. Every
+        module's `__getattr__` (typeshed's `ModuleType` declares one) is left out: it would
+        make a caller think any name goes. `__slots__` stays: ty lists the attributes a class
+        declares there as members, so it is a member like any other (callers that read it as
+        "attributes undeclared", for Jedi's answers, must not for ty's).
         """
         items = self._items(text, offset, path, deadline, closers)
         if items is None:
             return None
         return known_members([label for label, detail in items
-                              if not (label == "__getattr__" and "ModuleType." in detail)
-                              and label != "__slots__"])
+                              if not (label == "__getattr__" and "ModuleType." in detail)])
 
     def names(self, text: str, offset: int, path: str | None,
               deadline: float | None = None) -> list[str] | None:
