@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from lsp_client import SERVER_COMMAND, wait_for
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
-from lsp_client import SERVER_COMMAND, wait_for
 from typehole.context.oracle import find_ty
 
 pytestmark = pytest.mark.skipif(find_ty() is None, reason="ty is not installed")
