@@ -8,22 +8,36 @@ retrieved window covering its line). Baselines on the same sites: the current fi
 sends: it cannot contain another file's definition) and BM25 over 10-line windows (CrossCodeEval).
 
 Run: python bench/context.py [--projects httpx==0.28.1,rich==14.3.4] [--sites 150]
-[--engine jedi,ty,auto]. Each type-oracle engine (see `context.oracle`) is asked in turn on every
-site, taking turns going first; ty's child is started for the project and asked once ready.
+[--engine jedi,ty,auto] [--lsp]. Each type-oracle engine (see `context.oracle`) is asked in turn on
+every site, taking turns going first; ty's child is started for the project and asked once ready.
 Tokens are counted as ceil(chars / 4) unless a tokenizer is wired in (no model weights here).
+
+With `--lsp`, the same sites are asked as an editor asks them: one `typehole serve` per engine
+(setting `context.typeOracle`, the `ngram` model), all started together and driven by a real LSP
+client over stdio; once each has learned and indexed the workspace and its ty child is ready,
+each site is the first request in a file just opened (`didOpen` of the text before the cursor,
+`typehole/context` at its end, `didClose`), the servers taking turns going first. Reported per
+engine: recall of the used definition at 1024 tokens, p50/p95 of the request's wall time, and the
+share answered (a request unanswered after 60 s counts as a miss and as 60 s).
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import random
 import re
 import resource
 import statistics
+import sys
 import tempfile
 import time
 from typing import Any
 
+from lsprotocol import types
+from pygls.lsp.client import LanguageClient
+
+from typehole.base.lexer import count_tokens as lexer_tokens
 from typehole.bench.projects import pin, real_project
 from typehole.context import oracle as oracles
 from typehole.context.assemble import assemble, blocks_for
@@ -171,6 +185,159 @@ def bench_project(name: str, version: str, n_sites: int,
     return rows
 
 
+_SERVER = [sys.executable, "-m", "typehole", "--log-level", "warning", "serve"]
+_LSP_TIMEOUT_S = 60.0
+
+
+def _json_hit(result: Any, used: Definition) -> bool:
+    """`_hit_types_or_snippets` on a `typehole/context` answer (as the client decoded it)."""
+    if result is None:
+        return False
+    for found in list(result.relevant_types) + list(result.relevant_headers):
+        if found.path == used.path and found.line == used.line:
+            return True
+    return any(s.path == used.path and s.start_line <= used.line <= max(s.end_line,
+                                                                         s.start_line)
+               for s in result.snippets)
+
+
+async def _lsp_server(root: Any, engine: str) -> LanguageClient:
+    """A started server on `root` with `engine` as its type oracle, ready: the workspace learned
+    and indexed (two progress bars ended) and, unless `jedi`, its ty child ready."""
+    client = LanguageClient("typehole-bench", "1")
+    ended: list[str] = []
+    oracle_ready = asyncio.Event()
+    if engine == "jedi":
+        oracle_ready.set()
+
+    @client.feature(types.WINDOW_WORK_DONE_PROGRESS_CREATE)
+    def _create(params: types.WorkDoneProgressCreateParams) -> None:
+        return None
+
+    @client.feature(types.PROGRESS)
+    def _progress(params: types.ProgressParams) -> None:
+        if isinstance(params.value, dict) and params.value.get("kind") == "end":
+            ended.append(str(params.token))
+
+    @client.feature(types.WINDOW_SHOW_MESSAGE)
+    def _message(params: types.ShowMessageParams) -> None:
+        return None  # the model's status ("learning the workspace"): not measured here
+
+    @client.feature("typehole/oracle")
+    def _oracle(params: Any) -> None:
+        if getattr(params, "state", None) == "ready":
+            oracle_ready.set()
+
+    await client.start_io(*_SERVER)
+    # Nobody reads the server's stderr otherwise: a full pipe would block it.
+    asyncio.ensure_future(_discard(client._server.stderr))  # type: ignore[union-attr]
+    await client.initialize_async(types.InitializeParams(
+        capabilities=types.ClientCapabilities(
+            window=types.WindowClientCapabilities(work_done_progress=True)),
+        root_uri=root.as_uri(),
+        workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name=root.name)],
+        initialization_options={"model": "ngram", "context": {"typeOracle": engine}},
+    ))
+    client.initialized(types.InitializedParams())
+    await asyncio.wait_for(oracle_ready.wait(), 300)
+    for _ in range(3000):  # a hang guard of 300 s
+        if len(ended) >= 2:
+            break
+        await asyncio.sleep(0.1)
+    return client
+
+
+async def _discard(stream: asyncio.StreamReader | None) -> None:
+    while stream is not None and await stream.readline():
+        pass
+
+
+async def _first_request(client: LanguageClient, uri: str, text: str) -> tuple[Any, float]:
+    """Open `uri` with `text`, ask `typehole/context` at its end, close it: (answer, ms)."""
+    client.text_document_did_open(types.DidOpenTextDocumentParams(
+        types.TextDocumentItem(uri, "python", 1, text)))
+    lines = text.split("\n")
+    # Positions count UTF-16 units (the server's default); the sites' last lines are indents.
+    position = {"line": len(lines) - 1,
+                "character": len(lines[-1].encode("utf-16-le")) // 2}
+    started = time.perf_counter()
+    try:
+        result = await asyncio.wait_for(client.protocol.send_request_async(
+            "typehole/context", {"textDocument": {"uri": uri}, "position": position,
+                                 "budget": 1024}), _LSP_TIMEOUT_S)
+    except TimeoutError:
+        result = None
+    ms = (time.perf_counter() - started) * 1000
+    client.text_document_did_close(types.DidCloseTextDocumentParams(
+        types.TextDocumentIdentifier(uri)))
+    return result, ms
+
+
+async def bench_lsp(name: str, version: str, n_sites: int,
+                    engines: tuple[str, ...]) -> list[dict[str, object]]:
+    """The first request in a file just opened, per engine: one row each."""
+    root = real_project(name, version)
+    index = ContextEngine(root, tempfile.mkdtemp(prefix="typehole-bench-"))
+    index.build()
+    chosen = sites(index, n_sites)
+    # The same sites in this process, unhurried, with the server's token counter (the budget
+    # counts the lexer's tokens there, not chars / 4): what the LSP answers should match.
+    unhurried = sum(_hit_types_or_snippets(index.gather(text[:offset], offset, rel, 1024,
+                                                        lexer_tokens), used)
+                    for rel, text, offset, used in chosen)
+    index.close()
+    clients = dict(zip(engines, await asyncio.gather(*(_lsp_server(root, e) for e in engines)),
+                       strict=True))
+    times: dict[str, list[float]] = {e: [] for e in engines}
+    inside: dict[str, list[float]] = {e: [] for e in engines}  # the gather's own time
+    hits: dict[str, int] = dict.fromkeys(engines, 0)
+    answered: dict[str, int] = dict.fromkeys(engines, 0)
+    try:
+        for i, (rel, text, offset, used) in enumerate(chosen):
+            uri = (root / rel).as_uri()
+            turn = i % len(engines)
+            for engine in engines[turn:] + engines[:turn]:
+                result, ms = await _first_request(clients[engine], uri, text[:offset])
+                times[engine].append(ms)
+                if result is not None:
+                    inside[engine].append(float(getattr(result.timings_ms, "total", 0.0)))
+                answered[engine] += result is not None
+                hits[engine] += _json_hit(result, used)
+    finally:
+        for client in clients.values():
+            await client.shutdown_async(None)
+            client.exit(None)
+            await client.stop()
+    n = max(len(chosen), 1)
+    rows = []
+    for engine in engines:
+        ordered = sorted(times[engine]) or [0.0]
+        gathered = sorted(inside[engine]) or [0.0]
+        rows.append({"project": f"{name}=={version}", "engine": engine, "sites": len(chosen),
+                     "recall": hits[engine] / n, "unhurried": unhurried / n,
+                     "answered": answered[engine] / n,
+                     "p50": statistics.median(ordered),
+                     "p95": ordered[max(int(len(ordered) * 0.95) - 1, 0)],
+                     "gather_p50": statistics.median(gathered),
+                     "gather_p95": gathered[max(int(len(gathered) * 0.95) - 1, 0)]})
+    return rows
+
+
+def _print_lsp(rows: list[dict[str, object]]) -> None:
+    print("\nthrough the LSP: the first `typehole/context` in a file just opened "
+          "(recall of the used definition at 1024 tokens)")
+    print(f"{'project':<16}{'engine':<7}{'sites':>6}{'recall':>8}{'unhurried':>11}"
+          f"{'answered':>10}{'p50 ms':>9}{'p95 ms':>9}{'gather p50':>12}{'gather p95':>12}")
+    for r in rows:
+        print(f"{r['project']:<16}{r['engine']:<7}{r['sites']:>6}{r['recall']:>8.2f}"
+              f"{r['unhurried']:>11.2f}{r['answered']:>10.2f}{r['p50']:>9.1f}{r['p95']:>9.1f}"
+              f"{r['gather_p50']:>12.1f}{r['gather_p95']:>12.1f}")
+    print("unhurried: the same sites gathered in this process (Jedi), the budget counted with "
+          "the server's tokenizer (the lexer's tokens, not chars / 4 as the table above);\n"
+          "p50/p95: the request's wall time at the client; gather: the server's own time for it "
+          "(timings_ms.total; the rest is waiting for the analysis thread and the transport)")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Print the benchmark table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -178,10 +345,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sites", type=int, default=150)
     parser.add_argument("--engine", default="jedi,ty,auto",
                         help="type-oracle engines to compare, in turn on every site")
+    parser.add_argument("--lsp", action="store_true",
+                        help="ask through the LSP: the first request in a file just opened")
     args = parser.parse_args(argv)
     engines = tuple(e.strip() for e in args.engine.split(",") if e.strip())
     if set(engines) - {"jedi", "ty", "auto"}:
         parser.error(f"unknown engine in {args.engine!r}")
+    if args.lsp:
+        _print_lsp([r for spec in args.projects.split(",")
+                    for r in asyncio.run(bench_lsp(*pin(spec), args.sites, engines))])
+        return 0
     rows = [r for spec in args.projects.split(",")
             for r in bench_project(*pin(spec), args.sites, engines)]
     print("\nrecall of the used cross-file definition in the context (tokens ~ chars/4)")

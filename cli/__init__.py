@@ -7,16 +7,23 @@ type that becomes a one-line message with exit status 2.
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from typehole.app import workspace
 from typehole.app.hub import ModelHub, as_learner
 from typehole.app.settings import Settings, read_pyproject, resolve
 from typehole.app.training import learn_workspace, relative_name
+from typehole.context import oracle
 from typehole.context.walk import may_read, read_text, secret_reason
 from typehole.models.base import Backend, LoadsInBackground
 
 ROOT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", ".git")
+# How long a command waits for ty before its first question. Started with the command, ty was
+# ready before the index was (0.2-0.5 s), and its first questions cost 0.5-3.5 s against Jedi's
+# 4-5 s cold (rich, httpx, attrs); a ty slower to start than that is not worth waiting for.
+TY_WAIT_S = 4.0
 
 
 class UsageError(Exception):
@@ -76,6 +83,30 @@ def _exclude(root: Path | None) -> list[str]:
         return []
     settings, _ = resolve([("pyproject.toml", read_pyproject(root)[0])])
     return list(settings.exclude)
+
+
+@contextmanager
+def type_oracle(root: Path | None, settings: Settings) -> Iterator[oracle.TyOracle | None]:
+    """The workspace's type oracle for one command, as the server has it (setting
+    `context.typeOracle`): ty's child started now, in the background, while the command builds
+    its index and loads its model, and stopped when the command ends. Yields the child (None
+    without a root, or under `jedi`); `wait_for_oracle` before the first question."""
+    if root is None:
+        yield None
+        return
+    ty = oracle.start_ty(root, settings.context.type_oracle, settings.context.ty_path,
+                         exclude=tuple(settings.exclude))
+    try:
+        yield ty
+    finally:
+        oracle.stop(root)
+
+
+def wait_for_oracle(ty: oracle.TyOracle | None) -> None:
+    """Give ty up to `TY_WAIT_S` to be ready (a command has no editor waiting on it, and a
+    cold Jedi costs more); past that, or without ty, Jedi answers."""
+    if ty is not None:
+        ty.wait_ready(TY_WAIT_S)
 
 
 def load_settings(root: Path | None) -> Settings:

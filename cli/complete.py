@@ -21,8 +21,17 @@ from typehole.app.hub import ModelHub, pipeline_options
 from typehole.app.settings import Settings
 from typehole.app.training import relative_name
 from typehole.base.positions import offset_from_cli, position_at
-from typehole.cli import UsageError, find_root, load_document, load_settings, open_model
+from typehole.cli import (
+    UsageError,
+    find_root,
+    load_document,
+    load_settings,
+    open_model,
+    type_oracle,
+    wait_for_oracle,
+)
 from typehole.context.engine import ContextEngine
+from typehole.context.oracle import TyOracle
 from typehole.features.completion.pipeline import Pipeline
 from typehole.features.completion.site import Site
 from typehole.models.errors import ModelError
@@ -84,6 +93,22 @@ async def complete_file(
     no_monitors: bool = False,
 ) -> dict[str, Any]:
     """Complete at 1-based LINE:COL of `text` (the contents of `path`); the JSON result."""
+    with type_oracle(root, settings) as ty:
+        return await _complete_file(path, text, line, column, root, settings, model_name,
+                                    no_monitors, ty)
+
+
+async def _complete_file(
+    path: Path,
+    text: str,
+    line: int,
+    column: int,
+    root: Path | None,
+    settings: Settings,
+    model_name: str | None,
+    no_monitors: bool,
+    ty: TyOracle | None,
+) -> dict[str, Any]:
     started = time.perf_counter()
     hub = ModelHub()
     name = relative_name(root, path)
@@ -92,6 +117,7 @@ async def complete_file(
         hook = workspace.context_hook(engine, settings)
         backend, description = await open_model(hub, settings, model_name, root, path, text)
         pipeline = Pipeline(backend, context_hook=hook)
+        await asyncio.to_thread(wait_for_oracle, ty)
         train_ms = round((time.perf_counter() - started) * 1000, 3)
         offset = offset_from_cli(text, line, column)
         if no_monitors:

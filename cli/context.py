@@ -16,6 +16,8 @@ from typehole.cli import (
     load_document,
     load_settings,
     parse_location,
+    type_oracle,
+    wait_for_oracle,
 )
 from typehole.cli.complete import open_engine
 
@@ -55,17 +57,20 @@ def gather_at(
         budget = int(settings.completion.prompt_budget * settings.context.share)
     if budget <= 0:
         raise UsageError(f"--budget must be positive, got {budget}")
-    # The command is asked for context explicitly, so it gathers it even if completion doesn't.
-    engine = open_engine(root, settings, force=True)
-    assert engine is not None
-    try:
-        result = engine.gather(
-            text,
-            offset_from_cli(text, line, column),
-            relative_name(root, path),
-            budget,
-            count_tokens,
-        )
-    finally:
-        engine.close()
+    with type_oracle(root, settings) as ty:
+        # The command is asked for context explicitly, so it gathers it even if completion
+        # doesn't.
+        engine = open_engine(root, settings, force=True)
+        assert engine is not None
+        try:
+            wait_for_oracle(ty)
+            result = engine.gather(
+                text,
+                offset_from_cli(text, line, column),
+                relative_name(root, path),
+                budget,
+                count_tokens,
+            )
+        finally:
+            engine.close()
     return result.to_json()

@@ -29,15 +29,18 @@ _CHAIN_END = re.compile(r"(?<![\w.)\]}'\"])([A-Za-z_]\w*(?:\(\))?(?:\.[A-Za-z_]\
 # makes any name work; a slotted class sets its attributes through `__slots__` (often with
 # `object.__setattr__`), which Jedi does not list. Such receivers are not constrained.
 _DYNAMIC = frozenset({"__getattr__", "__slots__"})
+# ty lists the attributes `__slots__` declares: in its answers `__slots__` is a member like any.
+_TY_DYNAMIC = frozenset({"__getattr__"})
 _CLOSERS = {"(": ")", "[": "]", "{": "}"}
 _NARROWING_WINDOW = 4000  # chars before the cursor searched for an `isinstance` of the root
 _DEF = re.compile(r"(async\s+)?def\s")
 _SCOPE_WORDS = re.compile(r"\b(def|class|lambda|global|nonlocal)\b")
 
 
-def _known(found: list[Name] | None) -> list[str] | None:
+def _known(found: list[Name] | None,
+           dynamic: frozenset[str] = _DYNAMIC) -> list[str] | None:
     """The names, or None when there are none or dynamic attributes make any name possible."""
-    if not found or any(n.name in _DYNAMIC for n in found):
+    if not found or any(n.name in dynamic for n in found):
         return None
     return [n.name for n in found]
 
@@ -125,7 +128,7 @@ class View:
             else:
                 if found is not None or facts.engine == "ty":
                     facts.answered_by.append("ty" if found else "none")
-                    return _known(found)
+                    return _known(found, _TY_DYNAMIC)
         names = self.receiver_members(dot) or self.complete(dot)
         facts.answered_by.append("jedi" if names else "none")
         return names
@@ -144,12 +147,30 @@ class View:
         return _known(self.facts.members(self._document_at_cursor()[0], at, chain))
 
     def signatures(self, opener: int) -> list[list[Param]] | None:
-        """Signatures of the call whose `(` is at `opener`: from the document as it is where
-        that can mean the same (`call_signatures`), else from the new text."""
+        """Signatures of the call whose `(` is at `opener`; None when unknown.
+
+        ty answers first where the workspace runs it (the text up to the `(`, the lines after,
+        the brackets open there closed); Jedi where ty cannot answer now, or (engine `auto`)
+        does not know the callee: from the document as it is where that can mean the same
+        (`call_signatures`), else from the new text.
+        """
+        facts = self.facts
+        if facts.ty is not None:
+            closers = "".join(_CLOSERS[o] for o, at in reversed(self.lex.brackets)
+                              if at <= opener)
+            try:
+                found = facts.ty_signatures(*self.document(opener + 1), closers or None)
+            except Unavailable:
+                pass
+            else:
+                if found is not None or facts.engine == "ty":
+                    facts.signatures_by.append("ty" if found else "none")
+                    return found
         found = self.call_signatures(opener)
-        if found is not None:
-            return found
-        return self.facts.signatures(*self.document(opener + 1))
+        if found is None:
+            found = self.facts.signatures(*self.document(opener + 1))
+        facts.signatures_by.append("jedi" if found else "none")
+        return found
 
     def call_signatures(self, opener: int) -> list[list[Param]] | None:
         """Signatures of the call whose `(` is at `opener`, asked of the document as it is: at

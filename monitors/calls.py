@@ -1,6 +1,7 @@
 """Call arguments: existing keyword names, no excess positionals, no `)` while required ones miss.
 
-The signature comes from Jedi at the call's `(`; the arguments written so far (document and
+The signature comes from the type oracle at the call's `(` (ty where the workspace runs it, else
+Jedi; see `View.signatures`); the arguments written so far (document and
 generated text) are split at top-level commas. Several signatures (overloads), `*args`/`**kw`
 unpacking already in the call, or no signature at all: nothing is constrained.
 """
@@ -20,7 +21,7 @@ _POSITIONAL = ("POSITIONAL_ONLY", "POSITIONAL_OR_KEYWORD")
 
 
 class CallArgumentsMonitor:
-    """Constrains the arguments of a call whose single signature Jedi knows."""
+    """Constrains the arguments of a call whose single signature the type oracle knows."""
 
     name = "call_arguments"
     lexical = False

@@ -97,6 +97,7 @@ class Facts:
         self.query_ms: list[float] = []  # wall time of every query that missed the memo
         self.timeouts = 0
         self.answered_by: list[str] = []  # the engine of each member answer (benchmarks)
+        self.signatures_by: list[str] = []  # the engine of each signature answer (benchmarks)
         self._last_digest: tuple[str, bytes] | None = None  # the document's, asked again and again
 
     def complete(self, text: str, offset: int) -> list[Name] | None:
@@ -124,26 +125,39 @@ class Facts:
         Raises `Unavailable` when this document has no ty, or ty cannot answer now: then Jedi
         is asked (`members`, `complete`).
         """
+        found = cast(list[str] | None, self._ty("ty_members", text, offset, closers))
+        return None if found is None else [Name(n) for n in found]
+
+    def ty_signatures(self, text: str, offset: int,
+                      closers: str | None = None) -> list[list[Param]] | None:
+        """ty's signatures of the call whose `(` ends just before `offset` of `text` (None: ty
+        does not know); `closers` close the brackets open there (that `(` included).
+
+        Raises `Unavailable` as `ty_members` does: then Jedi is asked (`signatures`).
+        """
+        return self._ty("ty_signatures", text, offset, closers)  # type: ignore[return-value]
+
+    def _ty(self, kind: str, text: str, offset: int, closers: str | None) -> object:
+        """ty's answer to `kind` (memoised), in its share of the time left."""
         ty = self.ty
         if ty is None:
             raise Unavailable("no ty for this document")
-        key = ("ty_members", self.path, self._digest(text), offset, generation())
+        key = (kind, self.path, self._digest(text), offset, generation())
         found_before = _recall(key, _MISSING)
         if found_before is not _MISSING:
-            return cast(list[Name] | None, found_before)  # what this key stored
+            return found_before  # what this key stored
         remaining = self.timeout_s - sum(self.query_ms) / 1000
         if remaining <= 0:
             self.timeouts += 1
             raise Unavailable("out of time")
+        ask = ty.members if kind == "ty_members" else ty.signatures
         started = time.perf_counter()
         try:
-            found = ty.members(text, offset, self.path,
-                               time.monotonic() + remaining * TY_SHARE, closers)
+            found = ask(text, offset, self.path, time.monotonic() + remaining * TY_SHARE, closers)
         finally:
             self.query_ms.append((time.perf_counter() - started) * 1000)
-        result = None if found is None else [Name(n) for n in found]
-        _remember(key, result)
-        return result
+        _remember(key, found)
+        return found
 
     def _memo(self, kind: str, text: str, offset: int, fn: Callable[..., _T],
               *extra: object) -> _T | None:

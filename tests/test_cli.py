@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from typehole.context.oracle import find_ty
+
 
 def typehole(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
@@ -94,3 +96,33 @@ def test_complete_gathers_context_under_the_batch_deadline(workspace: Path) -> N
     context = json.loads(result.stdout)["context"]
     assert not [k for k in context["timings_ms"] if k.startswith("skipped_")], context
     assert [t["name"] for t in context["relevant_types"]] == ["Lamp"]
+
+
+DIMS = '''from typing import NamedTuple
+
+
+class Dim(NamedTuple):
+    width: int
+    height: int
+
+
+def unit():
+    return Dim(
+'''
+
+
+@pytest.mark.skipif(find_ty() is None, reason="ty is not installed")
+def test_context_asks_the_type_oracle_of_the_settings(workspace: Path) -> None:
+    # The command starts ty as the server does (`context.typeOracle`, `auto` by default): the
+    # first field of the NamedTuple is an `int`, which Jedi reads otherwise.
+    source = workspace / "dims.py"
+    source.write_text(DIMS, encoding="utf-8")
+    location = f"{source}:10:16"
+    result = typehole("context", location, "--json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["hole"]["expected_type"] == "int"
+    pyproject = workspace / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text() + '\n[tool.typehole.context]\ntypeOracle = "jedi"\n')
+    result = typehole("context", location, "--json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["hole"]["expected_type"] != "int"

@@ -6,6 +6,7 @@ for events (the child's state changes); timeouts are hang guards only.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import signal
@@ -23,6 +24,7 @@ from typehole.context.oracle import TyOracle, Unavailable, close_brackets, find_
 from typehole.context.oracle.ty import refused_paths
 from typehole.monitors import facts as facts_module
 from typehole.monitors.base import View
+from typehole.monitors.calls import CallArgumentsMonitor
 from typehole.monitors.facts import Facts
 from typehole.monitors.members import DereferenceMonitor
 
@@ -112,6 +114,29 @@ def test_members_defined_below_the_cursor_are_known(ty: TyOracle, workspace: Pat
     assert found is not None and {"on", "later"} <= set(found)
 
 
+def test_an_attribute_assigned_on_the_cursors_line_is_a_member(
+        ty: TyOracle, workspace: Path) -> None:
+    # `self.|equal = equal`: the line is cut at the dot, but what it assigns still exists.
+    text = ("class C:\n    def __init__(self, equal: int) -> None:\n        self.other = 1\n"
+            "        self.equal: int = equal\n        self.other == 2\n"
+            "        self.left, self.right = 1, 2\n")
+    path = str(workspace / "main.py")
+    dot = text.index("self.equal") + len("self.")
+    found = ty.members(text, dot, path, _deadline())
+    assert found is not None and {"other", "equal"} <= set(found)
+    dot = text.index("self.right") + len("self.")
+    found = ty.members(text, dot, path, _deadline())
+    assert found is not None and {"left", "right"} <= set(found)
+    dot = text.index("self.left") + len("self.")
+    found = ty.members(text, dot, path, _deadline())
+    assert found is not None and {"left", "right"} <= set(found)
+    # A comparison defines nothing.
+    compared = text.replace("self.equal: int = equal\n", "")
+    dot = compared.index("self.other ==") + len("self.")
+    found = ty.members(compared.replace("other == 2", "third == 2"), dot, path, _deadline())
+    assert found is not None and "other" in found and "third" not in found
+
+
 def test_open_brackets_are_closed(ty: TyOracle, workspace: Path) -> None:
     assert close_brackets("f(x[a.", 6) == "])"
     assert close_brackets("f({'k': [a.", 11) == "]})"
@@ -156,7 +181,7 @@ def test_module_and_slotted_receivers_are_constrained(ty: TyOracle, workspace: P
     text = ("class Pin:\n    __slots__ = ('pos',)\n\n    def __init__(self) -> None:\n"
             "        self.pos = 1\n\nPin().")
     constraint = DereferenceMonitor().pre(_view(text, path, facts))
-    assert constraint is not None and "pos" in (constraint.words or ())
+    assert constraint is not None and {"pos", "__slots__"} <= set(constraint.words or ())
     # A class of its own with `__getattr__` takes any name: nothing is constrained.
     text = "class Any:\n    def __getattr__(self, name: str) -> int:\n        return 1\n\nAny()."
     assert DereferenceMonitor().pre(_view(text, path, facts)) is None
@@ -195,6 +220,108 @@ def test_signatures_and_types_from_ty(ty: TyOracle, workspace: Path) -> None:
     assert ty.type_at(MAIN, MAIN.index("shelf =") + len("shelf"), path, _deadline()) == "Shelf"
     (where,) = ty.definition(MAIN, MAIN.index("Shelf()") + 5, path, _deadline()) or [None]
     assert where is not None and Path(where.path).name == "shelf.py" and where.line == 1
+
+
+CALLS = MAIN + """
+def put(count: int, *, into: Shelf) -> None: ...
+def loose(*args, **kwargs): ...
+"""
+
+
+def test_gradual_and_unknown_signatures_are_unknown(ty: TyOracle, workspace: Path) -> None:
+    # ty lists `(...)` for a callee it cannot type and for unannotated `*args, **kwargs`:
+    # that says nothing about the arguments, so it is no signature (not one without parameters).
+    path = str(workspace / "main.py")
+    for call in ("loose(", "nowhere(", "shelf.nothing("):
+        text = CALLS + call
+        assert ty.signatures(text, len(text), path, _deadline()) is None, call
+    text = CALLS + "object("
+    assert ty.signatures(text, len(text), path, _deadline()) == [[]]
+
+
+def test_the_call_monitor_asks_ty(ty: TyOracle, workspace: Path) -> None:
+    # Inside another call, after a line with characters outside the BMP (two UTF-16 units
+    # each): the brackets open at the `(` are closed, the column counted in UTF-16.
+    path = workspace / "main.py"
+    facts = Facts(path=str(path), engine="ty", ty=ty, timeout_s=ASK_S)
+    text = CALLS + 'print("\U0001f600\U0001f600", put(1, '
+    constraint = CallArgumentsMonitor().pre(_view(text, path, facts))
+    assert constraint is not None and constraint.words == ("into",)
+    assert ")" in constraint.banned  # `into` is required
+    assert facts.signatures_by == ["ty"]
+
+
+def test_a_call_in_the_text_ty_has_is_signed_without_a_new_analysis(
+        ty: TyOracle, workspace: Path) -> None:
+    # A member question inside a call, then the call's signature: the text ty has differs from
+    # the signature question's only after the `(`, on its line, so it is asked as it is.
+    path = str(workspace / "main.py")
+    uri = (workspace / "main.py").resolve().as_uri()
+    text = CALLS + "put(1, into=shelf.\nx = 1\n"
+    dot = text.index("shelf.\nx") + len("shelf.")
+    assert "add" in (ty.members(text, dot, path, _deadline()) or [])
+    version = ty._sent[uri][0]
+    opener = text.index("put(1") + len("put(")
+    (params,) = ty.signatures(text, opener, path, _deadline()) or [None]
+    assert params is not None and [p.name for p in params] == ["count", "into"]
+    assert ty._sent[uri][0] == version
+    # Another line after the cursor's: a new text (what follows may change the meaning).
+    other = text.replace("x = 1", "x = 2")
+    assert ty.signatures(other, opener, path, _deadline()) == [params]
+    assert ty._sent[uri][0] == version + 1
+
+
+def test_jedi_signs_what_ty_does_not_know_under_auto(ty: TyOracle, workspace: Path) -> None:
+    path = workspace / "main.py"
+    text = CALLS + "loose("
+    alone = Facts(path=str(path), engine="ty", ty=ty, timeout_s=ASK_S)
+    assert _view(text, path, alone).signatures(len(text) - 1) is None
+    assert alone.signatures_by == ["none"]
+    facts_module._MEMO.clear()
+    auto = Facts(path=str(path), engine="auto", ty=ty, timeout_s=ASK_S)
+    (params,) = _view(text, path, auto).signatures(len(text) - 1) or [None]
+    assert params is not None and [p.kind for p in params] == ["VAR_POSITIONAL", "VAR_KEYWORD"]
+    assert auto.signatures_by == ["jedi"]
+
+
+def test_signatures_from_jedi_when_ty_cannot_answer(workspace: Path) -> None:
+    starting = TyOracle(workspace, start=False)  # never started: as if still starting
+    path = workspace / "main.py"
+    facts = Facts(path=str(path), engine="ty", ty=starting)
+    text = CALLS + "put(1, "
+    constraint = CallArgumentsMonitor().pre(_view(text, path, facts))
+    assert constraint is not None and constraint.words == ("into",)
+    assert facts.signatures_by == ["jedi"]
+
+
+def _symbols(ty: TyOracle, uri: str) -> object:
+    child = ty._child
+    assert child is not None
+    found = child.request("textDocument/documentSymbol", {"textDocument": {"uri": uri}}, ASK_S)
+    return json.loads(json.dumps(found).replace(json.dumps(uri)[1:-1], "<uri>"))
+
+
+def test_incremental_changes_leave_ty_with_our_text(ty: TyOracle, workspace: Path) -> None:
+    # Each question's text goes to ty as the span that differs from the last one: after edits
+    # across line ends (`\r\n` too) and characters of two UTF-16 units, ty's document is ours:
+    # its symbols are those of the same text opened afresh.
+    path = workspace / "main.py"
+    texts = [
+        MAIN,
+        MAIN.replace("shelf = Shelf()", "shelf = Shelf()  # \U0001f4da\U0001f4da\ndef one(): ..."),
+        "# \U0001f600\r\n" + MAIN.replace("\n", "\r\n") + "def two(): ...\r\n",
+        "# \U0001f600\r\n" + MAIN.replace("\n", "\r\n").replace("total", "sum_") + "class T: ...\n",
+        "x = 1\r\rdef three(): ...\n",
+        "x = 1\r\ndef three(): ...\n\U0001f600 = 2\n",
+        "x = 1\rdef four(): ...\n\U0001f600 = 2\n",  # into a `\r\n`: its `\n` removed
+        "x = 1\r\n\ndef four(): ...\r\n\U0001f600 = 2\n",
+    ]
+    uri = path.resolve().as_uri()
+    for i, text in enumerate(texts):
+        ty.type_at(text, 1, str(path), _deadline())  # sends the text (as a change after the first)
+        fresh = workspace / f"fresh{i}.py"
+        ty.type_at(text, 1, str(fresh), _deadline())  # the same text, opened afresh
+        assert _symbols(ty, uri) == _symbols(ty, fresh.resolve().as_uri()), repr(text)
 
 
 def test_jedi_answers_when_ty_is_missing(workspace: Path,
@@ -307,6 +434,31 @@ def test_typed_holes_ask_ty(ty: TyOracle, workspace: Path) -> None:
     text = MAIN + "if total == "
     hole = analyse_hole(text, len(text), path, None, ty, "ty")
     assert (hole.kind, hole.expected_type) == ("comparison", "int")
+
+
+def test_one_analysis_answers_a_typed_hole(ty: TyOracle, workspace: Path) -> None:
+    # The expected type at the cursor and the types of the locals before it are asked of one
+    # text (the cursor's line cut, its brackets closed): ty analyses the file once.
+    path = workspace / "work.py"
+    text = ("from shelf import Shelf\n\ndef put(count: int, into: Shelf) -> None: ...\n\n"
+            "def work() -> None:\n    shelf = Shelf()\n    total = shelf.count()\n"
+            "    put(total, ")
+    hole = analyse_hole(text, len(text), str(path), None, ty, "ty")
+    assert (hole.kind, hole.expected_type) == ("call_argument", "Shelf")
+    types = {n.name: n.type for n in hole.scope}
+    assert types["shelf"] == "Shelf" and types["total"] == "int"
+    assert ty._sent[path.resolve().as_uri()][0] == 1  # opened once, never changed
+
+
+def test_a_local_ty_cannot_type_stays_untyped_under_auto(ty: TyOracle, workspace: Path) -> None:
+    # Jedi types `y` from the call below (`int`); ty does not infer unannotated parameters from
+    # call sites. Under auto the local stays untyped rather than costing Jedi's inference.
+    text = "def helper(x):\n    y = x\n    return y\n\nhelper(1)\n"
+    offset = text.index("return y") + len("return ")
+    path = str(workspace / "loc.py")
+    assert {n.name: n.type for n in analyse_hole(text, offset, path).scope}["y"] == "int"
+    hole = analyse_hole(text, offset, path, None, ty, "auto")
+    assert {n.name: n.type for n in hole.scope}["y"] is None
 
 
 def test_typed_holes_ask_jedi_when_ty_cannot_answer(workspace: Path) -> None:

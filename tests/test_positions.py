@@ -14,6 +14,7 @@ from typehole.base.positions import (
     char_offset,
     jedi_offset,
     jedi_position,
+    line_starts,
     lsp_encoding,
     offset_at,
     offset_from_cli,
@@ -66,3 +67,13 @@ def test_jedi_positions_after_a_byte_order_mark() -> None:
     names = {n.name: n for n in jedi.Script(text).get_names()}
     assert jedi_offset(text, names["value"].line, names["value"].column) == 1
     assert jedi_position(text, 1) == (names["value"].line, names["value"].column)
+
+
+def test_one_position_without_line_starts_is_the_one_with_them() -> None:
+    # `position_at` without `starts` counts lines in C; every kind of line end, an offset inside
+    # a `\r\n`, characters of several units, every offset.
+    text = "a\r\n\r\rb😀\n\r\n é\r\nc\r"
+    for encoding in (UTF8, UTF16, UTF32):
+        for offset in range(-1, len(text) + 2):
+            assert position_at(text, offset, encoding) == position_at(
+                text, offset, encoding, line_starts(text)), (offset, encoding)

@@ -29,6 +29,17 @@ def test_common_prefix() -> None:
     assert common_suffix(b"same", b"same") == 4
 
 
+@pytest.mark.parametrize("at", [0, 1, 4095, 4096, 4097, 8191, 8192, 12_000, 19_999])
+def test_common_affixes_across_blocks(at: int) -> None:
+    # Compared a block at a time, then within the block that differs: every boundary.
+    text = "".join(chr(97 + i % 26) if i % 7 else "😀" for i in range(20_000))
+    other = text[:at] + "#" + text[at + 1:]
+    assert common_prefix(text, other) == at
+    assert common_suffix(text, other) == len(text) - at - 1
+    assert common_prefix(text, other, max(at - 3, 0)) == max(at - 3, 0)
+    assert common_prefix(text, text) == common_suffix(text, text) == len(text)
+
+
 def test_first_deadline_assumes_a_slow_machine() -> None:
     speed = Throughput()
     expected = 10 + SAFETY * (1000 / FIRST_PROMPT_PER_S + 64 / FIRST_GENERATED_PER_S)
