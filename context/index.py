@@ -531,21 +531,34 @@ class Index:
                         + ", ".join(f"{t} ({counts[t]}{'' if exact[t] else '+'})"
                                     for t in dropped_weighty[:6])
                         + (" ..." if len(dropped_weighty) > 6 else ""))
-            if not kept or rows == 0:
-                return WindowSearch([], (), dropped, 0, note)
-            match = " OR ".join(f'"{t}"' for t in kept)
-            started = time.perf_counter()
-            rows_out = self.store.conn.execute(
-                "SELECT f.path, w.start_line, w.end_line, wins_fts.text, bm25(wins_fts) AS s "
-                "FROM wins_fts JOIN wins w ON w.id = wins_fts.rowid JOIN files f "
-                "ON f.id = w.file_id WHERE wins_fts MATCH ? AND f.path IS NOT ? "
-                "ORDER BY s LIMIT ?", (match, exclude_path, limit)).fetchall()
-            elapsed = (time.perf_counter() - started) * 1000
-            if rows >= 500 and elapsed > 0:  # small queries measure overhead, not the rate
-                self.rows_per_ms = 0.8 * self.rows_per_ms + 0.2 * rows / elapsed
+            rows_out = self._scored(kept, exclude_path, limit) if kept and rows else []
+            if not rows_out and dropped and self.window_total() <= max_rows:
+                # The kept terms matched only the excluded file (rare terms often are the
+                # document's own); an index this small is scored whole at once.
+                kept, dropped, rows = tokens, (), self.window_total()
+                rows_out = self._scored(kept, exclude_path, limit)
+            if not rows_out:
+                return WindowSearch([], tuple(kept), dropped, rows, note)
         # FTS5's bm25() is lower-is-better and negative; flip it so higher is better.
         hits = [(r[0], r[1], r[2], r[3], -r[4]) for r in rows_out]
         return WindowSearch(hits, tuple(kept), dropped, rows, note)
+
+    def _scored(self, terms: list[str], exclude_path: str | None,
+                limit: int) -> list[tuple[str, int, int, str, float]]:
+        """The top `limit` windows matching any of `terms` (raw FTS5 bm25, lower is better),
+        outside `exclude_path`; the measured scoring rate is updated."""
+        match = " OR ".join(f'"{t}"' for t in terms)
+        started = time.perf_counter()
+        rows_out = self.store.conn.execute(
+            "SELECT f.path, w.start_line, w.end_line, wins_fts.text, bm25(wins_fts) AS s "
+            "FROM wins_fts JOIN wins w ON w.id = wins_fts.rowid JOIN files f "
+            "ON f.id = w.file_id WHERE wins_fts MATCH ? AND f.path IS NOT ? "
+            "ORDER BY s LIMIT ?", (match, exclude_path, limit)).fetchall()
+        elapsed = (time.perf_counter() - started) * 1000
+        rows = sum(self._term_rows.get(t, (0, 0))[0] for t in terms)
+        if rows >= 500 and elapsed > 0:  # small queries measure overhead, not the rate
+            self.rows_per_ms = 0.8 * self.rows_per_ms + 0.2 * rows / elapsed
+        return [tuple(r) for r in rows_out]
 
     def search_windows(self, query: str, exclude_path: str | None = None,
                        limit: int = 10) -> list[tuple[str, int, int, str, float]]:
