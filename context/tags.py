@@ -14,7 +14,8 @@ queries take time quadratic in the width of the error node such a file parses in
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from bisect import bisect_right
+from dataclasses import dataclass, replace
 from functools import cache
 from importlib import resources
 
@@ -24,7 +25,7 @@ from typehole.base.syntax import Node, Tree, node_text
 
 from .records import Definition, Import
 
-__all__ = ["FileTags", "extract_tags", "resolve_relative"]
+__all__ = ["FileTags", "UnitMemo", "extract_tags", "resolve_relative"]
 
 _QUERY_FILES = {"tsx": "typescript"}  # TSX shares TypeScript's query file
 # Decorators worth showing in a stub: they change how the member is called.
@@ -61,8 +62,14 @@ def _squash(text: str) -> str:
     return out
 
 
+# A top-level statement's tags, keyed by its type and bytes: (its first row then, its records in
+# query order). Re-extracting a file after an edit reuses the statements the edit did not touch.
+UnitMemo = dict[tuple[str, bytes], tuple[int, list[Definition | Import]]]
+
+
 def extract_tags(data: bytes, module: str, path: str, is_package: bool = False,
-                 tree: Tree | None = None, language: str = "python") -> FileTags:
+                 tree: Tree | None = None, language: str = "python",
+                 memo: UnitMemo | None = None) -> FileTags:
     """Definitions and imports of one file given as UTF-8 bytes (Python unless `language` says).
 
     Other languages (see `syntax.GRAMMARS`) get syntax-level tags: classes, interfaces, structs,
@@ -70,6 +77,10 @@ def extract_tags(data: bytes, module: str, path: str, is_package: bool = False,
     and the leading doc comment's first line; their imports keep the language's own module
     spelling (`./util`, `java.util`, `net/http`, `std::io`). Unknown languages get nothing,
     nor does a file nested deeper than Python allows.
+
+    `memo` (Python only; the same module and path each time) holds the tags of the file's
+    top-level statements from the last call and is refilled with this call's: statements whose
+    text did not change are not queried again. The result is the same as without it.
     """
     try:
         check_nesting(data)
@@ -77,7 +88,7 @@ def extract_tags(data: bytes, module: str, path: str, is_package: bool = False,
         return FileTags((), ())
     if language != "python":
         return _extract_other(data, language, module, path)
-    return _extract_python(data, module, path, is_package, tree)
+    return _extract_python(data, module, path, is_package, tree, memo)
 
 
 # --- Python -------------------------------------------------------------------------------------
@@ -251,35 +262,90 @@ def _imports(data: bytes, node: Node, module: str, is_package: bool) -> list[Imp
     return out
 
 
+def _record(data: bytes, caps: dict[str, list[Node]], module: str, path: str,
+            is_package: bool) -> list[Definition | Import]:
+    """The records of one query match: imports, or at most one definition."""
+    if "import" in caps:
+        return list(_imports(data, caps["import"][0], module, is_package))
+    for kind in ("class", "function", "constant", "field", "attribute"):
+        if f"definition.{kind}" not in caps:
+            continue
+        node = caps[f"definition.{kind}"][0]
+        chain = _enclosing(node)
+        if kind == "class":
+            found = _class(data, node, chain, module, path)
+        elif kind == "function":
+            found = _function(data, node, chain, module, path)
+        else:
+            name = node_text(data, caps[f"name.definition.{kind}"][0])
+            found = _assignment(data, node, name, kind, chain, module, path)
+        return [found] if found is not None else []
+    return []
+
+
+def _anchor(caps: dict[str, list[Node]]) -> Node:
+    """The node a match is about (the import or the definition), which lies in one statement."""
+    for name, nodes in caps.items():
+        if name == "import" or name.startswith("definition."):
+            return nodes[0]
+    return next(iter(caps.values()))[0]
+
+
+def _shifted(record: Definition | Import, rows: int) -> Definition | Import:
+    if not rows:
+        return record
+    if isinstance(record, Import):
+        return replace(record, line=record.line + rows)
+    return replace(record, line=record.line + rows, end_line=record.end_line + rows)
+
+
 def _extract_python(data: bytes, module: str, path: str, is_package: bool,
-                    tree: Tree | None) -> FileTags:
-    """Definitions and imports of one Python file given as UTF-8 bytes."""
+                    tree: Tree | None, memo: UnitMemo | None = None) -> FileTags:
+    """Definitions and imports of one Python file given as UTF-8 bytes.
+
+    The records are gathered per top-level statement (every match lies inside one), so that a
+    statement unchanged since the last call (`memo`) is taken from there instead of queried.
+    """
     tree = tree or syntax.parse_bytes(data)
     if tree is None:  # no Python grammar installed
         return FileTags((), ())
+    units = tree.root_node.children
+    starts = [u.start_byte for u in units]
+    keys = [(u.type, data[u.start_byte:u.end_byte]) for u in units]
+    old = memo if memo is not None else {}
+    fresh: list[list[Definition | Import] | None] = [None] * len(units)
+    missing = [i for i, key in enumerate(keys) if key not in old]
+    if missing:
+        for i in missing:
+            fresh[i] = []
+        cursor_range = None
+        if len(missing) < len(units):  # query only the span of the changed statements
+            cursor_range = (units[missing[0]].start_byte, units[missing[-1]].end_byte)
+        for _, caps in syntax.matches(_tag_query("python"), tree.root_node, cursor_range):
+            at = bisect_right(starts, _anchor(caps).start_byte) - 1
+            bucket = fresh[at] if at >= 0 else None
+            if bucket is not None:
+                bucket.extend(_record(data, caps, module, path, is_package))
+    new_memo: UnitMemo = {}
     defs: list[Definition] = []
     imports: list[Import] = []
     seen: set[tuple[str, str]] = set()
-    for _, caps in syntax.matches(_tag_query("python"), tree.root_node):
-        if "import" in caps:
-            imports.extend(_imports(data, caps["import"][0], module, is_package))
-            continue
-        for kind in ("class", "function", "constant", "field", "attribute"):
-            if f"definition.{kind}" not in caps:
-                continue
-            node = caps[f"definition.{kind}"][0]
-            chain = _enclosing(node)
-            if kind == "class":
-                found = _class(data, node, chain, module, path)
-            elif kind == "function":
-                found = _function(data, node, chain, module, path)
-            else:
-                name = node_text(data, caps[f"name.definition.{kind}"][0])
-                found = _assignment(data, node, name, kind, chain, module, path)
+    for unit, key, records in zip(units, keys, fresh, strict=True):
+        row = unit.start_point.row
+        if records is None:
+            then, records = old[key]
+            records = [_shifted(r, row - then) for r in records]
+        new_memo[key] = (row, records)
+        for found in records:
+            if isinstance(found, Import):
+                imports.append(found)
             # The first binding wins: later re-assignments rarely carry the declared type.
-            if found is not None and (found.kind, found.qualname) not in seen:
+            elif (found.kind, found.qualname) not in seen:
                 seen.add((found.kind, found.qualname))
                 defs.append(found)
+    if memo is not None:
+        memo.clear()
+        memo.update(new_memo)
     defs.sort(key=lambda d: d.line)
     return FileTags(tuple(defs), tuple(imports))
 
