@@ -62,9 +62,10 @@ def _squash(text: str) -> str:
     return out
 
 
-# A top-level statement's tags, keyed by its type and bytes: (its first row then, its records in
-# query order). Re-extracting a file after an edit reuses the statements the edit did not touch.
-UnitMemo = dict[tuple[str, bytes], tuple[int, list[Definition | Import]]]
+# A top-level statement's (or a class body statement's) tags, keyed by the class, its type and
+# bytes: (its first row then, its records in query order). Re-extracting a file after an edit
+# reuses the statements the edit did not touch.
+UnitMemo = dict[tuple[str, str, bytes], tuple[int, list[Definition | Import]]]
 
 
 def extract_tags(data: bytes, module: str, path: str, is_package: bool = False,
@@ -299,43 +300,79 @@ def _shifted(record: Definition | Import, rows: int) -> Definition | Import:
     return replace(record, line=record.line + rows, end_line=record.end_line + rows)
 
 
+@dataclass(frozen=True)
+class _Unit:
+    """A stretch of a file whose tags depend on its text and `key` only (None: on more)."""
+
+    start: int  # byte
+    end: int
+    row: int
+    key: tuple[str, str, bytes] | None
+
+
+def _units(data: bytes, root: Node) -> list[_Unit]:
+    """The file's top-level statements; a class's body statements are units of their own (its
+    header, whose definition spans the body, is never reused), as classes can be long."""
+    out = []
+    for child in root.children:
+        node = child.child_by_field_name("definition") \
+            if child.type == "decorated_definition" else child
+        body = node.child_by_field_name("body") \
+            if node is not None and node.type == "class_definition" else None
+        name = node.child_by_field_name("name") if body is not None else None
+        if body is None or name is None or not body.children:
+            out.append(_Unit(child.start_byte, child.end_byte, child.start_point.row,
+                             ("", child.type, data[child.start_byte:child.end_byte])))
+            continue
+        out.append(_Unit(child.start_byte, body.children[0].start_byte, child.start_point.row,
+                         None))
+        owner = node_text(data, name)
+        out.extend(_Unit(b.start_byte, b.end_byte, b.start_point.row,
+                         (owner, b.type, data[b.start_byte:b.end_byte])) for b in body.children)
+    return out
+
+
 def _extract_python(data: bytes, module: str, path: str, is_package: bool,
                     tree: Tree | None, memo: UnitMemo | None = None) -> FileTags:
     """Definitions and imports of one Python file given as UTF-8 bytes.
 
-    The records are gathered per top-level statement (every match lies inside one), so that a
-    statement unchanged since the last call (`memo`) is taken from there instead of queried.
+    The records are gathered per unit (`_units`: every match lies inside one), so that a unit
+    unchanged since the last call (`memo`) is taken from there instead of queried.
     """
     tree = tree or syntax.parse_bytes(data)
     if tree is None:  # no Python grammar installed
         return FileTags((), ())
-    units = tree.root_node.children
-    starts = [u.start_byte for u in units]
-    keys = [(u.type, data[u.start_byte:u.end_byte]) for u in units]
+    units = _units(data, tree.root_node)
+    starts = [u.start for u in units]
     old = memo if memo is not None else {}
-    fresh: list[list[Definition | Import] | None] = [None] * len(units)
-    missing = [i for i, key in enumerate(keys) if key not in old]
-    if missing:
-        for i in missing:
-            fresh[i] = []
-        cursor_range = None
-        if len(missing) < len(units):  # query only the span of the changed statements
-            cursor_range = (units[missing[0]].start_byte, units[missing[-1]].end_byte)
-        for _, caps in syntax.matches(_tag_query("python"), tree.root_node, cursor_range):
+    fresh: list[list[Definition | Import] | None] = [
+        None if u.key is not None and u.key in old else [] for u in units]
+    missing = [i for i, records in enumerate(fresh) if records is not None]
+    # One query per run of consecutive units to redo (all of the file when nothing is reused).
+    runs: list[tuple[int, int]] = []
+    for i in missing:
+        if runs and runs[-1][1] == i - 1:
+            runs[-1] = (runs[-1][0], i)
+        else:
+            runs.append((i, i))
+    for first, last in runs:
+        span = None if len(missing) == len(units) else (units[first].start, units[last].end)
+        for _, caps in syntax.matches(_tag_query("python"), tree.root_node, span):
             at = bisect_right(starts, _anchor(caps).start_byte) - 1
-            bucket = fresh[at] if at >= 0 else None
+            bucket = fresh[at] if first <= at <= last else None
             if bucket is not None:
                 bucket.extend(_record(data, caps, module, path, is_package))
     new_memo: UnitMemo = {}
     defs: list[Definition] = []
     imports: list[Import] = []
     seen: set[tuple[str, str]] = set()
-    for unit, key, records in zip(units, keys, fresh, strict=True):
-        row = unit.start_point.row
+    for unit, records in zip(units, fresh, strict=True):
         if records is None:
-            then, records = old[key]
-            records = [_shifted(r, row - then) for r in records]
-        new_memo[key] = (row, records)
+            assert unit.key is not None
+            then, records = old[unit.key]
+            records = [_shifted(r, unit.row - then) for r in records]
+        if unit.key is not None:
+            new_memo[unit.key] = (unit.row, records)
         for found in records:
             if isinstance(found, Import):
                 imports.append(found)
