@@ -130,13 +130,23 @@ def query(language: str, source: str) -> Any | None:
     return tree_sitter.Query(lang, source)
 
 
-def matches(compiled: Any, node: Node) -> list[tuple[int, dict[str, list[Node]]]]:
-    """`(pattern index, {capture: [nodes]})` for each match of `compiled` under `node`."""
+def matches(compiled: Any, node: Node, byte_range: tuple[int, int] | None = None,
+            ) -> list[tuple[int, dict[str, list[Node]]]]:
+    """`(pattern index, {capture: [nodes]})` for each match of `compiled` under `node`.
+
+    With `byte_range`, matches intersecting it (tree-sitter may add some that only their
+    pattern's root, such as the module, connects to the range: callers filter).
+    """
     import tree_sitter
 
     if hasattr(tree_sitter, "QueryCursor"):  # 0.25+: queries run through a cursor
-        return list(tree_sitter.QueryCursor(compiled).matches(node))
-    return list(compiled.matches(node))  # 0.22-0.24
+        cursor = tree_sitter.QueryCursor(compiled)
+        if byte_range is not None:
+            cursor.set_byte_range(*byte_range)
+        return list(cursor.matches(node))
+    if byte_range is not None:  # 0.22-0.24
+        return list(compiled.matches(node, start_byte=byte_range[0], end_byte=byte_range[1]))
+    return list(compiled.matches(node))
 
 
 def supported(language: str) -> bool:

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from cachetools import LRUCache
 
+from typehole.base.affix import common_prefix, common_suffix
 from typehole.base.limits import utf8_over
 from typehole.base.positions import split_lines
 from typehole.base.syntax import SUFFIXES, Tree, language_of, parse_bytes, reparse, supported
@@ -26,7 +27,7 @@ from typehole.base.syntax import SUFFIXES, Tree, language_of, parse_bytes, repar
 from .cache import DEFAULT_CAP_MB
 from .records import Definition, Import
 from .store import Store
-from .tags import extract_tags
+from .tags import UnitMemo, extract_tags
 from .walk import may_read, read_text, workspace_files
 
 __all__ = ["BuildStats", "Index", "MAX_SCORED_ROWS", "WINDOW_LINES", "WINDOW_STRIDE",
@@ -34,6 +35,12 @@ __all__ = ["BuildStats", "Index", "MAX_SCORED_ROWS", "WINDOW_LINES", "WINDOW_STR
 
 WINDOW_LINES = 10  # CrossCodeEval's window size, the baseline the analogy channel is held to
 WINDOW_STRIDE = 5
+# A paragraph starting at most this indented (a top-level or class-level definition, after a
+# blank line) restarts the window grid, so an edit shifts the windows after the next such
+# paragraph instead of changing all of them.
+_ANCHOR_INDENT = 4
+# How windows are cut, stored with the index: an index cut otherwise re-reads every file.
+_WINDOW_SCHEME = f"{WINDOW_LINES}/{WINDOW_STRIDE}, anchors at indent <= {_ANCHOR_INDENT}"
 # A window search scores at most this many windows: FTS5's bm25() costs a few microseconds per
 # matching window, so the query keeps its rarest terms up to this many matches and the cost does
 # not grow with the repository (Django's 135k windows: a query of every term scored 30-100k).
@@ -45,7 +52,7 @@ _QUERY_TOKENS = 48  # identifiers of the query text considered (the last ones, n
 _RARE_BELOW = 256
 _COMMON_PROBES = 8
 _TERM_COUNTS = 4096  # terms whose (capped) window count is remembered between queries
-_RECENT_TREES = 8  # files whose last parse tree is kept (the ones being edited)
+_RECENT_TREES = 8  # files whose last text, tree and tags are kept (the ones being edited)
 PYTHON_SUFFIXES = (".py", ".pyi")
 # Other source files get windows (for analogy); those with a grammar (`syntax.SUFFIXES`) get tags.
 TEXT_SUFFIXES = PYTHON_SUFFIXES + (".js", ".jsx", ".ts", ".tsx", ".java", ".go", ".rs", ".md",
@@ -72,15 +79,58 @@ def _hash(text: str) -> str:
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
-def _windows(text: str) -> Iterable[tuple[int, int, str]]:
-    lines = split_lines(text)
-    last = max(len(lines) - WINDOW_LINES, 0)
-    for start in range(0, last + 1, WINDOW_STRIDE):
+def _anchor(lines: Sequence[str], i: int) -> bool:
+    """Whether the window grid restarts at line `i`: the file's start, or a non-blank line at
+    most `_ANCHOR_INDENT` deep after a blank one."""
+    if i == 0:
+        return True
+    line = lines[i]
+    body = line.lstrip()
+    return bool(body) and not lines[i - 1].strip() and len(line) - len(body) <= _ANCHOR_INDENT
+
+
+def _windows(lines: Sequence[str], lo: int = 0,
+             hi: int | None = None) -> Iterable[tuple[int, int, str]]:
+    """The windows starting at lines `lo`..`hi` (0-based; all by default), as (first line,
+    last line, text), 1-based.
+
+    `WINDOW_LINES` lines every `WINDOW_STRIDE`, the grid restarting at each anchor line; the
+    last window ends at the file's end; windows of blank lines only are left out. A window
+    depends only on its lines and the lines back to the anchor before it, so an edit changes
+    only the windows from the anchor before it to the next anchor after it.
+    """
+    n = len(lines)
+    hi = n if hi is None else min(hi, n)
+    tail = max(n - WINDOW_LINES, 0)  # the last window's start; the grid stops there
+    if lo >= hi:
+        return
+    anchor = lo
+    while not _anchor(lines, anchor):
+        anchor -= 1
+    starts = []
+    for i in range(lo, min(hi, tail)):
+        if i > anchor and _anchor(lines, i):
+            anchor = i
+        if (i - anchor) % WINDOW_STRIDE == 0:
+            starts.append(i)
+    if lo <= tail < hi:
+        starts.append(tail)
+    for start in starts:
         chunk = lines[start:start + WINDOW_LINES]
         if any(line.strip() for line in chunk):
             yield start + 1, start + len(chunk), "\n".join(chunk)
-    if last % WINDOW_STRIDE and len(lines) > WINDOW_LINES:  # the tail the stride skipped
-        yield last + 1, len(lines), "\n".join(lines[last:])
+
+
+@dataclass
+class _Recent:
+    """What is kept of a file being edited, so that its next edit redoes only what changed."""
+
+    text: str
+    data: bytes
+    lines: list[str]
+    tree: Tree | None
+    memo: UnitMemo  # its top-level statements' tags
+    module: tuple[str, bool]  # what the memo was made for
 
 
 @dataclass(frozen=True)
@@ -117,8 +167,8 @@ class Index:
         self.max_bytes = max_bytes
         self.store = Store(self.root, cache_dir, cache_max_mb)
         self._packages: dict[str, bool] = {}
-        # (bytes, tree) of the files edited last, for incremental re-parsing; under the lock.
-        self._trees: LRUCache[str, tuple[bytes, Tree]] = LRUCache(maxsize=_RECENT_TREES)
+        # The files opened or edited last, for incremental re-indexing; under the lock.
+        self._trees: LRUCache[str, _Recent] = LRUCache(maxsize=_RECENT_TREES)
         self.generation = 0  # bumped on every change, so callers can cache derived data
         self.imports_generation = 0  # bumped when some file's imports change (the import graph)
         # term -> number of windows it occurs in (capped at the value stored with it), under the
@@ -165,21 +215,24 @@ class Index:
     # -- writing -----------------------------------------------------------------------------
 
     def _write(self, rel: str, text: str, mtime_ns: int, size: int,
-               data: bytes | None = None, tree: Tree | None = None) -> None:
+               data: bytes | None = None, tree: Tree | None = None,
+               lines: list[str] | None = None, old_lines: list[str] | None = None,
+               memo: UnitMemo | None = None) -> None:
         """Store one file's row, tags and windows, in place when it is already indexed.
 
-        An indexed file keeps its row: its definitions and imports are replaced (a few rows),
-        and of its windows only those whose lines or text changed are rewritten, so an edit
-        that keeps the line count touches one or two FTS rows instead of all of them.
+        An indexed file keeps its row; of its definitions, imports and windows only those that
+        changed are rewritten, and the others' lines shifted. `old_lines` (the text last
+        indexed, as lines) bounds the windows to compare to those the edit can have changed;
+        `memo` (the file's top-level statements' tags, see `extract_tags`) bounds the parse
+        tree queried. The rows are the same as a fresh index of `text` writes.
         """
         conn = self.store.conn
         python = rel.endswith(PYTHON_SUFFIXES)
         module, is_package = self.module_of(rel) if python else ("", False)
         fields = (module, int(is_package), mtime_ns, size, _hash(text), text.count("\n") + 1)
         row = conn.execute("SELECT id FROM files WHERE path=?", (rel,)).fetchone()
-        old_windows: dict[tuple[int, int, str], int] = {}
-        old_imports: set[tuple[str, str, str]] | None = None
-        if row is None:
+        known = row is not None
+        if not known:
             file_id = conn.execute(
                 "INSERT INTO files(module, is_package, mtime_ns, size, hash, lines, path) "
                 "VALUES(?,?,?,?,?,?,?)", (*fields, rel)).lastrowid
@@ -187,45 +240,115 @@ class Index:
             file_id = row[0]
             conn.execute("UPDATE files SET module=?, is_package=?, mtime_ns=?, size=?, hash=?, "
                          "lines=? WHERE id=?", (*fields, file_id))
-            conn.execute("DELETE FROM returns WHERE def_id IN "
-                         "(SELECT id FROM defs WHERE file_id=?)", (file_id,))
-            conn.execute("DELETE FROM defs WHERE file_id=?", (file_id,))
-            old_imports = set(conn.execute("SELECT module, name, alias FROM imports "
-                                           "WHERE file_id=?", (file_id,)).fetchall())
-            conn.execute("DELETE FROM imports WHERE file_id=?", (file_id,))
-            old_windows = {(r[1], r[2], r[3]): r[0] for r in conn.execute(
-                "SELECT w.id, w.start_line, w.end_line, wins_fts.text FROM wins w "
-                "JOIN wins_fts ON wins_fts.rowid = w.id WHERE w.file_id=?", (file_id,))}
         language = "python" if python else language_of(rel)
+        definitions: Sequence[Definition] = ()
+        imports: Sequence[Import] = ()
         if language is not None and (python or supported(language)):
             if data is None:
                 data = text.encode("utf-8", "surrogatepass")
-            tags = extract_tags(data, module, rel, is_package, tree=tree,
-                                language=language)
-            first = (conn.execute("SELECT max(id) FROM defs").fetchone()[0] or 0) + 1
-            ids = range(first, first + len(tags.definitions))
-            conn.executemany(
-                "INSERT INTO defs(id, file_id, name, qualname, parent, kind, line, end_line, "
-                "signature, doc, annotation) VALUES(?,?,?,?,?,?,?,?,?,?,?)",
-                [(i, file_id, d.name, d.qualname, d.parent, d.kind, d.line, d.end_line,
-                  d.signature, d.doc, d.annotation)
-                 for i, d in zip(ids, tags.definitions, strict=True)])
-            if python:
-                conn.executemany("INSERT INTO returns VALUES(?, ?)", [
-                    (i, n) for i, d in zip(ids, tags.definitions, strict=True)
-                    if d.kind in ("function", "method") and d.annotation
-                    for n in set(type_names(d.annotation))])
-            conn.executemany("INSERT INTO imports VALUES(?,?,?,?,?)",
-                             [(file_id, i.module, i.name, i.alias, i.line) for i in tags.imports])
-            if old_imports != {(i.module, i.name, i.alias) for i in tags.imports}:
-                self.imports_generation += 1
-        elif old_imports:
+            tags = extract_tags(data, module, rel, is_package, tree=tree, language=language,
+                                memo=memo if python else None)
+            definitions, imports = tags.definitions, tags.imports
+        self._write_definitions(file_id, definitions, python, known)
+        self._write_imports(file_id, imports, known)
+        self._write_windows(file_id, split_lines(text) if lines is None else lines, old_lines,
+                            known)
+
+    def _write_definitions(self, file_id: int, definitions: Sequence[Definition], python: bool,
+                           known: bool) -> None:
+        """Replace a file's definitions: unchanged ones stay, moved ones get their new lines."""
+        conn = self.store.conn
+        # Everything but the lines: a definition the edit only moved keeps its row (and returns).
+        old: dict[tuple[object, ...], list[tuple[int, int, int]]] = {}
+        if known:
+            for r in conn.execute("SELECT name, qualname, parent, kind, signature, doc, "
+                                  "annotation, id, line, end_line FROM defs WHERE file_id=? "
+                                  "ORDER BY line DESC", (file_id,)):
+                old.setdefault(r[:7], []).append(r[7:])
+        moved: list[tuple[int, int, int]] = []
+        added: list[Definition] = []
+        for d in definitions:
+            same = old.get((d.name, d.qualname, d.parent, d.kind, d.signature, d.doc,
+                            d.annotation))
+            if not same:
+                added.append(d)
+                continue
+            kept = same.pop()  # the first in line order (other languages may repeat a key)
+            if kept[1:] != (d.line, d.end_line):
+                moved.append((d.line, d.end_line, kept[0]))
+        gone = [(v[0],) for rest in old.values() for v in rest]
+        if gone:
+            conn.executemany("DELETE FROM returns WHERE def_id=?", gone)
+            conn.executemany("DELETE FROM defs WHERE id=?", gone)
+        if moved:
+            conn.executemany("UPDATE defs SET line=?, end_line=? WHERE id=?", moved)
+        if not added:
+            return
+        first = (conn.execute("SELECT max(id) FROM defs").fetchone()[0] or 0) + 1
+        ids = range(first, first + len(added))
+        conn.executemany(
+            "INSERT INTO defs(id, file_id, name, qualname, parent, kind, line, end_line, "
+            "signature, doc, annotation) VALUES(?,?,?,?,?,?,?,?,?,?,?)",
+            [(i, file_id, d.name, d.qualname, d.parent, d.kind, d.line, d.end_line,
+              d.signature, d.doc, d.annotation) for i, d in zip(ids, added, strict=True)])
+        if python:
+            conn.executemany("INSERT INTO returns VALUES(?, ?)", [
+                (i, n) for i, d in zip(ids, added, strict=True)
+                if d.kind in ("function", "method") and d.annotation
+                for n in set(type_names(d.annotation))])
+
+    def _write_imports(self, file_id: int, imports: Sequence[Import], known: bool) -> None:
+        """Replace a file's imports when they changed (the import graph's too, if names did)."""
+        conn = self.store.conn
+        rows = [(file_id, i.module, i.name, i.alias, i.line) for i in imports]
+        old = conn.execute("SELECT file_id, module, name, alias, line FROM imports "
+                           "WHERE file_id=? ORDER BY rowid", (file_id,)).fetchall() if known else []
+        if old == rows:
+            return
+        if old:
+            conn.execute("DELETE FROM imports WHERE file_id=?", (file_id,))
+        conn.executemany("INSERT INTO imports VALUES(?,?,?,?,?)", rows)
+        if {r[1:4] for r in old} != {r[1:4] for r in rows}:
             self.imports_generation += 1
-        fresh = [w for w in _windows(text) if old_windows.pop(w, None) is None]
+
+    def _write_windows(self, file_id: int, lines: list[str], old_lines: list[str] | None,
+                       known: bool) -> None:
+        """Replace a file's windows: those whose lines and text stay keep their rows; with
+        `old_lines`, only the windows between the anchors around the edit are compared, and
+        those after it are shifted by the lines it added or removed."""
+        conn = self.store.conn
+        lo, hi, old_hi, delta = 0, len(lines), None, 0
+        if known and old_lines is not None:
+            limit = min(len(old_lines), len(lines))
+            same_head = common_prefix(old_lines, lines, limit)
+            same_tail = common_suffix(old_lines, lines, limit - same_head)
+            delta = len(lines) - len(old_lines)
+            # Windows starting before the anchor at or before `same_head - WINDOW_LINES` hold
+            # unchanged lines only; those from the first anchor inside the unchanged tail on
+            # are the old ones, moved by `delta`.
+            lo = max(same_head - WINDOW_LINES, 0)
+            while not _anchor(lines, lo):
+                lo -= 1
+            hi = next((i for i in range(len(lines) - same_tail + 1, len(lines))
+                       if _anchor(lines, i)), len(lines))
+            old_hi = hi - delta
+        old: dict[tuple[int, int, str], int] = {}
+        if known:
+            where, args = "w.file_id=?", (file_id,)
+            if old_hi is not None:
+                where, args = "w.file_id=? AND w.start_line BETWEEN ? AND ?", (
+                    file_id, lo + 1, old_hi)
+            old = {(r[1], r[2], r[3]): r[0] for r in conn.execute(
+                "SELECT w.id, w.start_line, w.end_line, wins_fts.text FROM wins w "
+                f"JOIN wins_fts ON wins_fts.rowid = w.id WHERE {where}", args)}
+            if old_hi is not None and delta:
+                conn.execute("UPDATE wins SET start_line=start_line+?, end_line=end_line+? "
+                             "WHERE file_id=? AND start_line>?", (delta, delta, file_id, old_hi))
+        fresh = [w for w in _windows(lines, lo, hi) if old.pop(w, None) is None]
         if self._window_total is not None:
-            self._window_total += len(fresh) - len(old_windows)
-        if old_windows:
-            gone = [(i,) for i in old_windows.values()]
+            self._window_total += len(fresh) - len(old)
+        if old:
+            gone = [(i,) for i in old.values()]
             conn.executemany("DELETE FROM wins_fts WHERE rowid=?", gone)
             conn.executemany("DELETE FROM wins WHERE id=?", gone)
         if fresh:
@@ -262,7 +385,9 @@ class Index:
     def update_file(self, path: str | os.PathLike[str], text: str) -> bool:
         """Re-index one file from the editor's text; returns False when nothing changed.
 
-        Text over `max_bytes` is not indexed, as the walk does not read such a file.
+        Text over `max_bytes` is not indexed, as the walk does not read such a file. The text
+        of an unchanged file (an editor opening it) is kept with its parse tree and its tags,
+        so that the edits after it redo only what they touched.
         """
         rel = self.relpath(path)
         if not self._indexable(rel) or rel.startswith("../") or utf8_over(text, self.max_bytes):
@@ -275,31 +400,57 @@ class Index:
             mtime_ns, size = st.st_mtime_ns, st.st_size
         except OSError:  # unsaved new buffer: no stat yet, the hash still guards re-indexing
             mtime_ns, size = 0, -1
+        digest = _hash(text)
         with self.store.lock:
             row = self.store.conn.execute("SELECT hash FROM files WHERE path=?", (rel,)).fetchone()
-            if row is not None and row[0] == _hash(text):
-                return False
+            unchanged = row is not None and row[0] == digest
+            if unchanged:
+                kept = self._trees.get(rel)
+                if kept is not None and kept.text == text:
+                    return False
+        if unchanged:  # outside the lock: parsing a large file must not hold up requests
+            recent = self._prepare(rel, text)
+            with self.store.lock:
+                self._trees[rel] = recent
+            return False
+        with self.store.lock:
+            previous = self._trees.pop(rel, None)
             data = text.encode("utf-8", "surrogatepass")
+            module = self.module_of(rel) if rel.endswith(PYTHON_SUFFIXES) else ("", False)
+            memo = previous.memo if previous is not None and previous.module == module else {}
             tree = None
             if rel.endswith(PYTHON_SUFFIXES):
                 # The tree of the previous edit lets tree-sitter re-parse only what changed.
-                previous = self._trees.pop(rel, None)
-                tree = reparse(*previous, data) if previous else parse_bytes(data)
+                tree = (reparse(previous.data, previous.tree, data)
+                        if previous is not None and previous.tree is not None
+                        else parse_bytes(data))
+            lines = split_lines(text)
             self.store.conn.execute("BEGIN")
             try:
-                self._write(rel, text, mtime_ns, size, data, tree)
+                self._write(rel, text, mtime_ns, size, data, tree, lines,
+                            previous.lines if previous is not None else None, memo)
                 self.store.conn.execute("COMMIT")
             except BaseException:
                 self.store.conn.execute("ROLLBACK")
                 self._window_total = None
                 raise
-            if tree is not None:
-                self._trees[rel] = (data, tree)
+            self._trees[rel] = _Recent(text, data, lines, tree, memo, module)
             self.generation += 1
         return True
 
+    def _prepare(self, rel: str, text: str) -> _Recent:
+        """What the next edit of `rel` starts from when `text` is what the index holds."""
+        data = text.encode("utf-8", "surrogatepass")
+        tree, memo = None, {}
+        module = ("", False)
+        if rel.endswith(PYTHON_SUFFIXES):
+            module = self.module_of(rel)
+            tree = parse_bytes(data)
+            extract_tags(data, module[0], rel, module[1], tree=tree, memo=memo)
+        return _Recent(text, data, split_lines(text), tree, memo, module)
+
     def forget_tree(self, path: str | os.PathLike[str]) -> None:
-        """Drop the parse tree kept for re-parsing a file's next edit (it was closed)."""
+        """Drop what is kept for re-indexing a file's next edit (it was closed)."""
         with self.store.lock:
             self._trees.pop(self.relpath(path), None)
 
@@ -327,10 +478,14 @@ class Index:
                 "SELECT path, mtime_ns, size FROM files")}
             row = self.store.conn.execute(
                 "SELECT value FROM meta WHERE key='tagged'").fetchone()
+            scheme = self.store.conn.execute(
+                "SELECT value FROM meta WHERE key='windows'").fetchone()
         tagged = _tagged_languages()
         if row is None or row[0] != tagged:  # built when fewer languages had tags: re-read those
             known = {rel: (-1, -1) if not rel.endswith(PYTHON_SUFFIXES)
                      and language_of(rel) else stat for rel, stat in known.items()}
+        if scheme is None or scheme[0] != _WINDOW_SCHEME:  # windows cut otherwise: re-read all
+            known = dict.fromkeys(known, (-1, -1))
         self._packages.clear()
         total, indexed, seen = len(paths), 0, set()
         pending: list[tuple[str, str, int, int]] = []
@@ -359,6 +514,8 @@ class Index:
             for rel in set(known) - seen:
                 removed += self._delete(rel)
             self.store.conn.execute("INSERT OR REPLACE INTO meta VALUES('tagged', ?)", (tagged,))
+            self.store.conn.execute("INSERT OR REPLACE INTO meta VALUES('windows', ?)",
+                                    (_WINDOW_SCHEME,))
             self._term_rows.clear()
             self.generation += 1
         self.store.evict()  # the index has grown: the cache may be over its cap now

@@ -1,0 +1,165 @@
+"""Re-indexing an edited file redoes only what the edit touched, and stores what a fresh index
+of the same text stores: checked after random edits of a real file."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+from realproject import real_project
+
+from typehole.base.positions import split_lines
+from typehole.context.index import Index, _windows
+
+Rows = dict[str, object]
+
+
+@pytest.fixture(scope="module")
+def real_source() -> str:
+    return (real_project("httpx", "0.28.1") / "httpx" / "_models.py").read_text("utf-8")
+
+
+def _rows(index: Index, rel: str) -> Rows:
+    """Everything the index stores about one file, without row ids."""
+    conn = index.store.conn
+    (fid, *file_row), = conn.execute(
+        "SELECT id, module, is_package, hash, lines FROM files WHERE path=?", (rel,)).fetchall()
+    return {
+        "file": file_row,
+        "defs": sorted(conn.execute(
+            "SELECT name, qualname, parent, kind, line, end_line, signature, doc, annotation "
+            "FROM defs WHERE file_id=?", (fid,)).fetchall()),
+        "returns": sorted(conn.execute(
+            "SELECT d.qualname, d.kind, r.type_name FROM returns r JOIN defs d ON d.id = r.def_id "
+            "WHERE d.file_id=?", (fid,)).fetchall()),
+        "imports": conn.execute("SELECT module, name, alias, line FROM imports WHERE file_id=? "
+                                "ORDER BY rowid", (fid,)).fetchall(),
+        "windows": sorted(conn.execute(
+            "SELECT w.start_line, w.end_line, wins_fts.text FROM wins w JOIN wins_fts "
+            "ON wins_fts.rowid = w.id WHERE w.file_id=?", (fid,)).fetchall()),
+        "window_total": index.window_total(),
+        "fts_rows": conn.execute("SELECT count(*) FROM wins_fts").fetchone()[0],
+    }
+
+
+def _fresh(tmp_path: Path, rel: str, text: str) -> Rows:
+    root = tmp_path / "fresh"
+    root.mkdir(exist_ok=True)
+    (root / rel).write_text(text, encoding="utf-8")
+    index = Index(root, tmp_path / "fresh-cache")
+    try:
+        index.build()
+        return _rows(index, rel)
+    finally:
+        index.close()
+
+
+def _edit(rng: random.Random, text: str) -> str:
+    """One random edit of the kinds typing makes: a character, a line, a pasted block, a cut,
+    a new definition, an unbalanced bracket, a blank line (which moves window anchors)."""
+    lines = text.splitlines(keepends=True)
+    at = rng.randrange(len(lines))
+    kind = rng.choice(["type", "newline", "paste", "cut", "define", "bracket", "blank",
+                       "import"])
+    if kind == "type":
+        line = lines[at]
+        col = rng.randrange(len(line.rstrip("\n")) + 1)
+        lines[at] = line[:col] + rng.choice(["x", "_y", ".", " = 1", ", z"]) + line[col:]
+    elif kind == "newline":
+        indent = lines[at][: len(lines[at]) - len(lines[at].lstrip())]
+        lines.insert(at, indent + "value = compute(value)\n")
+    elif kind == "paste":
+        start = rng.randrange(len(lines))
+        lines[at:at] = lines[start:start + rng.randint(2, 30)]
+    elif kind == "cut":
+        del lines[at:at + rng.randint(1, 12)]
+    elif kind == "define":
+        lines.insert(at, f"\n\ndef added_{at}(a: int) -> Response:\n    return a\n\n")
+    elif kind == "bracket":
+        lines[at] = lines[at].rstrip("\n") + " (\n"
+    elif kind == "blank":
+        lines.insert(at, "\n")
+    else:
+        lines.insert(at, f"from httpx._types import RequestContent as Content{at}\n")
+    return "".join(lines) or "x = 1\n"
+
+
+def test_incremental_reindex_equals_a_fresh_index_after_random_edits(
+        tmp_path: Path, real_source: str) -> None:
+    root = tmp_path / "ws"
+    root.mkdir()
+    (root / "models.py").write_text(real_source, encoding="utf-8")
+    index = Index(root, tmp_path / "cache")
+    rng = random.Random(18)
+    try:
+        index.build()
+        assert not index.update_file(root / "models.py", real_source)  # opened: kept, unchanged
+        assert "models.py" in index._trees
+        text = real_source
+        for step in range(40):
+            text = _edit(rng, text)
+            assert index.update_file(root / "models.py", text)
+            if step % 4 == 3 or step < 4:  # a fresh index per edit costs; most edits still checked
+                assert _rows(index, "models.py") == _fresh(tmp_path, "models.py", text), step
+        # Closing the file forgets what the next edit would start from: it is re-indexed whole.
+        index.forget_tree(root / "models.py")
+        text = _edit(rng, text)
+        assert index.update_file(root / "models.py", text)
+        assert _rows(index, "models.py") == _fresh(tmp_path, "models.py", text)
+    finally:
+        index.close()
+
+
+def test_windows_restart_at_top_level_paragraphs_and_end_at_the_file_end() -> None:
+    lines = split_lines("a = 1\n" * 12 + "\n" + "def f():\n" + "    pass\n" * 12)
+    starts = [w[0] for w in _windows(lines)]
+    # Grid 1, 6, 11 from the file start; a blank line then `def` (line 14) restarts it; the
+    # last window is the last 10 lines (17-26), off the grid.
+    assert starts == [1, 6, 11, 14, 17]
+    assert all(w[1] - w[0] + 1 == 10 for w in _windows(lines))
+
+
+def test_an_edit_rewrites_only_the_windows_near_it(tmp_path: Path, real_source: str) -> None:
+    root = tmp_path / "ws"
+    root.mkdir()
+    (root / "models.py").write_text(real_source, encoding="utf-8")
+    index = Index(root, tmp_path / "cache")
+    try:
+        index.build()
+        index.update_file(root / "models.py", real_source)
+        before = dict(index.store.conn.execute("SELECT id, start_line FROM wins").fetchall())
+        lines = real_source.splitlines(keepends=True)
+        middle = len(lines) // 2
+        edited = "".join(lines[:middle] + ["        added = 1\n"] + lines[middle:])
+        assert index.update_file(root / "models.py", edited)
+        after = dict(index.store.conn.execute("SELECT id, start_line FROM wins").fetchall())
+        kept = before.keys() & after.keys()
+        # All but the few windows around the new line keep their rows; those after it moved.
+        assert len(after) - len(kept) <= 4
+        assert any(after[i] == before[i] + 1 for i in kept)
+        assert any(after[i] == before[i] for i in kept)
+    finally:
+        index.close()
+
+
+def test_an_index_with_windows_cut_otherwise_is_read_again(tmp_path: Path,
+                                                           real_source: str) -> None:
+    root = tmp_path / "ws"
+    root.mkdir()
+    (root / "models.py").write_text(real_source, encoding="utf-8")
+    (root / "notes.md").write_text("# Notes\n\nsome text\n", encoding="utf-8")
+    index = Index(root, tmp_path / "cache")
+    try:
+        assert index.build().indexed == 2
+        assert index.build().indexed == 0  # nothing changed
+        expected = _rows(index, "models.py")
+        conn = index.store.conn
+        conn.execute("UPDATE meta SET value='10/5' WHERE key='windows'")  # an older typehole's
+        conn.execute("DELETE FROM wins_fts WHERE rowid IN (SELECT min(id) FROM wins)")
+        conn.execute("DELETE FROM wins WHERE id = (SELECT min(id) FROM wins)")
+        index._window_total = None
+        assert index.build().indexed == 2
+        assert _rows(index, "models.py") == expected
+    finally:
+        index.close()
