@@ -1,4 +1,4 @@
-"""Common prefixes and suffixes of two texts (or byte strings), found in C.
+"""Common prefixes and suffixes of two texts (byte strings, lists of lines), found in C.
 
 Slice equality compares with memcmp speed (a block at a time, then a binary search in the block
 that differs): these run on every keystroke over documents of up to a megabyte (incremental
@@ -8,7 +8,7 @@ a Python loop over characters would cost milliseconds.
 
 from __future__ import annotations
 
-from typing import AnyStr
+from collections.abc import Sequence
 
 __all__ = ["common_prefix", "common_suffix"]
 
@@ -16,7 +16,7 @@ __all__ = ["common_prefix", "common_suffix"]
 _BLOCK = 4096  # characters compared per slice before the binary search narrows one block
 
 
-def common_prefix(a: AnyStr, b: AnyStr, limit: int | None = None) -> int:
+def common_prefix(a: Sequence[object], b: Sequence[object], limit: int | None = None) -> int:
     """Length of the common prefix of `a` and `b`, at most `limit` (default: the shorter one)."""
     hi = min(len(a), len(b)) if limit is None else limit
     # Block by block first: each slice copied once, not the halves of the whole text again and
@@ -34,7 +34,7 @@ def common_prefix(a: AnyStr, b: AnyStr, limit: int | None = None) -> int:
     return lo
 
 
-def common_suffix(a: AnyStr, b: AnyStr, limit: int | None = None) -> int:
+def common_suffix(a: Sequence[object], b: Sequence[object], limit: int | None = None) -> int:
     """Length of the common suffix of `a` and `b`, at most `limit` (default: the shorter one)."""
     hi = min(len(a), len(b)) if limit is None else limit
     na, nb = len(a), len(b)

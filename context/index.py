@@ -233,9 +233,11 @@ class Index:
         row = conn.execute("SELECT id FROM files WHERE path=?", (rel,)).fetchone()
         known = row is not None
         if not known:
-            file_id = conn.execute(
+            inserted = conn.execute(
                 "INSERT INTO files(module, is_package, mtime_ns, size, hash, lines, path) "
                 "VALUES(?,?,?,?,?,?,?)", (*fields, rel)).lastrowid
+            assert inserted is not None  # an INSERT always has a row id
+            file_id: int = inserted
         else:
             file_id = row[0]
             conn.execute("UPDATE files SET module=?, is_package=?, mtime_ns=?, size=?, hash=?, "
@@ -334,7 +336,8 @@ class Index:
             old_hi = hi - delta
         old: dict[tuple[int, int, str], int] = {}
         if known:
-            where, args = "w.file_id=?", (file_id,)
+            where = "w.file_id=?"
+            args: tuple[int, ...] = (file_id,)
             if old_hi is not None:
                 where, args = "w.file_id=? AND w.start_line BETWEEN ? AND ?", (
                     file_id, lo + 1, old_hi)
@@ -441,7 +444,8 @@ class Index:
     def _prepare(self, rel: str, text: str) -> _Recent:
         """What the next edit of `rel` starts from when `text` is what the index holds."""
         data = text.encode("utf-8", "surrogatepass")
-        tree, memo = None, {}
+        tree: Tree | None = None
+        memo: UnitMemo = {}
         module = ("", False)
         if rel.endswith(PYTHON_SUFFIXES):
             module = self.module_of(rel)
