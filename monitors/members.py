@@ -16,6 +16,7 @@ _FROM_IMPORT = re.compile(
 _IMPORT = re.compile(r"^\s*(?:import\s+(?:[\w.]+(?:\s+as\s+\w+)?\s*,\s*)*|from\s+)$")
 _SUBMODULE = re.compile(r"^\s*(?:import|from)\s+(?:[\w.]+(?:\s+as\s+\w+)?\s*,\s*)*\w[\w.]*\.$")
 _RECEIVER_END = set(")]}'\"")
+_FROM = re.compile(r"^\s*from\s+$")
 
 
 def rank_members(names: list[str]) -> tuple[str, ...]:
@@ -68,7 +69,8 @@ class ImportMonitor:
         if _FROM_IMPORT.match(line):
             starts = frozenset("*(") if line.rstrip().endswith("import") else frozenset()
         elif _IMPORT.match(line) or _SUBMODULE.match(line.rstrip(" \t")):
-            starts = frozenset()
+            # `from .sibling import x`: a relative import starts with dots, not a module name.
+            starts = frozenset(".") if _FROM.match(line) else frozenset()
         else:
             return None
         if re.match(r"^\s*from\s+\.", line):
