@@ -269,6 +269,10 @@ def _force(session: Session, state: State, attempted: str) -> str | None:
         return None
     tried = partial + _identifier_start(attempted)
     words = [w for w in constraint.words if w.startswith(partial)]
+    if not tried.startswith("_"):
+        # A dunder is never the repair of a name the model did not start with `_`: closest
+        # by letters (`__ne__` for `new_attr`) is not closest by meaning.
+        words = [w for w in words if not w.startswith("__")]
     if not words:
         return None
     order = {w: i for i, w in enumerate(words)}

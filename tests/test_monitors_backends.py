@@ -175,3 +175,19 @@ async def test_llamacpp_unmonitored_output_is_usually_no_member(
                                                     settings=PATIENT, enabled=False)])
         misses += re.match(r"\w*", out).group(0) not in STR_MEMBERS  # type: ignore[union-attr]
     assert misses >= 2
+
+
+async def test_a_repair_never_forces_a_dunder_the_model_did_not_start(
+    client: httpx.AsyncClient,
+) -> None:
+    replies = iter([["new_value()"], ["()"]])
+
+    def handler(path: str, body: dict) -> Reply:
+        return Reply(headers=SSE, body=sse(*[oai(t) for t in next(replies)], oai("", "stop")))
+
+    doc = "class P:\n    def run(self) -> None:\n        return self.┃\n"
+    async with serve(handler) as (_server, url):
+        spec = ModelSpec("m", "openai", url + "/v1", model="tiny", timeout_s=30.0)
+        out, result = await run(create_backend(spec, client), doc=doc)
+    # `new_value` is no member of P: the closest by letters would be `__ne__`.
+    assert out == "run()" and result.corrected and result.rounds == 2
