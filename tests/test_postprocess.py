@@ -173,3 +173,13 @@ def test_explain_says_why_a_completion_is_dropped() -> None:
         "the model wrote again the lines that follow the cursor"
     )
     assert set(pp.DROPPED) <= {step.__name__ for step in pp.FILTERS}
+
+
+def test_repeated_name_parts_collapse_unless_the_document_uses_the_name() -> None:
+    site = _site("x = ┃\n")
+    assert pp.collapse_repeated_name_parts("self.get_value_value()", site, LINE) == (
+        "self.get_value()")
+    assert pp.collapse_repeated_name_parts("SourceSourceSource()", site, LINE) == "Source()"
+    assert pp.collapse_repeated_name_parts("x_x_x + ab_ab", site, LINE) == "x_x_x + ab_ab"
+    known = _site("value_value = 1\nx = ┃\n")
+    assert pp.collapse_repeated_name_parts("value_value", known, LINE) == "value_value"

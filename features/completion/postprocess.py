@@ -20,6 +20,8 @@ __all__ = ["DROPPED", "FILTERS", "Filter", "explain", "loop_start", "postprocess
 Filter = Callable[[str, Site, Gate], "str | None"]
 
 _PAIRS = {")": "(", "]": "[", "}": "{"}
+# What a line may end with inside an open bracket when the bracket's contents go on below it.
+_CONTINUES = "([{,"
 
 # A unit repeated this often in a row is a loop, not code: short units need more repetitions
 # (`0, 0, 0` is a list; `self.self.self.self.` is not), and two lines or more written twice over
@@ -66,6 +68,18 @@ def cut_repetition(text: str, site: Site, gate: Gate) -> str | None:
         return text
     begin, unit = start
     return text[: begin + unit].rstrip(_LOOP_TRAILING)
+
+
+def collapse_repeated_name_parts(text: str, site: Site, gate: Gate) -> str | None:
+    """A small model that loses its place inside a name repeats a part of it
+    (`is_source_source_source`); no real name says the same word twice in a row, so the run
+    becomes one part (`is_source`). Parts of three characters or more, between underscores
+    (or CamelCase words repeated three times); a name the document already uses is kept."""
+    def collapse(match: re.Match[str]) -> str:
+        name = match.group(0)
+        return name if name in site.text else _collapse_name(name)
+
+    return _NAME.sub(collapse, text)
 
 
 def start_at_cursor(text: str, site: Site, gate: Gate) -> str | None:
@@ -153,7 +167,9 @@ def balance_brackets(text: str, site: Site, gate: Gate) -> str | None:
     A closing bracket with no opener in the line prefix or the completion would close code the
     user did not write: cut before it. An opener the completion leaves unclosed (and the line
     suffix does not close) leaves broken code: go back to the last point where the completion's
-    own brackets balance (a line end in block mode).
+    own brackets balance (a line end in block mode). Not when a one-line completion ends with
+    the opener or a comma at the line's end: Python's brackets go on over the next lines
+    (`x = attr.ib(`), which is how long calls are written.
     """
     lexicon = scan.lexicon(site.language)
     opened = scan.scan(site.line_prefix, 0, None, lexicon).depth
@@ -164,6 +180,8 @@ def balance_brackets(text: str, site: Site, gate: Gate) -> str | None:
     line, suffix = site.line_prefix, site.line_suffix
     if _bracket_errors(line + text + suffix) <= _bracket_errors(line + suffix):
         return text  # the closers right of the cursor close what the completion opened
+    if "\n" not in text and not suffix.strip() and text.rstrip()[-1:] in _CONTINUES:
+        return text  # `field = attr.ib(`: the call goes on over the next lines
     cut = _last_balanced_point(text, line, opened, lexicon, gate.mode == "block")
     return text[:cut].rstrip() or None
 
@@ -188,6 +206,7 @@ def to_document_line_ends(text: str, site: Site, gate: Gate) -> str | None:
 FILTERS: list[Filter] = [
     to_lf,
     cut_repetition,
+    collapse_repeated_name_parts,
     start_at_cursor,
     cut_at_line_end,
     cut_at_block_end,
@@ -240,6 +259,18 @@ def loop_start(text: str) -> tuple[int, int] | None:
 
 
 # --- helpers ------------------------------------------------------------------------------------
+
+_NAME = re.compile(r"(?<!\w)[A-Za-z_]\w*")
+# `_part` twice or more in a row (3+ characters of a letter or digit each), or a CamelCase word
+# three times or more.
+_SNAKE_RUN = re.compile(r"(?<=_)([A-Za-z0-9]{3,})(?:_\1)+(?![A-Za-z0-9])")
+_CAMEL_RUN = re.compile(r"([A-Z][a-z0-9]{2,})\1{2,}")
+
+
+def _collapse_name(name: str) -> str:
+    # The name's first part counts too: `source_source` is `_source_source` without its `_`.
+    collapsed = _SNAKE_RUN.sub(r"\1", "_" + name)[1:]
+    return _CAMEL_RUN.sub(r"\1", collapsed)
 
 
 def _leading_ws(line: str) -> str:
