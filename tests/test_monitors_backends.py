@@ -119,7 +119,46 @@ async def test_ollama_generate_check_backtrack(client: httpx.AsyncClient) -> Non
     assert "format" not in bodies[0]
 
 
-async def test_vllm_regex_constrains_the_first_identifier(client: httpx.AsyncClient) -> None:
+async def test_vllm_regex_constrains_the_word_after_a_far_miss(client: httpx.AsyncClient) -> None:
+    replies = iter(["qqq()", "upper()"])
+    bodies: list[dict[str, Any]] = []
+
+    def handler(path: str, body: dict) -> Reply:
+        bodies.append(body)
+        return Reply(headers=SSE, body=sse(oai(next(replies)), oai("", "stop")))
+
+    async with serve(handler) as (_server, url):
+        spec = ModelSpec("m", "vllm", url + "/v1", model="tiny", fim_template="none",
+                         timeout_s=30.0)
+        out, result = await run(create_backend(spec, client), PATIENT)
+    # `qqq` is nothing like a member of str: the model chooses again, under a regex.
+    assert out == "upper()" and result.strategy == "regex" and result.corrected
+    assert "structured_outputs" not in bodies[0]
+    pattern = bodies[1]["structured_outputs"]["regex"]
+    assert re.fullmatch(pattern, "upper()") and not re.fullmatch(pattern, "uper()")
+    assert not any(k.startswith("guided_") for k in bodies[1])
+
+
+async def test_a_near_miss_is_repaired_by_letters_without_a_constraint(
+    client: httpx.AsyncClient,
+) -> None:
+    bodies: list[dict[str, Any]] = []
+    replies = iter(["uppr()", "()"])
+
+    def handler(path: str, body: dict) -> Reply:
+        bodies.append(body)
+        return Reply(headers=SSE, body=sse(oai(next(replies)), oai("", "stop")))
+
+    async with serve(handler) as (_server, url):
+        spec = ModelSpec("m", "vllm", url + "/v1", model="tiny", fim_template="none",
+                         timeout_s=30.0)
+        out, result = await run(create_backend(spec, client), PATIENT)
+    assert out == "upper()" and result.strategy == "check" and result.corrected
+    assert not any("structured_outputs" in body for body in bodies)
+    assert bodies[1]["prompt"].endswith("return s.upper")
+
+
+async def test_legal_text_is_sent_without_a_constraint(client: httpx.AsyncClient) -> None:
     bodies: list[dict[str, Any]] = []
 
     def handler(path: str, body: dict) -> Reply:
@@ -130,10 +169,8 @@ async def test_vllm_regex_constrains_the_first_identifier(client: httpx.AsyncCli
         spec = ModelSpec("m", "vllm", url + "/v1", model="tiny", fim_template="none",
                          timeout_s=30.0)
         out, result = await run(create_backend(spec, client), PATIENT)
-    assert out == "upper()" and result.strategy == "regex" and not result.corrected
-    pattern = bodies[0]["structured_outputs"]["regex"]
-    assert re.fullmatch(pattern, "upper()") and not re.fullmatch(pattern, "uper()")
-    assert not any(k.startswith("guided_") for k in bodies[0])
+    assert out == "upper()" and not result.corrected and result.rounds == 1
+    assert "structured_outputs" not in bodies[0]
 
 
 # -- the real llama.cpp engine -------------------------------------------------------------------
