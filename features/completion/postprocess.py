@@ -35,15 +35,20 @@ _LOOP_REPEATS_LINES = 2
 _LOOP_TRAILING = " \t\n.,;:=+-*/%|&@"
 
 
-def postprocess(text: str, site: Site, gate: Gate) -> str | None:
-    """Run `FILTERS` in order; None when a filter drops the completion."""
-    return explain(text, site, gate)[0]
+def postprocess(text: str, site: Site, gate: Gate, context: str = "") -> str | None:
+    """Run `FILTERS` in order; None when a filter drops the completion. `context` is the
+    prompt's context block (see `cut_context_echo`)."""
+    return explain(text, site, gate, context)[0]
 
 
-def explain(text: str, site: Site, gate: Gate) -> tuple[str | None, str | None]:
+def explain(text: str, site: Site, gate: Gate, context: str = ""
+            ) -> tuple[str | None, str | None]:
     """`postprocess`, and when it drops the completion the reason (`DROPPED`) why."""
     result: str = text
     emptied_by = ""  # the filter that left nothing but whitespace, when one did
+    result = cut_context_echo(result, context)
+    if text.strip() and not result.strip():
+        return None, DROPPED["cut_context_echo"]
     for step in FILTERS:
         after = step(result, site, gate)
         if after is None:
@@ -53,6 +58,19 @@ def explain(text: str, site: Site, gate: Gate) -> tuple[str | None, str | None]:
             emptied_by = step.__name__
         result = after
     return result, None
+
+
+def cut_context_echo(text: str, context: str) -> str:
+    """A model that sees the context as comment blocks above the file's code may go on writing
+    such blocks: cut the completion before its first line that is a comment the context block
+    holds, or a block's header (`# path.py:12`, `# Path: ...`, `# ... more members`)."""
+    echoes = {line.strip() for line in context.splitlines() if len(line.strip()) > 1}
+    lines = text.replace("\r\n", "\n").split("\n")
+    for i, line in enumerate(lines):
+        stripped = line.strip()
+        if stripped.startswith("#") and (stripped in echoes or _CONTEXT_HEADER.match(stripped)):
+            return "\n".join(lines[:i])
+    return text
 
 
 def to_lf(text: str, site: Site, gate: Gate) -> str | None:
@@ -222,6 +240,7 @@ FILTERS: list[Filter] = [
 
 # Why a filter dropped a completion, or left nothing of it (by filter name), for `reason`.
 DROPPED: dict[str, str] = {
+    "cut_context_echo": "the model wrote the prompt's context block again",
     "cut_at_line_end": "the model ended the line before writing on it",
     "cut_at_block_end": "the model's lines belong to the enclosing block",
     "cut_at_next_lines": "the model wrote again the lines that follow the cursor",
@@ -260,6 +279,10 @@ def loop_start(text: str) -> tuple[int, int] | None:
 
 # --- helpers ------------------------------------------------------------------------------------
 
+# The headers of the context's comment blocks (`context.assemble`, `models.fim`).
+_CONTEXT_HEADER = re.compile(
+    r"# (?:Path: |Similar code in |Expected type at the cursor|\.\.\. more members$|"
+    r"[\w./-]+\.py:\d+(?:-\d+)?(?: |$))")
 _NAME = re.compile(r"(?<!\w)[A-Za-z_]\w*")
 # `_part` twice or more in a row (3+ characters of a letter or digit each), or a CamelCase word
 # three times or more.
