@@ -241,6 +241,12 @@ async def _rounds(backend: Backend, request: CompletionRequest, session: Session
                     break
                 result.corrected = True
                 yield chunk
+        if violation is None and not last and _unfinished(session, state):
+            # The stream ended inside a name no legal word is (`field` of `fields`, the line's
+            # end a stop string the server does not send): a violation at the end.
+            violation = ("", "")
+            if result.unguided is None:
+                result.unguided = accepted
         if violation is None or last:
             return
         good, rest = violation
@@ -313,6 +319,12 @@ def _closest(session: Session, state: State, attempted: str) -> tuple[str, bool]
 
     best = min(words, key=score)
     return best[len(partial):], ratio(best) >= NEAR_MISS
+
+
+def _unfinished(session: Session, state: State) -> bool:
+    """Whether `state` is inside a constrained name that is not yet one of its legal words."""
+    constraint, partial = session.constraint(state)
+    return bool(partial) and constraint is not None and not constraint.is_word(partial)
 
 
 def _identifier_start(text: str) -> str:

@@ -228,3 +228,22 @@ async def test_a_repair_never_forces_a_dunder_the_model_did_not_start(
         out, result = await run(create_backend(spec, client), doc=doc)
     # `new_value` is no member of P: the closest by letters would be `__ne__`.
     assert out == "run()" and result.corrected and result.rounds == 2
+
+
+async def test_a_name_left_unfinished_at_the_end_of_the_stream_is_repaired(
+    client: httpx.AsyncClient,
+) -> None:
+    # The line's end is a stop string the server does not send: `strip` is never followed by
+    # the character that would show `stri` is no member.
+    replies = iter([["stri"], [""]])
+    bodies: list[dict[str, Any]] = []
+
+    def handler(path: str, body: dict) -> Reply:
+        bodies.append(body)
+        return Reply(headers=SSE, body=sse(*[oai(t) for t in next(replies)], oai("", "stop")))
+
+    async with serve(handler) as (_server, url):
+        spec = ModelSpec("m", "openai", url + "/v1", model="tiny", timeout_s=30.0)
+        out, result = await run(create_backend(spec, client))
+    assert out == "strip" and result.corrected and result.unguided == "stri"
+    assert bodies[1]["prompt"].endswith("return s.strip")
