@@ -241,7 +241,8 @@ async def _rounds(backend: Backend, request: CompletionRequest, session: Session
                     break
                 result.corrected = True
                 yield chunk
-        if violation is None and not last and _unfinished(session, state):
+        ended_inside_name = violation is None and not last and _unfinished(session, state)
+        if ended_inside_name:
             # The stream ended inside a name no legal word is (`field` of `fields`, the line's
             # end a stop string the server does not send): a violation at the end.
             violation = ("", "")
@@ -265,12 +266,14 @@ async def _rounds(backend: Backend, request: CompletionRequest, session: Session
             if request_extra(capabilities, constraint, partial):
                 constrain_next = True
                 continue
-        if session.feed(state, word) is not None:
-            return
+        if session.feed(state, word) is not None or not word:
+            return  # nothing to add: the model would only write the same again
         result.round_costs[-1].forced = word
         if word:
             accepted += word
             yield Chunk(word)
+        if ended_inside_name:
+            return  # the model had finished: the name was all that was missing
 
 
 async def _measured(stream_of: AsyncIterator[Chunk],
