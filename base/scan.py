@@ -33,6 +33,7 @@ __all__ = [
     "LexState",
     "Lexicon",
     "lexicon",
+    "string_around",
     "scan",
     "split_top",
     "window_start",
@@ -434,12 +435,19 @@ def window_start(text: str, offset: int, lines: int = WINDOW_LINES) -> int:
             start = found + 1 if found >= 0 else floor
             break
         start = found + 1
+    around = string_around(text, start)
+    return start if around is None else around[0]
+
+
+def string_around(text: str, pos: int) -> tuple[int, int] | None:
+    """The span of the string (or comment) of `text` that `pos` falls inside, None when it is
+    in code; found by a regular expression over the text up to there (Python's quotes, `#`)."""
     for m in _SKIP.finditer(text):
-        if m.start() >= start:
+        if m.start() >= pos:
             break
-        if m.end() > start:
-            return m.start()
-    return start
+        if m.end() > pos:
+            return m.span()
+    return None
 
 
 def split_top(text: str, sep: str, lex: Lexicon | None = None) -> list[str]:

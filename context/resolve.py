@@ -113,7 +113,10 @@ def definition_stub(index: Index, d: Definition, max_members: int = 24,
             continue
         lines.extend(_stub_line(m, "    "))
         shown += 1
-    if shown < len([m for m in members if m.kind != "class"]):
+    # A compact stub (no member shown) ends at its docstring: a marker right after docstrings,
+    # as in a block of such stubs, is a pattern a small model copies after the docstring of the
+    # function it is completing.
+    if shown and shown < len([m for m in members if m.kind != "class"]):
         lines.append("    # ... more members")
     if len(lines) == 1 + bool(d.doc):
         lines.append("    ...")

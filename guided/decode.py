@@ -2,14 +2,16 @@
 
 - A backend that declares exact masks (`exact_masks`, `GuidedBackend.complete_guided`): each
   token is checked before it is chosen.
-- llama.cpp (`grammar`) / vLLM (`regex`): the constraint at the start of each round is compiled
-  into the request; the rest of the output is checked as below.
-- Any backend: generate, check with the monitors, cut at the first violation, force the best
-  legal continuation (the monitor's ranking, closest to what the model tried first), and continue
-  with a new request; at most `max_rounds` extra requests, after which the last round streams on
-  unchecked (fail open: a backend that ignores constraints must not turn into an endless loop of
-  requests). A violation with no legal word to force (a premature `)`, a stray closer) ends the
-  completion there.
+- Any backend: generate, check with the monitors, cut at the first violation, repair, and
+  continue with a new request; at most `max_rounds` extra requests, after which the last round
+  streams on unchecked (fail open: a backend that ignores constraints must not turn into an
+  endless loop of requests). The repair forces the legal word closest by letters to what the
+  model tried when that is a near miss; otherwise a backend that takes constraints (llama.cpp
+  and the embedded engine `grammar`, vLLM `regex`) gets the next round with the constraint at
+  the violation compiled in, so the model chooses among the legal words itself, and others get
+  the closest word forced. A violation with no legal word to force (a premature `)`, a stray
+  closer) ends the completion there. Constraints are compiled only where the model's own text
+  was illegal, so `GuidedResult.corrected` holds whenever a grammar shaped the text.
 
 Each round's request extends the last one's prompt by the text accepted since, so a server with
 a prompt cache (llama.cpp `cache_prompt`) evaluates only that; `GuidedResult.round_costs` says
@@ -195,16 +197,27 @@ async def guided(backend: Backend, request: CompletionRequest, document_text: st
 async def _rounds(backend: Backend, request: CompletionRequest, session: Session, state: State,
                   settings: MonitorSettings, result: GuidedResult,
                   on_analysis: _OnAnalysis) -> AsyncGenerator[Chunk, None]:
-    """Generate, check, cut at a violation, force a legal word, continue (bounded)."""
+    """Generate, check, cut at a violation, repair, continue (bounded).
+
+    The model writes freely first: where what it wrote is legal, nothing changes and nothing is
+    compiled. At a violation the closest legal word by letters is forced when it is a near miss
+    (`cls` -> `_cls`); otherwise, on a backend that takes constraints, the next round lets the
+    model choose among the legal words itself under a grammar (or regex): a grammar from the
+    start makes a greedy model commit to a legal word's first token that it cannot finish well
+    (`raw_` of `raw_headers` becomes `raw_auth`).
+    """
     capabilities = backend.capabilities
     accepted = ""
     result.strategy = "check"
+    constrain_next = False  # the next round starts under the constraint at the violation
     for round_ in range(settings.max_rounds + 1):
         last = round_ == settings.max_rounds
-        constraint, partial = await on_analysis(session.constraint, state)
-        extra = request_extra(capabilities, constraint, partial)
-        if extra:
+        extra: dict[str, object] = {}
+        if constrain_next:
+            constraint, partial = await on_analysis(session.constraint, state)
+            extra = request_extra(capabilities, constraint, partial)
             result.strategy = "grammar" if "grammar" in extra else "regex"
+        constrain_next = False
         req = replace(request, prefix=request.prefix + accepted,
                       extra={**request.extra, **extra})
         result.rounds += 1
@@ -234,6 +247,13 @@ async def _rounds(backend: Backend, request: CompletionRequest, session: Session
                     break
                 result.corrected = True
                 yield chunk
+        ended_inside_name = violation is None and not last and _unfinished(session, state)
+        if ended_inside_name:
+            # The stream ended inside a name no legal word is (`field` of `fields`, the line's
+            # end a stop string the server does not send): a violation at the end.
+            violation = ("", "")
+            if result.unguided is None:
+                result.unguided = accepted
         if violation is None or last:
             return
         good, rest = violation
@@ -242,14 +262,24 @@ async def _rounds(backend: Backend, request: CompletionRequest, session: Session
         if good:
             accepted += good
             yield Chunk(good)
-        forced = await on_analysis(_force, session, state, rest)
-        if forced is None:
+        closest = await on_analysis(_closest, session, state, rest)
+        if closest is None:
             return  # nothing legal to force (a premature `)`): the completion ends here
-        assert isinstance(forced, str)
-        result.round_costs[-1].forced = forced
-        if forced:
-            accepted += forced
-            yield Chunk(forced)
+        assert isinstance(closest, tuple)
+        word, near = closest
+        if not near:
+            constraint, partial = await on_analysis(session.constraint, state)
+            if request_extra(capabilities, constraint, partial):
+                constrain_next = True
+                continue
+        if session.feed(state, word) is not None or not word:
+            return  # nothing to add: the model would only write the same again
+        result.round_costs[-1].forced = word
+        if word:
+            accepted += word
+            yield Chunk(word)
+        if ended_inside_name:
+            return  # the model had finished: the name was all that was missing
 
 
 async def _measured(stream_of: AsyncGenerator[Chunk, None],
@@ -268,26 +298,42 @@ async def _measured(stream_of: AsyncGenerator[Chunk, None],
         cost.took(started, last)
 
 
-def _force(session: Session, state: State, attempted: str) -> str | None:
-    """The legal continuation closest to what the model `attempted`, fed into `state`."""
+# A repair by letters is trusted when the legal word is this similar to the attempted one
+# (difflib ratio: `cls` -> `_cls` 0.86, `raw_headers` -> `headers` 0.78, `value` -> `values` 0.91).
+NEAR_MISS = 0.7
+
+
+def _closest(session: Session, state: State, attempted: str) -> tuple[str, bool] | None:
+    """The rest of the legal word closest to what the model `attempted` at `state`, and whether
+    it is a near miss (`NEAR_MISS`); None when no word is legal there. Not fed into `state`."""
     constraint, partial = session.constraint(state)
     if constraint is None or constraint.words is None:
         return None
     tried = partial + _identifier_start(attempted)
     words = [w for w in constraint.words if w.startswith(partial)]
+    if not tried.startswith("_"):
+        # A dunder is never the repair of a name the model did not start with `_`: closest
+        # by letters (`__ne__` for `new_attr`) is not closest by meaning.
+        words = [w for w in words if not w.startswith("__")]
     if not words:
         return None
     order = {w: i for i, w in enumerate(words)}
 
-    def score(word: str) -> tuple[int, float, int]:
-        common = len(_common_prefix(word, tried)) if tried else 0
-        ratio = difflib.SequenceMatcher(None, word, tried).ratio() if tried else 0.0
-        return (-common, -ratio, order[word])
+    def ratio(word: str) -> float:
+        return difflib.SequenceMatcher(None, word, tried).ratio() if tried else 0.0
 
-    best = min(words, key=score)[len(partial):]
-    if session.feed(state, best) is not None:
-        return None
-    return best
+    def score(word: str) -> tuple[float, int, int]:
+        common = len(_common_prefix(word, tried)) if tried else 0
+        return (-ratio(word), -common, order[word])
+
+    best = min(words, key=score)
+    return best[len(partial):], ratio(best) >= NEAR_MISS
+
+
+def _unfinished(session: Session, state: State) -> bool:
+    """Whether `state` is inside a constrained name that is not yet one of its legal words."""
+    constraint, partial = session.constraint(state)
+    return bool(partial) and constraint is not None and not constraint.is_word(partial)
 
 
 def _identifier_start(text: str) -> str:

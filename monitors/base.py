@@ -21,7 +21,7 @@ from typehole.context.scope import visible_names
 from .constraint import Constraint
 from .facts import Facts, Name, Param
 
-__all__ = ["Monitor", "View"]
+__all__ = ["Monitor", "View", "enclosing_function"]
 
 # `a.b().c` right before a dot, not itself the tail of a longer expression.
 _CHAIN_END = re.compile(r"(?<![\w.)\]}'\"])([A-Za-z_]\w*(?:\(\))?(?:\.[A-Za-z_]\w*(?:\(\))?)*)$")
@@ -60,6 +60,12 @@ def _enclosing_function(before: str) -> str:
                 return "\n".join(lines[i:])
             indent = len(line) - len(stripped)
     return window
+
+
+def enclosing_function(before: str) -> str:
+    """The text of the function the end of `before` is in, up to there (its `def` line first;
+    module-level code: the last `_NARROWING_WINDOW` characters)."""
+    return _enclosing_function(before)
 
 
 def _leaves_block(prefix: str, written: str) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from .base import View
+from .base import View, enclosing_function
 from .constraint import Constraint
 
 __all__ = ["DereferenceMonitor", "ImportMonitor", "rank_members"]
@@ -16,6 +16,13 @@ _FROM_IMPORT = re.compile(
 _IMPORT = re.compile(r"^\s*(?:import\s+(?:[\w.]+(?:\s+as\s+\w+)?\s*,\s*)*|from\s+)$")
 _SUBMODULE = re.compile(r"^\s*(?:import|from)\s+(?:[\w.]+(?:\s+as\s+\w+)?\s*,\s*)*\w[\w.]*\.$")
 _RECEIVER_END = set(")]}'\"")
+_FROM = re.compile(r"^\s*from\s+$")
+# `self.` that starts a statement (or a target list): maybe an assignment target.
+_SELF_TARGET = re.compile(r"^\s*(?:[\w.]+\s*,\s*)*self\.$")
+# Methods that create a new object's attributes: there `self.new_name = ...` is the norm.
+_INITIALISERS = re.compile(
+    r"\s*(?:async\s+)?def\s+(?:__init__|__new__|__post_init__|__attrs_post_init__|"
+    r"__setstate__|setUp|setup_method)\s*\(")
 
 
 def rank_members(names: list[str]) -> tuple[str, ...]:
@@ -27,7 +34,8 @@ def rank_members(names: list[str]) -> tuple[str, ...]:
 
 class DereferenceMonitor:
     """After `expr.` only members of `expr`'s inferred type (the type oracle); fails open when
-    unknown.
+    unknown, and at a `self.` that starts a statement of an initialiser (`__init__`, ...), where
+    the statement may create a new attribute.
 
     The boundary may come after a dot the model fused with letters (`.get`) or a prompt that
     ends inside the member name (`obj.ge`): the tracker asks at the boundary right after the dot
@@ -45,6 +53,9 @@ class DereferenceMonitor:
         if not before or not (before[-1].isalnum() or before[-1] == "_"
                               or before[-1] in _RECEIVER_END) or _FLOAT.search(line):
             return None
+        if not view.lex.brackets and _SELF_TARGET.match(line) and _INITIALISERS.match(
+                enclosing_function(view.upto(view.offset))):
+            return None  # `self.new_attr = ...` creates a member no analysis lists yet
         dot = view.lex.line_start + len(line)
         names = view.members(dot)
         if not names:
@@ -68,7 +79,8 @@ class ImportMonitor:
         if _FROM_IMPORT.match(line):
             starts = frozenset("*(") if line.rstrip().endswith("import") else frozenset()
         elif _IMPORT.match(line) or _SUBMODULE.match(line.rstrip(" \t")):
-            starts = frozenset()
+            # `from .sibling import x`: a relative import starts with dots, not a module name.
+            starts = frozenset(".") if _FROM.match(line) else frozenset()
         else:
             return None
         if re.match(r"^\s*from\s+\.", line):

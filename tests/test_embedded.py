@@ -144,7 +144,8 @@ async def test_monitors_keep_a_real_member_from_the_real_model(gemma: EmbeddedBa
                         settings=MonitorSettings(trigger_timeout_ms=60_000))
         out = "".join([c.text async for c in stream])
     name = re.match(r"\w*", out).group(0)  # type: ignore[union-attr]
-    assert result.strategy == "grammar"
+    # Legal as written (checked), or repaired: by letters (checked) or under a grammar.
+    assert result.strategy in ("check", "grammar")
     assert name and name in dir(str), out
 
 

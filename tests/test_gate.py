@@ -98,3 +98,18 @@ def test_windowed_parse_does_not_start_inside_a_string() -> None:
     text = f'def f():\n    """\n{body}\n    """\n    '
     site = Site(text, len(text))
     assert decide(site).mode == decide(site, syntax.parse(text)).mode
+
+
+@pytest.mark.parametrize("tail", ["", "y = 1\n" * 10])
+def test_windowed_parse_does_not_start_at_example_code_in_a_docstring(tail: str) -> None:
+    """An unindented example line inside a module docstring is no place to start parsing: its
+    closing quotes would open a string running to the cursor (the cursor after a long class
+    whose start the window falls in; with `tail`, after top-level code past the docstring)."""
+    usage = "\n".join(f"    step {i}" for i in range(1000))
+    body = "\n".join(f'        self.field_{i} = "{i}"' for i in range(100))
+    text = (f'"""Usage:\n{usage}\nclient = Client(transport=transport)\n"""\n\n{tail}'
+            f"class C:\n    def __init__(self) -> None:\n{body}\n        ")
+    site = Site(text, len(text))
+    assert text.index("client =") > len(text) - gate_module.WINDOW_BEFORE
+    assert decide(site) == decide(site, syntax.parse(text))
+    assert decide(site).mode == "line"

@@ -77,7 +77,7 @@ async def test_openai_rounds_are_capped(client: httpx.AsyncClient) -> None:
 
     def handler(path: str, body: dict) -> Reply:
         calls.append(body["prompt"])
-        return Reply(headers=SSE, body=sse(oai("zzz"), oai("", "stop")))
+        return Reply(headers=SSE, body=sse(oai("() + s.qqq"), oai("", "stop")))
 
     async with serve(handler) as (_server, url):
         spec = ModelSpec("m", "openai", url + "/v1", model="tiny", timeout_s=30.0)
@@ -86,7 +86,7 @@ async def test_openai_rounds_are_capped(client: httpx.AsyncClient) -> None:
         )
         out, result = await run(create_backend(spec, client), settings)
     assert len(calls) == 3 and result.rounds == 3 and result.corrected
-    assert out.endswith("zzz")  # out of rounds: the last one streams on unchecked
+    assert out.endswith("qqq")  # out of rounds: the last one streams on unchecked
 
 
 async def test_openai_premature_close_is_cut(client: httpx.AsyncClient) -> None:
@@ -119,7 +119,46 @@ async def test_ollama_generate_check_backtrack(client: httpx.AsyncClient) -> Non
     assert "format" not in bodies[0]
 
 
-async def test_vllm_regex_constrains_the_first_identifier(client: httpx.AsyncClient) -> None:
+async def test_vllm_regex_constrains_the_word_after_a_far_miss(client: httpx.AsyncClient) -> None:
+    replies = iter(["qqq()", "upper()"])
+    bodies: list[dict[str, Any]] = []
+
+    def handler(path: str, body: dict) -> Reply:
+        bodies.append(body)
+        return Reply(headers=SSE, body=sse(oai(next(replies)), oai("", "stop")))
+
+    async with serve(handler) as (_server, url):
+        spec = ModelSpec("m", "vllm", url + "/v1", model="tiny", fim_template="none",
+                         timeout_s=30.0)
+        out, result = await run(create_backend(spec, client), PATIENT)
+    # `qqq` is nothing like a member of str: the model chooses again, under a regex.
+    assert out == "upper()" and result.strategy == "regex" and result.corrected
+    assert "structured_outputs" not in bodies[0]
+    pattern = bodies[1]["structured_outputs"]["regex"]
+    assert re.fullmatch(pattern, "upper()") and not re.fullmatch(pattern, "uper()")
+    assert not any(k.startswith("guided_") for k in bodies[1])
+
+
+async def test_a_near_miss_is_repaired_by_letters_without_a_constraint(
+    client: httpx.AsyncClient,
+) -> None:
+    bodies: list[dict[str, Any]] = []
+    replies = iter(["uppr()", "()"])
+
+    def handler(path: str, body: dict) -> Reply:
+        bodies.append(body)
+        return Reply(headers=SSE, body=sse(oai(next(replies)), oai("", "stop")))
+
+    async with serve(handler) as (_server, url):
+        spec = ModelSpec("m", "vllm", url + "/v1", model="tiny", fim_template="none",
+                         timeout_s=30.0)
+        out, result = await run(create_backend(spec, client), PATIENT)
+    assert out == "upper()" and result.strategy == "check" and result.corrected
+    assert not any("structured_outputs" in body for body in bodies)
+    assert bodies[1]["prompt"].endswith("return s.upper")
+
+
+async def test_legal_text_is_sent_without_a_constraint(client: httpx.AsyncClient) -> None:
     bodies: list[dict[str, Any]] = []
 
     def handler(path: str, body: dict) -> Reply:
@@ -130,10 +169,8 @@ async def test_vllm_regex_constrains_the_first_identifier(client: httpx.AsyncCli
         spec = ModelSpec("m", "vllm", url + "/v1", model="tiny", fim_template="none",
                          timeout_s=30.0)
         out, result = await run(create_backend(spec, client), PATIENT)
-    assert out == "upper()" and result.strategy == "regex" and not result.corrected
-    pattern = bodies[0]["structured_outputs"]["regex"]
-    assert re.fullmatch(pattern, "upper()") and not re.fullmatch(pattern, "uper()")
-    assert not any(k.startswith("guided_") for k in bodies[0])
+    assert out == "upper()" and not result.corrected and result.rounds == 1
+    assert "structured_outputs" not in bodies[0]
 
 
 # -- the real llama.cpp engine -------------------------------------------------------------------
@@ -175,3 +212,38 @@ async def test_llamacpp_unmonitored_output_is_usually_no_member(
                                                     settings=PATIENT, enabled=False)])
         misses += re.match(r"\w*", out).group(0) not in STR_MEMBERS  # type: ignore[union-attr]
     assert misses >= 2
+
+
+async def test_a_repair_never_forces_a_dunder_the_model_did_not_start(
+    client: httpx.AsyncClient,
+) -> None:
+    replies = iter([["new_value()"], ["()"]])
+
+    def handler(path: str, body: dict) -> Reply:
+        return Reply(headers=SSE, body=sse(*[oai(t) for t in next(replies)], oai("", "stop")))
+
+    doc = "class P:\n    def run(self) -> None:\n        return self.┃\n"
+    async with serve(handler) as (_server, url):
+        spec = ModelSpec("m", "openai", url + "/v1", model="tiny", timeout_s=30.0)
+        out, result = await run(create_backend(spec, client), doc=doc)
+    # `new_value` is no member of P: the closest by letters would be `__ne__`.
+    assert out == "run()" and result.corrected and result.rounds == 2
+
+
+async def test_a_name_left_unfinished_at_the_end_of_the_stream_is_repaired(
+    client: httpx.AsyncClient,
+) -> None:
+    # The line's end is a stop string the server does not send: `strip` is never followed by
+    # the character that would show `stri` is no member.
+    replies = iter([["stri"]])
+    bodies: list[dict[str, Any]] = []
+
+    def handler(path: str, body: dict) -> Reply:
+        bodies.append(body)
+        return Reply(headers=SSE, body=sse(*[oai(t) for t in next(replies)], oai("", "stop")))
+
+    async with serve(handler) as (_server, url):
+        spec = ModelSpec("m", "openai", url + "/v1", model="tiny", timeout_s=30.0)
+        out, result = await run(create_backend(spec, client))
+    assert out == "strip" and result.corrected and result.unguided == "stri"
+    assert len(bodies) == 1  # the model had finished: no request to go on

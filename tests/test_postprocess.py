@@ -174,4 +174,34 @@ def test_explain_says_why_a_completion_is_dropped() -> None:
     assert pp.explain("\n    return 1\n", block, decide(block))[1] == (
         "the model wrote again the lines that follow the cursor"
     )
-    assert set(pp.DROPPED) <= {step.__name__ for step in pp.FILTERS}
+    assert set(pp.DROPPED) <= {step.__name__ for step in pp.FILTERS} | {"cut_context_echo"}
+
+
+def test_repeated_name_parts_collapse_unless_the_document_uses_the_name() -> None:
+    site = _site("x = ┃\n")
+    assert pp.collapse_repeated_name_parts("self.get_value_value()", site, LINE) == (
+        "self.get_value()")
+    assert pp.collapse_repeated_name_parts("SourceSourceSource()", site, LINE) == "Source()"
+    assert pp.collapse_repeated_name_parts("x_x_x + ab_ab", site, LINE) == "x_x_x + ab_ab"
+    known = _site("value_value = 1\nx = ┃\n")
+    assert pp.collapse_repeated_name_parts("value_value", known, LINE) == "value_value"
+
+
+CONTEXT = ('# src/pkg/runtime.py:796\n# class Undefined:\n#     """The default undefined type."""\n'
+           "# src/pkg/utils.py:72\n# def pass_environment(f: F) -> F:\n")
+
+
+def test_the_context_block_written_again_is_cut() -> None:
+    site = _site('def f(value):\n    """Doc."""\n    ┃\n')
+    block = decide(site)
+    echo = "# src/pkg/filters.py:108\n    # def default_value(value):\n    return value"
+    # A block header, even of a block the context does not hold, ends the completion there.
+    assert pp.explain("x = 1\n    " + echo, site, block, CONTEXT) == ("x = 1", None)
+    assert pp.explain("# ... more members\n    x = 1", site, block, CONTEXT) == (
+        None, "the model wrote the prompt's context block again")
+    # A comment line of the context block, written again.
+    assert pp.explain("y = 2\n    # def pass_environment(f: F) -> F:", site, block, CONTEXT)[0] == (
+        "y = 2")
+    # The model's own comments stay.
+    assert pp.explain("# fall back to the default\n    return value", site, block, CONTEXT)[0] == (
+        "# fall back to the default\n    return value")

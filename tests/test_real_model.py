@@ -84,7 +84,8 @@ def case_options(case: Path) -> PipelineOptions:
     sidecar = case.with_suffix(".options.json")
     if sidecar.exists():
         extra = json.loads(sidecar.read_text("utf-8"))
-    monitors = MonitorSettings(enabled=extra.pop("monitors", True))
+    # A generous analysis budget: what the monitors do must not depend on the machine's load.
+    monitors = MonitorSettings(enabled=extra.pop("monitors", True), trigger_timeout_ms=60_000)
     completion = attrs.evolve(CompletionSettings(), **extra)
     return PipelineOptions(completion=completion, monitors=monitors, interactive=False)
 

@@ -257,11 +257,22 @@ def _scan_start(site: Site, tree: syntax.Tree | None) -> int:
 
 
 def _window_start(text: str, offset: int) -> int:
-    """Where to start parsing: a top-level line about WINDOW_BEFORE characters before `offset`."""
+    """Where to start parsing: a top-level line about WINDOW_BEFORE characters before `offset`.
+
+    An unindented line may be text inside a docstring (a usage example): parsed from there,
+    the docstring's closing quotes would open a string that runs to the cursor. Such a start
+    moves on to the first top-level line after that string, or, when none comes before the
+    cursor, back to the line where the string begins.
+    """
     if offset <= WINDOW_BEFORE:
         return 0
-    match = re.compile(r"\n(?=[^\s)\]}])").search(text, offset - WINDOW_BEFORE, offset)
-    return match.end() if match else text.rfind("\n", 0, offset) + 1
+    top_level = re.compile(r"\n(?=[^\s)\]}])")
+    match = top_level.search(text, offset - WINDOW_BEFORE, offset)
+    start = match.end() if match else text.rfind("\n", 0, offset) + 1
+    while (around := scan.string_around(text, start)) is not None:
+        after = top_level.search(text, around[1] - 1, offset) if around[1] < offset else None
+        start = after.end() if after else text.rfind("\n", 0, around[0]) + 1
+    return start
 
 
 def _unindented_line_start(text: str, anchor: int, floor: int) -> int:

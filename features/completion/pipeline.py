@@ -175,12 +175,12 @@ class Pipeline:
         timings["model"] = _ms(t)
 
         t = time.perf_counter()
-        text, reason = explain(raw, site, gate)
+        text, reason = explain(raw, site, gate, prompt.context)
         if not raw:
             reason = "the model wrote nothing (it ended the line or stopped at once)"
         fallback = text is None and guided_result.unguided is not None
         if fallback:
-            text, reason = _unguided(guided_result, site, gate)
+            text, reason = _unguided(guided_result, site, gate, prompt.context)
         timings["postprocess"] = _ms(t)
         if text and options.use_cache:
             self.cache.put(site, text)
@@ -259,11 +259,12 @@ class Pipeline:
         return "".join(pieces), result
 
 
-def _unguided(result: GuidedResult, site: Site, gate: Gate) -> tuple[str | None, str | None]:
+def _unguided(result: GuidedResult, site: Site, gate: Gate, context: str = ""
+              ) -> tuple[str | None, str | None]:
     """The monitors' repair came to nothing: what the model wrote before the monitors first
     changed it (up to its first violation), or nothing when even that is no completion."""
     assert result.unguided is not None
-    text, reason = explain(result.unguided, site, gate)
+    text, reason = explain(result.unguided, site, gate, context)
     if text is not None:
         return text, None
     cut = result.round_costs[0].cut if result.round_costs else ""

@@ -20,6 +20,8 @@ __all__ = ["DROPPED", "FILTERS", "Filter", "explain", "loop_start", "postprocess
 Filter = Callable[[str, Site, Gate], "str | None"]
 
 _CLOSERS = re.compile(r"[)\]}]")
+# What a line may end with inside an open bracket when the bracket's contents go on below it.
+_CONTINUES = "([{,"
 
 # A unit repeated this often in a row is a loop, not code: short units need more repetitions
 # (`0, 0, 0` is a list; `self.self.self.self.` is not), and two lines or more written twice over
@@ -33,15 +35,20 @@ _LOOP_REPEATS_LINES = 2
 _LOOP_TRAILING = " \t\n.,;:=+-*/%|&@"
 
 
-def postprocess(text: str, site: Site, gate: Gate) -> str | None:
-    """Run `FILTERS` in order; None when a filter drops the completion."""
-    return explain(text, site, gate)[0]
+def postprocess(text: str, site: Site, gate: Gate, context: str = "") -> str | None:
+    """Run `FILTERS` in order; None when a filter drops the completion. `context` is the
+    prompt's context block (see `cut_context_echo`)."""
+    return explain(text, site, gate, context)[0]
 
 
-def explain(text: str, site: Site, gate: Gate) -> tuple[str | None, str | None]:
+def explain(text: str, site: Site, gate: Gate, context: str = ""
+            ) -> tuple[str | None, str | None]:
     """`postprocess`, and when it drops the completion the reason (`DROPPED`) why."""
     result: str = text
     emptied_by = ""  # the filter that left nothing but whitespace, when one did
+    result = cut_context_echo(result, context)
+    if text.strip() and not result.strip():
+        return None, DROPPED["cut_context_echo"]
     for step in FILTERS:
         after = step(result, site, gate)
         if after is None:
@@ -51,6 +58,19 @@ def explain(text: str, site: Site, gate: Gate) -> tuple[str | None, str | None]:
             emptied_by = step.__name__
         result = after
     return result, None
+
+
+def cut_context_echo(text: str, context: str) -> str:
+    """A model that sees the context as comment blocks above the file's code may go on writing
+    such blocks: cut the completion before its first line that is a comment the context block
+    holds, or a block's header (`# path.py:12`, `# Path: ...`, `# ... more members`)."""
+    echoes = {line.strip() for line in context.splitlines() if len(line.strip()) > 1}
+    lines = text.replace("\r\n", "\n").split("\n")
+    for i, line in enumerate(lines):
+        stripped = line.strip()
+        if stripped.startswith("#") and (stripped in echoes or _CONTEXT_HEADER.match(stripped)):
+            return "\n".join(lines[:i])
+    return text
 
 
 def to_lf(text: str, site: Site, gate: Gate) -> str | None:
@@ -66,6 +86,18 @@ def cut_repetition(text: str, site: Site, gate: Gate) -> str | None:
         return text
     begin, unit = start
     return text[: begin + unit].rstrip(_LOOP_TRAILING)
+
+
+def collapse_repeated_name_parts(text: str, site: Site, gate: Gate) -> str | None:
+    """A small model that loses its place inside a name repeats a part of it
+    (`is_source_source_source`); no real name says the same word twice in a row, so the run
+    becomes one part (`is_source`). Parts of three characters or more, between underscores
+    (or CamelCase words repeated three times); a name the document already uses is kept."""
+    def collapse(match: re.Match[str]) -> str:
+        name = match.group(0)
+        return name if name in site.text else _collapse_name(name)
+
+    return _NAME.sub(collapse, text)
 
 
 def start_at_cursor(text: str, site: Site, gate: Gate) -> str | None:
@@ -154,7 +186,9 @@ def balance_brackets(text: str, site: Site, gate: Gate) -> str | None:
     A closing bracket with no opener in the line prefix or the completion would close code the
     user did not write: cut before it. An opener the completion leaves unclosed (and the line
     suffix does not close) leaves broken code: go back to the last point where the completion's
-    own brackets balance (a line end in block mode).
+    own brackets balance (a line end in block mode). Not when a one-line completion ends with
+    the opener or a comma at the line's end: Python's brackets go on over the next lines
+    (`x = attr.ib(`), which is how long calls are written.
     """
     lexicon = scan.lexicon(site.language)
     opened = scan.scan(site.line_prefix, 0, None, lexicon).depth
@@ -165,6 +199,8 @@ def balance_brackets(text: str, site: Site, gate: Gate) -> str | None:
     line, suffix = site.line_prefix, site.line_suffix
     if _bracket_errors(line + text + suffix, lexicon) <= _bracket_errors(line + suffix, lexicon):
         return text  # the closers right of the cursor close what the completion opened
+    if "\n" not in text and not suffix.strip() and text.rstrip()[-1:] in _CONTINUES:
+        return text  # `field = attr.ib(`: the call goes on over the next lines
     cut = _last_balanced_point(text, line, opened, lexicon, gate.mode == "block")
     return text[:cut].rstrip() or None
 
@@ -189,6 +225,7 @@ def to_document_line_ends(text: str, site: Site, gate: Gate) -> str | None:
 FILTERS: list[Filter] = [
     to_lf,
     cut_repetition,
+    collapse_repeated_name_parts,
     start_at_cursor,
     cut_at_line_end,
     cut_at_block_end,
@@ -204,6 +241,7 @@ FILTERS: list[Filter] = [
 
 # Why a filter dropped a completion, or left nothing of it (by filter name), for `reason`.
 DROPPED: dict[str, str] = {
+    "cut_context_echo": "the model wrote the prompt's context block again",
     "cut_at_line_end": "the model ended the line before writing on it",
     "cut_at_block_end": "the model's lines belong to the enclosing block",
     "cut_at_next_lines": "the model wrote again the lines that follow the cursor",
@@ -241,6 +279,22 @@ def loop_start(text: str) -> tuple[int, int] | None:
 
 
 # --- helpers ------------------------------------------------------------------------------------
+
+# The headers of the context's comment blocks (`context.assemble`, `models.fim`).
+_CONTEXT_HEADER = re.compile(
+    r"# (?:Path: |Similar code in |Expected type at the cursor|\.\.\. more members$|"
+    r"[\w./-]+\.py:\d+(?:-\d+)?(?: |$))")
+_NAME = re.compile(r"(?<!\w)[A-Za-z_]\w*")
+# `_part` twice or more in a row (3+ characters of a letter or digit each), or a CamelCase word
+# three times or more.
+_SNAKE_RUN = re.compile(r"(?<=_)([A-Za-z0-9]{3,})(?:_\1)+(?![A-Za-z0-9])")
+_CAMEL_RUN = re.compile(r"([A-Z][a-z0-9]{2,})\1{2,}")
+
+
+def _collapse_name(name: str) -> str:
+    # The name's first part counts too: `source_source` is `_source_source` without its `_`.
+    collapsed = _SNAKE_RUN.sub(r"\1", "_" + name)[1:]
+    return _CAMEL_RUN.sub(r"\1", collapsed)
 
 
 def _leading_ws(line: str) -> str:

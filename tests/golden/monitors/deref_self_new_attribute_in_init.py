@@ -1,0 +1,4 @@
+class Spinner:
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.┃

@@ -1,0 +1,6 @@
+import attr
+
+
+@attr.s
+class C:
+    name = ┃
