@@ -124,7 +124,8 @@ def _git(git_dir: str, *args: str) -> str:
 def commits(git_dir: str) -> list[tuple[str, str, str]]:
     """(commit, parent, path) of each non-merge commit of HEAD's history that changes exactly
     one package `.py` file, sorted by commit hash."""
-    log = _git(git_dir, "log", "--no-merges", "--no-renames", "--format=@%H %P", "--numstat",
+    # Names only: a clone may miss a few large blobs, which line counts would have to read.
+    log = _git(git_dir, "log", "--no-merges", "--no-renames", "--format=@%H %P", "--name-only",
                "HEAD")
     out: list[tuple[str, str, str]] = []
     current: list[str] = []
@@ -139,10 +140,8 @@ def commits(git_dir: str) -> list[tuple[str, str, str]]:
         if line.startswith("@"):
             flush()
             current, paths = line[1:].split(), []
-        elif "\t" in line:
-            added, removed, path = line.split("\t", 2)
-            if added != "-":  # binary files have no line counts
-                paths.append(path)
+        elif line:
+            paths.append(line)
     flush()
     return sorted(out)
 
