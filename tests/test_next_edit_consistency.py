@@ -136,9 +136,8 @@ def test_a_fixed_site_stops_holding_and_undo_storms_stay_bounded(click: dict[str
     renamed = source.replace("def _posixify(name", "def posixify_name(name")
     history = EditHistory(source, max_events=8)
     history.update(renamed, now=1.0)
-    found = [s for s in static_suggestions(renamed, history.events)
-             if s.group.startswith("undefined:")]
-    assert found and all(holds(renamed, s) for s in found)
+    found = consistency_suggestions(history.events[-1])
+    assert found and all(s.group == "undefined:_posixify" for s in found) and all(holds(renamed, s) for s in found)
     # The name is defined again (an alias added elsewhere): the sites no longer hold.
     aliased = renamed + "\n_posixify = posixify_name\n"
     assert not any(holds(aliased, s) for s in found)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
@@ -31,25 +32,42 @@ __all__ = ["KINDS", "consistency_suggestions", "renames", "still_undefined"]
 
 KINDS = ("undefined", "member", "unused")
 MAX_SITES = 12  # more sites than this: a broad breakage, not one next edit
+MAX_EDIT_CHARS = 20_000  # edited lines beyond this: a replacement, not an edit
 MAX_RENAME_CHARS = 3_000  # the edited lines searched for one name replaced by another
 
 
 def consistency_suggestions(event: Event, kinds: Iterable[str] = KINDS) -> list[Suggestion]:
     """The sites outside the edit that the edit left inconsistent."""
     kinds = set(kinds)
+    # Only a name whose text the edit removed can lose its definition or its last use (a
+    # block moved to another scope aside), so an edit that removed none costs no analysis.
+    removed = _removed_names(event)
+    if not removed:
+        return []
     lines = _edited_lines(event)
+    mapping = renames(event)
     out: list[Suggestion] = []
     if {"undefined", "unused"} & kinds:
         before, after = flags(event.before), flags(event.after)
         if before is not None and after is not None:
-            mapping = renames(event)
             if "undefined" in kinds:
-                out.extend(_undefined(event, before, after, lines, mapping))
+                out.extend(_undefined(event, before, after, lines, mapping, removed))
             if "unused" in kinds:
-                out.extend(_unused(event, before, after, lines))
+                out.extend(_unused(event, before, after, lines, removed))
     if "member" in kinds:
-        out.extend(_members(event, lines, renames(event)))
+        out.extend(_members(event, lines, mapping, removed))
     return out
+
+
+def _removed_names(event: Event) -> set[str]:
+    """Identifiers the edited lines hold fewer times after the edit than before it."""
+    b_lo, b_hi = _line_span(event.before, event.change.start, event.change.end)
+    a_lo, a_hi = _line_span(event.after, event.change.start, event.change.inserted_end)
+    if b_hi - b_lo > MAX_EDIT_CHARS:
+        return set()  # a file replaced wholesale: nothing to propagate
+    old = Counter(t.text for t in significant(event.before, b_lo, b_hi) if t.is_name)
+    new = Counter(t.text for t in significant(event.after, a_lo, a_hi) if t.is_name)
+    return set(old - new)
 
 
 def still_undefined(text: str, name: str) -> bool:
@@ -99,12 +117,14 @@ def _outside(text: str, offset: int, lines: tuple[int, int]) -> bool:
 
 
 def _undefined(event: Event, before: tuple[Flag, ...], after: tuple[Flag, ...],
-               lines: tuple[int, int], mapping: dict[str, str]) -> list[Suggestion]:
+               lines: tuple[int, int], mapping: dict[str, str],
+               removed: set[str]) -> list[Suggestion]:
     was = {f.name for f in before if f.kind == "undefined"}
     text = event.after
     sites: dict[str, list[int]] = {}
     for f in after:
-        if f.kind == "undefined" and f.name not in was and _outside(text, f.start, lines):
+        if f.kind == "undefined" and f.name in removed and f.name not in was \
+                and _outside(text, f.start, lines):
             at = f.start if text.startswith(f.name, f.start) else _export_site(text, f)
             if at is not None:
                 sites.setdefault(f.name, []).append(at)
@@ -147,12 +167,13 @@ def _site(at: int, name: str, new: str | None, source: str, reason: str,
 
 
 def _unused(event: Event, before: tuple[Flag, ...], after: tuple[Flag, ...],
-            lines: tuple[int, int]) -> list[Suggestion]:
+            lines: tuple[int, int], removed: set[str]) -> list[Suggestion]:
     was = {f.name for f in before if f.kind == "unused-variable"}
     text = event.after
     out: list[Suggestion] = []
     for f in after:
-        if f.kind != "unused-variable" or f.name in was or not _outside(text, f.start, lines):
+        if f.kind != "unused-variable" or f.name not in removed or f.name in was \
+                or not _outside(text, f.start, lines):
             continue
         if not text.startswith(f.name, f.start):
             continue
@@ -161,12 +182,17 @@ def _unused(event: Event, before: tuple[Flag, ...], after: tuple[Flag, ...],
     return out if len(out) <= MAX_SITES else []
 
 
-def _members(event: Event, lines: tuple[int, int], mapping: dict[str, str]) -> list[Suggestion]:
+def _members(event: Event, lines: tuple[int, int], mapping: dict[str, str],
+             removed: set[str]) -> list[Suggestion]:
     before, after = NameFacts.of(event.before), NameFacts.of(event.after)
     if before is None or after is None:
         return []
-    old_classes = {c.name.value: c for c in before.module.iter_classdefs()}
     text = event.after
+    # Only the class the edit was in can have lost an attribute.
+    edited = {c.name.value for c in after.module.iter_classdefs()
+              if not (c.end_pos[0] - 1 < lines[0] or c.start_pos[0] - 1 > lines[1])}
+    old_classes = {c.name.value: c for c in before.module.iter_classdefs()
+                   if c.name.value in edited}
     out: list[Suggestion] = []
     for cls in after.module.iter_classdefs():
         old = old_classes.get(cls.name.value)
@@ -176,7 +202,7 @@ def _members(event: Event, lines: tuple[int, int], mapping: dict[str, str]) -> l
         bound_after, _ = class_attributes(cls)
         if bound_before is None or bound_after is None:
             continue
-        for attr in sorted(bound_before - bound_after):
+        for attr in sorted((bound_before - bound_after) & removed):
             new = mapping.get(attr)
             if new is not None and new not in bound_after:
                 new = None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import threading
 import warnings
 from dataclasses import dataclass
 
@@ -22,6 +23,7 @@ _KINDS = {"UndefinedName": "undefined", "UndefinedExport": "undefined",
           "UnusedImport": "unused-import",
           "UnusedVariable": "unused-variable"}
 _CACHE: LRUCache[str, tuple[Flag, ...] | None] = LRUCache(maxsize=16)
+_LOCK = threading.Lock()
 MAX_CHARS = 400_000  # beyond this a file is generated, not edited by hand
 
 
@@ -40,10 +42,12 @@ def flags(text: str) -> tuple[Flag, ...] | None:
     if len(text) > MAX_CHARS:
         return None
     key = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
-    if key in _CACHE:
-        return _CACHE[key]
+    with _LOCK:  # `holds` asks from the event loop while the engines run elsewhere
+        if key in _CACHE:
+            return _CACHE[key]
     found = _run(text)
-    _CACHE[key] = found
+    with _LOCK:
+        _CACHE[key] = found
     return found
 
 
