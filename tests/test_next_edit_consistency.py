@@ -13,7 +13,7 @@ from typehole.features.next_edit import (
     holds,
     static_suggestions,
 )
-from typehole.features.next_edit.consistency import consistency_suggestions, renames
+from typehole.features.next_edit.consistency import KINDS, consistency_suggestions, renames
 from typehole.features.next_edit.flakes import flags
 
 
@@ -67,7 +67,7 @@ def test_a_method_renamed_in_its_class_reaches_self_calls(click: dict[str, str])
     old = "    def close_intelligently(self) -> None:\n"
     assert old in source
     after = source.replace(old, "    def close_if_owned(self) -> None:  # renamed\n")
-    found = [s for s in static_suggestions(after, events_between(source, after))
+    found = [s for s in consistency_suggestions(events_between(source, after)[-1], KINDS)
              if s.source == "member"]
     assert [(after[s.start : s.end], s.new_text) for s in found] == [
         ("close_intelligently", "close_if_owned")]
@@ -81,8 +81,9 @@ def test_removed_attribute_still_read_is_a_jump(click: dict[str, str]) -> None:
     body = source[start : source.index("\ndef ", start)]
     assert "self._file: t.IO[t.Any] = file" in body and body.count("self._file") > 2
     after = source.replace("        self._file: t.IO[t.Any] = file\n", "        pass\n", 1)
-    found = [s for s in consistency_suggestions(events_between(source, after)[-1])
-             if s.source == "member"]
+    event = events_between(source, after)[-1]
+    assert not [s for s in consistency_suggestions(event) if s.source == "member"]  # off
+    found = [s for s in consistency_suggestions(event, KINDS) if s.source == "member"]
     assert len(found) == body.count("self._file") - 1
     assert all(s.jump and after[s.start : s.end] == "_file" for s in found)
 
@@ -137,7 +138,8 @@ def test_a_fixed_site_stops_holding_and_undo_storms_stay_bounded(click: dict[str
     history = EditHistory(source, max_events=8)
     history.update(renamed, now=1.0)
     found = consistency_suggestions(history.events[-1])
-    assert found and all(s.group == "undefined:_posixify" for s in found) and all(holds(renamed, s) for s in found)
+    assert found and all(s.group == "undefined:_posixify" for s in found)
+    assert all(holds(renamed, s) for s in found)
     # The name is defined again (an alias added elsewhere): the sites no longer hold.
     aliased = renamed + "\n_posixify = posixify_name\n"
     assert not any(holds(aliased, s) for s in found)
