@@ -28,7 +28,7 @@ Run: typehole bench next-edit [--pairs click==8.3.2:8.3.3,...] [--max-cases N] [
 With `--git DIR` (repeatable; a clone with its full history, bare or not) the cases are real
 commits of that history instead (`bench/next_edit_commits.py` says how they are made and scored):
 typehole bench next-edit --git CLONE [--git CLONE ...] [--max-cases N] [--seed S] [--tolerance L]
-[--show N]
+[--sources rename,undefined,...] [--show N]
 """
 
 from __future__ import annotations
@@ -144,6 +144,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0, help="commit shuffle seed (--git)")
     parser.add_argument("--tolerance", type=int, default=1,
                         help="lines a suggestion may be off a hunk and still land (--git)")
+    parser.add_argument("--sources", metavar="A,B",
+                        help="count only these sources' suggestions: rename,undefined (--git)")
     parser.add_argument("--show", type=int, default=0, metavar="N",
                         help="print N cases with their top suggestion (--git)")
     args = parser.parse_args(argv)
@@ -227,7 +229,8 @@ def _commits_main(args: argparse.Namespace, argv: list[str] | None) -> int:
     total = commits.Score()
     shown: list[commits.Outcome] = []
     for git_dir in args.git:
-        score = commits.run_repo(git_dir, per_repo, args.seed, args.tolerance, shown)
+        sources = frozenset(args.sources.split(",")) if args.sources else None
+        score = commits.run_repo(git_dir, per_repo, args.seed, args.tolerance, shown, sources)
         rows.append((commits.repo_name(git_dir), score))
         total.add(score)
     print("next edits on real commits (history: the file before the commit and its first hunks; "

@@ -361,8 +361,10 @@ def _package_dir(path: str) -> str:
 
 
 def run_repo(git_dir: str, max_cases: int, seed: int, tolerance: int,
-             shown: list[Outcome] | None = None) -> Score:
-    """Replay the repository's cases; `shown` collects every outcome (for `--show`)."""
+             shown: list[Outcome] | None = None,
+             sources: frozenset[str] | None = None) -> Score:
+    """Replay the repository's cases; `shown` collects every outcome (for `--show`);
+    `sources`: only suggestions of these sources count (what the others would leave)."""
     total = Score()
     workspace = Workspace(git_dir)
     try:
@@ -372,6 +374,8 @@ def run_repo(git_dir: str, max_cases: int, seed: int, tolerance: int,
             Path(path).parent.mkdir(parents=True, exist_ok=True)
             lookup = IndexLookup(workspace.index, path)
             outcome = replay(case, path, workspace.project, lookup)
+            if sources is not None:
+                outcome.found = [s for s in outcome.found if s.source in sources]
             score(outcome, tolerance, total)
             if shown is not None:
                 shown.append(outcome)
