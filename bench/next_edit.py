@@ -29,6 +29,11 @@ its suggestions count under the engine `model`.
 
 Run: typehole bench next-edit [--pairs click==8.3.2:8.3.3,...] [--max-cases N] [--no-index]
      [--model embedded] [--format zeta|zeta2|sweep]
+
+With `--git DIR` (repeatable; a clone with its full history, bare or not) the cases are real
+commits of that history instead (`bench/next_edit_commits.py` says how they are made and scored):
+typehole bench next-edit --git CLONE [--git CLONE ...] [--max-cases N] [--seed S] [--tolerance L]
+[--sources rename,undefined,...] [--show N]
 """
 
 from __future__ import annotations
@@ -141,14 +146,27 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="typehole bench next-edit",
                                      description=__doc__.splitlines()[0])
     parser.add_argument("--pairs", default=PAIRS, help="NAME==OLD:NEW,...")
-    parser.add_argument("--max-cases", type=int, default=400)
+    parser.add_argument("--max-cases", type=int, default=None,
+                        help="cases per release pair (400) or per repository (100)")
     parser.add_argument("--no-index", action="store_true",
                         help="no workspace index (follow-on imports from the stdlib table only)")
     parser.add_argument("--model", help="also run the model step on this model where the static "
                         "engines are silent")
     parser.add_argument("--format", choices=sorted(FORMATS), default=None,
                         help="the model step's prompt format (default: nextEdit.format's)")
+    parser.add_argument("--git", action="append", metavar="DIR",
+                        help="replay commits of this git history instead of release pairs")
+    parser.add_argument("--seed", type=int, default=0, help="commit shuffle seed (--git)")
+    parser.add_argument("--tolerance", type=int, default=1,
+                        help="lines a suggestion may be off a hunk and still land (--git)")
+    parser.add_argument("--sources", metavar="A,B",
+                        help="count only these sources' suggestions: rename,undefined (--git)")
+    parser.add_argument("--show", type=int, default=0, metavar="N",
+                        help="print N cases with their top suggestion (--git)")
     args = parser.parse_args(argv)
+    if args.git:
+        return _commits_main(args, argv)
+    args.max_cases = 400 if args.max_cases is None else args.max_cases
     loop = asyncio.new_event_loop()
     hub = ModelHub()
     backend = loop.run_until_complete(_open_model(hub, args.model)) if args.model else None
@@ -234,6 +252,33 @@ async def _open_model(hub: ModelHub, name: str) -> Backend:
     if isinstance(backend, LoadsInBackground):
         await backend.wait_ready()
     return backend
+
+
+def _commits_main(args: argparse.Namespace, argv: list[str] | None) -> int:
+    """The real-commit suite: one row per repository, one over all, then the engines."""
+    from typehole.bench import next_edit_commits as commits
+
+    per_repo = 100 if args.max_cases is None else args.max_cases
+    rows: list[tuple[str, commits.Score]] = []
+    total = commits.Score()
+    shown: list[commits.Outcome] = []
+    for git_dir in args.git:
+        sources = frozenset(args.sources.split(",")) if args.sources else None
+        score = commits.run_repo(git_dir, per_repo, args.seed, args.tolerance, shown, sources)
+        rows.append((commits.repo_name(git_dir), score))
+        total.add(score)
+    print("next edits on real commits (history: the file before the commit and its first hunks; "
+          f"target: any later hunk, {args.tolerance} line(s) tolerance)")
+    for line in commits.table([*rows, ("all", total)]):
+        print(line)
+    if args.show:
+        print()
+        made = [o for o in shown if o.found]
+        step = max(len(made) // args.show, 1)
+        for outcome in made[::step][: args.show]:
+            print(commits.show(outcome, args.tolerance))
+    print("command: typehole bench next-edit " + " ".join(argv or []))
+    return 0
 
 
 def _imports_table(args: argparse.Namespace) -> None:

@@ -74,6 +74,22 @@ def test_a_parameter_added_in_one_file_reaches_call_sites_in_another() -> None:
     assert q.new_text == ", rate"
 
 
+def test_a_function_renamed_in_one_file_reaches_its_import_and_calls_in_another() -> None:
+    renamed = PRICING.replace("def price(", "def unit_price(")
+    cart = CART.replace("for i in items)", "for i in items) + shelf.price + f(price=1)")
+    found = caller_suggestions(_event(PRICING, renamed), "pricing", cart)
+    assert [(cart[s.start - 7 : s.end], s.new_text, s.source) for s in found] == [
+        ("import price", "unit_price", "rename"), ("rn sum(price", "unit_price", "rename")]
+    assert "`pricing.price` was renamed to `unit_price`" in found[0].reason
+    # Not imported from that module: the plain name is someone else's.
+    other = "from shop.catalog import price\n\nprice(1)\n"
+    assert caller_suggestions(_event(PRICING, renamed), "pricing", other) == []
+    # A renamed function whose parameters changed too is not taken for a rename.
+    changed = renamed.replace("(item)", "(item, rate)")
+    assert all(s.source != "rename"
+               for s in caller_suggestions(_event(PRICING, changed), "pricing", cart))
+
+
 Edit = tuple[str, str, int]  # source, new text, line
 
 

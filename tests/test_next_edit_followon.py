@@ -65,6 +65,10 @@ def test_workspace_names_join_their_section_and_ambiguity_is_silent() -> None:
     assert _followon(before, after, ambiguous) == []
     both = _Workspace({"Path": ["app.paths"]})  # the workspace and the stdlib table disagree
     assert _followon(before, before.replace("helper()", "helper(Path())"), both) == []
+    # A builtin the workspace also defines (rich has its own `print`) is not imported.
+    shadowing = _Workspace({"print": ["app.console"]})
+    assert _followon(before, before.replace("return helper()", "print(helper())"),
+                     shadowing) == []
 
 
 def test_a_parenthesised_import_gets_a_line_of_its_own() -> None:

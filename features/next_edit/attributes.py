@@ -10,7 +10,7 @@ from typehole.base.positions import jedi_offset
 from .parso_tree import line_after, line_start_of, name_leaves
 from .records import Suggestion
 
-__all__ = ["class_attributes", "has_bases", "store_attribute"]
+__all__ = ["class_attributes", "has_bases", "self_reads", "store_attribute"]
 
 
 def has_bases(cls: Any) -> bool:
@@ -38,6 +38,21 @@ def class_attributes(cls: Any) -> tuple[set[str] | None, set[str]]:
         elif leaf.is_definition() and _class_level(leaf, cls):
             bound.add(value)
     return bound, read
+
+
+def self_reads(cls: Any, attr: str) -> list[Any]:
+    """The name leaves of `self.attr` reads (not assignments) in the class's methods."""
+    out = []
+    for leaf in name_leaves(cls.get_suite()):
+        if leaf.value != attr or leaf.is_definition():
+            continue
+        previous = leaf.get_previous_leaf()
+        if previous is None or previous.value != ".":
+            continue
+        owner = previous.get_previous_leaf()
+        if owner is not None and owner.type == "name" and _self_of(owner):
+            out.append(leaf)
+    return out
 
 
 def _self_of(owner: Any) -> bool:

@@ -37,12 +37,31 @@ def call_edits(text: str, tree: Any, name: str, old: list[Any], new: list[Any], 
                     for a, s in items if a.type == "keyword_argument"}
         span = node_span(text, data, args)
         line = text.count("\n", 0, lo) + 1
-        for start, end, new_text, what in _edit(text, span, positional, keywords, old_names,
-                                                new_names, new, shift):
+        edits = _edit(text, span, positional, keywords, old_names, new_names, new, shift)
+        for start, end, new_text, what in edits:
             reason = f"`{name}` {what}; the call on line {line} does not follow yet"
             out.append(Suggestion(start, end, new_text, "signature", reason, text[start:end],
                                   group))
+        if not edits and not inside and _binds(len(positional), set(keywords), old, shift) \
+                and not _binds(len(positional), set(keywords), new, shift):
+            # No mechanical fix, but the call no longer fits: point at its arguments.
+            reason = f"`{name}`'s parameters changed; the call on line {line} no longer fits them"
+            start, end = span
+            out.append(Suggestion(start, end, text[start:end], "call", reason, text[start:end],
+                                  group, jump=True))
     return out
+
+
+def _binds(positional: int, keywords: set[str], params: list[Any], shift: int) -> bool:
+    """Whether `positional` arguments and these keywords fill `params` (past `shift`)."""
+    params = params[shift:]
+    if positional > len(params):
+        return False
+    filled = {p.name for p in params[:positional]}
+    names = {p.name for p in params}
+    if any(k not in names or k in filled for k in keywords):
+        return False
+    return {p.name for p in params if not p.optional} <= filled | keywords
 
 
 def _name(callee: Any) -> str:

@@ -21,6 +21,7 @@ the file is never re-offered on every keystroke. Names are bound or read as pars
 from __future__ import annotations
 
 from .attributes import store_attribute
+from .consistency import still_undefined
 from .imports import STDLIB_MODULES, STDLIB_NAMES, import_suggestions
 from .name_facts import NameFacts, is_read
 from .records import Event, Suggestion
@@ -63,9 +64,12 @@ def holds(text: str, s: Suggestion) -> bool:
 
     An import stops being needed when its names are no longer read or got bound some other way
     (the user typed the import, or was typing a longer name); an attribute assignment when the
-    class assigns it or no longer reads it. Other suggestions always hold here.
+    class assigns it or no longer reads it; a site of a name the edit left undefined when the
+    name is defined again (or the text no longer parses). Other suggestions always hold here.
     """
     kind, _, what = s.group.partition(":")
+    if kind == "undefined":
+        return still_undefined(text, what)
     if kind not in ("import", "attribute"):
         return True
     facts = NameFacts.of(text)

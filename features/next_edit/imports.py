@@ -3,6 +3,8 @@ fixed standard-library table), grouped into one import suggestion per module."""
 
 from __future__ import annotations
 
+from typehole.base.builtin_names import BUILTIN_NAMES
+
 from .import_placement import import_block, place_import
 from .name_facts import NameFacts, is_read
 from .records import Suggestion
@@ -102,7 +104,12 @@ def import_suggestions(text: str, facts: NameFacts, names: set[str],
 
 def _source(name: str, facts: NameFacts, lookup: Lookup | None,
             typing_style: bool) -> tuple[str, bool, str] | None:
-    """(module, is `from` import, why) for an unbound name; None when unknown or ambiguous."""
+    """(module, is `from` import, why) for an unbound name; None when unknown or ambiguous.
+
+    A builtin is bound already: importing a workspace's own `print` would change the code.
+    """
+    if name in BUILTIN_NAMES:
+        return None
     found: list[tuple[str, bool, str]] = []
     if lookup is not None and not name.startswith("_"):
         modules = lookup.sources(name)

@@ -3,10 +3,13 @@ binds, and the attributes its classes read but never assign."""
 
 from __future__ import annotations
 
+import hashlib
+import threading
 from dataclasses import dataclass
 from typing import Any
 
 import parso
+from cachetools import LRUCache
 
 from typehole.base.positions import jedi_offset
 
@@ -16,6 +19,8 @@ from .parso_tree import in_broken_region, inside_any
 __all__ = ["NameFacts", "is_read"]
 
 _BINDING_STATEMENTS = ("global_stmt", "nonlocal_stmt")
+_FACTS: LRUCache[bytes, NameFacts | None] = LRUCache(maxsize=8)  # by text digest; read-only use
+_LOCK = threading.Lock()
 
 
 @dataclass
@@ -26,10 +31,19 @@ class NameFacts:
 
     @classmethod
     def of(cls, text: str) -> NameFacts | None:
+        """The facts of `text` (None when parso fails); the last few texts' are kept, as each
+        edit's `after` is the next one's `before` and several engines ask."""
+        key = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+        with _LOCK:  # `holds` asks from the event loop while the engines run elsewhere
+            if key in _FACTS:
+                return _FACTS[key]
         try:
-            return cls(parso.parse(text))
+            made: NameFacts | None = cls(parso.parse(text))
         except Exception:  # noqa: BLE001 - parso recovers from syntax errors; anything else: skip
-            return None
+            made = None
+        with _LOCK:
+            _FACTS[key] = made
+        return made
 
     def typed(self, text: str, name: str, span: tuple[int, int], kind: Any) -> bool:
         """Whether a `kind` occurrence of `name` lies inside `span` (offsets into `text`)."""

@@ -25,6 +25,10 @@ class Weights:
     repeat: float = 2.0
     import_: float = 2.5
     attribute: float = 2.5
+    undefined: float = 2.8  # a name the edit left undefined (renamed, removed)
+    member: float = 2.8  # `self.attr` the edit's class no longer has
+    call: float = 2.0  # a call that no longer fits a changed signature
+    unused: float = 1.5  # a variable the edit left unused
     model: float = 1.0
     per_age: float = 0.5  # each older edit in the history costs this much
 

@@ -51,12 +51,17 @@ class Suggestion:
     start: int
     end: int
     new_text: str
-    source: str  # "rename", "signature", "repeat", "import", "attribute" or "model"
+    # "rename", "signature", "repeat", "import", "attribute", "undefined", "member", "unused"
+    # or "model"
+    source: str
     reason: str
     expected: str = ""
     group: str = ""
     score: float = 0.0
     path: str | None = None  # None: the document the history belongs to
+    # A location-only suggestion: the next edit is here, what it is the user decides
+    # (`new_text` then repeats the text in range, so applying it changes nothing).
+    jump: bool = False
 
     def moved(self, delta: int) -> Suggestion:
         """The same suggestion `delta` characters further on."""

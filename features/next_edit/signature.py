@@ -121,7 +121,8 @@ def caller_suggestions(event: Event, module: str, text: str) -> list[Suggestion]
         return []
     before, here = _functions(before_tree), _functions(tree)
     nowhere = Change(-1, -1, "")  # no call here is inside the edit, which is in another file
-    out: list[Suggestion] = []
+    out: list[Suggestion] = _renamed_callers(before, _functions(after_tree), module, text, tree,
+                                             here)
     for name, fn in _functions(after_tree).items():
         if fn.parent is None or fn.parent.type != "module" or name in here or name not in before:
             continue
@@ -132,12 +133,73 @@ def caller_suggestions(event: Event, module: str, text: str) -> list[Suggestion]
     return out
 
 
+def _renamed_callers(before: dict[str, Any], after: dict[str, Any], module: str, text: str,
+                     tree: Any, here: dict[str, Any]) -> list[Suggestion]:
+    """The imports and calls of a module-level function the other file renamed.
+
+    A rename is one module-level function gone and one new, with the same parameters, in a
+    saved change; `text` must take the old one from that module (as for parameter changes).
+    """
+    def top(functions: dict[str, Any]) -> dict[str, Any]:
+        return {n: f for n, f in functions.items() if f.parent is not None
+                and f.parent.type == "module"}
+
+    old_top, new_top = top(before), top(after)
+    gone, new = set(old_top) - set(new_top), set(new_top) - set(old_top)
+    if len(gone) != 1 or len(new) != 1:
+        return []
+    (old,), (name,) = gone, new
+    if _params(old_top[old]) != _params(new_top[name]) or old in here \
+            or not _uses(text, module, old):
+        return []
+    data = text.encode("utf-8", "surrogatepass")
+    reason = f"`{module}.{old}` was renamed to `{name}`; this still says `{old}`"
+    imported = _imported(text, module, old)
+    out = []
+    for node in nodes(tree, "identifier"):
+        if text_of(node) != old or not _takes(node, module, imported):
+            continue
+        start, end = node_span(text, data, node)
+        out.append(Suggestion(start, end, name, "rename", reason, old, f"rename:{old}->{name}"))
+    return out
+
+
+def _takes(node: Any, module: str, imported: bool) -> bool:
+    """An identifier read as the module's function: in the import from it, a plain name when
+    it is imported so, or `module.name`; not another object's attribute or a keyword."""
+    parent = node.parent
+    if parent is None:
+        return False
+    if parent.type == "attribute":
+        owner = parent.child_by_field_name("object")
+        return parent.child_by_field_name("attribute") == node and owner is not None \
+            and text_of(owner).rsplit(".", 1)[-1] == module
+    if parent.type == "keyword_argument" and parent.child_by_field_name("name") == node:
+        return False
+    if parent.type in ("dotted_name", "aliased_import"):
+        statement = parent.parent if parent.type == "dotted_name" else parent
+        while statement is not None and statement.type not in ("import_from_statement",
+                                                               "module"):
+            statement = statement.parent
+        if statement is None or statement.type != "import_from_statement":
+            return False
+        source = statement.child_by_field_name("module_name")
+        return source is not None and source != parent \
+            and text_of(source).rsplit(".", 1)[-1] == module
+    return imported
+
+
+def _imported(text: str, module: str, name: str) -> bool:
+    """Whether `text` imports `name` from `module`."""
+    m, n = re.escape(module), re.escape(name)
+    return bool(re.search(rf"^\s*from\s+[\w.]*\b{m}\s+import\s+(?:\([^)]*|[^\n]*)\b{n}\b",
+                          text, re.MULTILINE))
+
+
 def _uses(text: str, module: str, name: str) -> bool:
     """Whether `text` imports `name` from `module` or calls it as `module.name(...)`."""
     m, n = re.escape(module), re.escape(name)
-    imported = re.search(rf"^\s*from\s+[\w.]*\b{m}\s+import\s+(?:\([^)]*|[^\n]*)\b{n}\b",
-                         text, re.MULTILINE)
-    return bool(imported or re.search(rf"\b{m}\.{n}\s*\(", text))
+    return _imported(text, module, name) or bool(re.search(rf"\b{m}\.{n}\s*\(", text))
 
 
 def _docstring(text: str, fn: Any, old: list[str], new: list[str]) -> list[Suggestion]:

@@ -6,6 +6,7 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from .consistency import consistency_suggestions
 from .followon import Lookup, followon_suggestions
 from .rank import rank, rebase
 from .records import Event, Suggestion
@@ -29,6 +30,7 @@ ENGINES: tuple[tuple[str, Engine], ...] = (
     ("signature", lambda e, path, project, lookup: signature_suggestions(e)),
     ("followon", lambda e, path, project, lookup: followon_suggestions(e, lookup)),
     ("repeat", lambda e, path, project, lookup: repeat_suggestions(e)),
+    ("consistency", lambda e, path, project, lookup: consistency_suggestions(e)),
 )
 
 

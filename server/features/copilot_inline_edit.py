@@ -98,7 +98,8 @@ def register(server: TypeholeServer) -> None:
         uri = params.text_document.uri
         found = await suggestions(ls, uri, params.text_document.version, params.position)
         document = ls.workspace.text_documents.get(uri)
-        mine = [s for s in found or [] if s.path is None]
+        # Copilot's clients show an edit's text: a location-only suggestion (a jump) has none.
+        mine = [s for s in found or [] if s.path is None and not s.jump]
         if not mine or document is None:
             return {"edits": []}
         return {"edits": [_edit(ls, document.source, uri, document.version, mine[0])]}

@@ -227,6 +227,7 @@ def _wire(ls: TypeholeServer, text: str, uri: str, version: int, s: Suggestion) 
         "textDocument": {"uri": uri, "version": version},
         "reason": s.reason,
         "source": s.source,
+        "jump": s.jump,  # location only: newText repeats the range's text
     }
 
 
@@ -239,7 +240,7 @@ async def _code_actions(
     if document is None:
         return None
     found = await suggestions(ls, uri, document.version, params.range.start)
-    found = [s for s in found or [] if s.path is None]
+    found = [s for s in found or [] if s.path is None and not s.jump]
     if not found:
         return None
     text, top = document.source, found[0]
@@ -278,7 +279,8 @@ async def _inline(
     if _range(ls, text, Suggestion(cursor, cursor, "", "", "")).start != params.position:
         return None  # a position past the end of its line
     for s in offered:
-        at_cursor = s.path is None and s.start == cursor and "\n" not in text[s.start : s.end]
+        at_cursor = s.path is None and s.start == cursor and "\n" not in text[s.start : s.end] \
+            and not s.jump
         if at_cursor and holds(text, s):
             return [
                 types.InlineCompletionItem(
