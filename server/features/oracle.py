@@ -43,7 +43,7 @@ def start(ls: TypeholeServer) -> None:
         loop.call_soon_threadsafe(_report, ls, state, message)
 
     ty = oracle.start_ty(root, settings.type_oracle, settings.ty_path, on_event,
-                         tuple(ls.state.settings.exclude))
+                         tuple(ls.state.settings.exclude), settings.ty_warm_files)
     if ty is not None:
         # Documents opened before the child: their text as the editor has it.
         for uri, document in list(ls.workspace.text_documents.items()):
