@@ -45,30 +45,30 @@ MAX_RSS_MB = 1024.0
 _FILE_TIMEOUT_S = 30.0  # one file's analysis on a busy machine; past it, the file is skipped
 _POLL_S = 0.05  # how often a file's analysis is checked for a question that should cancel it
 
-_IMPORT = re.compile(r"^[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+import\b|import[ \t]+([\w. ,]+))",
-                     re.MULTILINE)
+_IMPORT = re.compile(r"^[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+import\b([^\n#;]*)"
+                     r"|import[ \t]+([\w. ,]+))", re.MULTILINE)
 
 
 def imported_modules(text: str, package: str) -> list[str]:
-    """The dotted modules `text` imports (relative ones resolved against `package`, the
-    dotted folder of its file), in the order of the text."""
+    """The dotted names `text` imports, in the order of the text: `import a.b` gives `a.b`,
+    `from a import b` gives `a.b` (a module or a name in `a`: the caller resolves it to the
+    longest known module); relative ones are resolved against `package`, the dotted folder of
+    the file. Names of a parenthesised list after its first line are not read."""
     out: list[str] = []
     for m in _IMPORT.finditer(text):
-        if m.group(1) is not None:
-            name = m.group(1)
-            dots = len(name) - len(name.lstrip("."))
-            if dots:
-                parts = package.split(".") if package else []
-                base = parts[: len(parts) - (dots - 1)] if dots - 1 <= len(parts) else []
-                name = ".".join([*base, name[dots:]] if name[dots:] else base)
-            if name:
-                out.append(name)
-        else:
-            for piece in m.group(2).split(","):
-                words = piece.split()
-                if words:
-                    out.append(words[0])
-    return out
+        if m.group(1) is None:
+            out.extend(words[0] for piece in m.group(3).split(",") if (words := piece.split()))
+            continue
+        module = m.group(1)
+        dots = len(module) - len(module.lstrip("."))
+        if dots:
+            parts = package.split(".") if package else []
+            base = parts[: len(parts) - (dots - 1)] if dots - 1 <= len(parts) else []
+            module = ".".join([*base, module[dots:]] if module[dots:] else base)
+        names = [words[0] for piece in m.group(2).strip(" \t()\\").split(",")
+                 if (words := piece.split()) and words[0] != "*"]
+        out.extend(f"{module}.{name}" if module else name for name in names or [""])
+    return [name.strip(".") for name in out if name.strip(".")]
 
 
 @dataclass
@@ -141,7 +141,7 @@ class Warmer:
                  idle: Callable[[float], bool], rss_mb: Callable[[], float | None],
                  on_done: Callable[[int, float], None]) -> None:
         self.child = child
-        self.warmed = 0
+        self.order: list[Path] = []  # the files warmed, in order
         self._plan_factory = plan_factory
         self._open_documents = open_documents
         self._idle = idle  # waits up to its argument for no question in IDLE_S; False: stopped
@@ -155,10 +155,13 @@ class Warmer:
         """Start warming in the background."""
         self.thread.start()
 
-    def stop(self) -> None:
-        """Stop warming (the file in progress is cancelled)."""
+    def stop(self, timeout: float = 2.0) -> None:
+        """Stop warming (the file in progress is cancelled) and wait up to `timeout` seconds
+        for its thread to end, so that nothing is sent to the child after this."""
         self._stop.set()
         self._interrupt.set()
+        if self.thread.is_alive() and self.thread is not threading.current_thread():
+            self.thread.join(timeout)
 
     def interrupt(self) -> None:
         """A question is being asked: cancel the file in progress, if any."""
@@ -194,11 +197,12 @@ class Warmer:
                 retried.add(path)  # tried again once the questions pause
                 continue
             plan.done.add(path)
-            self.warmed += outcome == "warmed"
+            if outcome == "warmed":
+                self.order.append(path)
         if not self._stop.is_set() and self.child.alive:
             elapsed = time.monotonic() - started
-            log.info("ty warmed %d workspace files in %.1f s", self.warmed, elapsed)
-            self._on_done(self.warmed, elapsed)
+            log.info("ty warmed %d workspace files in %.1f s", len(self.order), elapsed)
+            self._on_done(len(self.order), elapsed)
 
     def _warm(self, path: Path) -> str:
         """Ask for `path`'s semantic tokens: `warmed`, `failed`, `interrupted` or `gone`."""
