@@ -285,7 +285,7 @@ async def _first_request(client: LanguageClient, uri: str, text: str) -> tuple[A
 
 
 async def bench_lsp(name: str, version: str, n_sites: int, engines: tuple[str, ...],
-                    warm_files: int = 300) -> list[dict[str, object]]:
+                    warm_files: int = 0) -> list[dict[str, object]]:
     """The first request in a file just opened, per engine: one row each (`warm_files`: the
     servers' `context.tyWarmFiles`; they are asked once warming has finished)."""
     root = real_project(name, version)
@@ -382,7 +382,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="type-oracle engines to compare, in turn on every site")
     parser.add_argument("--lsp", action="store_true",
                         help="ask through the LSP: the first request in a file just opened")
-    parser.add_argument("--ty-warm", type=int, default=300, metavar="FILES",
+    parser.add_argument("--ty-warm", type=int, default=0, metavar="FILES",
                         help="with --lsp: the servers' context.tyWarmFiles (0: no warming)")
     args = parser.parse_args(argv)
     engines = tuple(e.strip() for e in args.engine.split(",") if e.strip())
