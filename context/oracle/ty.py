@@ -28,6 +28,9 @@ What ty is told, and how, found by measurement on real code:
   (a `.py` symlink to a secret or out of the workspace, an ignored or linked folder), found by
   a walk before each start. A secret that appears later is not covered until the next start.
 - Positions are UTF-16 (what ty negotiates), converted with `base.positions`.
+- With `warm_files`, once ready the child analyses up to that many workspace files in the
+  background (`warming`), asked by path: the editor's documents are untouched, and questions
+  come first (warming pauses while they come, and one arriving cancels the file in progress).
 - For a receiver it cannot type, ty lists `object`'s dunders: that is "unknown"
   (`known_members`). It marks every completion list incomplete: that flag is ignored.
 """
