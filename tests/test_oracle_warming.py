@@ -119,3 +119,21 @@ async def test_the_server_reports_warming_and_stops_it_at_shutdown(workspace: Pa
             break
         await asyncio.sleep(0.1)
     assert not _running(pid)
+
+
+@needs_ty
+def test_warming_waits_while_a_question_is_in_progress(workspace: Path) -> None:
+    oracle = TyOracle(workspace, warm_files=50, start=False)
+    try:
+        oracle._asking = 1  # a question in progress from before the child is ready
+        oracle.start()
+        assert oracle.wait_ready(GUARD_S), oracle.state
+        time.sleep(1.0)  # a chance to go wrong; on a slow machine it passes trivially
+        warmer = oracle._warmer
+        assert warmer is not None and warmer.order == [] and not oracle.warmed.is_set()
+        with oracle._activity:
+            oracle._asking = 0
+        assert oracle.warmed.wait(GUARD_S)
+        assert len(warmer.order) == 6
+    finally:
+        oracle.close()
