@@ -201,14 +201,19 @@ def _json_hit(result: Any, used: Definition) -> bool:
                for s in result.snippets)
 
 
-async def _lsp_server(root: Any, engine: str) -> LanguageClient:
+async def _lsp_server(root: Any, engine: str, warm_files: int,
+                      ty_pids: dict[str, int]) -> LanguageClient:
     """A started server on `root` with `engine` as its type oracle, ready: the workspace learned
-    and indexed (two progress bars ended) and, unless `jedi`, its ty child ready."""
+    and indexed (two progress bars ended) and, unless `jedi`, its ty child ready and, with
+    `warm_files`, done warming the workspace (its pid put in `ty_pids[engine]`)."""
     client = LanguageClient("typehole-bench", "1")
     ended: list[str] = []
     oracle_ready = asyncio.Event()
+    warmed = asyncio.Event()
     if engine == "jedi":
         oracle_ready.set()
+    if engine == "jedi" or warm_files == 0:
+        warmed.set()
 
     @client.feature(types.WINDOW_WORK_DONE_PROGRESS_CREATE)
     def _create(params: types.WorkDoneProgressCreateParams) -> None:
@@ -225,8 +230,12 @@ async def _lsp_server(root: Any, engine: str) -> LanguageClient:
 
     @client.feature("typehole/oracle")
     def _oracle(params: Any) -> None:
-        if getattr(params, "state", None) == "ready":
+        state = getattr(params, "state", None)
+        if state == "ready":
+            ty_pids[engine] = getattr(params, "pid", None)
             oracle_ready.set()
+        elif state == "warmed":
+            warmed.set()
 
     await client.start_io(*_SERVER)
     # Nobody reads the server's stderr otherwise: a full pipe would block it.
@@ -236,10 +245,12 @@ async def _lsp_server(root: Any, engine: str) -> LanguageClient:
             window=types.WindowClientCapabilities(work_done_progress=True)),
         root_uri=root.as_uri(),
         workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name=root.name)],
-        initialization_options={"model": "ngram", "context": {"typeOracle": engine}},
+        initialization_options={"model": "ngram", "context": {"typeOracle": engine,
+                                                              "tyWarmFiles": warm_files}},
     ))
     client.initialized(types.InitializedParams())
     await asyncio.wait_for(oracle_ready.wait(), 300)
+    await asyncio.wait_for(warmed.wait(), 300)
     for _ in range(3000):  # a hang guard of 300 s
         if len(ended) >= 2:
             break
@@ -273,9 +284,10 @@ async def _first_request(client: LanguageClient, uri: str, text: str) -> tuple[A
     return result, ms
 
 
-async def bench_lsp(name: str, version: str, n_sites: int,
-                    engines: tuple[str, ...]) -> list[dict[str, object]]:
-    """The first request in a file just opened, per engine: one row each."""
+async def bench_lsp(name: str, version: str, n_sites: int, engines: tuple[str, ...],
+                    warm_files: int = 0) -> list[dict[str, object]]:
+    """The first request in a file just opened, per engine: one row each (`warm_files`: the
+    servers' `context.tyWarmFiles`; they are asked once warming has finished)."""
     root = real_project(name, version)
     index = ContextEngine(root, tempfile.mkdtemp(prefix="typehole-bench-"))
     index.build()
@@ -286,10 +298,12 @@ async def bench_lsp(name: str, version: str, n_sites: int,
                                                         lexer_tokens), used)
                     for rel, text, offset, used in chosen)
     index.close()
-    clients = dict(zip(engines, await asyncio.gather(*(_lsp_server(root, e) for e in engines)),
-                       strict=True))
+    ty_pids: dict[str, int] = {}
+    clients = dict(zip(engines, await asyncio.gather(
+        *(_lsp_server(root, e, warm_files, ty_pids) for e in engines)), strict=True))
     times: dict[str, list[float]] = {e: [] for e in engines}
     inside: dict[str, list[float]] = {e: [] for e in engines}  # the gather's own time
+    holes: dict[str, list[float]] = {e: [] for e in engines}  # its typed-hole stage (the oracle)
     hits: dict[str, int] = dict.fromkeys(engines, 0)
     answered: dict[str, int] = dict.fromkeys(engines, 0)
     try:
@@ -301,8 +315,10 @@ async def bench_lsp(name: str, version: str, n_sites: int,
                 times[engine].append(ms)
                 if result is not None:
                     inside[engine].append(float(getattr(result.timings_ms, "total", 0.0)))
+                    holes[engine].append(float(getattr(result.timings_ms, "hole", 0.0)))
                 answered[engine] += result is not None
                 hits[engine] += _json_hit(result, used)
+        ty_rss = {e: _rss_mb(pid) for e, pid in ty_pids.items()}
     finally:
         for client in clients.values():
             await client.shutdown_async(None)
@@ -313,29 +329,48 @@ async def bench_lsp(name: str, version: str, n_sites: int,
     for engine in engines:
         ordered = sorted(times[engine]) or [0.0]
         gathered = sorted(inside[engine]) or [0.0]
+        hole = sorted(holes[engine]) or [0.0]
         rows.append({"project": f"{name}=={version}", "engine": engine, "sites": len(chosen),
                      "recall": hits[engine] / n, "unhurried": unhurried / n,
                      "answered": answered[engine] / n,
                      "p50": statistics.median(ordered),
                      "p95": ordered[max(int(len(ordered) * 0.95) - 1, 0)],
                      "gather_p50": statistics.median(gathered),
-                     "gather_p95": gathered[max(int(len(gathered) * 0.95) - 1, 0)]})
+                     "gather_p95": gathered[max(int(len(gathered) * 0.95) - 1, 0)],
+                     "hole_p50": statistics.median(hole),
+                     "hole_p95": hole[max(int(len(hole) * 0.95) - 1, 0)],
+                     "ty_rss_mb": ty_rss.get(engine)})
     return rows
+
+
+def _rss_mb(pid: int | None) -> float | None:
+    """A process's resident memory in MB (Linux), None when unknown."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as status:
+            return next(int(line.split()[1]) / 1024 for line in status
+                        if line.startswith("VmRSS:"))
+    except (OSError, ValueError, StopIteration):
+        return None
 
 
 def _print_lsp(rows: list[dict[str, object]]) -> None:
     print("\nthrough the LSP: the first `typehole/context` in a file just opened "
           "(recall of the used definition at 1024 tokens)")
     print(f"{'project':<16}{'engine':<7}{'sites':>6}{'recall':>8}{'unhurried':>11}"
-          f"{'answered':>10}{'p50 ms':>9}{'p95 ms':>9}{'gather p50':>12}{'gather p95':>12}")
+          f"{'answered':>10}{'p50 ms':>9}{'p95 ms':>9}{'gather p50':>12}{'gather p95':>12}"
+          f"{'hole p50':>10}{'hole p95':>10}{'ty RSS MB':>11}")
     for r in rows:
+        ty_rss = f"{r['ty_rss_mb']:.0f}" if r["ty_rss_mb"] else "-"
         print(f"{r['project']:<16}{r['engine']:<7}{r['sites']:>6}{r['recall']:>8.2f}"
               f"{r['unhurried']:>11.2f}{r['answered']:>10.2f}{r['p50']:>9.1f}{r['p95']:>9.1f}"
-              f"{r['gather_p50']:>12.1f}{r['gather_p95']:>12.1f}")
+              f"{r['gather_p50']:>12.1f}{r['gather_p95']:>12.1f}{r['hole_p50']:>10.1f}"
+              f"{r['hole_p95']:>10.1f}{ty_rss:>11}")
     print("unhurried: the same sites gathered in this process (Jedi), the budget counted with "
           "the server's tokenizer (the lexer's tokens, not chars / 4 as the table above);\n"
           "p50/p95: the request's wall time at the client; gather: the server's own time for it "
-          "(timings_ms.total; the rest is waiting for the analysis thread and the transport)")
+          "(timings_ms.total; the rest is waiting for the analysis thread and the transport);\n"
+          "hole: the gather's typed-hole stage, where the type oracle is asked; ty RSS: the "
+          "child's resident memory after the sites")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -347,13 +382,16 @@ def main(argv: list[str] | None = None) -> int:
                         help="type-oracle engines to compare, in turn on every site")
     parser.add_argument("--lsp", action="store_true",
                         help="ask through the LSP: the first request in a file just opened")
+    parser.add_argument("--ty-warm", type=int, default=0, metavar="FILES",
+                        help="with --lsp: the servers' context.tyWarmFiles (0: no warming)")
     args = parser.parse_args(argv)
     engines = tuple(e.strip() for e in args.engine.split(",") if e.strip())
     if set(engines) - {"jedi", "ty", "auto"}:
         parser.error(f"unknown engine in {args.engine!r}")
     if args.lsp:
         _print_lsp([r for spec in args.projects.split(",")
-                    for r in asyncio.run(bench_lsp(*pin(spec), args.sites, engines))])
+                    for r in asyncio.run(bench_lsp(*pin(spec), args.sites, engines,
+                                                   args.ty_warm))])
         return 0
     rows = [r for spec in args.projects.split(",")
             for r in bench_project(*pin(spec), args.sites, engines)]

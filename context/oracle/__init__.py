@@ -36,11 +36,12 @@ _WORKSPACES: dict[Path, tuple[TyOracle | None, Engine]] = {}
 
 def start_ty(root: str | os.PathLike[str], engine: Engine = "auto",
              executable: str | None = None, on_event: EventListener | None = None,
-             exclude: tuple[str, ...] = ()) -> TyOracle | None:
+             exclude: tuple[str, ...] = (), warm_files: int = 0) -> TyOracle | None:
     """Register workspace `root` with `engine`, starting its ty child in the background unless
     the engine is Jedi alone; `exclude`: the user's exclude globs (typehole's read policy, which
-    the child is held to). A root already registered keeps its child when the engine still
-    wants one. Returns the child's oracle (None for `jedi`)."""
+    the child is held to); `warm_files`: how many workspace files the child analyses in the
+    background once ready (`warming`; 0: none). A root already registered keeps its child when
+    the engine still wants one. Returns the child's oracle (None for `jedi`)."""
     key = Path(root).resolve()
     with _LOCK:
         oracle, _ = _WORKSPACES.get(key, (None, engine))
@@ -49,7 +50,8 @@ def start_ty(root: str | os.PathLike[str], engine: Engine = "auto",
                 oracle.close()
             oracle = None
         elif oracle is None or oracle.state == "stopped":
-            oracle = TyOracle(key, executable=executable, on_event=on_event, exclude=exclude)
+            oracle = TyOracle(key, executable=executable, on_event=on_event, exclude=exclude,
+                              warm_files=warm_files)
         _WORKSPACES[key] = (oracle, engine)
         return oracle
 

@@ -87,6 +87,16 @@ class LspChild:
         Raises `LspTimeout` (the request is then cancelled), `LspError` (the child answered with
         an error) or `ChildGone`.
         """
+        request_id, future = self.send(method, params)
+        try:
+            return future.result(timeout=max(timeout, 0.0))
+        except FutureTimeout:
+            self.cancel(request_id)
+            raise LspTimeout(f"{method}: no answer within {timeout * 1000:.0f} ms") from None
+
+    def send(self, method: str, params: Any) -> tuple[int, Future[Any]]:
+        """Send a request without waiting: its id (for `cancel`) and the future of its result
+        (which fails with `LspError` or `ChildGone` as `request` raises them)."""
         future: Future[Any] = Future()
         with self._lock:
             if self.gone is not None:
@@ -96,16 +106,18 @@ class LspChild:
             self._pending[request_id] = (method, future)
             self._write_locked({"jsonrpc": "2.0", "id": request_id, "method": method,
                                 "params": params})
+        return request_id, future
+
+    def cancel(self, request_id: int) -> None:
+        """Stop waiting for a request and ask the child to drop it (its future is cancelled)."""
+        with self._lock:
+            entry = self._pending.pop(request_id, None)
+        if entry is not None:
+            entry[1].cancel()
         try:
-            return future.result(timeout=max(timeout, 0.0))
-        except FutureTimeout:
-            with self._lock:
-                self._pending.pop(request_id, None)
-            try:
-                self.notify("$/cancelRequest", {"id": request_id})
-            except ChildGone:
-                pass
-            raise LspTimeout(f"{method}: no answer within {timeout * 1000:.0f} ms") from None
+            self.notify("$/cancelRequest", {"id": request_id})
+        except ChildGone:
+            pass
 
     def notify(self, method: str, params: Any) -> None:
         """Send a notification (raises `ChildGone` when the child cannot take it)."""

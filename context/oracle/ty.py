@@ -28,6 +28,9 @@ What ty is told, and how, found by measurement on real code:
   (a `.py` symlink to a secret or out of the workspace, an ignored or linked folder), found by
   a walk before each start. A secret that appears later is not covered until the next start.
 - Positions are UTF-16 (what ty negotiates), converted with `base.positions`.
+- With `warm_files`, once ready the child analyses up to that many workspace files in the
+  background (`warming`), asked by path: the editor's documents are untouched, and questions
+  come first (warming pauses while they come, and one arriving cancels the file in progress).
 - For a receiver it cannot type, ty lists `object`'s dunders: that is "unknown"
   (`known_members`). It marks every completion list incomplete: that flag is ignored.
 """
@@ -53,6 +56,7 @@ from typehole.context.walk import SKIP_DIRS, ReadPolicy
 
 from .base import Location, Parameter, Unavailable, close_brackets, known_members
 from .lsp import ChildGone, LspChild, LspError, LspTimeout
+from .warming import IDLE_S, Warmer, WarmPlan, python_files
 
 __all__ = ["TyOracle", "TyState", "find_ty", "ty_configuration"]
 
@@ -139,7 +143,7 @@ class TyOracle:
 
     def __init__(self, root: str | os.PathLike[str], executable: str | None = None,
                  on_event: EventListener | None = None, hang_s: float = 5.0,
-                 start: bool = True, exclude: tuple[str, ...] = ()) -> None:
+                 start: bool = True, exclude: tuple[str, ...] = (), warm_files: int = 0) -> None:
         self.root = Path(root).resolve()
         self.exclude = tuple(exclude)
         self.executable = executable
@@ -157,6 +161,14 @@ class TyOracle:
         self._wanted: dict[str, str | None] = {}  # editor documents: uri -> text (None: closed)
         self._probing = False
         self._options: dict[str, Any] = {}  # made before each start (`_run_child`)
+        # Warming (`warming`): up to this many workspace files analysed in the background once
+        # the child is ready (0: none); `warmed` is set when it has finished for this child.
+        self.warm_files = warm_files
+        self.warmed = threading.Event()
+        self._warmer: Warmer | None = None
+        self._asking = 0  # questions in progress (warming waits for none)
+        self._activity = threading.Lock()  # `_asking`, `_last_question`
+        self._last_question = 0.0  # time.monotonic() of the last question's end
         if start:
             self.start()
 
@@ -169,6 +181,7 @@ class TyOracle:
     def close(self) -> None:
         """Stop the child for good."""
         self._stop.set()
+        self._stop_warming()
         child = self._child
         if child is not None:
             child.close()
@@ -279,9 +292,52 @@ class TyOracle:
             child.close()
             return "stopped"
         self._set_state("ready", f"ty {child.pid} answers type questions")
+        self._start_warming(child)
         code = child.process.wait()
+        self._stop_warming()
         child.kill(f"it exited (status {code})")  # fail whatever still waits on it
         return _why(child, None)
+
+    def _start_warming(self, child: LspChild) -> None:
+        """Warm the workspace's files in `child` in the background (`warming`)."""
+        self.warmed.clear()
+        if self.warm_files <= 0:
+            return
+        cap = self.warm_files
+        warmer = Warmer(child, lambda: WarmPlan(self.root, python_files(self.root, self.exclude),
+                                                cap),
+                        self._open_documents, self._wait_idle, self.rss_mb, self._warming_done)
+        self._warmer = warmer
+        warmer.start()
+
+    def _stop_warming(self) -> None:
+        warmer, self._warmer = self._warmer, None
+        if warmer is not None:
+            warmer.stop()
+
+    def _warming_done(self, files: int, seconds: float) -> None:
+        self.warmed.set()
+        self._tell("warmed", f"ty analysed {files} workspace files in {seconds:.1f} s")
+
+    def _open_documents(self) -> dict[Path, str]:
+        """The editor's open documents (path -> text), for warming's order."""
+        with self._documents:
+            wanted = list(self._wanted.items())
+        return {Path(_path_of(uri)): text for uri, text in wanted if text is not None}
+
+    def _wait_idle(self, timeout: float) -> bool:
+        """Wait up to `timeout` seconds until no question is in progress and none ended in the
+        last `IDLE_S`; False when not by then or the oracle stops."""
+        end = time.monotonic() + timeout
+        while not self._stop.is_set():
+            quiet = time.monotonic() - self._last_question
+            if self._asking == 0 and quiet >= IDLE_S:
+                return True
+            wait = max(IDLE_S - quiet, 0.02)
+            if time.monotonic() + wait > end:
+                return False
+            self._stop.wait(wait)
+        return False
 
     def _set_state(self, state: TyState, message: str) -> None:
         """Record a state change; the log and the owner hear of each once (an outage: once,
@@ -531,6 +587,22 @@ class TyOracle:
             text = text[:offset] + closers + kept + text[end:]
         line, character = position_at(text, offset, UTF16)
         uri = Path(path).resolve().as_uri() if path else (self.root / "<unsaved>.py").as_uri()
+        with self._activity:
+            self._asking += 1
+        warmer = self._warmer
+        if warmer is not None:
+            warmer.interrupt()  # the question first: the file being warmed is dropped
+        try:
+            return self._ask_locked(child, method, uri, text, offset, line, character,
+                                    deadline, cut, before_only)
+        finally:
+            with self._activity:
+                self._asking -= 1
+                self._last_question = time.monotonic()
+
+    def _ask_locked(self, child: LspChild, method: str, uri: str, text: str, offset: int,
+                    line: int, character: int, deadline: float | None, cut: bool,
+                    before_only: bool) -> Any:
         if not self._query.acquire(timeout=_remaining(deadline, 3600.0)):
             self.counts["timeout"] += 1
             raise Unavailable("out of time waiting for another question")

@@ -5,7 +5,8 @@ Once the client is initialized, the workspace's ty child starts in the backgroun
 The child is sent the text of each open Python document as the editor has it, and told of files
 changed on disk; it stops at shutdown. When it goes down, comes back, or is missing, the server
 logs it once and sends `typehole/oracle` `{engine, state, message, pid}` (`state`: `ready`,
-`down`, `missing`), which an editor may show beside the model's status.
+`down`, `missing`; and `warmed` once the child has analysed the workspace's files in the
+background, with `context.tyWarmFiles`), which an editor may show beside the model's status.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ def start(ls: TypeholeServer) -> None:
         loop.call_soon_threadsafe(_report, ls, state, message)
 
     ty = oracle.start_ty(root, settings.type_oracle, settings.ty_path, on_event,
-                         tuple(ls.state.settings.exclude))
+                         tuple(ls.state.settings.exclude), settings.ty_warm_files)
     if ty is not None:
         # Documents opened before the child: their text as the editor has it.
         for uri, document in list(ls.workspace.text_documents.items()):
