@@ -232,7 +232,8 @@ async def _lsp_server(root: Any, engine: str, warm_files: int,
     def _oracle(params: Any) -> None:
         state = getattr(params, "state", None)
         if state == "ready":
-            ty_pids[engine] = getattr(params, "pid", None)
+            if isinstance(pid := getattr(params, "pid", None), int):
+                ty_pids[engine] = pid
             oracle_ready.set()
         elif state == "warmed":
             warmed.set()
