@@ -31,10 +31,12 @@ import asyncio
 import random
 import re
 import resource
+import shutil
 import statistics
 import sys
 import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
 from lsprotocol import types
@@ -205,9 +207,10 @@ def _json_hit(result: Any, used: Definition) -> bool:
                for s in result.snippets)
 
 
-async def _lsp_server(root: Any, engine: str) -> LanguageClient:
-    """A started server on `root` with `engine` as its type oracle, ready: the workspace learned
-    and indexed (two progress bars ended) and, unless `jedi`, its ty child ready."""
+async def _lsp_server(root: Any, engine: str, cache_dir: str) -> LanguageClient:
+    """A started server on `root` with `engine` as its type oracle and its index in `cache_dir`,
+    ready: the workspace learned and indexed (two progress bars ended) and, unless `jedi`, its ty
+    child ready."""
     client = LanguageClient("typehole-bench", "1")
     ended: list[str] = []
     oracle_ready = asyncio.Event()
@@ -240,7 +243,10 @@ async def _lsp_server(root: Any, engine: str) -> LanguageClient:
             window=types.WindowClientCapabilities(work_done_progress=True)),
         root_uri=root.as_uri(),
         workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name=root.name)],
-        initialization_options={"model": "ngram", "context": {"typeOracle": engine}},
+        # Each server its own index: servers sharing the user's cache would build one file
+        # at once and evict each other's (and other workspaces') under the cache's cap.
+        initialization_options={"model": "ngram", "context": {
+            "typeOracle": engine, "cacheDir": cache_dir}},
     ))
     client.initialized(types.InitializedParams())
     await asyncio.wait_for(oracle_ready.wait(), 300)
@@ -332,7 +338,8 @@ async def bench_lsp(spec: str, n_sites: int, engines: tuple[str, ...],
     """Per engine, one row: the first request in a file just opened and, with `keystrokes`,
     the requests while typing on (the next characters of the site's real line)."""
     root = workspace(spec)
-    index = ContextEngine(root, tempfile.mkdtemp(prefix="typehole-bench-"))
+    caches = Path(tempfile.mkdtemp(prefix="typehole-bench-"))  # the indexes, removed at the end
+    index = ContextEngine(root, caches / "here")
     index.build()
     chosen = sites(index, n_sites)
     # The same sites in this process, unhurried, with the server's token counter (the budget
@@ -341,8 +348,8 @@ async def bench_lsp(spec: str, n_sites: int, engines: tuple[str, ...],
                                                         lexer_tokens), used)
                     for rel, text, offset, used in chosen)
     index.close()
-    clients = dict(zip(engines, await asyncio.gather(*(_lsp_server(root, e) for e in engines)),
-                       strict=True))
+    clients = dict(zip(engines, await asyncio.gather(
+        *(_lsp_server(root, e, str(caches / e)) for e in engines)), strict=True))
     first: dict[str, list[tuple[Any, float]]] = {e: [] for e in engines}
     typing: dict[str, list[tuple[Any, float]]] = {e: [] for e in engines}
     hits: dict[str, int] = dict.fromkeys(engines, 0)
@@ -364,6 +371,7 @@ async def bench_lsp(spec: str, n_sites: int, engines: tuple[str, ...],
             await client.shutdown_async(None)
             client.exit(None)
             await client.stop()
+        shutil.rmtree(caches, ignore_errors=True)
     n = max(len(chosen), 1)
     return [{"project": spec, "engine": e, "sites": len(chosen), "recall": hits[e] / n,
              "unhurried": unhurried / n,
