@@ -250,11 +250,12 @@ async def _lsp_server(root: Any, engine: str, cache_dir: str) -> LanguageClient:
     ))
     client.initialized(types.InitializedParams())
     await asyncio.wait_for(oracle_ready.wait(), 300)
-    for _ in range(3000):  # a hang guard of 300 s
+    for _ in range(12000):  # a hang guard of 20 minutes (a 1M-line monorepo on busy cores)
         if len(ended) >= 2:
-            break
+            return client
         await asyncio.sleep(0.1)
-    return client
+    # Asked before its index is built, the server answers nothing: that measures nothing.
+    raise SystemExit(f"the {engine} server did not index {root} in 20 minutes")
 
 
 async def _discard(stream: asyncio.StreamReader | None) -> None:
