@@ -18,7 +18,10 @@ client over stdio; once each has learned and indexed the workspace and its ty ch
 each site is the first request in a file just opened (`didOpen` of the text before the cursor,
 `typehole/context` at its end, `didClose`), the servers taking turns going first. Reported per
 engine: recall of the used definition at 1024 tokens, p50/p95 of the request's wall time, and the
-share answered (a request unanswered after 60 s counts as a miss and as 60 s).
+share answered (a request unanswered after 60 s counts as a miss and as 60 s). With
+`--keystrokes N` the file stays open after its first request and the next N characters of the
+site's real line are typed, each a `didChange` then a `typehole/context` (warm: typing on). Each
+row also gives the largest stages at p95 (the answers' `timings_ms`) and the server's RSS.
 """
 
 from __future__ import annotations
@@ -28,10 +31,12 @@ import asyncio
 import random
 import re
 import resource
+import shutil
 import statistics
 import sys
 import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
 from lsprotocol import types
@@ -39,6 +44,7 @@ from pygls.lsp.client import LanguageClient
 
 from typehole.base.lexer import count_tokens as lexer_tokens
 from typehole.bench.projects import pin, real_project
+from typehole.bench.scale import workspace
 from typehole.context import oracle as oracles
 from typehole.context.assemble import assemble, blocks_for
 from typehole.context.engine import ContextEngine
@@ -201,11 +207,11 @@ def _json_hit(result: Any, used: Definition) -> bool:
                for s in result.snippets)
 
 
-async def _lsp_server(root: Any, engine: str, warm_files: int,
-                      ty_pids: dict[str, int]) -> LanguageClient:
-    """A started server on `root` with `engine` as its type oracle, ready: the workspace learned
-    and indexed (two progress bars ended) and, unless `jedi`, its ty child ready and, with
-    `warm_files`, done warming the workspace (its pid put in `ty_pids[engine]`)."""
+async def _lsp_server(root: Any, engine: str, cache_dir: str,
+                      warm_files: int = 0) -> LanguageClient:
+    """A started server on `root` with `engine` as its type oracle and its index in `cache_dir`,
+    ready: the workspace learned and indexed (two progress bars ended) and, unless `jedi`, its ty
+    child ready and, with `warm_files` (`context.tyWarmFiles`), done warming the workspace."""
     client = LanguageClient("typehole-bench", "1")
     ended: list[str] = []
     oracle_ready = asyncio.Event()
@@ -232,8 +238,6 @@ async def _lsp_server(root: Any, engine: str, warm_files: int,
     def _oracle(params: Any) -> None:
         state = getattr(params, "state", None)
         if state == "ready":
-            if isinstance(pid := getattr(params, "pid", None), int):
-                ty_pids[engine] = pid
             oracle_ready.set()
         elif state == "warmed":
             warmed.set()
@@ -246,17 +250,21 @@ async def _lsp_server(root: Any, engine: str, warm_files: int,
             window=types.WindowClientCapabilities(work_done_progress=True)),
         root_uri=root.as_uri(),
         workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name=root.name)],
-        initialization_options={"model": "ngram", "context": {"typeOracle": engine,
-                                                              "tyWarmFiles": warm_files}},
+        # Each server its own index: servers sharing the user's cache would build one file
+        # at once and evict each other's (and other workspaces') under the cache's cap.
+        initialization_options={"model": "ngram", "context": {
+            "typeOracle": engine, "cacheDir": cache_dir, "tyWarmFiles": warm_files}},
     ))
     client.initialized(types.InitializedParams())
     await asyncio.wait_for(oracle_ready.wait(), 300)
-    await asyncio.wait_for(warmed.wait(), 300)
-    for _ in range(3000):  # a hang guard of 300 s
+    if warm_files and engine != "jedi":
+        await asyncio.wait_for(warmed.wait(), 300)
+    for _ in range(12000):  # a hang guard of 20 minutes (a 1M-line monorepo on busy cores)
         if len(ended) >= 2:
-            break
+            return client
         await asyncio.sleep(0.1)
-    return client
+    # Asked before its index is built, the server answers nothing: that measures nothing.
+    raise SystemExit(f"the {engine} server did not index {root} in 20 minutes")
 
 
 async def _discard(stream: asyncio.StreamReader | None) -> None:
@@ -264,33 +272,85 @@ async def _discard(stream: asyncio.StreamReader | None) -> None:
         pass
 
 
-async def _first_request(client: LanguageClient, uri: str, text: str) -> tuple[Any, float]:
-    """Open `uri` with `text`, ask `typehole/context` at its end, close it: (answer, ms)."""
-    client.text_document_did_open(types.DidOpenTextDocumentParams(
-        types.TextDocumentItem(uri, "python", 1, text)))
+def _position(text: str) -> dict[str, int]:
+    """The LSP position at the end of `text` (UTF-16 units, the server's default)."""
     lines = text.split("\n")
-    # Positions count UTF-16 units (the server's default); the sites' last lines are indents.
-    position = {"line": len(lines) - 1,
-                "character": len(lines[-1].encode("utf-16-le")) // 2}
+    return {"line": len(lines) - 1, "character": len(lines[-1].encode("utf-16-le")) // 2}
+
+
+async def _ask(client: LanguageClient, uri: str, text: str) -> tuple[Any, float]:
+    """`typehole/context` at the end of `text`, the document's content: (answer, ms)."""
     started = time.perf_counter()
     try:
         result = await asyncio.wait_for(client.protocol.send_request_async(
-            "typehole/context", {"textDocument": {"uri": uri}, "position": position,
+            "typehole/context", {"textDocument": {"uri": uri}, "position": _position(text),
                                  "budget": 1024}), _LSP_TIMEOUT_S)
     except TimeoutError:
         result = None
-    ms = (time.perf_counter() - started) * 1000
+    return result, (time.perf_counter() - started) * 1000
+
+
+async def _session(client: LanguageClient, uri: str, text: str,
+                   typed: str) -> list[tuple[Any, float]]:
+    """Open `uri` with `text`, ask `typehole/context` at its end (the first request in a file
+    just opened), then type `typed` one character at a time, each a `didChange` then a request
+    at the new end (typing on), and close it: (answer, ms) per request, the first one first."""
+    client.text_document_did_open(types.DidOpenTextDocumentParams(
+        types.TextDocumentItem(uri, "python", 1, text)))
+    answers = [await _ask(client, uri, text)]
+    for version, char in enumerate(typed, 2):
+        end = _position(text)
+        at = types.Position(end["line"], end["character"])
+        client.text_document_did_change(types.DidChangeTextDocumentParams(
+            types.VersionedTextDocumentIdentifier(version=version, uri=uri),
+            [types.TextDocumentContentChangePartial(types.Range(at, at), char)]))
+        text += char
+        answers.append(await _ask(client, uri, text))
     client.text_document_did_close(types.DidCloseTextDocumentParams(
         types.TextDocumentIdentifier(uri)))
-    return result, ms
+    return answers
 
 
-async def bench_lsp(name: str, version: str, n_sites: int, engines: tuple[str, ...],
-                    warm_files: int = 0) -> list[dict[str, object]]:
-    """The first request in a file just opened, per engine: one row each (`warm_files`: the
-    servers' `context.tyWarmFiles`; they are asked once warming has finished)."""
-    root = real_project(name, version)
-    index = ContextEngine(root, tempfile.mkdtemp(prefix="typehole-bench-"))
+def _rss_mb(client: LanguageClient) -> tuple[float, float]:
+    """The server process's (current, peak) resident memory in MB; its ty child is apart."""
+    found = {}
+    with open(f"/proc/{client._server.pid}/status") as status:  # type: ignore[union-attr]
+        for line in status:
+            key, _, value = line.partition(":")
+            if key in ("VmRSS", "VmHWM"):
+                found[key] = int(value.split()[0]) / 1024
+    return found.get("VmRSS", 0.0), found.get("VmHWM", 0.0)
+
+
+def _p95(values: list[float]) -> float:
+    ordered = sorted(values) or [0.0]
+    return ordered[max(int(len(ordered) * 0.95) - 1, 0)]
+
+
+def _summary(answers: list[tuple[Any, float]]) -> dict[str, Any]:
+    """p50/p95 of the requests' wall time and of the server's own time for them (`total`),
+    and each stage's p95 (from `timings_ms`), largest first."""
+    stages: dict[str, list[float]] = {}
+    for result, _ in answers:
+        if result is not None:
+            for stage, ms in result.timings_ms._asdict().items():
+                stages.setdefault(stage, []).append(float(ms))
+    walls = [ms for _, ms in answers] or [0.0]
+    totals = stages.pop("total", [0.0])
+    return {"n": len(answers), "p50": statistics.median(walls), "p95": _p95(walls),
+            "gather_p50": statistics.median(totals), "gather_p95": _p95(totals),
+            "stages_p95": dict(sorted(((s, _p95(v)) for s, v in stages.items()),
+                                      key=lambda kv: -kv[1]))}
+
+
+async def bench_lsp(spec: str, n_sites: int, engines: tuple[str, ...],
+                    keystrokes: int = 0, warm_files: int = 0) -> list[dict[str, Any]]:
+    """Per engine, one row: the first request in a file just opened and, with `keystrokes`,
+    the requests while typing on (the next characters of the site's real line); `warm_files`:
+    the servers' `context.tyWarmFiles` (they are asked once warming has finished)."""
+    root = workspace(spec)
+    caches = Path(tempfile.mkdtemp(prefix="typehole-bench-"))  # the indexes, removed at the end
+    index = ContextEngine(root, caches / "here")
     index.build()
     chosen = sites(index, n_sites)
     # The same sites in this process, unhurried, with the server's token counter (the budget
@@ -299,79 +359,64 @@ async def bench_lsp(name: str, version: str, n_sites: int, engines: tuple[str, .
                                                         lexer_tokens), used)
                     for rel, text, offset, used in chosen)
     index.close()
-    ty_pids: dict[str, int] = {}
     clients = dict(zip(engines, await asyncio.gather(
-        *(_lsp_server(root, e, warm_files, ty_pids) for e in engines)), strict=True))
-    times: dict[str, list[float]] = {e: [] for e in engines}
-    inside: dict[str, list[float]] = {e: [] for e in engines}  # the gather's own time
-    holes: dict[str, list[float]] = {e: [] for e in engines}  # its typed-hole stage (the oracle)
+        *(_lsp_server(root, e, str(caches / e), warm_files) for e in engines)), strict=True))
+    first: dict[str, list[tuple[Any, float]]] = {e: [] for e in engines}
+    typing: dict[str, list[tuple[Any, float]]] = {e: [] for e in engines}
     hits: dict[str, int] = dict.fromkeys(engines, 0)
-    answered: dict[str, int] = dict.fromkeys(engines, 0)
+    rss: dict[str, tuple[float, float]] = {}
     try:
         for i, (rel, text, offset, used) in enumerate(chosen):
             uri = (root / rel).as_uri()
+            line_end = text.find("\n", offset)
+            typed = text[offset:line_end if line_end >= 0 else len(text)][:keystrokes]
             turn = i % len(engines)
             for engine in engines[turn:] + engines[:turn]:
-                result, ms = await _first_request(clients[engine], uri, text[:offset])
-                times[engine].append(ms)
-                if result is not None:
-                    inside[engine].append(float(getattr(result.timings_ms, "total", 0.0)))
-                    holes[engine].append(float(getattr(result.timings_ms, "hole", 0.0)))
-                answered[engine] += result is not None
-                hits[engine] += _json_hit(result, used)
-        ty_rss = {e: _rss_mb(pid) for e, pid in ty_pids.items()}
+                answers = await _session(clients[engine], uri, text[:offset], typed)
+                first[engine].append(answers[0])
+                typing[engine].extend(answers[1:])
+                hits[engine] += _json_hit(answers[0][0], used)
+        rss = {e: _rss_mb(c) for e, c in clients.items()}
     finally:
         for client in clients.values():
             await client.shutdown_async(None)
             client.exit(None)
             await client.stop()
+        shutil.rmtree(caches, ignore_errors=True)
     n = max(len(chosen), 1)
-    rows = []
-    for engine in engines:
-        ordered = sorted(times[engine]) or [0.0]
-        gathered = sorted(inside[engine]) or [0.0]
-        hole = sorted(holes[engine]) or [0.0]
-        rows.append({"project": f"{name}=={version}", "engine": engine, "sites": len(chosen),
-                     "recall": hits[engine] / n, "unhurried": unhurried / n,
-                     "answered": answered[engine] / n,
-                     "p50": statistics.median(ordered),
-                     "p95": ordered[max(int(len(ordered) * 0.95) - 1, 0)],
-                     "gather_p50": statistics.median(gathered),
-                     "gather_p95": gathered[max(int(len(gathered) * 0.95) - 1, 0)],
-                     "hole_p50": statistics.median(hole),
-                     "hole_p95": hole[max(int(len(hole) * 0.95) - 1, 0)],
-                     "ty_rss_mb": ty_rss.get(engine)})
-    return rows
+    return [{"project": spec, "engine": e, "sites": len(chosen), "recall": hits[e] / n,
+             "unhurried": unhurried / n,
+             "answered": sum(r is not None for r, _ in first[e]) / n,
+             **_summary(first[e]), "typing": _summary(typing[e]) if typing[e] else None,
+             "rss_mb": rss.get(e, (0.0, 0.0))[0], "peak_rss_mb": rss.get(e, (0.0, 0.0))[1]}
+            for e in engines]
 
 
-def _rss_mb(pid: int | None) -> float | None:
-    """A process's resident memory in MB (Linux), None when unknown."""
-    try:
-        with open(f"/proc/{pid}/status", encoding="ascii") as status:
-            return next(int(line.split()[1]) / 1024 for line in status
-                        if line.startswith("VmRSS:"))
-    except (OSError, ValueError, StopIteration):
-        return None
+def _stages(summary: dict[str, Any]) -> str:
+    return ", ".join(f"{s} {ms:.0f}" for s, ms in list(summary["stages_p95"].items())[:3])
 
 
-def _print_lsp(rows: list[dict[str, object]]) -> None:
+def _print_lsp(rows: list[dict[str, Any]]) -> None:
     print("\nthrough the LSP: the first `typehole/context` in a file just opened "
-          "(recall of the used definition at 1024 tokens)")
+          "(recall of the used definition at 1024 tokens), then typing on")
     print(f"{'project':<16}{'engine':<7}{'sites':>6}{'recall':>8}{'unhurried':>11}"
           f"{'answered':>10}{'p50 ms':>9}{'p95 ms':>9}{'gather p50':>12}{'gather p95':>12}"
-          f"{'hole p50':>10}{'hole p95':>10}{'ty RSS MB':>11}")
+          f"{'RSS MB':>8}{'peak':>6}  largest stages at p95 (ms)")
     for r in rows:
-        ty_rss = f"{r['ty_rss_mb']:.0f}" if r["ty_rss_mb"] else "-"
         print(f"{r['project']:<16}{r['engine']:<7}{r['sites']:>6}{r['recall']:>8.2f}"
               f"{r['unhurried']:>11.2f}{r['answered']:>10.2f}{r['p50']:>9.1f}{r['p95']:>9.1f}"
-              f"{r['gather_p50']:>12.1f}{r['gather_p95']:>12.1f}{r['hole_p50']:>10.1f}"
-              f"{r['hole_p95']:>10.1f}{ty_rss:>11}")
+              f"{r['gather_p50']:>12.1f}{r['gather_p95']:>12.1f}{r['rss_mb']:>8.0f}"
+              f"{r['peak_rss_mb']:>6.0f}  {_stages(r)}")
+        if r["typing"]:
+            t = r["typing"]
+            print(f"{'  typing on':<23}{t['n']:>6}{'':>29}{t['p50']:>9.1f}{t['p95']:>9.1f}"
+                  f"{t['gather_p50']:>12.1f}{t['gather_p95']:>12.1f}{'':>14}  {_stages(t)}")
     print("unhurried: the same sites gathered in this process (Jedi), the budget counted with "
           "the server's tokenizer (the lexer's tokens, not chars / 4 as the table above);\n"
           "p50/p95: the request's wall time at the client; gather: the server's own time for it "
           "(timings_ms.total; the rest is waiting for the analysis thread and the transport);\n"
-          "hole: the gather's typed-hole stage, where the type oracle is asked; ty RSS: the "
-          "child's resident memory after the sites")
+          "typing on: each next character of the site's line (--keystrokes), a didChange then "
+          "a request; RSS: the server process at the end and its peak (ty's child apart)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -382,17 +427,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--engine", default="jedi,ty,auto",
                         help="type-oracle engines to compare, in turn on every site")
     parser.add_argument("--lsp", action="store_true",
-                        help="ask through the LSP: the first request in a file just opened")
-    parser.add_argument("--ty-warm", type=int, default=0, metavar="FILES",
-                        help="with --lsp: the servers' context.tyWarmFiles (0: no warming)")
+                        help="ask through the LSP: the first request in a file just opened; "
+                        "--projects also takes monorepo:LINES (see bench scale)")
+    parser.add_argument("--keystrokes", type=int, default=0,
+                        help="with --lsp, type on this many characters after each first request")
+    parser.add_argument("--ty-warm", type=int, default=0, metavar="N",
+                        help="with --lsp, the servers' context.tyWarmFiles (ty warms N files "
+                        "before the first request)")
     args = parser.parse_args(argv)
     engines = tuple(e.strip() for e in args.engine.split(",") if e.strip())
     if set(engines) - {"jedi", "ty", "auto"}:
         parser.error(f"unknown engine in {args.engine!r}")
     if args.lsp:
         _print_lsp([r for spec in args.projects.split(",")
-                    for r in asyncio.run(bench_lsp(*pin(spec), args.sites, engines,
-                                                   args.ty_warm))])
+                    for r in asyncio.run(bench_lsp(spec, args.sites, engines,
+                                                  args.keystrokes, args.ty_warm))])
         return 0
     rows = [r for spec in args.projects.split(",")
             for r in bench_project(*pin(spec), args.sites, engines)]

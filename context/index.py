@@ -10,6 +10,7 @@ syntax level, through their grammar wheels); every indexed file gets windows for
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import time
@@ -171,6 +172,9 @@ class Index:
         self._trees: LRUCache[str, _Recent] = LRUCache(maxsize=_RECENT_TREES)
         self.generation = 0  # bumped on every change, so callers can cache derived data
         self.imports_generation = 0  # bumped when some file's imports change (the import graph)
+        # Modules whose imports changed since `graph_changes` was last asked, or None when the
+        # set of modules changed too (a file added or removed: others' edges may resolve anew).
+        self._graph_changes: set[str] | None = None
         # term -> number of windows it occurs in (capped at the value stored with it), under the
         # lock; refreshed by `build`, kept across single-file edits (they move counts a little).
         self._term_rows: LRUCache[str, tuple[int, int]] = LRUCache(maxsize=_TERM_COUNTS)
@@ -238,6 +242,7 @@ class Index:
                 "VALUES(?,?,?,?,?,?,?)", (*fields, rel)).lastrowid
             assert inserted is not None  # an INSERT always has a row id
             file_id: int = inserted
+            self._graph_changes = None  # a new module
         else:
             file_id = row[0]
             conn.execute("UPDATE files SET module=?, is_package=?, mtime_ns=?, size=?, hash=?, "
@@ -311,6 +316,9 @@ class Index:
             conn.execute("DELETE FROM imports WHERE file_id=?", (file_id,))
         conn.executemany("INSERT INTO imports VALUES(?,?,?,?,?)", rows)
         if {r[1:4] for r in old} != {r[1:4] for r in rows}:
+            if self._graph_changes is not None:
+                self._graph_changes.add(conn.execute("SELECT module FROM files WHERE id=?",
+                                                     (file_id,)).fetchone()[0])
             self.imports_generation += 1
 
     def _write_windows(self, file_id: int, lines: list[str], old_lines: list[str] | None,
@@ -369,6 +377,7 @@ class Index:
             return False
         fid = row[0]
         self.imports_generation += 1  # the file's module leaves the graph
+        self._graph_changes = None
         if self._window_total is not None:
             self._window_total -= conn.execute("SELECT count(*) FROM wins WHERE file_id=?",
                                                (fid,)).fetchone()[0]
@@ -598,18 +607,39 @@ class Index:
                 "ON f.id = i.file_id WHERE f.path=?", (path,)).fetchall()
         return [Import(*r) for r in rows]
 
-    def import_graph(self) -> dict[str, set[str]]:
-        """Module -> modules it imports (workspace modules only)."""
+    def graph_changes(self) -> set[str] | None:
+        """The modules whose imports changed since the last call (their edges in
+        `import_graph` are to be asked again), or None when the whole graph is: the first call,
+        and after a file was added or removed."""
         with self.store.lock:
-            rows = self.store.conn.execute(
-                "SELECT f.module, i.module, i.name FROM imports i JOIN files f ON f.id=i.file_id "
-                "WHERE i.module IN (SELECT module FROM files) OR "
-                "i.module || '.' || i.name IN (SELECT module FROM files)").fetchall()
-            modules = {r[0] for r in self.store.conn.execute("SELECT module FROM files")}
+            changes, self._graph_changes = self._graph_changes, set()
+            return changes
+
+    def import_graph(self, sources: Iterable[str] | None = None) -> dict[str, set[str]]:
+        """Module -> modules it imports (workspace modules only); with `sources`, only the
+        edges from those modules (asked by name, not by a pass over every import)."""
+        conn = self.store.conn
+        with self.store.lock:
+            if sources is None:
+                rows = conn.execute(
+                    "SELECT f.module, i.module, i.name FROM imports i JOIN files f "
+                    "ON f.id=i.file_id WHERE i.module IN (SELECT module FROM files) OR "
+                    "i.module || '.' || i.name IN (SELECT module FROM files)").fetchall()
+                modules = {r[0] for r in conn.execute("SELECT module FROM files")}
+            else:
+                rows = conn.execute(
+                    "SELECT f.module, i.module, i.name FROM files f JOIN imports i "
+                    "ON i.file_id=f.id WHERE f.module IN (SELECT value FROM json_each(?))",
+                    (json.dumps(sorted(sources)),)).fetchall()
+                named = sorted({t for _, t, _ in rows} | {f"{t}.{n}" for _, t, n in rows})
+                modules = {r[0] for r in conn.execute(
+                    "SELECT module FROM files WHERE module IN (SELECT value FROM json_each(?))",
+                    (json.dumps(named),))}
         graph: dict[str, set[str]] = {}
         for src, target, name in rows:
             full = f"{target}.{name}"
-            graph.setdefault(src, set()).add(full if full in modules else target)
+            if full in modules or target in modules:
+                graph.setdefault(src, set()).add(full if full in modules else target)
         return graph
 
     def window_total(self) -> int:

@@ -10,7 +10,9 @@ import pytest
 from realproject import real_project
 from trees import write_tree
 
+from typehole.context.engine import ContextEngine
 from typehole.context.index import Index
+from typehole.context.ranking import undirected
 from typehole.context.store import FORMAT, index_path
 from typehole.context.walk import is_secret_path, read_text, read_text_reason, workspace_files
 
@@ -137,6 +139,30 @@ def test_window_search_scores_a_bounded_number_of_windows(tmp_path: Path) -> Non
 def _all_windows(index: Index) -> list[tuple[int]]:
     with index.store.lock:
         return index.store.conn.execute("SELECT id FROM wins").fetchall()
+
+
+def test_import_graph_after_edits_is_patched_to_what_a_rebuild_gives(tmp_path: Path) -> None:
+    _project(tmp_path / "ws")
+    engine = ContextEngine(tmp_path / "ws", tmp_path / "cache")
+    engine.build()
+    index = engine.index
+    assert engine._distances("app.service")["app.models"] == 1
+    service, models = tmp_path / "ws" / "app" / "service.py", tmp_path / "ws" / "app" / "models.py"
+    edits = [(service, "import os.path\n\n\ndef make(title):\n    return title\n"),
+             (models, models.read_text() + "\nfrom app.service import make\n"),
+             (service, "from app import models\n")]
+    for path, text in edits:
+        assert index.update_file(path, text)
+        # Only the edited file's module is asked again, and the graph is the one rebuilt whole.
+        assert index._graph_changes == {index.module_of(index.relpath(path))[0]}
+        engine._distances("app.service")
+        assert engine._graph[1] == undirected(index.import_graph())
+    assert engine._distances("app.service") == {"app.service": 0, "app.models": 1, "app": 2}
+    # A file added or removed asks for the whole graph again.
+    assert index.update_file(tmp_path / "ws" / "app" / "extra.py", "from app import service\n")
+    assert index.graph_changes() is None
+    assert index.remove_file(models) and index.graph_changes() is None
+    engine.close()
 
 
 def test_reindex_one_file_and_remove(tmp_path: Path) -> None:
