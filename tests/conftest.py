@@ -28,6 +28,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import httpx
+import parso.cache
 import pytest
 from golden_files import REGEN_FLAG, Golden
 from hypothesis import HealthCheck, settings
@@ -35,6 +36,7 @@ from llamacpp.engine import Engine, tiny_engine
 from realproject import real_project
 from trees import PYPROJECT
 
+from typehole.context import jedistate
 from typehole.context.engine import ContextEngine
 from typehole.context.store import CACHE_DIR_ENV
 from typehole.models.http import create_client
@@ -65,6 +67,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=False,
         help="rewrite the golden tests' expected files from the current behaviour",
     )
+
+
+@pytest.fixture(autouse=True, scope="module")
+def cold_jedi() -> None:
+    """Each test module starts from a cold Jedi state: parso's cache and a warm inference state
+    hold the modules earlier tests parsed from the texts they gave (a benchmark's file cut at a
+    cursor stands for that file in every import of it), which changes what Jedi infers later."""
+    parso.cache.parser_cache.clear()
+    jedistate.invalidate()
 
 
 @pytest.fixture
