@@ -27,7 +27,10 @@ class RankingWeights:
     transitive_decay: float = 0.7  # per step away from the expected type through annotations
     header: float = 0.6  # a function returning the expected type
     rationale: float = 0.8  # a cross-file symbol used by the code around the cursor
-    rationale_unused: float = 0.35  # a cross-file symbol imported but not used near the cursor
+    # A cross-file symbol imported but not used near the cursor: below the best similar-code
+    # window (`analogy`), whose lines show how the file's names are used, not only declared
+    # (with a prefix-only model, stubs of unused imports above similar code scored lower).
+    rationale_unused: float = 0.2
     analogy: float = 0.3  # a similar window (scaled by its BM25 score relative to the best)
 
     # Relevant headers.

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from typehole.context.assemble import Block, assemble, render_comment
 from typehole.context.engine import ContextEngine
+from typehole.context.ranking import RankingWeights
 
 
 def words(text: str) -> int:
@@ -129,3 +130,21 @@ def _gathered(engine: ContextEngine, text: str, offset: int, path: Path) -> tupl
     """What one gather decides: the prompt, its tokens and the hole's kind."""
     result = engine.gather(text, offset, path, 1024, chars)
     return result.prompt, result.tokens, result.hole.kind
+
+
+def test_similar_code_outranks_stubs_of_unused_imports(
+    httpx_engine: ContextEngine, httpx_root: Path
+) -> None:
+    # `_api.py` imports many workspace names its `request()` does not use: the best similar-code
+    # window is packed before their stubs.
+    path = httpx_root / "httpx" / "_api.py"
+    text = path.read_text(encoding="utf-8")
+    offset = text.index("    with Client(") + len("    ")
+    result = httpx_engine.gather(text, offset, path, 4096, chars)
+    sources = [s.source for s in result.snippets]
+    assert "analogy" in sources
+    w = RankingWeights()
+    unused = [i for i, s in enumerate(result.snippets) if s.score == w.rationale_unused]
+    assert unused and sources.index("analogy") < unused[0]
+    best = max(s.score for s in result.snippets if s.source == "analogy")
+    assert best == w.analogy > w.rationale_unused
