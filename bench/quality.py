@@ -547,6 +547,11 @@ def _percentile(values: Sequence[float], q: float) -> float:
     return ordered[min(int(len(ordered) * q), len(ordered) - 1)]
 
 
+def _share(flags: Sequence[bool]) -> float:
+    """The share of true flags; 0 when there are none (a way run without its counterpart)."""
+    return sum(flags) / len(flags) if flags else 0.0
+
+
 def summarise(sites: Sequence[QualitySite], answers: dict[tuple[str, str], Answer], way: str
               ) -> dict[str, float | int]:
     """The table row of one way over `sites` (those it has answered)."""
@@ -571,9 +576,8 @@ def summarise(sites: Sequence[QualitySite], answers: dict[tuple[str, str], Answe
         "skip": statistics.fmean(a.gate.startswith("skip") for _, a in rows),
         # Under a grammar the model writes the constrained text itself, so the monitors'
         # own `corrected` flag misses those changes: compare with the unmonitored answer.
-        "changed": statistics.fmean(
-            a.text != answers[(s.key, "typehole-nomon")].text for s, a in rows
-            if (s.key, "typehole-nomon") in answers) if way == "typehole" else 0.0,
+        "changed": _share([a.text != answers[(s.key, "typehole-nomon")].text for s, a in rows
+                           if (s.key, "typehole-nomon") in answers]) if way == "typehole" else 0.0,
         "p50": _percentile(seconds, 0.5) * 1000,
         "p95": _percentile(seconds, 0.95) * 1000,
     }

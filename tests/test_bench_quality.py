@@ -154,6 +154,14 @@ def test_bm25_windows_come_from_other_files_as_comments(engine: ContextEngine) -
     assert "pkg/use.py" not in text  # never the file being completed
 
 
+def test_summary_of_typehole_without_its_unmonitored_run(engine: ContextEngine) -> None:
+    sites = crossfile_sites(engine, "tiny")
+    answers = {(s.key, "typehole"): Answer(s.key, s.kind, s.project, s.path, s.line, s.column,
+                                           "typehole", "x = 1", 1.0) for s in sites}
+    row = summarise(sites, answers, "typehole")
+    assert row["sites"] == 3 and row["changed"] == 0.0
+
+
 def test_summary_counts_empty_answers_and_invalid_members(engine: ContextEngine) -> None:
     sites = crossfile_sites(engine, "tiny")
     texts = {"box = Box(width)": "box = Box(width)", "def make(width: int) -> Box:": "",
