@@ -35,16 +35,25 @@ class Golden:
             )
         return path.read_bytes().decode("utf-8")
 
-    def check(self, path: Path, actual: str) -> None:
-        """Assert `actual` equals the expected file's text (with the flag: write it instead)."""
+    def text(self, path: Path, actual: str) -> str:
+        """The expected text to compare `actual` with (with the flag: `actual`, written first)."""
         if self.regen:
             path.write_bytes(actual.encode("utf-8"))
-            return
-        assert actual == self.expected(path), f"differs from {path.name}"
+            return actual
+        return self.expected(path)
+
+    def json(self, path: Path, actual: Any) -> Any:
+        """The expected JSON value to compare `actual` with (with the flag: `actual`, written
+        first)."""
+        if self.regen:
+            path.write_text(json.dumps(actual, indent=2, ensure_ascii=False) + "\n", "utf-8")
+            return actual
+        return json.loads(self.expected(path))
+
+    def check(self, path: Path, actual: str) -> None:
+        """Assert `actual` equals the expected file's text (with the flag: write it instead)."""
+        assert actual == self.text(path, actual), f"differs from {path.name}"
 
     def check_json(self, path: Path, actual: Any) -> None:
         """Assert `actual` equals the expected JSON value (with the flag: write it instead)."""
-        if self.regen:
-            path.write_text(json.dumps(actual, indent=2, ensure_ascii=False) + "\n", "utf-8")
-            return
-        assert actual == json.loads(self.expected(path)), f"differs from {path.name}"
+        assert actual == self.json(path, actual), f"differs from {path.name}"

@@ -34,7 +34,8 @@ def _apply(text: str, line: int, style: str) -> str:
 @pytest.mark.parametrize("case", CASES, ids=lambda p: p.stem)
 def test_golden(case: Path, style: str, golden: Golden) -> None:
     text, line = _load(case)
-    golden.check(case.with_name(f"{case.stem}.{style}.expected"), _apply(text, line, style))
+    got = _apply(text, line, style)
+    assert got == golden.text(case.with_name(f"{case.stem}.{style}.expected"), got)
 
 
 @pytest.mark.parametrize("style", STYLES)

@@ -114,7 +114,8 @@ async def test_golden(model: EmbeddedBackend, case: Path, golden: Golden) -> Non
     site = case_site(case)
     await evaluate_afresh(model)
     outcome = await Pipeline(model).run(site, case_options(case))
-    golden.check_json(case.with_suffix(".expected"), recorded(outcome))
+    got = recorded(outcome)
+    assert got == golden.json(case.with_suffix(".expected"), got)
 
 
 async def engine_counter(model: EmbeddedBackend, name: str) -> float:
