@@ -29,6 +29,7 @@ from typehole.base.syntax import Tree, node_text
 from . import jedistate
 from .holescan import identifier_before, scan_prefix, split_param, tail_segment
 from .oracle import Engine, TyOracle, Unavailable, close_brackets, type_of_names
+from .oracle.jedi import argument_type
 from .records import Hole, HoleKind, ScopeName
 from .scope import enclosing_definitions, names_in_scope
 
@@ -173,13 +174,7 @@ def _call_argument(a: _Analysis) -> str | None:
         signatures = a.script.get_signatures(a.line, a.column)
     except Exception:
         return None
-    for sig in signatures:
-        if sig.index is None or sig.index >= len(sig.params):
-            continue
-        _, annotation, _ = split_param(sig.params[sig.index].to_string())
-        if annotation:
-            return annotation
-    return None
+    return argument_type(signatures)
 
 
 def _declared_in_class(a: _Analysis, attr: str, row: int) -> str | None:

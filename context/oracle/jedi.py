@@ -22,7 +22,7 @@ from typehole.context.receiver import Link, Parameter, receiver_members, receive
 
 from .base import Location, Unavailable
 
-__all__ = ["JediOracle", "OutOfTime", "type_of_names"]
+__all__ = ["JediOracle", "OutOfTime", "argument_type", "type_of_names"]
 
 _T = TypeVar("_T")
 
@@ -83,7 +83,7 @@ class JediOracle:
                       deadline: float | None = None) -> str | None:
         """The annotation of the parameter the argument being written at `offset` fills."""
         return self._ask(text, offset, path, deadline,
-                         lambda s, line, col: _argument_type(s.get_signatures(line, col)))
+                         lambda s, line, col: argument_type(s.get_signatures(line, col)))
 
     def type_at(self, text: str, offset: int, path: str | None,
                 deadline: float | None = None) -> str | None:
@@ -138,7 +138,8 @@ class JediOracle:
         return answer
 
 
-def _argument_type(signatures: list[Any]) -> str | None:
+def argument_type(signatures: list[Any]) -> str | None:
+    """The annotation of the parameter Jedi's call signatures place the cursor at (None: none)."""
     for sig in signatures:
         if sig.index is None or sig.index >= len(sig.params):
             continue
