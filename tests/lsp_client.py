@@ -92,6 +92,16 @@ def close_document(client: LanguageClient, uri: str) -> None:
     )
 
 
+def change_line(client: LanguageClient, uri: str, version: int, line: int, start: int, end: int,
+                text: str) -> None:
+    """Send didChange replacing columns `start`-`end` of `line` with `text`, as `version`."""
+    client.text_document_did_change(types.DidChangeTextDocumentParams(
+        text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+        content_changes=[types.TextDocumentContentChangePartial(
+            range=types.Range(types.Position(line, start), types.Position(line, end)), text=text)],
+    ))
+
+
 async def inline(client: LanguageClient, uri: str, line: int, character: int) -> Any:
     """One `textDocument/inlineCompletion` request."""
     return await client.text_document_inline_completion_async(

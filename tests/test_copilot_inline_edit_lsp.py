@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from lsp_client import open_document, plain, session
+from lsp_client import change_line, open_document, plain, session
 from lsprotocol import types
 from trees import write_tree
 
@@ -18,14 +18,6 @@ SOURCE = (
     "def total(items):\n    count = 0\n    for item in items:\n        count += item\n"
     "    return count\n"
 )
-
-
-def _change(client, uri: str, version: int, line: int, start: int, end: int, text: str) -> None:
-    client.text_document_did_change(types.DidChangeTextDocumentParams(
-        text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
-        content_changes=[types.TextDocumentContentChangePartial(
-            range=types.Range(types.Position(line, start), types.Position(line, end)), text=text)],
-    ))
 
 
 async def _inline_edit(client, uri: str, version: int, line: int, character: int) -> list[Any]:
@@ -52,7 +44,7 @@ async def test_copilot_client_gets_accepts_and_reports_the_next_edit(workspace: 
         assert ACCEPT in result.capabilities.execute_command_provider.commands
 
         uri = open_document(client, path)
-        _change(client, uri, 2, 1, 4, 9, "acc")  # rename `count` -> `acc` where it is assigned
+        change_line(client, uri, 2, 1, 4, 9, "acc")  # rename `count` -> `acc` where it is assigned
         [edit] = await _inline_edit(client, uri, 2, 1, 7)  # the top edit only, as Copilot
         assert _where(edit) == (3, 8, 3, 13)
         assert edit["text"] == "acc"
@@ -67,7 +59,7 @@ async def test_copilot_client_gets_accepts_and_reports_the_next_edit(workspace: 
 
         # copilot-lsp reports the edit it displays; sidekick applies it and runs the command.
         client.protocol.notify("textDocument/didShowInlineEdit", {"item": {"command": command}})
-        _change(client, uri, 3, 3, 8, 13, "acc")
+        change_line(client, uri, 3, 3, 8, 13, "acc")
         ran = types.ExecuteCommandParams(command=command["command"],
                                          arguments=command["arguments"])
         assert await client.workspace_execute_command_async(ran) is True

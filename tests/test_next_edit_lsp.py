@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from lsp_client import (
     NEXT_EDIT,
+    change_line,
     code_actions,
     inline,
     next_edit,
@@ -29,21 +30,13 @@ SOURCE = (
 )
 
 
-def _change(client, uri: str, version: int, line: int, start: int, end: int, text: str) -> None:
-    client.text_document_did_change(types.DidChangeTextDocumentParams(
-        text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
-        content_changes=[types.TextDocumentContentChangePartial(
-            range=types.Range(types.Position(line, start), types.Position(line, end)), text=text)],
-    ))
-
-
 async def test_rename_typed_keystroke_by_keystroke(workspace: Path) -> None:
     path = write_tree(workspace, {"demo.py": SOURCE}) / "demo.py"
     async with session(workspace) as (client, _):
         uri = open_document(client, path)
-        _change(client, uri, 2, 1, 4, 9, "")  # delete `count`, then type `acc`
+        change_line(client, uri, 2, 1, 4, 9, "")  # delete `count`, then type `acc`
         for k, ch in enumerate("acc"):
-            _change(client, uri, 3 + k, 1, 4 + k, 4 + k, ch)
+            change_line(client, uri, 3 + k, 1, 4 + k, 4 + k, ch)
         edits = (await next_edit(client, uri, 5, 1, 7))["edits"]
         got = [(e["range"]["start"]["line"], e["range"]["start"]["character"], e["newText"])
                for e in edits]
@@ -77,7 +70,7 @@ async def test_next_edit_at_the_cursor_is_an_inline_item(workspace: Path) -> Non
     path = write_tree(workspace, {"demo.py": SOURCE}) / "demo.py"
     async with session(workspace) as (client, _):
         uri = open_document(client, path)
-        _change(client, uri, 2, 1, 4, 9, "acc")
+        change_line(client, uri, 2, 1, 4, 9, "acc")
         edits = (await next_edit(client, uri, 2, 1, 7))["edits"]
         assert [e["range"]["start"]["line"] for e in edits] == [3, 4]
 
@@ -91,7 +84,7 @@ async def test_next_edit_at_the_cursor_is_an_inline_item(workspace: Path) -> Non
         # Elsewhere the next edit is not the answer; after the site is edited, it is gone.
         elsewhere = await inline(client, uri, 0, 0)
         assert not any(i.insert_text == "acc" for i in (elsewhere.items if elsewhere else []))
-        _change(client, uri, 3, 3, 8, 13, "total")
+        change_line(client, uri, 3, 3, 8, 13, "total")
         again = await inline(client, uri, 3, 8)
         assert not any(i.insert_text == "acc" for i in (again.items if again else []))
 
@@ -106,7 +99,7 @@ async def test_a_name_defined_in_the_workspace_gets_its_import(workspace: Path) 
     async with session(workspace) as (client, _):
         await wait_learned(client)
         uri = open_document(client, path)
-        _change(client, uri, 2, 4, 11, 15, "Order()")
+        change_line(client, uri, 2, 4, 11, 15, "Order()")
         edits = (await next_edit(client, uri, 2, 4, 18))["edits"]
         assert [(e["source"], e["newText"]) for e in edits] == [
             ("import", "\nfrom shop.models import Order\n")

@@ -14,13 +14,12 @@ from collections.abc import AsyncIterator
 
 import pytest
 import pytest_asyncio
+from realmodel import embedded_model
 
 from typehole.features.next_edit import FORMATS, apply, events_between, model_suggestions
 from typehole.features.next_edit.tokens import syntax_ok
 from typehole.features.next_edit.zeta import MAX_CHANGED_CHARS
 from typehole.models.embedded import EmbeddedBackend
-from typehole.models.http import create_client
-from typehole.models.spec import ModelSpec
 
 pytestmark = [
     pytest.mark.skipif(
@@ -39,15 +38,9 @@ BEFORE = (
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def model() -> AsyncIterator[EmbeddedBackend]:
-    """The default embedded model, loaded once for the module (the timeout is a hang guard)."""
-    client = create_client()
-    backend = EmbeddedBackend(ModelSpec("embedded", "embedded", timeout_s=600), client)
-    try:
-        await backend.wait_ready()
+    """The default embedded model, loaded once for the module."""
+    async with embedded_model() as backend:
         yield backend
-    finally:
-        await backend.aclose()
-        await client.aclose()
 
 
 @pytest.mark.parametrize("name", sorted(FORMATS))

@@ -28,14 +28,13 @@ import attrs
 import pytest
 import pytest_asyncio
 from golden_files import Golden
+from realmodel import embedded_model
 
 from typehole.features.completion.pipeline import Outcome, Pipeline, PipelineOptions
 from typehole.features.completion.settings import CompletionSettings
 from typehole.features.completion.site import Site
 from typehole.models.base import CompletionRequest
 from typehole.models.embedded import EmbeddedBackend
-from typehole.models.http import create_client
-from typehole.models.spec import ModelSpec
 from typehole.monitors import MonitorSettings
 
 GOLDEN = Path(__file__).parent / "golden" / "real_model"
@@ -54,15 +53,9 @@ pytestmark = [
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def model() -> AsyncIterator[EmbeddedBackend]:
-    """The default embedded model, loaded once for the module (the timeout is a hang guard)."""
-    client = create_client()
-    backend = EmbeddedBackend(ModelSpec("embedded", "embedded", timeout_s=600), client)
-    try:
-        await backend.wait_ready()
+    """The default embedded model, loaded once for the module."""
+    async with embedded_model() as backend:
         yield backend
-    finally:
-        await backend.aclose()
-        await client.aclose()
 
 
 async def evaluate_afresh(model: EmbeddedBackend) -> None:
