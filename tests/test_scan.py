@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from typehole.base.scan import LexState, lexicon, scan, split_top, window_start
+from typehole.base.scan import (
+    _SKIP,
+    LexState,
+    lexicon,
+    scan,
+    split_top,
+    string_around,
+    window_start,
+)
 from typehole.context.holescan import scan_prefix
 
 
@@ -126,3 +136,49 @@ def test_hole_scan_forgets_brackets_a_new_statement_shows_were_never_closed() ->
     assert lex.depth == 0 and text[lex.statement_start:] == "return "
     inside = scan_prefix("x = f(a,\n  b", 12)
     assert [b for b, _ in inside.brackets] == ["("] and inside.statement_start == 0
+
+
+def _strings_by_regex(text: str, pos: int) -> tuple[int, int] | None:
+    """`string_around` as one pass of its regular expression from the start of the text."""
+    for m in _SKIP.finditer(text):
+        if m.start() >= pos:
+            return None
+        if m.end() > pos:
+            return m.span()
+    return None
+
+
+def test_string_spans_follow_a_document_through_its_versions() -> None:
+    # Each version is asked about after the one before (the spans found are taken over up to
+    # the edit): every answer is the one a fresh pass over the whole text gives.
+    text = ('x = "a # b"  # c\ns = """\ndoc \'quoted\'\n"""\n' * 30
+            + "y = f('it''s', \"q\")\n" * 30)
+    rng = random.Random(7)
+    pieces = ['"', "'", '"""', "'''", "#", "\n", "x", "\\", " "]
+    for _ in range(300):
+        at = rng.randrange(len(text) + 1)
+        if rng.random() < 0.3 and len(text) > 10:
+            text = text[:at] + text[at + rng.randrange(1, 4):]
+        else:
+            text = text[:at] + rng.choice(pieces) + text[at:]
+        for pos in (rng.randrange(len(text) + 1) for _ in range(5)):
+            assert string_around(text, pos) == _strings_by_regex(text, pos), (text, pos)
+
+
+
+@pytest.mark.parametrize(
+    ("before", "typed", "inside"),
+    [
+        # A closer typed after a triple quote that had none: `""` was an empty string.
+        ('x = 1\ns = """\nabc "d" e\ny = 2\n', '"""\n', "abc"),
+        # A quote typed later on a line: what was a string on it is inside a longer one.
+        ("a = 'abc \"def\" ghi", "'\n", "def"),
+    ],
+)
+def test_string_spans_of_a_new_version_change_before_the_edit(
+    before: str, typed: str, inside: str
+) -> None:
+    string_around(before, len(before))  # the old version's spans, found first
+    after = before + typed
+    pos = after.index(inside) + 1
+    assert string_around(after, pos) == _strings_by_regex(after, pos) is not None
