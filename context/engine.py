@@ -40,6 +40,8 @@ from .tags import extract_tags
 
 __all__ = ["ContextEngine"]
 
+_HOLE_SHARE = 0.5  # of a deadline: the most the typed-hole analysis may take
+
 
 class ContextEngine:
     """Static context for one workspace root."""
@@ -149,13 +151,14 @@ class ContextEngine:
                          {d.name: d for d in definitions})
 
     def hole(self, text: str, offset: int, path: str | os.PathLike[str] | None,
-             deadline: float | None = None) -> Hole:
+             deadline: float | None = None, notes: dict[str, str] | None = None) -> Hole:
         """Typed-hole analysis only (the ChatLSP `expectedType` request); the workspace's type
-        oracle answers (`context.oracle`), each question to ty bounded by `deadline`."""
+        oracle answers (`context.oracle`). With a `deadline` (`time.monotonic()`) no question
+        outlives it and `notes` gets what was left out (see `hole.analyse_hole`)."""
         absolute = str(self.root / self.index.relpath(path)) if path is not None else None
         where = absolute if absolute is not None else str(self.root / "<unsaved>.py")
         return analyse_hole(text, offset, absolute, self.project, ty_for(where),
-                            engine_for(where), deadline)
+                            engine_for(where), deadline, notes)
 
     def gather(self, text: str, offset: int, path: str | os.PathLike[str] | None,
                budget_tokens: int, count_tokens: Callable[[str], int],
@@ -198,8 +201,13 @@ class ContextEngine:
                     f"windows; {skipped['analogy']}"
             return out
 
-        deadline = (time.monotonic() + deadline_ms / 1000) if deadline_ms is not None else None
-        hole = self.hole(text, offset, path, deadline)
+        skipped: dict[str, str] = {}
+        # The typed hole gets a share of the deadline: the stages after it find the used
+        # definitions (the imports used nearby, similar code), which matter more to recall
+        # than the types of the names in scope.
+        deadline = (time.monotonic() + deadline_ms * _HOLE_SHARE / 1000
+                    if deadline_ms is not None else None)
+        hole = self.hole(text, offset, path, deadline, skipped)
         lap("hole")
         facts = self.facts(rel, text)
         distances = self._distances(facts.module)
@@ -213,7 +221,6 @@ class ContextEngine:
             "analogy": similar_code,
         }
         found: dict[str, list] = {}
-        skipped: dict[str, str] = {}
         for stage, run in stages.items():
             if late():
                 timings[f"skipped_{stage}"] = 0.0

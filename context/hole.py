@@ -8,9 +8,17 @@ the workspace runs ty (`context.oracle`), it answers the types of names and the 
 argument fills, Jedi the rest and whatever ty cannot answer (or, engine `auto`, does not know; not
 the types of locals in scope, which stay untyped when ty does not know them).
 
+With a deadline (an editor waiting), no question outlives it: ty gets what is left of it, Jedi
+is asked only while time is left, and never to infer the unannotated locals in scope (a new
+document's first inference of them cost 0.1-2 s on Django, most of it Jedi looking for call
+sites of unannotated parameters); what was left out is said in the request's notes (`skipped`).
+
 Jedi is not thread-safe: call `analyse_hole` from one worker thread. Results are memoised per
 (path, text hash, offset, engine), since editors ask again for the same position (completion,
-then context).
+then context), and the names in scope per statement: typing on a line changes neither the text
+before the statement nor the lines after it, on which their types depend. An answer cut short
+by the deadline (ty still analysing a document just opened) is not memoised: the next keystroke
+asks again, by when ty has analysed it.
 """
 
 from __future__ import annotations
@@ -35,8 +43,15 @@ from .scope import enclosing_definitions, names_in_scope
 
 __all__ = ["analyse_hole", "clear_cache", "element_type"]
 
-# By (path, text digest, offset, Jedi generation, engine); used from the one thread that owns Jedi.
-_MEMO: LRUCache[tuple[str | None, bytes, int, int, str], Hole] = LRUCache(maxsize=128)
+# By (path, text digest, offset, Jedi generation, engine, deadline or not): the hole and what the
+# deadline left out; used from the one thread that owns Jedi.
+_MemoKey = tuple[str | None, bytes, int, int, str, bool]
+_MEMO: LRUCache[_MemoKey, tuple[Hole, dict[str, str]]] = LRUCache(maxsize=128)
+# The names in scope of a statement, by (path, digest of the text before the statement and of
+# the lines after the cursor's, Jedi generation, engine, deadline or not).
+_ScopeKey = tuple[str | None, bytes, bytes, int, str, bool]
+_SCOPES: LRUCache[_ScopeKey, tuple[tuple[ScopeName, ...], dict[str, str], int]] = \
+    LRUCache(maxsize=32)
 _TY_S = 2.0  # a question to ty without a deadline of its own: a hang guard
 _INFER_LOCALS = 4  # Jedi inference per unannotated local costs ~1 ms; the nearest few matter
 
@@ -55,8 +70,9 @@ _CONTAINERS = ("list", "List", "set", "Set", "frozenset", "FrozenSet", "Sequence
 
 
 def clear_cache() -> None:
-    """Forget memoised holes (tests; a new Jedi project)."""
+    """Forget memoised holes and scopes (tests; a new Jedi project)."""
     _MEMO.clear()
+    _SCOPES.clear()
 
 
 def element_type(annotation: str) -> str | None:
@@ -94,6 +110,17 @@ class _Analysis:
         self.tree = syntax.parse_bytes(self.data)
         self._script: jedi.Script | None = None
         self._ty_text: str | None = None
+        self.cut_short = False  # an answer was lost to the deadline: not memoised
+        self.notes: dict[str, str] = {}  # what the deadline left out (the context's `skipped`)
+
+    def jedi_in_time(self, what: str) -> bool:
+        """Whether Jedi may be asked `what` now: always without a deadline, else while time
+        is left (a question past it is noted and not asked)."""
+        if self.deadline is None or time.monotonic() < self.deadline:
+            return True
+        self.cut_short = True
+        self.notes.setdefault("hole", f"deadline: Jedi not asked {what}")
+        return False
 
     @property
     def script(self) -> jedi.Script:
@@ -108,16 +135,22 @@ class _Analysis:
     def ask_ty(self, question: str, offset: int,
                final: bool = False) -> tuple[bool, str | None]:
         """(answered, answer) of ty's `question` (`type_at`, `argument_type`) at `offset`; not
-        answered when there is no ty, it cannot answer now, or (`auto`, unless `final`) it
-        does not know."""
+        answered when there is no ty, it cannot answer now, or (`auto`, unless `final` or with
+        a deadline) it does not know."""
         if self.ty is None:
             return False, None
         deadline = self.deadline if self.deadline is not None else time.monotonic() + _TY_S
         try:
             found = getattr(self.ty, question)(self.ty_text(), offset, self.path, deadline)
-        except Unavailable:
+        except Unavailable as exc:
+            if self.deadline is not None:
+                self.cut_short = True
+                self.notes.setdefault("hole", f"ty: {exc}")
             return False, None
-        return found is not None or final or self.engine == "ty", found
+        # With a deadline `auto` is `ty`: Jedi's answer where ty does not know would come from
+        # a first inference of the new text (0.1-2 s), which no deadline leaves time for.
+        stands = final or self.engine == "ty" or self.deadline is not None
+        return found is not None or stands, found
 
     def ty_text(self) -> str:
         """The text every question of this request asks ty about: the rest of the cursor's
@@ -138,6 +171,8 @@ class _Analysis:
         answered, found = self.ask_ty("type_at", offset, final)
         if answered:
             return found
+        if not self.jedi_in_time("for a type"):
+            return None
         line, col = self.jedi_pos(max(offset - 1, 0))
         try:
             return type_of_names(self.script.infer(line, col))
@@ -155,7 +190,7 @@ class _Analysis:
                 if depth == 0:
                     break
                 i -= 1
-            if i <= 0 or opener == "[":
+            if i <= 0 or opener == "[" or not self.jedi_in_time("for a call's result"):
                 return None
             line, col = self.jedi_pos(i - 1)
             try:
@@ -168,7 +203,7 @@ class _Analysis:
 
 def _call_argument(a: _Analysis) -> str | None:
     answered, found = a.ask_ty("argument_type", a.offset)
-    if answered:
+    if answered or not a.jedi_in_time("for the call's signature"):
         return found
     try:
         signatures = a.script.get_signatures(a.line, a.column)
@@ -196,7 +231,7 @@ def _attribute_type(a: _Analysis, target: str, target_end: int) -> str | None:
     attr = target.rsplit(".", 1)[-1].strip()
     line, col = a.jedi_pos(target_end - 1)
     try:
-        names = a.script.goto(line, col)
+        names = a.script.goto(line, col) if a.jedi_in_time("for the attribute") else []
     except Exception:
         names = []
     for name in names:
@@ -226,7 +261,7 @@ def _for_target(a: _Analysis, stmt: str) -> str | None:
     """Element type of the iterable in `for <cursor> in <iterable>:` (the rest is after us)."""
     rest = a.text[a.offset:a.text.find("\n", a.offset) if "\n" in a.text[a.offset:] else None]
     m = re.match(r"^\s*([\w, ]*?)\s*\bin\b\s*(.+?):?\s*$", identifier_before(stmt) + rest)
-    if not m:
+    if not m or not a.jedi_in_time("for the iterable's elements"):
         return None
     # Ask Jedi about a placeholder target: it infers the element type of the real iterable.
     head = a.text[:a.offset - len(identifier_before(stmt))]
@@ -301,43 +336,77 @@ def _classify(a: _Analysis) -> tuple[str, str | None, str | None]:
 
 
 def _scope(a: _Analysis) -> tuple[tuple[ScopeName, ...], dict[str, str]]:
-    """Names in scope (a few unannotated locals typed by Jedi) and the declared annotations."""
-    statement = byte_offset(a.text, scan_prefix(a.text, a.offset).statement_start)
+    """Names in scope (a few unannotated locals typed) and the declared annotations, memoised
+    per statement (`_SCOPES`)."""
+    statement_start = scan_prefix(a.text, a.offset).statement_start
+    line_end = a.text.find("\n", a.offset)
+    key = (a.path, jedistate.digest(a.text[:statement_start]),
+           jedistate.digest(a.text[line_end:] if line_end >= 0 else ""), jedistate.generation(),
+           a.engine, a.deadline is None)
+    found = _SCOPES.get(key)
+    if found is not None:
+        if found[2]:
+            a.notes.setdefault("hole", _untyped(found[2]))
+        return found[0], found[1]
+    statement = byte_offset(a.text, statement_start)
     # Names bound by the statement being written are not in scope yet.
     bindings = [b for b in names_in_scope(a.tree, a.data, a.byte) if b.byte < statement]
     declared = {b.name: b.type for b in bindings if b.type and b.kind in ("local", "param",
                                                                          "global")}
-    out, inferred = [], 0
+    out, inferred, untyped = [], 0, 0
+    cut_short = a.cut_short
     for b in bindings:
         kind_type = b.type
         if kind_type is None and b.kind == "local" and inferred < _INFER_LOCALS:
             inferred += 1
             end = char_offset(a.data, b.byte) + len(b.name)
-            # A local ty cannot type is left untyped, not asked of Jedi: on 80 sites of rich
-            # and httpx, recall of the used definition was the same with Jedi's types of them
-            # (`bench context`, engines ty and auto), and Jedi's inference of one cost up to
-            # 300 ms of the context's time.
-            kind_type = a.infer_at(end, final=True)
+            if a.deadline is not None:
+                # Jedi's inference of a local on a new document's version: 0.1-2 s (call sites
+                # of unannotated parameters searched across the project); none fits a deadline.
+                answered, kind_type = a.ask_ty("type_at", end, final=True)
+                untyped += not answered
+            else:
+                # A local ty cannot type is left untyped, not asked of Jedi: on 80 sites of
+                # rich and httpx, recall of the used definition was the same with Jedi's types
+                # of them (`bench context`, engines ty and auto), and Jedi's inference of one
+                # cost up to 300 ms of the context's time.
+                kind_type = a.infer_at(end, final=True)
         out.append(ScopeName(b.name, kind_type, b.kind))
-    return tuple(out), declared
+    if untyped:
+        a.notes.setdefault("hole", _untyped(untyped))
+    scope = tuple(out)
+    if a.cut_short == cut_short:  # nothing lost to the deadline here
+        _SCOPES[key] = (scope, declared, untyped)
+    return scope, declared
+
+
+def _untyped(count: int) -> str:
+    return (f"deadline: {count} unannotated local{'s' if count > 1 else ''} left untyped "
+            "(Jedi's inference does not fit one)")
 
 
 def analyse_hole(text: str, offset: int, path: str | None = None,
                  project: jedi.Project | None = None, ty: TyOracle | None = None,
-                 engine: Engine = "jedi", deadline: float | None = None) -> Hole:
+                 engine: Engine = "jedi", deadline: float | None = None,
+                 notes: dict[str, str] | None = None) -> Hole:
     """The hole at `offset` (code points into `text`): kind, expected type and names in scope.
 
     `ty` and `engine`: the workspace's ty and which engine answers first (see module doc);
-    `deadline` (`time.monotonic()`) bounds each question to ty, after which Jedi answers.
+    `deadline` (`time.monotonic()`; an editor is waiting) bounds each question to ty, and Jedi
+    is asked only before it and never to infer locals; `notes` gets what was left out (the
+    context's `skipped["hole"]`).
     Never raises on broken code: unknown positions give `kind="unknown"`, `expected_type=None`.
     Call from the single thread that owns Jedi.
     """
     offset = max(0, min(offset, len(text)))
     engine = engine if ty is not None else "jedi"
-    key = (path, jedistate.digest(text), offset, jedistate.generation(), engine)
+    key = (path, jedistate.digest(text), offset, jedistate.generation(), engine,
+           deadline is None)
     found = _MEMO.get(key)
     if found is not None:
-        return found
+        if notes is not None:
+            notes.update(found[1])
+        return found[0]
     a = _Analysis(text, offset, path, project, ty, engine, deadline)
     kind, expected, receiver = _classify(a)
     scope, declared = _scope(a)
@@ -351,5 +420,8 @@ def analyse_hole(text: str, offset: int, path: str | None = None,
                      if n.type == "function_definition"), None)
     hole = Hole(kind=kind, expected_type=expected, line=a.line, column=a.column,
                 receiver=receiver, function=function, scope=scope)
-    _MEMO[key] = hole
+    if not a.cut_short:
+        _MEMO[key] = (hole, dict(a.notes))
+    if notes is not None:
+        notes.update(a.notes)
     return hole

@@ -47,7 +47,9 @@ def register(server: TypeholeServer) -> None:
 
     @server.feature(CONTEXT)
     async def context(ls: TypeholeServer, params: ContextParams) -> dict[str, Any] | None:
-        result = await gather(ls, params)
+        # An editor is waiting, as for a completion: stages that do not fit the deadline are
+        # skipped and said so (`skipped`), not waited for.
+        result = await gather(ls, params, deadline_ms=ls.state.settings.context.deadline_ms)
         return result.to_json() if result else None
 
     @server.feature(EXPECTED_TYPE)
@@ -79,9 +81,11 @@ CHATLSP_BUDGET = 8192
 
 
 async def gather(
-    ls: TypeholeServer, params: ContextParams, budget: int | None = None
+    ls: TypeholeServer, params: ContextParams, budget: int | None = None,
+    deadline_ms: float | None = None,
 ) -> ContextResult | None:
-    """Gather context at the position on the analysis thread; None when it cannot be had."""
+    """Gather context at the position on the analysis thread; None when it cannot be had.
+    With `deadline_ms`, what would not fit it is left out (`ContextEngine.gather`)."""
     state = ls.state
     uri = params.text_document.uri
     document = ls.workspace.text_documents.get(uri)
@@ -108,6 +112,7 @@ async def gather(
         document_name(ls, uri),
         max(budget, 1),
         count_tokens,
+        deadline_ms,
     )
 
 
