@@ -164,3 +164,22 @@ def test_real_project_holes(httpx_root: Path) -> None:
     hole = analyse_hole(text, deref, str(path), project)
     assert hole.kind == "dereference" and hole.expected_type is not None
     assert "Transport" in hole.expected_type
+
+
+def test_each_version_typed_is_analysed_as_a_fresh_parse_would(httpx_root: Path) -> None:
+    # Each version is parsed from the last one's tree; what is found is what a full parse of
+    # it finds.
+    path = httpx_root / "httpx" / "_client.py"
+    text = path.read_text(encoding="utf-8")
+    project = jedi.Project(httpx_root)
+    at = text.index("        return response") + 8
+    typed = ("", "r", "ret", "return ", "return self._", "return self._merge_url(")
+    versions = [text[:at] + t + "\n" + text[at:] for t in typed]
+    typed_on = [analyse_hole(v, at + len(v) - len(text) - 1, str(path), project)
+                for v in versions]
+    fresh = []
+    for v in versions:
+        clear_cache()
+        fresh.append(analyse_hole(v, at + len(v) - len(text) - 1, str(path), project))
+    assert typed_on == fresh
+    assert [h.kind for h in fresh][-3:] == ["return", "dereference", "call_argument"]
