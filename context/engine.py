@@ -212,12 +212,15 @@ class ContextEngine:
         facts = self.facts(rel, text)
         distances = self._distances(facts.module)
         lap("facts")
+        # The definitions of the imported names used nearby first: on CrossCodeEval-style
+        # sites they hold the used definition (18 of 20 on Django; similar code 2, both also
+        # found by them), so a late request keeps them.
         stages: dict[str, Callable[[], list[Any]]] = {
+            "rationale": lambda: rationale(self.index, facts, text, offset, self.weights),
             "relevant_types": lambda: relevant_types(self.index, facts, hole, distances,
                                                      self.weights),
             "relevant_headers": lambda: relevant_headers(self.index, facts, hole, distances,
                                                          self.weights, deps=self.deps),
-            "rationale": lambda: rationale(self.index, facts, text, offset, self.weights),
             "analogy": similar_code,
         }
         found: dict[str, list] = {}

@@ -8,10 +8,10 @@ the workspace runs ty (`context.oracle`), it answers the types of names and the 
 argument fills, Jedi the rest and whatever ty cannot answer (or, engine `auto`, does not know; not
 the types of locals in scope, which stay untyped when ty does not know them).
 
-With a deadline (an editor waiting), no question outlives it: ty gets what is left of it, Jedi
-is asked only while time is left, and never to infer the unannotated locals in scope (a new
-document's first inference of them cost 0.1-2 s on Django, most of it Jedi looking for call
-sites of unannotated parameters); what was left out is said in the request's notes (`skipped`).
+With a deadline (an editor waiting), no question outlives it: ty gets what is left of it, and
+Jedi is not asked (a new version's first inference cost 0.1-2 s on Django, most of it Jedi
+looking for call sites of unannotated parameters, and it cannot be cut short without losing
+Jedi's warm state); what was left out is said in the request's notes (`skipped`).
 
 Jedi is not thread-safe: call `analyse_hole` from one worker thread. Results are memoised per
 (path, text hash, offset, engine), since editors ask again for the same position (completion,
@@ -133,11 +133,12 @@ class _Analysis:
         self.notes: dict[str, str] = {}  # what the deadline left out (the context's `skipped`)
 
     def jedi_in_time(self, what: str) -> bool:
-        """Whether Jedi may be asked `what` now: always without a deadline, else while time
-        is left (a question past it is noted and not asked)."""
-        if self.deadline is None or time.monotonic() < self.deadline:
+        """Whether Jedi may be asked `what`: only without a deadline. Its first inference in
+        a new version of a document costs 0.1-2 s on a large project (a call's signature, a
+        local's type) and cannot be cut short without losing its warm state (`jedistate`), so
+        with a deadline it is not asked (noted), and stays warm for the monitors."""
+        if self.deadline is None:
             return True
-        self.cut_short = True
         self.notes.setdefault("hole", f"deadline: Jedi not asked {what}")
         return False
 

@@ -75,3 +75,17 @@ def test_context_cli_matches_contract(httpx_project: Path) -> None:
     assert result["hole"] == {"kind": "return", "expected_type": "Response"}
     assert result["tokens"] <= 512
     assert {"name", "path", "line", "text"} <= set(result["relevant_types"][0])
+
+
+async def test_context_request_leaves_out_what_its_deadline_cannot_fit(httpx_project: Path) -> None:
+    # An editor's `typehole/context` is bounded by `context.deadlineMs`: with Jedi as the
+    # type engine the unannotated locals in scope stay untyped (Jedi's inference of them does
+    # not fit a deadline) and the answer says so; what is declared is still there.
+    path, text, line, character = _return_hole(httpx_project)
+    async with session(httpx_project, {"context": {"typeOracle": "jedi"}}) as (client, _):
+        await wait_learned(client)
+        uri = open_document(client, path, text)
+        context = await client.protocol.send_request_async("typehole/context", {
+            "textDocument": {"uri": uri}, "position": {"line": line, "character": character}})
+    assert (context.hole.kind, context.hole.expected_type) == ("return", "Response")
+    assert "left untyped" in context.skipped.hole
