@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from typehole.base.scan import LexState
-from typehole.context.oracle import Unavailable
+from typehole.context.oracle import Unavailable, signatures_of_detail
 from typehole.context.receiver import Link, parse_chain
 from typehole.context.scope import visible_names
 
@@ -32,6 +32,7 @@ _DYNAMIC = frozenset({"__getattr__", "__slots__"})
 # ty lists the attributes `__slots__` declares: in its answers `__slots__` is a member like any.
 _TY_DYNAMIC = frozenset({"__getattr__"})
 _CLOSERS = {"(": ")", "[": "]", "{": "}"}
+_MEMBER_CALLEE = re.compile(r"\.([A-Za-z_]\w*)[ \t]*$")  # `recv.name` right before a `(`
 _NARROWING_WINDOW = 4000  # chars before the cursor searched for an `isinstance` of the root
 _DEF = re.compile(r"(async\s+)?def\s")
 _SCOPE_WORDS = re.compile(r"\b(def|class|lambda|global|nonlocal)\b")
@@ -134,6 +135,8 @@ class View:
             else:
                 if found is not None or facts.engine == "ty":
                     facts.answered_by.append("ty" if found else "none")
+                    if found:
+                        facts.note_members(self.site(dot), found)
                     return _known(found, _TY_DYNAMIC)
         names = self.receiver_members(dot) or self.complete(dot)
         facts.answered_by.append("jedi" if names else "none")
@@ -162,6 +165,10 @@ class View:
         """
         facts = self.facts
         if facts.ty is not None:
+            found = self._member_signatures(opener)
+            if found is not None:
+                facts.signatures_by.append("ty")
+                return found
             closers = "".join(_CLOSERS[o] for o, at in reversed(self.lex.brackets)
                               if at <= opener)
             try:
@@ -177,6 +184,22 @@ class View:
             found = self.facts.signatures(*self.document(opener + 1))
         facts.signatures_by.append("jedi" if found else "none")
         return found
+
+    def site(self, dot: int) -> tuple[int, str]:
+        """Where the `.` ending at `dot` is, as a key: its offset and the generated text before
+        it (one completion's views share the prefix)."""
+        return dot, self.generated[: max(dot - len(self.prefix), 0)]
+
+    def _member_signatures(self, opener: int) -> list[list[Param]] | None:
+        """Signatures of a call of `recv.name` from ty's detail of `name` (a method's
+        signature), when `recv.`'s members were asked in this completion: a member the model
+        calls needs no new analysis. None: ask about the text."""
+        m = _MEMBER_CALLEE.search(self.upto(opener)[-200:])
+        if m is None:
+            return None
+        dot = opener - (len(m.group(0)) - 1)
+        detail = self.facts.member_detail(self.site(dot), m.group(1))
+        return signatures_of_detail(detail) if detail else None
 
     def call_signatures(self, opener: int) -> list[list[Param]] | None:
         """Signatures of the call whose `(` is at `opener`, asked of the document as it is: at
