@@ -13,7 +13,8 @@ site's file. Metrics, per condition:
   answer is memoised: what a token costs besides analysis;
 - trigger p50/p95: wall time of each boundary the monitors judged (lexical checks, memo hits and
   queries); query p50/p95: each analysis query, warm: each file is first warmed the way the
-  server warms an open document (`jedistate.preload`: parse it, infer what it imports).
+  server warms an open document (`jedistate.preload`: parse it, infer what it imports; ty's
+  child is sent it and types it, `TyOracle.warm`).
 Per type-oracle engine (`--engine`, each asked in turn site by site in one run, taking turns
 going first, the memo of answers cleared between them; ty's child is started for the project
 and asked once ready):
@@ -173,6 +174,8 @@ async def bench_project(name: str, version: str, limit: int, warm_up: bool = Tru
         oracles_ = [known_members(text, offset, path) for offset, _ in sites]
         for _ in preload(text, str(path), None) if warm_up else ():
             pass  # what the server does when a file opens
+        if ty is not None and warm_up:
+            ty.warm(str(path), text)  # and ty's child, once the document stops changing
         for (offset, member), members in zip(sites, oracles_, strict=True):
             out, wall, _ = await _complete(model, text, offset, path, False)
             ident = _ident(out)
