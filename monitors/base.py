@@ -124,9 +124,12 @@ class View:
 
         ty answers first where the workspace runs it (the dot's line up to the dot, the lines
         after, the brackets open there closed); Jedi where ty cannot answer now, or (engine
-        `auto`) does not know the receiver.
+        `auto`) does not know the receiver: then only of the document as it is (no new parse:
+        Jedi's analysis of a new text cost up to seconds on attrs, for receivers ty could not
+        type, where its answers also refused the real member more often than ty's silence).
         """
         facts = self.facts
+        ty_answered = False
         if facts.ty is not None:
             try:
                 found = facts.ty_members(*self.document(dot), self._closers())
@@ -138,9 +141,17 @@ class View:
                     if found:
                         facts.note_members(self.site(dot), found)
                     return _known(found, _TY_DYNAMIC)
-        names = self.receiver_members(dot) or self.complete(dot)
+                ty_answered = True
+        names = self.receiver_members(dot)
+        if not names and not (ty_answered and self._new_text(dot)):
+            names = self.complete(dot)
         facts.answered_by.append("jedi" if names else "none")
         return names
+
+    def _new_text(self, offset: int) -> bool:
+        """Whether a question at `offset` (`document`) is about a text other than the document
+        as it is: anywhere but the cursor, generated text is in it or typed text left out."""
+        return offset != self._document_at_cursor()[1]
 
     def _closers(self) -> str:
         """The closers of the brackets open at the boundary, innermost first."""
@@ -164,6 +175,7 @@ class View:
         (`call_signatures`), else from the new text.
         """
         facts = self.facts
+        ty_answered = False
         if facts.ty is not None:
             found = self._member_signatures(opener)
             if found is not None:
@@ -179,8 +191,9 @@ class View:
                 if found is not None or facts.engine == "ty":
                     facts.signatures_by.append("ty" if found else "none")
                     return found
+                ty_answered = True
         found = self.call_signatures(opener)
-        if found is None:
+        if found is None and not (ty_answered and self._new_text(opener + 1)):
             found = self.facts.signatures(*self.document(opener + 1))
         facts.signatures_by.append("jedi" if found else "none")
         return found

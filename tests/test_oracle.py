@@ -556,3 +556,26 @@ def test_a_member_the_model_calls_is_signed_without_a_new_analysis(
     assert constraint is not None and ")" in constraint.banned  # `title` is required
     assert facts.signatures_by == ["ty"]
     assert ty._sent[uri][0] == version
+
+
+def test_under_auto_jedi_is_not_asked_of_a_new_text_where_ty_does_not_know(
+        ty: TyOracle, workspace: Path) -> None:
+    # ty does not type `x` (an unannotated parameter); Jedi does from the call below, but only
+    # by analysing the text with the generated code in it: under auto that is not asked (it
+    # cost up to seconds on real code), the monitor fails open. At the cursor, in the document
+    # as it is, Jedi still answers.
+    path = workspace / "helper.py"
+    prompt = "def helper(x):\n    "
+    suffix = "\n\nhelper('a')\n"
+    generated = "z = x\n    z."
+    facts = Facts(path=str(path), engine="auto", ty=ty, timeout_s=ASK_S)
+    lex = LexState.of_prefix(prompt + generated)
+    view = View(prompt, generated, suffix, lex, facts)
+    assert view.members(len(prompt + generated)) is None
+    assert facts.answered_by == ["none"]
+    facts_module._MEMO.clear()
+    prompt = "def helper(x):\n    x."
+    facts = Facts(path=str(path), engine="auto", ty=ty, timeout_s=ASK_S)
+    view = View(prompt, "", suffix, LexState.of_prefix(prompt), facts)
+    assert "upper" in (view.members(len(prompt)) or [])
+    assert facts.answered_by == ["jedi"]
