@@ -535,6 +535,10 @@ def test_member_signatures_are_read_from_ty_details() -> None:
         "KEYWORD_ONLY", "VAR_KEYWORD"]
     overloads = signatures_of_detail("Overload[() -> str, (width: int, /) -> str]")
     assert overloads is not None and [[p.name for p in s] for s in overloads] == [[], ["width"]]
+    generic = signatures_of_detail(
+        "Overload[[_C](maybe_cls: _C, *, slots: bool = ...) -> _C, (*, slots: bool = ...) -> Any]")
+    assert generic is not None and [[p.kind for p in s] for s in generic] == [
+        ["POSITIONAL_OR_KEYWORD", "KEYWORD_ONLY"], ["KEYWORD_ONLY"]]
     for unsigned in ("int", "type[Box]", "(...) -> Unknown", "list[(int) -> str]"):
         assert signatures_of_detail(unsigned) is None, unsigned
 

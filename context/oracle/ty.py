@@ -723,11 +723,12 @@ def signatures_of_detail(detail: str) -> list[list[Parameter]] | None:
 
 def _parameters_open(text: str) -> int | None:
     """Where the `(` of a callable's display is: after a bound method's owner and name (the
-    owner may be `Literal["..."]`), a function's `def name[T]`, or at the start (a callable
-    type); None when `text` shows no callable."""
+    owner may be `Literal["..."]`), a function's `def name[T]`, an overload's type parameters
+    (`[T](x: T) -> T`), or at the start (a callable type); None when `text` shows no
+    callable."""
     if text.startswith("("):
         return 0
-    head = re.match(r"bound method |(?:async )?def ", text)
+    head = re.match(r"bound method |(?:async )?def |(?=\[)", text)  # `[T](...)`: generic
     if head is None:
         return None
     depth, i = 0, head.end()
