@@ -33,6 +33,13 @@ What ty is told, and how, found by measurement on real code:
   come first (warming pauses while they come, and one arriving cancels the file in progress).
 - For a receiver it cannot type, ty lists `object`'s dunders: that is "unknown"
   (`known_members`). It marks every completion list incomplete: that flag is ignored.
+- Each member comes with ty's detail (its type; a method's signature): a call of a member the
+  model writes right after asking for the members is signed from it (`signatures_of_detail`),
+  sparing ty an analysis of the new text (each new text of a file costs one: 10-100 ms on
+  rich and attrs on 2 busy cores, whatever the edit).
+- Types ty displays are rewritten as a Python user would write them (`python_type`):
+  `T@Box (invariant)` -> `T`, `(int, /) -> str` -> `Callable[[int], str]`, inferred literal
+  types widened to their class.
 """
 
 from __future__ import annotations
