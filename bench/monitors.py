@@ -13,14 +13,16 @@ site's file. Metrics, per condition:
   answer is memoised: what a token costs besides analysis;
 - trigger p50/p95: wall time of each boundary the monitors judged (lexical checks, memo hits and
   queries); query p50/p95: each analysis query, warm: each file is first warmed the way the
-  server warms an open document (`jedistate.preload`: parse it, infer what it imports).
+  server warms an open document (`jedistate.preload`: parse it, infer what it imports; ty's
+  child is sent it and types it, `TyOracle.warm`).
 Per type-oracle engine (`--engine`, each asked in turn site by site in one run, taking turns
 going first, the memo of answers cleared between them; ty's child is started for the project
 and asked once ready):
 - jedi: Jedi alone; ty: ty, Jedi only where ty cannot answer; auto: ty, and Jedi where ty does
   not know the receiver;
 - constrained: share of sites where the dereference monitor constrained the member; allowed:
-  the real member was allowed (among the monitor's names, or nothing constrained); by ty: share
+  the real member was allowed (among the monitor's names, or nothing constrained); valid|C:
+  static validity where it constrained the member (of the monitored identifiers); by ty: share
   of the member answers that came from ty.
 """
 
@@ -173,6 +175,8 @@ async def bench_project(name: str, version: str, limit: int, warm_up: bool = Tru
         oracles_ = [known_members(text, offset, path) for offset, _ in sites]
         for _ in preload(text, str(path), None) if warm_up else ():
             pass  # what the server does when a file opens
+        if ty is not None and warm_up:
+            ty.warm(str(path), text)  # and ty's child, once the document stops changing
         for (offset, member), members in zip(sites, oracles_, strict=True):
             out, wall, _ = await _complete(model, text, offset, path, False)
             ident = _ident(out)
@@ -201,6 +205,8 @@ async def bench_project(name: str, version: str, limit: int, warm_up: bool = Tru
                 queries[engine].extend(result.query_ms)
                 words, answered_by = _constraint_at(text, offset, path)
                 row["constrained"].append(words is not None)
+                if words is not None and members is not None and ident:
+                    row["valid_c"].append(ident in members)
                 row["allowed"].append(words is None or member in words)
                 row["by_ty"].extend(by == "ty" for by in answered_by)
                 # Again, every analysis answer now memoised: what the monitors cost per token
@@ -231,6 +237,7 @@ async def bench_project(name: str, version: str, limit: int, warm_up: bool = Tru
             "query_p50": q[len(q) // 2], "query_p95": q[int(len(q) * 0.95)],
             "constrained": _mean(row["constrained"]), "allowed": _mean(row["allowed"]),
             "by_ty": _mean(row["by_ty"]), "ty_rss_mb": rss,
+            "valid_c": _mean(row["valid_c"]), "valid_c_n": len(row["valid_c"]),
         })
     return rows
 
@@ -269,17 +276,19 @@ def main(argv: list[str] | None = None) -> int:
               f"{r['between_ms_token']:>9.2f}{r['memo_ms_token']:>6.2f}{r['trigger_p50']:>10.2f}"
               f"{r['trigger_p95']:>10.2f}{r['queries']:>9}{r['query_p50']:>8.1f}"
               f"{r['query_p95']:>8.1f}")
-    print(f"\n{'project':<18}{'engine':<7}{'constrained':>12}{'allowed':>9}{'by ty':>7}"
-          f"{'ty RSS MB':>11}")
+    print(f"\n{'project':<18}{'engine':<7}{'constrained':>12}{'allowed':>9}{'valid|C':>9}"
+          f"{'(n)':>5}{'by ty':>7}{'ty RSS MB':>11}")
     for r in rows:
         rss = f"{r['ty_rss_mb']:.0f}" if r["ty_rss_mb"] else "-"
         print(f"{r['project']:<18}{r['engine']:<7}{r['constrained']:>12.2f}{r['allowed']:>9.2f}"
-              f"{r['by_ty']:>7.2f}{rss:>11}")
+              f"{r['valid_c']:>9.2f}{r['valid_c_n']:>5}{r['by_ty']:>7.2f}{rss:>11}")
     print("\nmatch: first generated identifier == the real member; valid: it is a member Jedi "
           "knows (sites with known members); changed: share of completions monitors changed;\n"
           "ms/tok: added wall time per generated token (between: without the analysis "
           "queries; memo: a second run with every analysis answer memoised);\n"
           "trig: ms per boundary the monitors judged; q: ms per analysis query; warm;\n"
           "constrained: sites where the member was constrained; allowed: the real member was "
-          "allowed; by ty: member answers from ty.")
+          "allowed; valid|C: valid where it was constrained\n(the static validity of monitored "
+          "identifiers; unconstrained: `self.` starting a statement of an initialiser, unknown "
+          "receivers); by ty: member answers from ty.")
     return 0

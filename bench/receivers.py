@@ -15,7 +15,8 @@ Reported per engine: recall (the member the code actually has is among the answe
 empty (no answer: the monitor fails open), warm p50/p95 ms (every question but the first) and
 the first question's ms. For Jedi also how its two ways agree (the document's answer the same
 as, a superset of, or missing names of the cut text's). For ty the child's RSS at the end, and
-with `--edits N` its RSS before and after N edits of one file, each followed by a question.
+with `--edits N` its RSS before N edits of one file (each followed by a question), after each
+quarter of them and at the end.
 """
 
 from __future__ import annotations
@@ -177,11 +178,14 @@ def _agree(doc: list[str] | None, new: list[str] | None, counts: dict[str, int])
         counts["missing"] += 1
 
 
-def _edits(ty: TyOracle, site: Site, edits: int) -> tuple[float | None, float | None]:
-    """ty's RSS before and after `edits` edits of one file, each followed by a question."""
-    before = ty.rss_mb()
+def _edits(ty: TyOracle, site: Site, edits: int) -> list[float | None]:
+    """ty's RSS before `edits` edits of one file, each followed by a question, after each
+    quarter of them and at the end (growth that levels off is caches filling; a leak goes on)."""
+    samples = [ty.rss_mb()]
     line_start = site.text.rfind("\n", 0, site.start) + 1
     for i in range(edits):
+        if i and i % max(edits // 4, 1) == 0:
+            samples.append(ty.rss_mb())
         # A new comment line above the site each time, as typing would: every edit a new text.
         added = f"# edit {i}\n"
         text = site.text[:line_start] + added + site.text[line_start:]
@@ -189,7 +193,8 @@ def _edits(ty: TyOracle, site: Site, edits: int) -> tuple[float | None, float | 
             ty.members(text, site.dot + len(added), str(site.path), time.monotonic() + _ASK_S)
         except Unavailable:
             pass
-    return before, ty.rss_mb()
+    samples.append(ty.rss_mb())
+    return samples
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -209,14 +214,14 @@ def main(argv: list[str] | None = None) -> int:
         for engine, row in r["rows"].items():
             print(f"{r['project']:<16}{engine:<7}{r['sites']:>6}{row['recall']:>8.2f}"
                   f"{row['empty']:>7.2f}{row['p50']:>8.1f}{row['p95']:>8.1f}{row['first']:>10.1f}")
-    print(f"\n{'project':<16}{'ty start ms':>12}{'ty RSS MB':>10}{'edits RSS MB':>16}"
-          f"{'jedi doc vs new: same/superset/missing/none':>46}")
+    print(f"\n{'project':<16}{'ty start ms':>12}{'ty RSS MB':>10}"
+          f"{'jedi doc vs new: same/superset/missing/none':>46}   edits: RSS MB each quarter")
     for r in rows:
         growth = r["growth"]
-        grown = (f"{growth[0] or 0:.0f} -> {growth[1] or 0:.0f}" if growth else "-")
+        grown = " -> ".join(f"{mb or 0:.0f}" for mb in growth) if growth else "-"
         a = r["agreement"]
-        print(f"{r['project']:<16}{r['start_ms']:>12.0f}{r['rss_mb'] or 0:>10.0f}{grown:>16}"
-              f"{a['same']:>31}/{a['superset']}/{a['missing']}/{a['none']}")
+        print(f"{r['project']:<16}{r['start_ms']:>12.0f}{r['rss_mb'] or 0:>10.0f}"
+              f"{a['same']:>31}/{a['superset']}/{a['missing']}/{a['none']}   {grown}")
     print("\nrecall: the member the code has is among the names; empty: no answer (the monitor "
           "fails open); p50/p95: warm, every question but the first;\n"
           "jedi: the chain at its start in the document, else completion on the cut text; "

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from typehole.base.scan import LexState
-from typehole.context.oracle import Unavailable
+from typehole.context.oracle import Unavailable, signatures_of_detail
 from typehole.context.receiver import Link, parse_chain
 from typehole.context.scope import visible_names
 
@@ -32,6 +32,7 @@ _DYNAMIC = frozenset({"__getattr__", "__slots__"})
 # ty lists the attributes `__slots__` declares: in its answers `__slots__` is a member like any.
 _TY_DYNAMIC = frozenset({"__getattr__"})
 _CLOSERS = {"(": ")", "[": "]", "{": "}"}
+_MEMBER_CALLEE = re.compile(r"\.([A-Za-z_]\w*)[ \t]*$")  # `recv.name` right before a `(`
 _NARROWING_WINDOW = 4000  # chars before the cursor searched for an `isinstance` of the root
 _DEF = re.compile(r"(async\s+)?def\s")
 _SCOPE_WORDS = re.compile(r"\b(def|class|lambda|global|nonlocal)\b")
@@ -123,9 +124,12 @@ class View:
 
         ty answers first where the workspace runs it (the dot's line up to the dot, the lines
         after, the brackets open there closed); Jedi where ty cannot answer now, or (engine
-        `auto`) does not know the receiver.
+        `auto`) does not know the receiver: then only of the document as it is (no new parse:
+        Jedi's analysis of a new text cost up to seconds on attrs, for receivers ty could not
+        type, where its answers also refused the real member more often than ty's silence).
         """
         facts = self.facts
+        ty_answered = False
         if facts.ty is not None:
             try:
                 found = facts.ty_members(*self.document(dot), self._closers())
@@ -134,10 +138,20 @@ class View:
             else:
                 if found is not None or facts.engine == "ty":
                     facts.answered_by.append("ty" if found else "none")
+                    if found:
+                        facts.note_members(self.site(dot), found)
                     return _known(found, _TY_DYNAMIC)
-        names = self.receiver_members(dot) or self.complete(dot)
+                ty_answered = True
+        names = self.receiver_members(dot)
+        if not names and not (ty_answered and self._new_text(dot)):
+            names = self.complete(dot)
         facts.answered_by.append("jedi" if names else "none")
         return names
+
+    def _new_text(self, offset: int) -> bool:
+        """Whether a question at `offset` (`document`) is about a text other than the document
+        as it is: anywhere but the cursor, generated text is in it or typed text left out."""
+        return offset != self._document_at_cursor()[1]
 
     def _closers(self) -> str:
         """The closers of the brackets open at the boundary, innermost first."""
@@ -161,7 +175,12 @@ class View:
         (`call_signatures`), else from the new text.
         """
         facts = self.facts
+        ty_answered = False
         if facts.ty is not None:
+            found = self._member_signatures(opener)
+            if found is not None:
+                facts.signatures_by.append("ty")
+                return found
             closers = "".join(_CLOSERS[o] for o, at in reversed(self.lex.brackets)
                               if at <= opener)
             try:
@@ -172,11 +191,28 @@ class View:
                 if found is not None or facts.engine == "ty":
                     facts.signatures_by.append("ty" if found else "none")
                     return found
+                ty_answered = True
         found = self.call_signatures(opener)
-        if found is None:
+        if found is None and not (ty_answered and self._new_text(opener + 1)):
             found = self.facts.signatures(*self.document(opener + 1))
         facts.signatures_by.append("jedi" if found else "none")
         return found
+
+    def site(self, dot: int) -> tuple[int, str]:
+        """Where the `.` ending at `dot` is, as a key: its offset and the generated text before
+        it (one completion's views share the prefix)."""
+        return dot, self.generated[: max(dot - len(self.prefix), 0)]
+
+    def _member_signatures(self, opener: int) -> list[list[Param]] | None:
+        """Signatures of a call of `recv.name` from ty's detail of `name` (a method's
+        signature), when `recv.`'s members were asked in this completion: a member the model
+        calls needs no new analysis. None: ask about the text."""
+        m = _MEMBER_CALLEE.search(self.upto(opener)[-200:])
+        if m is None:
+            return None
+        dot = opener - (len(m.group(0)) - 1)
+        detail = self.facts.member_detail(self.site(dot), m.group(1))
+        return signatures_of_detail(detail) if detail else None
 
     def call_signatures(self, opener: int) -> list[list[Param]] | None:
         """Signatures of the call whose `(` is at `opener`, asked of the document as it is: at

@@ -61,6 +61,7 @@ class Name:
     """
 
     name: str
+    detail: str = ""  # ty's detail: the member's type, or a method's signature
 
 
 Param = Parameter  # a signature parameter: name, `inspect.Parameter` kind name, has a default
@@ -99,6 +100,8 @@ class Facts:
         self.answered_by: list[str] = []  # the engine of each member answer (benchmarks)
         self.signatures_by: list[str] = []  # the engine of each signature answer (benchmarks)
         self._last_digest: tuple[str, bytes] | None = None  # the document's, asked again and again
+        # ty's members by where their `.` is (`View.site`): their details sign a call of one.
+        self._details: dict[tuple[int, str], dict[str, str]] = {}
 
     def complete(self, text: str, offset: int) -> list[Name] | None:
         """Names Jedi completes at `offset` with nothing typed there; None when it fails."""
@@ -125,8 +128,16 @@ class Facts:
         Raises `Unavailable` when this document has no ty, or ty cannot answer now: then Jedi
         is asked (`members`, `complete`).
         """
-        found = cast(list[str] | None, self._ty("ty_members", text, offset, closers))
-        return None if found is None else [Name(n) for n in found]
+        found = cast(list[tuple[str, str]] | None, self._ty("ty_members", text, offset, closers))
+        return None if found is None else [Name(n, detail) for n, detail in found]
+
+    def note_members(self, site: tuple[int, str], found: list[Name]) -> None:
+        """Keep ty's `found` members of the receiver at `site` with their details."""
+        self._details[site] = {n.name: n.detail for n in found if n.detail}
+
+    def member_detail(self, site: tuple[int, str], name: str) -> str | None:
+        """ty's detail of member `name` of the receiver at `site`, when it was asked."""
+        return self._details.get(site, {}).get(name)
 
     def ty_signatures(self, text: str, offset: int,
                       closers: str | None = None) -> list[list[Param]] | None:
@@ -150,7 +161,7 @@ class Facts:
         if remaining <= 0:
             self.timeouts += 1
             raise Unavailable("out of time")
-        ask = ty.members if kind == "ty_members" else ty.signatures
+        ask = ty.member_items if kind == "ty_members" else ty.signatures
         started = time.perf_counter()
         try:
             found = ask(text, offset, self.path, time.monotonic() + remaining * TY_SHARE, closers)

@@ -21,7 +21,7 @@ from typehole.base.scan import LexState
 from typehole.context import oracle as registry
 from typehole.context.hole import analyse_hole
 from typehole.context.oracle import TyOracle, Unavailable, close_brackets, find_ty, known_members
-from typehole.context.oracle.ty import refused_paths
+from typehole.context.oracle.ty import python_type, refused_paths, signatures_of_detail
 from typehole.monitors import facts as facts_module
 from typehole.monitors.base import View
 from typehole.monitors.calls import CallArgumentsMonitor
@@ -494,3 +494,92 @@ def test_ty_is_held_to_the_read_policy(tmp_path: Path) -> None:
     found = set(refused_paths(root, ("gen/",)))
     assert {"private", "gen", "key_alias.py"} <= found
     assert not found & {"app.py", "id_rsa"}  # ty reads no `id_rsa` by itself: no need to say
+
+
+def test_ty_types_are_written_as_a_python_user_would() -> None:
+    # ty names a type variable's scope and variance, shows callables as arrows and literal
+    # types of inferred values: none of that is something a user writes in an annotation.
+    assert python_type("Self@remove (invariant)") == "Self"
+    assert python_type("dict[K@Box (covariant), list[T@get]]") == "dict[K, list[T]]"
+    assert python_type("(int, /) -> str") == "Callable[[int], str]"
+    assert python_type("bound method Box[int].get(default: int) -> int") == (
+        "Callable[[int], int]")
+    assert python_type("(x: int, y: str = 'a') -> None") == "Callable[..., None]"
+    assert python_type("<class 'Box'>") == "type[Box]"
+    assert python_type("tuple[Literal[1], Literal['a, ]b']] | Literal[2]") == (
+        "tuple[int, str] | int")
+    assert python_type("Literal[Color.RED, Color.BLUE] | None") == "Color | None"
+    assert python_type("list[Unknown]") == "list[Any]"
+    assert python_type("Unknown") is None
+    assert python_type("Overload[() -> str, () -> int]") is None
+    # A declared annotation keeps its literal values.
+    assert python_type('Literal["left", "right"]', literals=False) == 'Literal["left", "right"]'
+
+
+def test_typed_holes_get_python_types_from_ty(ty: TyOracle, workspace: Path) -> None:
+    path = str(workspace / "box.py")
+    text = ("from typing import Self\n\nclass Box:\n    def remove(self) -> Self:\n"
+            "        me = self\n        n = 3\n        return me\n")
+    assert ty.type_at(text, text.index("me =") + 2, path, _deadline()) == "Self"
+    assert ty.type_at(text, text.index("n =") + 1, path, _deadline()) == "int"
+
+
+def test_member_signatures_are_read_from_ty_details() -> None:
+    (params,) = signatures_of_detail(
+        "bound method Literal['(x'].count(sub: str, start: int | None = None, /) -> int") or [None]
+    assert params is not None and [(p.name, p.kind, p.has_default) for p in params] == [
+        ("sub", "POSITIONAL_ONLY", False), ("start", "POSITIONAL_ONLY", True)]
+    (params,) = signatures_of_detail("def put(a, /, b: int, *rest, c, d=1, **kw) -> None") or [None]
+    assert params is not None and [p.kind for p in params] == [
+        "POSITIONAL_ONLY", "POSITIONAL_OR_KEYWORD", "VAR_POSITIONAL", "KEYWORD_ONLY",
+        "KEYWORD_ONLY", "VAR_KEYWORD"]
+    overloads = signatures_of_detail("Overload[() -> str, (width: int, /) -> str]")
+    assert overloads is not None and [[p.name for p in s] for s in overloads] == [[], ["width"]]
+    generic = signatures_of_detail(
+        "Overload[[_C](maybe_cls: _C, *, slots: bool = ...) -> _C, (*, slots: bool = ...) -> Any]")
+    assert generic is not None and [[p.kind for p in s] for s in generic] == [
+        ["POSITIONAL_OR_KEYWORD", "KEYWORD_ONLY"], ["KEYWORD_ONLY"]]
+    for unsigned in ("int", "type[Box]", "(...) -> Unknown", "list[(int) -> str]"):
+        assert signatures_of_detail(unsigned) is None, unsigned
+
+
+def test_a_member_the_model_calls_is_signed_without_a_new_analysis(
+        ty: TyOracle, workspace: Path) -> None:
+    # `shelf.` at the cursor asks ty for the members, with their details; the model then
+    # writes `add(`: the call's signature is the detail's, and ty is sent no new text.
+    path = workspace / "main.py"
+    uri = path.resolve().as_uri()
+    facts = Facts(path=str(path), engine="ty", ty=ty, timeout_s=ASK_S)
+    prompt = MAIN + "shelf."
+    assert DereferenceMonitor().pre(_view(prompt, path, facts)) is not None
+    version = ty._sent[uri][0]
+    generated = "add("
+    lex = LexState.of_prefix(prompt + generated)
+    view = View(prompt, generated, "\n", lex, facts)
+    constraint = CallArgumentsMonitor().pre(view)
+    assert constraint is not None and ")" in constraint.banned  # `title` is required
+    assert facts.signatures_by == ["ty"]
+    assert ty._sent[uri][0] == version
+
+
+def test_under_auto_jedi_is_not_asked_of_a_new_text_where_ty_does_not_know(
+        ty: TyOracle, workspace: Path) -> None:
+    # ty does not type `x` (an unannotated parameter); Jedi does from the call below, but only
+    # by analysing the text with the generated code in it: under auto that is not asked (it
+    # cost up to seconds on real code), the monitor fails open. At the cursor, in the document
+    # as it is, Jedi still answers.
+    path = workspace / "helper.py"
+    prompt = "def helper(x):\n    "
+    suffix = "\n\nhelper('a')\n"
+    generated = "z = x\n    z."
+    facts = Facts(path=str(path), engine="auto", ty=ty, timeout_s=ASK_S)
+    lex = LexState.of_prefix(prompt + generated)
+    view = View(prompt, generated, suffix, lex, facts)
+    assert view.members(len(prompt + generated)) is None
+    assert facts.answered_by == ["none"]
+    facts_module._MEMO.clear()
+    prompt = "def helper(x):\n    x."
+    facts = Facts(path=str(path), engine="auto", ty=ty, timeout_s=ASK_S)
+    view = View(prompt, "", suffix, LexState.of_prefix(prompt), facts)
+    assert "upper" in (view.members(len(prompt)) or [])
+    assert facts.answered_by == ["jedi"]

@@ -22,12 +22,13 @@ from .base import (
     known_members,
 )
 from .jedi import JediOracle, OutOfTime, type_of_names
-from .ty import EventListener, TyOracle, find_ty
+from .ty import EventListener, TyOracle, find_ty, python_type, signatures_of_detail
 
 __all__ = [
     "Engine", "JediOracle", "Location", "Oracle", "OutOfTime", "Parameter", "TyOracle",
-    "Unavailable", "close_brackets", "engine_for", "find_ty", "known_members", "set_engine",
-    "start_ty", "stop", "stop_all", "ty_for", "type_of_names",
+    "Unavailable", "close_brackets", "engine_for", "find_ty", "known_members", "python_type",
+    "set_engine", "signatures_of_detail", "start_ty", "stop", "stop_all", "ty_for",
+    "type_of_names",
 ]
 
 _LOCK = threading.Lock()
