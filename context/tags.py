@@ -70,7 +70,7 @@ UnitMemo = dict[tuple[str, str, bytes], tuple[int, list[Definition | Import]]]
 
 def extract_tags(data: bytes, module: str, path: str, is_package: bool = False,
                  tree: Tree | None = None, language: str = "python",
-                 memo: UnitMemo | None = None) -> FileTags:
+                 memo: UnitMemo | None = None, nesting_checked: bool = False) -> FileTags:
     """Definitions and imports of one file given as UTF-8 bytes (Python unless `language` says).
 
     Other languages (see `syntax.GRAMMARS`) get syntax-level tags: classes, interfaces, structs,
@@ -82,9 +82,12 @@ def extract_tags(data: bytes, module: str, path: str, is_package: bool = False,
     `memo` (Python only; the same module and path each time) holds the tags of the file's
     top-level statements from the last call and is refilled with this call's: statements whose
     text did not change are not queried again. The result is the same as without it.
+    `nesting_checked`: the caller knows the file is nested no deeper than Python allows (the
+    index bounds it per edit), so the count over the whole file is skipped.
     """
     try:
-        check_nesting(data)
+        if not nesting_checked:
+            check_nesting(data)
     except Unanalysable:
         return FileTags((), ())
     if language != "python":
