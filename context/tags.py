@@ -18,6 +18,7 @@ from bisect import bisect_right
 from dataclasses import dataclass, replace
 from functools import cache
 from importlib import resources
+from typing import NamedTuple
 
 from typehole.base import syntax
 from typehole.base.limits import Unanalysable, check_nesting
@@ -303,19 +304,22 @@ def _shifted(record: Definition | Import, rows: int) -> Definition | Import:
     return replace(record, line=record.line + rows, end_line=record.end_line + rows)
 
 
-@dataclass(frozen=True)
-class _Unit:
+class _Unit(NamedTuple):  # a tuple: a large file has thousands, made again on every edit
     """A stretch of a file whose tags depend on its text and `key` only (None: on more)."""
 
     start: int  # byte
     end: int
     row: int
     key: tuple[str, str, bytes] | None
+    # A class header's: the last row of its class, whose definition ends there (its body is
+    # units of its own); -1 for other units.
+    end_row: int = -1
 
 
 def _units(data: bytes, root: Node) -> list[_Unit]:
     """The file's top-level statements; a class's body statements are units of their own (its
-    header, whose definition spans the body, is never reused), as classes can be long."""
+    header's key is its text up to the end of its first body statement, which holds its
+    docstring; its definition's last line is the class's), as classes can be long."""
     out = []
     for child in root.children:
         node = child.child_by_field_name("definition") \
@@ -327,11 +331,25 @@ def _units(data: bytes, root: Node) -> list[_Unit]:
             out.append(_Unit(child.start_byte, child.end_byte, child.start_point.row,
                              ("", child.type, data[child.start_byte:child.end_byte])))
             continue
-        out.append(_Unit(child.start_byte, body.children[0].start_byte, child.start_point.row,
-                         None))
+        members = body.children
+        out.append(_Unit(child.start_byte, members[0].start_byte, child.start_point.row,
+                         ("", "class header", data[child.start_byte:members[0].end_byte]),
+                         node.end_point.row))
         owner = node_text(data, name)
         out.extend(_Unit(b.start_byte, b.end_byte, b.start_point.row,
-                         (owner, b.type, data[b.start_byte:b.end_byte])) for b in body.children)
+                         (owner, b.type, data[b.start_byte:b.end_byte])) for b in members)
+    return out
+
+
+def _reused(records: list[Definition | Import], unit: _Unit,
+            then: int) -> list[Definition | Import]:
+    """A unit's records from the memo, where the unit now starts at `unit.row` (was `then`)."""
+    if unit.row == then and unit.end_row < 0:  # before the edit: as they were
+        return records
+    out = [_shifted(r, unit.row - then) for r in records]
+    if unit.end_row >= 0:  # a class header: its class ends where its body does now
+        out = [replace(r, end_line=unit.end_row + 1)
+               if isinstance(r, Definition) and r.kind == "class" else r for r in out]
     return out
 
 
@@ -373,7 +391,7 @@ def _extract_python(data: bytes, module: str, path: str, is_package: bool,
         if records is None:
             assert unit.key is not None
             then, records = old[unit.key]
-            records = [_shifted(r, unit.row - then) for r in records]
+            records = _reused(records, unit, then)
         if unit.key is not None:
             new_memo[unit.key] = (unit.row, records)
         for found in records:
