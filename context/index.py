@@ -657,7 +657,7 @@ class Index:
                                     (_WINDOW_SCHEME,))
             self._term_rows.clear()
             self.generation += 1
-        self.store.evict()  # the index has grown: the cache may be over its cap now
+        self.store.evict(when_due=True)  # the index has grown: the cache may be over its cap now
         return BuildStats(total, indexed, removed, time.perf_counter() - started)
 
     def _flush(self, pending: list[tuple[str, str, int, int]]) -> None:
