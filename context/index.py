@@ -29,7 +29,7 @@ from typehole.base.syntax import SUFFIXES, Tree, language_of, parse_bytes, repar
 from .cache import DEFAULT_CAP_MB
 from .records import Definition, Import
 from .store import Store
-from .tags import UnitMemo, extract_tags
+from .tags import FileTags, UnitMemo, extract_tags
 from .walk import may_read, read_text, workspace_files
 
 __all__ = ["BuildStats", "Index", "MAX_SCORED_ROWS", "WINDOW_LINES", "WINDOW_STRIDE",
@@ -217,6 +217,7 @@ class Index:
         self._packages: dict[str, bool] = {}
         # The files opened or edited last, for incremental re-indexing; under the lock.
         self._trees: OrderedDict[str, _Recent] = OrderedDict()  # least recently kept first
+        self._claims: dict[str, object] = {}  # the latest update of each file (`_claim`)
         self.generation = 0  # bumped on every change, so callers can cache derived data
         self.imports_generation = 0  # bumped when some file's imports change (the import graph)
         # Modules whose imports changed since `graph_changes` was last asked, or None when the
@@ -268,7 +269,8 @@ class Index:
     def _write(self, rel: str, text: str, mtime_ns: int, size: int,
                data: bytes | None = None, tree: Tree | None = None,
                lines: list[str] | None = None, old_lines: list[str] | None = None,
-               memo: UnitMemo | None = None, edit: _Recent | None = None) -> list[_DefRow]:
+               memo: UnitMemo | None = None, edit: _Recent | None = None,
+               tags: FileTags | None = None, digest: str | None = None) -> list[_DefRow]:
         """Store one file's row, tags and windows, in place when it is already indexed.
 
         An indexed file keeps its row; of its definitions, imports and windows only those that
@@ -278,13 +280,17 @@ class Index:
         tree queried. `edit` (what is kept of the file, already describing `text`) spares passes
         over the whole text: its line count, nesting and definitions' rows are taken from there,
         and after an edit the hash is left out of the row (`_Recent.hashed`). The rows are the same
-        as a fresh index of `text` writes. Returns the definitions' rows.
+        as a fresh index of `text` writes. `tags` and `digest` (its hash), when given, were made
+        of `text` already (outside the lock). Returns the definitions' rows.
         """
         conn = self.store.conn
         python = rel.endswith(PYTHON_SUFFIXES)
         module, is_package = self.module_of(rel) if python else ("", False)
         count = edit.count if edit is not None else text.count("\n") + 1
-        digest = _hash(text) if edit is None or edit.hashed else None
+        if digest is None and (edit is None or edit.hashed):
+            digest = _hash(text)
+        if tags is None:
+            tags = self._tags(rel, text, data, tree, memo, edit)
         fields = (module, int(is_package), mtime_ns, size, digest, count)
         row = conn.execute("SELECT id FROM files WHERE path=?", (rel,)).fetchone()
         known = row is not None
@@ -299,22 +305,26 @@ class Index:
             file_id = row[0]
             conn.execute("UPDATE files SET module=?, is_package=?, mtime_ns=?, size=?, hash=?, "
                          "lines=? WHERE id=?", (*fields, file_id))
-        language = "python" if python else language_of(rel)
-        definitions: Sequence[Definition] = ()
-        imports: Sequence[Import] = ()
-        if language is not None and (python or supported(language)) \
-                and (edit is None or edit.depth <= MAX_NESTING):
-            if data is None:
-                data = text.encode("utf-8", "surrogatepass")
-            tags = extract_tags(data, module, rel, is_package, tree=tree, language=language,
-                                memo=memo if python else None, nesting_checked=edit is not None)
-            definitions, imports = tags.definitions, tags.imports
-        rows = self._write_definitions(file_id, definitions, python, known,
+        rows = self._write_definitions(file_id, tags.definitions, python, known,
                                        edit.defs if edit is not None else None)
-        self._write_imports(file_id, imports, known)
+        self._write_imports(file_id, tags.imports, known)
         self._write_windows(file_id, split_lines(text) if lines is None else lines, old_lines,
                             known)
         return rows
+
+    def _tags(self, rel: str, text: str, data: bytes | None, tree: Tree | None,
+              memo: UnitMemo | None, edit: _Recent | None) -> FileTags:
+        """The definitions and imports `_write` stores for `text` (see there); no database use."""
+        python = rel.endswith(PYTHON_SUFFIXES)
+        module, is_package = self.module_of(rel) if python else ("", False)
+        language = "python" if python else language_of(rel)
+        if language is None or not (python or supported(language)) \
+                or (edit is not None and edit.depth > MAX_NESTING):
+            return FileTags((), ())
+        if data is None:
+            data = text.encode("utf-8", "surrogatepass")
+        return extract_tags(data, module, rel, is_package, tree=tree, language=language,
+                            memo=memo if python else None, nesting_checked=edit is not None)
 
     def _write_definitions(self, file_id: int, definitions: Sequence[Definition], python: bool,
                            known: bool, old_rows: list[_DefRow] | None = None) -> list[_DefRow]:
@@ -497,9 +507,16 @@ class Index:
         recent = _Recent(text, data, split_lines(text), tree, {}, module, nesting(data), None,
                          text.count("\n") + 1)
         with self.store.lock:
+            claim = self._claim(rel)
+        # Parsed and tagged outside the lock: requests meanwhile read the index as it was.
+        tags = self._tags(rel, text, data, tree, recent.memo, recent)
+        with self.store.lock:
+            if self._claims.get(rel) is not claim:  # a later update of the file won
+                return False
             self._trees.pop(rel, None)
             recent.defs = self._transaction(lambda: self._write(
-                rel, text, mtime_ns, size, data, tree, recent.lines, None, recent.memo, recent))
+                rel, text, mtime_ns, size, data, tree, recent.lines, None, recent.memo, recent,
+                tags, digest))
             self._keep(rel, recent)
             self.generation += 1
         return True
@@ -521,21 +538,33 @@ class Index:
             if self._trees.get(rel) is not previous:  # another edit got there first
                 self._trees.pop(rel, None)
                 return self.update_file(self.root / rel, text)
-            del self._trees[rel]
-            tree = None
-            if python:
-                # The tree of the previous edit lets tree-sitter re-parse only what changed.
-                tree = (reparse(previous.data, previous.tree, data)
-                        if previous.tree is not None else parse_bytes(data))
-            lines = _relines(previous.text, previous.lines, text, start, old_end, new_end)
-            count = previous.count + inserted.count("\n") - removed.count("\n")
-            recent = _Recent(text, data, lines, tree, memo, module, depth, previous.defs, count,
-                             hashed=False)
+            del self._trees[rel]  # ours now: its tree is edited in place below
+            claim = self._claim(rel)
+        # Parsed and tagged outside the lock: requests meanwhile read the index as it was.
+        tree = None
+        if python:
+            # The tree of the previous edit lets tree-sitter re-parse only what changed.
+            tree = (reparse(previous.data, previous.tree, data)
+                    if previous.tree is not None else parse_bytes(data))
+        lines = _relines(previous.text, previous.lines, text, start, old_end, new_end)
+        count = previous.count + inserted.count("\n") - removed.count("\n")
+        recent = _Recent(text, data, lines, tree, memo, module, depth, previous.defs, count,
+                         hashed=False)
+        tags = self._tags(rel, text, data, tree, memo, recent)
+        with self.store.lock:
+            if self._claims.get(rel) is not claim:  # a later update of the file won
+                return False
             recent.defs = self._transaction(lambda: self._write(
-                rel, text, mtime_ns, size, data, tree, lines, previous.lines, memo, recent))
+                rel, text, mtime_ns, size, data, tree, lines, previous.lines, memo, recent, tags))
             self._keep(rel, recent)
             self.generation += 1
         return True
+
+    def _claim(self, rel: str) -> object:
+        """Mark an update of `rel` as the latest one (under the lock): an earlier update that is
+        still parsing outside the lock finds it superseded and writes nothing."""
+        claim = self._claims[rel] = object()
+        return claim
 
     def _stat(self, rel: str) -> tuple[int, int]:
         try:
@@ -597,6 +626,7 @@ class Index:
         """Forget a deleted file; returns False when it was not indexed."""
         with self.store.lock:
             self._trees.pop(self.relpath(path), None)
+            self._claim(self.relpath(path))  # an update still parsing it writes nothing
             removed = self._delete(self.relpath(path))
             self.generation += removed
         return removed
