@@ -330,16 +330,56 @@ class Index:
                            known: bool, old_rows: list[_DefRow] | None = None) -> list[_DefRow]:
         """Replace a file's definitions: unchanged ones stay, moved ones get their new lines.
 
-        `old_rows`: the file's rows as the last write returned them (None: read from the index).
-        Returns the rows now stored, in the order of `definitions`."""
+        `old_rows`: the file's rows in line order as the last write returned them (None: read
+        from the index). The definitions before an edit and those after it (moved by as many
+        lines as the last one was) are told apart by list comparisons; only those between
+        are matched one by one, and those after move in one statement.
+        Returns the rows now stored, in the order of `definitions` (line order).
+        """
         conn = self.store.conn
-        # Everything but the lines: a definition the edit only moved keeps its row (and returns).
         if old_rows is None:
             old_rows = [(r[:7], r[7], r[8], r[9]) for r in conn.execute(
                 "SELECT name, qualname, parent, kind, signature, doc, annotation, id, line, "
-                "end_line FROM defs WHERE file_id=?", (file_id,))] if known else []
+                "end_line FROM defs WHERE file_id=? ORDER BY line, id", (file_id,))] \
+                if known else []
+        new = [((d.name, d.qualname, d.parent, d.kind, d.signature, d.doc, d.annotation),
+                d.line, d.end_line) for d in definitions]
+        old = [(key, line, end_line) for key, _, line, end_line in old_rows]
+        head = common_prefix(old, new)
+        room = min(len(old), len(new)) - head
+        delta = new[-1][1] - old[-1][1] if room > 0 else 0
+        tail = common_suffix([(k, line + delta, end + delta) for k, line, end in old[-room:]],
+                             new[-room:]) if room > 0 else 0
+        if tail and delta:  # first: the rows inserted below may start on the lines it moves
+            self._move_definitions(file_id, old_rows, len(old) - tail, delta)
+        rows: list[_DefRow] = list(old_rows[:head])
+        rows.extend(self._match_definitions(file_id, definitions[head:len(new) - tail],
+                                            old_rows[head:len(old) - tail], python))
+        rows.extend((key, def_id, line + delta, end + delta)
+                    for key, def_id, line, end in old_rows[len(old) - tail:])
+        return rows
+
+    def _move_definitions(self, file_id: int, old_rows: list[_DefRow], first: int,
+                          delta: int) -> None:
+        """Move the rows `old_rows[first:]` (line order) `delta` lines: in one statement when no
+        earlier row starts on their first line."""
+        conn = self.store.conn
+        start = old_rows[first][2]
+        if first == 0 or old_rows[first - 1][2] < start:
+            conn.execute("UPDATE defs SET line=line+?, end_line=end_line+? WHERE file_id=? "
+                         "AND line>=?", (delta, delta, file_id, start))
+        else:
+            conn.executemany("UPDATE defs SET line=line+?, end_line=end_line+? WHERE id=?",
+                             [(delta, delta, r[1]) for r in old_rows[first:]])
+
+    def _match_definitions(self, file_id: int, definitions: Sequence[Definition],
+                           old_rows: list[_DefRow], python: bool) -> list[_DefRow]:
+        """Store `definitions` in place of `old_rows`: a definition whose all but lines match an
+        old row keeps it (moved if need be), the rest are inserted, the unmatched old deleted."""
+        conn = self.store.conn
+        # Everything but the lines: a definition the edit only moved keeps its row (and returns).
         old: dict[tuple[object, ...], list[tuple[int, int, int]]] = {}
-        for key, def_id, line, end_line in sorted(old_rows, key=lambda r: -r[2]):
+        for key, def_id, line, end_line in reversed(old_rows):
             old.setdefault(key, []).append((def_id, line, end_line))
         moved: list[tuple[int, int, int]] = []
         added: list[int] = []

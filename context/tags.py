@@ -297,11 +297,17 @@ def _anchor(caps: dict[str, list[Node]]) -> Node:
 
 
 def _shifted(record: Definition | Import, rows: int) -> Definition | Import:
+    """`record` moved `rows` lines down. Copied field by field: `dataclasses.replace` runs the
+    frozen `__init__` again, and an edit near the top of a large file moves thousands."""
     if not rows:
         return record
-    if isinstance(record, Import):
-        return replace(record, line=record.line + rows)
-    return replace(record, line=record.line + rows, end_line=record.end_line + rows)
+    moved = object.__new__(type(record))
+    fields = moved.__dict__
+    fields.update(record.__dict__)
+    fields["line"] += rows
+    if "end_line" in fields:
+        fields["end_line"] += rows
+    return moved
 
 
 class _Unit(NamedTuple):  # a tuple: a large file has thousands, made again on every edit
