@@ -103,7 +103,7 @@ def _relines(old: str, old_lines: list[str], new: str, start: int, old_end: int,
             *old_lines[first + touched:]]
 
 
-def _edit_span(old: str, new: str) -> tuple[int, int, int]:
+def _edit_span(old: str | bytes, new: str | bytes) -> tuple[int, int, int]:
     """(start, old_end, new_end): `old[start:old_end]` became `new[start:new_end]`, the rest is
     their common prefix and suffix."""
     limit = min(len(old), len(new))
@@ -179,6 +179,9 @@ class _Recent:
     defs: list[_DefRow] | None = None  # its definitions' rows in the index (None: ask it)
     count: int = 0  # `text.count("\n") + 1`, the `lines` column
     hashed: bool = True  # whether the index's row has the hash of `text` (edits leave it out)
+    # The bytes the last edit changed, `[start, old_end)` of the text before it became `[start,
+    # new_end)` of `data` (see `extract_tags`); None: not an edit of the text `memo` was made of.
+    changed: tuple[int, int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -320,11 +323,15 @@ class Index:
         language = "python" if python else language_of(rel)
         if language is None or not (python or supported(language)) \
                 or (edit is not None and edit.depth > MAX_NESTING):
+            if memo is not None:  # made of another text than the next edit's `changed` starts at
+                memo.clear()
+                memo.texts = {}
             return FileTags((), ())
         if data is None:
             data = text.encode("utf-8", "surrogatepass")
         return extract_tags(data, module, rel, is_package, tree=tree, language=language,
-                            memo=memo if python else None, nesting_checked=edit is not None)
+                            memo=memo if python else None, nesting_checked=edit is not None,
+                            changed=edit.changed if edit is not None else None)
 
     def _write_definitions(self, file_id: int, definitions: Sequence[Definition], python: bool,
                            known: bool, old_rows: list[_DefRow] | None = None) -> list[_DefRow]:
@@ -544,8 +551,8 @@ class Index:
         data = text.encode("utf-8", "surrogatepass")
         module = self.module_of(rel) if rel.endswith(PYTHON_SUFFIXES) else ("", False)
         tree = parse_bytes(data) if rel.endswith(PYTHON_SUFFIXES) else None
-        recent = _Recent(text, data, split_lines(text), tree, {}, module, nesting(data), None,
-                         text.count("\n") + 1)
+        recent = _Recent(text, data, split_lines(text), tree, UnitMemo(), module, nesting(data),
+                         None, text.count("\n") + 1)
         with self.store.lock:
             claim = self._claim(rel)
         # Parsed and tagged outside the lock: requests meanwhile read the index as it was.
@@ -573,7 +580,7 @@ class Index:
             depth = nesting(data)
         python = rel.endswith(PYTHON_SUFFIXES)
         module = self.module_of(rel) if python else ("", False)
-        memo = previous.memo if previous.module == module else {}
+        memo = previous.memo if previous.module == module else UnitMemo()
         with self.store.lock:
             if self._trees.get(rel) is not previous:  # another edit got there first
                 self._trees.pop(rel, None)
@@ -589,7 +596,7 @@ class Index:
         lines = _relines(previous.text, previous.lines, text, start, old_end, new_end)
         count = previous.count + inserted.count("\n") - removed.count("\n")
         recent = _Recent(text, data, lines, tree, memo, module, depth, previous.defs, count,
-                         hashed=False)
+                         hashed=False, changed=_edit_span(previous.data, data))
         tags = self._tags(rel, text, data, tree, memo, recent)
         with self.store.lock:
             if self._claims.get(rel) is not claim:  # a later update of the file won
@@ -645,7 +652,7 @@ class Index:
         """What the next edit of `rel` starts from when `text` is what the index holds."""
         data = text.encode("utf-8", "surrogatepass")
         tree: Tree | None = None
-        memo: UnitMemo = {}
+        memo = UnitMemo()
         module = ("", False)
         if rel.endswith(PYTHON_SUFFIXES):
             module = self.module_of(rel)

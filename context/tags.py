@@ -63,15 +63,31 @@ def _squash(text: str) -> str:
     return out
 
 
-# A top-level statement's (or a class body statement's) tags, keyed by the class, its type and
-# bytes: (its first row then, its records in query order). Re-extracting a file after an edit
-# reuses the statements the edit did not touch.
-UnitMemo = dict[tuple[str, str, bytes], tuple[int, list[Definition | Import]]]
+_UnitKey = tuple[str, str, bytes]
+
+
+class UnitMemo(dict[_UnitKey, tuple[int, list[Definition | Import]]]):
+    """A top-level statement's (or a class body statement's) tags, keyed by the class, its type
+    and bytes: (its first row then, its records in query order). Re-extracting a file after an
+    edit reuses the statements the edit did not touch.
+
+    `texts` holds each statement's bytes by its span (start, end) as of the last call: after an
+    edit (`extract_tags`' `changed`) the statements outside it take their bytes from there,
+    already hashed, instead of slicing and hashing the whole file again.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.texts: dict[tuple[int, int], bytes] = {}
+        # The type of the tree's root the tags were read under: module-level patterns match
+        # only under `module`, and a broken file parses into a root `ERROR` node.
+        self.root = ""
 
 
 def extract_tags(data: bytes, module: str, path: str, is_package: bool = False,
                  tree: Tree | None = None, language: str = "python",
-                 memo: UnitMemo | None = None, nesting_checked: bool = False) -> FileTags:
+                 memo: UnitMemo | None = None, nesting_checked: bool = False,
+                 changed: tuple[int, int, int] | None = None) -> FileTags:
     """Definitions and imports of one file given as UTF-8 bytes (Python unless `language` says).
 
     Other languages (see `syntax.GRAMMARS`) get syntax-level tags: classes, interfaces, structs,
@@ -84,16 +100,27 @@ def extract_tags(data: bytes, module: str, path: str, is_package: bool = False,
     top-level statements from the last call and is refilled with this call's: statements whose
     text did not change are not queried again. The result is the same as without it.
     `nesting_checked`: the caller knows the file is nested no deeper than Python allows (the
-    index bounds it per edit), so the count over the whole file is skipped.
+    index bounds it per edit), so the count over the whole file is skipped. `changed` (with
+    `memo`): the bytes `[start, old_end)` of the text the memo was made of became `[start,
+    new_end)` of `data`, the rest is the same.
     """
     try:
         if not nesting_checked:
             check_nesting(data)
     except Unanalysable:
+        _forget(memo)
         return FileTags((), ())
     if language != "python":
         return _extract_other(data, language, module, path)
-    return _extract_python(data, module, path, is_package, tree, memo)
+    return _extract_python(data, module, path, is_package, tree, memo, changed)
+
+
+def _forget(memo: UnitMemo | None) -> None:
+    """Empty `memo` when this call's text is not tagged: the next call's `changed` would
+    describe an edit of a text the memo was not made of."""
+    if memo is not None:
+        memo.clear()
+        memo.texts = {}
 
 
 # --- Python -------------------------------------------------------------------------------------
@@ -322,7 +349,30 @@ class _Unit(NamedTuple):  # a tuple: a large file has thousands, made again on e
     end_row: int = -1
 
 
-def _units(data: bytes, root: Node) -> list[_Unit]:
+class _Texts:
+    """The bytes of spans of `data`, taken from the last call's (`UnitMemo.texts`) where an edit
+    (`changed`) left them as they were; all spans asked are remembered for the next call."""
+
+    def __init__(self, data: bytes, old: dict[tuple[int, int], bytes],
+                 changed: tuple[int, int, int] | None) -> None:
+        self.data = data
+        self.old = old if changed is not None else {}
+        self.start, old_end, self.new_end = changed if changed is not None else (0, 0, 0)
+        self.shift = old_end - self.new_end
+        self.spans: dict[tuple[int, int], bytes] = {}
+
+    def __call__(self, start: int, end: int) -> bytes:
+        if end <= self.start:
+            found = self.old.get((start, end))
+        elif start >= self.new_end:
+            found = self.old.get((start + self.shift, end + self.shift))
+        else:
+            found = None
+        text = self.spans[(start, end)] = found if found is not None else self.data[start:end]
+        return text
+
+
+def _units(data: bytes, root: Node, text_of: _Texts) -> list[_Unit]:
     """The file's top-level statements; a class's body statements are units of their own (its
     header's key is its text up to the end of its first body statement, which holds its
     docstring; its definition's last line is the class's), as classes can be long."""
@@ -334,16 +384,18 @@ def _units(data: bytes, root: Node) -> list[_Unit]:
             if node is not None and node.type == "class_definition" else None
         name = node.child_by_field_name("name") if body is not None else None
         if body is None or name is None or not body.children:
-            out.append(_Unit(child.start_byte, child.end_byte, child.start_point.row,
-                             ("", child.type, data[child.start_byte:child.end_byte])))
+            start, end = child.start_byte, child.end_byte
+            out.append(_Unit(start, end, child.start_point.row,
+                             ("", child.type, text_of(start, end))))
             continue
         members = body.children
         out.append(_Unit(child.start_byte, members[0].start_byte, child.start_point.row,
-                         ("", "class header", data[child.start_byte:members[0].end_byte]),
+                         ("", "class header", text_of(child.start_byte, members[0].end_byte)),
                          node.end_point.row))
         owner = node_text(data, name)
-        out.extend(_Unit(b.start_byte, b.end_byte, b.start_point.row,
-                         (owner, b.type, data[b.start_byte:b.end_byte])) for b in members)
+        for b in members:
+            start, end = b.start_byte, b.end_byte
+            out.append(_Unit(start, end, b.start_point.row, (owner, b.type, text_of(start, end))))
     return out
 
 
@@ -360,7 +412,8 @@ def _reused(records: list[Definition | Import], unit: _Unit,
 
 
 def _extract_python(data: bytes, module: str, path: str, is_package: bool,
-                    tree: Tree | None, memo: UnitMemo | None = None) -> FileTags:
+                    tree: Tree | None, memo: UnitMemo | None = None,
+                    changed: tuple[int, int, int] | None = None) -> FileTags:
     """Definitions and imports of one Python file given as UTF-8 bytes.
 
     The records are gathered per unit (`_units`: every match lies inside one), so that a unit
@@ -368,10 +421,12 @@ def _extract_python(data: bytes, module: str, path: str, is_package: bool,
     """
     tree = tree or syntax.parse_bytes(data)
     if tree is None:  # no Python grammar installed
+        _forget(memo)
         return FileTags((), ())
-    units = _units(data, tree.root_node)
+    text_of = _Texts(data, memo.texts if memo is not None else {}, changed)
+    units = _units(data, tree.root_node, text_of)
     starts = [u.start for u in units]
-    old = memo if memo is not None else {}
+    old = memo if memo is not None and memo.root == tree.root_node.type else UnitMemo()
     fresh: list[list[Definition | Import] | None] = [
         None if u.key is not None and u.key in old else [] for u in units]
     missing = [i for i, records in enumerate(fresh) if records is not None]
@@ -389,7 +444,7 @@ def _extract_python(data: bytes, module: str, path: str, is_package: bool,
             bucket = fresh[at] if first <= at <= last else None
             if bucket is not None:
                 bucket.extend(_record(data, caps, module, path, is_package))
-    new_memo: UnitMemo = {}
+    new_memo: dict[_UnitKey, tuple[int, list[Definition | Import]]] = {}
     defs: list[Definition] = []
     imports: list[Import] = []
     seen: set[tuple[str, str]] = set()
@@ -410,6 +465,8 @@ def _extract_python(data: bytes, module: str, path: str, is_package: bool,
     if memo is not None:
         memo.clear()
         memo.update(new_memo)
+        memo.texts = text_of.spans
+        memo.root = tree.root_node.type
     defs.sort(key=lambda d: d.line)
     return FileTags(tuple(defs), tuple(imports))
 

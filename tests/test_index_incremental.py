@@ -91,13 +91,16 @@ def _edit(rng: random.Random, text: str) -> str:
     return "".join(lines) or "x = 1\n"
 
 
+# Seed 5's edits leave the file parsing into a root ERROR node at step 28, where tags read
+# under `module` must not be reused.
+@pytest.mark.parametrize("seed", [18, 5])
 def test_incremental_reindex_equals_a_fresh_index_after_random_edits(
-        tmp_path: Path, real_source: str) -> None:
+        tmp_path: Path, real_source: str, seed: int) -> None:
     root = tmp_path / "ws"
     root.mkdir()
     (root / "models.py").write_text(real_source, encoding="utf-8")
     index = Index(root, tmp_path / "cache")
-    rng = random.Random(18)
+    rng = random.Random(seed)
     try:
         index.build()
         assert not index.update_file(root / "models.py", real_source)  # opened: kept, unchanged
@@ -106,7 +109,7 @@ def test_incremental_reindex_equals_a_fresh_index_after_random_edits(
         for step in range(40):
             text = _edit(rng, text)
             assert index.update_file(root / "models.py", text)
-            if step % 4 == 3 or step < 4:  # a fresh index per edit costs; most edits still checked
+            if step % 4 == 0 or step < 4:  # a fresh index per edit costs; most edits still checked
                 assert _unhashed(_rows(index, "models.py")) == _unhashed(
                     _fresh(tmp_path, "models.py", text)), step
         # An edit does not hash the whole text; letting the file go writes its hash.
