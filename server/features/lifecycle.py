@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 
 from lsprotocol import types
@@ -36,7 +37,7 @@ def register(server: TypeholeServer) -> None:
         state.settings = settings
         state.pending_problems = problems  # shown once the client is initialized
         if len(params.workspace_folders or ()) > 1:
-            state.pending_problems.append(_first_folder_only(params.workspace_folders or []))
+            state.pending_problems.append(_first_folder_only(params.workspace_folders or ()))
         state.hub = ModelHub(state.analysis, on_health=lambda event: report_health(ls, event))
         state.pending_problems.extend(activate(ls))
         if settings.completion.completion_fallback:
@@ -69,7 +70,7 @@ def register(server: TypeholeServer) -> None:
         ls.state.analysis.shutdown(wait=False, cancel_futures=True)
 
 
-def _first_folder_only(folders: list[types.WorkspaceFolder]) -> str:
+def _first_folder_only(folders: Sequence[types.WorkspaceFolder]) -> str:
     """What a multi-root workspace gets: the first folder is the workspace (indexed, learned,
     typed); documents of the others are completed without its index."""
     others = ", ".join(folder.name for folder in folders[1:])
