@@ -309,7 +309,7 @@ class Index:
             conn.execute("UPDATE files SET module=?, is_package=?, mtime_ns=?, size=?, hash=?, "
                          "lines=? WHERE id=?", (*fields, file_id))
         rows = self._write_definitions(file_id, tags.definitions, python, known,
-                                       edit.defs if edit is not None else None)
+                                       edit.defs if edit is not None and known else None)
         self._write_imports(file_id, tags.imports, known)
         self._write_windows(file_id, split_lines(text) if lines is None else lines, old_lines,
                             known)
@@ -745,6 +745,9 @@ class Index:
             conn.execute("BEGIN")
             try:
                 for rel, text, mtime_ns, size in pending:
+                    # What was kept of the file for its next edit no longer describes its rows.
+                    self._trees.pop(rel, None)
+                    self._claim(rel)
                     self._write(rel, text, mtime_ns, size)
                 conn.execute("COMMIT")
             except BaseException:

@@ -194,3 +194,27 @@ def test_lines_after_an_edit_are_those_of_the_new_text_whatever_the_line_ends() 
         # Any description of the edit that covers the change gives the same lines.
         assert _relines(old, split_lines(old), new, start, old_end,
                         start + len(inserted)) == split_lines(new), (old, new)
+
+
+def test_an_edit_after_a_build_rewrote_the_file_matches_a_fresh_index(
+        tmp_path: Path, real_source: str) -> None:
+    root = tmp_path / "ws"
+    root.mkdir()
+    path = root / "models.py"
+    path.write_text(real_source, encoding="utf-8")
+    index = Index(root, tmp_path / "cache")
+    rng = random.Random(1)
+    try:
+        index.build()
+        index.update_file(path, real_source)  # opened
+        text = _edit(rng, real_source)
+        assert index.update_file(path, text)  # kept with its rows for the next edit
+        # Saved elsewhere meanwhile (another tool, a checkout): the build re-reads the file.
+        path.write_text(real_source[: len(real_source) // 2], encoding="utf-8")
+        assert index.build().indexed == 1
+        text = _edit(rng, text)
+        assert index.update_file(path, text)
+        assert _unhashed(_rows(index, "models.py")) == _unhashed(
+            _fresh(tmp_path, "models.py", text))
+    finally:
+        index.close()
