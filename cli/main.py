@@ -7,7 +7,9 @@ messages; every range in JSON output is an LSP range (0-based lines, UTF-16 char
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
+import os
 import sys
 
 from typehole import __version__
@@ -42,6 +44,13 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader left (`typehole cache --json | head`): what is still buffered for stdout
+        # goes nowhere, not into a second error at exit. The status of a process that SIGPIPE
+        # ended, as other tools in a pipe report it.
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
 
 
 def parser() -> argparse.ArgumentParser:

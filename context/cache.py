@@ -6,9 +6,12 @@ versioned cache folder (`store.index_path`), next to `<digest>.lock`, a small fi
 - is the index's last use: its modification time is set when the index is opened and closed,
 - is held with a shared `flock` for as long as a process has the index open (`Lease`).
 
-Eviction (`evict`) runs when an index is opened and after it is built: it removes indexes whose
-workspace no longer exists, indexes of workspaces under the system temp folder not used for a
-while, then the least recently used (temp roots first) until the cache fits its cap. An index is
+Eviction (`evict`) runs when an index is opened and after it is built, unless it ran less than
+`EVICT_INTERVAL_S` ago and the cache is under its cap (`eviction_due`: a listing of file sizes,
+nothing opened): it removes indexes whose workspace no longer exists, indexes of workspaces under
+the system temp folder not used for a while, the indexes of older formats (`index-v<N>` folders
+beside this one: no typehole of this version reads them), then the least recently used (temp
+roots first) until the cache fits its cap. An index is
 removed only under an exclusive, non-blocking `flock` of its lock file, so an index another
 process (or this one) has open is never removed, and two evicting processes never race on one.
 Where `flock` does not exist (Windows) the open file itself refuses to be deleted.
@@ -19,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import re
 import sqlite3
 import tempfile
 import time
@@ -31,8 +35,8 @@ try:
 except ImportError:  # Windows: an open database cannot be deleted there, which protects it
     fcntl = None  # type: ignore[assignment]
 
-__all__ = ["CachedIndex", "DEFAULT_CAP_MB", "Eviction", "Lease", "TEMP_IDLE_S", "evict",
-           "list_indexes", "remove_index"]
+__all__ = ["CachedIndex", "DEFAULT_CAP_MB", "EVICT_INTERVAL_S", "Eviction", "Lease",
+           "TEMP_IDLE_S", "evict", "eviction_due", "list_indexes", "remove_index"]
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +44,12 @@ DEFAULT_CAP_MB = 1024.0
 # An index of a workspace under the system temp folder (a test, a scratch checkout) not used for
 # this long is removed whatever the cap: such workspaces rarely come back.
 TEMP_IDLE_S = 15 * 60
+# A full eviction (which opens every index's lock file) runs at most this often per cache folder
+# while the cache is under its cap; over the cap it runs whenever an index is opened or built.
+EVICT_INTERVAL_S = 10 * 60
 _SIDECARS = ("-wal", "-shm", "-journal")
+_STAMP = "evicted"  # in the cache folder: its modification time is the last full eviction's
+_FORMAT_FOLDER = re.compile(r"index-v(\d+)")
 
 
 def _lock_path(db: Path) -> Path:
@@ -240,6 +249,57 @@ def _reason_to_remove(entry: CachedIndex, now: float) -> str | None:
     return None
 
 
+def _folder_bytes(folder: Path) -> int:
+    """The bytes of the indexes in `folder`, SQLite's files beside them included (sizes only)."""
+    total = 0
+    with contextlib.suppress(OSError), os.scandir(folder) as entries:
+        for entry in entries:
+            if ".sqlite" in entry.name:
+                with contextlib.suppress(OSError):
+                    total += entry.stat().st_size
+    return total
+
+
+def eviction_due(folder: Path, cap_bytes: int, now: float | None = None) -> bool:
+    """Whether `evict` has work worth its cost: the cache is over `cap_bytes`, or the last full
+    eviction in `folder` is `EVICT_INTERVAL_S` old (or never ran)."""
+    now = time.time() if now is None else now
+    if _folder_bytes(folder) > cap_bytes:
+        return True
+    try:
+        last = (folder / _STAMP).stat().st_mtime
+    except OSError:
+        return True
+    return not 0 <= now - last < EVICT_INTERVAL_S
+
+
+def _old_formats(folder: Path) -> list[Path]:
+    """The cache folders of formats older than `folder`'s (`index-v<N>` beside it)."""
+    mine = _FORMAT_FOLDER.fullmatch(folder.name)
+    if mine is None:
+        return []
+    try:
+        siblings = list(folder.parent.iterdir())
+    except OSError:
+        return []
+    return sorted(p for p in siblings if p.is_dir() and (m := _FORMAT_FOLDER.fullmatch(p.name))
+                  and int(m.group(1)) < int(mine.group(1)))
+
+
+def _evict_old_formats(folder: Path, result: Eviction) -> None:
+    """Remove the indexes of older formats that no process uses, and their folders once empty."""
+    for old in _old_formats(folder):
+        for entry in list_indexes(old):
+            if not entry.in_use and remove_index(entry.path):
+                log.info("index cache: removed %s (an index of an older format, %s)",
+                         entry.root or entry.path, old.name)
+                result.removed.append(entry)
+        _remove_orphans(old)
+        with contextlib.suppress(OSError):
+            (old / _STAMP).unlink(missing_ok=True)
+            old.rmdir()  # only when empty: an index still in use keeps it
+
+
 def evict(folder: Path, cap_bytes: int, now: float | None = None) -> Eviction:
     """Bring the cache folder `folder` under `cap_bytes` and drop indexes nobody will use again.
 
@@ -252,6 +312,7 @@ def evict(folder: Path, cap_bytes: int, now: float | None = None) -> Eviction:
     _remove_orphans(folder)
     entries = list_indexes(folder)
     result = Eviction(cap=cap_bytes)
+    _evict_old_formats(folder, result)
     survivors = []
     for entry in entries:
         reason = _reason_to_remove(entry, now)
@@ -275,6 +336,8 @@ def evict(folder: Path, cap_bytes: int, now: float | None = None) -> Eviction:
     removed = {entry.path for entry in result.removed}
     result.kept = [entry for entry in survivors if entry.path not in removed]
     result.total = total
+    with contextlib.suppress(OSError):
+        (folder / _STAMP).touch()
     return result
 
 

@@ -74,11 +74,15 @@ class ContextEngine:
         """Index the workspace (incremental after the first time); see `Index.build`.
 
         Then the imported installed packages' headers (`DependencyIndex.refresh`): cached by
-        package, so only a new or upgraded dependency costs time after the first build.
+        package, so only a new or upgraded dependency costs time after the first build; and the
+        import graph that ranks by closeness.
         """
         stats = self.index.build(progress, cancelled)
         if not stats.cancelled and not (cancelled is not None and cancelled()):
             self.deps.refresh()
+            # The import graph now, not in the first request's facts (0.5 s on a 1M-line
+            # monorepo); edits after it re-read only the edges of files whose imports changed.
+            self._distances("")
         return stats
 
     def update_file(self, path: str | os.PathLike[str], text: str) -> bool:

@@ -14,6 +14,7 @@ import json
 import os
 import re
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,14 +22,14 @@ from pathlib import Path
 from cachetools import LRUCache
 
 from typehole.base.affix import common_prefix, common_suffix
-from typehole.base.limits import utf8_over
+from typehole.base.limits import MAX_NESTING, nesting, utf8_over
 from typehole.base.positions import split_lines
 from typehole.base.syntax import SUFFIXES, Tree, language_of, parse_bytes, reparse, supported
 
 from .cache import DEFAULT_CAP_MB
 from .records import Definition, Import
 from .store import Store
-from .tags import UnitMemo, extract_tags
+from .tags import FileTags, UnitMemo, extract_tags
 from .walk import may_read, read_text, workspace_files
 
 __all__ = ["BuildStats", "Index", "MAX_SCORED_ROWS", "WINDOW_LINES", "WINDOW_STRIDE",
@@ -80,6 +81,41 @@ def _hash(text: str) -> str:
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
+def _relines(old: str, old_lines: list[str], new: str, start: int, old_end: int,
+             new_end: int) -> list[str]:
+    """`split_lines(new)`, from the lines of `old` and the edit that made `new` of it (the
+    characters `old[start:old_end]` became `new[start:new_end]`): only the lines the edit
+    touches are split again.
+
+    The lines re-split run from the last `\\n` before the edit to the first one after it: a
+    `\\n` always ends a line (alone or after `\\r`), so both ends are line starts in both texts.
+    A text with a lone `\\r` (a line end too) before the edit is split whole.
+    """
+    begin = old.rfind("\n", 0, start) + 1
+    if "\r" in old[:begin] and old.count("\r", 0, begin) != old.count("\r\n", 0, begin):
+        return split_lines(new)
+    first = old.count("\n", 0, begin)  # lines before `begin`
+    stop = old.find("\n", old_end)
+    old_stop = len(old) if stop < 0 else stop + 1
+    new_stop = old_stop - old_end + new_end
+    touched = len(split_lines(old[begin:old_stop]))
+    return [*old_lines[:first], *split_lines(new[begin:new_stop]),
+            *old_lines[first + touched:]]
+
+
+def _edit_span(old: str | bytes, new: str | bytes) -> tuple[int, int, int]:
+    """(start, old_end, new_end): `old[start:old_end]` became `new[start:new_end]`, the rest is
+    their common prefix and suffix."""
+    limit = min(len(old), len(new))
+    start = common_prefix(old, new, limit)
+    tail = common_suffix(old, new, limit - start)
+    return start, len(old) - tail, len(new) - tail
+
+
+def _brackets(text: str, kinds: str) -> int:
+    return sum(text.count(c) for c in kinds)
+
+
 def _anchor(lines: Sequence[str], i: int) -> bool:
     """Whether the window grid restarts at line `i`: the file's start, or a non-blank line at
     most `_ANCHOR_INDENT` deep after a blank one."""
@@ -122,6 +158,11 @@ def _windows(lines: Sequence[str], lo: int = 0,
             yield start + 1, start + len(chunk), "\n".join(chunk)
 
 
+# A definition as `_write_definitions` compares it: everything but its lines, then its row id,
+# first line and last line.
+_DefRow = tuple[tuple[object, ...], int, int, int]
+
+
 @dataclass
 class _Recent:
     """What is kept of a file being edited, so that its next edit redoes only what changed."""
@@ -132,6 +173,15 @@ class _Recent:
     tree: Tree | None
     memo: UnitMemo  # its top-level statements' tags
     module: tuple[str, bool]  # what the memo was made for
+    # At least the deepest bracket nesting of `text` (exact after a count; each edit adds the
+    # brackets it could deepen by), so the file is counted again only when it could be too deep.
+    depth: int = 0
+    defs: list[_DefRow] | None = None  # its definitions' rows in the index (None: ask it)
+    count: int = 0  # `text.count("\n") + 1`, the `lines` column
+    hashed: bool = True  # whether the index's row has the hash of `text` (edits leave it out)
+    # The bytes the last edit changed, `[start, old_end)` of the text before it became `[start,
+    # new_end)` of `data` (see `extract_tags`); None: not an edit of the text `memo` was made of.
+    changed: tuple[int, int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -169,7 +219,8 @@ class Index:
         self.store = Store(self.root, cache_dir, cache_max_mb)
         self._packages: dict[str, bool] = {}
         # The files opened or edited last, for incremental re-indexing; under the lock.
-        self._trees: LRUCache[str, _Recent] = LRUCache(maxsize=_RECENT_TREES)
+        self._trees: OrderedDict[str, _Recent] = OrderedDict()  # least recently kept first
+        self._claims: dict[str, object] = {}  # the latest update of each file (`_claim`)
         self.generation = 0  # bumped on every change, so callers can cache derived data
         self.imports_generation = 0  # bumped when some file's imports change (the import graph)
         # Modules whose imports changed since `graph_changes` was last asked, or None when the
@@ -221,19 +272,29 @@ class Index:
     def _write(self, rel: str, text: str, mtime_ns: int, size: int,
                data: bytes | None = None, tree: Tree | None = None,
                lines: list[str] | None = None, old_lines: list[str] | None = None,
-               memo: UnitMemo | None = None) -> None:
+               memo: UnitMemo | None = None, edit: _Recent | None = None,
+               tags: FileTags | None = None, digest: str | None = None) -> list[_DefRow]:
         """Store one file's row, tags and windows, in place when it is already indexed.
 
         An indexed file keeps its row; of its definitions, imports and windows only those that
         changed are rewritten, and the others' lines shifted. `old_lines` (the text last
         indexed, as lines) bounds the windows to compare to those the edit can have changed;
         `memo` (the file's top-level statements' tags, see `extract_tags`) bounds the parse
-        tree queried. The rows are the same as a fresh index of `text` writes.
+        tree queried. `edit` (what is kept of the file, already describing `text`) spares passes
+        over the whole text: its line count, nesting and definitions' rows are taken from there,
+        and after an edit the hash is left out of the row (`_Recent.hashed`). The rows are the same
+        as a fresh index of `text` writes. `tags` and `digest` (its hash), when given, were made
+        of `text` already (outside the lock). Returns the definitions' rows.
         """
         conn = self.store.conn
         python = rel.endswith(PYTHON_SUFFIXES)
         module, is_package = self.module_of(rel) if python else ("", False)
-        fields = (module, int(is_package), mtime_ns, size, _hash(text), text.count("\n") + 1)
+        count = edit.count if edit is not None else text.count("\n") + 1
+        if digest is None and (edit is None or edit.hashed):
+            digest = _hash(text)
+        if tags is None:
+            tags = self._tags(rel, text, data, tree, memo, edit)
+        fields = (module, int(is_package), mtime_ns, size, digest, count)
         row = conn.execute("SELECT id FROM files WHERE path=?", (rel,)).fetchone()
         known = row is not None
         if not known:
@@ -247,42 +308,100 @@ class Index:
             file_id = row[0]
             conn.execute("UPDATE files SET module=?, is_package=?, mtime_ns=?, size=?, hash=?, "
                          "lines=? WHERE id=?", (*fields, file_id))
-        language = "python" if python else language_of(rel)
-        definitions: Sequence[Definition] = ()
-        imports: Sequence[Import] = ()
-        if language is not None and (python or supported(language)):
-            if data is None:
-                data = text.encode("utf-8", "surrogatepass")
-            tags = extract_tags(data, module, rel, is_package, tree=tree, language=language,
-                                memo=memo if python else None)
-            definitions, imports = tags.definitions, tags.imports
-        self._write_definitions(file_id, definitions, python, known)
-        self._write_imports(file_id, imports, known)
+        rows = self._write_definitions(file_id, tags.definitions, python, known,
+                                       edit.defs if edit is not None and known else None)
+        self._write_imports(file_id, tags.imports, known)
         self._write_windows(file_id, split_lines(text) if lines is None else lines, old_lines,
                             known)
+        return rows
+
+    def _tags(self, rel: str, text: str, data: bytes | None, tree: Tree | None,
+              memo: UnitMemo | None, edit: _Recent | None) -> FileTags:
+        """The definitions and imports `_write` stores for `text` (see there); no database use."""
+        python = rel.endswith(PYTHON_SUFFIXES)
+        module, is_package = self.module_of(rel) if python else ("", False)
+        language = "python" if python else language_of(rel)
+        if language is None or not (python or supported(language)) \
+                or (edit is not None and edit.depth > MAX_NESTING):
+            if memo is not None:  # made of another text than the next edit's `changed` starts at
+                memo.clear()
+                memo.texts = {}
+            return FileTags((), ())
+        if data is None:
+            data = text.encode("utf-8", "surrogatepass")
+        return extract_tags(data, module, rel, is_package, tree=tree, language=language,
+                            memo=memo if python else None, nesting_checked=edit is not None,
+                            changed=edit.changed if edit is not None else None)
 
     def _write_definitions(self, file_id: int, definitions: Sequence[Definition], python: bool,
-                           known: bool) -> None:
-        """Replace a file's definitions: unchanged ones stay, moved ones get their new lines."""
+                           known: bool, old_rows: list[_DefRow] | None = None) -> list[_DefRow]:
+        """Replace a file's definitions: unchanged ones stay, moved ones get their new lines.
+
+        `old_rows`: the file's rows in line order as the last write returned them (None: read
+        from the index). The definitions before an edit and those after it (moved by as many
+        lines as the last one was) are told apart by list comparisons; only those between
+        are matched one by one, and those after move in one statement.
+        Returns the rows now stored, in the order of `definitions` (line order).
+        """
+        conn = self.store.conn
+        if old_rows is None:
+            old_rows = [(r[:7], r[7], r[8], r[9]) for r in conn.execute(
+                "SELECT name, qualname, parent, kind, signature, doc, annotation, id, line, "
+                "end_line FROM defs WHERE file_id=? ORDER BY line, id", (file_id,))] \
+                if known else []
+        new = [((d.name, d.qualname, d.parent, d.kind, d.signature, d.doc, d.annotation),
+                d.line, d.end_line) for d in definitions]
+        old = [(key, line, end_line) for key, _, line, end_line in old_rows]
+        head = common_prefix(old, new)
+        room = min(len(old), len(new)) - head
+        delta = new[-1][1] - old[-1][1] if room > 0 else 0
+        tail = common_suffix([(k, line + delta, end + delta) for k, line, end in old[-room:]],
+                             new[-room:]) if room > 0 else 0
+        if tail and delta:  # first: the rows inserted below may start on the lines it moves
+            self._move_definitions(file_id, old_rows, len(old) - tail, delta)
+        rows: list[_DefRow] = list(old_rows[:head])
+        rows.extend(self._match_definitions(file_id, definitions[head:len(new) - tail],
+                                            old_rows[head:len(old) - tail], python))
+        rows.extend((key, def_id, line + delta, end + delta)
+                    for key, def_id, line, end in old_rows[len(old) - tail:])
+        return rows
+
+    def _move_definitions(self, file_id: int, old_rows: list[_DefRow], first: int,
+                          delta: int) -> None:
+        """Move the rows `old_rows[first:]` (line order) `delta` lines: in one statement when no
+        earlier row starts on their first line."""
+        conn = self.store.conn
+        start = old_rows[first][2]
+        if first == 0 or old_rows[first - 1][2] < start:
+            conn.execute("UPDATE defs SET line=line+?, end_line=end_line+? WHERE file_id=? "
+                         "AND line>=?", (delta, delta, file_id, start))
+        else:
+            conn.executemany("UPDATE defs SET line=line+?, end_line=end_line+? WHERE id=?",
+                             [(delta, delta, r[1]) for r in old_rows[first:]])
+
+    def _match_definitions(self, file_id: int, definitions: Sequence[Definition],
+                           old_rows: list[_DefRow], python: bool) -> list[_DefRow]:
+        """Store `definitions` in place of `old_rows`: a definition whose all but lines match an
+        old row keeps it (moved if need be), the rest are inserted, the unmatched old deleted."""
         conn = self.store.conn
         # Everything but the lines: a definition the edit only moved keeps its row (and returns).
         old: dict[tuple[object, ...], list[tuple[int, int, int]]] = {}
-        if known:
-            for r in conn.execute("SELECT name, qualname, parent, kind, signature, doc, "
-                                  "annotation, id, line, end_line FROM defs WHERE file_id=? "
-                                  "ORDER BY line DESC", (file_id,)):
-                old.setdefault(r[:7], []).append(r[7:])
+        for key, def_id, line, end_line in reversed(old_rows):
+            old.setdefault(key, []).append((def_id, line, end_line))
         moved: list[tuple[int, int, int]] = []
-        added: list[Definition] = []
+        added: list[int] = []
+        rows: list[_DefRow] = []
         for d in definitions:
-            same = old.get((d.name, d.qualname, d.parent, d.kind, d.signature, d.doc,
-                            d.annotation))
+            key = (d.name, d.qualname, d.parent, d.kind, d.signature, d.doc, d.annotation)
+            same = old.get(key)
             if not same:
-                added.append(d)
+                added.append(len(rows))
+                rows.append((key, 0, d.line, d.end_line))
                 continue
             kept = same.pop()  # the first in line order (other languages may repeat a key)
             if kept[1:] != (d.line, d.end_line):
                 moved.append((d.line, d.end_line, kept[0]))
+            rows.append((key, kept[0], d.line, d.end_line))
         gone = [(v[0],) for rest in old.values() for v in rest]
         if gone:
             conn.executemany("DELETE FROM returns WHERE def_id=?", gone)
@@ -290,19 +409,22 @@ class Index:
         if moved:
             conn.executemany("UPDATE defs SET line=?, end_line=? WHERE id=?", moved)
         if not added:
-            return
+            return rows
         first = (conn.execute("SELECT max(id) FROM defs").fetchone()[0] or 0) + 1
-        ids = range(first, first + len(added))
+        for k, at in enumerate(added):
+            rows[at] = (rows[at][0], first + k, rows[at][2], rows[at][3])
+        new = [(first + k, definitions[at]) for k, at in enumerate(added)]
         conn.executemany(
             "INSERT INTO defs(id, file_id, name, qualname, parent, kind, line, end_line, "
             "signature, doc, annotation) VALUES(?,?,?,?,?,?,?,?,?,?,?)",
             [(i, file_id, d.name, d.qualname, d.parent, d.kind, d.line, d.end_line,
-              d.signature, d.doc, d.annotation) for i, d in zip(ids, added, strict=True)])
+              d.signature, d.doc, d.annotation) for i, d in new])
         if python:
             conn.executemany("INSERT INTO returns VALUES(?, ?)", [
-                (i, n) for i, d in zip(ids, added, strict=True)
+                (i, n) for i, d in new
                 if d.kind in ("function", "method") and d.annotation
                 for n in set(type_names(d.annotation))])
+        return rows
 
     def _write_imports(self, file_id: int, imports: Sequence[Import], known: bool) -> None:
         """Replace a file's imports when they changed (the import graph's too, if names did)."""
@@ -399,78 +521,159 @@ class Index:
 
         Text over `max_bytes` is not indexed, as the walk does not read such a file. The text
         of an unchanged file (an editor opening it) is kept with its parse tree and its tags,
-        so that the edits after it redo only what they touched.
+        so that the edits after it redo only what they touched: the parse (tree-sitter's
+        incremental parse of the edited bytes), the lines around the edit, the tags of the
+        statements it touched, the windows between the anchors around it. Nothing passes over
+        the whole text but the comparison that finds the edit and the text's encoding.
         """
         rel = self.relpath(path)
         if not self._indexable(rel) or rel.startswith("../") or utf8_over(text, self.max_bytes):
             return False
+        with self.store.lock:
+            previous = self._trees.get(rel)
+        if previous is not None:  # kept since it passed `may_read`
+            if previous.text == text:
+                return False
+            return self._edit(rel, previous, text)
         # An open document's text joins the index only when the walk would have read its file.
         if may_read(self.root / rel, self.root, self.exclude) is not None:
             return False
-        try:
-            st = os.stat(self.root / rel)
-            mtime_ns, size = st.st_mtime_ns, st.st_size
-        except OSError:  # unsaved new buffer: no stat yet, the hash still guards re-indexing
-            mtime_ns, size = 0, -1
+        mtime_ns, size = self._stat(rel)
         digest = _hash(text)
         with self.store.lock:
             row = self.store.conn.execute("SELECT hash FROM files WHERE path=?", (rel,)).fetchone()
-            unchanged = row is not None and row[0] == digest
-            if unchanged:
-                kept = self._trees.get(rel)
-                if kept is not None and kept.text == text:
-                    return False
-        if unchanged:  # outside the lock: parsing a large file must not hold up requests
+        if row is not None and row[0] == digest:
+            # Outside the lock: parsing a large file must not hold up requests.
             recent = self._prepare(rel, text)
             with self.store.lock:
-                self._trees[rel] = recent
+                self._keep(rel, recent)
             return False
+        data = text.encode("utf-8", "surrogatepass")
+        module = self.module_of(rel) if rel.endswith(PYTHON_SUFFIXES) else ("", False)
+        tree = parse_bytes(data) if rel.endswith(PYTHON_SUFFIXES) else None
+        recent = _Recent(text, data, split_lines(text), tree, UnitMemo(), module, nesting(data),
+                         None, text.count("\n") + 1)
         with self.store.lock:
-            previous = self._trees.pop(rel, None)
-            data = text.encode("utf-8", "surrogatepass")
-            module = self.module_of(rel) if rel.endswith(PYTHON_SUFFIXES) else ("", False)
-            memo = previous.memo if previous is not None and previous.module == module else {}
-            tree = None
-            if rel.endswith(PYTHON_SUFFIXES):
-                # The tree of the previous edit lets tree-sitter re-parse only what changed.
-                tree = (reparse(previous.data, previous.tree, data)
-                        if previous is not None and previous.tree is not None
-                        else parse_bytes(data))
-            lines = split_lines(text)
-            self.store.conn.execute("BEGIN")
-            try:
-                self._write(rel, text, mtime_ns, size, data, tree, lines,
-                            previous.lines if previous is not None else None, memo)
-                self.store.conn.execute("COMMIT")
-            except BaseException:
-                self.store.conn.execute("ROLLBACK")
-                self._window_total = None
-                raise
-            self._trees[rel] = _Recent(text, data, lines, tree, memo, module)
+            claim = self._claim(rel)
+        # Parsed and tagged outside the lock: requests meanwhile read the index as it was.
+        tags = self._tags(rel, text, data, tree, recent.memo, recent)
+        with self.store.lock:
+            if self._claims.get(rel) is not claim:  # a later update of the file won
+                return False
+            self._trees.pop(rel, None)
+            recent.defs = self._transaction(lambda: self._write(
+                rel, text, mtime_ns, size, data, tree, recent.lines, None, recent.memo, recent,
+                tags, digest))
+            self._keep(rel, recent)
             self.generation += 1
         return True
+
+    def _edit(self, rel: str, previous: _Recent, text: str) -> bool:
+        """Re-index an edit of a file kept in `_trees` (see `update_file`)."""
+        mtime_ns, size = self._stat(rel)
+        start, old_end, new_end = _edit_span(previous.text, text)
+        removed, inserted = previous.text[start:old_end], text[start:new_end]
+        # The deepest nesting grows at most by the openers written and the closers removed.
+        depth = previous.depth + _brackets(inserted, "([{") + _brackets(removed, ")]}")
+        data = text.encode("utf-8", "surrogatepass")
+        if depth > MAX_NESTING:
+            depth = nesting(data)
+        python = rel.endswith(PYTHON_SUFFIXES)
+        module = self.module_of(rel) if python else ("", False)
+        memo = previous.memo if previous.module == module else UnitMemo()
+        with self.store.lock:
+            if self._trees.get(rel) is not previous:  # another edit got there first
+                self._trees.pop(rel, None)
+                return self.update_file(self.root / rel, text)
+            del self._trees[rel]  # ours now: its tree is edited in place below
+            claim = self._claim(rel)
+        # Parsed and tagged outside the lock: requests meanwhile read the index as it was.
+        tree = None
+        if python:
+            # The tree of the previous edit lets tree-sitter re-parse only what changed.
+            tree = (reparse(previous.data, previous.tree, data)
+                    if previous.tree is not None else parse_bytes(data))
+        lines = _relines(previous.text, previous.lines, text, start, old_end, new_end)
+        count = previous.count + inserted.count("\n") - removed.count("\n")
+        recent = _Recent(text, data, lines, tree, memo, module, depth, previous.defs, count,
+                         hashed=False, changed=_edit_span(previous.data, data))
+        tags = self._tags(rel, text, data, tree, memo, recent)
+        with self.store.lock:
+            if self._claims.get(rel) is not claim:  # a later update of the file won
+                return False
+            recent.defs = self._transaction(lambda: self._write(
+                rel, text, mtime_ns, size, data, tree, lines, previous.lines, memo, recent, tags))
+            self._keep(rel, recent)
+            self.generation += 1
+        return True
+
+    def _claim(self, rel: str) -> object:
+        """Mark an update of `rel` as the latest one (under the lock): an earlier update that is
+        still parsing outside the lock finds it superseded and writes nothing."""
+        claim = self._claims[rel] = object()
+        return claim
+
+    def _stat(self, rel: str) -> tuple[int, int]:
+        try:
+            st = os.stat(self.root / rel)
+            return st.st_mtime_ns, st.st_size
+        except OSError:  # unsaved new buffer: no stat yet, the hash still guards re-indexing
+            return 0, -1
+
+    def _transaction(self, write: Callable[[], list[_DefRow]]) -> list[_DefRow]:
+        """Run `write` in one transaction (under the lock)."""
+        self.store.conn.execute("BEGIN")
+        try:
+            rows = write()
+            self.store.conn.execute("COMMIT")
+        except BaseException:
+            self.store.conn.execute("ROLLBACK")
+            self._window_total = None
+            raise
+        return rows
+
+    def _keep(self, rel: str, recent: _Recent) -> None:
+        """Keep `recent` for the next edit of `rel` (under the lock); the file it pushes out of
+        `_trees` gets its hash written (see `_settle`)."""
+        self._trees.pop(rel, None)
+        self._trees[rel] = recent
+        while len(self._trees) > _RECENT_TREES:
+            self._settle(*self._trees.popitem(last=False))
+
+    def _settle(self, rel: str, recent: _Recent) -> None:
+        """Write the hash an edit left out of `rel`'s row, as `recent` is no longer kept (under
+        the lock); unless the row was rewritten since (another text, another hash)."""
+        if recent.hashed:
+            return
+        self.store.conn.execute("UPDATE files SET hash=? WHERE path=? AND hash IS NULL",
+                                (_hash(recent.text), rel))
 
     def _prepare(self, rel: str, text: str) -> _Recent:
         """What the next edit of `rel` starts from when `text` is what the index holds."""
         data = text.encode("utf-8", "surrogatepass")
         tree: Tree | None = None
-        memo: UnitMemo = {}
+        memo = UnitMemo()
         module = ("", False)
         if rel.endswith(PYTHON_SUFFIXES):
             module = self.module_of(rel)
             tree = parse_bytes(data)
             extract_tags(data, module[0], rel, module[1], tree=tree, memo=memo)
-        return _Recent(text, data, split_lines(text), tree, memo, module)
+        return _Recent(text, data, split_lines(text), tree, memo, module, nesting(data), None,
+                       text.count("\n") + 1)
 
     def forget_tree(self, path: str | os.PathLike[str]) -> None:
         """Drop what is kept for re-indexing a file's next edit (it was closed)."""
         with self.store.lock:
-            self._trees.pop(self.relpath(path), None)
+            rel = self.relpath(path)
+            recent = self._trees.pop(rel, None)
+            if recent is not None:
+                self._settle(rel, recent)
 
     def remove_file(self, path: str | os.PathLike[str]) -> bool:
         """Forget a deleted file; returns False when it was not indexed."""
         with self.store.lock:
             self._trees.pop(self.relpath(path), None)
+            self._claim(self.relpath(path))  # an update still parsing it writes nothing
             removed = self._delete(self.relpath(path))
             self.generation += removed
         return removed
@@ -531,7 +734,7 @@ class Index:
                                     (_WINDOW_SCHEME,))
             self._term_rows.clear()
             self.generation += 1
-        self.store.evict()  # the index has grown: the cache may be over its cap now
+        self.store.evict(when_due=True)  # the index has grown: the cache may be over its cap now
         return BuildStats(total, indexed, removed, time.perf_counter() - started)
 
     def _flush(self, pending: list[tuple[str, str, int, int]]) -> None:
@@ -542,6 +745,9 @@ class Index:
             conn.execute("BEGIN")
             try:
                 for rel, text, mtime_ns, size in pending:
+                    # What was kept of the file for its next edit no longer describes its rows.
+                    self._trees.pop(rel, None)
+                    self._claim(rel)
                     self._write(rel, text, mtime_ns, size)
                 conn.execute("COMMIT")
             except BaseException:

@@ -17,7 +17,7 @@ import sqlite3
 import threading
 from pathlib import Path
 
-from .cache import DEFAULT_CAP_MB, Eviction, Lease, evict
+from .cache import DEFAULT_CAP_MB, Eviction, Lease, evict, eviction_due
 
 __all__ = ["CACHE_DIR_ENV", "FORMAT", "Store", "default_cache_dir", "index_folder", "index_path"]
 
@@ -99,10 +99,11 @@ class Store:
             conn = self._connect(":memory:")
             self._init(conn)
         self.conn: sqlite3.Connection = conn
-        self.evict()
+        self.evict(when_due=True)
 
-    def evict(self) -> Eviction | None:
-        """Bring the cache under its cap (this index is leased, so it stays); None in memory.
+    def evict(self, when_due: bool = False) -> Eviction | None:
+        """Bring the cache under its cap (this index is leased, so it stays); None in memory,
+        and `when_due` when the cache is under its cap and was cleaned lately (`eviction_due`).
 
         Never raises: a cache that cannot be cleaned is logged, the index works on.
         """
@@ -110,6 +111,8 @@ class Store:
             return None
         self._checkpoint()
         try:
+            if when_due and not eviction_due(self.path.parent, self.cap_bytes):
+                return None
             result = evict(self.path.parent, self.cap_bytes)
         except (OSError, sqlite3.Error) as exc:
             log.warning("typehole: could not clean the index cache %s (%s)", self.path.parent, exc)

@@ -18,6 +18,7 @@ from bisect import bisect_right
 from dataclasses import dataclass, replace
 from functools import cache
 from importlib import resources
+from typing import NamedTuple
 
 from typehole.base import syntax
 from typehole.base.limits import Unanalysable, check_nesting
@@ -62,15 +63,31 @@ def _squash(text: str) -> str:
     return out
 
 
-# A top-level statement's (or a class body statement's) tags, keyed by the class, its type and
-# bytes: (its first row then, its records in query order). Re-extracting a file after an edit
-# reuses the statements the edit did not touch.
-UnitMemo = dict[tuple[str, str, bytes], tuple[int, list[Definition | Import]]]
+_UnitKey = tuple[str, str, bytes]
+
+
+class UnitMemo(dict[_UnitKey, tuple[int, list[Definition | Import]]]):
+    """A top-level statement's (or a class body statement's) tags, keyed by the class, its type
+    and bytes: (its first row then, its records in query order). Re-extracting a file after an
+    edit reuses the statements the edit did not touch.
+
+    `texts` holds each statement's bytes by its span (start, end) as of the last call: after an
+    edit (`extract_tags`' `changed`) the statements outside it take their bytes from there,
+    already hashed, instead of slicing and hashing the whole file again.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.texts: dict[tuple[int, int], bytes] = {}
+        # The type of the tree's root the tags were read under: module-level patterns match
+        # only under `module`, and a broken file parses into a root `ERROR` node.
+        self.root = ""
 
 
 def extract_tags(data: bytes, module: str, path: str, is_package: bool = False,
                  tree: Tree | None = None, language: str = "python",
-                 memo: UnitMemo | None = None) -> FileTags:
+                 memo: UnitMemo | None = None, nesting_checked: bool = False,
+                 changed: tuple[int, int, int] | None = None) -> FileTags:
     """Definitions and imports of one file given as UTF-8 bytes (Python unless `language` says).
 
     Other languages (see `syntax.GRAMMARS`) get syntax-level tags: classes, interfaces, structs,
@@ -82,14 +99,28 @@ def extract_tags(data: bytes, module: str, path: str, is_package: bool = False,
     `memo` (Python only; the same module and path each time) holds the tags of the file's
     top-level statements from the last call and is refilled with this call's: statements whose
     text did not change are not queried again. The result is the same as without it.
+    `nesting_checked`: the caller knows the file is nested no deeper than Python allows (the
+    index bounds it per edit), so the count over the whole file is skipped. `changed` (with
+    `memo`): the bytes `[start, old_end)` of the text the memo was made of became `[start,
+    new_end)` of `data`, the rest is the same.
     """
     try:
-        check_nesting(data)
+        if not nesting_checked:
+            check_nesting(data)
     except Unanalysable:
+        _forget(memo)
         return FileTags((), ())
     if language != "python":
         return _extract_other(data, language, module, path)
-    return _extract_python(data, module, path, is_package, tree, memo)
+    return _extract_python(data, module, path, is_package, tree, memo, changed)
+
+
+def _forget(memo: UnitMemo | None) -> None:
+    """Empty `memo` when this call's text is not tagged: the next call's `changed` would
+    describe an edit of a text the memo was not made of."""
+    if memo is not None:
+        memo.clear()
+        memo.texts = {}
 
 
 # --- Python -------------------------------------------------------------------------------------
@@ -293,26 +324,58 @@ def _anchor(caps: dict[str, list[Node]]) -> Node:
 
 
 def _shifted(record: Definition | Import, rows: int) -> Definition | Import:
+    """`record` moved `rows` lines down. Copied field by field: `dataclasses.replace` runs the
+    frozen `__init__` again, and an edit near the top of a large file moves thousands."""
     if not rows:
         return record
-    if isinstance(record, Import):
-        return replace(record, line=record.line + rows)
-    return replace(record, line=record.line + rows, end_line=record.end_line + rows)
+    moved = object.__new__(type(record))
+    fields = moved.__dict__
+    fields.update(record.__dict__)
+    fields["line"] += rows
+    if "end_line" in fields:
+        fields["end_line"] += rows
+    return moved
 
 
-@dataclass(frozen=True)
-class _Unit:
+class _Unit(NamedTuple):  # a tuple: a large file has thousands, made again on every edit
     """A stretch of a file whose tags depend on its text and `key` only (None: on more)."""
 
     start: int  # byte
     end: int
     row: int
     key: tuple[str, str, bytes] | None
+    # A class header's: the last row of its class, whose definition ends there (its body is
+    # units of its own); -1 for other units.
+    end_row: int = -1
 
 
-def _units(data: bytes, root: Node) -> list[_Unit]:
+class _Texts:
+    """The bytes of spans of `data`, taken from the last call's (`UnitMemo.texts`) where an edit
+    (`changed`) left them as they were; all spans asked are remembered for the next call."""
+
+    def __init__(self, data: bytes, old: dict[tuple[int, int], bytes],
+                 changed: tuple[int, int, int] | None) -> None:
+        self.data = data
+        self.old = old if changed is not None else {}
+        self.start, old_end, self.new_end = changed if changed is not None else (0, 0, 0)
+        self.shift = old_end - self.new_end
+        self.spans: dict[tuple[int, int], bytes] = {}
+
+    def __call__(self, start: int, end: int) -> bytes:
+        if end <= self.start:
+            found = self.old.get((start, end))
+        elif start >= self.new_end:
+            found = self.old.get((start + self.shift, end + self.shift))
+        else:
+            found = None
+        text = self.spans[(start, end)] = found if found is not None else self.data[start:end]
+        return text
+
+
+def _units(data: bytes, root: Node, text_of: _Texts) -> list[_Unit]:
     """The file's top-level statements; a class's body statements are units of their own (its
-    header, whose definition spans the body, is never reused), as classes can be long."""
+    header's key is its text up to the end of its first body statement, which holds its
+    docstring; its definition's last line is the class's), as classes can be long."""
     out = []
     for child in root.children:
         node = child.child_by_field_name("definition") \
@@ -321,19 +384,36 @@ def _units(data: bytes, root: Node) -> list[_Unit]:
             if node is not None and node.type == "class_definition" else None
         name = node.child_by_field_name("name") if body is not None else None
         if body is None or name is None or not body.children:
-            out.append(_Unit(child.start_byte, child.end_byte, child.start_point.row,
-                             ("", child.type, data[child.start_byte:child.end_byte])))
+            start, end = child.start_byte, child.end_byte
+            out.append(_Unit(start, end, child.start_point.row,
+                             ("", child.type, text_of(start, end))))
             continue
-        out.append(_Unit(child.start_byte, body.children[0].start_byte, child.start_point.row,
-                         None))
+        members = body.children
+        out.append(_Unit(child.start_byte, members[0].start_byte, child.start_point.row,
+                         ("", "class header", text_of(child.start_byte, members[0].end_byte)),
+                         node.end_point.row))
         owner = node_text(data, name)
-        out.extend(_Unit(b.start_byte, b.end_byte, b.start_point.row,
-                         (owner, b.type, data[b.start_byte:b.end_byte])) for b in body.children)
+        for b in members:
+            start, end = b.start_byte, b.end_byte
+            out.append(_Unit(start, end, b.start_point.row, (owner, b.type, text_of(start, end))))
+    return out
+
+
+def _reused(records: list[Definition | Import], unit: _Unit,
+            then: int) -> list[Definition | Import]:
+    """A unit's records from the memo, where the unit now starts at `unit.row` (was `then`)."""
+    if unit.row == then and unit.end_row < 0:  # before the edit: as they were
+        return records
+    out = [_shifted(r, unit.row - then) for r in records]
+    if unit.end_row >= 0:  # a class header: its class ends where its body does now
+        out = [replace(r, end_line=unit.end_row + 1)
+               if isinstance(r, Definition) and r.kind == "class" else r for r in out]
     return out
 
 
 def _extract_python(data: bytes, module: str, path: str, is_package: bool,
-                    tree: Tree | None, memo: UnitMemo | None = None) -> FileTags:
+                    tree: Tree | None, memo: UnitMemo | None = None,
+                    changed: tuple[int, int, int] | None = None) -> FileTags:
     """Definitions and imports of one Python file given as UTF-8 bytes.
 
     The records are gathered per unit (`_units`: every match lies inside one), so that a unit
@@ -341,10 +421,12 @@ def _extract_python(data: bytes, module: str, path: str, is_package: bool,
     """
     tree = tree or syntax.parse_bytes(data)
     if tree is None:  # no Python grammar installed
+        _forget(memo)
         return FileTags((), ())
-    units = _units(data, tree.root_node)
+    text_of = _Texts(data, memo.texts if memo is not None else {}, changed)
+    units = _units(data, tree.root_node, text_of)
     starts = [u.start for u in units]
-    old = memo if memo is not None else {}
+    old = memo if memo is not None and memo.root == tree.root_node.type else UnitMemo()
     fresh: list[list[Definition | Import] | None] = [
         None if u.key is not None and u.key in old else [] for u in units]
     missing = [i for i, records in enumerate(fresh) if records is not None]
@@ -362,7 +444,7 @@ def _extract_python(data: bytes, module: str, path: str, is_package: bool,
             bucket = fresh[at] if first <= at <= last else None
             if bucket is not None:
                 bucket.extend(_record(data, caps, module, path, is_package))
-    new_memo: UnitMemo = {}
+    new_memo: dict[_UnitKey, tuple[int, list[Definition | Import]]] = {}
     defs: list[Definition] = []
     imports: list[Import] = []
     seen: set[tuple[str, str]] = set()
@@ -370,7 +452,7 @@ def _extract_python(data: bytes, module: str, path: str, is_package: bool,
         if records is None:
             assert unit.key is not None
             then, records = old[unit.key]
-            records = [_shifted(r, unit.row - then) for r in records]
+            records = _reused(records, unit, then)
         if unit.key is not None:
             new_memo[unit.key] = (unit.row, records)
         for found in records:
@@ -383,6 +465,8 @@ def _extract_python(data: bytes, module: str, path: str, is_package: bool,
     if memo is not None:
         memo.clear()
         memo.update(new_memo)
+        memo.texts = text_of.spans
+        memo.root = tree.root_node.type
     defs.sort(key=lambda d: d.line)
     return FileTags(tuple(defs), tuple(imports))
 

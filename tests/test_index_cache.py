@@ -21,9 +21,16 @@ import pytest
 from trees import PYPROJECT, write_tree
 
 from typehole.cli.main import main
-from typehole.context.cache import TEMP_IDLE_S, evict, list_indexes, remove_index
+from typehole.context.cache import (
+    EVICT_INTERVAL_S,
+    TEMP_IDLE_S,
+    evict,
+    eviction_due,
+    list_indexes,
+    remove_index,
+)
 from typehole.context.index import Index
-from typehole.context.store import index_folder, index_path
+from typehole.context.store import FORMAT, index_folder, index_path
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="flock")
 
@@ -196,8 +203,9 @@ def test_orphans_and_indexes_from_before_lock_files(tmp_path: Path, systemp: Pat
         path.write_bytes(b"left by a crash")
     (entry,) = list_indexes(folder)
     assert entry.root == str(old) and entry.last_used == 1_000_000 and not entry.in_use
-    assert sorted(p.name for p in folder.iterdir() if p.suffix != ".sqlite") == sorted(
-        p.name for p in stray)  # listing wrote nothing
+    assert sorted(p.name for p in folder.iterdir()
+                  if p.suffix != ".sqlite" and p.name != "evicted") == sorted(
+        p.name for p in stray)  # listing wrote nothing (`evicted`: when the last eviction ran)
     result = evict(folder, 2**30)
     assert not result.removed and not any(path.exists() for path in stray)
     lock = db.with_suffix(".lock")
@@ -281,3 +289,56 @@ def test_typehole_cache_command_line(tmp_path: Path, systemp: Path) -> None:
     shown = json.loads(run.stdout)
     assert shown["cap_bytes"] == 1024 * 2**20 and shown["indexes"] == []
     assert shown["folder"] == str(index_folder(tmp_path / "elsewhere"))
+
+
+def test_eviction_runs_when_due_and_whenever_the_cache_is_over_its_cap(
+        tmp_path: Path, systemp: Path) -> None:
+    cache = tmp_path / "cache"
+    gone, kept = _workspace(tmp_path / "gone", 2), _workspace(tmp_path / "kept", 2)
+    _build(gone, cache)
+    shutil.rmtree(gone)
+    folder = index_folder(cache)
+    stamp = folder / "evicted"
+    assert stamp.exists() and not eviction_due(folder, 2**30)
+    # Cleaned a moment ago and under the cap: opening another index does not list the cache.
+    _build(kept, cache)
+    assert _roots(cache) == {str(gone), str(kept)}
+    # Once the interval has passed, the next open cleans up.
+    old = time.time() - EVICT_INTERVAL_S - 1
+    os.utime(stamp, (old, old))
+    assert eviction_due(folder, 2**30)
+    _build(kept, cache)
+    assert _roots(cache) == {str(kept)}
+    # Over the cap it is due at once, however lately it ran.
+    assert not eviction_due(folder, 2**30) and eviction_due(folder, _total(cache) - 1)
+
+
+def test_indexes_of_older_formats_are_removed_and_newer_ones_left(tmp_path: Path,
+                                                                  systemp: Path) -> None:
+    cache = tmp_path / "cache"
+    root = _workspace(tmp_path / "ws", 2)
+    folder = index_folder(cache)
+    older, newer = folder.parent / f"index-v{FORMAT - 1}", folder.parent / f"index-v{FORMAT + 1}"
+    for other in (older, newer):
+        _build(root, cache)
+        shutil.copytree(folder, other, dirs_exist_ok=True)  # an index as another version left it
+    shutil.rmtree(folder)
+    _build(root, cache)
+    assert not older.exists()
+    assert [e.root for e in list_indexes(newer)] == [str(root)]
+    assert _roots(cache) == {str(root)}
+
+
+def test_typehole_cache_into_a_closed_pipe_is_no_traceback(tmp_path: Path) -> None:
+    """`typehole cache --json | head`: the reader is gone before the command writes."""
+    _build(_workspace(tmp_path / "ws", 2), tmp_path / "cache")
+    read, write = os.pipe()
+    os.close(read)  # every write to the pipe now fails with EPIPE
+    try:
+        run = subprocess.run([sys.executable, "-m", "typehole", "cache", "--json", "--cache-dir",
+                              str(tmp_path / "cache")], stdout=write, stderr=subprocess.PIPE,
+                             text=True, timeout=120)
+    finally:
+        os.close(write)
+    assert run.returncode == 141 and "Traceback" not in run.stderr, run.stderr
+    assert run.stderr == ""

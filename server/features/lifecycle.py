@@ -4,7 +4,9 @@ with progress bars, messages to the user and the open documents' live text."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 
 from lsprotocol import types
@@ -20,6 +22,8 @@ from typehole.server.features.documents import is_large, learnable
 from typehole.server.features.status import announce_status, report_health
 from typehole.server.progress import work_done
 
+log = logging.getLogger(__name__)
+
 
 def register(server: TypeholeServer) -> None:
     """Handlers for initialize, initialized and shutdown."""
@@ -32,6 +36,8 @@ def register(server: TypeholeServer) -> None:
         settings, problems = load_settings(state.root, params.initialization_options)
         state.settings = settings
         state.pending_problems = problems  # shown once the client is initialized
+        if len(params.workspace_folders or ()) > 1:
+            state.pending_problems.append(_first_folder_only(params.workspace_folders or ()))
         state.hub = ModelHub(state.analysis, on_health=lambda event: report_health(ls, event))
         state.pending_problems.extend(activate(ls))
         if settings.completion.completion_fallback:
@@ -62,6 +68,16 @@ def register(server: TypeholeServer) -> None:
             engine, ls.state.engine = ls.state.engine, None
             await asyncio.get_running_loop().run_in_executor(ls.state.analysis, engine.close)
         ls.state.analysis.shutdown(wait=False, cancel_futures=True)
+
+
+def _first_folder_only(folders: Sequence[types.WorkspaceFolder]) -> str:
+    """What a multi-root workspace gets: the first folder is the workspace (indexed, learned,
+    typed); documents of the others are completed without its index."""
+    others = ", ".join(folder.name for folder in folders[1:])
+    message = (f"only the first workspace folder ({folders[0].name}) is indexed; the others "
+               f"({others}) get completions without context from an index")
+    log.warning("typehole: %s", message)
+    return message
 
 
 def _root(params: types.InitializeParams) -> Path | None:
