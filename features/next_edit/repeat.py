@@ -6,6 +6,9 @@ side (or the line's start or end as the anchor), and identifiers that the edit c
 the old tokens into the new ones become holes, so `print x` -> `print(x)` also rewrites `print y`.
 To stay precise from one example, a swap of one token for another must match a whole line, and
 a pattern that matches too many sites is too general to be a repetition, so it offers nothing.
+The rewrite is offered forward, at the lines after the edited one: edits follow reading order,
+and on real commits (`typehole bench next-edit --git`) a matching line above the edit that
+the user had passed was left as it was every time (0 of 12 top suggestions there landed).
 """
 
 from __future__ import annotations
@@ -109,7 +112,7 @@ def repeat_suggestions(event: Event) -> list[Suggestion]:
     """The edit's rule applied at the other lines of the file where it matches."""
     found = rule_of(event)
     if found is None:
-        return []
+        return block_suggestions(event)
     rule, edited_line = found
     text = event.after
     pattern = [*rule.left, *rule.deleted, *rule.right]
@@ -119,11 +122,16 @@ def repeat_suggestions(event: Event) -> list[Suggestion]:
     group = f"repeat:{number}:{shown}"
     out: list[Suggestion] = []
     offset = 0
+    # A rule with holes generalises from one example: only the top-level definition the edit
+    # is in (a function, a class) is sure to share the reason for it.
+    limit = _top_level_end(text, edited_line) if rule.holes else len(text)
     for line in text.splitlines(keepends=True):
         start = offset
         offset += len(line)
-        if start == edited_line:
-            continue
+        if start <= edited_line:
+            continue  # forward only: a site the user passed over unchanged stays unchanged
+        if start >= limit:
+            break
         tokens = significant(text, start, start + len(line.rstrip("\r\n")))
         for i in range(len(tokens) - len(pattern) + 1):
             site = _match(rule, tokens, i, pattern)
@@ -134,6 +142,18 @@ def repeat_suggestions(event: Event) -> list[Suggestion]:
                     return []
                 break
     return out
+
+
+def _top_level_end(text: str, at: int) -> int:
+    """Where the top-level statement holding offset `at` ends: the next line that starts at
+    column 0 with code (not a comment, a decorator's definition or a closing bracket)."""
+    offset = text.find("\n", at)
+    while offset >= 0:
+        start = offset + 1
+        if start < len(text) and text[start] not in " \t\r\n#)]}":
+            return start
+        offset = text.find("\n", start)
+    return len(text)
 
 
 def _match(rule: Rule, tokens: list[Token], i: int, pattern: list[str]) -> Suggestion | None:
@@ -153,3 +173,102 @@ def _match(rule: Rule, tokens: list[Token], i: int, pattern: list[str]) -> Sugge
     hi = site[n_left + n_del].start if rule.right else site[n_left + n_del - 1].end
     new_text = "".join(binding.get(t, t) for t in lex(rule.template))
     return Suggestion(lo, hi, new_text, "repeat", "")
+
+
+MAX_BLOCK_LINES = 8
+MAX_BLOCK_SITES = 8
+MIN_ANCHOR_CHARS = 12  # a block or its anchor lines must say this much to be matched on
+
+
+def block_suggestions(event: Event) -> list[Suggestion]:
+    """Whole lines the edit replaced, inserted or deleted, done again further on.
+
+    The edit is taken line by line: the lines it replaced (`old`, maybe none) and the lines it
+    wrote (`new`, maybe none), common lines trimmed. Where `old` is not empty, each later run
+    of lines that reads the same (indentation aside) gets `new`, re-indented to the site; where
+    it is empty (lines inserted), each later pair of adjacent lines that reads like the lines
+    around the insertion gets it between them. Short or blank patterns match too much to mean
+    a repetition, so they offer nothing.
+    """
+    change = event.change
+    if max(len(change.new_text), change.end - change.start) > 2 * MAX_EDIT_CHARS:
+        return []
+    before, after = event.before.splitlines(keepends=True), event.after.splitlines(keepends=True)
+    b0, b1 = event.before.count("\n", 0, change.start), event.before.count("\n", 0, change.end)
+    a0, a1 = event.after.count("\n", 0, change.start), \
+        event.after.count("\n", 0, change.inserted_end)
+    old, new = before[b0 : b1 + 1], after[a0 : a1 + 1]
+    while old and new and old[0] == new[0]:
+        old, new, a0 = old[1:], new[1:], a0 + 1
+    while old and new and old[-1] == new[-1]:
+        old, new = old[:-1], new[:-1]
+    a_end = a0 + len(new)  # the written lines are after[a0:a_end]
+    if not old and not new or max(len(old), len(new)) > MAX_BLOCK_LINES:
+        return []
+    if not all(line.endswith("\n") for line in [*old, *new]):
+        return []  # the file's last line: no line structure to repeat
+    if old:
+        key = [line.strip() for line in old]
+        if sum(len(k) for k in key) < MIN_ANCHOR_CHARS or key == [x.strip() for x in new]:
+            return []
+        sites = _runs(after, a_end, key)
+        template, shown = old, " / ".join(k for k in key if k)
+    else:
+        if a0 == 0 or a_end >= len(after):
+            return []
+        above, below = after[a0 - 1].strip(), after[a_end].strip()
+        if max(len(above), len(below)) < MIN_ANCHOR_CHARS or not above or not below:
+            return []
+        sites = [(i, i) for i, _ in _runs(after, a_end + 1, [above, below])
+                 if not _already(after, i + 1, new)]
+        sites = [(i + 1, i + 1) for i, _ in sites]
+        template, shown = [after[a0 - 1]], "(new lines)"
+    if not sites or len(sites) > MAX_BLOCK_SITES:
+        return []
+    offsets = [0]
+    for line in after:
+        offsets.append(offsets[-1] + len(line))
+    text = event.after
+    number = a0 + 1
+    reason = f"repeats the edit on line {number}: `{shown}` -> " \
+             f"`{' / '.join(x.strip() for x in new) or '(nothing)'}`"
+    group = f"repeat:{number}:{shown}"
+    out = []
+    for lo, hi in sites:
+        shift = _indent(after[lo]) if lo < len(after) else ""
+        written = _reindent(new, _indent(template[0]), shift if old else _indent(after[lo - 1]))
+        start, end = offsets[lo], offsets[hi]
+        out.append(Suggestion(start, end, written, "repeat", reason, text[start:end], group))
+    return out
+
+
+def _runs(lines: list[str], start: int, key: list[str]) -> list[tuple[int, int]]:
+    """(first, past last) line of each run from `start` on whose stripped lines equal `key`."""
+    out = []
+    i = start
+    while i + len(key) <= len(lines):
+        if all(lines[i + k].strip() == key[k] for k in range(len(key))):
+            out.append((i, i + len(key)))
+            i += len(key)
+        else:
+            i += 1
+    return out
+
+
+def _already(lines: list[str], at: int, new: list[str]) -> bool:
+    """Whether the lines from `at` already read as `new` (the insertion is done there)."""
+    return [x.strip() for x in lines[at : at + len(new)]] == [x.strip() for x in new]
+
+
+def _indent(line: str) -> str:
+    return line[: len(line) - len(line.lstrip(" \t"))]
+
+
+def _reindent(lines: list[str], was: str, now: str) -> str:
+    """`lines` moved from indentation `was` to `now` (lines indented less are left as they are)."""
+    out = []
+    for line in lines:
+        if line.strip() and line.startswith(was):
+            line = now + line[len(was) :]
+        out.append(line)
+    return "".join(out)
