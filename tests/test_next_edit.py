@@ -124,3 +124,36 @@ def test_method_gets_the_new_argument_without_self() -> None:
     after = before.replace("def m(self, x)", "def m(self, x, y)")
     [s] = static_suggestions(after, events_between(before, after))
     assert apply(after, s).endswith("A().m(1, y)\n")
+
+
+def test_calls_that_already_follow_or_belong_to_another_object_get_nothing() -> None:
+    before = (
+        "class A:\n    def m(self, x):\n        pass\n\n    def run(self):\n"
+        "        self.m(1)\n        self.m(1, 2)\n        self.state.m(1)\n"
+    )
+    after = before.replace("def m(self, x)", "def m(self, x, y)")
+    found = static_suggestions(after, events_between(before, after))
+    assert [(after.count("\n", 0, s.start) + 1, s.new_text) for s in found] == [(6, ", y")]
+
+
+def test_repeats_go_forward_and_whole_lines_repeat() -> None:
+    block = "    try:\n        go()\n    except:\n        pass\n"
+    before = f"def a():\n{block}\n\ndef b():\n{block}{block}"
+    at = before.index("except:", before.index("def b"))
+    after = before[:at] + "except Exception:" + before[at + len("except:") :]
+    found = static_suggestions(after, events_between(before, after))
+    # Line 4 was passed over unchanged; only line 15, after the edit, gets the rewrite.
+    assert [(after.count("\n", 0, s.start) + 1, s.new_text) for s in found] == [
+        (15, "except Exception:")]
+    calls = (
+        "def f():\n    return Pool(\n        max_connections=limits.max_connections,\n"
+        "        http2=http2,\n    )\n\n\ndef g():\n    return Pool(\n"
+        "            max_connections=limits.max_connections,\n            http2=http2,\n"
+        "    )\n"
+    )
+    added = calls.replace("max_connections,\n        http2",
+                          "max_connections,\n        keepalive_expiry=EXPIRY,\n        http2")
+    [s] = static_suggestions(added, events_between(calls, added))
+    assert s.source == "repeat"
+    assert apply(added, s).endswith("max_connections,\n            keepalive_expiry=EXPIRY,\n"
+                                    "            http2=http2,\n    )\n")
