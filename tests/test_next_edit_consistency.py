@@ -195,3 +195,18 @@ def test_a_call_given_an_argument_its_function_lacks_points_at_the_function() ->
     # A call short of an argument is one still being typed: the function stays as it is.
     short = before.replace("plain(1, 2)", "plain(1)")
     assert static_suggestions(short, events_between(before, short)) == []
+
+
+def test_an_attribute_renamed_where_it_is_set_reaches_its_reads_by_default() -> None:
+    before = (
+        "class Counter:\n    def __init__(self):\n        self.count = 0\n\n"
+        "    def add(self, n):\n        print(self.count)\n        return self.count + n\n"
+    )
+    after = before.replace("self.count = 0", "self.total = 0")
+    found = consistency_suggestions(events_between(before, after)[-1])
+    assert [(s.source, s.new_text, after[s.start : s.end]) for s in found] == [
+        ("member", "total", "count")] * 2
+    assert "self.count" not in _apply_all(after, found)
+    # Removed, not renamed: where the reads should go is not known, so nothing by default.
+    gone = before.replace("        self.count = 0\n", "        pass\n")
+    assert static_suggestions(gone, events_between(before, gone)) == []

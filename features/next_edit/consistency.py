@@ -6,7 +6,8 @@ is new with this edit (absent before it) and lies outside the lines the edit tou
 - **undefined**: a name pyflakes now reads as undefined (or an `__all__` entry it now cannot
   find) that it read fine before: the edit removed or renamed its definition or its import.
 - **member**: `self.attr` still read in a class whose edit removed the attribute (its
-  assignment, its method); off by default (see `DEFAULT_KINDS`).
+  assignment, its method); off by default (see `DEFAULT_KINDS`), except where the edit renamed
+  it (`renamed-member`: the reads get the new name).
 - **unused**: a local variable that nothing reads any more (the edit removed its last use).
 
 When the edit visibly renamed the name (one identifier for another where the rest of the
@@ -31,12 +32,13 @@ from .tokens import is_identifier, significant
 
 __all__ = ["DEFAULT_KINDS", "KINDS", "consistency_suggestions", "renames", "still_undefined"]
 
-KINDS = ("undefined", "member", "unused")
+KINDS = ("undefined", "member", "renamed-member", "unused")
 # On by default: what kept location precision >= 0.85 on `typehole bench next-edit --git` over
 # five projects' histories (undefined 0.96 over 94 suggestions, unused 2 of 2). `member` landed
 # 3 times in 11: a class that loses `self.x` more often gets it back another way (a property)
-# than has its reads changed, so it is available but off.
-DEFAULT_KINDS = ("undefined", "unused")
+# than has its reads changed, so it is available but off; `renamed-member` is its part that
+# carries text, where the edit visibly renamed the attribute.
+DEFAULT_KINDS = ("undefined", "unused", "renamed-member")
 MAX_SITES = 12  # more sites than this: a broad breakage, not one next edit
 MAX_EDIT_CHARS = 20_000  # edited lines beyond this: a replacement, not an edit
 MAX_RENAME_CHARS = 3_000  # the edited lines searched for one name replaced by another
@@ -63,6 +65,8 @@ def consistency_suggestions(event: Event,
                 out.extend(_unused(event, before, after, lines, removed))
     if "member" in kinds:
         out.extend(_members(event, lines, mapping, removed))
+    elif "renamed-member" in kinds and mapping:
+        out.extend(s for s in _members(event, lines, mapping, removed) if not s.jump)
     return out
 
 

@@ -38,6 +38,7 @@ class Rule:
     line_start: bool  # `left` is empty because the pattern starts its line
     line_end: bool
     shown: str = ""  # the edited text before, for the reason
+    local: bool = False  # offered only in the edit's own top-level definition
 
 
 def _line(text: str, start: int, end: int) -> tuple[int, int]:
@@ -67,7 +68,8 @@ def rule_of(event: Event) -> tuple[Rule, int] | None:
         return None
     swap = len(deleted) <= 1 and len(inserted) <= 1
     value_swap = swap and any(_value(t) for t in [*deleted, *inserted])
-    if value_swap:
+    local = value_swap and _specific(b, p, deleted)
+    if value_swap and not local:
         p, s = 0, 0  # one name or literal for another: only an identical line is the same edit
         deleted, inserted = b, a
     width = 1 if deleted else 2
@@ -90,8 +92,18 @@ def rule_of(event: Event) -> tuple[Rule, int] | None:
     rule = Rule(tuple(t.text for t in left), tuple(t.text for t in deleted),
                 tuple(t.text for t in right), event.after[lo:hi], frozenset(holes),
                 left_from == 0, len(right) < width,
-                event.before[deleted[0].start : deleted[-1].end] if deleted else "")
+                event.before[deleted[0].start : deleted[-1].end] if deleted else "",
+                bool(holes) or local)
     return rule, a_lo
+
+
+def _specific(line: list[Token], p: int, deleted: list[Token]) -> bool:
+    """Whether a swapped name is specific enough to be swapped again wherever it stands in the
+    same context: an attribute (`.getlist`) or a capitalised name (`PendingDeprecationWarning`,
+    `Sequence`), which are API names, not one of the function's own variables."""
+    if len(deleted) != 1 or not deleted[0].is_name or len(deleted[0].text) < 4:
+        return False
+    return (p > 0 and line[p - 1].text == ".") or deleted[0].text[0].isupper()
 
 
 def _value(token: Token) -> bool:
@@ -122,9 +134,9 @@ def repeat_suggestions(event: Event) -> list[Suggestion]:
     group = f"repeat:{number}:{shown}"
     out: list[Suggestion] = []
     offset = 0
-    # A rule with holes generalises from one example: only the top-level definition the edit
-    # is in (a function, a class) is sure to share the reason for it.
-    limit = _top_level_end(text, edited_line) if rule.holes else len(text)
+    # A rule with holes, or a swapped name matched in context, generalises from one example:
+    # only the top-level definition the edit is in (a function, a class) surely shares it.
+    limit = _top_level_end(text, edited_line) if rule.local else len(text)
     for line in text.splitlines(keepends=True):
         start = offset
         offset += len(line)
@@ -211,6 +223,8 @@ def block_suggestions(event: Event) -> list[Suggestion]:
         key = [line.strip() for line in old]
         if sum(len(k) for k in key) < MIN_ANCHOR_CHARS or key == [x.strip() for x in new]:
             return []
+        if len(old) == 1 and len(new) > 2:
+            return []  # one line grown into a block: a one-off rewrite more than a pattern
         sites = _runs(after, a_end, key)
         template, shown = old, " / ".join(k for k in key if k)
     else:
