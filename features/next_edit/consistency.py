@@ -165,8 +165,7 @@ def _undefined(event: Event, before: tuple[Flag, ...], after: tuple[Flag, ...],
     return out
 
 
-_ATOMS = (ast.Constant, ast.Name, ast.Attribute, ast.Call, ast.Subscript, ast.List, ast.Dict,
-          ast.Set, ast.Tuple, ast.JoinedStr, ast.ListComp, ast.DictComp, ast.SetComp)
+_ATOMS = (ast.Constant, ast.Name, ast.Attribute, ast.Subscript, ast.Tuple, ast.JoinedStr)
 
 
 def _removed_value(event: Event, name: str) -> tuple[str, int, bool] | None:
@@ -190,7 +189,7 @@ def _removed_value(event: Event, name: str) -> tuple[str, int, bool] | None:
             or len(assign.targets) != 1 or not isinstance(assign.targets[0], ast.Name):
         return None
     value = ast.get_source_segment(event.before, assign.value)
-    if value is None or "\n" in value:
+    if value is None or "\n" in value or not _pure(assign.value):
         return None
     body = assign.value
     if isinstance(body, ast.Tuple) and not value.startswith("("):
@@ -198,6 +197,17 @@ def _removed_value(event: Event, name: str) -> tuple[str, int, bool] | None:
     atom = isinstance(body, _ATOMS) and not (
         isinstance(body, ast.Constant) and isinstance(body.value, (int, float, complex)))
     return value, assign.col_offset, atom
+
+
+def _pure(node: ast.AST) -> bool:
+    """An expression that reads the same wherever it is written: literals, names, attributes
+    and operators on them. Not a call (it would run at each use) nor a list or dict (each use
+    would get a new one, where the variable was one object)."""
+    return all(isinstance(n, (ast.Constant, ast.Name, ast.Attribute, ast.Subscript, ast.Tuple,
+                              ast.Compare, ast.BinOp, ast.BoolOp, ast.UnaryOp, ast.Slice,
+                              ast.JoinedStr, ast.FormattedValue, ast.expr_context, ast.operator,
+                              ast.boolop, ast.unaryop, ast.cmpop))
+               for n in ast.walk(node))
 
 
 def _binds(node: ast.AST, name: str) -> bool:
