@@ -157,3 +157,24 @@ def test_repeats_go_forward_and_whole_lines_repeat() -> None:
     assert s.source == "repeat"
     assert apply(added, s).endswith("max_connections,\n            keepalive_expiry=EXPIRY,\n"
                                     "            http2=http2,\n    )\n")
+
+
+def test_a_swapped_api_name_repeats_in_context_within_its_definition() -> None:
+    before = (
+        "class F:\n    def b(self, x):\n        warn(message, PendingDeprecationWarning)\n"
+        "        return params.getlist(x)\n\n    def c(self, y):\n"
+        "        warn(other, PendingDeprecationWarning)\n\n\n"
+        "def d(y):\n    warn(message, PendingDeprecationWarning)\n"
+        "    warn(y, PendingDeprecationWarning)\n"
+    )
+    after = before.replace("message, PendingDeprecationWarning", "message, DeprecationWarning", 1)
+    found = static_suggestions(after, events_between(before, after))
+    # In context inside class F (line 7); outside it only the identical line (11), not line 12.
+    assert sorted(after.count("\n", 0, s.start) + 1 for s in found) == [7, 11]
+    assert "warn(message, PendingDeprecationWarning)" not in _apply_all(after, found)
+
+
+def _apply_all(text: str, found: list[Suggestion]) -> str:
+    for s in sorted(found, key=lambda s: -s.start):
+        text = apply(text, s)
+    return text

@@ -47,8 +47,11 @@ def _line(text: str, start: int, end: int) -> tuple[int, int]:
     return lo, len(text) if hi < 0 else hi
 
 
-def rule_of(event: Event) -> tuple[Rule, int] | None:
-    """The rewrite rule the edit follows and the offset of its line in `after` (None: no rule)."""
+def rule_of(event: Event, in_context: bool = True) -> tuple[Rule, int] | None:
+    """The rewrite rule the edit follows and the offset of its line in `after` (None: no rule).
+
+    `in_context=False`: a swap of one name is never matched in context, only as the whole line.
+    """
     change = event.change
     if max(len(change.new_text), change.end - change.start) > MAX_EDIT_CHARS:
         return None
@@ -68,7 +71,7 @@ def rule_of(event: Event) -> tuple[Rule, int] | None:
         return None
     swap = len(deleted) <= 1 and len(inserted) <= 1
     value_swap = swap and any(_value(t) for t in [*deleted, *inserted])
-    local = value_swap and _specific(b, p, deleted)
+    local = value_swap and in_context and _specific(b, p, deleted)
     if value_swap and not local:
         p, s = 0, 0  # one name or literal for another: only an identical line is the same edit
         deleted, inserted = b, a
@@ -125,8 +128,19 @@ def repeat_suggestions(event: Event) -> list[Suggestion]:
     found = rule_of(event)
     if found is None:
         return block_suggestions(event)
-    rule, edited_line = found
-    text = event.after
+    out = _sites(*found, event.after)
+    if found[0].local and not found[0].holes:
+        # A swapped API name: in context within its definition, and as the identical line
+        # anywhere (as any other swap).
+        whole = rule_of(event, in_context=False)
+        if whole is not None:
+            taken = {s.start for s in out}
+            out += [s for s in _sites(*whole, event.after) if s.start not in taken]
+    return out if len(out) <= MAX_SITES else []
+
+
+def _sites(rule: Rule, edited_line: int, text: str) -> list[Suggestion]:
+    """The lines after the edited one where `rule` matches, rewritten."""
     pattern = [*rule.left, *rule.deleted, *rule.right]
     number = text.count("\n", 0, edited_line) + 1
     shown = rule.shown or "(nothing)"
