@@ -178,3 +178,15 @@ def _apply_all(text: str, found: list[Suggestion]) -> str:
     for s in sorted(found, key=lambda s: -s.start):
         text = apply(text, s)
     return text
+
+
+def test_an_imported_name_replaced_at_one_use_follows_at_the_others_not_the_import() -> None:
+    before = (
+        "from typing import Iterator, Sequence\n\n\n"
+        "def f(x: Sequence[int]) -> Iterator[int]:\n    yield from x\n\n\n"
+        "def g(y: Sequence[str]) -> Iterator[str]:\n    yield from y\n"
+    )
+    after = before.replace("-> Iterator[int]", "-> Generator[int]")
+    found = [s for s in static_suggestions(after, events_between(before, after))
+             if s.source == "rename"]
+    assert [(after.count("\n", 0, s.start) + 1, s.new_text) for s in found] == [(8, "Generator")]
