@@ -10,38 +10,44 @@ argument; otherwise the suggestion is location-only, at the end of the parameter
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+from typehole.base.positions import byte_offset
 from typehole.base.syntax import parse
 
 from .records import Event, Suggestion
 from .signature import Param, params_of
-from .tokens import is_identifier, node_span, nodes, text_of
+from .tokens import is_identifier, node_span, nodes_under, text_of
 
 __all__ = ["definition_suggestions"]
 
 _SELF = ("self", "cls")
+_CALLED = re.compile(r"([^\W\d]\w*)[ \t]*\(")
 
 
 def definition_suggestions(event: Event) -> list[Suggestion]:
     """The parameter list of each function whose call the edit gave an argument it lacks."""
-    tree = parse(event.after)
+    text, change = event.after, event.change
+    lo = text.rfind("\n", 0, change.start) + 1
+    hi = text.find("\n", change.inserted_end)
+    hi = len(text) if hi < 0 else hi
+    # Only a call of a function this file defines can outgrow it: without one named near the
+    # edit (the call may open a few lines above), the file is not even parsed.
+    called = set(_CALLED.findall(text, max(lo - 400, 0), hi))
+    if not any(re.search(rf"\bdef[ \t]+{re.escape(n)}\b", text) for n in called):
+        return []
+    tree = parse(text)
     if tree is None:
         return []
-    text, change = event.after, event.change
     data = text.encode("utf-8", "surrogatepass")
-    defs: dict[str, list[Any]] = {}
-    for fn in nodes(tree, "function_definition"):
-        name = fn.child_by_field_name("name")
-        if name is not None:
-            defs.setdefault(text_of(name), []).append(fn)
     out: list[Suggestion] = []
     seen: set[str] = set()
-    for call in nodes(tree, "call"):
-        lo, hi = node_span(text, data, call)
-        if hi < change.start or lo > change.inserted_end:
+    for call in _edited_calls(tree, text, data, lo, hi):
+        c_lo, c_hi = node_span(text, data, call)
+        if c_hi < change.start or c_lo > change.inserted_end:
             continue  # not a call the edit touched
-        found = _callee(call, defs)
+        found = _callee(call, _definitions(tree, text, data, call))
         if found is None or found[0] in seen:
             continue
         name, fn, shift = found
@@ -54,8 +60,60 @@ def definition_suggestions(event: Event) -> list[Suggestion]:
             continue
         seen.add(name)
         out.append(_suggestion(text, data, fn, name, params or [], extra,
-                               text.count("\n", 0, lo) + 1))
+                               text.count("\n", 0, c_lo) + 1))
     return out
+
+
+def _edited_calls(tree: Any, text: str, data: bytes, lo: int, hi: int) -> list[Any]:
+    """The calls around and inside the edited lines `[lo, hi)`, without walking the file."""
+    b_lo, b_hi = byte_offset(text, lo), byte_offset(text, hi)
+    node = tree.root_node.descendant_for_byte_range(b_lo, b_hi)
+    out = []
+    up = node
+    while up is not None:
+        if up.type == "call":
+            out.append(up)
+        up = up.parent
+    if node is not None and node.end_byte - node.start_byte <= 4 * (b_hi - b_lo) + 200:
+        out.extend(c for c in nodes_under(node, "call") if c not in out)
+    else:  # the edited lines sit in a large node: look only at the statements they hold
+        for child in _overlapping(tree.root_node, b_lo, b_hi):
+            out.extend(c for c in nodes_under(child, "call") if c not in out)
+    return out
+
+
+def _overlapping(node: Any, b_lo: int, b_hi: int) -> list[Any]:
+    """The smallest nodes that overlap `[b_lo, b_hi)` and are not larger than a few lines."""
+    out = []
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if n.end_byte <= b_lo or n.start_byte >= b_hi:
+            continue
+        if n.end_byte - n.start_byte <= 4 * (b_hi - b_lo) + 200 or not n.children:
+            out.append(n)
+        else:
+            stack.extend(n.children)
+    return out
+
+
+def _definitions(tree: Any, text: str, data: bytes, call: Any) -> dict[str, list[Any]]:
+    """The function definitions named like the call's callee (found by text, not by a walk)."""
+    callee = call.child_by_field_name("function")
+    if callee is None:
+        return {}
+    name = text_of(callee).rsplit(".", 1)[-1].strip()
+    if not is_identifier(name):
+        return {}
+    found = []
+    for m in re.finditer(rf"\bdef[ \t]+{re.escape(name)}\b", text):
+        at = byte_offset(text, m.start())
+        node = tree.root_node.descendant_for_byte_range(at, at + 3)
+        while node is not None and node.type != "function_definition":
+            node = node.parent
+        if node is not None and node.start_byte <= at < node.start_byte + len("async "):
+            found.append(node)  # the `def` of this definition (`async def` starts earlier)
+    return {name: found}
 
 
 def _callee(call: Any, defs: dict[str, list[Any]]) -> tuple[str, Any, int] | None:

@@ -151,6 +151,8 @@ def _sites(rule: Rule, edited_line: int, text: str) -> list[Suggestion]:
     # A rule with holes, or a swapped name matched in context, generalises from one example:
     # only the top-level definition the edit is in (a function, a class) surely shares it.
     limit = _top_level_end(text, edited_line) if rule.local else len(text)
+    # A line without the pattern's longest fixed token cannot match: skip it unlexed.
+    needle = max((t for t in pattern if t not in rule.holes), key=len, default="")
     for line in text.splitlines(keepends=True):
         start = offset
         offset += len(line)
@@ -158,6 +160,8 @@ def _sites(rule: Rule, edited_line: int, text: str) -> list[Suggestion]:
             continue  # forward only: a site the user passed over unchanged stays unchanged
         if start >= limit:
             break
+        if needle not in line:
+            continue
         tokens = significant(text, start, start + len(line.rstrip("\r\n")))
         for i in range(len(tokens) - len(pattern) + 1):
             site = _match(rule, tokens, i, pattern)
