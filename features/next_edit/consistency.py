@@ -174,6 +174,9 @@ def _removed_value(event: Event, name: str) -> tuple[str, int, bool] | None:
     in its place (the constant inlined). A name bound again anywhere (`+=`, a loop, an import,
     a parameter) is a variable, not a constant, and gets no text."""
     b_lo, b_hi = _line_span(event.before, event.change.start, event.change.end)
+    assigned = re.compile(rf"^[ \t]*{re.escape(name)}[ \t]*(?::[^=\n]*)?=(?!=)", re.MULTILINE)
+    if assigned.search(event.before, b_lo, b_hi) is None:
+        return None  # the edit deleted no assignment of it: no need to parse the file
     try:
         tree = ast.parse(event.before)
     except (SyntaxError, ValueError):

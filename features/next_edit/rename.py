@@ -138,6 +138,8 @@ def _is_member(node: Any) -> bool:
 
 def _in_imports(text: str, references: list[int]) -> set[int]:
     """The references that are in an import statement."""
+    if "import" not in text[: max(references, default=0)]:
+        return set()  # no import before the last reference: nothing to parse for
     tree = parse(text)
     if tree is None:
         return set()
