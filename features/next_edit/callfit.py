@@ -5,7 +5,7 @@ file an argument more (one positional too many, or a keyword the function has no
 for), the function's parameter list is the next edit. Only surplus counts: a call short of a
 required argument is more often one still being typed. Where the function's parameters are
 plain names (no annotations, no defaults) the new parameter is written out, named after the
-argument; otherwise the suggestion is location-only, at the end of the parameter list.
+argument; otherwise the suggestion is location-only, over the parameter list.
 """
 
 from __future__ import annotations
@@ -181,5 +181,7 @@ def _suggestion(text: str, data: bytes, fn: Any, name: str, params: list[Param],
     if plain and is_identifier(extra) and "\n" not in text[lo:hi]:
         lead = ", " if node.named_children else ""
         return Suggestion(hi - 1, hi - 1, f"{lead}{extra}", "definition", reason, "", group)
-    at = hi - 1  # location only: the new parameter goes at the end of the list
-    return Suggestion(at, at + 1, ")", "definition", reason, ")", group, jump=True)
+    # Location only: the parameter list, where the new parameter goes (which place in it is
+    # the user's call: the surplus argument need not be the one added).
+    inner = text[lo + 1 : hi - 1]
+    return Suggestion(lo + 1, hi - 1, inner, "definition", reason, inner, group, jump=True)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from typehole.base.lexer import lex
 
 from .records import Event, Suggestion
-from .tokens import Token, is_identifier, significant
+from .tokens import KEYWORDS, Token, is_identifier, significant
 
 __all__ = ["Rule", "repeat_suggestions", "rule_of"]
 
@@ -59,6 +59,8 @@ def rule_of(event: Event, in_context: bool = True) -> tuple[Rule, int] | None:
     a_lo, a_hi = _line(event.after, change.start, change.inserted_end)
     if "\n" in event.before[b_lo:b_hi] or "\n" in event.after[a_lo:a_hi]:
         return None
+    if event.before[b_lo:b_hi].lstrip().startswith("#"):
+        return None  # a comment's words are prose, not a code pattern to repeat
     b, a = significant(event.before, b_lo, b_hi), significant(event.after, a_lo, a_hi)
     p = 0
     while p < min(len(a), len(b)) and a[p].text == b[p].text:
@@ -69,6 +71,8 @@ def rule_of(event: Event, in_context: bool = True) -> tuple[Rule, int] | None:
     deleted, inserted = b[p : len(b) - s], a[p : len(a) - s]
     if not deleted and not inserted:
         return None
+    if deleted and all(t.text in KEYWORDS for t in deleted):
+        return None  # structure rewritten (`try` -> `if ...`): it would match every `try:`
     swap = len(deleted) <= 1 and len(inserted) <= 1
     value_swap = swap and any(_value(t) for t in [*deleted, *inserted])
     local = value_swap and in_context and _specific(b, p, deleted)
