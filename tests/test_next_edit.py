@@ -190,3 +190,18 @@ def test_an_imported_name_replaced_at_one_use_follows_at_the_others_not_the_impo
     found = [s for s in static_suggestions(after, events_between(before, after))
              if s.source == "rename"]
     assert [(after.count("\n", 0, s.start) + 1, s.new_text) for s in found] == [(8, "Generator")]
+
+
+def test_no_repeat_of_a_comment_s_words_or_of_a_rewritten_keyword() -> None:
+    before = (
+        "def f():\n    # We cache the init methods.\n    try:\n        import a\n"
+        "    except ImportError:\n        a = None\n\n\ndef g():\n"
+        "    # We cache the init methods.\n    try:\n        import b\n"
+        "    except ImportError:\n        b = None\n"
+    )
+    comment = before.replace("# We cache the init methods.", "# We cache the hash methods.", 1)
+    assert [s for s in static_suggestions(comment, events_between(before, comment))
+            if s.source == "repeat"] == []
+    keyword = before.replace("    try:\n", "    if sys.version_info >= (2, 5):\n", 1)
+    assert [s for s in static_suggestions(keyword, events_between(before, keyword))
+            if s.source == "repeat"] == []

@@ -247,6 +247,8 @@ def block_suggestions(event: Event) -> list[Suggestion]:
             return []
         if len(old) == 1 and len(new) > 2:
             return []  # one line grown into a block: a one-off rewrite more than a pattern
+        if all(k.startswith("#") for k in key if k):
+            return []  # a comment reworded: prose, not a code pattern
         sites = _runs(after, a_end, key)
         template, shown = old, " / ".join(k for k in key if k)
     else:
