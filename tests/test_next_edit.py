@@ -124,3 +124,84 @@ def test_method_gets_the_new_argument_without_self() -> None:
     after = before.replace("def m(self, x)", "def m(self, x, y)")
     [s] = static_suggestions(after, events_between(before, after))
     assert apply(after, s).endswith("A().m(1, y)\n")
+
+
+def test_calls_that_already_follow_or_belong_to_another_object_get_nothing() -> None:
+    before = (
+        "class A:\n    def m(self, x):\n        pass\n\n    def run(self):\n"
+        "        self.m(1)\n        self.m(1, 2)\n        self.state.m(1)\n"
+    )
+    after = before.replace("def m(self, x)", "def m(self, x, y)")
+    found = static_suggestions(after, events_between(before, after))
+    assert [(after.count("\n", 0, s.start) + 1, s.new_text) for s in found] == [(6, ", y")]
+
+
+def test_repeats_go_forward_and_whole_lines_repeat() -> None:
+    block = "    try:\n        go()\n    except:\n        pass\n"
+    before = f"def a():\n{block}\n\ndef b():\n{block}{block}"
+    at = before.index("except:", before.index("def b"))
+    after = before[:at] + "except Exception:" + before[at + len("except:") :]
+    found = static_suggestions(after, events_between(before, after))
+    # Line 4 was passed over unchanged; only line 15, after the edit, gets the rewrite.
+    assert [(after.count("\n", 0, s.start) + 1, s.new_text) for s in found] == [
+        (15, "except Exception:")]
+    calls = (
+        "def f():\n    return Pool(\n        max_connections=limits.max_connections,\n"
+        "        http2=http2,\n    )\n\n\ndef g():\n    return Pool(\n"
+        "            max_connections=limits.max_connections,\n            http2=http2,\n"
+        "    )\n"
+    )
+    added = calls.replace("max_connections,\n        http2",
+                          "max_connections,\n        keepalive_expiry=EXPIRY,\n        http2")
+    [s] = static_suggestions(added, events_between(calls, added))
+    assert s.source == "repeat"
+    assert apply(added, s).endswith("max_connections,\n            keepalive_expiry=EXPIRY,\n"
+                                    "            http2=http2,\n    )\n")
+
+
+def test_a_swapped_api_name_repeats_in_context_within_its_definition() -> None:
+    before = (
+        "class F:\n    def b(self, x):\n        warn(message, PendingDeprecationWarning)\n"
+        "        return params.getlist(x)\n\n    def c(self, y):\n"
+        "        warn(other, PendingDeprecationWarning)\n\n\n"
+        "def d(y):\n    warn(message, PendingDeprecationWarning)\n"
+        "    warn(y, PendingDeprecationWarning)\n"
+    )
+    after = before.replace("message, PendingDeprecationWarning", "message, DeprecationWarning", 1)
+    found = static_suggestions(after, events_between(before, after))
+    # In context inside class F (line 7); outside it only the identical line (11), not line 12.
+    assert sorted(after.count("\n", 0, s.start) + 1 for s in found) == [7, 11]
+    assert "warn(message, PendingDeprecationWarning)" not in _apply_all(after, found)
+
+
+def _apply_all(text: str, found: list[Suggestion]) -> str:
+    for s in sorted(found, key=lambda s: -s.start):
+        text = apply(text, s)
+    return text
+
+
+def test_an_imported_name_replaced_at_one_use_follows_at_the_others_not_the_import() -> None:
+    before = (
+        "from typing import Iterator, Sequence\n\n\n"
+        "def f(x: Sequence[int]) -> Iterator[int]:\n    yield from x\n\n\n"
+        "def g(y: Sequence[str]) -> Iterator[str]:\n    yield from y\n"
+    )
+    after = before.replace("-> Iterator[int]", "-> Generator[int]")
+    found = [s for s in static_suggestions(after, events_between(before, after))
+             if s.source == "rename"]
+    assert [(after.count("\n", 0, s.start) + 1, s.new_text) for s in found] == [(8, "Generator")]
+
+
+def test_no_repeat_of_a_comment_s_words_or_of_a_rewritten_keyword() -> None:
+    before = (
+        "def f():\n    # We cache the init methods.\n    try:\n        import a\n"
+        "    except ImportError:\n        a = None\n\n\ndef g():\n"
+        "    # We cache the init methods.\n    try:\n        import b\n"
+        "    except ImportError:\n        b = None\n"
+    )
+    comment = before.replace("# We cache the init methods.", "# We cache the hash methods.", 1)
+    assert [s for s in static_suggestions(comment, events_between(before, comment))
+            if s.source == "repeat"] == []
+    keyword = before.replace("    try:\n", "    if sys.version_info >= (2, 5):\n", 1)
+    assert [s for s in static_suggestions(keyword, events_between(before, keyword))
+            if s.source == "repeat"] == []

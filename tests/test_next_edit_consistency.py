@@ -154,3 +154,59 @@ def test_a_fixed_site_stops_holding_and_undo_storms_stay_bounded(click: dict[str
     assert len(history.events) <= 8
     for s in static_suggestions(text, history.events):
         assert text[s.start : s.end] == s.expected
+
+
+def test_a_removed_constant_s_uses_get_its_value() -> None:
+    before = (
+        "import sys\n\nPY311 = sys.version_info >= (3, 11)\nSEP = ', '  # the separator\n\n\n"
+        "def join(parts):\n    if PY311:\n        return SEP.join(parts)\n"
+        "    return PY311 and len(parts)\n\n\ndef total(items):\n    count = 0\n"
+        "    for item in items:\n        count += item\n    return count\n"
+    )
+    after = before.replace("PY311 = sys.version_info >= (3, 11)\nSEP = ', '  # the separator\n",
+                           "")
+    found = static_suggestions(after, events_between(before, after))
+    assert {s.source for s in found} == {"undefined"} and not any(s.jump for s in found)
+    fixed = _apply_all(after, found)
+    assert "if sys.version_info >= (3, 11):" in fixed and "', '.join(parts)" in fixed
+    # Not a slot of its own: the comparison keeps its parentheses; the comment is not taken.
+    assert "return (sys.version_info >= (3, 11)) and len(parts)" in fixed
+    compile(fixed, "m.py", "exec")
+    # A variable bound again (`+=`) is not a constant: its use gets a location only.
+    after = before.replace("    count = 0\n", "")
+    [site] = static_suggestions(after, events_between(before, after))
+    assert site.jump and after[site.start : site.end] == "count"
+
+
+def test_a_call_given_an_argument_its_function_lacks_points_at_the_function() -> None:
+    before = (
+        "class Redirect:\n    def go(self, request, url):\n"
+        "        return self.headers(request, url)\n\n"
+        "    def headers(self, request: str, url: str) -> dict:\n        return {}\n\n\n"
+        "def plain(a, b):\n    return a\n\n\nplain(1, 2)\n"
+    )
+    method = before.replace("self.headers(request, url)", "self.headers(request, url, method)")
+    [s] = static_suggestions(method, events_between(before, method))
+    assert (s.source, s.jump, method.count("\n", 0, s.start)) == ("definition", True, 4)
+    assert "passes `method`, which `headers` does not take" in s.reason
+    plain = before.replace("plain(1, 2)", "plain(1, 2, c)")
+    [s] = static_suggestions(plain, events_between(before, plain))
+    assert apply(plain, s).count("def plain(a, b, c):") == 1 and not s.jump
+    # A call short of an argument is one still being typed: the function stays as it is.
+    short = before.replace("plain(1, 2)", "plain(1)")
+    assert static_suggestions(short, events_between(before, short)) == []
+
+
+def test_an_attribute_renamed_where_it_is_set_reaches_its_reads_by_default() -> None:
+    before = (
+        "class Counter:\n    def __init__(self):\n        self.count = 0\n\n"
+        "    def add(self, n):\n        print(self.count)\n        return self.count + n\n"
+    )
+    after = before.replace("self.count = 0", "self.total = 0")
+    found = consistency_suggestions(events_between(before, after)[-1])
+    assert [(s.source, s.new_text, after[s.start : s.end]) for s in found] == [
+        ("member", "total", "count")] * 2
+    assert "self.count" not in _apply_all(after, found)
+    # Removed, not renamed: where the reads should go is not known, so nothing by default.
+    gone = before.replace("        self.count = 0\n", "        pass\n")
+    assert static_suggestions(gone, events_between(before, gone)) == []

@@ -34,7 +34,7 @@ def test_parameter_rename_reaches_every_use(source: str) -> None:
         at = sum(len(x) for x in lines[: param.lineno - 1]) + param.col_offset
         after = source[:at] + "renamed_arg" + source[at + len(param.arg) :]
         found = static_suggestions(after, events_between(source, after))
-        assert found and {s.source for s in found} <= {"rename", "signature"}, fn.name
+        assert found and {s.source for s in found} <= {"rename", "signature", "docstring"}, fn.name
         result = _apply_all(after, found)
         new_fn = next(f for f in ast.parse(result).body
                       if isinstance(f, ast.FunctionDef) and f.name == fn.name)

@@ -1,15 +1,17 @@
 """Next-edit suggestions from edit history: static propagation engines, a Zeta-style model step.
 
 `EditHistory` turns document states into user-level edits; `static_suggestions(text, events)`
-runs the rename, signature, follow-on (import, attribute), repeated-edit and consistency
-(what the edit left undefined or unused, as pyflakes sees it before and after) engines and ranks
-what they find; `WorkspaceHistory` keeps saved changes across files, whose signature changes
-reach other files' call sites (`caller_suggestions`) and whose diffs the model sees;
+runs the rename, signature, follow-on (import, attribute), repeated-edit, consistency
+(what the edit left undefined or unused, as pyflakes sees it before and after) and definition
+(a call given an argument its function lacks) engines and ranks what they find;
+`WorkspaceHistory` keeps saved changes across files, whose signature changes reach other
+files' call sites (`caller_suggestions`) and whose diffs the model sees;
 `model_suggestions` asks a code model for what static analysis cannot see, in the prompt format
 of an open next-edit model (`FORMATS`: Zed's Zeta and Zeta 2, Sweep's).
 Nothing here knows LSP.
 """
 
+from .callfit import definition_suggestions
 from .consistency import consistency_suggestions
 from .followon import IndexLookup, Lookup, followon_suggestions, holds
 from .formats import FORMATS, EditFormat
@@ -27,7 +29,7 @@ __all__ = [
     "FORMATS", "WEIGHTS", "Change", "EditFormat", "EditHistory", "Event", "FileEdit",
     "IndexLookup", "Lookup", "Suggestion",
     "Weights", "WorkspaceHistory", "apply", "build_prompt", "caller_suggestions",
-    "consistency_suggestions", "events_between",
+    "consistency_suggestions", "definition_suggestions", "events_between",
     "followon_suggestions", "holds", "minimal_change", "model_suggestions", "parse_back",
     "rank", "rebase", "rename_suggestions", "repeat_suggestions", "signature_suggestions",
     "static_suggestions",

@@ -11,10 +11,15 @@ __all__ = ["call_edits"]
 
 
 def call_edits(text: str, tree: Any, name: str, old: list[Any], new: list[Any], shift: int,
-               change: Change) -> list[Suggestion]:
+               change: Change, within: tuple[int, int] | None = None) -> list[Suggestion]:
     """Edits at each call of `name` in `text` that turn `old` parameters' arguments into `new`'s.
 
     `shift` is 1 for methods (`self` is not passed); calls inside the edit itself are skipped.
+    A method is called on a name or a new object (`self.m`, `client.m`, `A().m`), a function by
+    its name or on a module (`f`, `module.f`): a call on a longer chain (`self.state.m`) is
+    another object's. `within`
+    limits the calls to one span (the method's class, when another class has a method of the
+    same name).
     """
     old_names, new_names = [p.name for p in old], [p.name for p in new]
     data = text.encode("utf-8", "surrogatepass")
@@ -22,9 +27,12 @@ def call_edits(text: str, tree: Any, name: str, old: list[Any], new: list[Any], 
     out: list[Suggestion] = []
     for call in nodes(tree, "call"):
         callee, args = call.child_by_field_name("function"), call.child_by_field_name("arguments")
-        if callee is None or args is None or args.type != "argument_list" or _name(callee) != name:
+        if callee is None or args is None or args.type != "argument_list" or _name(callee) != name \
+                or not _called_as(callee, shift):
             continue
         lo, hi = node_span(text, data, call)
+        if within is not None and not within[0] <= lo < within[1]:
+            continue
         inside = lo <= change.start < hi and lo <= change.inserted_end <= hi
         if inside and callee.type != "identifier":
             continue
@@ -37,13 +45,16 @@ def call_edits(text: str, tree: Any, name: str, old: list[Any], new: list[Any], 
                     for a, s in items if a.type == "keyword_argument"}
         span = node_span(text, data, args)
         line = text.count("\n", 0, lo) + 1
+        fits_new = _binds(len(positional), set(keywords), new, shift)
+        if fits_new and sorted(old_names) != sorted(new_names):
+            continue  # already follows the new signature (the user updated it first)
         edits = _edit(text, span, positional, keywords, old_names, new_names, new, shift)
         for start, end, new_text, what in edits:
             reason = f"`{name}` {what}; the call on line {line} does not follow yet"
             out.append(Suggestion(start, end, new_text, "signature", reason, text[start:end],
                                   group))
         if not edits and not inside and _binds(len(positional), set(keywords), old, shift) \
-                and not _binds(len(positional), set(keywords), new, shift):
+                and not fits_new:
             # No mechanical fix, but the call no longer fits: point at its arguments.
             reason = f"`{name}`'s parameters changed; the call on line {line} no longer fits them"
             start, end = span
@@ -62,6 +73,16 @@ def _binds(positional: int, keywords: set[str], params: list[Any], shift: int) -
     if any(k not in names or k in filled for k in keywords):
         return False
     return {p.name for p in params if not p.optional} <= filled | keywords
+
+
+def _called_as(callee: Any, shift: int) -> bool:
+    """A method called on one name, or a function by its name or on a module's name."""
+    if callee.type == "identifier":
+        return shift == 0
+    owner = callee.child_by_field_name("object")
+    if owner is None or owner.type == "attribute":
+        return False
+    return shift == 1 or owner.type == "identifier" and text_of(owner) not in ("self", "cls")
 
 
 def _name(callee: Any) -> str:

@@ -6,7 +6,8 @@ is new with this edit (absent before it) and lies outside the lines the edit tou
 - **undefined**: a name pyflakes now reads as undefined (or an `__all__` entry it now cannot
   find) that it read fine before: the edit removed or renamed its definition or its import.
 - **member**: `self.attr` still read in a class whose edit removed the attribute (its
-  assignment, its method); off by default (see `DEFAULT_KINDS`).
+  assignment, its method); off by default (see `DEFAULT_KINDS`), except where the edit renamed
+  it (`renamed-member`: the reads get the new name).
 - **unused**: a local variable that nothing reads any more (the edit removed its last use).
 
 When the edit visibly renamed the name (one identifier for another where the rest of the
@@ -16,6 +17,7 @@ location-only suggestion (`jump`): the next edit is there, what it should be is 
 
 from __future__ import annotations
 
+import ast
 import difflib
 import re
 from collections import Counter
@@ -30,12 +32,13 @@ from .tokens import is_identifier, significant
 
 __all__ = ["DEFAULT_KINDS", "KINDS", "consistency_suggestions", "renames", "still_undefined"]
 
-KINDS = ("undefined", "member", "unused")
+KINDS = ("undefined", "member", "renamed-member", "unused")
 # On by default: what kept location precision >= 0.85 on `typehole bench next-edit --git` over
 # five projects' histories (undefined 0.96 over 94 suggestions, unused 2 of 2). `member` landed
 # 3 times in 11: a class that loses `self.x` more often gets it back another way (a property)
-# than has its reads changed, so it is available but off.
-DEFAULT_KINDS = ("undefined", "unused")
+# than has its reads changed, so it is available but off; `renamed-member` is its part that
+# carries text, where the edit visibly renamed the attribute.
+DEFAULT_KINDS = ("undefined", "unused", "renamed-member")
 MAX_SITES = 12  # more sites than this: a broad breakage, not one next edit
 MAX_EDIT_CHARS = 20_000  # edited lines beyond this: a replacement, not an edit
 MAX_RENAME_CHARS = 3_000  # the edited lines searched for one name replaced by another
@@ -62,6 +65,8 @@ def consistency_suggestions(event: Event,
                 out.extend(_unused(event, before, after, lines, removed))
     if "member" in kinds:
         out.extend(_members(event, lines, mapping, removed))
+    elif "renamed-member" in kinds and mapping:
+        out.extend(s for s in _members(event, lines, mapping, removed) if not s.jump)
     return out
 
 
@@ -140,15 +145,105 @@ def _undefined(event: Event, before: tuple[Flag, ...], after: tuple[Flag, ...],
         if len(offsets) > MAX_SITES:
             continue
         new = mapping.get(name)
+        value = None
         if new is not None and not _undefined_in(after, new) \
                 and not _named_before(event.before, new):
             reason = f"`{name}` was renamed to `{new}` on line {line}; this still says `{name}`"
         else:
             new = None
+            value = _removed_value(event, name)
             reason = f"`{name}` is no longer defined after the edit on line {line}"
         for at in offsets:
+            if value is not None and value[1] <= _indent_at(text, at):
+                inline = value[0] if value[2] or _slot(text, at, at + len(name)) \
+                    else f"({value[0]})"
+                why = f"`{name}` (= `{value[0]}`) was removed on line {line}; its value goes here"
+                out.append(Suggestion(at, at + len(name), inline, "undefined", why, name,
+                                      f"undefined:{name}"))
+                continue
             out.append(_site(at, name, new, "undefined", reason, f"undefined:{name}"))
     return out
+
+
+_ATOMS = (ast.Constant, ast.Name, ast.Attribute, ast.Subscript, ast.Tuple, ast.JoinedStr)
+
+
+def _removed_value(event: Event, name: str) -> tuple[str, int, bool] | None:
+    """(value, indentation, whether it is an atom) of the one-line `name = value` the edit
+    deleted, when that was the only thing that ever bound the name: its uses can take the value
+    in its place (the constant inlined). A name bound again anywhere (`+=`, a loop, an import,
+    a parameter) is a variable, not a constant, and gets no text."""
+    b_lo, b_hi = _line_span(event.before, event.change.start, event.change.end)
+    assigned = re.compile(rf"^[ \t]*{re.escape(name)}[ \t]*(?::[^=\n]*)?=(?!=)", re.MULTILINE)
+    if assigned.search(event.before, b_lo, b_hi) is None:
+        return None  # the edit deleted no assignment of it: no need to parse the file
+    try:
+        tree = ast.parse(event.before)
+    except (SyntaxError, ValueError):
+        return None
+    bindings = [n for n in ast.walk(tree) if _binds(n, name)]
+    assign = next((n for n in ast.walk(tree) if isinstance(n, ast.Assign)
+                   and len(bindings) == 1 and n.targets == bindings), None)
+    if assign is None:
+        return None
+    lines = event.before.splitlines(keepends=True)
+    lo = sum(len(x) for x in lines[: assign.lineno - 1])
+    if assign.end_lineno != assign.lineno or not b_lo <= lo <= b_hi \
+            or len(assign.targets) != 1 or not isinstance(assign.targets[0], ast.Name):
+        return None
+    value = ast.get_source_segment(event.before, assign.value)
+    if value is None or "\n" in value or not _pure(assign.value):
+        return None
+    body = assign.value
+    if isinstance(body, ast.Tuple) and not value.startswith("("):
+        value = f"({value})"  # a bare tuple needs its parentheses wherever it goes
+    atom = isinstance(body, _ATOMS) and not (
+        isinstance(body, ast.Constant) and isinstance(body.value, (int, float, complex)))
+    return value, assign.col_offset, atom
+
+
+def _pure(node: ast.AST) -> bool:
+    """An expression that reads the same wherever it is written: literals, names, attributes
+    and operators on them. Not a call (it would run at each use) nor a list or dict (each use
+    would get a new one, where the variable was one object)."""
+    return all(isinstance(n, (ast.Constant, ast.Name, ast.Attribute, ast.Subscript, ast.Tuple,
+                              ast.Compare, ast.BinOp, ast.BoolOp, ast.UnaryOp, ast.Slice,
+                              ast.JoinedStr, ast.FormattedValue, ast.expr_context, ast.operator,
+                              ast.boolop, ast.unaryop, ast.cmpop))
+               for n in ast.walk(node))
+
+
+def _binds(node: ast.AST, name: str) -> bool:
+    """Whether `node` binds `name` (an assignment target, a parameter, an import, a def)."""
+    if isinstance(node, ast.Name):
+        return node.id == name and not isinstance(node.ctx, ast.Load)
+    if isinstance(node, ast.arg):
+        return node.arg == name
+    if isinstance(node, ast.alias):
+        return (node.asname or node.name.split(".")[0]) == name
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return node.name == name
+    if isinstance(node, (ast.Global, ast.Nonlocal)):
+        return name in node.names
+    return isinstance(node, ast.ExceptHandler) and node.name == name
+
+
+def _indent_at(text: str, at: int) -> int:
+    lo = text.rfind("\n", 0, at) + 1
+    line = text[lo:at]
+    return len(line) - len(line.lstrip(" \t"))
+
+
+_OPENS = re.compile(r"(?:(?<![=!<>])[(\[{,=:]|(?<![\w.])(?:return|if|elif|while|assert|yield))\Z")
+_CLOSES = (")", "]", "}", ",", ":", "#", "\n")
+
+
+def _slot(text: str, start: int, end: int) -> bool:
+    """Whether `text[start:end]` stands alone between delimiters, where any expression fits
+    without parentheses (an argument, a condition, the right of `=`)."""
+    head = text[max(start - 40, 0) : start].rstrip(" \t")
+    tail = text[end:].lstrip(" \t")
+    return _OPENS.search(head) is not None and (not tail or tail.startswith(_CLOSES))
 
 
 def _named_before(before: str, name: str) -> bool:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 
 from .records import Change, Suggestion
 
-__all__ = ["Weights", "WEIGHTS", "rank", "rebase"]
+__all__ = ["FORWARD", "Weights", "WEIGHTS", "rank", "rebase"]
 
 
 @dataclass(frozen=True)
@@ -22,12 +22,16 @@ class Weights:
 
     rename: float = 3.0
     signature: float = 3.0
+    # A docstring's parameter entry: right about the code, but maintainers often leave the
+    # prose for later, so a reference the same edit broke comes first.
+    docstring: float = 2.6
     repeat: float = 2.0
     import_: float = 2.5
     attribute: float = 2.5
     undefined: float = 2.8  # a name the edit left undefined (renamed, removed)
     member: float = 2.8  # `self.attr` the edit's class no longer has
     call: float = 2.0  # a call that no longer fits a changed signature
+    definition: float = 2.4  # a function whose call the edit gave an argument it lacks
     unused: float = 1.5  # a variable the edit left unused
     model: float = 1.0
     per_age: float = 0.5  # each older edit in the history costs this much
@@ -38,12 +42,17 @@ class Weights:
 
 
 WEIGHTS = Weights()
+# Sources offered only after the cursor: an older edit's repetition at a line the user has since
+# passed (editing on below it) was left as it was on purpose.
+FORWARD = frozenset(("repeat",))
 
 
 def rebase(suggestion: Suggestion, change: Change, text: str) -> Suggestion | None:
     """`suggestion` on the text after `change` (which is `text`); None when it no longer holds."""
     if suggestion.path is not None:
         return suggestion
+    if suggestion.start == suggestion.end == change.start == change.end and change.new_text:
+        return None  # text typed right where it would insert: done, or in its way
     if suggestion.end <= change.start and not (
         suggestion.start == suggestion.end == change.start and change.end > change.start
     ):
@@ -64,6 +73,8 @@ def rank(found: Iterable[tuple[int, Suggestion]], cursor: int,
     """(age, suggestion) pairs scored, best first; duplicates and overlapping sites dropped."""
     scored = []
     for age, s in found:
+        if s.source in FORWARD and s.path is None and s.start < cursor:
+            continue  # a repetition the user has since moved past
         score = weights.of(s.source) - weights.per_age * age
         scored.append(replace(s, score=score))
     # After the cursor first (reading order), then before it, nearest first.

@@ -51,8 +51,8 @@ class Suggestion:
     start: int
     end: int
     new_text: str
-    # "rename", "signature", "repeat", "import", "attribute", "undefined", "member", "unused"
-    # or "model"
+    # "rename", "signature", "docstring", "call", "repeat", "import", "attribute",
+    # "undefined", "member", "unused" or "model"
     source: str
     reason: str
     expected: str = ""

@@ -57,6 +57,11 @@ def rename_suggestions(
         references = _syntax_references(before, at, old)
     if not references or new in BUILTIN_NAMES or _in_use(before, references, new):
         return []
+    imported = _in_imports(before, references)
+    if imported and at not in imported:
+        # One use of an imported name replaced by another: its other uses follow, but the
+        # import stays (it may still serve other code; the new name's import is its own edit).
+        references = [r for r in references if r not in imported]
     line = before.count("\n", 0, at) + 1
     group = f"rename:{old}->{new}"
     out: list[Suggestion] = []
@@ -129,6 +134,19 @@ def _is_member(node: Any) -> bool:
     if parent.type == "attribute" and parent.child_by_field_name("attribute") == node:
         return True
     return parent.type == "keyword_argument" and parent.child_by_field_name("name") == node
+
+
+def _in_imports(text: str, references: list[int]) -> set[int]:
+    """The references that are in an import statement."""
+    if "import" not in text[: max(references, default=0)]:
+        return set()  # no import before the last reference: nothing to parse for
+    tree = parse(text)
+    if tree is None:
+        return set()
+    data = text.encode("utf-8", "surrogatepass")
+    spans = [node_span(text, data, n) for kind in ("import_statement", "import_from_statement")
+             for n in nodes(tree, kind)]
+    return {r for r in references if any(lo <= r < hi for lo, hi in spans)}
 
 
 def _in_use(text: str, references: list[int], new: str) -> bool:

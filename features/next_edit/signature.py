@@ -19,7 +19,7 @@ from .callsites import call_edits
 from .records import Change, Event, Suggestion, minimal_change
 from .tokens import node_span, nodes, text_of
 
-__all__ = ["Param", "caller_suggestions", "signature_suggestions"]
+__all__ = ["Param", "caller_suggestions", "params_of", "signature_suggestions"]
 
 log = logging.getLogger(__name__)
 _SPLATS = ("list_splat", "dictionary_splat", "list_splat_pattern", "dictionary_splat_pattern")
@@ -31,9 +31,10 @@ class Param:
 
     name: str
     optional: bool
+    keyword_only: bool = False
 
 
-def _params(fn: Any) -> list[Param] | None:
+def params_of(fn: Any) -> list[Param] | None:
     """The named parameters of a function definition (None with `*args`/`**kwargs` in them)."""
     params = fn.child_by_field_name("parameters")
     if params is None:
@@ -47,14 +48,14 @@ def _params(fn: Any) -> list[Param] | None:
             keyword_only = True
             continue
         if child.type == "identifier":
-            out.append(Param(text_of(child), keyword_only))
+            out.append(Param(text_of(child), keyword_only, keyword_only))
             continue
         name = child.child_by_field_name("name")
         if name is None and child.named_children:
             name = child.named_children[0]
         if name is None or name.type != "identifier":
             return None
-        out.append(Param(text_of(name), "default" in child.type or keyword_only))
+        out.append(Param(text_of(name), "default" in child.type or keyword_only, keyword_only))
     return out
 
 
@@ -88,7 +89,7 @@ def _changed(event: Event) -> tuple[Any, Any, str, list[Param], list[Param], boo
     old_fn = _functions(before_tree).get(name)
     if old_fn is None:
         return None
-    old, new = _params(old_fn), _params(fn)
+    old, new = params_of(old_fn), params_of(fn)
     if old is None or new is None or old == new:
         return None
     owner = fn.parent.parent if fn.parent is not None else None
@@ -103,7 +104,17 @@ def signature_suggestions(event: Event) -> list[Suggestion]:
     if found is None:
         return []
     after_tree, fn, name, old, new, method = found
-    out = call_edits(event.after, after_tree, name, old, new, 1 if method else 0, event.change)
+    within = None
+    if sum(1 for f in nodes(after_tree, "function_definition")
+           if f.child_by_field_name("name") is not None
+           and text_of(f.child_by_field_name("name")) == name) > 1:
+        if not method:
+            return _docstring(event.after, fn, [p.name for p in old], [p.name for p in new])
+        # Another definition has this name: only this class's own calls are surely this one's.
+        data = event.after.encode("utf-8", "surrogatepass")
+        within = node_span(event.after, data, fn.parent.parent)
+    out = call_edits(event.after, after_tree, name, old, new, 1 if method else 0, event.change,
+                     within)
     out.extend(_docstring(event.after, fn, [p.name for p in old], [p.name for p in new]))
     return out
 
@@ -126,7 +137,7 @@ def caller_suggestions(event: Event, module: str, text: str) -> list[Suggestion]
     for name, fn in _functions(after_tree).items():
         if fn.parent is None or fn.parent.type != "module" or name in here or name not in before:
             continue
-        old, new = _params(before[name]), _params(fn)
+        old, new = params_of(before[name]), params_of(fn)
         if old is None or new is None or old == new or not _uses(text, module, name):
             continue
         out.extend(call_edits(text, tree, name, old, new, 0, nowhere))
@@ -149,7 +160,7 @@ def _renamed_callers(before: dict[str, Any], after: dict[str, Any], module: str,
     if len(gone) != 1 or len(new) != 1:
         return []
     (old,), (name,) = gone, new
-    if _params(old_top[old]) != _params(new_top[name]) or old in here \
+    if params_of(old_top[old]) != params_of(new_top[name]) or old in here \
             or not _uses(text, module, old):
         return []
     data = text.encode("utf-8", "surrogatepass")
@@ -236,7 +247,7 @@ def _docstring(text: str, fn: Any, old: list[str], new: list[str]) -> list[Sugge
         return []
     inner = minimal_change(body, fixed)
     start, end = literal.start + inner.start, literal.start + inner.end
-    return [Suggestion(start, end, inner.new_text, "signature", reason, text[start:end],
+    return [Suggestion(start, end, inner.new_text, "docstring", reason, text[start:end],
                        f"signature:{name}")]
 
 

@@ -6,6 +6,7 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from .callfit import definition_suggestions
 from .consistency import consistency_suggestions
 from .followon import Lookup, followon_suggestions
 from .rank import rank, rebase
@@ -31,6 +32,7 @@ ENGINES: tuple[tuple[str, Engine], ...] = (
     ("followon", lambda e, path, project, lookup: followon_suggestions(e, lookup)),
     ("repeat", lambda e, path, project, lookup: repeat_suggestions(e)),
     ("consistency", lambda e, path, project, lookup: consistency_suggestions(e)),
+    ("definition", lambda e, path, project, lookup: definition_suggestions(e)),
 )
 
 

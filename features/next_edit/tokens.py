@@ -12,7 +12,7 @@ from typehole.base.positions import char_offset
 from typehole.base.syntax import Node, Tree, parse
 
 __all__ = [
-    "KEYWORDS", "Token", "forward", "is_identifier", "node_span", "nodes",
+    "KEYWORDS", "Token", "forward", "is_identifier", "node_span", "nodes", "nodes_under",
     "significant", "syntax_ok", "text_of", "word_span",
 ]
 
@@ -79,7 +79,12 @@ def text_of(node: Node) -> str:
 
 def nodes(tree: Tree, kind: str) -> Iterator[Node]:
     """Every node of type `kind`, in document order."""
-    stack = [tree.root_node]
+    return nodes_under(tree.root_node, kind)
+
+
+def nodes_under(root: Node, kind: str) -> Iterator[Node]:
+    """Every node of type `kind` in `root`'s subtree (itself included), in document order."""
+    stack = [root]
     while stack:
         node = stack.pop()
         if node.type == kind:
