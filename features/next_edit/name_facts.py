@@ -57,9 +57,11 @@ class NameFacts:
 
     @property
     def module(self) -> Any:
-        """The parso Module of the text (parsed again if its tree went to a newer text)."""
+        """The parso Module of the text (parsed again, from the last tree this thread parsed,
+        if its own went to a newer text: an older edit's `after` asked for by the engines)."""
         if self._module is None:
-            self._module = parso.parse(self._text)
+            self._module = _parse(self._text)
+            _LATEST.facts = self
         return self._module
 
     @classmethod
