@@ -161,6 +161,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="lines a suggestion may be off a hunk and still land (--git)")
     parser.add_argument("--sources", metavar="A,B",
                         help="count only these sources' suggestions: rename,undefined (--git)")
+    parser.add_argument("--cold", action="store_true",
+                        help="time every analysis a case needs, none done ahead as the server "
+                        "does when a document opens or settles (--git)")
     parser.add_argument("--show", type=int, default=0, metavar="N",
                         help="print N cases with their top suggestion (--git)")
     args = parser.parse_args(argv)
@@ -264,7 +267,8 @@ def _commits_main(args: argparse.Namespace, argv: list[str] | None) -> int:
     shown: list[commits.Outcome] = []
     for git_dir in args.git:
         sources = frozenset(args.sources.split(",")) if args.sources else None
-        score = commits.run_repo(git_dir, per_repo, args.seed, args.tolerance, shown, sources)
+        score = commits.run_repo(git_dir, per_repo, args.seed, args.tolerance, shown, sources,
+                                 args.cold)
         rows.append((commits.repo_name(git_dir), score))
         total.add(score)
     print("next edits on real commits (history: the file before the commit and its first hunks; "

@@ -1,6 +1,7 @@
 """Next-edit suggestions from edit history: static propagation engines, a Zeta-style model step.
 
-`EditHistory` turns document states into user-level edits; `static_suggestions(text, events)`
+`EditHistory` turns document states into user-level edits; `prepare(text)` analyses a text
+ahead of the edit that will make it a `before`; `static_suggestions(text, events)`
 runs the rename, signature, follow-on (import, attribute), repeated-edit, consistency
 (what the edit left undefined or unused, as pyflakes sees it before and after) and definition
 (a call given an argument its function lacks) engines and ranks what they find;
@@ -11,6 +12,7 @@ of an open next-edit model (`FORMATS`: Zed's Zeta and Zeta 2, Sweep's).
 Nothing here knows LSP.
 """
 
+from .analysis import prepare
 from .callfit import definition_suggestions
 from .consistency import consistency_suggestions
 from .followon import IndexLookup, Lookup, followon_suggestions, holds
@@ -31,6 +33,7 @@ __all__ = [
     "Weights", "WorkspaceHistory", "apply", "build_prompt", "caller_suggestions",
     "consistency_suggestions", "definition_suggestions", "events_between",
     "followon_suggestions", "holds", "minimal_change", "model_suggestions", "parse_back",
+    "prepare",
     "rank", "rebase", "rename_suggestions", "repeat_suggestions", "signature_suggestions",
     "static_suggestions",
 ]

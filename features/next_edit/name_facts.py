@@ -1,16 +1,27 @@
 """One parse of a text and what the follow-on engines ask of it: the names it reads but never
-binds, and the attributes its classes read but never assign."""
+binds, and the attributes its classes read but never assign.
+
+After an edit the new text's tree is not parsed from scratch: parso's diff parser (the one Jedi
+uses on every keystroke) turns the tree of the last text this thread parsed into the new text's,
+re-parsing only the changed lines. That tree is updated in place, so the facts it leaves behind
+keep what they had already worked out (`unbound_reads`, the keys of `unassigned_attributes`:
+both are worked out as soon as facts are made, which is what the engines ask of a `before`) and
+parse their text again only if someone asks for their tree after all.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import threading
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import parso
 from cachetools import LRUCache
+from parso.python.diff import DiffParser
+from parso.utils import split_lines
 
+from typehole.base.affix import common_prefix, common_suffix
 from typehole.base.positions import jedi_offset
 
 from .attributes import class_attributes, has_bases
@@ -21,13 +32,37 @@ __all__ = ["NameFacts", "is_read"]
 _BINDING_STATEMENTS = ("global_stmt", "nonlocal_stmt")
 _FACTS: LRUCache[bytes, NameFacts | None] = LRUCache(maxsize=8)  # by text digest; read-only use
 _LOCK = threading.Lock()
+MAX_DIFF_CHARS = 50_000  # a larger change is a replacement: parsed whole
 
 
-@dataclass
+class _Latest(threading.local):
+    """The facts whose tree this thread may hand to the diff parser (its own, never another
+    thread's: the engines read trees on the analysis thread only)."""
+
+    facts: NameFacts | None = None
+
+
+_LATEST = _Latest()
+
+
 class NameFacts:
     """One parse of a text and what the engines ask of it."""
 
-    module: Any  # parso Module
+    def __init__(self, module: Any, text: str | None = None) -> None:
+        self._module: Any = module
+        self._text = text if text is not None else module.get_code()
+        self._unbound = self._unbound_reads()
+        self._attributes: Mapping[tuple[str, str], tuple[Any, str]] = \
+            self._unassigned_attributes()
+
+    @property
+    def module(self) -> Any:
+        """The parso Module of the text (parsed again, from the last tree this thread parsed,
+        if its own went to a newer text: an older edit's `after` asked for by the engines)."""
+        if self._module is None:
+            self._module = _parse(self._text)
+            _LATEST.facts = self
+        return self._module
 
     @classmethod
     def of(cls, text: str) -> NameFacts | None:
@@ -36,14 +71,31 @@ class NameFacts:
         key = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
         with _LOCK:  # `holds` asks from the event loop while the engines run elsewhere
             if key in _FACTS:
-                return _FACTS[key]
+                found = _FACTS[key]
+                if found is not None and found._module is not None:
+                    _LATEST.facts = found  # the base of the next text's diff
+                return found
         try:
-            made: NameFacts | None = cls(parso.parse(text))
+            made: NameFacts | None = cls(_parse(text), text)
         except Exception:  # noqa: BLE001 - parso recovers from syntax errors; anything else: skip
             made = None
         with _LOCK:
             _FACTS[key] = made
+        if made is not None:
+            _LATEST.facts = made
         return made
+
+    def _hand_on(self) -> Any | None:
+        """Give this tree to the diff parser (None: it went already): the facts keep their
+        answers, not the tree."""
+        with _LOCK:
+            module, self._module = self._module, None
+            if module is not None:
+                self._attributes = _Keys(self._attributes, self._reparsed_attributes)
+        return module
+
+    def _reparsed_attributes(self) -> Mapping[tuple[str, str], tuple[Any, str]]:
+        return self._unassigned_attributes_of(self.module)
 
     def typed(self, text: str, name: str, span: tuple[int, int], kind: Any) -> bool:
         """Whether a `kind` occurrence of `name` lies inside `span` (offsets into `text`)."""
@@ -54,9 +106,12 @@ class NameFacts:
 
     def unbound_reads(self) -> set[str]:
         """Plain names read somewhere and bound nowhere (not even in a broken region)."""
+        return set(self._unbound)
+
+    def _unbound_reads(self) -> frozenset[str]:
         if any(i.is_star_import() for i in self.module.iter_imports()
                if i.type == "import_from"):
-            return set()  # `from m import *` may bind anything
+            return frozenset()  # `from m import *` may bind anything
         out = set()
         for name, leaves in self.module.get_used_names().items():
             if name.startswith("__") or any(_binds(leaf) or in_broken_region(leaf)
@@ -64,17 +119,24 @@ class NameFacts:
                 continue
             if any(is_read(leaf) for leaf in leaves):
                 out.add(name)
-        return out
+        return frozenset(out)
 
-    def unassigned_attributes(self) -> dict[tuple[str, str], tuple[Any, str]]:
+    def unassigned_attributes(self) -> Mapping[tuple[str, str], tuple[Any, str]]:
         """(class, attribute) -> (`__init__`, its self name) for attributes `__init__` could store.
 
         Only plain classes (no bases but `object`, no decorators, no `__getattr__`, `__slots__`
         or `setattr`) whose methods read `self.attr`, which nothing in the class assigns, while
         `__init__` has a parameter of that very name.
         """
+        return self._attributes
+
+    def _unassigned_attributes(self) -> dict[tuple[str, str], tuple[Any, str]]:
+        return self._unassigned_attributes_of(self.module)
+
+    @staticmethod
+    def _unassigned_attributes_of(module: Any) -> dict[tuple[str, str], tuple[Any, str]]:
         out: dict[tuple[str, str], tuple[Any, str]] = {}
-        for cls in self.module.iter_classdefs():
+        for cls in module.iter_classdefs():
             if cls.parent.type == "decorated" or has_bases(cls) or in_broken_region(cls):
                 continue
             methods = {f.name.value: f for f in cls.iter_funcdefs()}
@@ -117,3 +179,52 @@ def is_read(leaf: Any) -> bool:
     if leaf.parent.type == "argument" and following is not None and following.value == "=":
         return False
     return not inside_any(leaf, ("import_from", "import_name"))
+
+
+class _Keys(Mapping[tuple[str, str], tuple[Any, str]]):
+    """The attributes of facts whose tree moved on: the keys as they were, the values (tree
+    nodes) from a fresh parse, made only if someone asks for one."""
+
+    def __init__(self, known: Mapping[tuple[str, str], tuple[Any, str]],
+                 reparse: Callable[[], Mapping[tuple[str, str], tuple[Any, str]]]) -> None:
+        self._keys = tuple(known)
+        self._reparse = reparse
+        self._values: Mapping[tuple[str, str], tuple[Any, str]] | None = None
+
+    def __getitem__(self, key: tuple[str, str]) -> tuple[Any, str]:
+        if key not in self._keys:
+            raise KeyError(key)
+        if self._values is None:
+            self._values = self._reparse()
+        return self._values[key]
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._keys
+
+
+def _parse(text: str) -> Any:
+    """The parso tree of `text`: the last facts' tree updated by the diff parser when the
+    change is small, else a fresh parse."""
+    latest = _LATEST.facts
+    if latest is None or latest._module is None:
+        return parso.parse(text)
+    old = latest._text
+    limit = min(len(old), len(text))
+    start = common_prefix(old, text, limit)
+    tail = common_suffix(old, text, limit - start)
+    changed = max(len(old), len(text)) - tail - start
+    if changed > MAX_DIFF_CHARS or changed > len(text) // 2:
+        return parso.parse(text)
+    grammar = parso.load_grammar()
+    module = latest._hand_on()
+    _LATEST.facts = None
+    if module is None:
+        return parso.parse(text)
+    return DiffParser(grammar._pgen_grammar, grammar._tokenizer, module).update(
+        old_lines=split_lines(old, keepends=True), new_lines=split_lines(text, keepends=True))

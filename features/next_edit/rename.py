@@ -2,18 +2,20 @@
 
 References come from Jedi (`get_references`, the same scope rules as its rename refactoring),
 run on the text *before* the edit, where the old name still resolves; a tree-sitter scan of the
-enclosing scope is the fallback when Jedi cannot answer. A rename onto a name that is already in
-use in that scope (or a builtin) could change what the code means, so it suggests nothing.
+enclosing scope is the fallback when Jedi cannot answer, or not within `JEDI_BUDGET_S` (a next
+edit is wanted right after the edit: a cold project or a huge file must not hold it up). A
+rename onto a name that is already in use in that scope (or a builtin) could change what the
+code means, so it suggests nothing.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from typehole.base.builtin_names import BUILTIN_NAMES
 from typehole.base.positions import byte_offset, jedi_offset, jedi_position
-from typehole.base.syntax import parse
 from typehole.context import jedistate
 
 from .records import Event, Suggestion
@@ -25,10 +27,12 @@ from .tokens import (
     text_of,
     word_span,
 )
+from .trees import parse
 
 __all__ = ["renamed", "rename_suggestions"]
 
 log = logging.getLogger(__name__)
+JEDI_BUDGET_S = 0.15
 _SCOPES = ("function_definition", "class_definition", "lambda")
 
 
@@ -79,12 +83,15 @@ def rename_suggestions(
 def _jedi_references(text: str, offset: int, path: str | None, project: Any) -> list[int]:
     """Offsets of the references Jedi finds in this file (empty when it cannot tell)."""
     try:
-        script = jedistate.script(text, path, project)
+        script = jedistate.script(text, path, project, time.monotonic() + JEDI_BUDGET_S)
         line, column = jedi_position(text, offset)
         names = script.get_references(line, column, include_builtins=False, scope="file")
     except Exception as exc:  # noqa: BLE001 - Jedi fails on odd code; the fallback takes over
         log.debug("jedi references failed: %s", exc)
         return []
+    if jedistate.ran_out(script):
+        log.debug("jedi references ran out of time")
+        return []  # some references may be missing
     out = []
     for name in names:
         if name.line is None or name.column is None:

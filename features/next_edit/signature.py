@@ -13,11 +13,10 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from typehole.base.syntax import parse
-
 from .callsites import call_edits
 from .records import Change, Event, Suggestion, minimal_change
 from .tokens import node_span, nodes, text_of
+from .trees import parse
 
 __all__ = ["Param", "caller_suggestions", "params_of", "signature_suggestions"]
 

@@ -9,7 +9,9 @@ from dataclasses import dataclass
 
 from typehole.base.lexer import lex
 from typehole.base.positions import char_offset
-from typehole.base.syntax import Node, Tree, parse
+from typehole.base.syntax import Node, Tree
+
+from .trees import parse
 
 __all__ = [
     "KEYWORDS", "Token", "forward", "is_identifier", "node_span", "nodes", "nodes_under",
