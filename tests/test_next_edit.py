@@ -205,3 +205,11 @@ def test_no_repeat_of_a_comment_s_words_or_of_a_rewritten_keyword() -> None:
     keyword = before.replace("    try:\n", "    if sys.version_info >= (2, 5):\n", 1)
     assert [s for s in static_suggestions(keyword, events_between(before, keyword))
             if s.source == "repeat"] == []
+
+
+def test_a_suggestion_is_dropped_when_text_is_typed_at_its_end() -> None:
+    text = "a = old\nb = old\n"
+    s = Suggestion(12, 15, "new", "rename", "r", "old")
+    typed = apply(text, Change(15, 15, "er"))
+    assert rebase(s, Change(15, 15, "er"), typed) is None  # `b = older`: no longer `old`
+    assert rebase(s, Change(16, 16, "# c\n"), text[:16] + "# c\n") is not None

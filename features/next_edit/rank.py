@@ -51,8 +51,11 @@ def rebase(suggestion: Suggestion, change: Change, text: str) -> Suggestion | No
     """`suggestion` on the text after `change` (which is `text`); None when it no longer holds."""
     if suggestion.path is not None:
         return suggestion
-    if suggestion.start == suggestion.end == change.start == change.end and change.new_text:
-        return None  # text typed right where it would insert: done, or in its way
+    if change.start == change.end and change.new_text and (
+            suggestion.start == suggestion.end == change.start
+            or suggestion.start < suggestion.end == change.start):
+        return None  # text typed right where it inserts, or right at the end of what it
+        # replaces (as at its start, below): done there, or in its way
     if suggestion.end <= change.start and not (
         suggestion.start == suggestion.end == change.start and change.end > change.start
     ):
