@@ -347,9 +347,11 @@ class _Repair:
 def _repair(session: Session, state: State, attempted: str, retractable: int) -> _Repair | None:
     """The repair at `state` of what the model `attempted` there; None when no word is legal.
 
-    The legal words are the constraint's, those that start with what the name already has; and,
-    when those letters are among the last `retractable` characters written (not yet passed on),
-    any legal word closest to the whole name (`headers` for `raw_headers` after `raw_`). A
+    The legal words are the constraint's, those that start with what the name already has; but
+    when those letters are among the last `retractable` characters written (not yet passed on)
+    and no such word is a near miss, the name is taken back: any legal word closest to the whole
+    name (`headers` for `raw_headers` after `raw_`), or the model's own choice among all of them
+    (`get_` of `get_params` is no reason to choose among `get_*`). A
     dunder is never the repair of a name the model did not start with `_`: closest by letters
     (`__ne__` for `new_attr`) is not closest by meaning, nor is a grammar's first legal token
     (`__hash__` for `headers`). Not fed into `state`.
@@ -364,9 +366,10 @@ def _repair(session: Session, state: State, attempted: str, retractable: int) ->
         return None
     best, near = _closest(extending, tried)
     if partial and not near and len(partial) <= retractable:
+        # The letters the name has are the start of a word no legal one is: the model chooses
+        # again from the name's start, among all the legal words.
         whole, whole_near = _closest(words, tried)
-        if whole_near:
-            return _Repair(whole, True, back=len(partial))
+        return _Repair(whole, whole_near, back=len(partial), words=tuple(words))
     return _Repair(best[len(partial):], near, words=tuple(extending))
 
 

@@ -160,6 +160,26 @@ async def test_the_words_a_model_chooses_from_after_a_far_miss_are_no_dunders(
     assert not re.fullmatch(pattern, "__len__()")
 
 
+async def test_after_a_far_miss_the_model_chooses_again_from_the_name_start(
+    client: httpx.AsyncClient,
+) -> None:
+    replies = iter(["isxyzw()", "upper()"])
+    bodies: list[dict[str, Any]] = []
+
+    def handler(path: str, body: dict) -> Reply:
+        bodies.append(body)
+        return Reply(headers=SSE, body=sse(oai(next(replies)), oai("", "stop")))
+
+    async with serve(handler) as (_server, url):
+        spec = ModelSpec("m", "vllm", url + "/v1", model="tiny", fim_template="none",
+                         timeout_s=30.0)
+        out, result = await run(create_backend(spec, client), PATIENT)
+    # `is` starts members of str, `isxyzw` is none, nor near one: not a choice among `is*`.
+    assert out == "upper()" and result.corrected and result.strategy == "regex"
+    assert bodies[1]["prompt"] == "def f(s: str):\n    return s."
+    assert re.fullmatch(bodies[1]["structured_outputs"]["regex"], "upper()")
+
+
 async def test_a_name_whose_start_is_legal_is_repaired_whole(client: httpx.AsyncClient) -> None:
     # `raw_` starts the member `raw_auth`; `raw_headers` is none, but `headers` is its near miss.
     replies = iter([["raw", "_headers", ","], [".copy()"]])
