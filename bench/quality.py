@@ -601,9 +601,10 @@ exact: the answer's first line equals the real rest of the line (trailing whites
   2*M/T of the two first lines (M matching characters, T both lengths), 0 for an empty answer.
 ident: the first identifier (a name that is not a keyword) of the answer equals the real one's.
 valid: share of the `.member`s the answer's first line writes that Jedi lists for the object at
-  that place, the answer put in the real file (the oracle of `bench monitors`; members Jedi
-  cannot list are not judged); (n) how many were judged. empty: share of answers with no text
-  (a gate skip, a dropped completion, a model error or whitespace). err: model errors (timeouts).
+  that place, the answer put in the real file (the oracle of `bench monitors`; members of an
+  object Jedi cannot list, or lists only dunders of, are not judged); (n) how many were judged.
+  empty: share of answers with no text (a gate skip, a dropped completion, a model error or
+  whitespace). err: model errors (timeouts).
 skip: share the gate skipped. chg: share of answers the monitors changed (they differ from
   typehole-nomon's; the guided decoder's own `corrected` flag misses grammar-made changes).
 p50/p95: wall time of the first request at a site, context gathering included (the engine's
