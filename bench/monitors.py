@@ -100,8 +100,8 @@ def _code_sites(text: str) -> list[tuple[int, str]]:
 
 
 def known_members(text: str, offset: int, path: Path) -> set[str] | None:
-    """The members Jedi lists for the object before `offset` (None: it lists none, or the
-    type answers any name through `__getattr__`)."""
+    """The members Jedi lists for the object before `offset` (None: it lists none or only
+    dunders, or the type answers any name through `__getattr__`)."""
     line, col = jedi_position(text, offset)
     try:
         found = jedi.Script(text, path=str(path)).complete(line, col)
@@ -111,7 +111,10 @@ def known_members(text: str, offset: int, path: Path) -> set[str] | None:
     # Attributes a slotted class declares in `__slots__` exist, though Jedi does not list them.
     slots = [c._name for c in found if c.name == "__slots__"]
     names |= set(declared_slots(slots) or ()) if slots else set()
-    return names if names and "__getattr__" not in names else None
+    # Only dunders (None's, `object`'s): Jedi does not know the object (a narrowing it missed).
+    if all(n.startswith("__") and n.endswith("__") for n in names):
+        return None
+    return names if "__getattr__" not in names else None
 
 
 # Analysis may take up to 2 s per completion here: the benchmark measures what the monitors

@@ -382,6 +382,7 @@ class Bench:
         try:
             if way.startswith("typehole"):
                 await self._warm_up(site)
+            await self._evaluate_afresh()
             self.backend.outputs = []
             started = time.perf_counter()
             try:
@@ -399,6 +400,15 @@ class Bench:
             self.analysis, validity, site, answer.text, self.memo)
         answer.checked, answer.invalid = found.checked, found.invalid
         return answer
+
+    async def _evaluate_afresh(self) -> None:
+        """Leave one token in the engine's prompt cache (not timed), so every request evaluates
+        its prompt whole. A prompt partly reused from the cache (shifted runs of the site before,
+        `n_cache_reuse`) differs in the last bits of its logits and can decide a near tie the
+        other way: then two ways with the same prompt (typehole with and without monitors)
+        would differ where the monitors did nothing, and a rerun of a way would not repeat it."""
+        async for _ in self.backend.complete(CompletionRequest("#", max_tokens=1)):
+            pass
 
     async def _warm_up(self, site: QualitySite) -> None:
         """Jedi warmed for the file as the server warms an open document (not timed)."""
@@ -591,13 +601,14 @@ exact: the answer's first line equals the real rest of the line (trailing whites
   2*M/T of the two first lines (M matching characters, T both lengths), 0 for an empty answer.
 ident: the first identifier (a name that is not a keyword) of the answer equals the real one's.
 valid: share of the `.member`s the answer's first line writes that Jedi lists for the object at
-  that place, the answer put in the real file (the oracle of `bench monitors`; members Jedi
-  cannot list are not judged); (n) how many were judged. empty: share of answers with no text
-  (a gate skip, a dropped completion, a model error or whitespace). err: model errors (timeouts).
+  that place, the answer put in the real file (the oracle of `bench monitors`; members of an
+  object Jedi cannot list, or lists only dunders of, are not judged); (n) how many were judged.
+  empty: share of answers with no text (a gate skip, a dropped completion, a model error or
+  whitespace). err: model errors (timeouts).
 skip: share the gate skipped. chg: share of answers the monitors changed (they differ from
   typehole-nomon's; the guided decoder's own `corrected` flag misses grammar-made changes).
-p50/p95: wall time of the first request at a site, context gathering included (runs of --chunk
-  sites way by way, so no way finds its own prompt for that site in the engine's prompt cache)."""
+p50/p95: wall time of the first request at a site, context gathering included (the engine's
+  prompt cache is emptied before each request: every prompt is evaluated whole)."""
 
 
 def report(sites: Sequence[QualitySite], answers: dict[tuple[str, str], Answer],

@@ -205,19 +205,28 @@ async def _rounds(backend: Backend, request: CompletionRequest, session: Session
     model choose among the legal words itself under a grammar (or regex): a grammar from the
     start makes a greedy model commit to a legal word's first token that it cannot finish well
     (`raw_` of `raw_headers` becomes `raw_auth`).
+
+    A constrained name (and the `.` before a member) is passed on only once it is finished:
+    until then a repair may replace it whole, so a name whose first letters happen to start a
+    legal word (`raw_` of `raw_headers`, where only `raw_auth` starts so) is repaired to the
+    legal word closest to all of it (`headers`), not only among the words that start with
+    those letters; and where no member can follow, the `.` is left out.
     """
     capabilities = backend.capabilities
     accepted = ""
+    held = ""  # the end of `accepted` not passed on yet: the constrained name being written
     result.strategy = "check"
-    constrain_next = False  # the next round starts under the constraint at the violation
+    constrain_next: tuple[str, ...] | None = None  # the next round's legal words (a grammar)
     for round_ in range(settings.max_rounds + 1):
         last = round_ == settings.max_rounds
         extra: dict[str, object] = {}
-        if constrain_next:
+        if constrain_next is not None:
             constraint, partial = await on_analysis(session.constraint, state)
+            if constraint is not None and constraint.words is not None:
+                constraint = replace(constraint, words=constrain_next)
             extra = request_extra(capabilities, constraint, partial)
             result.strategy = "grammar" if "grammar" in extra else "regex"
-        constrain_next = False
+        constrain_next = None
         req = replace(request, prefix=request.prefix + accepted,
                       extra={**request.extra, **extra})
         result.rounds += 1
@@ -225,18 +234,24 @@ async def _rounds(backend: Backend, request: CompletionRequest, session: Session
         async with aclosing(_measured(backend.complete(req), result)) as stream:
             async for chunk in stream:
                 if last and violation is None and result.corrected:
+                    if held:
+                        yield Chunk(held)
+                        held = ""
                     yield chunk  # out of rounds: unchecked from here on
                     continue
                 before = len(session.generated(state))
                 bad = await on_analysis(session.feed, state, chunk.text)
                 if state.stop_at is not None:
-                    keep = chunk.text[: max(state.stop_at - before, 0)]
+                    keep = (held + chunk.text)[: max(state.stop_at - before + len(held), 0)]
                     if keep:
                         yield Chunk(keep, chunk.logprob)
                     return
                 if bad is None:
                     accepted += chunk.text
-                    yield chunk
+                    held += chunk.text
+                    if state.active is None and not held.endswith("."):
+                        yield Chunk(held, chunk.logprob)
+                        held = ""
                     continue
                 assert isinstance(bad, int)
                 violation = (chunk.text[:bad], chunk.text[bad:])
@@ -246,7 +261,8 @@ async def _rounds(backend: Backend, request: CompletionRequest, session: Session
                 if not last:
                     break
                 result.corrected = True
-                yield chunk
+                yield Chunk(held + chunk.text, chunk.logprob)
+                held = ""
         ended_inside_name = violation is None and not last and _unfinished(session, state)
         if ended_inside_name:
             # The stream ended inside a name no legal word is (`field` of `fields`, the line's
@@ -255,29 +271,42 @@ async def _rounds(backend: Backend, request: CompletionRequest, session: Session
             if result.unguided is None:
                 result.unguided = accepted
         if violation is None or last:
+            if held:
+                yield Chunk(held)
             return
         good, rest = violation
         result.corrected = True
         result.violations_prevented += 1
-        if good:
-            accepted += good
-            yield Chunk(good)
-        closest = await on_analysis(_closest, session, state, rest)
-        if closest is None:
-            return  # nothing legal to force (a premature `)`): the completion ends here
-        assert isinstance(closest, tuple)
-        word, near = closest
-        if not near:
-            constraint, partial = await on_analysis(session.constraint, state)
-            if request_extra(capabilities, constraint, partial):
-                constrain_next = True
-                continue
+        accepted += good
+        held += good
+        found = await on_analysis(_repair, session, state, rest, len(held))
+        if found is None:
+            # Nothing legal to force (a premature `)`, a receiver with no member the model
+            # could mean): the completion ends here, without a `.` no member can follow.
+            if is_ident_char(rest[:1]):
+                held = held.removesuffix(".")
+            if held:
+                yield Chunk(held)
+            return
+        assert isinstance(found, _Repair)
+        if found.back:
+            # The name is replaced whole: the text before it, then the repair, as if the model
+            # had written that.
+            accepted, held = accepted[: -found.back], held[: -found.back]
+            kept = session.generated(state)[: -found.back]
+            state = await on_analysis(_replayed, session, kept)
+        if not found.near and request_extra(capabilities, *session.constraint(state)):
+            constrain_next = found.words
+            continue
+        word = found.word
         if session.feed(state, word) is not None or not word:
+            if held:
+                yield Chunk(held)
             return  # nothing to add: the model would only write the same again
         result.round_costs[-1].forced = word
-        if word:
-            accepted += word
-            yield Chunk(word)
+        accepted += word
+        yield Chunk(held + word)
+        held = ""
         if ended_inside_name:
             return  # the model had finished: the name was all that was missing
 
@@ -303,20 +332,50 @@ async def _measured(stream_of: AsyncGenerator[Chunk, None],
 NEAR_MISS = 0.7
 
 
-def _closest(session: Session, state: State, attempted: str) -> tuple[str, bool] | None:
-    """The rest of the legal word closest to what the model `attempted` at `state`, and whether
-    it is a near miss (`NEAR_MISS`); None when no word is legal there. Not fed into `state`."""
+@dataclass(frozen=True)
+class _Repair:
+    """How to go on after a violation: force `word` (the rest of the legal word closest to what
+    the model tried) after taking back the last `back` characters (the start of the name), or,
+    when it is no near miss, let the model choose among `words` under a grammar."""
+
+    word: str
+    near: bool
+    back: int = 0
+    words: tuple[str, ...] = ()
+
+
+def _repair(session: Session, state: State, attempted: str, retractable: int) -> _Repair | None:
+    """The repair at `state` of what the model `attempted` there; None when no word is legal.
+
+    The legal words are the constraint's, those that start with what the name already has; but
+    when those letters are among the last `retractable` characters written (not yet passed on)
+    and no such word is a near miss, the name is taken back: any legal word closest to the whole
+    name (`headers` for `raw_headers` after `raw_`), or the model's own choice among all of them
+    (`get_` of `get_params` is no reason to choose among `get_*`). A
+    dunder is never the repair of a name the model did not start with `_`: closest by letters
+    (`__ne__` for `new_attr`) is not closest by meaning, nor is a grammar's first legal token
+    (`__hash__` for `headers`). Not fed into `state`.
+    """
     constraint, partial = session.constraint(state)
     if constraint is None or constraint.words is None:
         return None
     tried = partial + _identifier_start(attempted)
-    words = [w for w in constraint.words if w.startswith(partial)]
-    if not tried.startswith("_"):
-        # A dunder is never the repair of a name the model did not start with `_`: closest
-        # by letters (`__ne__` for `new_attr`) is not closest by meaning.
-        words = [w for w in words if not w.startswith("__")]
-    if not words:
+    words = [w for w in constraint.words if tried.startswith("_") or not w.startswith("__")]
+    extending = [w for w in words if w.startswith(partial)]
+    if not extending:
         return None
+    best, near = _closest(extending, tried)
+    if partial and not near and len(partial) <= retractable:
+        # The letters the name has are the start of a word no legal one is: the model chooses
+        # again from the name's start, among all the legal words.
+        whole, whole_near = _closest(words, tried)
+        return _Repair(whole, whole_near, back=len(partial), words=tuple(words))
+    return _Repair(best[len(partial):], near, words=tuple(extending))
+
+
+def _closest(words: list[str], tried: str) -> tuple[str, bool]:
+    """The word of `words` (not empty, best ranked first) closest to `tried` by letters, and
+    whether it is a near miss (`NEAR_MISS`)."""
     order = {w: i for i, w in enumerate(words)}
 
     def ratio(word: str) -> float:
@@ -327,7 +386,15 @@ def _closest(session: Session, state: State, attempted: str) -> tuple[str, bool]
         return (-ratio(word), -common, order[word])
 
     best = min(words, key=score)
-    return best[len(partial):], ratio(best) >= NEAR_MISS
+    return best, ratio(best) >= NEAR_MISS
+
+
+def _replayed(session: Session, generated: str) -> State:
+    """A fresh state at the cursor advanced over `generated` (legal text: the monitors' answers
+    for it are memoised, so no analysis runs again)."""
+    state = session.start()
+    session.feed(state, generated)
+    return state
 
 
 def _unfinished(session: Session, state: State) -> bool:

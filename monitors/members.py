@@ -25,6 +25,10 @@ _INITIALISERS = re.compile(
     r"__setstate__|setUp|setup_method)\s*\(")
 
 
+def _is_dunder(name: str) -> bool:
+    return name.startswith("__") and name.endswith("__")
+
+
 def rank_members(names: list[str]) -> tuple[str, ...]:
     """Public names first, then `_private`, then dunders; Jedi's order within each group."""
     def group(n: str) -> int:
@@ -34,8 +38,8 @@ def rank_members(names: list[str]) -> tuple[str, ...]:
 
 class DereferenceMonitor:
     """After `expr.` only members of `expr`'s inferred type (the type oracle); fails open when
-    unknown, and at a `self.` that starts a statement of an initialiser (`__init__`, ...), where
-    the statement may create a new attribute.
+    unknown (no members, or only dunders), and at a `self.` that starts a statement of an
+    initialiser (`__init__`, ...), where the statement may create a new attribute.
 
     The boundary may come after a dot the model fused with letters (`.get`) or a prompt that
     ends inside the member name (`obj.ge`): the tracker asks at the boundary right after the dot
@@ -58,7 +62,9 @@ class DereferenceMonitor:
             return None  # `self.new_attr = ...` creates a member no analysis lists yet
         dot = view.lex.line_start + len(line)
         names = view.members(dot)
-        if not names:
+        if not names or all(_is_dunder(n) for n in names):
+            # Only `object`'s (or None's) dunders: the analysis does not know the receiver (an
+            # unannotated parameter inferred from a `None` default, a narrowing it missed).
             return None
         return Constraint(words=rank_members(names), starts=frozenset(), source=(self.name,))
 

@@ -139,6 +139,78 @@ async def test_vllm_regex_constrains_the_word_after_a_far_miss(client: httpx.Asy
     assert not any(k.startswith("guided_") for k in bodies[1])
 
 
+async def test_the_words_a_model_chooses_from_after_a_far_miss_are_no_dunders(
+    client: httpx.AsyncClient,
+) -> None:
+    replies = iter(["qqq()", "upper()"])
+    bodies: list[dict[str, Any]] = []
+
+    def handler(path: str, body: dict) -> Reply:
+        bodies.append(body)
+        return Reply(headers=SSE, body=sse(oai(next(replies)), oai("", "stop")))
+
+    async with serve(handler) as (_server, url):
+        spec = ModelSpec("m", "vllm", url + "/v1", model="tiny", fim_template="none",
+                         timeout_s=30.0)
+        out, _result = await run(create_backend(spec, client), PATIENT)
+    # A greedy model under the constraint takes the best legal first token: `__` would win
+    # where the model wanted a name that is no member (`proxy.__hash__` for `proxy.headers`).
+    pattern = bodies[1]["structured_outputs"]["regex"]
+    assert out == "upper()" and re.fullmatch(pattern, "upper()")
+    assert not re.fullmatch(pattern, "__len__()")
+
+
+async def test_after_a_far_miss_the_model_chooses_again_from_the_name_start(
+    client: httpx.AsyncClient,
+) -> None:
+    replies = iter(["isxyzw()", "upper()"])
+    bodies: list[dict[str, Any]] = []
+
+    def handler(path: str, body: dict) -> Reply:
+        bodies.append(body)
+        return Reply(headers=SSE, body=sse(oai(next(replies)), oai("", "stop")))
+
+    async with serve(handler) as (_server, url):
+        spec = ModelSpec("m", "vllm", url + "/v1", model="tiny", fim_template="none",
+                         timeout_s=30.0)
+        out, result = await run(create_backend(spec, client), PATIENT)
+    # `is` starts members of str, `isxyzw` is none, nor near one: not a choice among `is*`.
+    assert out == "upper()" and result.corrected and result.strategy == "regex"
+    assert bodies[1]["prompt"] == "def f(s: str):\n    return s."
+    assert re.fullmatch(bodies[1]["structured_outputs"]["regex"], "upper()")
+
+
+async def test_a_name_whose_start_is_legal_is_repaired_whole(client: httpx.AsyncClient) -> None:
+    # `raw_` starts the member `raw_auth`; `raw_headers` is none, but `headers` is its near miss.
+    replies = iter([["raw", "_headers", ","], [".copy()"]])
+    bodies: list[dict[str, Any]] = []
+
+    def handler(path: str, body: dict) -> Reply:
+        bodies.append(body)
+        return Reply(headers=SSE, body=sse(*[oai(t) for t in next(replies)], oai("", "stop")))
+
+    doc = ("class Proxy:\n    def __init__(self) -> None:\n        self.raw_auth = None\n"
+           "        self.headers = {}\n\n\ndef f(proxy: Proxy):\n    return proxy.┃\n")
+    async with serve(handler) as (_server, url):
+        spec = ModelSpec("m", "openai", url + "/v1", model="tiny", timeout_s=30.0)
+        out, result = await run(create_backend(spec, client), doc=doc)
+    assert out == "headers.copy()" and result.corrected and result.rounds == 2
+    assert bodies[1]["prompt"].endswith("return proxy.headers")
+    assert result.round_costs[0].cut == "headers" and result.round_costs[0].forced == "headers"
+
+
+async def test_no_dot_is_left_where_no_member_can_follow(client: httpx.AsyncClient) -> None:
+    def handler(path: str, body: dict) -> Reply:
+        return Reply(headers=SSE, body=sse(oai("strip() or o"), oai(".foo()"), oai("", "stop")))
+
+    doc = "def f(s: str, o: object):\n    return s.┃\n"
+    async with serve(handler) as (_server, url):
+        spec = ModelSpec("m", "openai", url + "/v1", model="tiny", timeout_s=30.0)
+        out, result = await run(create_backend(spec, client), doc=doc)
+    # `object` has only dunders, never the repair of `foo`: the line ends before the `.`.
+    assert out == "strip() or o" and result.corrected and result.rounds == 1
+
+
 async def test_a_near_miss_is_repaired_by_letters_without_a_constraint(
     client: httpx.AsyncClient,
 ) -> None:

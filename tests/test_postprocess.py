@@ -110,6 +110,10 @@ def test_trim_suffix_overlap(document: str, text: str, expected: str) -> None:
         ("x = ┃\n", 'f(")")', 'f(")")'),  # brackets in strings do not count
         ("x = [┃)]\n", "f(a", "f(a"),  # a surplus closer right of the cursor closes it
         ("x = ┃  # )\n", "(a", None),  # a closer in a comment closes nothing
+        # The statement's brackets opened on the lines above: `)` ends the signature.
+        ("def f(\n    a: int,\n┃\n", ") -> int:", ") -> int:"),
+        ("def f(\n    a: int,\n┃\n", "))", ")"),
+        ("def f(a):\n    pass\n┃\n", "):", ""),  # the `(` above is closed already
     ],
 )
 def test_balance_brackets(document: str, text: str, expected: str | None) -> None:

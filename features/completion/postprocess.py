@@ -183,20 +183,22 @@ def trim_suffix_overlap(text: str, site: Site, gate: Gate) -> str | None:
 def balance_brackets(text: str, site: Site, gate: Gate) -> str | None:
     """Keep brackets well formed.
 
-    A closing bracket with no opener in the line prefix or the completion would close code the
-    user did not write: cut before it. An opener the completion leaves unclosed (and the line
+    A closing bracket with no opener in the completion or the cursor's statement before it (its
+    line prefix, and the lines above when its brackets are still open there: `) -> R:` ends a
+    signature written over several lines) would close code the user did not write: cut before
+    it. An opener the completion leaves unclosed (and the line
     suffix does not close) leaves broken code: go back to the last point where the completion's
     own brackets balance (a line end in block mode). Not when a one-line completion ends with
     the opener or a comma at the line's end: Python's brackets go on over the next lines
     (`x = attr.ib(`), which is how long calls are written.
     """
     lexicon = scan.lexicon(site.language)
-    opened = scan.scan(site.line_prefix, 0, None, lexicon).depth
-    text = _cut_unmatched_closer(text, site.line_prefix, lexicon)
-    state = scan.scan(site.line_prefix + text, 0, None, lexicon)
+    line, suffix = _statement_head(site, lexicon), site.line_suffix
+    opened = scan.scan(line, 0, None, lexicon).depth
+    text = _cut_unmatched_closer(text, line, lexicon)
+    state = scan.scan(line + text, 0, None, lexicon)
     if state.depth <= opened:
         return text
-    line, suffix = site.line_prefix, site.line_suffix
     if _bracket_errors(line + text + suffix, lexicon) <= _bracket_errors(line + suffix, lexicon):
         return text  # the closers right of the cursor close what the completion opened
     if "\n" not in text and not suffix.strip() and text.rstrip()[-1:] in _CONTINUES:
@@ -336,6 +338,15 @@ def _bracket_errors(line: str, lexicon: scan.Lexicon) -> int:
         at = closer.start()
     state.feed_text(line, at)
     return strays + state.depth
+
+
+def _statement_head(site: Site, lexicon: scan.Lexicon) -> str:
+    """The cursor's statement up to the cursor: the line prefix, and the lines above it when the
+    statement began there (inside brackets still open at the cursor)."""
+    line_start = len(site.prefix) - len(site.line_prefix)
+    state = scan.LexState.of_prefix(site.prefix, lexicon)
+    start = min(state.statement_start, line_start)
+    return site.prefix[start:]
 
 
 def _cut_unmatched_closer(text: str, prefix: str, lexicon: scan.Lexicon) -> str:
