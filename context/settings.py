@@ -16,7 +16,8 @@ class ContextSettings:
     """Cross-file and typed-hole context put in front of the model (section `context`)."""
 
     enabled: bool = True
-    # Share of the prompt budget the context may take (the rest is the code around the cursor).
+    # Share of the prompt budget the context may take (the rest is the code around the cursor;
+    # a prefix-only model's code comes first, and its context gets at most what that leaves).
     share: float = attrs.field(
         default=0.4, validator=[attrs.validators.ge(0.0), attrs.validators.le(0.9)]
     )

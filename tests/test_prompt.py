@@ -9,7 +9,12 @@ import markers
 import pytest
 from golden_files import Golden
 
-from typehole.features.completion.prompt import Prompt, build_prompt
+from typehole.features.completion.prompt import (
+    Prompt,
+    build_prompt,
+    context_room,
+    import_statements,
+)
 from typehole.features.completion.site import Site
 
 GOLDEN = Path(__file__).parent / "golden" / "prompt"
@@ -153,3 +158,75 @@ def test_prefix_only_keeps_the_whole_file_when_it_fits() -> None:
     site = _document(10)
     prompt = build_prompt(site, count, 10_000, with_suffix=False)
     assert (prompt.prefix, prompt.suffix) == (site.prefix, "")
+
+
+def _module(lines: int = 200) -> Site:
+    """A file that starts with imports, the cursor far below them."""
+    head = ("import os\n"
+            "from typing import (\n    Any,\n    Callable,\n)\n"
+            "from .shapes import Circle, \\\n    Square\n"
+            "\n\n")
+    text = head + "".join(f"value_{i} = compute({i})\n" for i in range(lines))
+    marker = f"value_{lines - 10} = "
+    return Site(text, text.index(marker) + len(marker), "case.py")
+
+
+def test_prefix_only_code_comes_first_and_context_gets_what_is_left() -> None:
+    site = _module()
+    context = "".join(f"# context line {i}\n" for i in range(50))  # 4 tokens a line
+    alone = build_prompt(site, count, 200, with_suffix=False)
+    with_context = build_prompt(site, count, 200, context=context, with_suffix=False)
+    # The code is the one the budget gives without context; the context fills what is left.
+    assert with_context.prefix == alone.prefix
+    room = context_room(site, count, 200, with_suffix=False)
+    assert 0 < room == 200 - alone.tokens < 200 * 0.4
+    assert with_context.context == context[: context.index(f"# context line {room // 4}\n")]
+    assert with_context.tokens <= 200
+
+
+def test_prefix_only_context_takes_at_most_its_share_of_what_is_left() -> None:
+    site = _module(20)  # the whole file fits: the code leaves most of the budget
+    assert context_room(site, count, 1000, context_share=0.4, with_suffix=False) == 400
+    prompt = build_prompt(site, count, 1000, context="# c\n" * 300, with_suffix=False)
+    assert count(prompt.context) == 400 and prompt.prefix == site.prefix
+
+
+def test_context_room_of_a_prompt_with_a_suffix_is_the_share() -> None:
+    assert context_room(_module(20), count, 1000, context_share=0.4) == 400
+
+
+def test_prefix_only_imports_come_first_when_the_code_does_not_reach_them() -> None:
+    site = _module()
+    alone = build_prompt(site, count, 200, with_suffix=False)
+    prompt = build_prompt(site, count, 200, with_suffix=False, imports=True)
+    statements = "".join(import_statements(site.text))
+    assert prompt.prefix == statements + "\n" + alone.prefix
+    assert prompt.tokens <= 200
+    # The context gets what the code and the imports leave.
+    assert context_room(site, count, 200, with_suffix=False, imports=True) == 200 - prompt.tokens
+
+
+def test_prefix_only_imports_are_not_repeated_when_the_code_shows_them() -> None:
+    site = _module(20)
+    prompt = build_prompt(site, count, 10_000, with_suffix=False, imports=True)
+    assert prompt.prefix == site.prefix
+
+
+def test_prefix_only_imports_keep_the_files_own_first_when_few_fit() -> None:
+    site = _module()
+    own = "from .shapes import Circle, \\\n    Square\n"
+    every = "".join(import_statements(site.text))
+    # A budget whose anchoring leaves room for the file's own import but not for all three.
+    budget = next(b for b in range(100, 400)
+                  if count(own) < b - build_prompt(site, count, b, with_suffix=False).tokens
+                  < count(every))
+    prompt = build_prompt(site, count, budget, with_suffix=False, imports=True)
+    assert prompt.prefix.startswith(own + "\n") and "import os" not in prompt.prefix
+
+
+def test_import_statements_keep_continuation_lines_and_skip_indented_ones() -> None:
+    text = ("import a\nfrom b import (\n    c,\n)\nfrom d import e, \\\n    f\n"
+            "def g():\n    import h\n\"\"\"\n\"\"\"\nfrom i import j")
+    assert import_statements(text) == [
+        "import a\n", "from b import (\n    c,\n)\n", "from d import e, \\\n    f\n",
+        "from i import j\n"]

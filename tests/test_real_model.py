@@ -30,7 +30,8 @@ import pytest_asyncio
 from golden_files import Golden
 from realmodel import embedded_model
 
-from typehole.features.completion.pipeline import Outcome, Pipeline, PipelineOptions
+from typehole.features.completion.pipeline import ContextPiece, Outcome, Pipeline, PipelineOptions
+from typehole.features.completion.prompt import build_prompt, context_room
 from typehole.features.completion.settings import CompletionSettings
 from typehole.features.completion.site import Site
 from typehole.models.base import CompletionRequest
@@ -150,3 +151,35 @@ async def test_rounds_reuse_the_prompt_cache(model: EmbeddedBackend) -> None:
     assert later[-1].timings.cached_tokens > 0.9 * (first[-1].timings.prompt_tokens
                                                     + first[-1].timings.cached_tokens)
     assert later[-1].timings.prompt_tokens < 12
+
+
+async def test_prefix_only_prompt_puts_the_code_first_then_imports_then_context(
+        model: EmbeddedBackend) -> None:
+    """The real model reads the prefix only: its code is the one the budget gives without
+    context, the file's imports and the context hook's text take what it leaves."""
+    text = ("from .shapes import Circle\nimport math\n\n\n"
+            + "".join(f"value_{i} = math.sqrt({i})\n" for i in range(300)) + "area = ")
+    site = Site(text, len(text), path="shapes_use.py")
+    options = PipelineOptions(completion=CompletionSettings(max_tokens=4), interactive=False,
+                              monitors=MonitorSettings(enabled=False))
+    budgets: list[int] = []
+
+    def hook(site: Site, budget: int, count_tokens: Any, deadline_ms: float) -> ContextPiece:
+        budgets.append(budget)
+        return ContextPiece(text="# shapes.py:1\n# class Circle: ...\n")
+
+    assert "prefix_only" in model.capabilities
+    outcome = await Pipeline(model, context_hook=hook).run(site, options)
+    assert outcome.prompt is not None
+    budget = options.completion.prompt_budget
+    room = context_room(site, model.count_tokens, budget, with_suffix=False, imports=True)
+    assert budgets == [room] and 0 < room < budget * options.context.share
+    assert outcome.prompt.context == "# shapes.py:1\n# class Circle: ...\n"
+    assert outcome.prompt.prefix.startswith("from .shapes import Circle\nimport math\n\n")
+    assert outcome.prompt.tokens <= budget
+    # Without context the prompt is the plain prefix: the code takes the whole budget.
+    plain = await Pipeline(model).run(site, options)
+    assert plain.prompt is not None and plain.prompt.context == ""
+    assert plain.prompt.prefix == build_prompt(site, model.count_tokens, budget,
+                                               with_suffix=False).prefix
+    assert "from .shapes" not in plain.prompt.prefix

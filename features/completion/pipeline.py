@@ -26,7 +26,7 @@ from typehole.context.settings import ContextSettings
 from typehole.features.completion.cache import ForwardingCache
 from typehole.features.completion.gate import Gate, decide
 from typehole.features.completion.postprocess import explain, loop_start
-from typehole.features.completion.prompt import Prompt, build_prompt
+from typehole.features.completion.prompt import Prompt, build_prompt, context_room
 from typehole.features.completion.settings import CompletionSettings
 from typehole.features.completion.site import Site
 from typehole.guided import GuidedResult, RoundCost, guided
@@ -166,7 +166,8 @@ class Pipeline:
             options.completion.prompt_budget,
             context=context.text,
             context_share=options.context_share,
-            with_suffix="prefix_only" not in self.backend.capabilities,
+            with_suffix=self._fim,
+            imports=self._imports(options),
         )
         timings["prompt"] = _ms(t)
 
@@ -195,6 +196,16 @@ class Pipeline:
             timings_ms=timings,
         )
 
+    @property
+    def _fim(self) -> bool:
+        """Whether the model reads the code after the cursor too (not prefix-only)."""
+        return "prefix_only" not in self.backend.capabilities
+
+    def _imports(self, options: PipelineOptions) -> bool:
+        """Whether a prefix-only prompt shows the file's imports above its code (`build_prompt`):
+        with context; without, the prompt is the plain prefix."""
+        return self.context_hook is not None and options.context_share > 0
+
     async def _context(self, site: Site, options: PipelineOptions) -> ContextPiece:
         """Context from the hook on the analysis thread, or none if it misses the deadline.
 
@@ -203,7 +214,12 @@ class Pipeline:
         """
         if self.context_hook is None or options.context_share <= 0:
             return ContextPiece(text="")
-        budget = int(options.completion.prompt_budget * options.context_share)
+        # A prefix-only prompt's code comes first: the context gets what the code leaves.
+        budget = context_room(site, self.count_tokens, options.completion.prompt_budget,
+                              context_share=options.context_share, with_suffix=self._fim,
+                              imports=self._imports(options))
+        if budget <= 0:
+            return ContextPiece(text="")
         wanted = threading.Event()
         wanted.set()
 

@@ -7,11 +7,15 @@ below (the code before the cursor predicts more than the code after it), each si
 the first line that no longer fits. Tokens are counted per line and summed; the final strings are
 counted once more and trimmed if the tokenizer merges differently across line boundaries.
 
-A model that sees the prefix only (no fill-in-the-middle) gets no suffix: the whole budget goes to
-the code above the cursor. Its prompt then starts at a line whose number is a multiple of
-`anchor_lines` (a few lines are given up): while the user types, the first lines of the code stay
-the same, so a server's prompt cache (llama.cpp `cache_prompt`) reuses everything up to the
-cursor's line instead of evaluating the whole prompt again.
+A model that sees the prefix only (no fill-in-the-middle) gets no suffix, and its code comes first:
+the code above the cursor keeps what the budget gives it without any context (the code nearest
+the cursor predicts the next line best: a small general model mostly copies from it). It starts
+at a line whose number is a multiple of `anchor_lines`: while the user types, the first lines of
+the code stay the same, so a server's prompt cache (llama.cpp `cache_prompt`) reuses everything
+up to the cursor's line. The lines anchoring gives up are not wasted: with `imports` the file's
+own import statements above the code come first (the way the file starts: they name what the
+next line may use), and the context takes the rest, at most `context_share` (`context_room`
+says how much, before the context is gathered).
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from dataclasses import dataclass
 
 from typehole.features.completion.site import Site
 
-__all__ = ["Prompt", "build_prompt"]
+__all__ = ["Prompt", "build_prompt", "context_room", "import_statements"]
 
 CountTokens = Callable[[str], int]
 
@@ -46,13 +50,19 @@ def build_prompt(
     prefix_weight: int = 3,
     with_suffix: bool = True,
     anchor_lines: int = 16,
+    imports: bool = False,
 ) -> Prompt:
     """Assemble the prompt for `site` within `budget` tokens (a hard cap, checked at the end).
 
     Without `with_suffix` (a model that reads the prefix only) the suffix is empty and the code
-    starts at a line number that is a multiple of `anchor_lines`, unless the whole prefix fits.
+    comes first, as if there were no context: it starts at a line number that is a multiple of
+    `anchor_lines` (unless the whole prefix fits), `imports` puts the file's import statements
+    above it, and the context takes what is left, at most `context_share`.
     """
     budget = max(budget, 0)
+    if not with_suffix:
+        return _prefix_only(site, count_tokens, budget, context, context_share, anchor_lines,
+                            imports)
     kept_context, used = _fit_lines(
         _lines_down(context, 0), count_tokens, int(budget * max(0.0, min(context_share, 1.0)))
     )
@@ -91,9 +101,94 @@ def build_prompt(
                 below.append(line)
                 used += cost
 
-    if not with_suffix:
-        above = _anchored(above, site.prefix.count("\n"), anchor_lines)
     return _verify(context_text, above, cursor_line, below, count_tokens, budget)
+
+
+def context_room(
+    site: Site,
+    count_tokens: CountTokens,
+    budget: int,
+    *,
+    context_share: float = 0.4,
+    with_suffix: bool = True,
+    anchor_lines: int = 16,
+    imports: bool = False,
+) -> int:
+    """How many tokens the context may take in `build_prompt` with the same arguments: its
+    share of the budget, and in a prefix-only prompt no more than what the code leaves."""
+    budget = max(budget, 0)
+    share = int(budget * max(0.0, min(context_share, 1.0)))
+    if with_suffix:
+        return share
+    _, _, used = _code_first(site, count_tokens, budget, anchor_lines, imports)
+    return max(0, min(share, budget - used))
+
+
+def _prefix_only(site: Site, count_tokens: CountTokens, budget: int, context: str,
+                 context_share: float, anchor_lines: int, imports: bool) -> Prompt:
+    """The prompt of a prefix-only model: the code first, the context in what is left."""
+    above, cursor_line, used = _code_first(site, count_tokens, budget, anchor_lines, imports)
+    room = min(int(budget * max(0.0, min(context_share, 1.0))), budget - used)
+    kept_context, _ = _fit_lines(_lines_down(context, 0), count_tokens, max(room, 0))
+    return _verify("".join(kept_context), above, cursor_line, [], count_tokens, budget)
+
+
+def _code_first(site: Site, count_tokens: CountTokens, budget: int, anchor_lines: int,
+                imports: bool) -> tuple[list[str], str, int]:
+    """The code of a prefix-only prompt, fitted as if there were no context: the lines above
+    the cursor (nearest first, anchored; the file's import statements above them last, as one
+    entry, in what anchoring left), the cursor's line, and their summed cost."""
+    cursor_line, used = _tail_within(site.line_prefix, count_tokens, budget)
+    line_start = site.offset - len(site.line_prefix)
+    above: list[str] = []
+    for line in _lines_up(site.text, line_start):
+        cost = count_tokens(line)
+        if used + cost > budget:
+            break
+        above.append(line)
+        used += cost
+    above = _anchored(above, site.prefix.count("\n"), anchor_lines)
+    used = count_tokens(cursor_line) + sum(count_tokens(line) for line in above)
+    start = line_start - sum(len(line) for line in above)
+    if imports and start > 0:
+        head = _imports_within(import_statements(site.text[:start]), count_tokens, budget - used)
+        if head:
+            above.append(head)
+            used += count_tokens(head)
+    return above, cursor_line, used
+
+
+def _imports_within(statements: list[str], count_tokens: CountTokens, budget: int) -> str:
+    """The statements that fit `budget`, the file's own (relative) imports first, in file order,
+    and a blank line after them (the code that follows is further down the file)."""
+    room = budget - count_tokens("\n")
+    chosen: set[int] = set()
+    for i in sorted(range(len(statements)), key=lambda i: (not statements[i].startswith("from ."),
+                                                           i)):
+        cost = count_tokens(statements[i])
+        if cost <= room:
+            chosen.add(i)
+            room -= cost
+    return "".join(statements[i] for i in sorted(chosen)) + "\n" if chosen else ""
+
+
+def import_statements(text: str) -> list[str]:
+    """The top-level `import` and `from ... import` statements of `text`, each with its
+    continuation lines (parenthesised or after a backslash), in file order."""
+    lines = text.splitlines(keepends=True)
+    found: list[str] = []
+    i = 0
+    while i < len(lines):
+        if lines[i].startswith(("import ", "from ")):
+            statement = lines[i]
+            depth = statement.count("(") - statement.count(")")
+            while (depth > 0 or statement.rstrip().endswith("\\")) and i + 1 < len(lines):
+                i += 1
+                statement += lines[i]
+                depth += lines[i].count("(") - lines[i].count(")")
+            found.append(statement if statement.endswith("\n") else statement + "\n")
+        i += 1
+    return found
 
 
 def _anchored(above: list[str], lines_above: int, step: int) -> list[str]:
