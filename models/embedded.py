@@ -40,7 +40,7 @@ from .engine import EngineConfig, EngineInfo, EngineProcess
 from .errors import ModelConfigError, ModelError, ModelLoading, ModelUnavailable
 from .gguf import DEFAULT_MODEL
 from .health import HealthEvent, HealthState, HealthTracker
-from .http import create_client
+from .http import STALE_CONNECTION, create_client
 from .llamacpp import LlamaCppBackend
 from .spec import ModelSpec
 from .translate import remember_secret
@@ -303,10 +303,19 @@ class EmbeddedBackend:
         """The engine's counters (`/metrics` without the `llamacpp:` prefix): tokens evaluated,
         reused from the cache and generated, and the seconds they took, since it started."""
         client = self._raise_unless_ready()
-        try:
-            response = await self.http.get(
+
+        async def get() -> httpx.Response:
+            return await self.http.get(
                 client.url("metrics"), headers={"Authorization": f"Bearer {self._api_key}"}
             )
+
+        try:
+            try:
+                response = await get()
+            except STALE_CONNECTION:
+                # The engine closes a kept-alive connection after a stream the client left
+                # early; nothing was asked on it yet, so ask again on a new one.
+                response = await get()
             response.raise_for_status()
         except httpx.HTTPError as exc:
             raise ModelUnavailable(

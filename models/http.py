@@ -64,7 +64,7 @@ log = logging.getLogger("typehole.models.http")
 Framing = Literal["sse", "ndjson"]
 
 # Failures of a request on a connection the server had closed: nothing was answered.
-_STALE_CONNECTION = (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)
+STALE_CONNECTION = (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)
 
 # A completion response larger than this is not a code completion; stop reading and fail.
 MAX_RESPONSE_BYTES = 4 * 1024 * 1024
@@ -312,7 +312,7 @@ class HttpBackend:
 
         try:
             return await stack.enter_async_context(send())
-        except _STALE_CONNECTION as exc:
+        except STALE_CONNECTION as exc:
             log.debug("POST %s: %s on a reused connection; sending it again", url, exc)
             return await stack.enter_async_context(send())
 

@@ -199,7 +199,8 @@ async def test_a_name_whose_start_is_legal_is_repaired_whole(client: httpx.Async
     assert result.round_costs[0].cut == "headers" and result.round_costs[0].forced == "headers"
 
 
-async def test_no_dot_is_left_where_no_member_can_follow(client: httpx.AsyncClient) -> None:
+async def test_a_receiver_known_only_by_dunders_is_left_to_the_model(
+        client: httpx.AsyncClient) -> None:
     def handler(path: str, body: dict) -> Reply:
         return Reply(headers=SSE, body=sse(oai("strip() or o"), oai(".foo()"), oai("", "stop")))
 
@@ -207,8 +208,9 @@ async def test_no_dot_is_left_where_no_member_can_follow(client: httpx.AsyncClie
     async with serve(handler) as (_server, url):
         spec = ModelSpec("m", "openai", url + "/v1", model="tiny", timeout_s=30.0)
         out, result = await run(create_backend(spec, client), doc=doc)
-    # `object` has only dunders, never the repair of `foo`: the line ends before the `.`.
-    assert out == "strip() or o" and result.corrected and result.rounds == 1
+    # `object` lists only dunders: the analysis does not know what `o` is (a narrowing it
+    # missed, a `None` default), so `foo` is neither repaired to a dunder nor cut at the `.`.
+    assert out == "strip() or o.foo()" and not result.corrected and result.rounds == 1
 
 
 async def test_a_near_miss_is_repaired_by_letters_without_a_constraint(

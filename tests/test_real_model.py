@@ -114,15 +114,10 @@ async def test_golden(model: EmbeddedBackend, case: Path, golden: Golden) -> Non
 
 async def engine_counter(model: EmbeddedBackend, name: str) -> float:
     """One of the engine's `/metrics` counters (`llamacpp:<name>`)."""
-    assert model.info is not None
-    response = await model.http.get(
-        model.info.url + "/metrics", headers={"Authorization": f"Bearer {model._api_key}"}
-    )
-    response.raise_for_status()
-    for line in response.text.splitlines():
-        if line.startswith(f"llamacpp:{name} "):
-            return float(line.split()[1])
-    raise AssertionError(f"no counter {name} in /metrics")
+    counters = await model.metrics()
+    if name not in counters:
+        raise AssertionError(f"no counter {name} in /metrics")
+    return counters[name]
 
 
 async def test_closing_the_stream_stops_generation_in_the_engine(model: EmbeddedBackend) -> None:
