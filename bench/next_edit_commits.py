@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import difflib
 import io
+import logging
 import random
 import shutil
 import subprocess
@@ -73,6 +74,7 @@ MIN_HUNKS, MAX_HUNKS = 2, 6
 _NOT_PACKAGE = frozenset(("tests", "test", "testing", "docs", "doc", "examples", "example",
                           "scripts", "benchmarks", "bench", "tools", "tasks"))
 _NOT_MODULE = ("conftest.py", "setup.py", "noxfile.py", "fabfile.py", "tasks.py")
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -388,9 +390,7 @@ def run_repo(git_dir: str, max_cases: int, seed: int, tolerance: int,
             path = str(root / case.commit.path)
             Path(path).parent.mkdir(parents=True, exist_ok=True)
             if not cold and warm != (case.commit.sha, path):
-                # The server warms Jedi on a document once it is opened (server.warmup).
-                for _ in jedistate.preload(case.commit.before, path, workspace.project):
-                    pass
+                _warm_jedi(case.commit.before, path, workspace.project)
                 warm = (case.commit.sha, path)
             lookup = IndexLookup(workspace.index, path)
             outcome = replay(case, path, workspace.project, lookup, cold)
@@ -402,6 +402,15 @@ def run_repo(git_dir: str, max_cases: int, seed: int, tolerance: int,
     finally:
         workspace.close()
     return total
+
+
+def _warm_jedi(text: str, path: str, project: Any) -> None:
+    """Warm Jedi on the document as the server does once it is opened (`server.warmup`)."""
+    try:
+        for _ in jedistate.preload(text, path, project):
+            pass
+    except Exception:  # noqa: BLE001 - warming is best effort: Jedi fails on some trees
+        log.debug("warming Jedi on %s failed", path, exc_info=True)
 
 
 def table(rows: list[tuple[str, Score]]) -> Iterator[str]:

@@ -19,9 +19,13 @@ MAX_CHARS = 400_000  # beyond this a file is generated, not edited by hand (flak
 
 
 def prepare(text: str) -> None:
-    """Analyse `text` now, as the engines will ask of it once it is an edit's `before`."""
+    """Analyse `text` now, as the engines will ask of it once it is an edit's `before`.
+
+    Call it on the thread that runs the engines, between their runs (the server's analysis
+    thread): the text's parso tree becomes the one the next text's is diffed from.
+    """
     if len(text) > MAX_CHARS:
         return
     flags(text)
-    NameFacts.of(text)
+    NameFacts.settled(text)
     parse(text)

@@ -3,17 +3,17 @@ binds, and the attributes its classes read but never assign.
 
 After an edit the new text's tree is not parsed from scratch: parso's diff parser (the one Jedi
 uses on every keystroke) turns the tree of the last text this thread parsed into the new text's,
-re-parsing only the changed lines. That tree is updated in place, so the facts it leaves behind
-keep what they had already worked out (`unbound_reads`, the keys of `unassigned_attributes`:
-both are worked out as soon as facts are made, which is what the engines ask of a `before`) and
-parse their text again only if someone asks for their tree after all.
+re-parsing only the changed lines. That tree is updated in place, so only a tree nobody was
+given goes (a prepared text's, whose facts the engines ask only for what was worked out when
+they were made: `unbound_reads` and the keys of `unassigned_attributes`); the facts it leaves
+behind parse their text again if someone asks for their tree after all.
 """
 
 from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import parso
@@ -51,32 +51,62 @@ class NameFacts:
     def __init__(self, module: Any, text: str | None = None) -> None:
         self._module: Any = module
         self._text = text if text is not None else module.get_code()
+        # Whether anyone was given the tree (or a node of it): such a tree may be read still,
+        # so it never goes to the diff parser.
+        self._exposed = False
         self._unbound = self._unbound_reads()
-        self._attributes: Mapping[tuple[str, str], tuple[Any, str]] = \
-            self._unassigned_attributes()
+        self._attributes = _Attributes(self, self._unassigned_attributes_of(module))
 
     @property
     def module(self) -> Any:
-        """The parso Module of the text (parsed again, from the last tree this thread parsed,
-        if its own went to a newer text: an older edit's `after` asked for by the engines)."""
-        if self._module is None:
-            self._module = _parse(self._text)
-            _LATEST.facts = self
-        return self._module
+        """The parso Module of the text (parsed again if its tree went to a newer text: an
+        older edit's `after` asked for by the engines)."""
+        with _LOCK:
+            self._exposed = True
+            module = self._module
+        if module is None:
+            module = _parse(self._text)
+            with _LOCK:
+                self._module = module if self._module is None else self._module
+                module = self._module
+        return module
 
     @classmethod
     def of(cls, text: str) -> NameFacts | None:
         """The facts of `text` (None when parso fails); the last few texts' are kept, as each
         edit's `after` is the next one's `before` and several engines ask."""
+        return cls._of(text, fresh=False)
+
+    @classmethod
+    def settled(cls, text: str) -> NameFacts | None:
+        """`of(text)`, made the base of the next text's diff: call it between engine runs, on
+        the thread that runs them, when nothing holds a node of any tree (`prepare`). A text
+        not seen yet is parsed whole, so the trees of the texts before it stay theirs (the
+        engines ask for them again while the edits that made them are recent)."""
+        made = cls._of(text, fresh=True)
+        if made is None:
+            return None
+        with _LOCK:
+            made._exposed = False
+            tree = made._module
+        if tree is None:  # it went to a later text: this text gets a tree of its own again
+            tree = parso.parse(text)
+            with _LOCK:
+                made._module = tree if made._module is None else made._module
+        _LATEST.facts = made
+        return made
+
+    @classmethod
+    def _of(cls, text: str, fresh: bool) -> NameFacts | None:
         key = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
         with _LOCK:  # `holds` asks from the event loop while the engines run elsewhere
             if key in _FACTS:
                 found = _FACTS[key]
-                if found is not None and found._module is not None:
+                if found is not None and found._module is not None and not found._exposed:
                     _LATEST.facts = found  # the base of the next text's diff
                 return found
         try:
-            made: NameFacts | None = cls(_parse(text), text)
+            made: NameFacts | None = cls(parso.parse(text) if fresh else _parse(text), text)
         except Exception:  # noqa: BLE001 - parso recovers from syntax errors; anything else: skip
             made = None
         with _LOCK:
@@ -86,16 +116,13 @@ class NameFacts:
         return made
 
     def _hand_on(self) -> Any | None:
-        """Give this tree to the diff parser (None: it went already): the facts keep their
-        answers, not the tree."""
+        """Give this tree to the diff parser; None when it went already or someone holds it.
+        The facts keep their answers, not the tree."""
         with _LOCK:
+            if self._exposed or self._module is None:
+                return None
             module, self._module = self._module, None
-            if module is not None:
-                self._attributes = _Keys(self._attributes, self._reparsed_attributes)
         return module
-
-    def _reparsed_attributes(self) -> Mapping[tuple[str, str], tuple[Any, str]]:
-        return self._unassigned_attributes_of(self.module)
 
     def typed(self, text: str, name: str, span: tuple[int, int], kind: Any) -> bool:
         """Whether a `kind` occurrence of `name` lies inside `span` (offsets into `text`)."""
@@ -129,9 +156,6 @@ class NameFacts:
         `__init__` has a parameter of that very name.
         """
         return self._attributes
-
-    def _unassigned_attributes(self) -> dict[tuple[str, str], tuple[Any, str]]:
-        return self._unassigned_attributes_of(self.module)
 
     @staticmethod
     def _unassigned_attributes_of(module: Any) -> dict[tuple[str, str], tuple[Any, str]]:
@@ -181,38 +205,40 @@ def is_read(leaf: Any) -> bool:
     return not inside_any(leaf, ("import_from", "import_name"))
 
 
-class _Keys(Mapping[tuple[str, str], tuple[Any, str]]):
-    """The attributes of facts whose tree moved on: the keys as they were, the values (tree
-    nodes) from a fresh parse, made only if someone asks for one."""
+class _Attributes(Mapping[tuple[str, str], tuple[Any, str]]):
+    """`unassigned_attributes` as worked out on the facts' first tree: its keys always, its
+    values (tree nodes) only while that tree is the facts' own, else from their tree now. A
+    value asked for exposes the tree (see `NameFacts.module`)."""
 
-    def __init__(self, known: Mapping[tuple[str, str], tuple[Any, str]],
-                 reparse: Callable[[], Mapping[tuple[str, str], tuple[Any, str]]]) -> None:
-        self._keys = tuple(known)
-        self._reparse = reparse
-        self._values: Mapping[tuple[str, str], tuple[Any, str]] | None = None
+    def __init__(self, owner: NameFacts, known: dict[tuple[str, str], tuple[Any, str]]) -> None:
+        self._owner = owner
+        self._known = known
+        self._tree = owner._module
 
     def __getitem__(self, key: tuple[str, str]) -> tuple[Any, str]:
-        if key not in self._keys:
+        if key not in self._known:
             raise KeyError(key)
-        if self._values is None:
-            self._values = self._reparse()
-        return self._values[key]
+        module = self._owner.module
+        if module is not self._tree:
+            self._known = NameFacts._unassigned_attributes_of(module)
+            self._tree = module
+        return self._known[key]
 
     def __iter__(self) -> Iterator[tuple[str, str]]:
-        return iter(self._keys)
+        return iter(self._known)
 
     def __len__(self) -> int:
-        return len(self._keys)
+        return len(self._known)
 
     def __contains__(self, key: object) -> bool:
-        return key in self._keys
+        return key in self._known
 
 
 def _parse(text: str) -> Any:
     """The parso tree of `text`: the last facts' tree updated by the diff parser when the
     change is small, else a fresh parse."""
     latest = _LATEST.facts
-    if latest is None or latest._module is None:
+    if latest is None or latest._module is None or latest._exposed:
         return parso.parse(text)
     old = latest._text
     limit = min(len(old), len(text))

@@ -1,6 +1,9 @@
 """Next-edit suggestions over LSP: `typehole/nextEdit` and the "Apply next edit" code actions.
 
-A document listener keeps each open document's edit history (coalesced, undo-aware, bounded).
+A document listener keeps each open document's edit history (coalesced, undo-aware, bounded),
+and once a Python document is opened or its typing pauses (`PREPARE_DELAY_S`), the analysis
+thread analyses its text ahead of the next edit (`prepare`: pyflakes, parso, tree-sitter), so a
+request after that edit analyses only what changed.
 `typehole/nextEdit` runs the static engines on the analysis thread (Jedi runs there only) and,
 when they find nothing and `nextEdit.modelStep` is on, a model on a next-edit prompt (the
 model and the prompt format are settings of `nextEdit`); the answer is shaped like
@@ -40,6 +43,7 @@ from typehole.features.next_edit import (
     caller_suggestions,
     holds,
     model_suggestions,
+    prepare,
     rank,
     rebase,
     static_suggestions,
@@ -56,6 +60,9 @@ log = logging.getLogger(__name__)
 
 NEXT_EDIT = "typehole/nextEdit"
 MAX_DOCUMENTS = 64
+# A text is analysed ahead once typing pauses this long: while the user types, requests first.
+PREPARE_DELAY_S = 0.3
+_PYTHON = (".py", ".pyi")
 
 
 @attrs.define
@@ -76,6 +83,8 @@ class Store:
 
     offered: dict[str, list[Suggestion]] = attrs.field(factory=dict)
     workspace: WorkspaceHistory = attrs.field(factory=WorkspaceHistory)
+    # The pending analysis ahead of each document's next edit (`_prepare`).
+    timers: dict[str, asyncio.TimerHandle] = attrs.field(factory=dict)
     # The histories of the documents seen last; dropping one drops its suggestions too.
     histories: EvictingLRU[str, EditHistory] = attrs.field(
         default=attrs.Factory(
@@ -121,7 +130,7 @@ def store(ls: TypeholeServer) -> Store:
 def register(server: TypeholeServer) -> None:
     """Register `typehole/nextEdit`, the history listener, the code-action and inline providers."""
     advertise(NEXT_EDIT)
-    documents.listen(server, lambda ls, uri, text: store(ls).see(uri, text))
+    documents.listen(server, _on_document)
     documents.listen_disk(server, _saw_on_disk)
     code_actions.provide(server, _code_actions)
     inline_completion.provide(server, _inline)
@@ -134,6 +143,33 @@ def register(server: TypeholeServer) -> None:
         if found is None or document is None:
             return {"edits": []}
         return {"edits": [_wire(ls, document.source, uri, document.version, s) for s in found]}
+
+
+def _on_document(ls: TypeholeServer, uri: str, text: str | None) -> None:
+    """Record the document's text, and analyse it ahead of the next edit once typing pauses."""
+    store(ls).see(uri, text)
+    timers = store(ls).timers
+    if (handle := timers.pop(uri, None)) is not None:
+        handle.cancel()
+    if text is None or not uri.endswith(_PYTHON):
+        return
+    document = ls.workspace.text_documents.get(uri)
+    version = document.version if document is not None else None
+    loop = asyncio.get_running_loop()
+    timers[uri] = loop.call_later(PREPARE_DELAY_S, lambda: ls.spawn(_prepare(ls, uri, version)))
+
+
+async def _prepare(ls: TypeholeServer, uri: str, version: int | None) -> None:
+    store(ls).timers.pop(uri, None)
+    document = ls.workspace.text_documents.get(uri)
+    if document is None or document.version != version:
+        return  # closed, or a newer version prepares itself once typing pauses again
+    loop = asyncio.get_running_loop()
+    try:
+        done = loop.run_in_executor(ls.state.analysis, prepare, document.source)
+    except RuntimeError:  # the analysis thread is shut down: the server is exiting
+        return
+    await done
 
 
 def _saw_on_disk(ls: TypeholeServer, uri: str, old: str | None, new: str | None) -> None:
