@@ -263,17 +263,16 @@ def preload(text: str, path: str | None, project: jedi.Project | None) -> Iterat
     """
     try:
         made = script(text, path, project)
+        names = made.get_names(all_scopes=False, definitions=True, references=False)
     except Unanalysable:
         return
+    except Exception:  # noqa: BLE001 - parso/Jedi errors on odd code (a KeyError in Jedi's
+        return  # tree cache was seen on a real commit): warming is best effort, nothing to warm
     yield ""
-    try:
-        names = made.get_names(all_scopes=False, definitions=True, references=False)
-    except Exception:  # noqa: BLE001 - parso/Jedi errors on odd code: nothing to warm
-        return
     for name in names:
-        if name.type != "module" and not _is_import(name):
-            continue
         try:
+            if name.type != "module" and not _is_import(name):
+                continue
             for value in name.infer():
                 value.defined_names()
         except Exception:  # noqa: BLE001 - as above: an import Jedi cannot follow stays cold
