@@ -139,20 +139,28 @@ async def test_vllm_regex_constrains_the_word_after_a_far_miss(client: httpx.Asy
     assert not any(k.startswith("guided_") for k in bodies[1])
 
 
-async def test_the_words_a_model_chooses_from_after_a_far_miss_are_no_dunders(
-    client: httpx.AsyncClient,
-) -> None:
-    replies = iter(["qqq()", "upper()"])
+async def _vllm_rounds(client: httpx.AsyncClient, *replies: str,
+                       ) -> tuple[str, Any, list[dict[str, Any]]]:
+    """The guided run on `PATIENT` against a vLLM-speaking server that answers `replies` in
+    turn: the completion, the result and the request bodies."""
+    answers = iter(replies)
     bodies: list[dict[str, Any]] = []
 
     def handler(path: str, body: dict) -> Reply:
         bodies.append(body)
-        return Reply(headers=SSE, body=sse(oai(next(replies)), oai("", "stop")))
+        return Reply(headers=SSE, body=sse(oai(next(answers)), oai("", "stop")))
 
     async with serve(handler) as (_server, url):
         spec = ModelSpec("m", "vllm", url + "/v1", model="tiny", fim_template="none",
                          timeout_s=30.0)
-        out, _result = await run(create_backend(spec, client), PATIENT)
+        out, result = await run(create_backend(spec, client), PATIENT)
+    return out, result, bodies
+
+
+async def test_the_words_a_model_chooses_from_after_a_far_miss_are_no_dunders(
+    client: httpx.AsyncClient,
+) -> None:
+    out, _result, bodies = await _vllm_rounds(client, "qqq()", "upper()")
     # A greedy model under the constraint takes the best legal first token: `__` would win
     # where the model wanted a name that is no member (`proxy.__hash__` for `proxy.headers`).
     pattern = bodies[1]["structured_outputs"]["regex"]
@@ -163,17 +171,7 @@ async def test_the_words_a_model_chooses_from_after_a_far_miss_are_no_dunders(
 async def test_after_a_far_miss_the_model_chooses_again_from_the_name_start(
     client: httpx.AsyncClient,
 ) -> None:
-    replies = iter(["isxyzw()", "upper()"])
-    bodies: list[dict[str, Any]] = []
-
-    def handler(path: str, body: dict) -> Reply:
-        bodies.append(body)
-        return Reply(headers=SSE, body=sse(oai(next(replies)), oai("", "stop")))
-
-    async with serve(handler) as (_server, url):
-        spec = ModelSpec("m", "vllm", url + "/v1", model="tiny", fim_template="none",
-                         timeout_s=30.0)
-        out, result = await run(create_backend(spec, client), PATIENT)
+    out, result, bodies = await _vllm_rounds(client, "isxyzw()", "upper()")
     # `is` starts members of str, `isxyzw` is none, nor near one: not a choice among `is*`.
     assert out == "upper()" and result.corrected and result.strategy == "regex"
     assert bodies[1]["prompt"] == "def f(s: str):\n    return s."
