@@ -119,26 +119,6 @@ async def test_ollama_generate_check_backtrack(client: httpx.AsyncClient) -> Non
     assert "format" not in bodies[0]
 
 
-async def test_vllm_regex_constrains_the_word_after_a_far_miss(client: httpx.AsyncClient) -> None:
-    replies = iter(["qqq()", "upper()"])
-    bodies: list[dict[str, Any]] = []
-
-    def handler(path: str, body: dict) -> Reply:
-        bodies.append(body)
-        return Reply(headers=SSE, body=sse(oai(next(replies)), oai("", "stop")))
-
-    async with serve(handler) as (_server, url):
-        spec = ModelSpec("m", "vllm", url + "/v1", model="tiny", fim_template="none",
-                         timeout_s=30.0)
-        out, result = await run(create_backend(spec, client), PATIENT)
-    # `qqq` is nothing like a member of str: the model chooses again, under a regex.
-    assert out == "upper()" and result.strategy == "regex" and result.corrected
-    assert "structured_outputs" not in bodies[0]
-    pattern = bodies[1]["structured_outputs"]["regex"]
-    assert re.fullmatch(pattern, "upper()") and not re.fullmatch(pattern, "uper()")
-    assert not any(k.startswith("guided_") for k in bodies[1])
-
-
 async def _vllm_rounds(client: httpx.AsyncClient, *replies: str,
                        ) -> tuple[str, Any, list[dict[str, Any]]]:
     """The guided run on `PATIENT` against a vLLM-speaking server that answers `replies` in
@@ -155,6 +135,16 @@ async def _vllm_rounds(client: httpx.AsyncClient, *replies: str,
                          timeout_s=30.0)
         out, result = await run(create_backend(spec, client), PATIENT)
     return out, result, bodies
+
+
+async def test_vllm_regex_constrains_the_word_after_a_far_miss(client: httpx.AsyncClient) -> None:
+    out, result, bodies = await _vllm_rounds(client, "qqq()", "upper()")
+    # `qqq` is nothing like a member of str: the model chooses again, under a regex.
+    assert out == "upper()" and result.strategy == "regex" and result.corrected
+    assert "structured_outputs" not in bodies[0]
+    pattern = bodies[1]["structured_outputs"]["regex"]
+    assert re.fullmatch(pattern, "upper()") and not re.fullmatch(pattern, "uper()")
+    assert not any(k.startswith("guided_") for k in bodies[1])
 
 
 async def test_the_words_a_model_chooses_from_after_a_far_miss_are_no_dunders(
