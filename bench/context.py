@@ -28,6 +28,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
+import os
 import random
 import re
 import resource
@@ -208,10 +210,12 @@ def _json_hit(result: Any, used: Definition) -> bool:
 
 
 async def _lsp_server(root: Any, engine: str, cache_dir: str,
-                      warm_files: int = 0) -> LanguageClient:
+                      warm_files: int = 0, code: Path | None = None) -> LanguageClient:
     """A started server on `root` with `engine` as its type oracle and its index in `cache_dir`,
     ready: the workspace learned and indexed (two progress bars ended) and, unless `jedi`, its ty
-    child ready and, with `warm_files` (`context.tyWarmFiles`), done warming the workspace."""
+    child ready and, with `warm_files` (`context.tyWarmFiles`), done warming the workspace.
+    `code`: a folder holding another checkout of typehole as `typehole/`, run instead of this
+    one (`_baseline`)."""
     client = LanguageClient("typehole-bench", "1")
     ended: list[str] = []
     oracle_ready = asyncio.Event()
@@ -242,7 +246,11 @@ async def _lsp_server(root: Any, engine: str, cache_dir: str,
         elif state == "warmed":
             warmed.set()
 
-    await client.start_io(*_SERVER)
+    env = None
+    if code is not None:  # first on the path: before the installed (editable) typehole
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+            filter(None, (str(code), os.environ.get("PYTHONPATH"))))}
+    await client.start_io(*_SERVER, env=env)
     # Nobody reads the server's stderr otherwise: a full pipe would block it.
     asyncio.ensure_future(_discard(client._server.stderr))  # type: ignore[union-attr]
     await client.initialize_async(types.InitializeParams(
@@ -322,6 +330,23 @@ def _rss_mb(client: LanguageClient) -> tuple[float, float]:
     return found.get("VmRSS", 0.0), found.get("VmHWM", 0.0)
 
 
+def _baseline(checkout: Path, into: Path) -> Path:
+    """A folder in `into` whose `typehole/` is `checkout` (a git worktree of typehole: its root
+    is the package), for `_lsp_server`'s `code`."""
+    if not (checkout / "__main__.py").is_file():
+        raise SystemExit(f"--baseline {checkout}: not a checkout of typehole (no __main__.py)")
+    folder = into / "baseline"
+    folder.mkdir()
+    (folder / "typehole").symlink_to(checkout.resolve(), target_is_directory=True)
+    return folder
+
+
+# The server's own time for a request, beyond the stages of `ContextEngine.gather` (`total`):
+# from the request's bytes read to its handler starting (the event loop busy with earlier
+# messages, such as a didOpen's text), and from there to the analysis thread starting it.
+_WAITS = ("wait_loop", "wait_analysis")
+
+
 def _p95(values: list[float]) -> float:
     ordered = sorted(values) or [0.0]
     return ordered[max(int(len(ordered) * 0.95) - 1, 0)]
@@ -331,25 +356,40 @@ def _summary(answers: list[tuple[Any, float]]) -> dict[str, Any]:
     """p50/p95 of the requests' wall time and of the server's own time for them (`total`),
     and each stage's p95 (from `timings_ms`), largest first."""
     stages: dict[str, list[float]] = {}
-    for result, _ in answers:
+    outside: list[float] = []  # the wall time the server does not account for
+    for result, wall in answers:
         if result is not None:
-            for stage, ms in result.timings_ms._asdict().items():
+            timings = result.timings_ms._asdict()
+            for stage, ms in timings.items():
                 stages.setdefault(stage, []).append(float(ms))
+            if all(w in timings for w in _WAITS):
+                outside.append(wall - sum(float(timings[k]) for k in ("total", *_WAITS)))
     walls = [ms for _, ms in answers] or [0.0]
     totals = stages.pop("total", [0.0])
     return {"n": len(answers), "p50": statistics.median(walls), "p95": _p95(walls),
             "gather_p50": statistics.median(totals), "gather_p95": _p95(totals),
+            "waits_p95": {w: _p95(stages.pop(w)) for w in _WAITS if w in stages},
+            "outside_p50": statistics.median(outside) if outside else None,
+            "outside_p95": _p95(outside) if outside else None,
             "stages_p95": dict(sorted(((s, _p95(v)) for s, v in stages.items()),
                                       key=lambda kv: -kv[1]))}
 
 
 async def bench_lsp(spec: str, n_sites: int, engines: tuple[str, ...],
-                    keystrokes: int = 0, warm_files: int = 0) -> list[dict[str, Any]]:
+                    keystrokes: int = 0, warm_files: int = 0,
+                    baseline: Path | None = None) -> list[dict[str, Any]]:
     """Per engine, one row: the first request in a file just opened and, with `keystrokes`,
     the requests while typing on (the next characters of the site's real line); `warm_files`:
-    the servers' `context.tyWarmFiles` (they are asked once warming has finished)."""
+    the servers' `context.tyWarmFiles` (they are asked once warming has finished). With
+    `baseline` (a checkout of typehole), each engine also runs that code, a row `ENGINE@base`,
+    the servers of both taking turns on the same sites."""
     root = workspace(spec)
     caches = Path(tempfile.mkdtemp(prefix="typehole-bench-"))  # the indexes, removed at the end
+    code = _baseline(baseline, caches) if baseline is not None else None
+    servers: dict[str, tuple[str, Path | None]] = {e: (e, None) for e in engines}
+    if code is not None:
+        servers.update({f"{e}@base": (e, code) for e in engines})
+    labels = tuple(servers)
     index = ContextEngine(root, caches / "here")
     index.build()
     chosen = sites(index, n_sites)
@@ -359,19 +399,24 @@ async def bench_lsp(spec: str, n_sites: int, engines: tuple[str, ...],
                                                         lexer_tokens), used)
                     for rel, text, offset, used in chosen)
     index.close()
-    clients = dict(zip(engines, await asyncio.gather(
-        *(_lsp_server(root, e, str(caches / e), warm_files) for e in engines)), strict=True))
-    first: dict[str, list[tuple[Any, float]]] = {e: [] for e in engines}
-    typing: dict[str, list[tuple[Any, float]]] = {e: [] for e in engines}
-    hits: dict[str, int] = dict.fromkeys(engines, 0)
+    # This process's heap (Jedi's, the index's) out of the collector's passes: a full pass
+    # here took seconds, counted in whichever request's wall time it fell.
+    gc.collect()
+    gc.freeze()
+    clients = dict(zip(labels, await asyncio.gather(
+        *(_lsp_server(root, e, str(caches / label.replace("@", "-")), warm_files, at)
+          for label, (e, at) in servers.items())), strict=True))
+    first: dict[str, list[tuple[Any, float]]] = {e: [] for e in labels}
+    typing: dict[str, list[tuple[Any, float]]] = {e: [] for e in labels}
+    hits: dict[str, int] = dict.fromkeys(labels, 0)
     rss: dict[str, tuple[float, float]] = {}
     try:
         for i, (rel, text, offset, used) in enumerate(chosen):
             uri = (root / rel).as_uri()
             line_end = text.find("\n", offset)
             typed = text[offset:line_end if line_end >= 0 else len(text)][:keystrokes]
-            turn = i % len(engines)
-            for engine in engines[turn:] + engines[:turn]:
+            turn = i % len(labels)
+            for engine in labels[turn:] + labels[:turn]:
                 answers = await _session(clients[engine], uri, text[:offset], typed)
                 first[engine].append(answers[0])
                 typing[engine].extend(answers[1:])
@@ -389,34 +434,49 @@ async def bench_lsp(spec: str, n_sites: int, engines: tuple[str, ...],
              "answered": sum(r is not None for r, _ in first[e]) / n,
              **_summary(first[e]), "typing": _summary(typing[e]) if typing[e] else None,
              "rss_mb": rss.get(e, (0.0, 0.0))[0], "peak_rss_mb": rss.get(e, (0.0, 0.0))[1]}
-            for e in engines]
+            for e in labels]
 
 
 def _stages(summary: dict[str, Any]) -> str:
     return ", ".join(f"{s} {ms:.0f}" for s, ms in list(summary["stages_p95"].items())[:3])
 
 
+def _waits(summary: dict[str, Any]) -> str:
+    """The p95 of the server's waits and of the time outside the server (`_WAITS`)."""
+    if summary["outside_p95"] is None:
+        return ""
+    waits = ", ".join(f"{w.removeprefix('wait_')} {ms:.0f}"
+                      for w, ms in summary["waits_p95"].items())
+    return f"; waited {waits}, outside {summary['outside_p50']:.0f} / " \
+        f"{summary['outside_p95']:.0f}"
+
+
 def _print_lsp(rows: list[dict[str, Any]]) -> None:
     print("\nthrough the LSP: the first `typehole/context` in a file just opened "
           "(recall of the used definition at 1024 tokens), then typing on")
-    print(f"{'project':<16}{'engine':<7}{'sites':>6}{'recall':>8}{'unhurried':>11}"
+    print(f"{'project':<16}{'engine':<10}{'sites':>6}{'recall':>8}{'unhurried':>11}"
           f"{'answered':>10}{'p50 ms':>9}{'p95 ms':>9}{'gather p50':>12}{'gather p95':>12}"
           f"{'RSS MB':>8}{'peak':>6}  largest stages at p95 (ms)")
     for r in rows:
-        print(f"{r['project']:<16}{r['engine']:<7}{r['sites']:>6}{r['recall']:>8.2f}"
+        print(f"{r['project']:<16}{r['engine']:<10}{r['sites']:>6}{r['recall']:>8.2f}"
               f"{r['unhurried']:>11.2f}{r['answered']:>10.2f}{r['p50']:>9.1f}{r['p95']:>9.1f}"
               f"{r['gather_p50']:>12.1f}{r['gather_p95']:>12.1f}{r['rss_mb']:>8.0f}"
-              f"{r['peak_rss_mb']:>6.0f}  {_stages(r)}")
+              f"{r['peak_rss_mb']:>6.0f}  {_stages(r)}{_waits(r)}")
         if r["typing"]:
             t = r["typing"]
-            print(f"{'  typing on':<23}{t['n']:>6}{'':>29}{t['p50']:>9.1f}{t['p95']:>9.1f}"
-                  f"{t['gather_p50']:>12.1f}{t['gather_p95']:>12.1f}{'':>14}  {_stages(t)}")
+            print(f"{'  typing on':<26}{t['n']:>6}{'':>29}{t['p50']:>9.1f}{t['p95']:>9.1f}"
+                  f"{t['gather_p50']:>12.1f}{t['gather_p95']:>12.1f}{'':>14}  {_stages(t)}"
+                  f"{_waits(t)}")
     print("unhurried: the same sites gathered in this process (Jedi), the budget counted with "
           "the server's tokenizer (the lexer's tokens, not chars / 4 as the table above);\n"
           "p50/p95: the request's wall time at the client; gather: the server's own time for it "
           "(timings_ms.total; the rest is waiting for the analysis thread and the transport);\n"
           "typing on: each next character of the site's line (--keystrokes), a didChange then "
-          "a request; RSS: the server process at the end and its peak (ty's child apart)")
+          "a request; RSS: the server process at the end and its peak (ty's child apart);\n"
+          "waited (p95): from the request's bytes read to its handler (loop) and to the analysis "
+          "thread (analysis); outside (p50 / p95): the wall time less the server's own (the "
+          "pipes, the answer's JSON, the client);\nENGINE@base: the same engine running "
+          "--baseline's code")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -431,6 +491,9 @@ def main(argv: list[str] | None = None) -> int:
                         "--projects also takes monorepo:LINES (see bench scale)")
     parser.add_argument("--keystrokes", type=int, default=0,
                         help="with --lsp, type on this many characters after each first request")
+    parser.add_argument("--baseline", type=Path, metavar="CHECKOUT",
+                        help="with --lsp, also run each engine from this checkout of typehole "
+                        "(e.g. `git worktree add --detach DIR main`), on the same sites in turn")
     parser.add_argument("--ty-warm", type=int, default=0, metavar="N",
                         help="with --lsp, the servers' context.tyWarmFiles (ty warms N files "
                         "before the first request)")
@@ -441,7 +504,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.lsp:
         _print_lsp([r for spec in args.projects.split(",")
                     for r in asyncio.run(bench_lsp(spec, args.sites, engines,
-                                                  args.keystrokes, args.ty_warm))])
+                                                  args.keystrokes, args.ty_warm,
+                                                  args.baseline))])
         return 0
     rows = [r for spec in args.projects.split(",")
             for r in bench_project(*pin(spec), args.sites, engines)]

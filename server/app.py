@@ -163,6 +163,9 @@ class State:
     large: set[str] = field(default_factory=set)
     # Pending re-training of a workspace-learning model per document (debounced while typing).
     retrain_timers: dict[str, asyncio.TimerHandle] = field(default_factory=dict)
+    # Open documents whose text the model learned (server/features/documents.py): on close,
+    # their file's text is learned again.
+    learned: set[str] = field(default_factory=set)
     # Pending Jedi warm-ups per document (features/warmup.py), debounced the same way.
     warmup_timers: dict[str, asyncio.TimerHandle] = field(default_factory=dict)
     background: set[asyncio.Task[Any]] = field(default_factory=set)

@@ -23,12 +23,14 @@ This module replaces it for `typehole serve` (stdio and TCP) and keeps pygls for
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import json
 import logging
 import os
 import re
 import sys
 import threading
+import time
 from dataclasses import dataclass
 from typing import Any, BinaryIO, Protocol
 
@@ -41,6 +43,7 @@ from typehole.server import wire_text
 
 __all__ = [
     "DEFAULT_MAX_MESSAGE_BYTES",
+    "RECEIVED",
     "Damage",
     "Deframer",
     "Frame",
@@ -66,6 +69,11 @@ READ_CHUNK = 64 * 1024
 PARSE_ERROR = -32700
 INVALID_REQUEST = -32600
 INTERNAL_ERROR = -32603
+
+# When the bytes that completed the message being handled were read (`time.perf_counter()`). A
+# request handler's task keeps the value it was created with, so it can tell how long the request
+# waited before it ran: the event loop busy with the messages before it (a didOpen's text).
+RECEIVED: contextvars.ContextVar[float | None] = contextvars.ContextVar("received", default=None)
 
 _TOKEN = rb"!#$%&'*+.^_`|~0-9A-Za-z-"  # the characters of an HTTP header name
 _HEADER = re.compile(rb"([%s]+)[ \t]*:[ \t]*([^\r\n]*?)[ \t]*" % _TOKEN)  # fullmatch: a line
@@ -436,7 +444,8 @@ def answer(protocol: JsonRPCProtocol, event: Event, max_body: int) -> None:
 
 
 class ByteSource(Protocol):
-    """Where the bytes come from: `read` returns what is there (b"" at the end of the stream)."""
+    """Where the bytes come from: `read` returns what is there (b"" at the end of the stream).
+    A source may say when the bytes `read` returned last were read (`read_at`, see `RECEIVED`)."""
 
     async def read(self) -> bytes: ...
 
@@ -454,6 +463,8 @@ class ThreadedReader:
         self._wanted = threading.Semaphore(0)
         self._future: asyncio.Future[bytes] | None = None
         self._thread: threading.Thread | None = None
+        # When the thread read what `read` returned last: the loop may get to it much later.
+        self.read_at: float | None = None
 
     async def read(self) -> bytes:
         loop = asyncio.get_running_loop()
@@ -474,6 +485,7 @@ class ThreadedReader:
             except OSError as exc:
                 log.error("reading the client's messages failed: %s", exc)
                 data = b""
+            self.read_at = time.perf_counter()  # one read per `read`: the loop reads it next
             try:
                 future.get_loop().call_soon_threadsafe(_settle, future, data)
             except RuntimeError:  # the loop is closed: the server is gone
@@ -502,6 +514,7 @@ async def read_messages(protocol: JsonRPCProtocol, source: ByteSource, max_body:
     deframer = Deframer(max_body)
     while True:
         data = await source.read()
+        RECEIVED.set(getattr(source, "read_at", None) or time.perf_counter())
         events = deframer.feed(data) if data else deframer.finish()
         for event in events:
             if isinstance(event, Unrecoverable):

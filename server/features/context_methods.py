@@ -10,6 +10,8 @@ ChatLSP (Blinn et al.): `textDocument/expectedType` -> `{content, location}`,
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import time
 from typing import Any
 
 import attrs
@@ -21,6 +23,7 @@ from typehole.base.positions import lsp_encoding, offset_at
 from typehole.context.records import ContextResult
 from typehole.server.app import TypeholeServer, custom_request
 from typehole.server.features.documents import document_name, learnable
+from typehole.server.framing import RECEIVED
 from typehole.server.workspace import starts_of
 
 CONTEXT = "typehole/context"
@@ -85,7 +88,15 @@ async def gather(
     deadline_ms: float | None = None,
 ) -> ContextResult | None:
     """Gather context at the position on the analysis thread; None when it cannot be had.
-    With `deadline_ms`, what would not fit it is left out (`ContextEngine.gather`)."""
+    With `deadline_ms`, what would not fit it is left out (`ContextEngine.gather`); the
+    deadline counts from when the request was read, as the editor's wait does.
+
+    `timings_ms` also says how long the request waited before its stages began: `wait_loop`
+    from its bytes read to this handler (the event loop busy with the messages before it),
+    `wait_analysis` from there to the analysis thread (busy with a warm-up step, say).
+    """
+    handled = time.perf_counter()
+    received = RECEIVED.get()
     state = ls.state
     uri = params.text_document.uri
     document = ls.workspace.text_documents.get(uri)
@@ -103,17 +114,20 @@ async def gather(
         or budget
         or int(state.settings.completion.prompt_budget * state.settings.context.share)
     )
+    engine, name = state.engine, document_name(ls, uri)
+
+    def run() -> ContextResult:
+        started = time.perf_counter()
+        left = deadline_ms
+        if left is not None:  # what the request waited for is spent already
+            left = max(left - (started - (received or handled)) * 1000, 0.0)
+        result = engine.gather(text, offset, name, max(budget, 1), count_tokens, left)
+        waits = {"wait_loop": (handled - (received or handled)) * 1000,
+                 "wait_analysis": (started - handled) * 1000}
+        return dataclasses.replace(result, timings_ms={**result.timings_ms, **waits})
+
     loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(
-        state.analysis,
-        state.engine.gather,
-        text,
-        offset,
-        document_name(ls, uri),
-        max(budget, 1),
-        count_tokens,
-        deadline_ms,
-    )
+    return await loop.run_in_executor(state.analysis, run)
 
 
 def _locations(ls: TypeholeServer, found: Any) -> list[dict[str, Any]]:

@@ -2,6 +2,9 @@
 
 pygls keeps the document text itself (incremental sync); this module only re-trains the embedded
 model on a document a moment after the user stops typing, and on saved or changed files on disk.
+A document just opened waits as long: its file was learned and indexed with the workspace, and
+the first requests in it (the user starts typing) must not compete with learning and re-indexing
+its text again. Closing a document whose text was learned has its file's text learned again.
 Two kinds of listeners see the texts: document listeners every open document's text as it
 changes, disk listeners each file's text on disk before and after a save or a watched-file change
 (workspace code files only; secret-looking names are never read).
@@ -108,7 +111,8 @@ def register(server: TypeholeServer) -> None:
         _notify(ls, uri, text)
         if _on_disk(ls, _path(uri)):
             disk.see(uri, text)  # the "before" of its first save
-        schedule_training(ls, uri, delay=0.0)
+        # Not at once: the first request in the file comes next (see the module's docstring).
+        schedule_training(ls, uri, delay=RETRAIN_DELAY_S)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: TypeholeServer, params: types.DidChangeTextDocumentParams) -> None:
@@ -138,8 +142,12 @@ def register(server: TypeholeServer) -> None:
         path = _path(uri)
         if path is not None:
             ls.spawn(_forget(ls, path, large))
-        # The file's saved text (if any) replaces the unsaved edits the model learned.
-        if path is not None and path.is_file():
+        # The file's saved text (if any) replaces the unsaved edits the model learned; when it
+        # learned none, it holds the file's text already (learned with the workspace or on a
+        # change on disk).
+        learned = uri in ls.state.learned
+        ls.state.learned.discard(uri)
+        if learned and path is not None and path.is_file():
             ls.spawn(_train_from_disk(ls, path))
 
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE, types.SaveOptions(include_text=True))
@@ -296,6 +304,7 @@ async def _train_document(ls: TypeholeServer, uri: str) -> None:
     document = ls.workspace.text_documents.get(uri)
     if document is None or ls.state.learner is None or is_large(ls, uri):
         return
+    ls.state.learned.add(uri)  # before: closing meanwhile must still learn the file again
     await ls.state.learner.atrain(document_name(ls, uri), document.source)
     await _reindex(ls, Path(document.path), document.source)
 
