@@ -21,7 +21,11 @@ engine: recall of the used definition at 1024 tokens, p50/p95 of the request's w
 share answered (a request unanswered after 60 s counts as a miss and as 60 s). With
 `--keystrokes N` the file stays open after its first request and the next N characters of the
 site's real line are typed, each a `didChange` then a `typehole/context` (warm: typing on). Each
-row also gives the largest stages at p95 (the answers' `timings_ms`) and the server's RSS.
+row also gives the largest stages at p95 (the answers' `timings_ms`), what the request waited for
+in the server before its stages (`wait_loop`, `wait_analysis`), the wall time outside the server's
+account (the pipes, the answer's JSON, the client) and the server's RSS. With `--baseline
+CHECKOUT` (another checkout of typehole, e.g. `git worktree add --detach DIR main`) each engine
+also runs that code, the two servers taking turns on the same sites: before and after in one run.
 """
 
 from __future__ import annotations
