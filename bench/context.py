@@ -458,17 +458,17 @@ def _waits(summary: dict[str, Any]) -> str:
 def _print_lsp(rows: list[dict[str, Any]]) -> None:
     print("\nthrough the LSP: the first `typehole/context` in a file just opened "
           "(recall of the used definition at 1024 tokens), then typing on")
-    print(f"{'project':<16}{'engine':<10}{'sites':>6}{'recall':>8}{'unhurried':>11}"
+    print(f"{'project':<18}{'engine':<10}{'sites':>6}{'recall':>8}{'unhurried':>11}"
           f"{'answered':>10}{'p50 ms':>9}{'p95 ms':>9}{'gather p50':>12}{'gather p95':>12}"
           f"{'RSS MB':>8}{'peak':>6}  largest stages at p95 (ms)")
     for r in rows:
-        print(f"{r['project']:<16}{r['engine']:<10}{r['sites']:>6}{r['recall']:>8.2f}"
+        print(f"{r['project']:<18}{r['engine']:<10}{r['sites']:>6}{r['recall']:>8.2f}"
               f"{r['unhurried']:>11.2f}{r['answered']:>10.2f}{r['p50']:>9.1f}{r['p95']:>9.1f}"
               f"{r['gather_p50']:>12.1f}{r['gather_p95']:>12.1f}{r['rss_mb']:>8.0f}"
               f"{r['peak_rss_mb']:>6.0f}  {_stages(r)}{_waits(r)}")
         if r["typing"]:
             t = r["typing"]
-            print(f"{'  typing on':<26}{t['n']:>6}{'':>29}{t['p50']:>9.1f}{t['p95']:>9.1f}"
+            print(f"{'  typing on':<28}{t['n']:>6}{'':>29}{t['p50']:>9.1f}{t['p95']:>9.1f}"
                   f"{t['gather_p50']:>12.1f}{t['gather_p95']:>12.1f}{'':>14}  {_stages(t)}"
                   f"{_waits(t)}")
     print("unhurried: the same sites gathered in this process (Jedi), the budget counted with "
