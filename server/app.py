@@ -163,8 +163,8 @@ class State:
     large: set[str] = field(default_factory=set)
     # Pending re-training of a workspace-learning model per document (debounced while typing).
     retrain_timers: dict[str, asyncio.TimerHandle] = field(default_factory=dict)
-    # Open documents whose text the model learned (server/features/documents.py): on close,
-    # their file's text is learned again.
+    # Open documents whose unsaved text was indexed (and learned, where the model learns the
+    # workspace; server/features/documents.py): on close, their file's text is taken again.
     learned: set[str] = field(default_factory=set)
     # Pending Jedi warm-ups per document (features/warmup.py), debounced the same way.
     warmup_timers: dict[str, asyncio.TimerHandle] = field(default_factory=dict)

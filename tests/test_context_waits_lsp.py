@@ -48,15 +48,22 @@ async def test_the_answer_says_what_the_request_waited_for(project: Path) -> Non
         assert timings["wait_loop"] + timings["wait_analysis"] + timings["total"] <= wall
 
 
+# A model that learns the workspace (ngram) and one that does not (a model server, never asked
+# here): the index follows the editor's text either way.
+NOT_LEARNING = {"model": "remote", "models": {"remote": {
+    "backend": "openai", "url": "http://127.0.0.1:9/v1", "model": "unused"}}}
+
+
+@pytest.mark.parametrize("models", [{}, NOT_LEARNING], ids=["learning", "not-learning"])
 async def test_an_edit_is_indexed_once_typing_pauses_and_the_file_again_on_close(
-        project: Path) -> None:
+        project: Path, models: dict[str, object]) -> None:
     lib = project / "pkg" / "lib.py"
     use_text = USE + "edited_only("
 
     def stubs(answer: object) -> list[str]:
         return [s.text for s in answer.snippets if s.path == "pkg/lib.py"]  # type: ignore[attr-defined]
 
-    async with session(project, {"context": {"typeOracle": "jedi"}}) as (client, _):
+    async with session(project, {"context": {"typeOracle": "jedi"}, **models}) as (client, _):
         await wait_learned(client)
         use_uri = open_document(client, project / "pkg" / "use.py", use_text)
 

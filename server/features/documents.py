@@ -1,10 +1,11 @@
-"""Document events: keep the embedded model learning from what the user writes.
+"""Document events: keep the context index (and a model that learns the workspace) up to date.
 
-pygls keeps the document text itself (incremental sync); this module only re-trains the embedded
-model on a document a moment after the user stops typing, and on saved or changed files on disk.
-A document just opened waits as long: its file was learned and indexed with the workspace, and
-the first requests in it (the user starts typing) must not compete with learning and re-indexing
-its text again. Closing a document whose text was learned has its file's text learned again.
+pygls keeps the document text itself (incremental sync); this module re-indexes a document (and
+re-trains a model that learns the workspace) a moment after the user stops typing, and saved or
+changed files on disk. A document just opened waits as long: its file was learned and indexed
+with the workspace, and the first requests in it (the user starts typing) must not compete with
+learning and re-indexing its text again. Closing a document whose unsaved text was indexed or
+learned has its file's text taken again from disk.
 Two kinds of listeners see the texts: document listeners every open document's text as it
 changes, disk listeners each file's text on disk before and after a save or a watched-file change
 (workspace code files only; secret-looking names are never read).
@@ -39,7 +40,7 @@ from typehole.server.app import TypeholeServer
 
 log = logging.getLogger(__name__)
 
-# Re-training waits this long after the last change, so typing never competes with it.
+# Re-indexing and re-training wait this long after the last change, so typing never competes.
 RETRAIN_DELAY_S = 0.75
 # How many files' last seen disk text is kept (the "before" of their next change on disk).
 MAX_DISK_TEXTS = 128
@@ -112,7 +113,7 @@ def register(server: TypeholeServer) -> None:
         if _on_disk(ls, _path(uri)):
             disk.see(uri, text)  # the "before" of its first save
         # Not at once: the first request in the file comes next (see the module's docstring).
-        schedule_training(ls, uri, delay=RETRAIN_DELAY_S)
+        schedule_update(ls, uri, delay=RETRAIN_DELAY_S)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: TypeholeServer, params: types.DidChangeTextDocumentParams) -> None:
@@ -128,7 +129,7 @@ def register(server: TypeholeServer) -> None:
         if large:
             _cancel(ls.state.retrain_timers, uri)
         else:
-            schedule_training(ls, uri, delay=RETRAIN_DELAY_S)
+            schedule_update(ls, uri, delay=RETRAIN_DELAY_S)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: TypeholeServer, params: types.DidCloseTextDocumentParams) -> None:
@@ -142,13 +143,13 @@ def register(server: TypeholeServer) -> None:
         path = _path(uri)
         if path is not None:
             ls.spawn(_forget(ls, path, large))
-        # The file's saved text (if any) replaces the unsaved edits the model learned; when it
-        # learned none, it holds the file's text already (learned with the workspace or on a
-        # change on disk).
+        # The file's saved text (if any) replaces the unsaved edits indexed and learned; when
+        # none were, the index and model hold the file's text already (taken with the
+        # workspace or on a change on disk).
         learned = uri in ls.state.learned
         ls.state.learned.discard(uri)
         if learned and path is not None and path.is_file():
-            ls.spawn(_train_from_disk(ls, path))
+            ls.spawn(_update_from_disk(ls, path))
 
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE, types.SaveOptions(include_text=True))
     def did_save(ls: TypeholeServer, params: types.DidSaveTextDocumentParams) -> None:
@@ -173,13 +174,12 @@ def register(server: TypeholeServer) -> None:
             deleted = change.type == types.FileChangeType.Deleted
             if _on_disk(ls, path):
                 ls.spawn(_read_changed(ls, disk, change.uri, path, deleted))
-            if ls.state.learner is None:
-                continue
             if deleted:
-                ls.spawn(ls.state.learner.aremove(relative_name(ls.state.root, path)))
+                if ls.state.learner is not None:
+                    ls.spawn(ls.state.learner.aremove(relative_name(ls.state.root, path)))
                 ls.spawn(_reindex(ls, path, None))
             else:
-                ls.spawn(_train_from_disk(ls, path))
+                ls.spawn(_update_from_disk(ls, path))
 
 
 async def _read_changed(
@@ -289,23 +289,25 @@ def learnable(ls: TypeholeServer, uri: str) -> bool:
     return path is not None and path.suffix in CODE_SUFFIXES and refusal(ls, uri) is None
 
 
-def schedule_training(ls: TypeholeServer, uri: str, delay: float) -> None:
-    """Train on the document's current text after `delay` seconds, replacing a pending run."""
-    if ls.state.learner is None or not learnable(ls, uri) or is_large(ls, uri):
+def schedule_update(ls: TypeholeServer, uri: str, delay: float) -> None:
+    """Index (and learn, where the model learns the workspace) the document's current text
+    after `delay` seconds, replacing a pending run."""
+    if not learnable(ls, uri) or is_large(ls, uri):
         return
     _cancel(ls.state.retrain_timers, uri)
     loop = asyncio.get_running_loop()
-    retrain = lambda: ls.spawn(_train_document(ls, uri))  # noqa: E731
-    ls.state.retrain_timers[uri] = loop.call_later(delay, retrain)
+    update = lambda: ls.spawn(_update_document(ls, uri))  # noqa: E731
+    ls.state.retrain_timers[uri] = loop.call_later(delay, update)
 
 
-async def _train_document(ls: TypeholeServer, uri: str) -> None:
+async def _update_document(ls: TypeholeServer, uri: str) -> None:
     ls.state.retrain_timers.pop(uri, None)
     document = ls.workspace.text_documents.get(uri)
-    if document is None or ls.state.learner is None or is_large(ls, uri):
+    if document is None or is_large(ls, uri):
         return
-    ls.state.learned.add(uri)  # before: closing meanwhile must still learn the file again
-    await ls.state.learner.atrain(document_name(ls, uri), document.source)
+    ls.state.learned.add(uri)  # before: closing meanwhile must still take the file again
+    if ls.state.learner is not None:
+        await ls.state.learner.atrain(document_name(ls, uri), document.source)
     await _reindex(ls, Path(document.path), document.source)
 
 
@@ -335,13 +337,15 @@ def _on_disk(ls: TypeholeServer, path: Path | None) -> bool:
     return may_read(path, ls.state.root, ls.state.settings.exclude) is None
 
 
-async def _train_from_disk(ls: TypeholeServer, path: Path) -> None:
+async def _update_from_disk(ls: TypeholeServer, path: Path) -> None:
+    """Index (and learn) a file's text as it is on disk."""
     root = ls.state.root
-    if ls.state.learner is None or root is None or not _on_disk(ls, path):
+    if root is None or not _on_disk(ls, path):
         return
     text = await asyncio.to_thread(read_text, path)
     if text is not None:
-        await ls.state.learner.atrain(relative_name(root, path), text)
+        if ls.state.learner is not None:
+            await ls.state.learner.atrain(relative_name(root, path), text)
         await _reindex(ls, path, text)
 
 
