@@ -126,19 +126,18 @@ def submodules(text: str, module: str) -> tuple[str, ...]:
 
 
 def probe_text(module: tuple[str, ...], name: str | None, instance: bool,
-               imported: tuple[str, ...] = ()) -> tuple[str, int]:
-    """A small document whose last `.` is a receiver of the type asked about, and where that
-    dot ends: the module itself (`name` None; its submodules `imported` imported too, as the
-    file asked about does), the class `name` of `module`, or (with `instance`) an instance of
-    it."""
+               imported: tuple[str, ...] = ()) -> tuple[str, str]:
+    """The start of a small document and an expression that, written after it, has the type
+    asked about: the module itself (`name` None; its submodules `imported` imported too, as
+    the file asked about does), the class `name` of `module`, or (with `instance`) an
+    instance of it. The question follows the expression (`.`, `.name(`)."""
     dotted = ".".join(module)
     alias = f"{PROBE_NAME_PREFIX}t"
     if name is None:
-        text = "".join(f"import {m}\n" for m in (dotted, *imported)) + f"{dotted}."
-    elif instance:
-        text = (f"from {dotted} import {name} as {alias}\n\n\n"
-                f"def {PROBE_NAME_PREFIX}f({PROBE_NAME_PREFIX}r: {alias}) -> None:\n"
-                f"    {PROBE_NAME_PREFIX}r.")
-    else:
-        text = f"from {dotted} import {name} as {alias}\n{alias}."
-    return text + "\n", len(text)
+        return "".join(f"import {m}\n" for m in (dotted, *imported)), dotted
+    header = f"from {dotted} import {name} as {alias}\n"
+    if not instance:
+        return header, alias
+    receiver = f"{PROBE_NAME_PREFIX}r"
+    return (header + f"\n\ndef {PROBE_NAME_PREFIX}f({receiver}: {alias}) -> None:\n    ",
+            receiver)

@@ -95,6 +95,12 @@ _BACKOFF_S = (0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 30.0)
 _STEADY_S = 60.0  # a child that ran this long resets the backoff
 _START_TIMEOUT_S = 60.0  # `initialize` on a large workspace, on a busy machine
 _OPEN_DOCUMENTS = 16  # documents kept open in the child beyond those the editor has open
+# The chain before a `.` or `(` asked about: a name, then `.name` or `()` steps.
+_CHAIN_TAIL = re.compile(
+    r"(?<![\w.)\]}'\"])([A-Za-z_]\w*)((?:[ \t]*(?:\.[ \t]*[A-Za-z_]\w*|\(\)))*)[ \t]*\Z")
+_CHAIN_WINDOW = 400  # characters before the `.` or `(` a chain is looked for in
+_ROOTS = 256  # probes remembered per editor text (by where their name ends)
+_NOTHING = object()  # ty's answer: it does not know
 
 
 def find_ty(executable: str | None = None) -> str | None:
@@ -183,6 +189,8 @@ class TyOracle:
         self._sent: OrderedDict[str, tuple[int, str]] = OrderedDict()  # uri -> (version, text)
         self._wanted: dict[str, str | None] = {}  # editor documents: uri -> text (None: closed)
         self._editor: set[str] = set()  # documents whose text in `_sent` is the editor's
+        # Probes by (document, version, where the name ends): a name's type asked once per text.
+        self._roots: dict[tuple[str, int, int], object] = {}
         self._probing = False
         self._options: dict[str, Any] = {}  # made before each start (`_run_child`)
         # Warming (`warming`): up to this many workspace files analysed in the background once
@@ -489,7 +497,11 @@ class TyOracle:
                      closers: str | None = None) -> list[tuple[str, str]] | None:
         """`members` with ty's detail of each (its type, a method's signature: see
         `signatures_of_detail`), in ty's order; None when ty does not know the receiver."""
-        items = self._editor_items(text, offset, path, deadline)
+        found = self._from_editor("textDocument/completion", text, offset, path, deadline)
+        items = None if found is None else [] if found is _NOTHING else _completion_items(found)
+        if items is not None and known_members([label for label, _ in items]) is None and (
+                found is not _NOTHING):
+            items = None  # the probe did not resolve the type: ask about the text
         if items is None:
             items = self._items(text, offset, path, deadline, closers)
         if items is None:
@@ -515,8 +527,12 @@ class TyOracle:
         answer for a callee it cannot type, and for unannotated `*args, **kwargs`): it says
         nothing about which arguments are valid.
         """
-        result = self._ask("textDocument/signatureHelp", text, offset, path, deadline,
-                           closers=closers, before_only=True)
+        result = self._from_editor("textDocument/signatureHelp", text, offset, path, deadline)
+        if result is _NOTHING:
+            return None
+        if not (isinstance(result, dict) and result.get("signatures")):
+            result = self._ask("textDocument/signatureHelp", text, offset, path, deadline,
+                               closers=closers, before_only=True)
         if not isinstance(result, dict):
             return None
         signatures = result.get("signatures")
@@ -712,16 +728,27 @@ class TyOracle:
             self._send_locked(child, sibling, moved)
         return sibling, line, character
 
-    def _editor_items(self, text: str, offset: int, path: str | None,
-                      deadline: float | None) -> list[tuple[str, str]] | None:
-        """The members of the receiver before the `.` that ends at `offset`, from the editor's
-        text (no new text of the file: see `documents`), when `text` is the editor's up to
-        there and the receiver ends with a name; [] when ty does not know its type there; None
-        when it cannot be asked this way (ask about `text`)."""
-        uri = self._uri(path)
-        end = offset - 1  # the dot
-        if end < 1 or text[end] != "." or not (text[end - 1].isalnum() or text[end - 1] == "_"):
+    def _from_editor(self, method: str, text: str, offset: int, path: str | None,
+                     deadline: float | None) -> Any:
+        """`method` (completion after a `.`, signature help after a `(`) at `offset`, answered
+        without a new text of the file (see `documents`): where the chain before the `.` or
+        `(` (`root.name.other().`) starts with a name written in the editor's text (the same
+        text before it), the root's type there (hover; typeDefinition or the enclosing class)
+        and the rest of the chain in a small probe document. ty's result; `_NOTHING` when ty
+        does not know the root's type there; None when it cannot be asked this way (ask about
+        `text`)."""
+        end = offset - 1  # the `.` or `(`
+        if end < 1 or text[end] != (".", "(")[method == "textDocument/signatureHelp"]:
             return None
+        line_start = text.rfind("\n", max(end - _CHAIN_WINDOW, 0), end) + 1
+        chain = _CHAIN_TAIL.search(text, line_start, end)
+        if chain is None:
+            return None
+        # Where each name of the chain ends: the type is asked of the last one in the editor's
+        # text (an attribute narrowed there, `if a.b is not None: a.b.`, has its narrowed type).
+        ends = [chain.end(1)] + [m.end() + chain.start(2) for m in re.finditer(
+            r"[A-Za-z_]\w*(?!\w)(?![ \t]*\()", chain.group(2))]
+        uri = self._uri(path)
         with self._documents:
             opened = uri in self._wanted
         if not opened and uri not in self._editor:
@@ -732,38 +759,58 @@ class TyOracle:
             if sent is None or uri not in self._editor:
                 return None
             editor = sent[1]
-            if len(editor) < offset or common_prefix(editor, text, offset) < offset:
+            agree = common_prefix(editor, text, offset)
+            if method != "textDocument/completion" and agree >= offset:
+                return None  # the call is in the editor's text: ty has it (`_target_locked`)
+            # The names that end where the editor's text has them whole.
+            whole = [e for e in ends if e <= agree and not (
+                editor[e:e + 1].isalnum() or editor[e:e + 1] == "_")]
+            if not whole:
                 return None
-            line, character = position_at(editor, end - 1, UTF16)  # the receiver's last letter
-            hover = self._request(child, "textDocument/hover", uri, line, character, deadline)
-            contents = hover.get("contents") if isinstance(hover, dict) else None
-            value = contents.get("value") if isinstance(contents, dict) else contents
-            if not isinstance(value, str):
-                return None
+            root_end = max(whole)
+            rest = re.sub(r"[ \t]+", "", text[root_end:end])
+            probe = self._probe_of_locked(child, uri, editor, root_end, deadline)
+            if not isinstance(probe, tuple):
+                return probe  # None: not this way; `_NOTHING`: ty does not know the root
+            header, receiver = probe
+            question = header + receiver + rest + text[end]
+            probe_uri = (self.root / PROBE_NAME).as_uri()
+            self._send_locked(child, probe_uri, question + ("\n" if text[end] == "." else ")\n"))
+            line, character = position_at(question, len(question), UTF16)
+            result = self._request(child, method, probe_uri, line, character, deadline)
+        self.counts["from_editor"] += 1
+        return result
+
+    def _probe_of_locked(self, child: LspChild, uri: str, editor: str, root_end: int,
+                         deadline: float | None) -> tuple[str, str] | object | None:
+        """The probe document's start and an expression of the type of the name that ends at
+        `root_end` of the editor's text (`documents.probe_text`), remembered for this text;
+        `_NOTHING` when ty does not know that type there."""
+        version = self._sent[uri][0]
+        key = (uri, version, root_end)
+        if key in self._roots:
+            return self._roots[key]
+        if len(self._roots) >= _ROOTS:
+            self._roots.clear()
+        line, character = position_at(editor, root_end - 1, UTF16)  # its last letter
+        hover = self._request(child, "textDocument/hover", uri, line, character, deadline)
+        contents = hover.get("contents") if isinstance(hover, dict) else None
+        value = contents.get("value") if isinstance(contents, dict) else contents
+        found: tuple[str, str] | object | None = None
+        if isinstance(value, str):
             display = value.split("\n---", 1)[0].strip()
             if _UNKNOWN.fullmatch(display) or display == "Any":
-                return []  # ty does not know it: no new text would say more
-            probe = self._probe_of_locked(child, uri, editor, end, display, line, character,
-                                          deadline)
-            if probe is None:
-                return None
-            probe_text_, at = probe
-            probe_uri = (self.root / PROBE_NAME).as_uri()
-            self._send_locked(child, probe_uri, probe_text_)
-            line, character = position_at(probe_text_, at, UTF16)
-            result = self._request(child, "textDocument/completion", probe_uri, line,
-                                   character, deadline)
-        items = _completion_items(result)
-        if items is None or known_members([label for label, _ in items]) is None:
-            return None  # the probe did not resolve the type: ask about the text
-        self.counts["answered"] += 1
-        self.counts["from_editor"] += 1
-        return items
+                found = _NOTHING  # ty does not know it: no new text would say more
+            else:
+                found = self._probe_for_locked(child, uri, editor, root_end, display, line,
+                                               character, deadline)
+        self._roots[key] = found
+        return found
 
-    def _probe_of_locked(self, child: LspChild, uri: str, editor: str, dot: int, display: str,
-                         line: int, character: int,
-                         deadline: float | None) -> tuple[str, int] | None:
-        """The probe document for the type ty displays for the receiver before `dot` of the
+    def _probe_for_locked(self, child: LspChild, uri: str, editor: str, root_end: int,
+                          display: str, line: int, character: int,
+                          deadline: float | None) -> tuple[str, str] | None:
+        """The probe for the type ty displays for the name that ends at `root_end` of the
         editor's text: a module, `self`'s class, a class, an instance of a class; None when
         the display says none of these (a union, an intersection, a callable, a type
         variable)."""
@@ -772,7 +819,7 @@ class TyOracle:
             return probe_text(tuple(module.group(1).split(".")), None, False,
                               submodules(editor, module.group(1)))
         if _SELF.fullmatch(display):
-            name = enclosing_class(editor, dot)
+            name = enclosing_class(editor, root_end)
             owner = module_of(Path(_path_of(uri)))
             return None if name is None or owner is None else probe_text(owner, name, True)
         class_object = re.fullmatch(r"<class '([\w.]+)'>|type\[([\w.]+)\]", display)
