@@ -222,3 +222,15 @@ def test_a_child_killed_under_the_editors_way_is_unavailable_then_back(
     assert ty.wait_restarted(pid, GUARD_S)
     found = ty.members(MAIN, dot, path, _deadline())  # the editor's text is sent again
     assert found is not None and "add" in found and ty.counts["from_editor"] == 1
+
+
+@needs_ty
+def test_self_the_model_writes_is_an_instance_of_the_editors_class(
+        ty: TyOracle, workspace: Path) -> None:
+    path = workspace / "pkg" / "main.py"
+    cursor = _after(MAIN, '        self.shelf.add("y")')
+    text = MAIN[:cursor] + "\n        self.shelf." + MAIN[cursor:]
+    found = ty.members(text, cursor + len("\n        self.shelf."), str(path), _deadline())
+    assert found is not None and {"add", "books"} <= set(found)
+    assert ty.counts["from_editor"] == 1
+    assert sibling_path(path).name not in _documents(ty)

@@ -765,11 +765,17 @@ class TyOracle:
             # The names that end where the editor's text has them whole.
             whole = [e for e in ends if e <= agree and not (
                 editor[e:e + 1].isalnum() or editor[e:e + 1] == "_")]
-            if not whole:
+            probe: tuple[str, str] | object | None
+            if whole:
+                root_end = max(whole)
+                probe = self._probe_of_locked(child, uri, editor, root_end, deadline)
+            elif chain.group(1) == "self":
+                # `self` the model wrote: the instance of the editor's class it is in.
+                root_end = ends[0]
+                probe = _self_probe(text, chain.start(1), editor, uri)
+            else:
                 return None
-            root_end = max(whole)
             rest = re.sub(r"[ \t]+", "", text[root_end:end])
-            probe = self._probe_of_locked(child, uri, editor, root_end, deadline)
             if not isinstance(probe, tuple):
                 return probe  # None: not this way; `_NOTHING`: ty does not know the root
             header, receiver = probe
@@ -819,9 +825,7 @@ class TyOracle:
             return probe_text(tuple(module.group(1).split(".")), None, False,
                               submodules(editor, module.group(1)))
         if _SELF.fullmatch(display):
-            name = enclosing_class(editor, root_end)
-            owner = module_of(Path(_path_of(uri)))
-            return None if name is None or owner is None else probe_text(owner, name, True)
+            return _self_probe(editor, root_end, editor, uri)
         class_object = re.fullmatch(r"<class '([\w.]+)'>|type\[([\w.]+)\]", display)
         if class_object is None and (
                 "@" in display or "&" in display or "~" in display or display.startswith(
@@ -858,6 +862,17 @@ class TyOracle:
                 self._probing = False
 
         threading.Thread(target=probe, name="typehole-ty-probe", daemon=True).start()
+
+
+def _self_probe(text: str, offset: int, editor: str, uri: str) -> tuple[str, str] | None:
+    """The probe for `self` at `offset` of `text`: an instance of the module-level class whose
+    method that is, when the editor's text of `uri` defines that class."""
+    name = enclosing_class(text, offset)
+    module = module_of(Path(_path_of(uri)))
+    if name is None or module is None or not re.search(
+            rf"(?m)^class[ \t]+{name}\b", editor):
+        return None
+    return probe_text(module, name, True)
 
 
 def _completion_items(result: Any) -> list[tuple[str, str]] | None:
