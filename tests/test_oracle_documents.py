@@ -84,7 +84,9 @@ def workspace(tmp_path: Path) -> Path:
 def ty(workspace: Path) -> Iterator[TyOracle]:
     oracle = TyOracle(workspace)
     assert oracle.wait_ready(GUARD_S), f"ty did not start: {oracle.state}"
-    oracle.update(str(workspace / "pkg" / "main.py"), MAIN)  # what the editor has
+    path = str(workspace / "pkg" / "main.py")
+    oracle.update(path, MAIN)  # what the editor has
+    assert oracle.warm(path, MAIN)  # as the server does once typing pauses
     yield oracle
     oracle.close()
 
@@ -220,6 +222,7 @@ def test_a_child_killed_under_the_editors_way_is_unavailable_then_back(
     with pytest.raises(Unavailable):  # the caller asks Jedi
         ty.members(MAIN, dot, path, _deadline())
     assert ty.wait_restarted(pid, GUARD_S)
+    assert ty.warm(path, MAIN)
     found = ty.members(MAIN, dot, path, _deadline())  # the editor's text is sent again
     assert found is not None and "add" in found and ty.counts["from_editor"] == 1
 
@@ -234,3 +237,37 @@ def test_self_the_model_writes_is_an_instance_of_the_editors_class(
     assert found is not None and {"add", "books"} <= set(found)
     assert ty.counts["from_editor"] == 1
     assert sibling_path(path).name not in _documents(ty)
+
+
+@needs_ty
+def test_an_editors_text_ty_has_not_typed_yet_is_asked_about_without_a_probe(
+        ty: TyOracle, workspace: Path) -> None:
+    # Typing goes on: the new text is not warmed yet, so the question is asked about the text
+    # (a hover there costs as much, and the probe would come on top): the editor's own where
+    # the cut text is it, the sibling where it is not.
+    path = workspace / "pkg" / "main.py"
+    typed = MAIN + "shelf.\n"
+    ty.update(str(path), typed)
+    found = ty.members(typed, len(typed) - 1, str(path), _deadline())
+    assert found is not None and "add" in found and ty.counts["from_editor"] == 0
+    assert sibling_path(path).name not in _documents(ty)
+    typed = MAIN + "shelf.co\n"
+    ty.update(str(path), typed)
+    found = ty.members(typed, len(typed) - 3, str(path), _deadline())
+    assert found is not None and "add" in found and ty.counts["from_editor"] == 0
+    documents = _documents(ty)
+    assert documents["main.py"] == typed
+    assert documents[sibling_path(path).name].endswith("shelf.\n")
+
+
+@needs_ty
+def test_a_dot_in_open_brackets_ending_the_editors_line_is_asked_about_as_the_cut_text(
+        ty: TyOracle, workspace: Path) -> None:
+    # `print(shelf.` then a new line: ty's parser joins that line onto the dot in the editor's
+    # text, but not in the cut text, whose brackets are closed.
+    path = str(workspace / "pkg" / "main.py")
+    typed = MAIN.replace('shelf.add("x")\n', "print(shelf.\n")
+    ty.update(path, typed)
+    assert ty.warm(path, typed)
+    found = ty.members(typed, _after(typed, "print(shelf."), path, _deadline())
+    assert found is not None and "add" in found and ty.counts["from_editor"] == 0
