@@ -7,9 +7,10 @@ question is what may follow `chain.`. Each engine is asked in turn, site by site
 - jedi: as the monitors ask Jedi: the chain evaluated at its start in the document as it is
   (`context.receiver`, no new parse), else Jedi's completion on the cut text;
 - ty: ty's language server (`context.oracle.ty`, one child for the project, asked once it is
-  ready), sent the cut text as the editor's (`TyOracle.update`): the receiver's type there and
-  its members from a probe document, else completion after the dot, the rest of its line
-  removed and the brackets open there closed (the lines after kept);
+  ready), sent the cut text as the editor's (`TyOracle.update`): completion after the dot, the
+  rest of its line removed and the brackets open there closed (the lines after kept); with
+  `--warm`, ty types that text first (`TyOracle.warm`, not timed), and the receiver's type
+  there and its members from a probe document answer where they can;
 - auto: ty, and Jedi where ty does not know (derived from the two answers on the same site: its
   time is ty's plus Jedi's where Jedi was asked).
 Reported per engine: recall (the member the code actually has is among the answer's names;
@@ -142,7 +143,7 @@ def _timed(ask: object) -> tuple[list[str] | None, float]:
 
 
 def bench_project(name: str, version: str, limit: int, edits: int,
-                  show_misses: bool = False) -> dict[str, Any]:
+                  show_misses: bool = False, warm: bool = False) -> dict[str, Any]:
     """Ask every engine about every site of one project."""
     root = real_project(name, version)
     sites = sites_of(root, limit)
@@ -163,6 +164,8 @@ def bench_project(name: str, version: str, limit: int, edits: int,
         jedi_ms = doc_ms + (new_ms if not doc else 0.0)
         tallies["jedi"].add(jedi_names, site, jedi_ms)
         ty.update(path, site.text)  # the editor's text: the line cut after the dot
+        if warm:
+            ty.warm(path, site.text)  # typed by ty, as once typing pauses in the editor
         found, ty_ms = _timed(lambda s=site, p=path: ty.members(
             s.text, s.dot, p, time.monotonic() + _ASK_S))
         if not tallies["ty"].add(found, site, ty_ms) and show_misses:
@@ -177,11 +180,13 @@ def bench_project(name: str, version: str, limit: int, edits: int,
         else:
             tallies["auto"].add(jedi_names, site, ty_ms + jedi_ms)
     rss = ty.rss_mb()
+    from_editor = ty.counts["from_editor"]
     growth = _edits(ty, sites[0], edits) if edits and sites else None
     ty.close()
     return {"project": f"{name}=={version}", "sites": len(sites), "ready": ready,
             "start_ms": start_ms, "rows": {e: t.row() for e, t in tallies.items()},
-            "agreement": agreement, "rss_mb": rss, "growth": growth}
+            "agreement": agreement, "rss_mb": rss, "growth": growth,
+            "from_editor": from_editor}
 
 
 def _agree(doc: list[str] | None, new: list[str] | None, counts: dict[str, int]) -> None:
@@ -228,9 +233,12 @@ def main(argv: list[str] | None = None) -> int:
                         help="edits of one file after the sites, for ty's memory growth")
     parser.add_argument("--misses", action="store_true",
                         help="print each site whose member ty's answer misses")
+    parser.add_argument("--warm", action="store_true",
+                        help="ty types each site's text before the question (answers from the "
+                             "editor's text, as once typing pauses); its time not counted")
     args = parser.parse_args(argv)
     jedistate.invalidate()
-    rows = [bench_project(*pin(spec), args.sites, args.edits, args.misses)
+    rows = [bench_project(*pin(spec), args.sites, args.edits, args.misses, args.warm)
             for spec in args.projects.split(",")]
     print(f"\n{'project':<16}{'engine':<7}{'sites':>6}{'recall':>8}{'recall*':>9}{'empty':>7}"
           f"{'p50 ms':>8}{'p95 ms':>8}{'first ms':>10}")
@@ -238,14 +246,15 @@ def main(argv: list[str] | None = None) -> int:
         for engine, row in r["rows"].items():
             print(f"{r['project']:<16}{engine:<7}{r['sites']:>6}{row['recall']:>8.2f}"
                   f"{row['recall_c']:>9.2f}{row['empty']:>7.2f}{row['p50']:>8.1f}{row['p95']:>8.1f}{row['first']:>10.1f}")
-    print(f"\n{'project':<16}{'ty start ms':>12}{'ty RSS MB':>10}"
+    print(f"\n{'project':<16}{'ty start ms':>12}{'ty RSS MB':>10}{'from editor':>12}"
           f"{'jedi doc vs new: same/superset/missing/none':>46}   edits: RSS MB each quarter")
     for r in rows:
         growth = r["growth"]
         grown = " -> ".join(f"{mb or 0:.0f}" for mb in growth) if growth else "-"
         a = r["agreement"]
         print(f"{r['project']:<16}{r['start_ms']:>12.0f}{r['rss_mb'] or 0:>10.0f}"
-              f"{a['same']:>31}/{a['superset']}/{a['missing']}/{a['none']}   {grown}")
+              f"{r['from_editor']:>12}{a['same']:>31}/{a['superset']}/{a['missing']}"
+              f"/{a['none']}   {grown}")
     print("\nrecall: the member the code has is among the names (recall*: but at `self.` "
           "starting a statement of an initialiser, where monitors constrain nothing);\n"
           "empty: no answer (the monitor fails open); p50/p95: warm, every question but the "
