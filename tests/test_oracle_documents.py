@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from typehole.base.scan import LexState
 from typehole.context.oracle import TyOracle, Unavailable, find_ty
 from typehole.context.oracle.documents import (
     absolute_imports,
@@ -25,6 +26,10 @@ from typehole.context.oracle.documents import (
     sibling_path,
     submodules,
 )
+from typehole.monitors import facts as facts_module
+from typehole.monitors.base import View
+from typehole.monitors.facts import Facts
+from typehole.monitors.members import DereferenceMonitor
 
 GUARD_S = 120.0  # hang guard for the child to start on a busy machine
 ASK_S = 60.0  # hang guard for one question
@@ -68,6 +73,11 @@ class Room:
 def loose(thing):
     return thing.name
 '''
+
+
+@pytest.fixture(autouse=True)
+def _fresh_memo() -> None:
+    facts_module._MEMO.clear()
 
 
 @pytest.fixture
@@ -271,3 +281,17 @@ def test_a_dot_in_open_brackets_ending_the_editors_line_is_asked_about_as_the_cu
     assert ty.warm(path, typed)
     found = ty.members(typed, _after(typed, "print(shelf."), path, _deadline())
     assert found is not None and "add" in found and ty.counts["from_editor"] == 0
+
+
+@needs_ty
+def test_the_dereference_monitor_is_answered_from_the_editors_text(
+        ty: TyOracle, workspace: Path) -> None:
+    path = str(workspace / "pkg" / "main.py")
+    dot = _after(MAIN, "\nshelf.")
+    facts = Facts(path=path, engine="ty", ty=ty, timeout_s=ASK_S)
+    prefix, suffix = MAIN[:dot], MAIN[dot:]
+    view = View(prefix, "", suffix, LexState.of_prefix(prefix), facts, original=MAIN)
+    constraint = DereferenceMonitor().pre(view)
+    assert constraint is not None and constraint.words is not None
+    assert {"add", "count", "books"} <= set(constraint.words)
+    assert facts.answered_by == ["ty"] and ty.counts["from_editor"] == 1
