@@ -516,6 +516,8 @@ class TyOracle:
         """`members` with ty's detail of each (its type, a method's signature: see
         `signatures_of_detail`), in ty's order; None when ty does not know the receiver."""
         closers = close_brackets(text, offset) if closers is None else closers
+        if closers is None:
+            return None  # in a string or a comment: there is no expression to ask about
         found = self._from_editor("textDocument/completion", text, offset, path, deadline,
                                   closers)
         items = None if found is None else [] if found is _NOTHING else _completion_items(found)
@@ -547,8 +549,11 @@ class TyOracle:
         answer for a callee it cannot type, and for unannotated `*args, **kwargs`): it says
         nothing about which arguments are valid.
         """
+        closers = close_brackets(text, offset) if closers is None else closers
+        if closers is None:
+            return None  # in a string or a comment: there is no call to ask about
         result = self._from_editor("textDocument/signatureHelp", text, offset, path, deadline,
-                                   close_brackets(text, offset) if closers is None else closers)
+                                   closers)
         if result is _NOTHING:
             return None
         if not (isinstance(result, dict) and result.get("signatures")):
