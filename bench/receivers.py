@@ -7,11 +7,16 @@ question is what may follow `chain.`. Each engine is asked in turn, site by site
 - jedi: as the monitors ask Jedi: the chain evaluated at its start in the document as it is
   (`context.receiver`, no new parse), else Jedi's completion on the cut text;
 - ty: ty's language server (`context.oracle.ty`, one child for the project, asked once it is
-  ready): completion after the dot, the rest of its line removed and the brackets open there
-  closed (the lines after kept);
+  ready), sent the cut text as the editor's (`TyOracle.update`): completion after the dot, the
+  rest of its line removed and the brackets open there closed (the lines after kept); with
+  `--warm`, ty types that text first (`TyOracle.warm`, not timed), and the receiver's type
+  there and its members from a probe document answer where they can;
 - auto: ty, and Jedi where ty does not know (derived from the two answers on the same site: its
   time is ty's plus Jedi's where Jedi was asked).
-Reported per engine: recall (the member the code actually has is among the answer's names),
+Reported per engine: recall (the member the code actually has is among the answer's names;
+recall*: the same without the sites where the dereference monitor constrains nothing because
+a new attribute may follow, `self.` starting a statement of an initialiser, whose member the
+cut text may define nowhere),
 empty (no answer: the monitor fails open), warm p50/p95 ms (every question but the first) and
 the first question's ms. For Jedi also how its two ways agree (the document's answer the same
 as, a superset of, or missing names of the cut text's). For ty the child's RSS at the end, and
@@ -33,8 +38,9 @@ from typing import Any
 
 from typehole.bench.projects import pin, real_project
 from typehole.context import jedistate
-from typehole.context.oracle import JediOracle, TyOracle, Unavailable
+from typehole.context.oracle import JediOracle, TyOracle, Unavailable, close_brackets
 from typehole.context.receiver import Link, parse_chain
+from typehole.monitors.members import new_attribute_site
 
 ENGINES = ("jedi", "ty", "auto")
 _CHAIN = re.compile(
@@ -54,6 +60,7 @@ class Site:
     dot: int
     chain: tuple[Link, ...]
     member: str
+    new_attribute: bool = False  # `self.` starting a statement of an initialiser
 
 
 @dataclass
@@ -63,18 +70,24 @@ class Tally:
     hits: int = 0
     empty: int = 0
     ms: list[float] = field(default_factory=list)
+    constrained: list[bool] = field(default_factory=list)  # hit, per site a monitor constrains
 
-    def add(self, names: list[str] | None, member: str, ms: float) -> None:
-        """Count one answer (None: no answer) to a site whose real member is `member`."""
-        self.hits += names is not None and member in names
+    def add(self, names: list[str] | None, site: Site, ms: float) -> bool:
+        """Count one answer (None: no answer) to `site`; whether it has the real member."""
+        hit = names is not None and site.member in names
+        self.hits += hit
         self.empty += names is None
         self.ms.append(ms)
+        if not site.new_attribute:
+            self.constrained.append(hit)
+        return hit
 
     def row(self) -> dict[str, float]:
-        """recall, empty, warm p50/p95 and first ms."""
+        """recall, recall*, empty, warm p50/p95 and first ms."""
         n = max(len(self.ms), 1)
         warm = sorted(self.ms[1:]) or [0.0]
         return {"recall": self.hits / n, "empty": self.empty / n,
+                "recall_c": sum(self.constrained) / max(len(self.constrained), 1),
                 "p50": statistics.median(warm), "p95": _percentile(warm, 0.95),
                 "first": self.ms[0] if self.ms else 0.0}
 
@@ -101,7 +114,8 @@ def sites_of(root: Path, limit: int) -> list[Site]:
             dot = m.end(1) + 1
             line_end = text.find("\n", dot)
             cut = text[:dot] + (text[line_end:] if line_end >= 0 else "")
-            found.append(Site(path, cut, m.start(1), dot, tuple(chain), m.group(2)))
+            new = not close_brackets(cut, dot) and new_attribute_site(cut[:dot])
+            found.append(Site(path, cut, m.start(1), dot, tuple(chain), m.group(2), new))
     step = max(len(found) // max(limit, 1), 1)
     return found[::step][:limit]
 
@@ -128,7 +142,8 @@ def _timed(ask: object) -> tuple[list[str] | None, float]:
     return found, (time.perf_counter() - started) * 1000
 
 
-def bench_project(name: str, version: str, limit: int, edits: int) -> dict[str, Any]:
+def bench_project(name: str, version: str, limit: int, edits: int,
+                  show_misses: bool = False, warm: bool = False) -> dict[str, Any]:
     """Ask every engine about every site of one project."""
     root = real_project(name, version)
     sites = sites_of(root, limit)
@@ -147,20 +162,31 @@ def bench_project(name: str, version: str, limit: int, edits: int) -> dict[str, 
         _agree(doc, new, agreement)
         jedi_names = doc or new or None
         jedi_ms = doc_ms + (new_ms if not doc else 0.0)
-        tallies["jedi"].add(jedi_names, site.member, jedi_ms)
+        tallies["jedi"].add(jedi_names, site, jedi_ms)
+        ty.update(path, site.text)  # the editor's text: the line cut after the dot
+        if warm:
+            ty.warm(path, site.text)  # typed by ty, as once typing pauses in the editor
         found, ty_ms = _timed(lambda s=site, p=path: ty.members(
             s.text, s.dot, p, time.monotonic() + _ASK_S))
-        tallies["ty"].add(found, site.member, ty_ms)
+        if not tallies["ty"].add(found, site, ty_ms) and show_misses:
+            line_start = site.text.rfind("\n", 0, site.start) + 1
+            line = site.text.count("\n", 0, site.dot) + 1
+            print(f"ty missed {site.path.relative_to(root)}:{line}"
+                  f" {site.text[line_start:site.dot].strip()!r} -> {site.member}"
+                  f"{' (new attribute)' if site.new_attribute else ''}:"
+                  f" {'no answer' if found is None else f'{len(found)} names'}")
         if found is not None:
-            tallies["auto"].add(found, site.member, ty_ms)
+            tallies["auto"].add(found, site, ty_ms)
         else:
-            tallies["auto"].add(jedi_names, site.member, ty_ms + jedi_ms)
+            tallies["auto"].add(jedi_names, site, ty_ms + jedi_ms)
     rss = ty.rss_mb()
+    from_editor = ty.counts["from_editor"]
     growth = _edits(ty, sites[0], edits) if edits and sites else None
     ty.close()
     return {"project": f"{name}=={version}", "sites": len(sites), "ready": ready,
             "start_ms": start_ms, "rows": {e: t.row() for e, t in tallies.items()},
-            "agreement": agreement, "rss_mb": rss, "growth": growth}
+            "agreement": agreement, "rss_mb": rss, "growth": growth,
+            "from_editor": from_editor}
 
 
 def _agree(doc: list[str] | None, new: list[str] | None, counts: dict[str, int]) -> None:
@@ -190,6 +216,7 @@ def _edits(ty: TyOracle, site: Site, edits: int) -> list[float | None]:
         added = f"# edit {i}\n"
         text = site.text[:line_start] + added + site.text[line_start:]
         try:
+            ty.update(str(site.path), text)
             ty.members(text, site.dot + len(added), str(site.path), time.monotonic() + _ASK_S)
         except Unavailable:
             pass
@@ -204,26 +231,34 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sites", type=int, default=60, help="sites per project")
     parser.add_argument("--edits", type=int, default=0,
                         help="edits of one file after the sites, for ty's memory growth")
+    parser.add_argument("--misses", action="store_true",
+                        help="print each site whose member ty's answer misses")
+    parser.add_argument("--warm", action="store_true",
+                        help="ty types each site's text before the question (answers from the "
+                             "editor's text, as once typing pauses); its time not counted")
     args = parser.parse_args(argv)
     jedistate.invalidate()
-    rows = [bench_project(*pin(spec), args.sites, args.edits)
+    rows = [bench_project(*pin(spec), args.sites, args.edits, args.misses, args.warm)
             for spec in args.projects.split(",")]
-    print(f"\n{'project':<16}{'engine':<7}{'sites':>6}{'recall':>8}{'empty':>7}"
+    print(f"\n{'project':<16}{'engine':<7}{'sites':>6}{'recall':>8}{'recall*':>9}{'empty':>7}"
           f"{'p50 ms':>8}{'p95 ms':>8}{'first ms':>10}")
     for r in rows:
         for engine, row in r["rows"].items():
             print(f"{r['project']:<16}{engine:<7}{r['sites']:>6}{row['recall']:>8.2f}"
-                  f"{row['empty']:>7.2f}{row['p50']:>8.1f}{row['p95']:>8.1f}{row['first']:>10.1f}")
-    print(f"\n{'project':<16}{'ty start ms':>12}{'ty RSS MB':>10}"
+                  f"{row['recall_c']:>9.2f}{row['empty']:>7.2f}{row['p50']:>8.1f}{row['p95']:>8.1f}{row['first']:>10.1f}")
+    print(f"\n{'project':<16}{'ty start ms':>12}{'ty RSS MB':>10}{'from editor':>12}"
           f"{'jedi doc vs new: same/superset/missing/none':>46}   edits: RSS MB each quarter")
     for r in rows:
         growth = r["growth"]
         grown = " -> ".join(f"{mb or 0:.0f}" for mb in growth) if growth else "-"
         a = r["agreement"]
         print(f"{r['project']:<16}{r['start_ms']:>12.0f}{r['rss_mb'] or 0:>10.0f}"
-              f"{a['same']:>31}/{a['superset']}/{a['missing']}/{a['none']}   {grown}")
-    print("\nrecall: the member the code has is among the names; empty: no answer (the monitor "
-          "fails open); p50/p95: warm, every question but the first;\n"
+              f"{r['from_editor']:>12}{a['same']:>31}/{a['superset']}/{a['missing']}"
+              f"/{a['none']}   {grown}")
+    print("\nrecall: the member the code has is among the names (recall*: but at `self.` "
+          "starting a statement of an initialiser, where monitors constrain nothing);\n"
+          "empty: no answer (the monitor fails open); p50/p95: warm, every question but the "
+          "first;\n"
           "jedi: the chain at its start in the document, else completion on the cut text; "
           "ty: its completion after the dot; auto: ty, else jedi (same sites).")
     return 0

@@ -7,7 +7,7 @@ import re
 from .base import View, enclosing_function
 from .constraint import Constraint
 
-__all__ = ["DereferenceMonitor", "ImportMonitor", "rank_members"]
+__all__ = ["DereferenceMonitor", "ImportMonitor", "new_attribute_site", "rank_members"]
 
 _IMPORT_LINE = re.compile(r"^\s*(from|import)\b")
 _FLOAT = re.compile(r"(?<![\w.])\d[\d_]*\.$")
@@ -23,6 +23,15 @@ _SELF_TARGET = re.compile(r"^\s*(?:[\w.]+\s*,\s*)*self\.$")
 _INITIALISERS = re.compile(
     r"\s*(?:async\s+)?def\s+(?:__init__|__new__|__post_init__|__attrs_post_init__|"
     r"__setstate__|setUp|setup_method)\s*\(")
+
+
+def new_attribute_site(before: str) -> bool:
+    """Whether `before` (the text up to a `.`, no bracket open there) ends with a `self.` that
+    starts a statement of an initialiser (`__init__`, ...): what follows may be an attribute
+    the statement creates, which no analysis lists yet."""
+    line = before[before.rfind("\n") + 1:].rstrip(" \t")
+    return bool(_SELF_TARGET.match(line)) and bool(
+        _INITIALISERS.match(enclosing_function(before)))
 
 
 def _is_dunder(name: str) -> bool:
@@ -57,8 +66,7 @@ class DereferenceMonitor:
         if not before or not (before[-1].isalnum() or before[-1] == "_"
                               or before[-1] in _RECEIVER_END) or _FLOAT.search(line):
             return None
-        if not view.lex.brackets and _SELF_TARGET.match(line) and _INITIALISERS.match(
-                enclosing_function(view.upto(view.offset))):
+        if not view.lex.brackets and new_attribute_site(view.upto(view.offset)):
             return None  # `self.new_attr = ...` creates a member no analysis lists yet
         dot = view.lex.line_start + len(line)
         names = view.members(dot)

@@ -8,16 +8,23 @@ ended and started again in the background with a doubling delay (`_BACKOFF_S`), 
 says so once per outage (`on_event` tells the owner too, for the editor's status).
 
 What ty is told, and how, found by measurement on real code:
-- The text of the file is sent as typehole has it (`didOpen`, then an incremental `didChange`
-  to the text the question needs: the span that differs from the last text sent), with the
+- The editor's text of each open document is sent as it is (`update`, `warm`: `didOpen`, then
+  incremental `didChange`s) and stays: ty analyses each new text of a file anew, so a question
+  about the editor's text is asked there, and one about another text (the line cut at the
+  dot, text the model wrote) goes to the file's hidden sibling (`documents`). A receiver (or
+  callee) whose chain starts with a name of the editor's text, or with `self`, is answered
+  without a new text of the file: the name's type there (hover; typeDefinition or the
+  enclosing class) and the rest of the chain in a small probe document (`_from_editor`).
+  A document with no editor's text (a benchmark's, a test's) gets the question's text itself.
+- The text of a question is sent as typehole has it (an incremental `didChange` to the text
+  the question needs: the span that differs from the last text sent), with the
   rest of the cursor's line removed (ty answers nothing for `x.|upper()`) and the brackets
   open at the cursor closed there (`f(x.` -> `f(x.)`; else its parser joins the next line onto
   the dot). A line that assigns to the member (`self.|name = value`) is kept whole on the next
   line: what it defines may be defined nowhere else (the member was refused on 5 of 60 rich
   sites without it). The lines after are kept: members defined below the cursor exist too (on
   120 sites of httpx and rich, recall 0.93/0.88 this way, 0.82/0.85 with the text cut at the
-  cursor, 0.72/0.68 without the closers). Other documents the editor
-  has open are sent as they are (`update`).
+  cursor, 0.72/0.68 without the closers).
 - Configuration goes in the `initialize` request and the `workspace/configuration` answer (never
   into the user's files): `python-platform = "all"` (otherwise modules guarded by the host
   platform are unreachable), return types of unannotated functions inferred, the Python
@@ -44,6 +51,8 @@ What ty is told, and how, found by measurement on real code:
 
 from __future__ import annotations
 
+import itertools
+import linecache
 import logging
 import os
 import re
@@ -52,7 +61,8 @@ import sys
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal
 
@@ -63,6 +73,17 @@ from typehole.context.holescan import split_param
 from typehole.context.walk import SKIP_DIRS, ReadPolicy
 
 from .base import Location, Parameter, Unavailable, close_brackets, known_members
+from .documents import (
+    PROBE_NAME,
+    absolute_imports,
+    class_at,
+    enclosing_class,
+    module_of,
+    package_of,
+    probe_text,
+    sibling_path,
+    submodules,
+)
 from .lsp import ChildGone, LspChild, LspError, LspTimeout
 from .warming import IDLE_S, Warmer, WarmPlan, python_files
 
@@ -82,6 +103,12 @@ _BACKOFF_S = (0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 30.0)
 _STEADY_S = 60.0  # a child that ran this long resets the backoff
 _START_TIMEOUT_S = 60.0  # `initialize` on a large workspace, on a busy machine
 _OPEN_DOCUMENTS = 16  # documents kept open in the child beyond those the editor has open
+# The chain before a `.` or `(` asked about: a name, then `.name` or `()` steps.
+_CHAIN_TAIL = re.compile(
+    r"(?<![\w.)\]}'\"])([A-Za-z_]\w*)((?:[ \t]*(?:\.[ \t]*[A-Za-z_]\w*|\(\)))*)[ \t]*\Z")
+_CHAIN_WINDOW = 400  # characters before the `.` or `(` a chain is looked for in
+_ROOTS = 256  # probes remembered per editor text (by where their name ends)
+_NOTHING = object()  # ty's answer: it does not know
 
 
 def find_ty(executable: str | None = None) -> str | None:
@@ -160,7 +187,8 @@ class TyOracle:
         self.hang_s = hang_s
         self.state: TyState = "starting"
         self.restarts = 0  # children started after the first
-        self.counts = {"answered": 0, "unknown": 0, "not_ready": 0, "timeout": 0, "failed": 0}
+        self.counts = {"answered": 0, "unknown": 0, "not_ready": 0, "timeout": 0, "failed": 0,
+                       "from_editor": 0}  # from_editor: member answers from the editor's text
         self._child: LspChild | None = None
         self._stop = threading.Event()
         self._changed = threading.Condition()
@@ -168,6 +196,14 @@ class TyOracle:
         self._documents = threading.Lock()  # `_wanted`: the editor's thread never waits on ty
         self._sent: OrderedDict[str, tuple[int, str]] = OrderedDict()  # uri -> (version, text)
         self._wanted: dict[str, str | None] = {}  # editor documents: uri -> text (None: closed)
+        self._editor: set[str] = set()  # documents whose text in `_sent` is the editor's
+        # Probes by (document, version, where the name ends): a name's type asked once per text.
+        self._roots: dict[tuple[str, int, int], object] = {}
+        self._versions = itertools.count(1)
+        # The version of each editor's document ty has typed (`warm`): only those answer from
+        # the editor's text. On a text not typed yet the hover typed it, for +7-8 ms at the
+        # median of a first question (httpx, rich) over asking about the cut text.
+        self._warmed: dict[str, int] = {}
         self._probing = False
         self._options: dict[str, Any] = {}  # made before each start (`_run_child`)
         # Warming (`warming`): up to this many workspace files analysed in the background once
@@ -297,6 +333,7 @@ class TyOracle:
         with self._query:
             self._child = child
             self._sent.clear()
+            self._editor.clear()
         if self._stop.is_set():
             child.close()
             return "stopped"
@@ -398,11 +435,14 @@ class TyOracle:
                 if child is not self._child:
                     return False
                 self._send_locked(child, uri, text)
+                self._editor.add(uri)
+                version = self._sent[uri][0]
             # Outside the lock: questions go on meanwhile. Semantic tokens type every name.
             child.request("textDocument/semanticTokens/full", {"textDocument": {"uri": uri}},
                           timeout)
         except (ChildGone, LspTimeout, LspError):
             return False
+        self._warmed[uri] = version
         return True
 
     def file_changed(self, path: str, deleted: bool = False) -> None:
@@ -416,30 +456,33 @@ class TyOracle:
         except ChildGone:
             pass
 
-    def _flush_locked(self, child: LspChild, asked: str) -> None:
-        """Send the editor's documents as they are now (all but `asked`, sent next)."""
+    def _flush_locked(self, child: LspChild) -> None:
+        """Send the editor's documents as they are now."""
         with self._documents:
             wanted = list(self._wanted.items())
             for uri, text in wanted:
                 if text is None:
                     del self._wanted[uri]
         for uri, text in wanted:
-            if uri == asked:
-                continue
             if text is None:
+                self._editor.discard(uri)
                 if self._sent.pop(uri, None) is not None:
                     child.notify("textDocument/didClose", {"textDocument": {"uri": uri}})
             else:
                 self._send_locked(child, uri, text)
+                self._editor.add(uri)
 
     def _send_locked(self, child: LspChild, uri: str, text: str) -> None:
         sent = self._sent.get(uri)
+        # Versions count over all documents: a text is known by its document and version even
+        # after the document was closed and opened again (`_roots`).
         if sent is None:
+            version = next(self._versions)
             child.notify("textDocument/didOpen", {"textDocument": {
-                "uri": uri, "languageId": "python", "version": 1, "text": text}})
-            self._sent[uri] = (1, text)
+                "uri": uri, "languageId": "python", "version": version, "text": text}})
+            self._sent[uri] = (version, text)
         elif sent[1] is not text and sent[1] != text:
-            version = sent[0] + 1
+            version = next(self._versions)
             child.notify("textDocument/didChange", {
                 "textDocument": {"uri": uri, "version": version},
                 "contentChanges": [_change(sent[1], text)]})
@@ -448,6 +491,7 @@ class TyOracle:
         while len(self._sent) > _OPEN_DOCUMENTS + len(self._wanted):
             old = next(u for u in self._sent if u not in self._wanted and u != uri)
             del self._sent[old]
+            self._editor.discard(old)
             child.notify("textDocument/didClose", {"textDocument": {"uri": old}})
 
     # -- questions -------------------------------------------------------------------------
@@ -471,7 +515,17 @@ class TyOracle:
                      closers: str | None = None) -> list[tuple[str, str]] | None:
         """`members` with ty's detail of each (its type, a method's signature: see
         `signatures_of_detail`), in ty's order; None when ty does not know the receiver."""
-        items = self._items(text, offset, path, deadline, closers)
+        closers = close_brackets(text, offset) if closers is None else closers
+        if closers is None:
+            return None  # in a string or a comment: there is no expression to ask about
+        found = self._from_editor("textDocument/completion", text, offset, path, deadline,
+                                  closers)
+        items = None if found is None else [] if found is _NOTHING else _completion_items(found)
+        if items is not None and known_members([label for label, _ in items]) is None and (
+                found is not _NOTHING):
+            items = None  # the probe did not resolve the type: ask about the text
+        if items is None:
+            items = self._items(text, offset, path, deadline, closers)
         if items is None:
             return None
         kept = [(label, detail) for label, detail in items
@@ -495,8 +549,16 @@ class TyOracle:
         answer for a callee it cannot type, and for unannotated `*args, **kwargs`): it says
         nothing about which arguments are valid.
         """
-        result = self._ask("textDocument/signatureHelp", text, offset, path, deadline,
-                           closers=closers, before_only=True)
+        closers = close_brackets(text, offset) if closers is None else closers
+        if closers is None:
+            return None  # in a string or a comment: there is no call to ask about
+        result = self._from_editor("textDocument/signatureHelp", text, offset, path, deadline,
+                                   closers)
+        if result is _NOTHING:
+            return None
+        if not (isinstance(result, dict) and result.get("signatures")):
+            result = self._ask("textDocument/signatureHelp", text, offset, path, deadline,
+                               closers=closers, before_only=True)
         if not isinstance(result, dict):
             return None
         signatures = result.get("signatures")
@@ -561,18 +623,8 @@ class TyOracle:
     def _items(self, text: str, offset: int, path: str | None, deadline: float | None,
                closers: str | None = None) -> list[tuple[str, str]] | None:
         """ty's completion items at `offset`: (name, detail), in its order, names unique."""
-        result = self._ask("textDocument/completion", text, offset, path, deadline,
-                           closers=closers)
-        items = result.get("items") if isinstance(result, dict) else result
-        if not isinstance(items, list):
-            return None
-        out: dict[str, str] = {}
-        for item in items:
-            label = item.get("label") if isinstance(item, dict) else None
-            if isinstance(label, str) and label.isidentifier() and label not in out:
-                detail = item.get("detail")
-                out[label] = detail if isinstance(detail, str) else ""
-        return list(out.items())
+        return _completion_items(self._ask("textDocument/completion", text, offset, path,
+                                           deadline, closers=closers))
 
     def _ask(self, method: str, text: str, offset: int, path: str | None,
              deadline: float | None, cut: bool = True, closers: str | None = None,
@@ -586,11 +638,10 @@ class TyOracle:
         call whose `(` is before it): the text ty has already is asked when it differs from
         the question's in the rest of the line only (`_same_but_the_line`), sparing ty a new
         analysis of the file (a member question in a call, then the call's signature).
+        Where the document has the editor's text, another text goes to its sibling
+        (`_target_locked`).
         """
-        child = self._child
-        if not self.ready or child is None or not child.alive:
-            self.counts["not_ready"] += 1
-            raise Unavailable(f"ty is {self.state}")
+        child = self._ready_child()
         if cut:
             closers = close_brackets(text, offset) if closers is None else closers
             if closers is None:
@@ -603,53 +654,226 @@ class TyOracle:
                 # at the dot, is kept whole on the next one.
                 kept = "\n" + text[text.rfind("\n", 0, offset) + 1:end]
             text = text[:offset] + closers + kept + text[end:]
-        line, character = position_at(text, offset, UTF16)
-        uri = Path(path).resolve().as_uri() if path else (self.root / "<unsaved>.py").as_uri()
+        uri = self._uri(path)
+        with self._session(child, deadline):
+            target, line, character = self._target_locked(child, uri, text, offset,
+                                                          cut and before_only)
+            result = self._request(child, method, target, line, character, deadline)
+        if target != uri and method in ("textDocument/definition",
+                                        "textDocument/typeDefinition"):
+            result = _renamed(result, target, uri)  # the sibling's lines are the file's
+        self.counts["answered" if result else "unknown"] += 1
+        return result
+
+    def _uri(self, path: str | None) -> str:
+        return Path(path).resolve().as_uri() if path else (self.root / "<unsaved>.py").as_uri()
+
+    def _ready_child(self) -> LspChild:
+        """The child, when it answers questions; else `Unavailable`."""
+        child = self._child
+        if not self.ready or child is None or not child.alive:
+            self.counts["not_ready"] += 1
+            raise Unavailable(f"ty is {self.state}")
+        return child
+
+    @contextmanager
+    def _session(self, child: LspChild, deadline: float | None) -> Iterator[None]:
+        """Hold the child for one question's requests (the editor's documents sent first);
+        what goes wrong with the child meanwhile becomes `Unavailable`."""
         with self._activity:
             self._asking += 1
         warmer = self._warmer
         if warmer is not None:
             warmer.interrupt()  # the question first: the file being warmed is dropped
         try:
-            return self._ask_locked(child, method, uri, text, offset, line, character,
-                                    deadline, cut, before_only)
+            if not self._query.acquire(timeout=_remaining(deadline, 3600.0)):
+                self.counts["timeout"] += 1
+                raise Unavailable("out of time waiting for another question")
+            try:
+                if child is not self._child:
+                    self.counts["not_ready"] += 1
+                    raise Unavailable("ty restarted")
+                self._flush_locked(child)
+                yield
+            except LspTimeout as exc:
+                self.counts["timeout"] += 1
+                self._probe(child)
+                raise Unavailable(str(exc)) from None
+            except ChildGone as exc:
+                self.counts["failed"] += 1  # the supervisor sees it too, and starts another
+                raise Unavailable(f"ty stopped: {exc}") from None
+            finally:
+                self._query.release()
         finally:
             with self._activity:
                 self._asking -= 1
                 self._last_question = time.monotonic()
 
-    def _ask_locked(self, child: LspChild, method: str, uri: str, text: str, offset: int,
-                    line: int, character: int, deadline: float | None, cut: bool,
-                    before_only: bool) -> Any:
-        if not self._query.acquire(timeout=_remaining(deadline, 3600.0)):
-            self.counts["timeout"] += 1
-            raise Unavailable("out of time waiting for another question")
+    def _request(self, child: LspChild, method: str, uri: str, line: int, character: int,
+                 deadline: float | None) -> Any:
+        """`method` at (`line`, `character`) of the document `uri`; None when ty answers with
+        an error (a request it cancelled or cannot serve there)."""
         try:
-            if child is not self._child:
-                self.counts["not_ready"] += 1
-                raise Unavailable("ty restarted")
-            self._flush_locked(child, uri)
-            sent = self._sent.get(uri)
-            if not (before_only and cut and sent is not None
-                    and _same_but_the_line(sent[1], text, offset)):
-                self._send_locked(child, uri, text)
-            result = child.request(method, {"textDocument": {"uri": uri},
-                                            "position": {"line": line, "character": character}},
-                                   _remaining(deadline, 3600.0))
-        except LspTimeout as exc:
-            self.counts["timeout"] += 1
-            self._probe(child)
-            raise Unavailable(str(exc)) from None
+            return child.request(method, {"textDocument": {"uri": uri},
+                                          "position": {"line": line, "character": character}},
+                                 _remaining(deadline, 3600.0))
         except LspError:
-            self.counts["failed"] += 1  # e.g. a request ty cancelled or cannot serve here
+            self.counts["failed"] += 1
             return None
-        except ChildGone as exc:
-            self.counts["failed"] += 1  # the supervisor sees it too, and starts another
-            raise Unavailable(f"ty stopped: {exc}") from None
-        finally:
-            self._query.release()
-        self.counts["answered" if result else "unknown"] += 1
+
+    def _target_locked(self, child: LspChild, uri: str, text: str, offset: int,
+                       before_only: bool) -> tuple[str, int, int]:
+        """Send `text` where the question goes, and say where: the document and the position.
+
+        The document itself where it has no editor's text (nobody else's to keep), where its
+        text is `text`, or (`before_only`) differs in the rest of the line only; else its
+        hidden sibling (`documents.sibling_path`), relative imports made absolute but on the
+        cursor's line, which keeps the lines where they were.
+        """
+        line, character = position_at(text, offset, UTF16)
+        sent = self._sent.get(uri)
+        same = sent is not None and (sent[1] is text or sent[1] == text or (
+            before_only and _same_but_the_line(sent[1], text, offset)))
+        if same:
+            return uri, line, character
+        if uri not in self._editor:
+            self._send_locked(child, uri, text)
+            return uri, line, character
+        path = Path(_path_of(uri))
+        sibling = sibling_path(path).as_uri()
+        line_start = text.rfind("\n", 0, offset) + 1
+        line_end = text.find("\n", offset)
+        line_end = len(text) if line_end < 0 else line_end
+        package = package_of(path)
+        head = absolute_imports(text[:line_start], package)
+        moved = head + text[line_start:line_end] + absolute_imports(text[line_end:], package)
+        kept = self._sent.get(sibling)
+        at = len(head) + offset - line_start
+        if not (before_only and kept is not None
+                and _same_but_the_line(kept[1], moved, at)):
+            self._send_locked(child, sibling, moved)
+        return sibling, line, character
+
+    def _from_editor(self, method: str, text: str, offset: int, path: str | None,
+                     deadline: float | None, closers: str | None) -> Any:
+        """`method` (completion after a `.`, signature help after a `(`) at `offset`, answered
+        without a new text of the file (see `documents`): where the chain before the `.` or
+        `(` (`root.name.other().`) starts with a name written in the editor's text (the same
+        text before it), the root's type there (hover; typeDefinition or the enclosing class)
+        and the rest of the chain in a small probe document. ty's result; `_NOTHING` when ty
+        does not know the root's type there; None when it cannot be asked this way (ask about
+        `text`)."""
+        end = offset - 1  # the `.` or `(`
+        if closers is None or end < 1 or text[end] != (".", "(")[
+                method == "textDocument/signatureHelp"]:
+            return None  # in a string or a comment; not after a `.` or `(`
+        line_start = text.rfind("\n", max(end - _CHAIN_WINDOW, 0), end) + 1
+        chain = _CHAIN_TAIL.search(text, line_start, end)
+        if chain is None:
+            return None
+        # Where each name of the chain ends: the type is asked of the last one in the editor's
+        # text (an attribute narrowed there, `if a.b is not None: a.b.`, has its narrowed type).
+        ends = [chain.end(1)] + [m.end() + chain.start(2) for m in re.finditer(
+            r"[A-Za-z_]\w*(?!\w)(?![ \t]*\()", chain.group(2))]
+        uri = self._uri(path)
+        with self._documents:
+            opened = uri in self._wanted
+        if not opened and uri not in self._editor:
+            return None
+        child = self._ready_child()
+        with self._session(child, deadline):
+            sent = self._sent.get(uri)
+            if sent is None or uri not in self._editor or self._warmed.get(uri) != sent[0]:
+                return None
+            editor = sent[1]
+            agree = common_prefix(editor, text, offset)
+            line_end = editor.find("\n", agree)
+            if closers and editor[editor.rfind("\n", 0, agree) + 1:line_end if line_end >= 0
+                                  else len(editor)].rstrip().endswith("."):
+                # `f(x.` ends the editor's line: its parser joins the next line onto the dot.
+                return None
+            if method != "textDocument/completion" and agree >= offset:
+                return None  # the call is in the editor's text: ty has it (`_target_locked`)
+            # The names that end where the editor's text has them whole.
+            whole = [e for e in ends if e <= agree and not (
+                editor[e:e + 1].isalnum() or editor[e:e + 1] == "_")]
+            probe: tuple[str, str] | object | None
+            if whole:
+                root_end = max(whole)
+                probe = self._probe_of_locked(child, uri, editor, root_end, deadline)
+            elif chain.group(1) == "self":
+                # `self` the model wrote: the instance of the editor's class it is in.
+                root_end = ends[0]
+                probe = _self_probe(text, chain.start(1), editor, uri)
+            else:
+                return None
+            rest = re.sub(r"[ \t]+", "", text[root_end:end])
+            if not isinstance(probe, tuple):
+                return probe  # None: not this way; `_NOTHING`: ty does not know the root
+            header, receiver = probe
+            question = header + receiver + rest + text[end]
+            probe_uri = (self.root / PROBE_NAME).as_uri()
+            self._send_locked(child, probe_uri, question + ("\n" if text[end] == "." else ")\n"))
+            line, character = position_at(question, len(question), UTF16)
+            result = self._request(child, method, probe_uri, line, character, deadline)
+        self.counts["from_editor"] += 1
         return result
+
+    def _probe_of_locked(self, child: LspChild, uri: str, editor: str, root_end: int,
+                         deadline: float | None) -> tuple[str, str] | object | None:
+        """The probe document's start and an expression of the type of the name that ends at
+        `root_end` of the editor's text (`documents.probe_text`), remembered for this text;
+        `_NOTHING` when ty does not know that type there."""
+        version = self._sent[uri][0]
+        key = (uri, version, root_end)
+        if key in self._roots:
+            return self._roots[key]
+        if len(self._roots) >= _ROOTS:
+            self._roots.clear()
+        line, character = position_at(editor, root_end - 1, UTF16)  # its last letter
+        hover = self._request(child, "textDocument/hover", uri, line, character, deadline)
+        contents = hover.get("contents") if isinstance(hover, dict) else None
+        value = contents.get("value") if isinstance(contents, dict) else contents
+        found: tuple[str, str] | object | None = None
+        if isinstance(value, str):
+            display = value.split("\n---", 1)[0].strip()
+            if _UNKNOWN.fullmatch(display) or display == "Any":
+                found = _NOTHING  # ty does not know it: no new text would say more
+            else:
+                found = self._probe_for_locked(child, uri, editor, root_end, display, line,
+                                               character, deadline)
+        self._roots[key] = found
+        return found
+
+    def _probe_for_locked(self, child: LspChild, uri: str, editor: str, root_end: int,
+                          display: str, line: int, character: int,
+                          deadline: float | None) -> tuple[str, str] | None:
+        """The probe for the type ty displays for the name that ends at `root_end` of the
+        editor's text: a module, `self`'s class, a class, an instance of a class; None when
+        the display says none of these (a union, an intersection, a callable, a type
+        variable)."""
+        module = re.fullmatch(r"<module '([\w.]+)'>", display)
+        if module is not None:
+            return probe_text(tuple(module.group(1).split(".")), None, False,
+                              submodules(editor, module.group(1)))
+        if _SELF.fullmatch(display):
+            return _self_probe(editor, root_end, editor, uri)
+        class_object = re.fullmatch(r"<class '([\w.]+)'>|type\[([\w.]+)\]", display)
+        if class_object is None and (
+                "@" in display or "&" in display or "~" in display or display.startswith(
+                    ("<", "(", "def ", "async def ", "bound method ", "Overload["))
+                or len(split_top(display, "|")) > 1):
+            return None
+        found = self._request(child, "textDocument/typeDefinition", uri, line, character,
+                              deadline)
+        target = _only_class(found, uri, editor)
+        if target is None:
+            return None
+        owner, name = target
+        if class_object is not None and name != (class_object.group(1)
+                                                 or class_object.group(2)).rsplit(".", 1)[-1]:
+            return None
+        return probe_text(owner, name, class_object is None)
 
     def _probe(self, child: LspChild) -> None:
         """After a question ran out of time: does the child answer at all? If not, restart it."""
@@ -670,6 +894,66 @@ class TyOracle:
                 self._probing = False
 
         threading.Thread(target=probe, name="typehole-ty-probe", daemon=True).start()
+
+
+def _self_probe(text: str, offset: int, editor: str, uri: str) -> tuple[str, str] | None:
+    """The probe for `self` at `offset` of `text`: an instance of the module-level class whose
+    method that is, when the editor's text of `uri` defines that class."""
+    name = enclosing_class(text, offset)
+    module = module_of(Path(_path_of(uri)))
+    if name is None or module is None or not re.search(
+            rf"(?m)^class[ \t]+{name}\b", editor):
+        return None
+    return probe_text(module, name, True)
+
+
+def _completion_items(result: Any) -> list[tuple[str, str]] | None:
+    """The (name, detail) of each item of ty's completion `result`, in its order, names unique."""
+    items = result.get("items") if isinstance(result, dict) else result
+    if not isinstance(items, list):
+        return None
+    out: dict[str, str] = {}
+    for item in items:
+        label = item.get("label") if isinstance(item, dict) else None
+        if isinstance(label, str) and label.isidentifier() and label not in out:
+            detail = item.get("detail")
+            out[label] = detail if isinstance(detail, str) else ""
+    return list(out.items())
+
+
+def _renamed(result: Any, old: str, new: str) -> Any:
+    """`result` with every string `old` (a document's URI) replaced by `new`."""
+    if isinstance(result, str):
+        return new if result == old else result
+    if isinstance(result, list):
+        return [_renamed(item, old, new) for item in result]
+    if isinstance(result, dict):
+        return {key: _renamed(value, old, new) for key, value in result.items()}
+    return result
+
+
+def _only_class(result: Any, uri: str, editor: str) -> tuple[tuple[str, ...], str] | None:
+    """The module and name of the class ty's typeDefinition `result` points at, when it points
+    at exactly one module-level class (read in the editor's text for `uri`, else from disk)."""
+    items = result if isinstance(result, list) else [result] if isinstance(result, dict) else []
+    if len(items) != 1 or not isinstance(items[0], dict):
+        return None
+    target = items[0].get("targetUri") or items[0].get("uri")
+    span = items[0].get("targetSelectionRange") or items[0].get("range")
+    start = span.get("start") if isinstance(span, dict) else None
+    if not isinstance(target, str) or not target.startswith("file://") or not isinstance(
+            start, dict) or not isinstance(start.get("line"), int):
+        return None
+    path = _path_of(target)
+    if target == uri:
+        lines = editor.split("\n", start["line"] + 1)
+        line = lines[start["line"]] if len(lines) > start["line"] else ""
+    else:
+        linecache.checkcache(path)
+        line = linecache.getline(path, start["line"] + 1)
+    name = class_at(line, start.get("character", -1))
+    module = module_of(Path(path))
+    return None if name is None or module is None else (module, name)
 
 
 def _change(before: str, after: str) -> dict[str, Any]:
@@ -884,6 +1168,8 @@ def _hover_type(value: str) -> str | None:
 _TYPE_VARIABLE = re.compile(
     r"\b([A-Za-z_]\w*)@[\w.]+(?:\s*\((?:in|co|contra|bi)variant\))?")
 _TODO = re.compile(r"@Todo(?:\([^()]*\))?")
+# ty's display of `self`'s type in a method: `Self@method (invariant)`.
+_SELF = re.compile(r"Self@\w+(?:\s*\((?:in|co|contra|bi)variant\))?")
 _UNKNOWN = re.compile(r"\bUnknown\b")
 _LITERAL = re.compile(r"(?<![\w.])Literal\[")
 _CALLABLE = re.compile(r"(?:bound method [\w.\[\], ]+?\.\w+)?\(")
