@@ -5,10 +5,12 @@ so only figures taken side by side compare.
 Each checkout runs in a process of its own with its own index cache (built once, then warm).
 Per file, both take turns going first: the file is opened (`update_file` with the text on disk,
 as an editor opening it: not timed), then `--rounds` times a new line is written in its middle
-(a statement before the first statement at or after the middle, its indent; each round a little
-further down), and
-`--keys` characters are typed at the end of that line, one `update_file` per keystroke. Every
-`update_file` of an edit is timed; the file is closed (`forget`) after its rounds.
+(a statement, before the first statement at or after the middle line and at its indent; each
+round a few lines further down), and `--keys` characters are typed at the end of that line
+(`.strip()`: the first leaves a syntax error), one `update_file` per keystroke. Every
+`update_file` of an edit is timed, by the wall clock and by the CPU time of its thread (on a
+loaded machine the wall clock counts other processes' turns too); the file is closed (`forget`)
+after its rounds.
 
     python scripts/reindex_speed.py [--project django==5.2.8] [--files 10] [--rounds 15]
         [--keys 3] [--base PATH-OF-ANOTHER-CHECKOUT] [--profile]
@@ -91,19 +93,16 @@ def edits(text: str, rounds: int, keys: int) -> list[tuple[str, str]]:
     return out
 
 
-def child(code: str, project: str, cache: str, rounds: int, keys: int) -> None:
-    """One checkout's process: build the index, then time the edits of each file asked on stdin
-    (a path per line), answering one JSON line of {kind: [ms, ...]} each."""
+def child(code: str, root: str, cache: str, rounds: int, keys: int) -> None:
+    """One checkout's process: build the index of `root`, then time the edits of each file asked
+    on stdin (a path per line), answering one JSON line of {kind: [ms, ...]} each."""
     if code:
         # The checkout is the `typehole` package itself: import it through a link of that name.
         link_dir = Path(tempfile.mkdtemp(prefix="typehole-code-"))
         (link_dir / "typehole").symlink_to(Path(code).resolve())
         sys.path.insert(0, str(link_dir))
-    from typehole.bench.projects import real_project
     from typehole.context.engine import ContextEngine
 
-    name, version = project.split("==")
-    root = real_project(name, version)
     engine = ContextEngine(root, cache)
     engine.build()
     print(json.dumps({"ready": True}), flush=True)
@@ -113,9 +112,13 @@ def child(code: str, project: str, cache: str, rounds: int, keys: int) -> None:
         engine.update_file(path, text)  # the editor opens it
         times: dict[str, list[float]] = {}
         for kind, edited in edits(text, rounds, keys):
-            started = time.perf_counter()
-            engine.update_file(path, edited)
+            started, cpu = time.perf_counter(), time.thread_time()
+            written = engine.update_file(path, edited)
             times.setdefault(kind, []).append((time.perf_counter() - started) * 1000)
+            # The work itself: on a loaded machine the wall clock counts other processes' turns.
+            times.setdefault(f"{kind} cpu", []).append((time.thread_time() - cpu) * 1000)
+            if not written:  # an edit the index did not take is no measurement
+                raise SystemExit(f"{path}: the index did not take an edit")
         engine.forget(path)
         engine.update_file(path, text)  # back to the text on disk, for the next run
         engine.forget(path)
@@ -123,8 +126,9 @@ def child(code: str, project: str, cache: str, rounds: int, keys: int) -> None:
     engine.close()
 
 
-def _start(code: str, args: argparse.Namespace, cache: Path) -> subprocess.Popen[str]:
-    command = [sys.executable, __file__, "--child", code or "-", "--project", args.project,
+def _start(code: str, args: argparse.Namespace, root: Path,
+           cache: Path) -> subprocess.Popen[str]:
+    command = [sys.executable, __file__, "--child", code or "-", "--root", str(root),
                "--cache", str(cache), "--rounds", str(args.rounds), "--keys", str(args.keys)]
     proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     assert proc.stdout is not None
@@ -184,15 +188,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", action="store_true", help="cProfile the code at hand")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--cache", help=argparse.SUPPRESS)
+    parser.add_argument("--root", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
-        child("" if args.child == "-" else args.child, args.project, args.cache, args.rounds,
+        child("" if args.child == "-" else args.child, args.root, args.cache, args.rounds,
               args.keys)
         return 0
     from typehole.bench.projects import real_project
 
     name, version = args.project.split("==")
-    files = largest_files(real_project(name, version), args.files)
+    root = real_project(name, version)
+    files = largest_files(root, args.files)
     if args.profile:
         _profile(args, files)
         return 0
@@ -200,7 +206,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.base:
         modes = {"before": args.base, "after": ""}
     load = [os.getloadavg()[0]]
-    procs = {mode: _start(code, args, Path(args.cache_root) / mode)
+    procs = {mode: _start(code, args, root, Path(args.cache_root) / mode)
              for mode, code in modes.items()}
     times: dict[str, dict[str, list[float]]] = {mode: {} for mode in modes}
     order = list(modes)
@@ -216,7 +222,8 @@ def main(argv: list[str] | None = None) -> int:
         proc.wait()
     report: dict[str, Any] = {"load": [min(load), max(load)], "files": [p.name for p in files]}
     for mode, kinds in times.items():
-        kinds["all"] = [v for values in kinds.values() for v in values]
+        kinds["all"] = [*kinds["line"], *kinds["key"]]
+        kinds["all cpu"] = [*kinds["line cpu"], *kinds["key cpu"]]
         report[mode] = {kind: {"n": len(v), "median": round(statistics.median(v), 1),
                                "p95": round(_percentile(v, 0.95), 1)}
                         for kind, v in kinds.items()}
