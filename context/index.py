@@ -327,9 +327,7 @@ class Index:
         if language is None or not (python or supported(language)) \
                 or (edit is not None and edit.depth > MAX_NESTING):
             if memo is not None:  # made of another text than the next edit's `changed` starts at
-                memo.clear()
-                memo.texts = {}
-                memo.layout = []
+                memo.reset()
             return FileTags((), ())
         if data is None:
             data = text.encode("utf-8", "surrogatepass")

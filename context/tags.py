@@ -89,6 +89,27 @@ class UnitMemo(dict[_UnitKey, tuple[int, list[Definition | Import]]]):
         # The bytes of that text from the first unit (`_units`) with a syntax error to the end
         # of the last; None: it parsed without one.
         self.broken: tuple[int, int] | None = None
+        # Whether the dict and `texts` describe `layout`: `local_tags` leaves them to be made
+        # when a whole parse needs them (`sync`), as they cost a pass over every unit.
+        self.synced = True
+
+    def sync(self) -> None:
+        """Make the dict and `texts` of `layout` if `local_tags` left them behind."""
+        if self.synced:
+            return
+        self.clear()
+        self.update({unit.key: (unit.row, records) for unit, records in self.layout
+                     if unit.key is not None})
+        self.texts = {(unit.start, unit.start + len(unit.key[2])): unit.key[2]
+                      for unit, _ in self.layout if unit.key is not None}
+        self.synced = True
+
+    def reset(self) -> None:
+        """Forget everything: the next call is not an edit of a text this memo describes."""
+        self.clear()
+        self.texts = {}
+        self.layout = []
+        self.synced = True
 
 
 def extract_tags(data: bytes, module: str, path: str, is_package: bool = False,
@@ -126,9 +147,7 @@ def _forget(memo: UnitMemo | None) -> None:
     """Empty `memo` when this call's text is not tagged: the next call's `changed` would
     describe an edit of a text the memo was not made of."""
     if memo is not None:
-        memo.clear()
-        memo.texts = {}
-        memo.layout = []
+        memo.reset()
 
 
 # --- Python -------------------------------------------------------------------------------------
@@ -431,6 +450,8 @@ def _extract_python(data: bytes, module: str, path: str, is_package: bool,
     if tree is None:  # no Python grammar installed
         _forget(memo)
         return FileTags((), ())
+    if memo is not None:
+        memo.sync()
     text_of = _Texts(data, memo.texts if memo is not None else {}, changed)
     units = _units(data, tree.root_node, text_of)
     starts = [u.start for u in units]
@@ -578,9 +599,10 @@ def local_tags(data: bytes, module: str, path: str, is_package: bool, memo: Unit
             _Unit(unit.start + shift, unit.end + shift, unit.row + rows, unit.key,
                   unit.end_row + rows if unit.end_row >= 0 else -1),
             [_shifted(r, rows) for r in records] if rows else records))
-    spans = {(unit.start, unit.start + len(unit.key[2])): unit.key[2]
-             for unit, _ in new_layout if unit.key is not None}
-    _remember(memo, new_layout, spans, "module", memo.newlines + rows, None)
+    memo.layout = new_layout
+    memo.newlines += rows
+    memo.broken = None
+    memo.synced = False  # the dict and `texts` when a whole parse needs them
     return _assembled(new_layout)
 
 
@@ -620,6 +642,7 @@ def _remember(memo: UnitMemo, layout: list[tuple[_Unit, list[Definition | Import
     memo.layout = layout
     memo.newlines = newlines
     memo.broken = broken
+    memo.synced = True
 
 
 def _assembled(layout: list[tuple[_Unit, list[Definition | Import]]]) -> FileTags:
