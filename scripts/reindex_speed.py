@@ -16,7 +16,7 @@ after its rounds.
         [--keys 3] [--base PATH-OF-ANOTHER-CHECKOUT] [--profile]
 
 With `--profile`, the code at hand runs alone under cProfile and the functions with the most
-cumulative time are printed.
+cumulative time (`--sort tottime`: their own) are printed.
 """
 
 from __future__ import annotations
@@ -171,7 +171,7 @@ def _profile(args: argparse.Namespace, files: list[Path]) -> None:
         engine.update_file(path, text)
         engine.forget(path)
     engine.close()
-    pstats.Stats(profiler).sort_stats(os.environ.get("SORT", "cumulative")).print_stats(45)
+    pstats.Stats(profiler).sort_stats(args.sort).print_stats(45)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -186,6 +186,7 @@ def main(argv: list[str] | None = None) -> int:
                                                   / "typehole-reindex-speed"),
                         help="where each checkout's index cache is kept between runs")
     parser.add_argument("--profile", action="store_true", help="cProfile the code at hand")
+    parser.add_argument("--sort", default="cumulative", help="the profile's order (pstats)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--cache", help=argparse.SUPPRESS)
     parser.add_argument("--root", help=argparse.SUPPRESS)
