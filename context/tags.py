@@ -495,12 +495,12 @@ def local_tags(data: bytes, module: str, path: str, is_package: bool, memo: Unit
     `changed` is `extract_tags`' (the bytes `[start, old_end)` became `[start, new_end)`);
     `newlines`, when the caller knows it, the count of line breaks in `data`. The units
     (`_units`) the edit touches are parsed again with the unit before and the unit after them,
-    of the same class or all top-level (a class's members under its header's lines): both
-    neighbours must come out as they were and nothing may have a syntax error, so the edit
-    reaches no further; the text before the edit may have had syntax errors only there. An edit
-    in a class header or its first statement, in the last member of a class, before the first
-    statement or at a class's edge is left to the whole parse. The units after the edit move
-    by the lines it added, unparsed.
+    of the same class or all top-level (a class's members under its header's lines; after a
+    class's last member, the top-level statement after the class): both neighbours must come
+    out as they were and nothing may have a syntax error, so the edit reaches no further; the
+    text before the edit may have had syntax errors only there. An edit in a class header or
+    its first statement, before the first statement or with a class's header after it is left
+    to the whole parse. The units after the edit move by the lines it added, unparsed.
     """
     layout = memo.layout
     if not layout or memo.root != "module":
@@ -527,8 +527,12 @@ def local_tags(data: bytes, module: str, path: str, is_package: bool, memo: Unit
     elif first == 0 or not plain(first - 1):
         return None
     hi: int | None = last + 1
+    closing = False  # the edit is in a class's last member: parsed to the class's end and on
     if last + 1 == len(layout) and owner == "":
         hi = None  # to the file's end
+    elif owner and (last + 1 == len(layout) or _top_level(layout[last + 1][0])):
+        hi = None if last + 1 == len(layout) else last + 1
+        closing = True
     elif last + 1 == len(layout) or not plain(last + 1):
         return None
     ranges: list[tuple[int, int, int]] = []  # (start, end, start's row)
@@ -560,9 +564,10 @@ def local_tags(data: bytes, module: str, path: str, is_package: bool, memo: Unit
     if tree is None or tree.root_node.has_error:
         return None
     text_of = _Texts(data, {}, None)
+    class_end = -1  # the class's last row, when the edit was in its last member
     if owner:
         children = tree.root_node.children
-        node = children[0] if len(children) == 1 else None
+        node = children[0] if len(children) == 1 + (closing and hi is not None) else None
         if node is not None and node.type == "decorated_definition":
             node = node.child_by_field_name("definition")
         body = node.child_by_field_name("body") \
@@ -572,6 +577,11 @@ def local_tags(data: bytes, module: str, path: str, is_package: bool, memo: Unit
             return None
         units = [_Unit(b.start_byte, b.end_byte, b.start_point.row,
                        (owner, b.type, text_of(b.start_byte, b.end_byte))) for b in body.children]
+        if closing:
+            class_end = node.end_point.row
+            units.extend(_Unit(c.start_byte, c.end_byte, c.start_point.row,
+                               ("", c.type, text_of(c.start_byte, c.end_byte)))
+                         for c in children[1:])
     else:
         units = _units(data, tree.root_node, text_of)
     rows = (data.count(b"\n") if newlines is None else newlines) - memo.newlines
@@ -589,9 +599,9 @@ def local_tags(data: bytes, module: str, path: str, is_package: bool, memo: Unit
         if at >= 0:  # not the class the members were parsed under
             fresh[at].extend(_record(data, caps, module, path, is_package))
     before = layout[:lo] if lo is not None else []
-    if header_at >= 0 and rows:  # the class ends that many lines further down
+    if header_at >= 0 and (rows or closing):  # the class ends further down (or up)
         header, records = before[header_at]
-        moved = header._replace(end_row=header.end_row + rows)
+        moved = header._replace(end_row=class_end if closing else header.end_row + rows)
         before[header_at] = (moved, _reused(records, moved, header.row))
     new_layout = [*before, *zip(units, fresh, strict=True)]
     for unit, records in layout[hi + 1:] if hi is not None else ():
@@ -604,6 +614,11 @@ def local_tags(data: bytes, module: str, path: str, is_package: bool, memo: Unit
     memo.broken = None
     memo.synced = False  # the dict and `texts` when a whole parse needs them
     return _assembled(new_layout)
+
+
+def _top_level(unit: _Unit) -> bool:
+    """Whether `unit` is a top-level statement other than a class split into members."""
+    return unit.end_row < 0 and unit.key is not None and unit.key[0] == ""
 
 
 def _broken(root: Node) -> tuple[int, int] | None:

@@ -101,7 +101,11 @@ def test_local_tags_equal_the_whole_files_while_typing_in_a_real_file() -> None:
     ("        return 0.0\n", "        return 0.0 +\n", False),  # a syntax error
     ("    def scale", "def scale", False),  # a method dedented out of its class
     ('    """A shape."""', '    """A round shape."""', False),  # the class's docstring
-    ("        pass\n", "        return None\n", False),  # the class's last member
+    ("        pass\n", "        return None\n", True),  # the class's last member
+    ("        pass\n", "        pass\n\n    def more(self) -> int:\n        return 2\n",
+     True),  # a member after the last
+    ("        pass\n", "        pass\nz = 1\n", False),  # a statement after the class
+    ("        pass\n", "pass\n", False),  # the last member's body dedented
     ("    return a\n", "    return a + 1\n", True),  # a top-level function
     ("    pass\n\n\nclass", "    return\n\n\nclass", False),  # the last before a class
     ("    return 1\n", "    return 1\n\n\nz = 2\n", True),  # the file's end
@@ -143,3 +147,18 @@ def test_a_syntax_error_typed_and_fixed_in_one_statement_leaves_the_rest_as_pars
     far = far.replace(b"        return self\n", b"        return self  # done\n")
     tags, was_local = _step(memo, elsewhere, far)
     assert not was_local and tags == extract_tags(far, "m", "m.py")
+
+
+def test_the_last_member_of_a_class_before_another_class_is_parsed_whole() -> None:
+    text = SOURCE.replace("\n\ndef after()", "\n\nclass Next:\n    x = 1\n\n    y = 2\n\n\n"
+                          "def after()")
+    memo = UnitMemo()
+    extract_tags(text.encode(), "m", "m.py", memo=memo)
+    old = text.encode()
+    new = text.replace("        pass\n", "        return None\n").encode()
+    tags, was_local = _step(memo, old, new)
+    assert not was_local and tags == extract_tags(new, "m", "m.py")
+    # The second class's last member: the statement after that class is its neighbour.
+    newer = new.replace(b"    y = 2\n", b"    y = 20\n")
+    tags, was_local = _step(memo, new, newer)
+    assert was_local and tags == extract_tags(newer, "m", "m.py")
