@@ -29,7 +29,7 @@ from typehole.base.syntax import SUFFIXES, Tree, language_of, parse_bytes, repar
 from .cache import DEFAULT_CAP_MB
 from .records import Definition, Import
 from .store import Store
-from .tags import FileTags, UnitMemo, extract_tags
+from .tags import FileTags, UnitMemo, extract_tags, local_tags
 from .walk import may_read, read_text, workspace_files
 
 __all__ = ["BuildStats", "Index", "MAX_SCORED_ROWS", "WINDOW_LINES", "WINDOW_STRIDE",
@@ -182,6 +182,9 @@ class _Recent:
     # The bytes the last edit changed, `[start, old_end)` of the text before it became `[start,
     # new_end)` of `data` (see `extract_tags`); None: not an edit of the text `memo` was made of.
     changed: tuple[int, int, int] | None = None
+    # The text `tree` was parsed from when an edit since was tagged without parsing the whole
+    # file (`local_tags`); None: `data`. The next whole parse starts from it.
+    tree_data: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -324,8 +327,7 @@ class Index:
         if language is None or not (python or supported(language)) \
                 or (edit is not None and edit.depth > MAX_NESTING):
             if memo is not None:  # made of another text than the next edit's `changed` starts at
-                memo.clear()
-                memo.texts = {}
+                memo.reset()
             return FileTags((), ())
         if data is None:
             data = text.encode("utf-8", "surrogatepass")
@@ -588,16 +590,23 @@ class Index:
             del self._trees[rel]  # ours now: its tree is edited in place below
             claim = self._claim(rel)
         # Parsed and tagged outside the lock: requests meanwhile read the index as it was.
-        tree = None
-        if python:
-            # The tree of the previous edit lets tree-sitter re-parse only what changed.
-            tree = (reparse(previous.data, previous.tree, data)
-                    if previous.tree is not None else parse_bytes(data))
-        lines = _relines(previous.text, previous.lines, text, start, old_end, new_end)
+        changed = _edit_span(previous.data, data)
         count = previous.count + inserted.count("\n") - removed.count("\n")
+        tags = None
+        tree = previous.tree
+        tree_data = previous.tree_data if previous.tree_data is not None else previous.data
+        if python and depth <= MAX_NESTING and memo is previous.memo:
+            # The statements around the edit alone, when that is the same as the whole file.
+            tags = local_tags(data, module[0], rel, module[1], memo, changed, count - 1)
+        if python and tags is None:
+            # The tree of the previous parse lets tree-sitter re-parse only what changed.
+            tree = reparse(tree_data, tree, data) if tree is not None else parse_bytes(data)
+        lines = _relines(previous.text, previous.lines, text, start, old_end, new_end)
         recent = _Recent(text, data, lines, tree, memo, module, depth, previous.defs, count,
-                         hashed=False, changed=_edit_span(previous.data, data))
-        tags = self._tags(rel, text, data, tree, memo, recent)
+                         hashed=False, changed=changed,
+                         tree_data=tree_data if tags is not None else None)
+        if tags is None:
+            tags = self._tags(rel, text, data, tree, memo, recent)
         with self.store.lock:
             if self._claims.get(rel) is not claim:  # a later update of the file won
                 return False

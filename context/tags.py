@@ -26,7 +26,7 @@ from typehole.base.syntax import Node, Tree, node_text
 
 from .records import Definition, Import
 
-__all__ = ["FileTags", "UnitMemo", "extract_tags", "resolve_relative"]
+__all__ = ["FileTags", "UnitMemo", "extract_tags", "local_tags", "resolve_relative"]
 
 _QUERY_FILES = {"tsx": "typescript"}  # TSX shares TypeScript's query file
 # Decorators worth showing in a stub: they change how the member is called.
@@ -82,6 +82,34 @@ class UnitMemo(dict[_UnitKey, tuple[int, list[Definition | Import]]]):
         # The type of the tree's root the tags were read under: module-level patterns match
         # only under `module`, and a broken file parses into a root `ERROR` node.
         self.root = ""
+        # The last call's units in file order with their records, and its text's line breaks:
+        # what `local_tags` edits instead of walking a new tree of the whole file.
+        self.layout: list[tuple[_Unit, list[Definition | Import]]] = []
+        self.newlines = 0
+        # The bytes of that text from the first unit (`_units`) with a syntax error to the end
+        # of the last; None: it parsed without one.
+        self.broken: tuple[int, int] | None = None
+        # Whether the dict and `texts` describe `layout`: `local_tags` leaves them to be made
+        # when a whole parse needs them (`sync`), as they cost a pass over every unit.
+        self.synced = True
+
+    def sync(self) -> None:
+        """Make the dict and `texts` of `layout` if `local_tags` left them behind."""
+        if self.synced:
+            return
+        self.clear()
+        self.update({unit.key: (unit.row, records) for unit, records in self.layout
+                     if unit.key is not None})
+        self.texts = {(unit.start, unit.start + len(unit.key[2])): unit.key[2]
+                      for unit, _ in self.layout if unit.key is not None}
+        self.synced = True
+
+    def reset(self) -> None:
+        """Forget everything: the next call is not an edit of a text this memo describes."""
+        self.clear()
+        self.texts = {}
+        self.layout = []
+        self.synced = True
 
 
 def extract_tags(data: bytes, module: str, path: str, is_package: bool = False,
@@ -119,8 +147,7 @@ def _forget(memo: UnitMemo | None) -> None:
     """Empty `memo` when this call's text is not tagged: the next call's `changed` would
     describe an edit of a text the memo was not made of."""
     if memo is not None:
-        memo.clear()
-        memo.texts = {}
+        memo.reset()
 
 
 # --- Python -------------------------------------------------------------------------------------
@@ -423,6 +450,8 @@ def _extract_python(data: bytes, module: str, path: str, is_package: bool,
     if tree is None:  # no Python grammar installed
         _forget(memo)
         return FileTags((), ())
+    if memo is not None:
+        memo.sync()
     text_of = _Texts(data, memo.texts if memo is not None else {}, changed)
     units = _units(data, tree.root_node, text_of)
     starts = [u.start for u in units]
@@ -444,29 +473,206 @@ def _extract_python(data: bytes, module: str, path: str, is_package: bool,
             bucket = fresh[at] if first <= at <= last else None
             if bucket is not None:
                 bucket.extend(_record(data, caps, module, path, is_package))
-    new_memo: dict[_UnitKey, tuple[int, list[Definition | Import]]] = {}
-    defs: list[Definition] = []
-    imports: list[Import] = []
-    seen: set[tuple[str, str]] = set()
+    layout: list[tuple[_Unit, list[Definition | Import]]] = []
     for unit, records in zip(units, fresh, strict=True):
         if records is None:
             assert unit.key is not None
             then, records = old[unit.key]
             records = _reused(records, unit, then)
-        if unit.key is not None:
-            new_memo[unit.key] = (unit.row, records)
+        layout.append((unit, records))
+    if memo is not None:
+        _remember(memo, layout, text_of.spans, tree.root_node.type, data.count(b"\n"),
+                  _broken(tree.root_node))
+    return _assembled(layout)
+
+
+def local_tags(data: bytes, module: str, path: str, is_package: bool, memo: UnitMemo,
+               changed: tuple[int, int, int], newlines: int | None = None) -> FileTags | None:
+    """The tags of a Python file after an edit, from `memo` (made of the text before it) and a
+    parse of the statements around the edit alone (`syntax.parse_ranges`); None when that is
+    not shown to be what `extract_tags` of the whole file gives: then parse it whole.
+
+    `changed` is `extract_tags`' (the bytes `[start, old_end)` became `[start, new_end)`);
+    `newlines`, when the caller knows it, the count of line breaks in `data`. The units
+    (`_units`) the edit touches are parsed again with the unit before and the unit after them,
+    of the same class or all top-level (a class's members under its header's lines; after a
+    class's last member, the top-level statement after the class): both neighbours must come
+    out as they were and nothing may have a syntax error, so the edit reaches no further; the
+    text before the edit may have had syntax errors only there. An edit in a class header or
+    its first statement, before the first statement or with a class's header after it is left
+    to the whole parse. The units after the edit move by the lines it added, unparsed.
+    """
+    layout = memo.layout
+    if not layout or memo.root != "module":
+        return None
+    start, old_end, new_end = changed
+    shift = new_end - old_end
+    starts = [unit.start for unit, _ in layout]
+    first = bisect_right(starts, start) - 1
+    last = bisect_right(starts, old_end) - 1
+    if first < 0:
+        return None
+    key = layout[first][0].key
+    owner = key[0] if key is not None else None
+
+    def plain(k: int) -> bool:  # a unit of `owner` other than a class header
+        unit = layout[k][0]
+        return unit.end_row < 0 and unit.key is not None and unit.key[0] == owner
+
+    if owner is None or not all(plain(k) for k in range(first, last + 1)):
+        return None
+    lo: int | None = first - 1
+    if first == 0 and owner == "":
+        lo = None  # from the file's start
+    elif first == 0 or not plain(first - 1):
+        return None
+    hi: int | None = last + 1
+    closing = False  # the edit is in a class's last member: parsed to the class's end and on
+    if last + 1 == len(layout) and owner == "":
+        hi = None  # to the file's end
+    elif owner and (last + 1 == len(layout) or _top_level(layout[last + 1][0])):
+        hi = None if last + 1 == len(layout) else last + 1
+        closing = True
+    elif last + 1 == len(layout) or not plain(last + 1):
+        return None
+    ranges: list[tuple[int, int, int]] = []  # (start, end, start's row)
+    begin = 0 if lo is None else data.rfind(b"\n", 0, layout[lo][0].start) + 1
+    begin_row = 0 if lo is None else layout[lo][0].row
+    end = len(data) if hi is None else layout[hi][0].end + shift
+    if memo.broken is not None and not (
+            (0 if lo is None else layout[lo][0].start) <= memo.broken[0]
+            and memo.broken[1] <= (len(data) - shift if hi is None else layout[hi][0].end)):
+        return None  # a syntax error outside what is parsed again
+    header_at = -1
+    if owner:
+        assert lo is not None
+        header_at = lo
+        while layout[header_at][0].end_row < 0:
+            if not plain(header_at):
+                return None
+            header_at -= 1
+        header = layout[header_at][0]
+        lines_end = data.rfind(b"\n", 0, header.end) + 1  # the header's lines, not the member's
+        if lines_end <= header.start:
+            return None
+        if lines_end < begin:
+            ranges.append((header.start, lines_end, header.row))
+        else:  # the members from the first on: all one range
+            begin, begin_row = header.start, header.row
+    ranges.append((begin, end, begin_row))
+    tree = syntax.parse_ranges(data, ranges)
+    if tree is None or tree.root_node.has_error:
+        return None
+    text_of = _Texts(data, {}, None)
+    class_end = -1  # the class's last row, when the edit was in its last member
+    if owner:
+        children = tree.root_node.children
+        node = children[0] if len(children) == 1 + (closing and hi is not None) else None
+        if node is not None and node.type == "decorated_definition":
+            node = node.child_by_field_name("definition")
+        body = node.child_by_field_name("body") \
+            if node is not None and node.type == "class_definition" else None
+        if node is None or body is None \
+                or node_text(data, node.child_by_field_name("name")) != owner:
+            return None
+        units = [_Unit(b.start_byte, b.end_byte, b.start_point.row,
+                       (owner, b.type, text_of(b.start_byte, b.end_byte))) for b in body.children]
+        if closing:
+            class_end = node.end_point.row
+            units.extend(_Unit(c.start_byte, c.end_byte, c.start_point.row,
+                               ("", c.type, text_of(c.start_byte, c.end_byte)))
+                         for c in children[1:])
+    else:
+        units = _units(data, tree.root_node, text_of)
+    rows = (data.count(b"\n") if newlines is None else newlines) - memo.newlines
+    if not units or (lo is not None and units[0] != layout[lo][0]):
+        return None
+    if hi is not None:
+        after = layout[hi][0]
+        if units[-1] != _Unit(after.start + shift, after.end + shift, after.row + rows,
+                              after.key, after.end_row):
+            return None
+    starts = [unit.start for unit in units]
+    fresh: list[list[Definition | Import]] = [[] for _ in units]
+    for _, caps in syntax.matches(_tag_query("python"), tree.root_node):
+        at = bisect_right(starts, _anchor(caps).start_byte) - 1
+        if at >= 0:  # not the class the members were parsed under
+            fresh[at].extend(_record(data, caps, module, path, is_package))
+    before = layout[:lo] if lo is not None else []
+    if header_at >= 0 and (rows or closing):  # the class ends further down (or up)
+        header, records = before[header_at]
+        moved = header._replace(end_row=class_end if closing else header.end_row + rows)
+        before[header_at] = (moved, _reused(records, moved, header.row))
+    new_layout = [*before, *zip(units, fresh, strict=True)]
+    for unit, records in layout[hi + 1:] if hi is not None else ():
+        new_layout.append((
+            _Unit(unit.start + shift, unit.end + shift, unit.row + rows, unit.key,
+                  unit.end_row + rows if unit.end_row >= 0 else -1),
+            [_shifted(r, rows) for r in records] if rows else records))
+    memo.layout = new_layout
+    memo.newlines += rows
+    memo.broken = None
+    memo.synced = False  # the dict and `texts` when a whole parse needs them
+    return _assembled(new_layout)
+
+
+def _top_level(unit: _Unit) -> bool:
+    """Whether `unit` is a top-level statement other than a class split into members."""
+    return unit.end_row < 0 and unit.key is not None and unit.key[0] == ""
+
+
+def _broken(root: Node) -> tuple[int, int] | None:
+    """The span from the first unit (`_units`) with a syntax error to the end of the last, or
+    None: a class header with one counts as the whole class."""
+    if not root.has_error:
+        return None
+    spans = []
+    for child in root.children:
+        if not child.has_error:
+            continue
+        node = child.child_by_field_name("definition") \
+            if child.type == "decorated_definition" else child
+        body = node.child_by_field_name("body") \
+            if node is not None and node.type == "class_definition" else None
+        if body is None or node is None or any(
+                c.has_error for c in (*child.children, *node.children)
+                if c != body and c != node):
+            spans.append((child.start_byte, child.end_byte))
+        else:
+            spans.extend((b.start_byte, b.end_byte) for b in body.children if b.has_error)
+    if not spans:
+        return (root.start_byte, root.end_byte)
+    return min(s for s, _ in spans), max(e for _, e in spans)
+
+
+def _remember(memo: UnitMemo, layout: list[tuple[_Unit, list[Definition | Import]]],
+              spans: dict[tuple[int, int], bytes], root: str, newlines: int,
+              broken: tuple[int, int] | None) -> None:
+    """Refill `memo` with the units of the text just tagged (see `UnitMemo`)."""
+    memo.clear()
+    memo.update({unit.key: (unit.row, records) for unit, records in layout
+                 if unit.key is not None})
+    memo.texts = spans
+    memo.root = root
+    memo.layout = layout
+    memo.newlines = newlines
+    memo.broken = broken
+    memo.synced = True
+
+
+def _assembled(layout: list[tuple[_Unit, list[Definition | Import]]]) -> FileTags:
+    """The file's tags from its units' records: imports in order, the first binding of each
+    definition (later re-assignments rarely carry the declared type), in line order."""
+    defs: list[Definition] = []
+    imports: list[Import] = []
+    seen: set[tuple[str, str]] = set()
+    for _unit, records in layout:
         for found in records:
             if isinstance(found, Import):
                 imports.append(found)
-            # The first binding wins: later re-assignments rarely carry the declared type.
             elif (found.kind, found.qualname) not in seen:
                 seen.add((found.kind, found.qualname))
                 defs.append(found)
-    if memo is not None:
-        memo.clear()
-        memo.update(new_memo)
-        memo.texts = text_of.spans
-        memo.root = tree.root_node.type
     defs.sort(key=lambda d: d.line)
     return FileTags(tuple(defs), tuple(imports))
 

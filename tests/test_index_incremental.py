@@ -10,6 +10,7 @@ import pytest
 from realproject import real_project
 
 from typehole.base.positions import split_lines
+from typehole.base.syntax import parse_bytes
 from typehole.context.index import Index, _edit_span, _relines, _windows
 
 Rows = dict[str, object]
@@ -216,5 +217,34 @@ def test_an_edit_after_a_build_rewrote_the_file_matches_a_fresh_index(
         assert index.update_file(path, text)
         assert _unhashed(_rows(index, "models.py")) == _unhashed(
             _fresh(tmp_path, "models.py", text))
+    finally:
+        index.close()
+
+
+def test_edits_tagged_from_their_statements_alone_index_as_a_fresh_index(
+        tmp_path: Path, real_source: str) -> None:
+    root = tmp_path / "ws"
+    root.mkdir()
+    (root / "models.py").write_text(real_source, encoding="utf-8")
+    index = Index(root, tmp_path / "cache")
+    rng = random.Random(11)
+    try:
+        index.build()
+        index.update_file(root / "models.py", real_source)
+        text, unparsed = real_source, 0
+        for step in range(24):
+            edited = _edit(rng, text)
+            while parse_bytes(edited.encode()).root_node.has_error:  # code that stays valid
+                edited = _edit(rng, text)
+            text = edited
+            assert index.update_file(root / "models.py", text)
+            # The file's tree left as it was: its statements around the edit sufficed.
+            unparsed += index._trees["models.py"].tree_data is not None
+            if step % 3 == 0:
+                assert _unhashed(_rows(index, "models.py")) == _unhashed(
+                    _fresh(tmp_path, "models.py", text)), step
+        assert unparsed > 6
+        index.forget_tree(root / "models.py")
+        assert _rows(index, "models.py") == _fresh(tmp_path, "models.py", text)
     finally:
         index.close()
