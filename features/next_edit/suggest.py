@@ -6,9 +6,12 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from .arguments import argument_suggestions
 from .callfit import definition_suggestions
 from .consistency import consistency_suggestions
+from .extracted import extracted_suggestions
 from .followon import Lookup, followon_suggestions
+from .moved import moved_suggestions
 from .rank import rank, rebase
 from .records import Event, Suggestion
 from .rename import rename_suggestions
@@ -33,6 +36,9 @@ ENGINES: tuple[tuple[str, Engine], ...] = (
     ("repeat", lambda e, path, project, lookup: repeat_suggestions(e)),
     ("consistency", lambda e, path, project, lookup: consistency_suggestions(e)),
     ("definition", lambda e, path, project, lookup: definition_suggestions(e)),
+    ("moved", lambda e, path, project, lookup: moved_suggestions(e)),
+    ("extract", lambda e, path, project, lookup: extracted_suggestions(e)),
+    ("argument", lambda e, path, project, lookup: argument_suggestions(e)),
 )
 
 

@@ -1,0 +1,181 @@
+"""Next edits for what an edit left half done, on real code (click 8.3.3): the old copy of
+moved lines, the copies of an expression the edit named, the other calls of a callee the edit
+gave an argument more; each replayed through the whole static pipeline."""
+
+from __future__ import annotations
+
+import pytest
+from realproject import real_project
+
+from typehole.features.next_edit import apply, events_between, static_suggestions
+from typehole.features.next_edit.arguments import argument_suggestions
+from typehole.features.next_edit.extracted import extracted_suggestions
+from typehole.features.next_edit.moved import moved_suggestions
+
+
+@pytest.fixture(scope="module")
+def click() -> dict[str, str]:
+    src = real_project("click", "8.3.3") / "src" / "click"
+    return {name: (src / name).read_text("utf-8") for name in ("_termui_impl.py", "parser.py")}
+
+
+def _apply_all(text: str, found) -> str:
+    for s in sorted(found, key=lambda s: -s.start):
+        text = apply(text, s)
+    return text
+
+
+def _function(source: str, head: str) -> tuple[int, int]:
+    """The span of the method starting with `head` (up to the next method)."""
+    start = source.index(head)
+    return start, source.index("\n    def ", start + 1)
+
+
+def test_a_line_pasted_higher_in_its_function_deletes_the_old_copy(
+        click: dict[str, str]) -> None:
+    source = click["_termui_impl.py"]
+    old = "        editor = self.get_editor()\n        environ: dict[str, str] | None = None\n"
+    assert source.count(old) == 1
+    # Moving `environ`'s line above `editor`'s: pasted first, the old copy not yet cut.
+    pasted = source.replace(old, "        environ: dict[str, str] | None = None\n" + old)
+    top = static_suggestions(pasted, events_between(source, pasted))[0]
+    assert top.source == "moved" and top.new_text == ""
+    assert pasted[top.start : top.end] == "        environ: dict[str, str] | None = None\n"
+    assert pasted.count("\n", 0, top.start) == pasted.count("\n", 0, pasted.index(old)) + 1
+    assert "pasted a line" in top.reason
+    assert apply(pasted, top) == source.replace(
+        old, "        environ: dict[str, str] | None = None\n        editor = self.get_editor()\n")
+
+
+def test_an_import_moved_out_of_its_function_deletes_the_inner_one() -> None:
+    # click a87829d2: `import fcntl` moved from a function to the `try:` block around it.
+    before = (
+        "import os\n\ntry:\n    def set_binary_mode(f):\n        try:\n"
+        "            fileno = f.fileno()\n        except Exception:\n            pass\n"
+        "        else:\n            import fcntl\n"
+        "            flags = fcntl.fcntl(fileno, fcntl.F_GETFL)\n        return f\n"
+        "except ImportError:\n    pass\n"
+    )
+    after = before.replace("try:\n    def", "try:\n    import fcntl\n\n    def")
+    [s] = moved_suggestions(events_between(before, after)[-1])
+    assert after[s.start : s.end] == "            import fcntl\n"
+    compile(apply(after, s), "m.py", "exec")
+
+
+def test_copies_that_are_not_moves_stay(click: dict[str, str]) -> None:
+    source = click["_termui_impl.py"]
+    start, end = _function(source, "    def edit(self, text: str | bytes")
+    # The same statement pasted into a sibling method is a pattern repeated, not a move.
+    line = "        editor = self.get_editor()\n"
+    assert "        import tempfile\n" in source[start:end]
+    copied = source[:start] + source[start:end].replace(
+        "        import tempfile\n", "        import tempfile\n" + line, 1) + source[end:]
+    assert moved_suggestions(events_between(source, copied)[-1]) == []
+    # Nor is a second `return` or a statement too short to be specific.
+    again = source.replace('        return "vi"\n', '        return "vi"\n        x = 1\n'
+                           '        return "vi"\n', 1)
+    assert moved_suggestions(events_between(source, again)[-1]) == []
+
+
+def _inlined(source: str) -> str:
+    """`edit_files` as it reads with `self.get_editor()` spelled out at each use."""
+    start, end = _function(source, "    def edit_files(")
+    body = source[start:end].replace("        editor = self.get_editor()\n", "")
+    body = body.replace("shlex.split(editor)", "shlex.split(self.get_editor())")
+    body = body.replace("format(editor=editor", "format(editor=self.get_editor()")
+    return source[:start] + body + source[end:]
+
+
+def test_a_named_expression_replaces_its_later_copies(click: dict[str, str]) -> None:
+    source = click["_termui_impl.py"]
+    before = _inlined(source)
+    assert before.count("self.get_editor()") == 3
+    at = before.index("        environ: dict[str, str] | None = None\n", before.index(
+        "    def edit_files("))
+    after = before[:at] + "        editor = self.get_editor()\n" + before[at:]
+    found = static_suggestions(after, events_between(before, after))
+    assert [s.source for s in found] == ["extract"] * 3
+    assert all(s.new_text == "editor" and after[s.start : s.end] == "self.get_editor()"
+               for s in found)
+    assert "`editor` holds `self.get_editor()`" in found[0].reason
+    # Applied, they give back the code as click has it.
+    assert _apply_all(after, found) == source
+
+
+def test_a_name_bound_again_or_a_fresh_object_is_no_stand_in(click: dict[str, str]) -> None:
+    before = _inlined(click["_termui_impl.py"])
+    at = before.index("        environ: dict[str, str] | None = None\n", before.index(
+        "    def edit_files("))
+    rebound = before[:at] + "        editor = self.get_editor()\n" + before[at:]
+    rebound = rebound.replace("        if self.env:\n",
+                              "        if self.env:\n            editor = 'vi'\n", 1)
+    assert extracted_suggestions(events_between(before, rebound)[-1]) == []
+    fresh = "def f():\n    a = Counter()\n    a.update(Counter())\n    return Counter()\n"
+    base = fresh.replace("    a = Counter()\n", "")
+    assert extracted_suggestions(events_between(base, fresh)[-1]) == []
+
+
+def _without_ctx(source: str) -> str:
+    return source.replace("NoSuchOption(opt, possibilities=possibilities, ctx=self.ctx)",
+                          "NoSuchOption(opt, possibilities=possibilities)").replace(
+        "NoSuchOption(opt, ctx=self.ctx)", "NoSuchOption(opt)")
+
+
+def test_an_argument_given_to_one_call_reaches_the_others(click: dict[str, str]) -> None:
+    # click fa389c1a: `ctx=self.ctx` passed to one `NoSuchOption(...)`, then to the other.
+    source = click["parser.py"]
+    before = _without_ctx(source)
+    after = before.replace("NoSuchOption(opt, possibilities=possibilities)",
+                           "NoSuchOption(opt, possibilities=possibilities, ctx=self.ctx)")
+    found = static_suggestions(after, events_between(before, after))
+    assert [(s.source, s.new_text) for s in found] == [("argument", ", ctx=self.ctx")]
+    assert "now passes `ctx=self.ctx`" in found[0].reason
+    assert apply(after, found[0]) == source
+
+
+def test_an_argument_goes_in_the_call_s_own_layout() -> None:
+    before = (
+        "import warnings\n\n\ndef old(x):\n    warnings.warn(\n        'old is deprecated',\n"
+        "        stacklevel=2,\n    )\n    return x\n\n\n"
+        "def older(x):\n    warnings.warn('older is deprecated', stacklevel=2)\n    return x\n\n\n"
+        "def oldest(x):\n    warnings.warn(\n        'oldest is deprecated'\n    )\n    return x\n"
+    )
+    after = before.replace("'old is deprecated',\n", "'old is deprecated',\n"
+                           "        DeprecationWarning,\n", 1)
+    assert after != before
+    found = argument_suggestions(events_between(before, after)[-1])
+    fixed = _apply_all(after, found)
+    # Positional: only where the call has as many positional arguments and no keywords.
+    assert "warnings.warn(\n        'oldest is deprecated',\n        DeprecationWarning\n    )" \
+        in fixed
+    assert "warnings.warn('older is deprecated', stacklevel=2)" in fixed
+    keyword = before.replace("'older is deprecated', stacklevel=2)",
+                             "'older is deprecated', stacklevel=2, category=FutureWarning)")
+    fixed = _apply_all(keyword, argument_suggestions(events_between(before, keyword)[-1]))
+    assert "        stacklevel=2,\n        category=FutureWarning,\n    )" in fixed
+    assert "'oldest is deprecated',\n        category=FutureWarning\n    )" in fixed
+    compile(fixed, "m.py", "exec")
+
+
+def test_an_argument_whose_names_are_not_there_stays(click: dict[str, str]) -> None:
+    # `self.ctx` means nothing in a module-level function; a local of the edited function
+    # means nothing in another one.
+    before = (
+        "def a(opt, limit):\n    return check(opt)\n\n\n"
+        "def b(opt):\n    return check(opt)\n\n\n"
+        "class P:\n    def c(self, opt):\n        return check(opt)\n"
+    )
+    after = before.replace("return check(opt)", "return check(opt, limit=limit)", 1)
+    assert argument_suggestions(events_between(before, after)[-1]) == []
+    after = before.replace("        return check(opt)", "        return check(opt, ctx=self)")
+    assert argument_suggestions(events_between(before, after)[-1]) == []
+
+
+def test_an_argument_taken_out_of_one_call_leaves_the_others(click: dict[str, str]) -> None:
+    source = click["parser.py"]
+    after = source.replace("NoSuchOption(opt, possibilities=possibilities, ctx=self.ctx)",
+                           "NoSuchOption(opt, possibilities=possibilities)")
+    found = static_suggestions(after, events_between(source, after))
+    assert [(s.source, after[s.start : s.end]) for s in found] == [("argument", ", ctx=self.ctx")]
+    assert "no longer passes `ctx=self.ctx`" in found[0].reason
+    assert apply(after, found[0]) == _without_ctx(source)
