@@ -179,3 +179,36 @@ def test_an_argument_taken_out_of_one_call_leaves_the_others(click: dict[str, st
     assert [(s.source, after[s.start : s.end]) for s in found] == [("argument", ", ctx=self.ctx")]
     assert "no longer passes `ctx=self.ctx`" in found[0].reason
     assert apply(after, found[0]) == _without_ctx(source)
+
+
+def test_a_new_class_points_at_the_registry_of_its_siblings() -> None:
+    # click 27b3ee26: a completion class for a new shell, then its entry in `_available_shells`.
+    source = (real_project("click", "8.3.3") / "src" / "click" / "shell_completion.py").read_text(
+        "utf-8")
+    anchor = "\n\nShellCompleteType = "
+    new_class = ('\n\nclass PowerShellComplete(ShellComplete):\n    """Shell completion for '
+                 'PowerShell."""\n\n    name = "powershell"\n')
+    after = source.replace(anchor, new_class + anchor, 1)
+    found = [s for s in static_suggestions(after, events_between(source, after))
+             if s.source == "registry"]
+    assert [(after[s.start : s.end], s.jump) for s in found] == [('"fish": FishComplete', True)]
+    assert "the new `PowerShellComplete` is not there" in found[0].reason
+
+
+def test_a_new_constant_enters_the_list_of_its_siblings() -> None:
+    before = (
+        'class Box:\n    def __init__(self, box: str) -> None:\n        self.box = box\n\n\n'
+        'ASCII: Box = Box("+--+")\nSQUARE: Box = Box("┌─┐")\nROUNDED: Box = Box("╭─╮")\n\n'
+        'if __name__ == "__main__":\n    BOXES = [\n        "ASCII",\n        "SQUARE",\n'
+        '        "ROUNDED",\n    ]\n    for name in BOXES:\n        print(name)\n'
+    )
+    after = before.replace('SQUARE: Box = Box("┌─┐")\n',
+                           'SQUARE: Box = Box("┌─┐")\nHEAVY: Box = Box("┏━┓")\n')
+    [s] = static_suggestions(after, events_between(before, after))
+    assert s.source == "registry" and not s.jump
+    assert '        "SQUARE",\n        "HEAVY",\n        "ROUNDED",\n' in apply(after, s)
+    # A private helper among public names is none of them.
+    helper = before.replace('ROUNDED: Box = Box("╭─╮")\n', 'ROUNDED: Box = Box("╭─╮")\n'
+                            '_CACHE = {}\n')
+    assert [s for s in static_suggestions(helper, events_between(before, helper))
+            if s.source == "registry"] == []

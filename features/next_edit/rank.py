@@ -38,6 +38,7 @@ class Weights:
     moved: float = 2.6  # the old copy of lines the edit pasted in the same scope
     extract: float = 2.3  # a copy of the expression the edit just named
     argument: float = 1.9  # another call of a callee the edit gave an argument more
+    registry: float = 2.2  # a list or dict naming the new definition's siblings
     model: float = 1.0
     per_age: float = 0.5  # each older edit in the history costs this much
 

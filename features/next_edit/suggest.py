@@ -14,6 +14,7 @@ from .followon import Lookup, followon_suggestions
 from .moved import moved_suggestions
 from .rank import rank, rebase
 from .records import Event, Suggestion
+from .registry import registry_suggestions
 from .rename import rename_suggestions
 from .repeat import repeat_suggestions
 from .signature import signature_suggestions
@@ -39,6 +40,7 @@ ENGINES: tuple[tuple[str, Engine], ...] = (
     ("moved", lambda e, path, project, lookup: moved_suggestions(e)),
     ("extract", lambda e, path, project, lookup: extracted_suggestions(e)),
     ("argument", lambda e, path, project, lookup: argument_suggestions(e)),
+    ("registry", lambda e, path, project, lookup: registry_suggestions(e)),
 )
 
 
