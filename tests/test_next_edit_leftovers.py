@@ -212,3 +212,45 @@ def test_a_new_constant_enters_the_list_of_its_siblings() -> None:
                             '_CACHE = {}\n')
     assert [s for s in static_suggestions(helper, events_between(before, helper))
             if s.source == "registry"] == []
+
+
+def test_a_block_rewritten_in_a_method_reaches_its_twin() -> None:
+    # Bash's and Zsh's `get_completion_args` read alike in click; Fish's is another story.
+    source = (real_project("click", "8.3.3") / "src" / "click" / "shell_completion.py").read_text(
+        "utf-8")
+    block = ('        try:\n            incomplete = cwords[cword]\n        except IndexError:\n'
+             '            incomplete = ""\n')
+    assert source.count(block) == 2
+    short = '        incomplete = cwords[cword] if cword < len(cwords) else ""\n'
+    after = source.replace(block, short, 1)
+    found = static_suggestions(after, events_between(source, after))
+    twins = [s for s in found if s.source == "twin"]
+    assert len(twins) == 1 and not twins[0].jump and found[0] == twins[0]
+    assert after.index("class ZshComplete") < twins[0].start < after.index("class FishComplete")
+    assert apply(after, twins[0]) == source.replace(block, short)
+    assert "`get_completion_args` changed on line" in twins[0].reason
+
+
+def test_an_async_twin_gets_the_place_not_the_text() -> None:
+    before = (
+        "class Client:\n    def send(self, request):\n        self.check(request)\n"
+        "        response = self.transport.handle(request)\n        return response\n\n\n"
+        "class AsyncClient:\n    async def send(self, request):\n        self.check(request)\n"
+        "        response = await self.transport.handle(request)\n        return response\n"
+    )
+    after = before.replace(
+        "        self.check(request)\n        response = self.transport",
+        "        self.check(request)\n        self.log(request)\n"
+        "        self.count += 1\n        response = self.transport", 1)
+    [s] = [s for s in static_suggestions(after, events_between(before, after))
+           if s.source == "twin"]
+    # The line after which the new lines go in AsyncClient.send (its `self.check(request)`).
+    assert s.jump and after.count("\n", 0, s.start) == 11
+    # A namesake that reads otherwise is not a twin.
+    other = before.replace("await self.transport.handle(request)", "await self.pool.get()")
+    edited = other.replace(
+        "        self.check(request)\n        response = self.transport",
+        "        self.check(request)\n        self.log(request)\n"
+        "        self.count += 1\n        response = self.transport", 1)
+    assert [s for s in static_suggestions(edited, events_between(other, edited))
+            if s.source == "twin"] == []

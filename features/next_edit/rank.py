@@ -39,6 +39,7 @@ class Weights:
     extract: float = 2.3  # a copy of the expression the edit just named
     argument: float = 1.9  # another call of a callee the edit gave an argument more
     registry: float = 2.2  # a list or dict naming the new definition's siblings
+    twin: float = 2.1  # the same block in the edited method's namesake in another class
     model: float = 1.0
     per_age: float = 0.5  # each older edit in the history costs this much
 
