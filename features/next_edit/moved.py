@@ -13,6 +13,7 @@ copy's whole lines.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from typing import Any
 
 from typehole.base.positions import byte_offset
@@ -44,14 +45,20 @@ def moved_suggestions(event: Event) -> list[Suggestion]:
     if last - first > MAX_INSERTED_LINES:
         return []
     lines = after.split("\n")
-    old_lines = event.before.split("\n")
+    keys = {lines[n].strip(): n for n in range(first, last + 1) if _movable(lines[n].strip())}
+    if not keys:
+        return []
+    # One pass over each text: how often each inserted statement stood before, where it stands.
+    old_count = Counter(x.strip() for x in event.before.split("\n") if x.strip() in keys)
+    where: dict[str, list[int]] = {}
+    for m, x in enumerate(lines):
+        key = x.strip()
+        if key in keys:
+            where.setdefault(key, []).append(m)
     copies: list[tuple[int, int]] = []  # (inserted line, old copy's line)
-    for n in range(first, last + 1):
-        key = lines[n].strip()
-        if not _movable(key) or sum(1 for x in old_lines if x.strip() == key) != 1:
-            continue
-        others = [m for m, x in enumerate(lines) if x.strip() == key and not first <= m <= last]
-        if len(others) == 1 and sum(1 for x in lines if x.strip() == key) == 2:
+    for key, n in keys.items():
+        others = [m for m in where.get(key, []) if not first <= m <= last]
+        if old_count[key] == 1 and len(where.get(key, [])) == 2 and len(others) == 1:
             copies.append((n, others[0]))
     if not copies:
         return []
