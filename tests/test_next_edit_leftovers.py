@@ -11,6 +11,7 @@ from typehole.features.next_edit import apply, events_between, static_suggestion
 from typehole.features.next_edit.arguments import argument_suggestions
 from typehole.features.next_edit.extracted import extracted_suggestions
 from typehole.features.next_edit.moved import moved_suggestions
+from typehole.features.next_edit.spelled import spelled_suggestions
 
 
 @pytest.fixture(scope="module")
@@ -254,3 +255,38 @@ def test_an_async_twin_gets_the_place_not_the_text() -> None:
         "        self.count += 1\n        response = self.transport", 1)
     assert [s for s in static_suggestions(edited, events_between(other, edited))
             if s.source == "twin"] == []
+
+
+def _click_module(name: str) -> str:
+    return (real_project("click", "8.3.3") / "src" / "click" / name).read_text("utf-8")
+
+
+def test_optional_imported_rewrites_the_unions_it_spells() -> None:
+    source = _click_module("globals.py")
+    after = source.replace("from threading import local\n",
+                           "from threading import local\nfrom typing import Optional\n", 1)
+    found = static_suggestions(after, events_between(source, after))
+    assert [(after[s.start : s.end], s.new_text) for s in found] == [
+        ("Context | None", "Optional[Context]"), ("Context | None", "Optional[Context]"),
+        ("bool | None", "Optional[bool]"), ("bool | None", "Optional[bool]")]
+    assert {s.source for s in found} == {"spelled"}
+    assert "`Optional` was imported on line 5 and nothing uses it yet" in found[0].reason
+    fixed = _apply_all(after, found)
+    assert "def resolve_color_default(color: Optional[bool] = None) -> Optional[bool]:" in fixed
+    compile(fixed, "globals.py", "exec")
+    # Once the import is read somewhere, it was for that: nothing more is said.
+    used = after + "\n\nX: Optional[int] = None\n"
+    assert spelled_suggestions(events_between(source + "\n\nX: Optional[int] = None\n",
+                                              used)[-1]) == []
+
+
+def test_a_name_imported_from_a_module_replaces_its_qualified_uses() -> None:
+    source = _click_module("formatting.py")
+    after = source.replace("import collections.abc as cabc\n",
+                           "import collections.abc as cabc\nfrom collections.abc import Iterator\n",
+                           1)
+    found = static_suggestions(after, events_between(source, after))
+    assert len(found) == source.count("cabc.Iterator") == 3
+    assert all(after[s.start : s.end] == "cabc.Iterator" and s.new_text == "Iterator"
+               for s in found)
+    assert "cabc.Iterator" not in _apply_all(after, found)

@@ -40,6 +40,7 @@ class Weights:
     argument: float = 1.9  # another call of a callee the edit gave an argument more
     registry: float = 2.2  # a list or dict naming the new definition's siblings
     twin: float = 2.1  # the same block in the edited method's namesake in another class
+    spelled: float = 2.3  # what a name the edit imported (and nothing reads) replaces
     model: float = 1.0
     per_age: float = 0.5  # each older edit in the history costs this much
 

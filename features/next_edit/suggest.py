@@ -18,6 +18,7 @@ from .registry import registry_suggestions
 from .rename import rename_suggestions
 from .repeat import repeat_suggestions
 from .signature import signature_suggestions
+from .spelled import spelled_suggestions
 from .twins import twin_suggestions
 
 __all__ = ["ENGINES", "static_suggestions"]
@@ -43,6 +44,7 @@ ENGINES: tuple[tuple[str, Engine], ...] = (
     ("argument", lambda e, path, project, lookup: argument_suggestions(e)),
     ("registry", lambda e, path, project, lookup: registry_suggestions(e)),
     ("twin", lambda e, path, project, lookup: twin_suggestions(e)),
+    ("spelled", lambda e, path, project, lookup: spelled_suggestions(e)),
 )
 
 
