@@ -146,8 +146,9 @@ def test_an_argument_goes_in_the_call_s_own_layout() -> None:
     assert after != before
     found = argument_suggestions(events_between(before, after)[-1])
     fixed = _apply_all(after, found)
-    # Positional: only where the call has as many positional arguments and no keywords.
-    assert "warnings.warn(\n        'oldest is deprecated',\n        DeprecationWarning\n    )" \
+    # Positional: only where the call has as many positional arguments and no keywords; with
+    # the edited call's trailing comma.
+    assert "warnings.warn(\n        'oldest is deprecated',\n        DeprecationWarning,\n    )" \
         in fixed
     assert "warnings.warn('older is deprecated', stacklevel=2)" in fixed
     keyword = before.replace("'older is deprecated', stacklevel=2)",

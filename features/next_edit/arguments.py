@@ -71,6 +71,7 @@ def _alike(event: Event, added: bool) -> list[Suggestion]:
     if not added:
         return _removals(text, data, sites, callee, argument, keyword, line)
     old_positional = sum(1 for a in old_items or () if a.type != "keyword_argument")
+    trailing = _trailing_comma(text, data, new_call)
     reason = f"the call of `{callee}` on line {line} now passes `{argument}`; this one does not"
     out = []
     for call in sites:
@@ -78,7 +79,7 @@ def _alike(event: Event, added: bool) -> list[Suggestion]:
         if items is None or not _lacks(items, keyword, old_positional) \
                 or not _defined_at(argument, call, text):
             continue
-        at, new_text = _insertion(text, data, call, items, argument)
+        at, new_text = _insertion(text, data, call, items, argument, trailing)
         out.append(Suggestion(at, at, new_text, "argument", reason, "",
                               f"argument:{callee}:{keyword or argument}"))
     return out
@@ -227,9 +228,21 @@ def _char(text: str, byte: int) -> int:
     return byte if len(data) == len(text) else len(data[:byte].decode("utf-8", "replace"))
 
 
-def _insertion(text: str, data: bytes, call: Any, items: list[Any],
-               argument: str) -> tuple[int, str]:
-    """Where the argument goes in `call` (after its last one) and the text, in its layout."""
+def _trailing_comma(text: str, data: bytes, call: Any) -> bool:
+    """Whether a call spread over lines ends its arguments with a comma (the edit's style)."""
+    items = _items(call) or []
+    args = call.child_by_field_name("arguments")
+    if not items or args is None:
+        return False
+    _, last = node_span(text, data, items[-1])
+    _, hi = node_span(text, data, args)
+    return text[last : hi - 1].lstrip().startswith(",") and "\n" in text[last:hi]
+
+
+def _insertion(text: str, data: bytes, call: Any, items: list[Any], argument: str,
+               trailing: bool = False) -> tuple[int, str]:
+    """Where the argument goes in `call` (after its last one) and the text, in its layout
+    (`trailing`: the edited call ended its arguments with a comma, so this one does too)."""
     args = call.child_by_field_name("arguments")
     lo, hi = node_span(text, data, args)
     if not items:
@@ -244,4 +257,4 @@ def _insertion(text: str, data: bytes, call: Any, items: list[Any],
     if between.lstrip().startswith(","):
         comma = last + between.index(",") + 1
         return comma, f"\n{indent}{argument},"
-    return last, f",\n{indent}{argument}"
+    return last, f",\n{indent}{argument}" + ("," if trailing else "")
