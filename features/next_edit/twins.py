@@ -4,7 +4,8 @@ Code often comes in twins: a sync and an async client with the same methods, sib
 that each implement the same hook. When the edit changes whole lines of a method (a block
 inserted, deleted or rewritten) and another class of the file has a method of the same name
 whose lines around the same place read the same (blank lines aside, and `await`/`async` aside,
-which is how sync and async twins differ), the next edit is that place in the twin. Where the
+which is how sync and async twins differ), the next edit is that place in the twin; a method
+inserted or deleted whole goes by the method above it. Where the
 twin's lines are the edited method's exactly, the suggestion carries the same new lines
 (re-indented to the twin); where they differ only by `await`/`async`, it is location-only.
 Single-line rewrites are the repeat engine's (`repeat.py`); this one takes blocks.
@@ -24,6 +25,7 @@ from .trees import parse
 __all__ = ["twin_suggestions"]
 
 MAX_BLOCK_LINES = 60
+TAIL_LINES = 3  # past a twin's end: the blank lines and the next method's first line
 MAX_TWINS = 3  # more namesakes than this: a protocol's method, not a pair of twins
 _ASYNC = re.compile(r"\b(?:await|async)\s+")
 
@@ -37,10 +39,6 @@ def twin_suggestions(event: Event) -> list[Suggestion]:
     before, after = parse(event.before), parse(event.after)
     if before is None or after is None:
         return []
-    method = _method_at(before, event.before, change.start)
-    if method is None:
-        return []
-    name, owner = method
     old = event.before.split("\n")
     new = event.after.split("\n")
     first = event.before.count("\n", 0, change.start)
@@ -54,6 +52,13 @@ def twin_suggestions(event: Event) -> list[Suggestion]:
     below = _nonblank(old, last + 1, 1)
     if above is None or below is None:
         return []
+    # The method the line above the edit belongs to: the edited one, or (for a method inserted
+    # or deleted whole) the one before it, whose twin has the same neighbour.
+    at = sum(len(x) + 1 for x in old[:above]) + len(old[above]) - len(old[above].lstrip())
+    method = _method_at(before, event.before, at)
+    if method is None:
+        return []
+    name, owner = method
     delta = event.after.count("\n") - event.before.count("\n")
     old_block = old[above + 1 : below]
     new_block = new[above + 1 : below + delta]
@@ -64,7 +69,7 @@ def twin_suggestions(event: Event) -> list[Suggestion]:
     out = []
     starts = _line_starts(new)
     for lo, hi in twins:
-        found = _match(new, lo, hi, pattern)
+        found = _match(new, lo, hi + TAIL_LINES, pattern)
         if found is None:
             continue
         t_above, t_below = found
@@ -164,7 +169,10 @@ def _suggestion(text: str, starts: list[int], lines: list[str], t_above: int, t_
         theirs + x[len(ours) :] if x.startswith(ours) else x for x in old_block] \
         and lines[t_above].strip() == old[above].strip() \
         and lines[t_below].strip() == old[below].strip()
-    reason = f"`{name}` changed on line {edited + 1}; its namesake here reads as it did"
+    whole = any(_norm(x).startswith("def ") for x in old_block + new_block)
+    reason = f"the methods after `{name}` changed on line {edited + 1}; here, after its " \
+             "namesake, the class reads as it did" if whole else \
+             f"`{name}` changed on line {edited + 1}; its namesake here reads as it did"
     group = f"twin:{name}"
     if same:
         return Suggestion(start, end, replacement, "twin", reason, current, group)
