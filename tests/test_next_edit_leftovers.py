@@ -291,3 +291,25 @@ def test_a_name_imported_from_a_module_replaces_its_qualified_uses() -> None:
     assert all(after[s.start : s.end] == "cabc.Iterator" and s.new_text == "Iterator"
                for s in found)
     assert "cabc.Iterator" not in _apply_all(after, found)
+
+
+def test_a_method_added_whole_points_at_the_same_place_in_the_twin_class() -> None:
+    before = (
+        "class Client:\n    def send(self, request):\n        return self.transport(request)\n\n"
+        "    def close(self):\n        self.transport.close()\n\n\n"
+        "class AsyncClient:\n    async def send(self, request):\n"
+        "        return await self.transport(request)\n\n"
+        "    async def close(self):\n        await self.transport.close()\n"
+    )
+    after = before.replace(
+        "        return self.transport(request)\n\n",
+        "        return self.transport(request)\n\n    def retry(self, request):\n"
+        "        return self.send(request)\n\n", 1)
+    [s] = [s for s in static_suggestions(after, events_between(before, after))
+           if s.source == "twin"]
+    # Between AsyncClient.send and AsyncClient.close, location only (the twin is async).
+    assert s.jump and "the methods after `send` changed" in s.reason
+    line = after.count("\n", 0, s.start)
+    lines = after.split("\n")
+    assert lines[line - 1].strip() == "return await self.transport(request)" or \
+        lines[line].strip() == "return await self.transport(request)"
