@@ -5,13 +5,14 @@ of cut and paste; when the insertion comes first, the file holds the same statem
 the old copy is the next edit. A line counts as moved when the edit added a second copy of a
 statement the file held exactly once, both copies in one function, or one scope within the
 other (an import moved out of a function) within `MAX_LINES_APART`, and the statement is one
-that is rarely written twice on purpose: an import, an assignment or a call, long enough to be
-specific (not `return x`, not a block header, not a comment). The suggestion deletes the old
-copy's whole lines.
+that is rarely written twice on purpose: an import, an assignment or a call, whole on its
+line, long enough to be specific (not `return x`, not a block header, not a comment). The
+suggestion deletes the old copy's whole lines.
 """
 
 from __future__ import annotations
 
+import ast
 import re
 from collections import Counter
 from typing import Any
@@ -19,7 +20,6 @@ from typing import Any
 from typehole.base.positions import byte_offset
 
 from .records import Event, Suggestion
-from .tokens import significant
 from .trees import parse
 
 __all__ = ["moved_suggestions"]
@@ -71,12 +71,21 @@ def moved_suggestions(event: Event) -> list[Suggestion]:
 
 
 def _movable(line: str) -> bool:
-    """A statement specific enough that a second copy of it in one scope means a move."""
-    if len(line) < MIN_CHARS or line.endswith((":", ",", "(", "[", "{", "\\")) \
-            or _NOT_MOVED.match(line):
+    """A statement specific enough that a second copy of it in one scope means a move: a whole
+    import, assignment or call on one line (not a line of a longer statement)."""
+    if len(line) < MIN_CHARS or _NOT_MOVED.match(line):
         return False
-    tokens = significant(line)
-    return len(tokens) >= 2 and any(t.is_name for t in tokens)
+    try:
+        tree = ast.parse(line)
+    except (SyntaxError, ValueError):
+        return False
+    if len(tree.body) != 1:
+        return False
+    statement = tree.body[0]
+    if isinstance(statement, ast.Expr):
+        return isinstance(statement.value, ast.Call)
+    return isinstance(statement, (ast.Import, ast.ImportFrom, ast.Assign, ast.AnnAssign,
+                                  ast.AugAssign))
 
 
 def _line_starts(lines: list[str]) -> list[int]:
