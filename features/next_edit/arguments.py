@@ -4,13 +4,15 @@ same callee.
 When a call gains an argument while its function's definition stays as it was (an optional
 parameter now passed: `NoSuchOption(opt, ctx=self.ctx)`, a warning given its category), the
 other calls of the same callee in the file usually want it too. A call counts as the same when
-its callee is spelled the same (`warnings.warn`, `self._make`, `Option`); one that already
-passes the keyword (or, for a positional argument added at the end, has a different number of
-positional arguments) is left alone, as is a call where the new argument's names would not be
-defined (`self.ctx` outside a method, a local of another function). The new text is the same
-argument, written in the call's own layout (one line, or one argument a line). An argument
-taken out of one call is taken out of the others that pass it (the same keyword, or the same
-text as their last positional argument), with its separating comma.
+its callee is spelled the same (`warnings.warn`, `self._make`, `Option`) and it lies in the
+same class (or both outside any class: a callee shared across classes serves each its own
+way); one that already passes the keyword (or, for a positional argument added at the end,
+has a different number of positional arguments) is left alone, as is a call where the new
+argument's names would not be defined (`self.ctx` outside a method, a local of another
+function). The new text is the same argument, written in the call's own layout (one line, or
+one argument a line). An argument taken out of one call is taken out of the others that pass
+it (the same keyword, or the same text as their last positional argument), with its
+separating comma.
 """
 
 from __future__ import annotations
@@ -64,7 +66,11 @@ def _alike(event: Event, added: bool) -> list[Suggestion]:
     argument, keyword = found
     data = text.encode("utf-8", "surrogatepass")
     here = node_span(text, data, new_call)
-    sites = [c for c in _calls(after, text, callee) if node_span(text, data, c) != here]
+    # Calls alike in one class (or among module-level code): a callee shared across classes
+    # serves each its own way.
+    owner = _owner(new_call)
+    sites = [c for c in _calls(after, text, callee)
+             if node_span(text, data, c) != here and _owner(c) == owner]
     if not sites or len(sites) > MAX_SITES:
         return []
     line = text.count("\n", 0, here[0]) + 1
@@ -111,6 +117,14 @@ def _removals(text: str, data: bytes, sites: list[Any], callee: str, argument: s
         out.append(Suggestion(start, end, "", "argument", reason, text[start:end],
                               f"argument:{callee}:-{keyword or argument}"))
     return out
+
+
+def _owner(node: Any) -> tuple[int, int] | None:
+    """The span of the class a node is in (None at module level or in a plain function)."""
+    up = node.parent
+    while up is not None and up.type != "class_definition":
+        up = up.parent
+    return None if up is None else (up.start_byte, up.end_byte)
 
 
 def _call_around(tree: Any, text: str, start: int, end: int) -> Any | None:
