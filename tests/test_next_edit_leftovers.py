@@ -313,3 +313,18 @@ def test_a_method_added_whole_points_at_the_same_place_in_the_twin_class() -> No
     lines = after.split("\n")
     assert lines[line - 1].strip() == "return await self.transport(request)" or \
         lines[line].strip() == "return await self.transport(request)"
+
+
+def test_a_callee_shared_across_classes_is_not_one_pattern() -> None:
+    # click d9db70ca: `err=True` given to `echo(...)` in a method is no news for the module's
+    # own `echo(...)` calls.
+    before = (
+        "def show(comp):\n    echo(comp.source())\n\n\n"
+        "class Bash:\n    def check(self):\n        echo('too old')\n"
+    )
+    after = before.replace("echo('too old')", "echo('too old', err=True)")
+    assert argument_suggestions(events_between(before, after)[-1]) == []
+    inside = before + "\n    def warn(self):\n        echo('no version')\n"
+    edited = inside.replace("echo('too old')", "echo('too old', err=True)")
+    [s] = argument_suggestions(events_between(inside, edited)[-1])
+    assert "echo('no version', err=True)" in apply(edited, s)
