@@ -76,6 +76,11 @@ def test_copies_that_are_not_moves_stay(click: dict[str, str]) -> None:
     again = source.replace('        return "vi"\n', '        return "vi"\n        x = 1\n'
                            '        return "vi"\n', 1)
     assert moved_suggestions(events_between(source, again)[-1]) == []
+    # Nor a statement copied into a new branch of the `if` it stands in (rich 6ccbaee6).
+    branch = ("def refresh(self):\n    if self.jupyter:\n        self.widget.close()\n"
+              "    elif self.transient:\n        self.console.print(Control.home())\n")
+    grown = branch + "    elif not self.started:\n        self.console.print(Control.home())\n"
+    assert moved_suggestions(events_between(branch, grown)[-1]) == []
 
 
 def _inlined(source: str) -> str:

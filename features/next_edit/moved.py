@@ -6,8 +6,9 @@ the old copy is the next edit. A line counts as moved when the edit added a seco
 statement the file held exactly once, both copies in one function, or one scope within the
 other (an import moved out of a function) within `MAX_LINES_APART`, and the statement is one
 that is rarely written twice on purpose: an import, an assignment or a call, whole on its
-line, long enough to be specific (not `return x`, not a block header, not a comment). The
-suggestion deletes the old copy's whole lines.
+line, long enough to be specific (not `return x`, not a block header, not a comment), and not
+in another branch of the same `if` (a branch copied to make a new one). The suggestion
+deletes the old copy's whole lines.
 """
 
 from __future__ import annotations
@@ -109,11 +110,37 @@ def _same_scope(tree: Any, text: str, starts: list[int], n: int, m: int) -> bool
     """Whether lines `n` and `m` lie in one function or class body, or one scope holds the
     other (an import moved out of a function), within `MAX_LINES_APART` unless in one function:
     copies in sibling functions are a pattern repeated, not a move."""
+    if _sibling_branches(tree, text, _first_char(text, starts[n]), _first_char(text, starts[m])):
+        return False  # the same statement in another branch of one `if`: a branch copied
     a = _scope(tree, text, _first_char(text, starts[n]))
     b = _scope(tree, text, _first_char(text, starts[m]))
     if (a.start_byte, a.end_byte) == (b.start_byte, b.end_byte) and a.type != "module":
         return True
     return abs(n - m) <= MAX_LINES_APART and (_holds(a, b) or _holds(b, a))
+
+
+def _clause(tree: Any, text: str, offset: int) -> tuple[Any, Any] | None:
+    """(the `if` statement, the clause of it) whose branch holds `offset`, innermost."""
+    at = byte_offset(text, offset)
+    node = tree.root_node.descendant_for_byte_range(at, at)
+    while node is not None and node.parent is not None:
+        parent = node.parent
+        if parent.type in ("elif_clause", "else_clause") and parent.parent is not None \
+                and parent.parent.type == "if_statement":
+            return parent.parent, parent
+        if parent.type == "if_statement" and node.type == "block":
+            return parent, node
+        node = parent
+    return None
+
+
+def _sibling_branches(tree: Any, text: str, a: int, b: int) -> bool:
+    """Whether offsets `a` and `b` lie in different branches of one `if` statement."""
+    first, second = _clause(tree, text, a), _clause(tree, text, b)
+    if first is None or second is None:
+        return False
+    return first[0].start_byte == second[0].start_byte \
+        and first[1].start_byte != second[1].start_byte
 
 
 def _holds(outer: Any, inner: Any) -> bool:
