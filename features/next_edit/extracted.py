@@ -1,15 +1,16 @@
 """An extracted value: the edit named an expression (`x = expr`) that the code after it still
 spells out -> those copies become the name.
 
-Introducing a variable (or a module constant) for an expression is half of a refactoring whose
-other half is replacing the expression where it recurs. When the edit wrote an assignment of a
-single name whose value is specific (an attribute chain, a call, a subscript, an operation, or a
-string of some length: not a bare name or number), each later copy of the same expression text
-in the same scope -- the function that assigns it, or the whole module for a module-level
-constant -- is offered the name. Not a copy that is itself assigned to (`expr = ...`), one inside
-a string or comment, or one that is part of a longer name; nothing when the name is assigned
-again in that scope outside the edit (a variable that changes is not a stand-in for the
-expression; one normalised where it is named, `if x is None: x = default`, still is).
+Introducing a variable for an expression is half of a refactoring whose other half is
+replacing the expression where it recurs. When the edit wrote an assignment of a single name
+whose value is specific (an attribute chain, a call, a subscript, an operation, or a string of
+some length: not a bare name or number), each later copy of the same expression text in the
+function that assigns it is offered the name. A module-level name is left alone: it is more
+often introduced for code still to come (jinja's `concat = u''.join` left the copies as they
+were). Not a copy that is itself assigned to (`expr = ...`), one inside a string or comment, or
+one that is part of a longer name; nothing when the name is assigned again in that scope
+outside the edit (a variable that changes is not a stand-in for the expression; one normalised
+where it is named, `if x is None: x = default`, still is).
 """
 
 from __future__ import annotations
@@ -100,18 +101,21 @@ def _copies(text: str, data: bytes, assignment: Any,
         return []
     source = text_of(value)
     scope = _scope(assignment)
-    if scope is None:
+    if scope is None or scope.type == "module":
+        # A module-level name is more often introduced for code still to come than for the
+        # copies already there (on real commits they were left as they were).
         return []
     s_lo, s_hi = node_span(text, data, scope)
     _, a_end = node_span(text, data, assignment)
-    # A module constant stands for its value everywhere; a local only after it is set.
-    lo = s_lo if scope.type == "module" else a_end
+    lo = a_end  # a local stands for its value only after it is set
     # Bound again outside what the edit typed (where a value is normalised right after it is
     # named: `x = f()` then `if x is None: x = default`), it is a variable, not the value.
     n = re.escape(name)
-    rebound = re.compile(rf"^[ \t]*{n}[ \t]*(?::[^=\n]*)?(?:[-+*/%&|^@]|//|\*\*|<<|>>)?=(?!=)"
-                         rf"|\bfor[ \t]+{n}\b|\bas[ \t]+{n}\b|\b{n}[ \t]*:=", re.MULTILINE)
-    if any(not typed[0] <= m.start() < typed[1] for m in rebound.finditer(text, s_lo, s_hi)):
+    rebound = re.compile(rf"^[ \t]*(?P<n>{n})[ \t]*(?::[^=\n]*)?(?:[-+*/%&|^@]|//|\*\*|<<|>>)?"
+                         rf"=(?!=)|\bfor[ \t]+(?P<f>{n})\b|\bas[ \t]+(?P<a>{n})\b|"
+                         rf"\b(?P<w>{n})[ \t]*:=", re.MULTILINE)
+    if any(not typed[0] <= m.start(m.lastgroup or 0) < typed[1]
+           for m in rebound.finditer(text, s_lo, s_hi)):
         return []
     a_lo, _ = node_span(text, data, assignment)
     pattern = re.compile(rf"(?<![\w.]){re.escape(source)}(?!\w)")
