@@ -3,8 +3,10 @@
 `EditHistory` turns document states into user-level edits; `prepare(text)` analyses a text
 ahead of the edit that will make it a `before`; `static_suggestions(text, events)`
 runs the rename, signature, follow-on (import, attribute), repeated-edit, consistency
-(what the edit left undefined or unused, as pyflakes sees it before and after) and definition
-(a call given an argument its function lacks) engines and ranks what they find;
+(what the edit left undefined or unused, as pyflakes sees it before and after), definition
+(a call given an argument its function lacks) and leftover engines (what the edit left half
+done: `twins`, `moved`, `arguments`, `spelled`, `registry`, `extracted`) and ranks what they
+find;
 `WorkspaceHistory` keeps saved changes across files, whose signature changes reach other
 files' call sites (`caller_suggestions`) and whose diffs the model sees;
 `model_suggestions` asks a code model for what static analysis cannot see, in the prompt format

@@ -7,7 +7,7 @@ from typing import Any
 from .records import Change, Suggestion
 from .tokens import node_span, nodes, text_of
 
-__all__ = ["call_edits"]
+__all__ = ["call_edits", "remove_argument"]
 
 
 def call_edits(text: str, tree: Any, name: str, old: list[Any], new: list[Any], shift: int,
@@ -130,7 +130,7 @@ def _edit(text: str, span: tuple[int, int], positional: list, keywords: dict, ol
             target = positional[i - shift][1]
         else:
             return []
-        return [_remove(text, span, target) + (what,)]
+        return [remove_argument(text, span, target) + (what,)]
     reordered = sorted(old) == sorted(new) and old != new
     if reordered and not keywords and len(positional) == len(old) - shift:
         texts = {old[k + shift]: text[s:e] for k, (_, (s, e)) in enumerate(positional)}
@@ -139,7 +139,8 @@ def _edit(text: str, span: tuple[int, int], positional: list, keywords: dict, ol
     return []
 
 
-def _remove(text: str, span: tuple[int, int], target: tuple[int, int]) -> tuple[int, int, str]:
+def remove_argument(text: str, span: tuple[int, int],
+                    target: tuple[int, int]) -> tuple[int, int, str]:
     """Delete one argument with the comma and space that separate it from its neighbours."""
     start, end = target
     rest = text[end : span[1] - 1]

@@ -33,6 +33,14 @@ class Weights:
     call: float = 2.0  # a call that no longer fits a changed signature
     definition: float = 2.4  # a function whose call the edit gave an argument it lacks
     unused: float = 1.5  # a variable the edit left unused
+    # What an edit left half done, by new engines (below what the edit broke: a reference it
+    # left undefined, a call that no longer fits, come first).
+    moved: float = 2.6  # the old copy of lines the edit pasted in the same scope
+    extract: float = 2.3  # a copy of the expression the edit just named
+    argument: float = 1.9  # another call of a callee the edit gave an argument more
+    registry: float = 2.2  # a list or dict naming the new definition's siblings
+    twin: float = 2.1  # the same block in the edited method's namesake in another class
+    spelled: float = 2.3  # what a name the edit imported (and nothing reads) replaces
     model: float = 1.0
     per_age: float = 0.5  # each older edit in the history costs this much
 

@@ -52,7 +52,7 @@ class Suggestion:
     end: int
     new_text: str
     # "rename", "signature", "docstring", "call", "repeat", "import", "attribute",
-    # "undefined", "member", "unused" or "model"
+    # "undefined", "member", "unused", "definition", "moved", "extract", "argument" or "model"
     source: str
     reason: str
     expected: str = ""

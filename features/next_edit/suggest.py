@@ -6,14 +6,20 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from .arguments import argument_suggestions
 from .callfit import definition_suggestions
 from .consistency import consistency_suggestions
+from .extracted import extracted_suggestions
 from .followon import Lookup, followon_suggestions
+from .moved import moved_suggestions
 from .rank import rank, rebase
 from .records import Event, Suggestion
+from .registry import registry_suggestions
 from .rename import rename_suggestions
 from .repeat import repeat_suggestions
 from .signature import signature_suggestions
+from .spelled import spelled_suggestions
+from .twins import twin_suggestions
 
 __all__ = ["ENGINES", "static_suggestions"]
 
@@ -33,6 +39,12 @@ ENGINES: tuple[tuple[str, Engine], ...] = (
     ("repeat", lambda e, path, project, lookup: repeat_suggestions(e)),
     ("consistency", lambda e, path, project, lookup: consistency_suggestions(e)),
     ("definition", lambda e, path, project, lookup: definition_suggestions(e)),
+    ("moved", lambda e, path, project, lookup: moved_suggestions(e)),
+    ("extract", lambda e, path, project, lookup: extracted_suggestions(e)),
+    ("argument", lambda e, path, project, lookup: argument_suggestions(e)),
+    ("registry", lambda e, path, project, lookup: registry_suggestions(e)),
+    ("twin", lambda e, path, project, lookup: twin_suggestions(e)),
+    ("spelled", lambda e, path, project, lookup: spelled_suggestions(e)),
 )
 
 
