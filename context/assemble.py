@@ -1,9 +1,10 @@
 """Rank everything gathered on one scale and pack the best into a hard token budget.
 
 Blocks are chosen greedily by score (rank-truncated, as RepoFuse does) and rendered as comments
-with file paths, so the prompt is valid in front of any Python prefix. The best block is rendered
-last, nearest the code, followed by the expected type. The budget is a cap, checked on the final
-text with the caller's counter.
+with file paths, so the prompt is valid in front of any Python prefix; continuations (the same
+lines elsewhere and what followed them) are real code under a `# Path:` line. The best block is
+rendered last, nearest the code, followed by the expected type. The budget is a cap, checked on
+the final text with the caller's counter.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import dataclass, replace
 from .records import Hole, RelevantHeader, Snippet
 from .relevant import ScoredType
 
-__all__ = ["Block", "assemble", "blocks_for", "render_comment"]
+__all__ = ["Block", "assemble", "blocks_for", "render_code", "render_comment"]
 
 CountTokens = Callable[[str], int]
 
@@ -35,6 +36,11 @@ def render_comment(header: str, body: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def render_code(path: str, body: str) -> str:
+    """`# Path: path`, the body as code, and a blank line; ends with a newline."""
+    return f"# Path: {path}\n{body.rstrip()}\n\n"
+
+
 def blocks_for(hole: Hole, types: Sequence[ScoredType], headers: Sequence[RelevantHeader],
                snippets: Sequence[Snippet]) -> tuple[str, list[Block]]:
     """The fixed preamble (the expected type) and the scored blocks of every channel."""
@@ -51,6 +57,11 @@ def blocks_for(hole: Hole, types: Sequence[ScoredType], headers: Sequence[Releva
 
 
 def _snippet_block(s: Snippet) -> Block:
+    if s.source == "continuation":
+        # Real code, as a repository's files follow one another in a code model's training
+        # data: the model is to go on as that code went on, so it sees those lines as it sees
+        # its own.
+        return Block(render_code(s.path, s.text), s.score, s)
     where = f"{s.path}:{s.start_line}" if s.source == "rationale" else \
         f"Similar code in {s.path}:{s.start_line}-{s.end_line}"
     fallback = None

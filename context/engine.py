@@ -35,7 +35,7 @@ from .records import (
 )
 from .relevant import relevant_headers, relevant_types
 from .resolve import FileFacts
-from .retrieval import analogy, rationale
+from .retrieval import analogy, continuations, rationale
 from .tags import extract_tags
 
 __all__ = ["ContextEngine"]
@@ -222,6 +222,7 @@ class ContextEngine:
         # found by them).
         stages: dict[str, Callable[[], list[Any]]] = {
             "rationale": lambda: rationale(self.index, facts, text, offset, self.weights),
+            "continuation": lambda: continuations(self.index, rel, text, offset, self.weights),
             "relevant_types": lambda: relevant_types(self.index, facts, hole, distances,
                                                      self.weights),
             "relevant_headers": lambda: relevant_headers(self.index, facts, hole, distances,
@@ -232,7 +233,7 @@ class ContextEngine:
         for stage, run in stages.items():
             # The definitions of the imported names used nearby are the context's core: a few
             # index lookups per import whatever the workspace's size (1-20 ms), never skipped.
-            if late() and stage != "rationale":
+            if late() and stage not in ("rationale", "continuation"):
                 timings[f"skipped_{stage}"] = 0.0
                 skipped[stage] = f"deadline: {elapsed():.0f} ms of {deadline_ms:.0f} ms spent " \
                     "before it could start"
@@ -241,7 +242,8 @@ class ContextEngine:
             found[stage] = run()
             lap(stage)
         preamble, blocks = blocks_for(hole, found["relevant_types"], found["relevant_headers"],
-                                      found["rationale"] + found["analogy"])
+                                      found["continuation"] + found["rationale"]
+                                      + found["analogy"])
         prompt, tokens, chosen = assemble(preamble, blocks, budget_tokens, count_tokens)
         lap("assemble")
         timings["total"] = (time.perf_counter() - started) * 1000

@@ -966,6 +966,23 @@ class Index:
             self.rows_per_ms = 0.8 * self.rows_per_ms + 0.2 * rows / elapsed
         return [tuple(r) for r in rows_out]
 
+    def phrase_windows(self, words: Sequence[str], exclude_path: str | None = None,
+                       limit: int = 20) -> list[tuple[str, int, int, str]]:
+        """Windows holding `words` (identifiers and numbers, in this order, nothing else of
+        those between them): (path, start_line, end_line, text), outside `exclude_path`.
+        One FTS5 phrase query: a few index steps per word however large the workspace."""
+        terms = [w.lower() for w in words if w]
+        if not terms:
+            return []
+        phrase = '"' + " ".join(terms) + '"'
+        with self.store.lock:
+            rows = self.store.conn.execute(
+                "SELECT f.path, w.start_line, w.end_line, wins_fts.text "
+                "FROM wins_fts JOIN wins w ON w.id = wins_fts.rowid JOIN files f "
+                "ON f.id = w.file_id WHERE wins_fts MATCH ? AND f.path IS NOT ? LIMIT ?",
+                (phrase, exclude_path, limit)).fetchall()
+        return [tuple(r) for r in rows]
+
     def search_windows(self, query: str, exclude_path: str | None = None,
                        limit: int = 10) -> list[tuple[str, int, int, str, float]]:
         """BM25 over 10-line windows: (path, start_line, end_line, text, score), best first

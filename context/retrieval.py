@@ -16,11 +16,16 @@ from .ranking import DEFAULT_WEIGHTS, RankingWeights
 from .records import Snippet
 from .resolve import FileFacts, definition_stub, resolve_name
 
-__all__ = ["analogy", "rationale"]
+__all__ = ["analogy", "continuations", "rationale"]
 
 _USE = re.compile(r"(?<![\w.])([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)?)")
 _LOOKBACK_LINES = 60
 _QUERY_LINES = 10
+_WORD = re.compile(r"[A-Za-z0-9_]+")
+# A single line repeated elsewhere says what comes next only when it is this long (`self,`,
+# `"""`, `else:` are everywhere).
+_MIN_SINGLE_LINE = 12
+_MAX_LINE = 160
 
 
 def rationale(index: Index, facts: FileFacts, text: str, offset: int,
@@ -111,4 +116,77 @@ def analogy(index: Index, path: str | None, text: str, offset: int,
                            weights.analogy * score / best))
         if len(out) >= limit:
             break
+    return out
+
+
+def continuations(index: Index, path: str | None, text: str, offset: int,
+                  weights: RankingWeights = DEFAULT_WEIGHTS, limit: int = 2, after: int = 2,
+                  max_windows: int = 60) -> list[Snippet]:
+    """Other places where the last lines before the cursor occur again, with the lines that
+    follow them there: what the code went on with after the same lines (the file's own code,
+    before or after the cursor, and the other files' windows).
+
+    The longest run of the last lines (3, 2, then 1 long line; blank lines ignored) that occurs
+    elsewhere decides; at the cursor's start of a line only. At most `limit` snippets, each the
+    matching lines and `after` lines that follow, one per continuation, the continuation found
+    most often first (then the file's own, then nearest the cursor).
+    """
+    line_start = text.rfind("\n", 0, offset) + 1
+    if text[line_start:offset].strip():
+        return []
+    last = [line.strip() for line in _last_lines(text, line_start, _QUERY_LINES) if line.strip()]
+    cursor_line = text.count("\n", 0, line_start)  # 0-based
+    own = text.splitlines()
+    mine = next((i for i in range(cursor_line - 1, -1, -1) if own[i].strip()), -1)
+    for k in (3, 2, 1):
+        if len(last) < k or (k == 1 and len(last[-1]) < _MIN_SINGLE_LINE):
+            continue
+        key = last[-k:]
+        sources = [(path or "", own, 0)]
+        sources += [(p, chunk.splitlines(), start - 1) for p, start, _, chunk in
+                    index.phrase_windows(_WORD.findall(" ".join(key)), path, max_windows)]
+        by_next: dict[str, list[tuple[int, Snippet]]] = {}
+        seen: set[tuple[str, int]] = set()  # windows overlap: a run is counted once
+        for where, lines, first in sources:
+            for i, end in _runs(lines, key):
+                line = first + i  # 0-based line of the run's first line in its file
+                if (lines is own and end == mine) or (where, line) in seen:
+                    continue  # the lines right before the cursor themselves, or seen
+                nxt = next((j for j in range(end + 1, len(lines)) if lines[j].strip()), None)
+                if nxt is None:
+                    continue  # what follows is outside this window (another one has it)
+                seen.add((where, line))
+                follow = lines[nxt:nxt + after]
+                shown = [line for line in lines[i:nxt + after] if len(line) <= _MAX_LINE]
+                if len(shown) < len(lines[i:nxt + 1]):
+                    continue  # a long line (data, prose) is no line of code to go on with
+                shown = shown[: nxt + 1 - i] + [x for x in follow[1:] if len(x) <= _MAX_LINE]
+                distance = abs(cursor_line - line) if lines is own else 10**6
+                by_next.setdefault(follow[0].strip(), []).append((distance, Snippet(
+                    where, line + 1, line + len(shown), "\n".join(shown), "continuation",
+                    weights.continuation)))
+        if by_next:
+            ranked = sorted(by_next.values(),
+                            key=lambda found: (-len(found), min(f[0] for f in found)))
+            return [min(found, key=lambda f: f[0])[1] for found in ranked[:limit]]
+    return []
+
+
+def _runs(lines: list[str], key: list[str]) -> list[tuple[int, int]]:
+    """(first, last) line indices of each place `key`'s lines occur in `lines` in a row, blank
+    lines between them ignored."""
+    out: list[tuple[int, int]] = []
+    for i, line in enumerate(lines):
+        if line.strip() != key[0]:
+            continue
+        j, matched = i, 1
+        while matched < len(key):
+            j += 1
+            while j < len(lines) and not lines[j].strip():
+                j += 1
+            if j >= len(lines) or lines[j].strip() != key[matched]:
+                break
+            matched += 1
+        if matched == len(key):
+            out.append((i, j))
     return out

@@ -21,6 +21,12 @@ class ContextSettings:
     share: float = attrs.field(
         default=0.4, validator=[attrs.validators.ge(0.0), attrs.validators.le(0.9)]
     )
+    # Share of the budget a prefix-only model's context is sure of: where the code would leave
+    # less, it gives up its farthest lines for the context's best blocks (the same lines
+    # elsewhere and what followed them, the definitions used nearby). At most `share`.
+    reserve: float = attrs.field(
+        default=0.15, validator=[attrs.validators.ge(0.0), attrs.validators.le(0.9)]
+    )
     # Stages that would start after this many milliseconds are skipped (the editor is waiting).
     deadline_ms: float = attrs.field(default=60.0, validator=attrs.validators.gt(0))
     # The same for runs nobody waits on keystroke by keystroke (`typehole complete`, benchmarks):

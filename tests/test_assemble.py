@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from typehole.context.assemble import Block, assemble, render_comment
+from typehole.context.assemble import Block, assemble, blocks_for, render_comment
 from typehole.context.engine import ContextEngine
 from typehole.context.ranking import RankingWeights
+from typehole.context.records import Hole, Snippet
 
 
 def words(text: str) -> int:
@@ -150,3 +151,15 @@ def test_similar_code_outranks_stubs_of_unused_imports(
     assert unused and sources.index("analogy") < unused[0]
     best = max(s.score for s in result.snippets if s.source == "analogy")
     assert best == w.analogy > w.rationale_unused
+
+
+def test_continuations_are_real_code_under_a_path_line_and_rank_first() -> None:
+    going_on = Snippet("pkg/a.py", 3, 5, "    x = 1\n    y = 2\n", "continuation",
+                       RankingWeights().continuation)
+    used = Snippet("pkg/b.py", 1, 2, "def f(): ...", "rationale", RankingWeights().rationale)
+    _, blocks = blocks_for(Hole("unknown", None, 0, 0), [], [], [used, going_on])
+    prompt, _, chosen = assemble("", blocks, 1000, words)
+    assert [b.item for b in chosen] == [going_on, used]
+    # Rendered last, nearest the code, as code: a model sees those lines as it sees its own.
+    assert prompt.endswith("# Path: pkg/a.py\n    x = 1\n    y = 2\n\n")
+    assert "# def f(): ..." in prompt

@@ -209,3 +209,17 @@ def test_the_context_block_written_again_is_cut() -> None:
     # The model's own comments stay.
     assert pp.explain("# fall back to the default\n    return value", site, block, CONTEXT)[0] == (
         "# fall back to the default\n    return value")
+
+
+def test_a_block_cut_inside_a_signature_keeps_its_lines_that_end_open() -> None:
+    """A block at module level cut at `max_tokens` in its parameter list (Gemma 3 270M wrote
+    this at jinja2 `filters.py`): no line end balances, the complete parameters are kept."""
+    site = Site("x = 1\n\n\n", len("x = 1\n\n\n"), "a.py")
+    gate = decide(site)
+    assert gate.mode == "block"
+    raw = ('def truncate_string(\n    env: "Environment",\n    s: str,\n'
+           '    length: int = 255,\n    skip_')
+    assert pp.postprocess(raw, site, gate) == (
+        'def truncate_string(\n    env: "Environment",\n    s: str,\n    length: int = 255,')
+    # An unclosed opener with no line ending open is still no completion.
+    assert pp.postprocess("x = foo(bar\n", site, gate) is None

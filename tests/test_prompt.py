@@ -230,3 +230,23 @@ def test_import_statements_keep_continuation_lines_and_skip_indented_ones() -> N
     assert import_statements(text) == [
         "import a\n", "from b import (\n    c,\n)\n", "from d import e, \\\n    f\n",
         "from i import j\n"]
+
+
+def test_prefix_only_context_reserve_costs_the_code_only_what_the_context_holds() -> None:
+    site = _module()
+    alone = build_prompt(site, count, 200, with_suffix=False, imports=True)
+    left = context_room(site, count, 200, with_suffix=False, imports=True)
+    # The reserve is more than the code leaves: the context may take it.
+    assert context_room(site, count, 200, with_suffix=False, imports=True,
+                        context_reserve=0.3) == 60 > left
+    small = "# c\n" * (left // 2)  # 2 tokens a line: fits what the code leaves
+    kept = build_prompt(site, count, 200, context=small, with_suffix=False, imports=True,
+                        context_reserve=0.3)
+    assert kept.context == small and kept.prefix == alone.prefix
+    big = "# c\n" * 50
+    given = build_prompt(site, count, 200, context=big, with_suffix=False, imports=True,
+                         context_reserve=0.3)
+    assert given.context == "# c\n" * 30 and given.tokens <= 200
+    # The code gave up its farthest lines for it, and still ends at the cursor.
+    assert alone.prefix.endswith(given.prefix.split("\n\n", 1)[-1])
+    assert given.prefix.count("\n") < alone.prefix.count("\n")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from typehole.context.engine import ContextEngine
 from typehole.context.ranking import RankingWeights
-from typehole.context.retrieval import analogy, rationale
+from typehole.context.retrieval import analogy, continuations, rationale
 
 
 def test_rationale_resolves_through_imports_and_reexports(
@@ -61,3 +61,33 @@ def test_analogy_excludes_the_current_file_and_overlaps(
     spans = [(s.path, s.start_line, s.end_line) for s in found]
     for i, (p, a, b) in enumerate(spans):
         assert not any(p == q and a <= d and c <= b for q, c, d in spans[i + 1:])
+
+
+def test_continuations_show_what_followed_the_same_lines_in_other_files(
+        httpx_engine: ContextEngine) -> None:
+    text = ("def send(\n    method: str,\n    url: URL | str,\n    *,\n"
+            "    content: RequestContent | None = None,\n"
+            "    data: RequestData | None = None,\n    ")
+    found = continuations(httpx_engine.index, "tests/script.py", text, len(text))
+    assert found and all(s.source == "continuation" for s in found)
+    first = found[0]
+    assert first.path.startswith("httpx/") and first.path != "tests/script.py"
+    lines = [line.strip() for line in first.text.splitlines()]
+    # The matched lines, then what came next there.
+    at = lines.index("data: RequestData | None = None,")
+    assert lines[at - 1] == "content: RequestContent | None = None,"
+    assert lines[at + 1] == "files: RequestFiles | None = None,"
+    # Mid-line there is no next line to show.
+    assert continuations(httpx_engine.index, "tests/script.py", text + "fi", len(text) + 2) == []
+
+
+def test_continuations_find_the_files_own_code_but_not_the_lines_at_the_cursor(
+        httpx_engine: ContextEngine) -> None:
+    body = "    client = make_client(settings)\n    client.open_the_door()\n"
+    text = f"def a():\n{body}    client.close()\n\n\ndef b():\n{body}    "
+    found = continuations(httpx_engine.index, "tests/script.py", text, len(text))
+    assert [(s.path, s.start_line) for s in found] == [("tests/script.py", 2)]
+    assert found[0].text.splitlines()[-1] == "    client.close()"
+    # Alone, the lines at the cursor are no continuation of themselves.
+    alone = f"def b():\n{body}    "
+    assert continuations(httpx_engine.index, "tests/script.py", alone, len(alone)) == []

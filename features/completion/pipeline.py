@@ -81,6 +81,10 @@ class PipelineOptions:
         return self.context.share if self.context.enabled else 0.0
 
     @property
+    def context_reserve(self) -> float:
+        return self.context.reserve if self.context.enabled else 0.0
+
+    @property
     def context_deadline_ms(self) -> float | None:
         """None: wait for the context however long it takes (batch runs)."""
         return self.context.deadline_ms if self.interactive else None
@@ -168,6 +172,7 @@ class Pipeline:
             context_share=options.context_share,
             with_suffix=self._fim,
             imports=self._imports(options),
+            context_reserve=options.context_reserve,
         )
         timings["prompt"] = _ms(t)
 
@@ -217,7 +222,8 @@ class Pipeline:
         # A prefix-only prompt's code comes first: the context gets what the code leaves.
         budget = context_room(site, self.count_tokens, options.completion.prompt_budget,
                               context_share=options.context_share, with_suffix=self._fim,
-                              imports=self._imports(options))
+                              imports=self._imports(options),
+                              context_reserve=options.context_reserve)
         if budget <= 0:
             return ContextPiece(text="")
         wanted = threading.Event()

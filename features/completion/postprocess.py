@@ -204,6 +204,12 @@ def balance_brackets(text: str, site: Site, gate: Gate) -> str | None:
     if "\n" not in text and not suffix.strip() and text.rstrip()[-1:] in _CONTINUES:
         return text  # `field = attr.ib(`: the call goes on over the next lines
     cut = _last_balanced_point(text, line, opened, lexicon, gate.mode == "block")
+    if not text[:cut].strip() and not suffix.strip():
+        # Nothing balances (a signature over several lines cut at `max_tokens`): keep the lines
+        # that end open, as a one-line `x = attr.ib(` is kept; drop the unfinished last one.
+        ends = [m.start() for m in re.finditer("\n", text)
+                if text[: m.start()].rstrip()[-1:] in _CONTINUES]
+        return text[: ends[-1]].rstrip() if ends else None
     return text[:cut].rstrip() or None
 
 

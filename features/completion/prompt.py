@@ -15,7 +15,10 @@ the code stay the same, so a server's prompt cache (llama.cpp `cache_prompt`) re
 up to the cursor's line. The lines anchoring gives up are not wasted: with `imports` the file's
 own import statements above the code come first (the way the file starts: they name what the
 next line may use), and the context takes the rest, at most `context_share` (`context_room`
-says how much, before the context is gathered).
+says how much, before the context is gathered). The context is sure of `context_reserve` of the
+budget: where the code leaves less, the code gives up its farthest lines for what the context
+holds (its best blocks: the same lines elsewhere and what followed them, the definitions used
+nearby), and keeps the whole budget when the context is empty.
 """
 
 from __future__ import annotations
@@ -51,6 +54,7 @@ def build_prompt(
     with_suffix: bool = True,
     anchor_lines: int = 16,
     imports: bool = False,
+    context_reserve: float = 0.0,
 ) -> Prompt:
     """Assemble the prompt for `site` within `budget` tokens (a hard cap, checked at the end).
 
@@ -62,7 +66,7 @@ def build_prompt(
     budget = max(budget, 0)
     if not with_suffix:
         return _prefix_only(site, count_tokens, budget, context, context_share, anchor_lines,
-                            imports)
+                            imports, context_reserve)
     kept_context, used = _fit_lines(
         _lines_down(context, 0), count_tokens, int(budget * max(0.0, min(context_share, 1.0)))
     )
@@ -113,24 +117,40 @@ def context_room(
     with_suffix: bool = True,
     anchor_lines: int = 16,
     imports: bool = False,
+    context_reserve: float = 0.0,
 ) -> int:
     """How many tokens the context may take in `build_prompt` with the same arguments: its
-    share of the budget, and in a prefix-only prompt no more than what the code leaves."""
+    share of the budget, and in a prefix-only prompt no more than what the code leaves or
+    its reserve, whichever is more."""
     budget = max(budget, 0)
     share = int(budget * max(0.0, min(context_share, 1.0)))
     if with_suffix:
         return share
     _, _, used = _code_first(site, count_tokens, budget, anchor_lines, imports)
-    return max(0, min(share, budget - used))
+    return _room(budget, used, share, context_reserve)
+
+
+def _room(budget: int, used: int, share: int, reserve: float) -> int:
+    """The context's room in a prefix-only prompt whose code costs `used` of `budget`."""
+    sure = int(budget * max(0.0, min(reserve, 1.0)))
+    return max(0, min(share, max(budget - used, sure)))
 
 
 def _prefix_only(site: Site, count_tokens: CountTokens, budget: int, context: str,
-                 context_share: float, anchor_lines: int, imports: bool) -> Prompt:
-    """The prompt of a prefix-only model: the code first, the context in what is left."""
+                 context_share: float, anchor_lines: int, imports: bool,
+                 context_reserve: float) -> Prompt:
+    """The prompt of a prefix-only model: the code first, the context in what is left (or in
+    its reserve, the code then fitted again in what the context leaves)."""
     above, cursor_line, used = _code_first(site, count_tokens, budget, anchor_lines, imports)
-    room = min(int(budget * max(0.0, min(context_share, 1.0))), budget - used)
-    kept_context, _ = _fit_lines(_lines_down(context, 0), count_tokens, max(room, 0))
-    return _verify("".join(kept_context), above, cursor_line, [], count_tokens, budget)
+    share = int(budget * max(0.0, min(context_share, 1.0)))
+    room = _room(budget, used, share, context_reserve)
+    kept_context, _ = _fit_lines(_lines_down(context, 0), count_tokens, room)
+    text = "".join(kept_context)
+    spent = count_tokens(text) if text else 0
+    if spent > budget - used:
+        above, cursor_line, _ = _code_first(site, count_tokens, budget - spent, anchor_lines,
+                                            imports)
+    return _verify(text, above, cursor_line, [], count_tokens, budget)
 
 
 def _code_first(site: Site, count_tokens: CountTokens, budget: int, anchor_lines: int,
