@@ -70,14 +70,14 @@ def test_a_removed_parameter_s_assignment_and_its_block_go(httpx: dict[str, str]
     compile(apply(after, s), "_client.py", "exec")
 
 
-def test_a_removed_helper_s_call_gives_way_to_its_argument(httpx: dict[str, str]) -> None:
+def test_a_removed_helper_s_call_stays_a_location(httpx: dict[str, str]) -> None:
     source = httpx["_models.py"]
+    # Unwrapping `helper(x)` to `x` is a guess: maintainers as often call another function.
     start = source.index("def _parse_content_type_charset(")
     after = source[:start] + source[source.index("def _parse_header_links(") :]
     [s] = _undefined(source, after)
-    assert (after[s.start : s.end], s.new_text) == (
-        "_parse_content_type_charset(content_type)", "content_type")
-    assert _line(apply(after, s), "return content_type") == "        return content_type"
+    assert s.jump and after[s.start : s.end] == "_parse_content_type_charset"
+    assert "is no longer defined" in s.reason
 
 
 def test_a_removed_flag_reads_as_absent() -> None:

@@ -18,9 +18,9 @@ next):
 - a statement that is a call given NAME (a removed constant or import) as its first argument
   (`DEFAULT_STYLES.update(MARKDOWN_STYLES)`, `warnings.warn(MESSAGE, ...)`): the statement goes,
   and an `if` block it was the whole of goes with it;
-- a call `NAME(x)` of a removed function, class or assigned callable, with one plain argument:
-  the call is unwrapped to `x` (parenthesised unless it stands alone); so is `cast(T, x)` where
-  the edit removed the import of `cast`.
+- `cast(T, x)` where the edit removed the import of `cast`: `x` (parenthesised unless it
+  stands alone). Other removed callables' calls stay location-only: on real commits they went
+  to another function as often as they were unwrapped.
 
 A removed line leaves no stray blank line behind a block's opening line or at the end of the
 file. Anything else stays a location-only suggestion.
@@ -285,8 +285,8 @@ def _drop_lines(text: str, node: Any, what: str) -> Removal | None:
 
 def _unwrapped(text: str, leaf: Any, kinds: frozenset[str],
                gone: frozenset[str]) -> Removal | None:
-    """`NAME(x)` -> `x`, for a removed function, class or assigned callable; `cast(T, x)` ->
-    `x` where the edit removed the import of `typing.cast` (it returns its argument)."""
+    """`cast(T, x)` -> `x` where the edit removed the import of `typing.cast` (it returns its
+    argument)."""
     call = leaf.parent
     if call.type not in ("power", "atom_expr") or call.children[0] is not leaf \
             or len(call.children) != 2:
@@ -299,9 +299,10 @@ def _unwrapped(text: str, leaf: Any, kinds: frozenset[str],
         if inside.type != "arglist" or len(inside.children) != 3:
             return None  # `cast(T, x)`: two positional arguments, no trailing comma
         argument = inside.children[2]
-    elif kinds & {"def", "assign"}:
-        argument = inside
     else:
+        # Any other removed callable: on real commits its calls went to another function as
+        # often as they were unwrapped (click `_cleanup_name(x)` -> `split_opt(x)`, rich
+        # `isascii(s)` -> `s.isascii()`; attrs `AttrsClass(x)` -> `x`): a location only.
         return None
     if argument.type in ("arglist", "argument", "operator"):
         return None  # several arguments, a keyword, `*args`
