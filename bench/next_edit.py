@@ -33,7 +33,7 @@ Run: typehole bench next-edit [--pairs click==8.3.2:8.3.3,...] [--max-cases N] [
 With `--git DIR` (repeatable; a clone with its full history, bare or not) the cases are real
 commits of that history instead (`bench/next_edit_commits.py` says how they are made and scored):
 typehole bench next-edit --git CLONE [--git CLONE ...] [--max-cases N] [--seed S] [--tolerance L]
-[--sources rename,undefined,...] [--show N]
+[--sources rename,undefined,...] [--show N] [--dump FILE] [--model embedded [--format F]]
 """
 
 from __future__ import annotations
@@ -45,6 +45,7 @@ import re
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Sequence
 
 from typehole.app.hub import ModelHub
 from typehole.app.settings import Settings
@@ -166,6 +167,9 @@ def main(argv: list[str] | None = None) -> int:
                         "does when a document opens or settles (--git)")
     parser.add_argument("--show", type=int, default=0, metavar="N",
                         help="print N cases with their top suggestion (--git)")
+    parser.add_argument("--dump", metavar="FILE",
+                        help="write every case as a JSON line: the top suggestion, old and new "
+                        "text, landed, exact, the hunk it landed on (--git)")
     args = parser.parse_args(argv)
     if args.git:
         return _commits_main(args, argv)
@@ -265,12 +269,30 @@ def _commits_main(args: argparse.Namespace, argv: list[str] | None) -> int:
     rows: list[tuple[str, commits.Score]] = []
     total = commits.Score()
     shown: list[commits.Outcome] = []
-    for git_dir in args.git:
-        sources = frozenset(args.sources.split(",")) if args.sources else None
-        score = commits.run_repo(git_dir, per_repo, args.seed, args.tolerance, shown, sources,
-                                 args.cold)
-        rows.append((commits.repo_name(git_dir), score))
-        total.add(score)
+    loop = asyncio.new_event_loop()
+    hub = ModelHub()
+    step = None
+    if args.model:
+        backend = loop.run_until_complete(_open_model(hub, args.model))
+        fmt = FORMATS[args.format or Settings().next_edit.format]
+
+        def step(text: str, cursor: int, events: Sequence[Event], path: str) -> list[Suggestion]:
+            """The model step as the server runs it, with a hang guard for a loaded machine."""
+            return loop.run_until_complete(model_suggestions(
+                backend, text, cursor, events, path, fmt=fmt, timeout_s=120.0))
+
+    try:
+        for git_dir in args.git:
+            sources = frozenset(args.sources.split(",")) if args.sources else None
+            score = commits.run_repo(git_dir, per_repo, args.seed, args.tolerance, shown,
+                                     sources, args.cold, step)
+            rows.append((commits.repo_name(git_dir), score))
+            total.add(score)
+    finally:
+        loop.run_until_complete(hub.aclose())
+        loop.close()
+    if args.dump:
+        commits.dump(shown, args.tolerance, args.dump)
     print("next edits on real commits (history: the file before the commit and its first hunks; "
           f"target: any later hunk, {args.tolerance} line(s) tolerance)")
     for line in commits.table([*rows, ("all", total)]):

@@ -21,7 +21,8 @@ Metrics, per repository and over all:
   next to a hunk, or a site one line off, still counts);
 - rec@1 / rec@3: share of all cases whose top-1 / any top-3 suggestion lands on a remaining hunk;
 - exact: share of all cases whose top-1 suggestion carries text and, applied, makes the lines
-  it touches read exactly as the commit leaves them (a correct part of the commit's edit);
+  it touches read exactly as the commit leaves them (a correct part of the commit's edit); a
+  deletion touches the line it joins, none at the end of the file;
 - ES: edit similarity (difflib ratio) of the touched region after the top-1 suggestion to the
   same region after the hunk it lands on, over top-1 suggestions that land and carry text;
 - p50/p95: latency of `static_suggestions` per case, in milliseconds of wall time; cpu50/cpu95
@@ -39,6 +40,7 @@ from __future__ import annotations
 
 import difflib
 import io
+import json
 import random
 import shutil
 import subprocess
@@ -46,7 +48,7 @@ import tarfile
 import tempfile
 import time
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -205,11 +207,12 @@ def target_spans(case: Case) -> list[tuple[int, int, str]]:
 
 
 def replay(case: Case, path: str | None = None, project: Any = None,
-           lookup: Any = None, cold: bool = False) -> Outcome:
+           lookup: Any = None, cold: bool = False, model: ModelStep | None = None) -> Outcome:
     """The suggestions after the case's first k hunks arrive as document updates.
 
     Unless `cold`, each text before the last hunk is analysed untimed first, as the server
-    does when a document is opened or settles (`prepare`).
+    does when a document is opened or settles (`prepare`). With `model`, the model step runs
+    where the static engines are silent, as the server's `nextEdit.modelStep` does (timed too).
     """
     history = EditHistory(case.commit.before)
     if not cold:
@@ -222,6 +225,8 @@ def replay(case: Case, path: str | None = None, project: Any = None,
     cursor = case.events[case.k - 1].change.inserted_end
     t0, c0 = time.perf_counter(), time.process_time()
     found = static_suggestions(state, history.events, path, project, cursor, lookup=lookup)
+    if not found and model is not None:
+        found = model(state, cursor, history.events, case.commit.path)
     ms, cpu = (time.perf_counter() - t0) * 1000, (time.process_time() - c0) * 1000
     return Outcome(case, found, ms, target_spans(case), cpu)
 
@@ -251,13 +256,15 @@ def exact(state: str, s: Suggestion, final: str) -> bool:
     text = apply(state, s)
     end = s.start + len(s.new_text) - s.new_text.endswith("\n")
     lo, hi = _lines(text, s.start, end)
+    lines = text.splitlines()
     goal = final.splitlines()
-    matcher = difflib.SequenceMatcher(None, text.splitlines(), goal, autojunk=False)
+    matcher = difflib.SequenceMatcher(None, lines, goal, autojunk=False)
     kept: set[int] = set()
     for tag, i1, i2, _, _ in matcher.get_opcodes():
         if tag == "equal":
             kept.update(range(i1, i2))
-    if not all(line in kept for line in range(lo, hi + 1)):
+    # A deletion at the end of the file touches no line (there is none after it).
+    if not all(line in kept for line in range(lo, min(hi + 1, len(lines)))):
         return False
     before = difflib.SequenceMatcher(None, state.splitlines(), goal, autojunk=False)
     return matcher.ratio() > before.ratio()
@@ -325,6 +332,10 @@ def score(outcome: Outcome, tolerance: int = 1, into: Score | None = None) -> Sc
     return out
 
 
+# (text, cursor, events, path) -> the model step's suggestions (`bench.next_edit` builds one).
+ModelStep = Callable[[str, int, Sequence[Event], str], list[Suggestion]]
+
+
 class Workspace:
     """The package folder of a commit's parent, unpacked, indexed and a Jedi project; the last
     one is kept, so the cases of one commit share it."""
@@ -375,10 +386,11 @@ def _package_dir(path: str) -> str:
 
 def run_repo(git_dir: str, max_cases: int, seed: int, tolerance: int,
              shown: list[Outcome] | None = None,
-             sources: frozenset[str] | None = None, cold: bool = False) -> Score:
-    """Replay the repository's cases; `shown` collects every outcome (for `--show`);
+             sources: frozenset[str] | None = None, cold: bool = False,
+             model: ModelStep | None = None) -> Score:
+    """Replay the repository's cases; `shown` collects every outcome (for `--show`, `--dump`);
     `sources`: only suggestions of these sources count (what the others would leave);
-    `cold`: time every analysis a case needs (see `replay`)."""
+    `cold`: time every analysis a case needs; `model`: the model step (see `replay`)."""
     total = Score()
     workspace = Workspace(git_dir)
     warm: tuple[str, str] | None = None
@@ -391,7 +403,7 @@ def run_repo(git_dir: str, max_cases: int, seed: int, tolerance: int,
                 _warm_jedi(case.commit.before, path, workspace.project)
                 warm = (case.commit.sha, path)
             lookup = IndexLookup(workspace.index, path)
-            outcome = replay(case, path, workspace.project, lookup, cold)
+            outcome = replay(case, path, workspace.project, lookup, cold, model)
             if sources is not None:
                 outcome.found = [s for s in outcome.found if s.source in sources]
             score(outcome, tolerance, total)
@@ -448,3 +460,34 @@ def show(outcome: Outcome, tolerance: int) -> str:
     verdict = "exact" if exact(state, top, case.final) else "hit" if landed else "miss"
     return (f"{head}: [{top.source}] line {line} {verdict}: {top.reason}\n"
             f"    {state[top.start : top.end]!r} -> {top.new_text!r}")
+
+
+def record(outcome: Outcome, tolerance: int) -> dict[str, Any]:
+    """One case as a JSON-ready record (`--dump`): the commit, the top suggestion's site, old
+    and new text, whether it landed and was exact, and the hunk it landed on (its old and new
+    text), or the remaining hunks when it missed."""
+    case, state = outcome.case, outcome.case.state
+    out: dict[str, Any] = {
+        "repo": case.commit.repo, "sha": case.commit.sha, "path": case.commit.path,
+        "k": case.k, "hunks": len(case.events), "ms": round(outcome.ms, 1),
+        "cpu_ms": round(outcome.cpu_ms, 1), "found": len(outcome.found),
+    }
+    if not outcome.found:
+        return out
+    top = outcome.found[0]
+    hits = [t for t in outcome.spans if lands(state, top, t, tolerance)]
+    out.update({
+        "source": top.source, "reason": top.reason, "line": state.count("\n", 0, top.start) + 1,
+        "jump": top.jump, "old": state[top.start : top.end], "new": top.new_text,
+        "landed": bool(hits), "exact": bool(hits) and exact(state, top, case.final),
+        "targets": [{"line": state.count("\n", 0, t[0]) + 1, "old": state[t[0] : t[1]],
+                     "new": t[2]} for t in (hits or outcome.spans)],
+    })
+    return out
+
+
+def dump(outcomes: list[Outcome], tolerance: int, path: str) -> None:
+    """Write one JSON line per case (`record`)."""
+    with open(path, "w", encoding="utf-8") as f:
+        for outcome in outcomes:
+            f.write(json.dumps(record(outcome, tolerance)) + "\n")

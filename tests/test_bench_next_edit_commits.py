@@ -129,3 +129,20 @@ def test_run_repo_unpacks_the_parent_package_and_counts(repo: Path) -> None:
     assert score.counts["cases"] == 2 == len(shown)
     assert score.counts["hit1"] >= 1
     assert "shop/prices.py k=1/3" in bench.show(shown[0], 1)
+
+
+def test_dump_records_the_top_suggestion_and_the_hunk_it_landed_on(
+        repo: Path, tmp_path: Path) -> None:
+    import json
+
+    cases = bench.cases(str(repo / ".git"), max_cases=50)
+    outcomes = [bench.replay(case) for case in cases]
+    path = tmp_path / "cases.jsonl"
+    bench.dump(outcomes, 1, str(path))
+    first, second = (json.loads(line) for line in path.read_text().splitlines())
+    assert (first["k"], first["hunks"], first["source"]) == (1, 3, "rename")
+    assert (first["old"], first["new"], first["landed"], first["exact"]) == (
+        "total_price", "price_sum", True, True)
+    assert first["targets"] == [{"line": first["line"], "old": "total_price",
+                                 "new": "price_sum"}]
+    assert second["k"] == 2 and second["sha"] == first["sha"]

@@ -28,6 +28,7 @@ from .attributes import class_attributes, has_bases, self_reads
 from .flakes import Flag, flags
 from .name_facts import NameFacts
 from .records import Event, Suggestion
+from .removal import binding_kinds, removal_edit, slot
 from .tokens import is_identifier, significant
 
 __all__ = ["DEFAULT_KINDS", "KINDS", "consistency_suggestions", "renames", "still_undefined"]
@@ -141,11 +142,13 @@ def _undefined(event: Event, before: tuple[Flag, ...], after: tuple[Flag, ...],
                 sites.setdefault(f.name, []).append(at)
     line = lines[0] + 1
     out: list[Suggestion] = []
+    gone = frozenset(sites)
     for name, offsets in sites.items():
         if len(offsets) > MAX_SITES:
             continue
         new = mapping.get(name)
         value = None
+        kinds: frozenset[str] | None = None
         if new is not None and not _undefined_in(after, new) \
                 and not _named_before(event.before, new):
             reason = f"`{name}` was renamed to `{new}` on line {line}; this still says `{name}`"
@@ -155,12 +158,23 @@ def _undefined(event: Event, before: tuple[Flag, ...], after: tuple[Flag, ...],
             reason = f"`{name}` is no longer defined after the edit on line {line}"
         for at in offsets:
             if value is not None and value[1] <= _indent_at(text, at):
-                inline = value[0] if value[2] or _slot(text, at, at + len(name)) \
+                inline = value[0] if value[2] or slot(text, at, at + len(name)) \
                     else f"({value[0]})"
                 why = f"`{name}` (= `{value[0]}`) was removed on line {line}; its value goes here"
                 out.append(Suggestion(at, at + len(name), inline, "undefined", why, name,
                                       f"undefined:{name}"))
                 continue
+            if new is None and value is None:
+                if kinds is None:
+                    kinds = binding_kinds(event.before, name, _line_span(
+                        event.before, event.change.start, event.change.end))
+                dropped = removal_edit(text, at, name, kinds, gone)
+                if dropped is not None:
+                    why = f"`{name}` was removed on line {line}; {dropped.what}"
+                    out.append(Suggestion(dropped.start, dropped.end, dropped.new_text,
+                                          "undefined", why, text[dropped.start : dropped.end],
+                                          f"undefined:{name}"))
+                    continue
             out.append(_site(at, name, new, "undefined", reason, f"undefined:{name}"))
     return out
 
@@ -232,18 +246,6 @@ def _indent_at(text: str, at: int) -> int:
     lo = text.rfind("\n", 0, at) + 1
     line = text[lo:at]
     return len(line) - len(line.lstrip(" \t"))
-
-
-_OPENS = re.compile(r"(?:(?<![=!<>])[(\[{,=:]|(?<![\w.])(?:return|if|elif|while|assert|yield))\Z")
-_CLOSES = (")", "]", "}", ",", ":", "#", "\n")
-
-
-def _slot(text: str, start: int, end: int) -> bool:
-    """Whether `text[start:end]` stands alone between delimiters, where any expression fits
-    without parentheses (an argument, a condition, the right of `=`)."""
-    head = text[max(start - 40, 0) : start].rstrip(" \t")
-    tail = text[end:].lstrip(" \t")
-    return _OPENS.search(head) is not None and (not tail or tail.startswith(_CLOSES))
 
 
 def _named_before(before: str, name: str) -> bool:
