@@ -41,6 +41,15 @@ def line_starts(text: str) -> list[int]:
     return [0] + [m.end() for m in _LINE_END.finditer(text)]
 
 
+def starts_of(lines: list[str]) -> list[int]:
+    """Offsets at which each of `lines` begins in the text they were split from at "\n"."""
+    out, at = [], 0
+    for line in lines:
+        out.append(at)
+        at += len(line) + 1
+    return out
+
+
 def split_lines(text: str, keepends: bool = False) -> list[str]:
     """The lines of `text` as LSP counts them; otherwise like `str.splitlines`.
 

@@ -18,7 +18,7 @@ import re
 from collections import Counter
 from typing import Any
 
-from typehole.base.positions import byte_offset
+from typehole.base.positions import byte_offset, starts_of
 
 from .records import Event, Suggestion
 from .trees import parse
@@ -66,7 +66,7 @@ def moved_suggestions(event: Event) -> list[Suggestion]:
     tree = parse(after)
     if tree is None:
         return []
-    starts = _line_starts(lines)
+    starts = starts_of(lines)
     kept = [(n, m) for n, m in copies if _same_scope(tree, after, starts, n, m)]
     return [_deletion(after, lines, starts, run, first) for run in _runs([m for _, m in kept])]
 
@@ -87,14 +87,6 @@ def _movable(line: str) -> bool:
         return isinstance(statement.value, ast.Call)
     return isinstance(statement, (ast.Import, ast.ImportFrom, ast.Assign, ast.AnnAssign,
                                   ast.AugAssign))
-
-
-def _line_starts(lines: list[str]) -> list[int]:
-    out, at = [], 0
-    for line in lines:
-        out.append(at)
-        at += len(line) + 1
-    return out
 
 
 def _scope(tree: Any, text: str, offset: int) -> Any:

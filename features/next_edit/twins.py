@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from typehole.base.positions import byte_offset
+from typehole.base.positions import byte_offset, starts_of
 
 from .records import Event, Suggestion
 from .tokens import text_of
@@ -67,7 +67,7 @@ def twin_suggestions(event: Event) -> list[Suggestion]:
     if not twins or len(twins) > MAX_TWINS:
         return []
     out = []
-    starts = _line_starts(new)
+    starts = starts_of(new)
     for lo, hi in twins:
         found = _match(new, lo, hi + TAIL_LINES, pattern)
         if found is None:
@@ -143,14 +143,6 @@ def _match(lines: list[str], lo: int, hi: int, pattern: list[str]) -> tuple[int,
         return None
     i = hits[0]
     return body[i][0], body[i + len(pattern) - 1][0]
-
-
-def _line_starts(lines: list[str]) -> list[int]:
-    out, at = [], 0
-    for line in lines:
-        out.append(at)
-        at += len(line) + 1
-    return out
 
 
 def _indent(line: str) -> str:
