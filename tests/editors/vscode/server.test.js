@@ -156,6 +156,9 @@ test("completion fallback (Helix, Zed): one item carrying the acceptance command
   try {
     const result = await initialize(other.conn, project, { completion: { completionFallback: true } });
     assert.ok(result.capabilities.completionProvider);
+    // The answer comes from what the n-gram model learned of the workspace (a document just
+    // opened is learned only once typing pauses).
+    await waitFor(() => other.seen.progress.some((v) => v.kind === "end"), 120000, "workspace learned");
     await other.conn.sendNotification("textDocument/didOpen", {
       textDocument: { uri, languageId: "python", version: 1, text },
     });
