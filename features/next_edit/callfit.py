@@ -18,7 +18,7 @@ from typehole.base.syntax import parse
 
 from .records import Event, Suggestion
 from .signature import Param, params_of
-from .tokens import is_identifier, node_span, nodes_under, text_of
+from .tokens import functions_named, is_identifier, node_span, nodes_under, text_of
 
 __all__ = ["definition_suggestions"]
 
@@ -105,15 +105,7 @@ def _definitions(tree: Any, text: str, data: bytes, call: Any) -> dict[str, list
     name = text_of(callee).rsplit(".", 1)[-1].strip()
     if not is_identifier(name):
         return {}
-    found = []
-    for m in re.finditer(rf"\bdef[ \t]+{re.escape(name)}\b", text):
-        at = byte_offset(text, m.start())
-        node = tree.root_node.descendant_for_byte_range(at, at + 3)
-        while node is not None and node.type != "function_definition":
-            node = node.parent
-        if node is not None and node.start_byte <= at < node.start_byte + len("async "):
-            found.append(node)  # the `def` of this definition (`async def` starts earlier)
-    return {name: found}
+    return {name: functions_named(tree, text, name)}
 
 
 def _callee(call: Any, defs: dict[str, list[Any]]) -> tuple[str, Any, int] | None:

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from typehole.base.lexer import lex
-from typehole.base.positions import char_offset
+from typehole.base.positions import byte_offset, char_offset
 from typehole.base.syntax import Node, Tree
 
 from .trees import parse
@@ -92,6 +92,20 @@ def nodes_under(root: Node, kind: str) -> Iterator[Node]:
         if node.type == kind:
             yield node
         stack.extend(reversed(node.children))
+
+
+def functions_named(tree: Tree, text: str, name: str) -> list[Node]:
+    """The definitions of functions and methods called `name` in `text` (a `def name` inside a
+    string or comment is none)."""
+    found = []
+    for m in re.finditer(rf"\bdef[ \t]+{re.escape(name)}\b", text):
+        at = byte_offset(text, m.start())
+        node = tree.root_node.descendant_for_byte_range(at, at + 3)
+        while node is not None and node.type != "function_definition":
+            node = node.parent
+        if node is not None and node.start_byte <= at <= node.start_byte + len("async "):
+            found.append(node)  # the `def` of this definition (`async def` starts earlier)
+    return found
 
 
 def syntax_ok(text: str) -> bool:

@@ -19,7 +19,7 @@ from typing import Any
 from typehole.base.positions import byte_offset, starts_of
 
 from .records import Event, Suggestion
-from .tokens import text_of
+from .tokens import functions_named, text_of
 from .trees import parse
 
 __all__ = ["twin_suggestions"]
@@ -100,13 +100,7 @@ def _method_at(tree: Any, text: str, offset: int) -> tuple[str, str] | None:
 def _namesakes(tree: Any, text: str, name: str, owner: str) -> list[tuple[int, int]]:
     """The line spans of the methods named `name` in classes other than `owner`."""
     out = []
-    for m in re.finditer(rf"\bdef[ \t]+{re.escape(name)}\b", text):
-        at = byte_offset(text, m.start())
-        node = tree.root_node.descendant_for_byte_range(at, at + 3)
-        while node is not None and node.type != "function_definition":
-            node = node.parent
-        if node is None:
-            continue
+    for node in functions_named(tree, text, name):
         cls = node.parent
         while cls is not None and cls.type not in ("class_definition", "function_definition"):
             cls = cls.parent
