@@ -1,14 +1,17 @@
 """`typehole bench latency`: end-to-end inline-completion time through the LSP over stdio.
 
 A real client starts `typehole serve` on a real project (an sdist from PyPI), waits until the
-embedded model has learned the workspace, opens files and asks for inline completions at sites
-taken from the code itself: each site is a line of a function body cut in the middle, the way a
-user types it, visited file by file. The first request of the session is reported as cold, the
-rest as warm. With `--typing K` the user then types on: the line's next K characters one by
-one, each keystroke an incremental change and a request (reported as typing).
+workspace is indexed and the model is ready (loaded, or for `ngram` trained on the workspace),
+opens files and asks for inline completions at sites taken from the code itself: each site is a
+line of a function body cut in the middle, the way a user types it, visited file by file. The
+first request of the session is reported as cold, the rest as warm. With `--typing K` the user
+then types on: the line's next K characters one by one, each keystroke an incremental change and
+a request (reported as typing). With `--along K` the user types the suggestion itself instead,
+its first K characters one by one, each a request (reported as along, with the share answered
+with the rest of the same suggestion).
 
-    typehole bench latency [--project httpx==0.28.1] [--requests 240] [--typing K]
-                           [--no-monitors] [--json]
+    typehole bench latency [--project httpx==0.28.1] [--requests 240] [--typing K] [--along K]
+                           [--model NAME] [--no-monitors] [--json]
 """
 
 from __future__ import annotations
@@ -96,8 +99,31 @@ async def _request(client: LanguageClient, uri: str, line: int,
     return result, (time.perf_counter() - t) * 1000
 
 
-async def run(project: str, requests: int, monitors: bool = True, typing: int = 0) -> dict:
-    """Drive the server and return the measurements (`typing`: keystrokes after each site)."""
+async def _type(client: LanguageClient, uri: str, version: int, line: int, column: int,
+                char: str) -> tuple[Any, float]:
+    """Type `char` at (line, column) as an incremental change, then ask at the new cursor."""
+    at = types.Position(line, column)
+    client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            types.VersionedTextDocumentIdentifier(version, uri),
+            [types.TextDocumentContentChangePartial(types.Range(at, at), char)],
+        )
+    )
+    return await _request(client, uri, line, column + 1)
+
+
+def _suggestion(result: Any) -> str:
+    """The first item's text of an inline completion answer ("" when none)."""
+    if result and result.items and isinstance(result.items[0].insert_text, str):
+        return str(result.items[0].insert_text)
+    return ""
+
+
+async def run(project: str, requests: int, monitors: bool = True, typing: int = 0,
+              along: int = 0, model: str | None = None) -> dict:
+    """Drive the server and return the measurements (`typing`: keystrokes of the real line after
+    each site; `along`: keystrokes of the suggestion; `model`: the model setting, else the
+    default)."""
     name, version = project.split("==")
     root = real_project(name, version)
     sites = pick_sites(root, requests)
@@ -118,6 +144,14 @@ async def run(project: str, requests: int, monitors: bool = True, typing: int = 
             if len(ended) >= 2:
                 done.set()
 
+    @client.feature("typehole/status")
+    def _status(params: Any) -> None:
+        return None  # the model's state: the progress bars already say when it is ready
+
+    @client.feature("typehole/oracle")
+    def _oracle(params: Any) -> None:
+        return None
+
     started = time.perf_counter()
     await client.start_io(*SERVER)
     stages: dict[str, list[float]] = {}
@@ -128,7 +162,8 @@ async def run(project: str, requests: int, monitors: bool = True, typing: int = 
                 window=types.WindowClientCapabilities(work_done_progress=True)
             ),
             root_uri=root.as_uri(),
-            initialization_options={"monitors": {"enabled": monitors}},
+            initialization_options={"monitors": {"enabled": monitors},
+                                    **({"model": model} if model else {})},
         )
     )
     client.initialized(types.InitializedParams())
@@ -138,6 +173,8 @@ async def run(project: str, requests: int, monitors: bool = True, typing: int = 
     cold: list[float] = []
     warm: list[float] = []
     typed: list[float] = []
+    along_ms: list[float] = []
+    along_kept = 0
     answered = 0
     versions: dict[Path, int] = {}
     for site in sites:
@@ -162,19 +199,25 @@ async def run(project: str, requests: int, monitors: bool = True, typing: int = 
         result, ms = await _request(client, uri, site.line, site.character)
         (warm if cold else cold).append(ms)
         answered += bool(result and result.items)
+        # The user accepts by typing: the suggestion's first characters, one keystroke at a
+        # time; each answer should be the rest of the same suggestion.
+        suggestion = _suggestion(result).split("\n", 1)[0]
+        for typed_n in range(1, min(along, len(suggestion)) + 1):
+            doc_version = versions[site.path] = versions[site.path] + 1
+            column = site.character + typed_n - 1
+            result, ms = await _type(client, uri, doc_version, site.line, column,
+                                     suggestion[typed_n - 1])
+            along_ms.append(ms)
+            along_kept += _suggestion(result).startswith(suggestion[typed_n:]) and bool(
+                suggestion[typed_n:].strip())
+        if along:
+            continue  # the line now holds the suggestion, not the real text to type on
         # Then the user types on: the line's next characters one keystroke at a time, each an
         # incremental change and a new request (as an editor with automatic triggers sends).
         rest = site.path.read_text(encoding="utf-8", errors="replace").split("\n")[site.line]
         for column in range(site.character, min(site.character + typing, len(rest))):
             doc_version = versions[site.path] = versions[site.path] + 1
-            at = types.Position(site.line, column)
-            client.text_document_did_change(
-                types.DidChangeTextDocumentParams(
-                    types.VersionedTextDocumentIdentifier(doc_version, uri),
-                    [types.TextDocumentContentChangePartial(types.Range(at, at), rest[column])],
-                )
-            )
-            _, ms = await _request(client, uri, site.line, column + 1)
+            _, ms = await _type(client, uri, doc_version, site.line, column, rest[column])
             typed.append(ms)
 
     await client.shutdown_async(None)
@@ -190,6 +233,9 @@ async def run(project: str, requests: int, monitors: bool = True, typing: int = 
         "cold_ms": summarize(cold),
         "warm_ms": summarize(warm),
         "typing_ms": summarize(typed),
+        "along_ms": summarize(along_ms),
+        "along_kept": along_kept,
+        "model": model or "default",
         "server_stages_ms": {stage: summarize(values) for stage, values in stages.items()},
     }
 
@@ -217,25 +263,34 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--typing", type=int, default=0, metavar="K",
                         help="after each site, type its line's next K characters one by one, "
                         "each keystroke a request")
+    parser.add_argument("--along", type=int, default=0, metavar="K",
+                        help="after each site, type the suggestion's first K characters one by "
+                        "one, each keystroke a request (instead of --typing)")
+    parser.add_argument("--model", default=None,
+                        help="the `model` setting (default: the server's default model)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     result = asyncio.run(run(args.project, args.requests, monitors=not args.no_monitors,
-                             typing=args.typing))
+                             typing=args.typing, along=args.along, model=args.model))
     if args.json:
         print(json.dumps(result, indent=2))
         return 0
     monitors = "on" if result["monitors"] else "off"
     print(
-        f"inline completion latency through LSP/stdio, {result['project']}, embedded model, "
+        f"inline completion latency through LSP/stdio, {result['project']}, model "
+        f"{result['model']}, "
         f"monitors {monitors}"
     )
     print(f"server start + workspace training: {result['startup_and_training_s']} s")
     print(f"{'':8} {'n':>5} {'median ms':>10} {'p95 ms':>8} {'max ms':>8}")
-    for label in ("cold", "warm", "typing"):
+    for label in ("cold", "warm", "typing", "along"):
         s = result[f"{label}_ms"]
         if s:
             print(f"{label:8} {s['n']:>5} {s['median']:>10} {s['p95']:>8} {s['max']:>8}")
     print(f"requests with a suggestion: {result['with_suggestion']}/{result['requests']}")
+    if result["along_ms"]:
+        print(f"along: {result['along_kept']}/{result['along_ms']['n']} keystrokes answered with "
+              "the rest of the suggestion being typed")
     print("inside the server, per stage:")
     for stage, s in result["server_stages_ms"].items():
         print(f"  {stage:12} {s['n']:>5} {s['median']:>10} {s['p95']:>8} {s['max']:>8}")

@@ -15,7 +15,10 @@ The same model (`--model`, default the built-in `embedded` one) is asked four wa
   own window search, query = the last lines before the cursor) as a comment block, then the prefix;
 - `typehole-nomon`: typehole's completion pipeline with its context hook, as `typehole complete`
   runs it, monitors off;
-- `typehole`: the same with monitors on.
+- `typehole`: the same with monitors on;
+- `engine` (only when asked, after a typehole way): the first request typehole sent at the site,
+  sent again to the engine alone, so the report can say what typehole adds to the engine's time
+  for the same prompt.
 `prefix` and `bm25` go through the same backend with the same prompt budget, the same context
 share, the same `max_tokens` and stop at the first line; they are fitted and rendered the way
 typehole's pipeline fits and renders its own prompt for the model (`build_prompt`, then the
@@ -80,6 +83,8 @@ PROJECTS = {
 }
 KINDS = ("crossfile", "deref")
 WAYS = ("prefix", "bm25", "typehole-nomon", "typehole")
+# Asked only by name: the same prompt as typehole's, without typehole around it.
+EXTRA_WAYS = ("engine",)
 # Folders whose files are not the project's own library code.
 _SKIP_PARTS = {"test", "tests", "testing", "docs", "doc", "examples", "example", "scripts",
                "benchmarks", "bench"}
@@ -302,12 +307,14 @@ class Recorder:
     def __init__(self, backend: Backend) -> None:
         self._backend = backend
         self.outputs: list[str] = []
+        self.requests: list[CompletionRequest] = []
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._backend, name)
 
     async def complete(self, request: CompletionRequest) -> AsyncGenerator[Chunk, None]:
         pieces: list[str] = []
+        self.requests.append(request)
         self.outputs.append("")
         index = len(self.outputs) - 1
         try:
@@ -365,6 +372,8 @@ class Bench:
         self.projects: dict[str, Project] = {}
         self.memo: dict[tuple[str, str], set[str] | None] = {}
         self._warm: set[str] = set()
+        # The first request a typehole way sent at each site (what `engine` sends again).
+        self.sent: dict[str, CompletionRequest] = {}
 
     def add_project(self, name: str, engine: ContextEngine) -> Project:
         """A project whose index `engine` holds; the pipeline's context hook reads that index."""
@@ -384,16 +393,21 @@ class Bench:
                 await self._warm_up(site)
             await self._evaluate_afresh()
             self.backend.outputs = []
+            self.backend.requests = []
             started = time.perf_counter()
             try:
                 if way.startswith("typehole"):
                     answer = await self._pipeline(project, site, way)
+                elif way == "engine":
+                    answer = await self._engine(site)
                 else:
                     answer = await self._plain(project, site, way)
             except ModelError as exc:
                 answer = self._answer(site, way, "", error=f"{type(exc).__name__}: {exc}")
             answer.seconds = time.perf_counter() - started
             answer.raw = list(self.backend.outputs)
+            if way.startswith("typehole") and self.backend.requests:
+                self.sent.setdefault(site.key, self.backend.requests[0])
         finally:
             project.engine.update_file(site.file, site.text)
         found = await asyncio.get_running_loop().run_in_executor(
@@ -443,6 +457,24 @@ class Bench:
             skipped=sorted(k.removeprefix("skipped_") for k in timings if k.startswith("skipped_")),
         )
 
+    async def _engine(self, site: QualitySite) -> Answer:
+        """The first request a typehole way sent at `site`, sent again as it was, first line only
+        (a site where typehole sent none is a skip)."""
+        request = self.sent.get(site.key)
+        if request is None:
+            return self._answer(site, "engine", "", gate="skip: typehole sent no request here")
+        text = await self._first_line_of(request)
+        return self._answer(site, "engine", text, gate="line")
+
+    async def _first_line_of(self, request: CompletionRequest) -> str:
+        """Stream `request` until the model ends its first line."""
+        pieces: list[str] = []
+        async for chunk in self.backend.complete(request):
+            pieces.append(chunk.text)
+            if "\n" in chunk.text:
+                break
+        return "".join(pieces)
+
     async def _plain(self, project: Project, site: QualitySite, way: str) -> Answer:
         """The prefix (and BM25 windows), fitted like typehole's prompt, first line only."""
         options = self.options.completion
@@ -459,13 +491,8 @@ class Bench:
                               context_share=self.options.context_share)
         request = CompletionRequest(prefix=prompt.prefix, context=prompt.context, path=site.path,
                                     max_tokens=options.max_tokens, stop=("\n",))
-        pieces: list[str] = []
-        async for chunk in self.backend.complete(request):
-            pieces.append(chunk.text)
-            if "\n" in chunk.text:
-                break
-        return self._answer(site, way, "".join(pieces), prompt_tokens=prompt.tokens,
-                            context=prompt.context)
+        text = await self._first_line_of(request)
+        return self._answer(site, way, text, prompt_tokens=prompt.tokens, context=prompt.context)
 
 
 def bm25_context(engine: ContextEngine, site: QualitySite, budget: int, count_tokens: Any) -> str:
@@ -489,6 +516,18 @@ def load_results(path: Path | None) -> dict[tuple[str, str], Answer]:
             answer = Answer(**json.loads(line))
             done[(answer.site, answer.way)] = answer
     return done
+
+
+def asking_order(group: Sequence[QualitySite], ways: Sequence[str], paired: str | None
+             ) -> Iterator[tuple[str, QualitySite]]:
+    """(way, site) in asking order: way by way over the group, `engine` right after `paired`."""
+    for way in ways:
+        if way == "engine":
+            continue
+        for site in group:
+            yield way, site
+            if way == paired and "engine" in ways:
+                yield "engine", site
 
 
 def chunks(items: Sequence[QualitySite], size: int) -> Iterator[Sequence[QualitySite]]:
@@ -524,22 +563,24 @@ async def run(args: argparse.Namespace, sites: list[QualitySite],
         count = 0
         # Way by way over a run of sites: no way finds its own prompt for the site in the
         # engine's cache from the way before it (the two typehole ways send the same prompt).
+        # `engine` is asked right after the first typehole way at the same site, so the two
+        # times it is compared with are taken under the same load.
+        paired = next((w for w in args.ways if w.startswith("typehole")), None)
         for group in chunks(sites, args.chunk):
-            for way in args.ways:
-                for site in group:
-                    if (site.key, way) in done:
-                        continue
-                    answer = await bench.ask(site, way)
-                    done[(site.key, way)] = answer
-                    count += 1
-                    mark = "=" if exact_match(answer.text, site.target) else " "
-                    print(f"[{count}/{len(todo)}] {site.kind:<9} {site.project}/{site.path}:"
-                          f"{site.line} {way:<14} {answer.seconds:6.1f}s {mark} "
-                          f"{answer.text[:70]!r}{' ' + answer.error[:60] if answer.error else ''}",
-                          flush=True)
-                    if out is not None:
-                        out.write(json.dumps(asdict(answer)) + "\n")
-                        out.flush()
+            for way, site in asking_order(group, args.ways, paired):
+                if (site.key, way) in done:
+                    continue
+                answer = await bench.ask(site, way)
+                done[(site.key, way)] = answer
+                count += 1
+                mark = "=" if exact_match(answer.text, site.target) else " "
+                print(f"[{count}/{len(todo)}] {site.kind:<9} {site.project}/{site.path}:"
+                      f"{site.line} {way:<14} {answer.seconds:6.1f}s {mark} "
+                      f"{answer.text[:70]!r}{' ' + answer.error[:60] if answer.error else ''}",
+                      flush=True)
+                if out is not None:
+                    out.write(json.dumps(asdict(answer)) + "\n")
+                    out.flush()
     finally:
         if out is not None:
             out.close()
@@ -593,6 +634,38 @@ def summarise(sites: Sequence[QualitySite], answers: dict[tuple[str, str], Answe
     }
 
 
+def overhead(sites: Sequence[QualitySite], answers: dict[tuple[str, str], Answer], way: str
+             ) -> dict[str, float | int]:
+    """What `way` (a typehole way) takes over the engine alone for the same prompt: per site the
+    ratio of the two wall times, where `engine` resent typehole's first request."""
+    pairs = [(answers[(s.key, way)].seconds, answers[(s.key, "engine")].seconds) for s in sites
+             if (s.key, way) in answers and (s.key, "engine") in answers
+             and not answers[(s.key, "engine")].gate.startswith("skip")
+             and answers[(s.key, "engine")].seconds > 0]
+    if not pairs:
+        return {"sites": 0}
+    ratios = [mine / engine for mine, engine in pairs]
+    return {
+        "sites": len(pairs),
+        "ratio_p50": statistics.median(ratios),
+        "ratio_p95": _percentile(ratios, 0.95),
+        "way_p50": statistics.median(mine for mine, _ in pairs) * 1000,
+        "engine_p50": statistics.median(engine for _, engine in pairs) * 1000,
+    }
+
+
+def _print_overhead(sites: Sequence[QualitySite], answers: dict[tuple[str, str], Answer],
+                    ways: Sequence[str]) -> None:
+    for way in ways:
+        if not way.startswith("typehole") or "engine" not in ways:
+            continue
+        r = overhead(sites, answers, way)
+        if r["sites"]:
+            print(f"{way} over the engine alone, same prompt ({r['sites']} sites): "
+                  f"{r['way_p50']:.0f} vs {r['engine_p50']:.0f} ms median; per-site ratio "
+                  f"{r['ratio_p50']:.2f} median, {r['ratio_p95']:.2f} p95")
+
+
 TITLES = {"crossfile": "cross-file sites (the line uses a name imported from another file)",
           "deref": "dereference sites (cursor right after `obj.`)"}
 DEFINITIONS = """\
@@ -608,7 +681,10 @@ valid: share of the `.member`s the answer's first line writes that Jedi lists fo
 skip: share the gate skipped. chg: share of answers the monitors changed (they differ from
   typehole-nomon's; the guided decoder's own `corrected` flag misses grammar-made changes).
 p50/p95: wall time of the first request at a site, context gathering included (the engine's
-  prompt cache is emptied before each request: every prompt is evaluated whole)."""
+  prompt cache is emptied before each request: every prompt is evaluated whole).
+engine (when asked): typehole's first request at the site sent again to the engine alone; the
+  ratio is a typehole way's wall time over it, site by site (context, prompt, monitors' rounds
+  and post-processing are what typehole adds)."""
 
 
 def report(sites: Sequence[QualitySite], answers: dict[tuple[str, str], Answer],
@@ -631,6 +707,7 @@ def report(sites: Sequence[QualitySite], answers: dict[tuple[str, str], Answer],
             print(f"{way:<16}{r['sites']:>6}{r['exact']:>7.2f}{r['edit']:>7.2f}{r['ident']:>7.2f}"
                   f"{r['valid']:>7.2f}{r['checked']:>6}{r['empty']:>7.2f}{r['errors']:>5}"
                   f"{r['skip']:>6.2f}{r['changed']:>6.2f}{r['p50']:>8.0f}{r['p95']:>8.0f}")
+        _print_overhead(mine, answers, ways)
     print("\n" + DEFINITIONS)
     print(f"\ncommand: {command}")
 
@@ -705,7 +782,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sites", type=int, default=100,
                         help="sites per kind, spread over the projects (default 100)")
     parser.add_argument("--kinds", default=",".join(KINDS))
-    parser.add_argument("--ways", default=",".join(WAYS))
+    parser.add_argument("--ways", default=",".join(WAYS),
+                        help=f"comma-separated, from {', '.join(WAYS + EXTRA_WAYS)} (engine "
+                        "after a typehole way: typehole's request again, to the engine alone)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--model", default="embedded", help="the built-in embedded model's name")
     parser.add_argument("--gguf", default="", help="a GGUF file instead of the default model")
@@ -728,10 +807,14 @@ def main(argv: list[str] | None = None) -> int:
     names = [n for n in args.projects.split(",") if n]
     args.ways = [w for w in args.ways.split(",") if w]
     kinds = [k for k in args.kinds.split(",") if k]
-    bad = ([n for n in names if n not in PROJECTS] + [w for w in args.ways if w not in WAYS]
+    bad = ([n for n in names if n not in PROJECTS]
+           + [w for w in args.ways if w not in WAYS + EXTRA_WAYS]
            + [k for k in kinds if k not in KINDS])
     if bad or args.sites < 1:
         parser.error(f"unknown {', '.join(bad)}" if bad else "need --sites >= 1")
+    if "engine" in args.ways and not any(
+            w.startswith("typehole") for w in args.ways[: args.ways.index("engine")]):
+        parser.error("the engine way resends a typehole way's request: list one before it")
     if args.report and args.out is None:
         parser.error("--report reads --out")
     print(f"indexing {', '.join(names)} and finding sites ...", flush=True)

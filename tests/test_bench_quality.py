@@ -9,6 +9,7 @@ import pytest
 from typehole.bench.quality import (
     Answer,
     QualitySite,
+    asking_order,
     bm25_context,
     crossfile_sites,
     deref_sites,
@@ -16,6 +17,7 @@ from typehole.bench.quality import (
     exact_match,
     first_identifier,
     first_line,
+    overhead,
     pick,
     spread,
     summarise,
@@ -186,3 +188,35 @@ def test_summary_counts_empty_answers_and_invalid_members(engine: ContextEngine)
     assert summarise(sites, answers, "bm25") == {"sites": 0}
     # The monitors changed one answer of three (compared with the unmonitored ones).
     assert summarise(sites, answers, "typehole")["changed"] == pytest.approx(1 / 3)
+
+
+def test_engine_way_is_asked_right_after_the_first_typehole_way(engine: ContextEngine) -> None:
+    sites = crossfile_sites(engine, "tiny")[:2]
+    order = list(asking_order(sites, ["prefix", "typehole-nomon", "engine", "typehole"],
+                          "typehole-nomon"))
+    assert [(way, sites.index(site)) for way, site in order] == [
+        ("prefix", 0), ("prefix", 1),
+        ("typehole-nomon", 0), ("engine", 0), ("typehole-nomon", 1), ("engine", 1),
+        ("typehole", 0), ("typehole", 1),
+    ]
+
+
+def test_overhead_is_the_per_site_ratio_over_the_engine_alone(engine: ContextEngine) -> None:
+    sites = crossfile_sites(engine, "tiny")
+
+    def answer(site: QualitySite, way: str, seconds: float, gate: str = "") -> Answer:
+        return Answer(site.key, site.kind, site.project, site.path, site.line, site.column,
+                      way, "x", seconds, gate=gate)
+
+    answers = {}
+    for site, (mine, alone) in zip(sites, [(1.2, 1.0), (3.0, 2.0), (9.0, 1.0)], strict=True):
+        answers[(site.key, "typehole")] = answer(site, "typehole", mine)
+        answers[(site.key, "engine")] = answer(site, "engine", alone)
+    # A site where typehole sent nothing to resend is left out, not counted as free.
+    answers[(sites[2].key, "engine")] = answer(sites[2], "engine", 0.0, "skip: none sent")
+    row = overhead(sites, answers, "typehole")
+    assert row["sites"] == 2
+    assert row["ratio_p50"] == pytest.approx(1.35)
+    assert row["ratio_p95"] == pytest.approx(1.5)
+    assert row["engine_p50"] == pytest.approx(1500.0)
+    assert overhead(sites, answers, "typehole-nomon") == {"sites": 0}
