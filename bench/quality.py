@@ -458,13 +458,14 @@ class Bench:
         )
 
     async def _engine(self, site: QualitySite) -> Answer:
-        """The first request a typehole way sent at `site`, sent again as it was, first line only
-        (a site where typehole sent none is a skip)."""
+        """The first request a typehole way sent at `site`, sent again as it was and read to its
+        end (a site where typehole sent none is a skip)."""
         request = self.sent.get(site.key)
         if request is None:
             return self._answer(site, "engine", "", gate="skip: typehole sent no request here")
-        text = await self._first_line_of(request)
-        return self._answer(site, "engine", text, gate="line")
+        # All of it, as typehole read it (a block asked for goes on past the first line).
+        pieces = [chunk.text async for chunk in self.backend.complete(request)]
+        return self._answer(site, "engine", "".join(pieces), gate="line")
 
     async def _first_line_of(self, request: CompletionRequest) -> str:
         """Stream `request` until the model ends its first line."""
