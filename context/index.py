@@ -185,6 +185,10 @@ class _Recent:
     # The text `tree` was parsed from when an edit since was tagged without parsing the whole
     # file (`local_tags`); None: `data`. The next whole parse starts from it.
     tree_data: bytes | None = None
+    # The text `memo` describes when it is not `data`: the edits since left a syntax error in
+    # one statement, whose last tags the index keeps meanwhile (`local_tags`' `hold`). The next
+    # edit is tagged as an edit of it; a file let go so is tagged whole (`_settle`).
+    good: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -590,21 +594,25 @@ class Index:
             del self._trees[rel]  # ours now: its tree is edited in place below
             claim = self._claim(rel)
         # Parsed and tagged outside the lock: requests meanwhile read the index as it was.
-        changed = _edit_span(previous.data, data)
+        base = previous.good if previous.good is not None else previous.data
+        changed = _edit_span(base, data)  # of the text the memo describes
         count = previous.count + inserted.count("\n") - removed.count("\n")
         tags = None
         tree = previous.tree
         tree_data = previous.tree_data if previous.tree_data is not None else previous.data
         if python and depth <= MAX_NESTING and memo is previous.memo:
-            # The statements around the edit alone, when that is the same as the whole file.
-            tags = local_tags(data, module[0], rel, module[1], memo, changed, count - 1)
+            # The statements around the edit alone, when that is the same as the whole file;
+            # a syntax error inside the statement edited keeps its last tags until it parses.
+            tags = local_tags(data, module[0], rel, module[1], memo, changed, count - 1,
+                              hold=True)
         if python and tags is None:
             # The tree of the previous parse lets tree-sitter re-parse only what changed.
             tree = reparse(tree_data, tree, data) if tree is not None else parse_bytes(data)
         lines = _relines(previous.text, previous.lines, text, start, old_end, new_end)
         recent = _Recent(text, data, lines, tree, memo, module, depth, previous.defs, count,
                          hashed=False, changed=changed,
-                         tree_data=tree_data if tags is not None else None)
+                         tree_data=tree_data if tags is not None else None,
+                         good=base if tags is not None and memo.held else None)
         if tags is None:
             tags = self._tags(rel, text, data, tree, memo, recent)
         with self.store.lock:
@@ -651,11 +659,29 @@ class Index:
 
     def _settle(self, rel: str, recent: _Recent) -> None:
         """Write the hash an edit left out of `rel`'s row, as `recent` is no longer kept (under
-        the lock); unless the row was rewritten since (another text, another hash)."""
+        the lock); unless the row was rewritten since (another text, another hash). A file whose
+        last edits were not tagged (`_Recent.good`) is tagged whole first, so that its rows are
+        those a fresh index of its text has."""
+        if recent.good is not None:
+            self._retag(rel, recent)
+            return
         if recent.hashed:
             return
         self.store.conn.execute("UPDATE files SET hash=? WHERE path=? AND hash IS NULL",
                                 (_hash(recent.text), rel))
+
+    def _retag(self, rel: str, recent: _Recent) -> None:
+        """Tag `recent`'s text whole and write its rows and hash (under the lock)."""
+        tree = recent.tree
+        if tree is not None:
+            tree_data = recent.tree_data if recent.tree_data is not None else recent.data
+            tree = reparse(tree_data, tree, recent.data)
+        tags = self._tags(rel, recent.text, recent.data, tree, recent.memo, recent)
+        mtime_ns, size = self._stat(rel)
+        self._transaction(lambda: self._write(
+            rel, recent.text, mtime_ns, size, recent.data, tree, recent.lines, recent.lines,
+            recent.memo, recent, tags, _hash(recent.text)))
+        self.generation += 1
 
     def _prepare(self, rel: str, text: str) -> _Recent:
         """What the next edit of `rel` starts from when `text` is what the index holds."""

@@ -92,6 +92,10 @@ class UnitMemo(dict[_UnitKey, tuple[int, list[Definition | Import]]]):
         # Whether the dict and `texts` describe `layout`: `local_tags` leaves them to be made
         # when a whole parse needs them (`sync`), as they cost a pass over every unit.
         self.synced = True
+        # Whether the last call (`local_tags` with `hold`) left the memo describing the text
+        # before its edit, whose syntax error it did not tag: the next call's `changed` is to
+        # describe the edit of that text, not of the one last tagged.
+        self.held = False
 
     def sync(self) -> None:
         """Make the dict and `texts` of `layout` if `local_tags` left them behind."""
@@ -110,6 +114,7 @@ class UnitMemo(dict[_UnitKey, tuple[int, list[Definition | Import]]]):
         self.texts = {}
         self.layout = []
         self.synced = True
+        self.held = False
 
 
 def extract_tags(data: bytes, module: str, path: str, is_package: bool = False,
@@ -487,7 +492,8 @@ def _extract_python(data: bytes, module: str, path: str, is_package: bool,
 
 
 def local_tags(data: bytes, module: str, path: str, is_package: bool, memo: UnitMemo,
-               changed: tuple[int, int, int], newlines: int | None = None) -> FileTags | None:
+               changed: tuple[int, int, int], newlines: int | None = None,
+               hold: bool = False) -> FileTags | None:
     """The tags of a Python file after an edit, from `memo` (made of the text before it) and a
     parse of the statements around the edit alone (`syntax.parse_ranges`); None when that is
     not shown to be what `extract_tags` of the whole file gives: then parse it whole.
@@ -501,7 +507,15 @@ def local_tags(data: bytes, module: str, path: str, is_package: bool, memo: Unit
     text before the edit may have had syntax errors only there. An edit in a class header or
     its first statement, before the first statement or with a class's header after it is left
     to the whole parse. The units after the edit move by the lines it added, unparsed.
+
+    With `hold`, an edit inside one unit that leaves a syntax error between its neighbours
+    (both still come out as they were) is not tagged: the unit keeps the tags `memo` has for
+    it, the units after it move by the lines the edit added, and `memo` is left as it was,
+    describing the text before the edit (`memo.held`). Half-typed code does not replace the
+    last tags of its statement, and the whole file is not parsed for it; the next call, whose
+    `changed` then describes the edit of that text, tags the statement once it parses.
     """
+    memo.held = False
     layout = memo.layout
     if not layout or memo.root != "module":
         return None
@@ -561,7 +575,7 @@ def local_tags(data: bytes, module: str, path: str, is_package: bool, memo: Unit
             begin, begin_row = header.start, header.row
     ranges.append((begin, end, begin_row))
     tree = syntax.parse_ranges(data, ranges)
-    if tree is None or tree.root_node.has_error:
+    if tree is None or (tree.root_node.has_error and not (hold and first == last)):
         return None
     text_of = _Texts(data, {}, None)
     class_end = -1  # the class's last row, when the edit was in its last member
@@ -592,6 +606,8 @@ def local_tags(data: bytes, module: str, path: str, is_package: bool, memo: Unit
         if units[-1] != _Unit(after.start + shift, after.end + shift, after.row + rows,
                               after.key, after.end_row):
             return None
+    if tree.root_node.has_error:  # `hold`: the error lies between the neighbours
+        return _held(memo, last, header_at, rows)
     starts = [unit.start for unit in units]
     fresh: list[list[Definition | Import]] = [[] for _ in units]
     for _, caps in syntax.matches(_tag_query("python"), tree.root_node):
@@ -614,6 +630,24 @@ def local_tags(data: bytes, module: str, path: str, is_package: bool, memo: Unit
     memo.broken = None
     memo.synced = False  # the dict and `texts` when a whole parse needs them
     return _assembled(new_layout)
+
+
+def _held(memo: UnitMemo, last: int, header_at: int, rows: int) -> FileTags:
+    """The tags of `local_tags`' `hold`: those of `memo`, the units after `layout[last]` moved
+    `rows` lines (and the class of the header at `header_at`, if any, ending as much further);
+    `memo` stays as it is."""
+    layout = memo.layout
+    memo.held = True
+    if not rows:
+        return _assembled(layout)
+    moved = list(layout[:last + 1])
+    if header_at >= 0:
+        header, records = moved[header_at]
+        longer = header._replace(end_row=header.end_row + rows)
+        moved[header_at] = (longer, _reused(records, longer, header.row))
+    moved.extend((unit, [_shifted(r, rows) for r in records])
+                 for unit, records in layout[last + 1:])
+    return _assembled(moved)
 
 
 def _top_level(unit: _Unit) -> bool:
@@ -658,6 +692,7 @@ def _remember(memo: UnitMemo, layout: list[tuple[_Unit, list[Definition | Import
     memo.newlines = newlines
     memo.broken = broken
     memo.synced = True
+    memo.held = False
 
 
 def _assembled(layout: list[tuple[_Unit, list[Definition | Import]]]) -> FileTags:
