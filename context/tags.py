@@ -491,6 +491,11 @@ def _extract_python(data: bytes, module: str, path: str, is_package: bool,
     return _assembled(layout)
 
 
+# How many more statements after an edit `local_tags` parses when the one after it came out
+# otherwise (the edit reached into it) before it leaves the edit to the whole parse.
+_WIDER = 2
+
+
 def local_tags(data: bytes, module: str, path: str, is_package: bool, memo: UnitMemo,
                changed: tuple[int, int, int], newlines: int | None = None,
                hold: bool = False) -> FileTags | None:
@@ -503,7 +508,8 @@ def local_tags(data: bytes, module: str, path: str, is_package: bool, memo: Unit
     (`_units`) the edit touches are parsed again with the unit before and the unit after them,
     of the same class or all top-level (a class's members under its header's lines; after a
     class's last member, the top-level statement after the class): both neighbours must come
-    out as they were and nothing may have a syntax error, so the edit reaches no further; the
+    out as they were (when the one after does not, the next of the same class is tried, up to
+    `_WIDER` more) and nothing may have a syntax error, so the edit reaches no further; the
     text before the edit may have had syntax errors only there. An edit in a class header or
     its first statement, before the first statement or with a class's header after it is left
     to the whole parse. The units after the edit move by the lines it added, unparsed.
@@ -549,14 +555,9 @@ def local_tags(data: bytes, module: str, path: str, is_package: bool, memo: Unit
         closing = True
     elif last + 1 == len(layout) or not plain(last + 1):
         return None
-    ranges: list[tuple[int, int, int]] = []  # (start, end, start's row)
+    prefix: list[tuple[int, int, int]] = []  # (start, end, start's row)
     begin = 0 if lo is None else data.rfind(b"\n", 0, layout[lo][0].start) + 1
     begin_row = 0 if lo is None else layout[lo][0].row
-    end = len(data) if hi is None else layout[hi][0].end + shift
-    if memo.broken is not None and not (
-            (0 if lo is None else layout[lo][0].start) <= memo.broken[0]
-            and memo.broken[1] <= (len(data) - shift if hi is None else layout[hi][0].end)):
-        return None  # a syntax error outside what is parsed again
     header_at = -1
     if owner:
         assert lo is not None
@@ -570,42 +571,55 @@ def local_tags(data: bytes, module: str, path: str, is_package: bool, memo: Unit
         if lines_end <= header.start:
             return None
         if lines_end < begin:
-            ranges.append((header.start, lines_end, header.row))
+            prefix.append((header.start, lines_end, header.row))
         else:  # the members from the first on: all one range
             begin, begin_row = header.start, header.row
-    ranges.append((begin, end, begin_row))
-    tree = syntax.parse_ranges(data, ranges)
-    if tree is None or (tree.root_node.has_error and not (hold and first == last)):
-        return None
-    text_of = _Texts(data, {}, None)
-    class_end = -1  # the class's last row, when the edit was in its last member
-    if owner:
-        children = tree.root_node.children
-        node = children[0] if len(children) == 1 + (closing and hi is not None) else None
-        if node is not None and node.type == "decorated_definition":
-            node = node.child_by_field_name("definition")
-        body = node.child_by_field_name("body") \
-            if node is not None and node.type == "class_definition" else None
-        if node is None or body is None \
-                or node_text(data, node.child_by_field_name("name")) != owner:
-            return None
-        units = [_Unit(b.start_byte, b.end_byte, b.start_point.row,
-                       (owner, b.type, text_of(b.start_byte, b.end_byte))) for b in body.children]
-        if closing:
-            class_end = node.end_point.row
-            units.extend(_Unit(c.start_byte, c.end_byte, c.start_point.row,
-                               ("", c.type, text_of(c.start_byte, c.end_byte)))
-                         for c in children[1:])
-    else:
-        units = _units(data, tree.root_node, text_of)
     rows = (data.count(b"\n") if newlines is None else newlines) - memo.newlines
-    if not units or (lo is not None and units[0] != layout[lo][0]):
-        return None
-    if hi is not None:
-        after = layout[hi][0]
-        if units[-1] != _Unit(after.start + shift, after.end + shift, after.row + rows,
-                              after.key, after.end_row):
+    for widened in range(_WIDER + 1):
+        end = len(data) if hi is None else layout[hi][0].end + shift
+        if memo.broken is not None and not (
+                (0 if lo is None else layout[lo][0].start) <= memo.broken[0]
+                and memo.broken[1] <= (len(data) - shift if hi is None else layout[hi][0].end)):
+            return None  # a syntax error outside what is parsed again
+        tree = syntax.parse_ranges(data, [*prefix, (begin, end, begin_row)])
+        if tree is None or (tree.root_node.has_error and not (hold and first == last)):
             return None
+        text_of = _Texts(data, {}, None)
+        class_end = -1  # the class's last row, when the edit was in its last member
+        if owner:
+            children = tree.root_node.children
+            node = children[0] if len(children) == 1 + (closing and hi is not None) else None
+            if node is not None and node.type == "decorated_definition":
+                node = node.child_by_field_name("definition")
+            body = node.child_by_field_name("body") \
+                if node is not None and node.type == "class_definition" else None
+            if node is None or body is None \
+                    or node_text(data, node.child_by_field_name("name")) != owner:
+                return None
+            units = [_Unit(b.start_byte, b.end_byte, b.start_point.row,
+                           (owner, b.type, text_of(b.start_byte, b.end_byte)))
+                     for b in body.children]
+            if closing:
+                class_end = node.end_point.row
+                units.extend(_Unit(c.start_byte, c.end_byte, c.start_point.row,
+                                   ("", c.type, text_of(c.start_byte, c.end_byte)))
+                             for c in children[1:])
+        else:
+            units = _units(data, tree.root_node, text_of)
+        if not units or (lo is not None and units[0] != layout[lo][0]):
+            return None
+        if hi is None:
+            break
+        after = layout[hi][0]
+        if units[-1] == _Unit(after.start + shift, after.end + shift, after.row + rows,
+                              after.key, after.end_row):
+            break
+        if closing or widened == _WIDER or hi + 1 == len(layout) or not plain(hi + 1):
+            return None
+        # The edit reached the statement after it (a line left ending in `.` joins the next):
+        # parsed again with the one after that as the neighbour.
+        hi += 1
+    assert tree is not None  # the loop ends parsed, or returned
     if tree.root_node.has_error:  # `hold`: the error lies between the neighbours
         return _held(memo, last, header_at, rows)
     starts = [unit.start for unit in units]

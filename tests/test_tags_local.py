@@ -162,3 +162,24 @@ def test_the_last_member_of_a_class_before_another_class_is_parsed_whole() -> No
     newer = new.replace(b"    y = 2\n", b"    y = 20\n")
     tags, was_local = _step(memo, new, newer)
     assert was_local and tags == extract_tags(newer, "m", "m.py")
+
+
+def test_a_syntax_error_inside_one_statement_keeps_its_last_tags_with_hold() -> None:
+    # A class-level line before a method: the `.` typed swallows the method's `def` line, so
+    # the method after that one is the neighbour that comes out as it was.
+    good = SOURCE.replace("    def scale", "    value = compute(value)\n    def scale", 1)
+    memo = UnitMemo()
+    old = good.encode()
+    last = extract_tags(old, "m", "m.py", memo=memo)
+    broken = good.replace("compute(value)\n", "compute(value).\n").encode()
+    assert parse_bytes(broken).root_node.has_error
+    tags = local_tags(broken, "m", "m.py", False, memo, _edit_span(old, broken), hold=True)
+    assert memo.held and tags == last != extract_tags(broken, "m", "m.py")
+    # Typed on, described as an edit of the text the memo still describes: tagged exactly.
+    fixed = good.replace("compute(value)\n", "compute(value).s\n").encode()
+    tags = local_tags(fixed, "m", "m.py", False, memo, _edit_span(old, fixed), hold=True)
+    assert not memo.held and tags == extract_tags(fixed, "m", "m.py")
+    # Without `hold` the broken text is left to the whole parse, as before.
+    memo = UnitMemo()
+    extract_tags(old, "m", "m.py", memo=memo)
+    assert local_tags(broken, "m", "m.py", False, memo, _edit_span(old, broken)) is None
