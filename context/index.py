@@ -55,6 +55,7 @@ _RARE_BELOW = 256
 _COMMON_PROBES = 8
 _TERM_COUNTS = 4096  # terms whose (capped) window count is remembered between queries
 _RECENT_TREES = 8  # files whose last text, tree and tags are kept (the ones being edited)
+_RESOLVED_PATHS = 4096  # paths `relpath` resolved through links, kept (then forgotten at once)
 PYTHON_SUFFIXES = (".py", ".pyi")
 # Other source files get windows (for analogy); those with a grammar (`syntax.SUFFIXES`) get tags.
 TEXT_SUFFIXES = PYTHON_SUFFIXES + (".js", ".jsx", ".ts", ".tsx", ".java", ".go", ".rs", ".md",
@@ -239,6 +240,7 @@ class Index:
         # Windows bm25() scores per millisecond, measured on past queries (sizes deadline work).
         self.rows_per_ms = 400.0
         self._window_total: int | None = None  # kept by every write; None: count on next use
+        self._resolved: dict[str, str] = {}  # `relpath` of paths outside `root` as spelled
 
     @property
     def warnings(self) -> list[str]:
@@ -248,13 +250,24 @@ class Index:
     # -- paths and modules -------------------------------------------------------------------
 
     def relpath(self, path: str | os.PathLike[str]) -> str:
-        """Workspace-relative POSIX path of `path` (absolute or already relative)."""
+        """Workspace-relative POSIX path of `path` (absolute or already relative).
+
+        A path outside `root` as spelled (the workspace opened through a link) is resolved
+        once: the links it goes through are taken as they were when it was first asked, as
+        resolving it costs a system call per folder and it is asked on every edit."""
         p = Path(path)
         if p.is_absolute():
             try:
                 p = p.relative_to(self.root)
             except ValueError:
-                p = Path(os.path.relpath(os.path.realpath(p), self.root))
+                key = str(p)
+                rel = self._resolved.get(key)
+                if rel is None:
+                    if len(self._resolved) >= _RESOLVED_PATHS:
+                        self._resolved.clear()
+                    rel = Path(os.path.relpath(os.path.realpath(p), self.root)).as_posix()
+                    self._resolved[key] = rel
+                return rel
         return p.as_posix()
 
     def _is_package_dir(self, rel_dir: str) -> bool:

@@ -18,6 +18,7 @@ from bisect import bisect_right
 from dataclasses import dataclass, replace
 from functools import cache
 from importlib import resources
+from operator import attrgetter
 from typing import NamedTuple
 
 from typehole.base import syntax
@@ -709,6 +710,9 @@ def _remember(memo: UnitMemo, layout: list[tuple[_Unit, list[Definition | Import
     memo.held = False
 
 
+_LINE = attrgetter("line")
+
+
 def _assembled(layout: list[tuple[_Unit, list[Definition | Import]]]) -> FileTags:
     """The file's tags from its units' records: imports in order, the first binding of each
     definition (later re-assignments rarely carry the declared type), in line order."""
@@ -722,7 +726,7 @@ def _assembled(layout: list[tuple[_Unit, list[Definition | Import]]]) -> FileTag
             elif (found.kind, found.qualname) not in seen:
                 seen.add((found.kind, found.qualname))
                 defs.append(found)
-    defs.sort(key=lambda d: d.line)
+    defs.sort(key=_LINE)  # nearly sorted already: a pass, with a key read in C
     return FileTags(tuple(defs), tuple(imports))
 
 
