@@ -405,12 +405,13 @@ class _Texts:
         return text
 
 
-def _units(data: bytes, root: Node, text_of: _Texts) -> list[_Unit]:
-    """The file's top-level statements; a class's body statements are units of their own (its
-    header's key is its text up to the end of its first body statement, which holds its
-    docstring; its definition's last line is the class's), as classes can be long."""
+def _units(data: bytes, nodes: list[Node], text_of: _Texts) -> list[_Unit]:
+    """The units of top-level statements `nodes` (the root's children): a class's body
+    statements are units of their own (its header's key is its text up to the end of its first
+    body statement, which holds its docstring; its definition's last line is the class's), as
+    classes can be long."""
     out = []
-    for child in root.children:
+    for child in nodes:
         node = child.child_by_field_name("definition") \
             if child.type == "decorated_definition" else child
         body = node.child_by_field_name("body") \
@@ -459,7 +460,7 @@ def _extract_python(data: bytes, module: str, path: str, is_package: bool,
     if memo is not None:
         memo.sync()
     text_of = _Texts(data, memo.texts if memo is not None else {}, changed)
-    units = _units(data, tree.root_node, text_of)
+    units = _units(data, tree.root_node.children, text_of)
     starts = [u.start for u in units]
     old = memo if memo is not None and memo.root == tree.root_node.type else UnitMemo()
     fresh: list[list[Definition | Import] | None] = [
@@ -554,7 +555,8 @@ def local_tags(data: bytes, module: str, path: str, is_package: bool, memo: Unit
     elif owner and (last + 1 == len(layout) or _top_level(layout[last + 1][0])):
         hi = None if last + 1 == len(layout) else last + 1
         closing = True
-    elif last + 1 == len(layout) or not plain(last + 1):
+    elif last + 1 == len(layout) or not (plain(last + 1)
+                                         or _class_header(layout[last + 1][0])):
         return None
     prefix: list[tuple[int, int, int]] = []  # (start, end, start's row)
     begin = 0 if lo is None else data.rfind(b"\n", 0, layout[lo][0].start) + 1
@@ -576,11 +578,12 @@ def local_tags(data: bytes, module: str, path: str, is_package: bool, memo: Unit
         else:  # the members from the first on: all one range
             begin, begin_row = header.start, header.row
     rows = (data.count(b"\n") if newlines is None else newlines) - memo.newlines
+    resume = len(layout)  # where the units after the edit, moved, take over
     for widened in range(_WIDER + 1):
-        end = len(data) if hi is None else layout[hi][0].end + shift
+        end = len(data) if hi is None else _extent(layout[hi][0]) + shift
         if memo.broken is not None and not (
                 (0 if lo is None else layout[lo][0].start) <= memo.broken[0]
-                and memo.broken[1] <= (len(data) - shift if hi is None else layout[hi][0].end)):
+                and memo.broken[1] <= end - shift):
             return None  # a syntax error outside what is parsed again
         tree = syntax.parse_ranges(data, [*prefix, (begin, end, begin_row)])
         if tree is None or (tree.root_node.has_error and not (hold and first == last)):
@@ -602,18 +605,21 @@ def local_tags(data: bytes, module: str, path: str, is_package: bool, memo: Unit
                      for b in body.children]
             if closing:
                 class_end = node.end_point.row
-                units.extend(_Unit(c.start_byte, c.end_byte, c.start_point.row,
-                                   ("", c.type, text_of(c.start_byte, c.end_byte)))
-                             for c in children[1:])
+                units.extend(_units(data, children[1:], text_of))
         else:
-            units = _units(data, tree.root_node, text_of)
+            units = _units(data, tree.root_node.children, text_of)
         if not units or (lo is not None and units[0] != layout[lo][0]):
             return None
         if hi is None:
             break
-        after = layout[hi][0]
-        if units[-1] == _Unit(after.start + shift, after.end + shift, after.row + rows,
-                              after.key, after.end_row):
+        after = _moved(layout[hi][0], shift, rows)
+        if _class_header(after):  # parsed to the end of its first member: its header alone
+            if len(units) > 2 and units[-2]._replace(end_row=after.end_row) == after:
+                units, resume = units[:-2], hi
+                break
+            return None
+        if units[-1] == after:
+            resume = hi + 1
             break
         if closing or widened == _WIDER or hi + 1 == len(layout) or not plain(hi + 1):
             return None
@@ -624,10 +630,13 @@ def local_tags(data: bytes, module: str, path: str, is_package: bool, memo: Unit
     if tree.root_node.has_error:  # `hold`: the error lies between the neighbours
         return _held(memo, last, header_at, rows)
     starts = [unit.start for unit in units]
+    stop = layout[resume][0].start + shift if resume < len(layout) else len(data)
     fresh: list[list[Definition | Import]] = [[] for _ in units]
     for _, caps in syntax.matches(_tag_query("python"), tree.root_node):
-        at = bisect_right(starts, _anchor(caps).start_byte) - 1
-        if at >= 0:  # not the class the members were parsed under
+        anchor = _anchor(caps).start_byte
+        at = bisect_right(starts, anchor) - 1
+        # Not the class the members were parsed under, nor a class after them parsed in part.
+        if at >= 0 and anchor < stop:
             fresh[at].extend(_record(data, caps, module, path, is_package))
     before = layout[:lo] if lo is not None else []
     if header_at >= 0 and (rows or closing):  # the class ends further down (or up)
@@ -635,11 +644,9 @@ def local_tags(data: bytes, module: str, path: str, is_package: bool, memo: Unit
         moved = header._replace(end_row=class_end if closing else header.end_row + rows)
         before[header_at] = (moved, _reused(records, moved, header.row))
     new_layout = [*before, *zip(units, fresh, strict=True)]
-    for unit, records in layout[hi + 1:] if hi is not None else ():
-        new_layout.append((
-            _Unit(unit.start + shift, unit.end + shift, unit.row + rows, unit.key,
-                  unit.end_row + rows if unit.end_row >= 0 else -1),
-            [_shifted(r, rows) for r in records] if rows else records))
+    for unit, records in layout[resume:]:
+        new_layout.append((_moved(unit, shift, rows),
+                           [_shifted(r, rows) for r in records] if rows else records))
     memo.layout = new_layout
     memo.newlines += rows
     memo.broken = None
@@ -666,8 +673,26 @@ def _held(memo: UnitMemo, last: int, header_at: int, rows: int) -> FileTags:
 
 
 def _top_level(unit: _Unit) -> bool:
-    """Whether `unit` is a top-level statement other than a class split into members."""
-    return unit.end_row < 0 and unit.key is not None and unit.key[0] == ""
+    """Whether `unit` is a top-level statement (a class's header too)."""
+    return unit.key is not None and unit.key[0] == ""
+
+
+def _class_header(unit: _Unit) -> bool:
+    """Whether `unit` is a class's header (whose members are units of their own)."""
+    return unit.end_row >= 0
+
+
+def _extent(unit: _Unit) -> int:
+    """The byte after the text `unit`'s key holds (a class header's: its first member's)."""
+    if _class_header(unit) and unit.key is not None:
+        return unit.start + len(unit.key[2])
+    return unit.end
+
+
+def _moved(unit: _Unit, shift: int, rows: int) -> _Unit:
+    """`unit` after an edit before it that moved the text `shift` bytes and `rows` lines."""
+    return _Unit(unit.start + shift, unit.end + shift, unit.row + rows, unit.key,
+                 unit.end_row + rows if unit.end_row >= 0 else -1)
 
 
 def _broken(root: Node) -> tuple[int, int] | None:

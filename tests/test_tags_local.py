@@ -107,7 +107,7 @@ def test_local_tags_equal_the_whole_files_while_typing_in_a_real_file() -> None:
     ("        pass\n", "        pass\nz = 1\n", False),  # a statement after the class
     ("        pass\n", "pass\n", False),  # the last member's body dedented
     ("    return a\n", "    return a + 1\n", True),  # a top-level function
-    ("    pass\n\n\nclass", "    return\n\n\nclass", False),  # the last before a class
+    ("    pass\n\n\nclass", "    return\n\n\nclass", True),  # the last before a class
     ("    return 1\n", "    return 1\n\n\nz = 2\n", True),  # the file's end
     ("import os\n", "import os\nimport sys\n", True),  # an import
     ("    sides = 0\n", "    sides = 0\n    corners: int = 4\n", True),  # a class attribute
@@ -149,7 +149,7 @@ def test_a_syntax_error_typed_and_fixed_in_one_statement_leaves_the_rest_as_pars
     assert not was_local and tags == extract_tags(far, "m", "m.py")
 
 
-def test_the_last_member_of_a_class_before_another_class_is_parsed_whole() -> None:
+def test_the_last_member_of_a_class_before_another_class_is_parsed_with_its_header() -> None:
     text = SOURCE.replace("\n\ndef after()", "\n\nclass Next:\n    x = 1\n\n    y = 2\n\n\n"
                           "def after()")
     memo = UnitMemo()
@@ -157,7 +157,18 @@ def test_the_last_member_of_a_class_before_another_class_is_parsed_whole() -> No
     old = text.encode()
     new = text.replace("        pass\n", "        return None\n").encode()
     tags, was_local = _step(memo, old, new)
-    assert not was_local and tags == extract_tags(new, "m", "m.py")
+    assert was_local and tags == extract_tags(new, "m", "m.py")
+    # Lines added: the class after moves, its end with it (its end was not parsed again).
+    longer = new.replace(b"        return None\n", b"        return None\n\n    z = 3\n")
+    tags, was_local = _step(memo, new, longer)
+    assert was_local and tags == extract_tags(longer, "m", "m.py")
+    # A bracket left open swallows the class after: parsed whole, and back.
+    joined = longer.replace(b"    z = 3\n", b"    z = (3\n")
+    tags, was_local = _step(memo, longer, joined)
+    assert not was_local and tags == extract_tags(joined, "m", "m.py")
+    tags, _ = _step(memo, joined, longer)
+    assert tags == extract_tags(longer, "m", "m.py")
+    new = longer
     # The second class's last member: the statement after that class is its neighbour.
     newer = new.replace(b"    y = 2\n", b"    y = 20\n")
     tags, was_local = _step(memo, new, newer)
