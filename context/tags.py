@@ -512,9 +512,11 @@ def local_tags(data: bytes, module: str, path: str, is_package: bool, memo: Unit
     class's last member, the top-level statement after the class): both neighbours must come
     out as they were (when the one after does not, the next of the same class is tried, up to
     `_WIDER` more) and nothing may have a syntax error, so the edit reaches no further; the
-    text before the edit may have had syntax errors only there. An edit in a class header or
-    its first statement, before the first statement or with a class's header after it is left
-    to the whole parse. The units after the edit move by the lines it added, unparsed.
+    text before the edit may have had syntax errors only there. An edit in a class's first
+    member is parsed from the class's header on (the header's key holds that member); one in a
+    class header or before the first statement is left to the whole parse; a class after the
+    edit is parsed to the end of its first member. The units after the edit move by the lines
+    it added, unparsed.
 
     With `hold`, an edit inside one unit that leaves a syntax error between its neighbours
     (both still come out as they were) is not tagged: the unit keeps the tags `memo` has for
@@ -544,9 +546,12 @@ def local_tags(data: bytes, module: str, path: str, is_package: bool, memo: Unit
     if owner is None or not all(plain(k) for k in range(first, last + 1)):
         return None
     lo: int | None = first - 1
+    # The edit is in a class's first member, which the key of the class's header holds: the
+    # header is tagged again, from the header's lines on.
+    retitled = bool(owner) and first > 0 and _class_header(layout[first - 1][0])
     if first == 0 and owner == "":
         lo = None  # from the file's start
-    elif first == 0 or not plain(first - 1):
+    elif not retitled and (first == 0 or not plain(first - 1)):
         return None
     hi: int | None = last + 1
     closing = False  # the edit is in a class's last member: parsed to the class's end and on
@@ -606,9 +611,17 @@ def local_tags(data: bytes, module: str, path: str, is_package: bool, memo: Unit
             if closing:
                 class_end = node.end_point.row
                 units.extend(_units(data, children[1:], text_of))
+            if retitled and body.children:  # the header's lines up to the first member
+                outer, first_member = children[0], body.children[0]
+                units.insert(0, _Unit(
+                    outer.start_byte, first_member.start_byte, outer.start_point.row,
+                    ("", "class header", text_of(outer.start_byte, first_member.end_byte)),
+                    class_end if closing else layout[header_at][0].end_row + rows))
         else:
             units = _units(data, tree.root_node.children, text_of)
-        if not units or (lo is not None and units[0] != layout[lo][0]):
+        if not units or lo is not None and (
+                (units[0].start, units[0].row) != (layout[lo][0].start, layout[lo][0].row)
+                if retitled else units[0] != layout[lo][0]):
             return None
         if hi is None:
             break
@@ -639,7 +652,9 @@ def local_tags(data: bytes, module: str, path: str, is_package: bool, memo: Unit
         if at >= 0 and anchor < stop:
             fresh[at].extend(_record(data, caps, module, path, is_package))
     before = layout[:lo] if lo is not None else []
-    if header_at >= 0 and (rows or closing):  # the class ends further down (or up)
+    if retitled:  # its class ends where its header unit says (its end was not parsed again)
+        fresh[0] = _reused(fresh[0], units[0], units[0].row)
+    elif header_at >= 0 and (rows or closing):  # the class ends further down (or up)
         header, records = before[header_at]
         moved = header._replace(end_row=class_end if closing else header.end_row + rows)
         before[header_at] = (moved, _reused(records, moved, header.row))

@@ -100,7 +100,9 @@ def test_local_tags_equal_the_whole_files_while_typing_in_a_real_file() -> None:
     ("        x = 1\n", "        x = 1\n        y = x\n", True),  # a new line in a method
     ("        return 0.0\n", "        return 0.0 +\n", False),  # a syntax error
     ("    def scale", "def scale", False),  # a method dedented out of its class
-    ('    """A shape."""', '    """A round shape."""', False),  # the class's docstring
+    ('    """A shape."""', '    """A round shape."""', True),  # the class's docstring
+    ("class Shape:\n", "class Shape(Base):\n", False),  # the class's header
+    ('"""A shape."""\n', '"""A shape."""\n    kind = 1\n', True),  # a line after the first member
     ("        pass\n", "        return None\n", True),  # the class's last member
     ("        pass\n", "        pass\n\n    def more(self) -> int:\n        return 2\n",
      True),  # a member after the last
@@ -194,3 +196,23 @@ def test_a_syntax_error_inside_one_statement_keeps_its_last_tags_with_hold() -> 
     memo = UnitMemo()
     extract_tags(old, "m", "m.py", memo=memo)
     assert local_tags(broken, "m", "m.py", False, memo, _edit_span(old, broken)) is None
+
+
+@pytest.mark.parametrize("edited", [
+    "        return 1\n",  # the first member, also the last, same lines
+    "        x = 1\n        return x\n",  # a line more
+    "        return (1\n",  # a syntax error
+])
+def test_the_first_member_of_a_decorated_class_is_parsed_with_its_header(edited: str) -> None:
+    text = ("import dataclasses\n\n\n@dataclasses.dataclass\nclass One:\n"
+            "    def only(self) -> int:\n        return 0\n\n\nclass Two:\n    y = 2\n\n\n"
+            "def tail() -> None:\n    pass\n")
+    memo = UnitMemo()
+    old = text.encode()
+    extract_tags(old, "m", "m.py", memo=memo)
+    new = text.replace("        return 0\n", edited).encode()
+    tags, was_local = _step(memo, old, new)
+    assert was_local == (b"(1" not in new)
+    assert tags == extract_tags(new, "m", "m.py")
+    back, _ = _step(memo, new, old)
+    assert back == extract_tags(old, "m", "m.py")
