@@ -190,6 +190,9 @@ class _Recent:
     # one statement, whose last tags the index keeps meanwhile (`local_tags`' `hold`). The next
     # edit is tagged as an edit of it; a file let go so is tagged whole (`_settle`).
     good: bytes | None = None
+    # The tags the index's rows hold for `text` (None: not known here): the next edit's that
+    # equal them (a keystroke inside a statement, the same objects) are not compared row by row.
+    tags: FileTags | None = None
 
 
 @dataclass(frozen=True)
@@ -293,7 +296,8 @@ class Index:
                data: bytes | None = None, tree: Tree | None = None,
                lines: list[str] | None = None, old_lines: list[str] | None = None,
                memo: UnitMemo | None = None, edit: _Recent | None = None,
-               tags: FileTags | None = None, digest: str | None = None) -> list[_DefRow]:
+               tags: FileTags | None = None, digest: str | None = None,
+               last: FileTags | None = None) -> list[_DefRow]:
         """Store one file's row, tags and windows, in place when it is already indexed.
 
         An indexed file keeps its row; of its definitions, imports and windows only those that
@@ -304,7 +308,8 @@ class Index:
         over the whole text: its line count, nesting and definitions' rows are taken from there,
         and after an edit the hash is left out of the row (`_Recent.hashed`). The rows are the same
         as a fresh index of `text` writes. `tags` and `digest` (its hash), when given, were made
-        of `text` already (outside the lock). Returns the definitions' rows.
+        of `text` already (outside the lock); `last`, the tags the rows hold now (those of the
+        text before an edit). Returns the definitions' rows.
         """
         conn = self.store.conn
         python = rel.endswith(PYTHON_SUFFIXES)
@@ -328,9 +333,13 @@ class Index:
             file_id = row[0]
             conn.execute("UPDATE files SET module=?, is_package=?, mtime_ns=?, size=?, hash=?, "
                          "lines=? WHERE id=?", (*fields, file_id))
-        rows = self._write_definitions(file_id, tags.definitions, python, known,
-                                       edit.defs if edit is not None and known else None)
-        self._write_imports(file_id, tags.imports, known)
+        old_rows = edit.defs if edit is not None and known else None
+        if old_rows is not None and last is not None and tags.definitions == last.definitions:
+            rows = old_rows  # as they are
+        else:
+            rows = self._write_definitions(file_id, tags.definitions, python, known, old_rows)
+        if last is None or not known or tags.imports != last.imports:
+            self._write_imports(file_id, tags.imports, known)
         self._write_windows(file_id, split_lines(text) if lines is None else lines, old_lines,
                             known)
         return rows
@@ -583,6 +592,7 @@ class Index:
             recent.defs = self._transaction(lambda: self._write(
                 rel, text, mtime_ns, size, data, tree, recent.lines, None, recent.memo, recent,
                 tags, digest))
+            recent.tags = tags
             self._keep(rel, recent)
             self.generation += 1
         return True
@@ -632,7 +642,9 @@ class Index:
             if self._claims.get(rel) is not claim:  # a later update of the file won
                 return False
             recent.defs = self._transaction(lambda: self._write(
-                rel, text, mtime_ns, size, data, tree, lines, previous.lines, memo, recent, tags))
+                rel, text, mtime_ns, size, data, tree, lines, previous.lines, memo, recent, tags,
+                last=previous.tags))
+            recent.tags = tags
             self._keep(rel, recent)
             self.generation += 1
         return True
@@ -706,6 +718,7 @@ class Index:
             module = self.module_of(rel)
             tree = parse_bytes(data)
             extract_tags(data, module[0], rel, module[1], tree=tree, memo=memo)
+        # Not `tags`: the rows may have been written by another version of the tagging.
         return _Recent(text, data, split_lines(text), tree, memo, module, nesting(data), None,
                        text.count("\n") + 1)
 
