@@ -52,6 +52,24 @@ def test_walk_symlinks_stay_inside_the_root_and_loops_end(tmp_path: Path) -> Non
     assert rels == ["a/mod.py", "inside_link.py"]
 
 
+def test_a_workspace_opened_through_a_link_indexes_its_edits(tmp_path: Path) -> None:
+    root = tmp_path / "real"
+    write_tree(root, {"pkg/__init__.py": "", "pkg/mod.py": "def f() -> int:\n    return 1\n"})
+    os.symlink(root, tmp_path / "link")
+    index = Index(tmp_path / "link", tmp_path / "cache")  # the index's root is resolved
+    try:
+        index.build()
+        spelled = tmp_path / "link" / "pkg" / "mod.py"  # as the editor names it
+        assert index.relpath(spelled) == "pkg/mod.py"
+        index.update_file(spelled, "def f() -> int:\n    return 1\n")
+        assert index.update_file(spelled, "def g() -> int:\n    return 1\n")
+        assert index.update_file(spelled, "def h() -> int:\n    return 1\n")
+        assert [d.name for d in index.definitions_in("pkg/mod.py")] == ["h"]
+        assert index.relpath(tmp_path / "elsewhere.py").startswith("../")
+    finally:
+        index.close()
+
+
 @pytest.mark.parametrize("name", [".env", ".env.local", "server.key", "cert.pem", "id_ed25519",
                                   "credentials", "secrets.toml", "store.p12", ".netrc"])
 def test_secret_names(name: str) -> None:
