@@ -55,6 +55,7 @@ _RARE_BELOW = 256
 _COMMON_PROBES = 8
 _TERM_COUNTS = 4096  # terms whose (capped) window count is remembered between queries
 _RECENT_TREES = 8  # files whose last text, tree and tags are kept (the ones being edited)
+_RESOLVED_PATHS = 4096  # paths `relpath` resolved through links, kept (then forgotten at once)
 PYTHON_SUFFIXES = (".py", ".pyi")
 # Other source files get windows (for analogy); those with a grammar (`syntax.SUFFIXES`) get tags.
 TEXT_SUFFIXES = PYTHON_SUFFIXES + (".js", ".jsx", ".ts", ".tsx", ".java", ".go", ".rs", ".md",
@@ -185,6 +186,13 @@ class _Recent:
     # The text `tree` was parsed from when an edit since was tagged without parsing the whole
     # file (`local_tags`); None: `data`. The next whole parse starts from it.
     tree_data: bytes | None = None
+    # The text `memo` describes when it is not `data`: the edits since left a syntax error in
+    # one statement, whose last tags the index keeps meanwhile (`local_tags`' `hold`). The next
+    # edit is tagged as an edit of it; a file let go so is tagged whole (`_settle`).
+    good: bytes | None = None
+    # The tags the index's rows hold for `text` (None: not known here): the next edit's that
+    # equal them (a keystroke inside a statement, the same objects) are not compared row by row.
+    tags: FileTags | None = None
 
 
 @dataclass(frozen=True)
@@ -235,6 +243,7 @@ class Index:
         # Windows bm25() scores per millisecond, measured on past queries (sizes deadline work).
         self.rows_per_ms = 400.0
         self._window_total: int | None = None  # kept by every write; None: count on next use
+        self._resolved: dict[str, str] = {}  # `relpath` of paths outside `root` as spelled
 
     @property
     def warnings(self) -> list[str]:
@@ -244,13 +253,24 @@ class Index:
     # -- paths and modules -------------------------------------------------------------------
 
     def relpath(self, path: str | os.PathLike[str]) -> str:
-        """Workspace-relative POSIX path of `path` (absolute or already relative)."""
+        """Workspace-relative POSIX path of `path` (absolute or already relative).
+
+        A path outside `root` as spelled (the workspace opened through a link) is resolved
+        once: the links it goes through are taken as they were when it was first asked, as
+        resolving it costs a system call per folder and it is asked on every edit."""
         p = Path(path)
         if p.is_absolute():
             try:
                 p = p.relative_to(self.root)
             except ValueError:
-                p = Path(os.path.relpath(os.path.realpath(p), self.root))
+                key = str(p)
+                rel = self._resolved.get(key)
+                if rel is None:
+                    if len(self._resolved) >= _RESOLVED_PATHS:
+                        self._resolved.clear()
+                    rel = Path(os.path.relpath(os.path.realpath(p), self.root)).as_posix()
+                    self._resolved[key] = rel
+                return rel
         return p.as_posix()
 
     def _is_package_dir(self, rel_dir: str) -> bool:
@@ -276,7 +296,8 @@ class Index:
                data: bytes | None = None, tree: Tree | None = None,
                lines: list[str] | None = None, old_lines: list[str] | None = None,
                memo: UnitMemo | None = None, edit: _Recent | None = None,
-               tags: FileTags | None = None, digest: str | None = None) -> list[_DefRow]:
+               tags: FileTags | None = None, digest: str | None = None,
+               last: FileTags | None = None) -> list[_DefRow]:
         """Store one file's row, tags and windows, in place when it is already indexed.
 
         An indexed file keeps its row; of its definitions, imports and windows only those that
@@ -287,7 +308,8 @@ class Index:
         over the whole text: its line count, nesting and definitions' rows are taken from there,
         and after an edit the hash is left out of the row (`_Recent.hashed`). The rows are the same
         as a fresh index of `text` writes. `tags` and `digest` (its hash), when given, were made
-        of `text` already (outside the lock). Returns the definitions' rows.
+        of `text` already (outside the lock); `last`, the tags the rows hold now (those of the
+        text before an edit). Returns the definitions' rows.
         """
         conn = self.store.conn
         python = rel.endswith(PYTHON_SUFFIXES)
@@ -311,9 +333,13 @@ class Index:
             file_id = row[0]
             conn.execute("UPDATE files SET module=?, is_package=?, mtime_ns=?, size=?, hash=?, "
                          "lines=? WHERE id=?", (*fields, file_id))
-        rows = self._write_definitions(file_id, tags.definitions, python, known,
-                                       edit.defs if edit is not None and known else None)
-        self._write_imports(file_id, tags.imports, known)
+        old_rows = edit.defs if edit is not None and known else None
+        if old_rows is not None and last is not None and tags.definitions == last.definitions:
+            rows = old_rows  # as they are
+        else:
+            rows = self._write_definitions(file_id, tags.definitions, python, known, old_rows)
+        if last is None or not known or tags.imports != last.imports:
+            self._write_imports(file_id, tags.imports, known)
         self._write_windows(file_id, split_lines(text) if lines is None else lines, old_lines,
                             known)
         return rows
@@ -566,6 +592,7 @@ class Index:
             recent.defs = self._transaction(lambda: self._write(
                 rel, text, mtime_ns, size, data, tree, recent.lines, None, recent.memo, recent,
                 tags, digest))
+            recent.tags = tags
             self._keep(rel, recent)
             self.generation += 1
         return True
@@ -590,28 +617,34 @@ class Index:
             del self._trees[rel]  # ours now: its tree is edited in place below
             claim = self._claim(rel)
         # Parsed and tagged outside the lock: requests meanwhile read the index as it was.
-        changed = _edit_span(previous.data, data)
+        base = previous.good if previous.good is not None else previous.data
+        changed = _edit_span(base, data)  # of the text the memo describes
         count = previous.count + inserted.count("\n") - removed.count("\n")
         tags = None
         tree = previous.tree
         tree_data = previous.tree_data if previous.tree_data is not None else previous.data
         if python and depth <= MAX_NESTING and memo is previous.memo:
-            # The statements around the edit alone, when that is the same as the whole file.
-            tags = local_tags(data, module[0], rel, module[1], memo, changed, count - 1)
+            # The statements around the edit alone, when that is the same as the whole file;
+            # a syntax error inside the statement edited keeps its last tags until it parses.
+            tags = local_tags(data, module[0], rel, module[1], memo, changed, count - 1,
+                              hold=True)
         if python and tags is None:
             # The tree of the previous parse lets tree-sitter re-parse only what changed.
             tree = reparse(tree_data, tree, data) if tree is not None else parse_bytes(data)
         lines = _relines(previous.text, previous.lines, text, start, old_end, new_end)
         recent = _Recent(text, data, lines, tree, memo, module, depth, previous.defs, count,
                          hashed=False, changed=changed,
-                         tree_data=tree_data if tags is not None else None)
+                         tree_data=tree_data if tags is not None else None,
+                         good=base if tags is not None and memo.held else None)
         if tags is None:
             tags = self._tags(rel, text, data, tree, memo, recent)
         with self.store.lock:
             if self._claims.get(rel) is not claim:  # a later update of the file won
                 return False
             recent.defs = self._transaction(lambda: self._write(
-                rel, text, mtime_ns, size, data, tree, lines, previous.lines, memo, recent, tags))
+                rel, text, mtime_ns, size, data, tree, lines, previous.lines, memo, recent, tags,
+                last=previous.tags))
+            recent.tags = tags
             self._keep(rel, recent)
             self.generation += 1
         return True
@@ -651,11 +684,29 @@ class Index:
 
     def _settle(self, rel: str, recent: _Recent) -> None:
         """Write the hash an edit left out of `rel`'s row, as `recent` is no longer kept (under
-        the lock); unless the row was rewritten since (another text, another hash)."""
+        the lock); unless the row was rewritten since (another text, another hash). A file whose
+        last edits were not tagged (`_Recent.good`) is tagged whole first, so that its rows are
+        those a fresh index of its text has."""
+        if recent.good is not None:
+            self._retag(rel, recent)
+            return
         if recent.hashed:
             return
         self.store.conn.execute("UPDATE files SET hash=? WHERE path=? AND hash IS NULL",
                                 (_hash(recent.text), rel))
+
+    def _retag(self, rel: str, recent: _Recent) -> None:
+        """Tag `recent`'s text whole and write its rows and hash (under the lock)."""
+        tree = recent.tree
+        if tree is not None:
+            tree_data = recent.tree_data if recent.tree_data is not None else recent.data
+            tree = reparse(tree_data, tree, recent.data)
+        tags = self._tags(rel, recent.text, recent.data, tree, recent.memo, recent)
+        mtime_ns, size = self._stat(rel)
+        self._transaction(lambda: self._write(
+            rel, recent.text, mtime_ns, size, recent.data, tree, recent.lines, recent.lines,
+            recent.memo, recent, tags, _hash(recent.text)))
+        self.generation += 1
 
     def _prepare(self, rel: str, text: str) -> _Recent:
         """What the next edit of `rel` starts from when `text` is what the index holds."""
@@ -667,6 +718,7 @@ class Index:
             module = self.module_of(rel)
             tree = parse_bytes(data)
             extract_tags(data, module[0], rel, module[1], tree=tree, memo=memo)
+        # Not `tags`: the rows may have been written by another version of the tagging.
         return _Recent(text, data, split_lines(text), tree, memo, module, nesting(data), None,
                        text.count("\n") + 1)
 

@@ -18,6 +18,7 @@ from bisect import bisect_right
 from dataclasses import dataclass, replace
 from functools import cache
 from importlib import resources
+from operator import attrgetter
 from typing import NamedTuple
 
 from typehole.base import syntax
@@ -92,6 +93,10 @@ class UnitMemo(dict[_UnitKey, tuple[int, list[Definition | Import]]]):
         # Whether the dict and `texts` describe `layout`: `local_tags` leaves them to be made
         # when a whole parse needs them (`sync`), as they cost a pass over every unit.
         self.synced = True
+        # Whether the last call (`local_tags` with `hold`) left the memo describing the text
+        # before its edit, whose syntax error it did not tag: the next call's `changed` is to
+        # describe the edit of that text, not of the one last tagged.
+        self.held = False
 
     def sync(self) -> None:
         """Make the dict and `texts` of `layout` if `local_tags` left them behind."""
@@ -110,6 +115,7 @@ class UnitMemo(dict[_UnitKey, tuple[int, list[Definition | Import]]]):
         self.texts = {}
         self.layout = []
         self.synced = True
+        self.held = False
 
 
 def extract_tags(data: bytes, module: str, path: str, is_package: bool = False,
@@ -399,12 +405,13 @@ class _Texts:
         return text
 
 
-def _units(data: bytes, root: Node, text_of: _Texts) -> list[_Unit]:
-    """The file's top-level statements; a class's body statements are units of their own (its
-    header's key is its text up to the end of its first body statement, which holds its
-    docstring; its definition's last line is the class's), as classes can be long."""
+def _units(data: bytes, nodes: list[Node], text_of: _Texts) -> list[_Unit]:
+    """The units of top-level statements `nodes` (the root's children): a class's body
+    statements are units of their own (its header's key is its text up to the end of its first
+    body statement, which holds its docstring; its definition's last line is the class's), as
+    classes can be long."""
     out = []
-    for child in root.children:
+    for child in nodes:
         node = child.child_by_field_name("definition") \
             if child.type == "decorated_definition" else child
         body = node.child_by_field_name("body") \
@@ -453,7 +460,7 @@ def _extract_python(data: bytes, module: str, path: str, is_package: bool,
     if memo is not None:
         memo.sync()
     text_of = _Texts(data, memo.texts if memo is not None else {}, changed)
-    units = _units(data, tree.root_node, text_of)
+    units = _units(data, tree.root_node.children, text_of)
     starts = [u.start for u in units]
     old = memo if memo is not None and memo.root == tree.root_node.type else UnitMemo()
     fresh: list[list[Definition | Import] | None] = [
@@ -486,8 +493,14 @@ def _extract_python(data: bytes, module: str, path: str, is_package: bool,
     return _assembled(layout)
 
 
+# How many more statements after an edit `local_tags` parses when the one after it came out
+# otherwise (the edit reached into it) before it leaves the edit to the whole parse.
+_WIDER = 2
+
+
 def local_tags(data: bytes, module: str, path: str, is_package: bool, memo: UnitMemo,
-               changed: tuple[int, int, int], newlines: int | None = None) -> FileTags | None:
+               changed: tuple[int, int, int], newlines: int | None = None,
+               hold: bool = False) -> FileTags | None:
     """The tags of a Python file after an edit, from `memo` (made of the text before it) and a
     parse of the statements around the edit alone (`syntax.parse_ranges`); None when that is
     not shown to be what `extract_tags` of the whole file gives: then parse it whole.
@@ -497,11 +510,22 @@ def local_tags(data: bytes, module: str, path: str, is_package: bool, memo: Unit
     (`_units`) the edit touches are parsed again with the unit before and the unit after them,
     of the same class or all top-level (a class's members under its header's lines; after a
     class's last member, the top-level statement after the class): both neighbours must come
-    out as they were and nothing may have a syntax error, so the edit reaches no further; the
-    text before the edit may have had syntax errors only there. An edit in a class header or
-    its first statement, before the first statement or with a class's header after it is left
-    to the whole parse. The units after the edit move by the lines it added, unparsed.
+    out as they were (when the one after does not, the next of the same class is tried, up to
+    `_WIDER` more) and nothing may have a syntax error, so the edit reaches no further; the
+    text before the edit may have had syntax errors only there. An edit in a class's first
+    member is parsed from the class's header on (the header's key holds that member); one in a
+    class header or before the first statement is left to the whole parse; a class after the
+    edit is parsed to the end of its first member. The units after the edit move by the lines
+    it added, unparsed.
+
+    With `hold`, an edit inside one unit that leaves a syntax error between its neighbours
+    (both still come out as they were) is not tagged: the unit keeps the tags `memo` has for
+    it, the units after it move by the lines the edit added, and `memo` is left as it was,
+    describing the text before the edit (`memo.held`). Half-typed code does not replace the
+    last tags of its statement, and the whole file is not parsed for it; the next call, whose
+    `changed` then describes the edit of that text, tags the statement once it parses.
     """
+    memo.held = False
     layout = memo.layout
     if not layout or memo.root != "module":
         return None
@@ -522,9 +546,12 @@ def local_tags(data: bytes, module: str, path: str, is_package: bool, memo: Unit
     if owner is None or not all(plain(k) for k in range(first, last + 1)):
         return None
     lo: int | None = first - 1
+    # The edit is in a class's first member, which the key of the class's header holds: the
+    # header is tagged again, from the header's lines on.
+    retitled = bool(owner) and first > 0 and _class_header(layout[first - 1][0])
     if first == 0 and owner == "":
         lo = None  # from the file's start
-    elif first == 0 or not plain(first - 1):
+    elif not retitled and (first == 0 or not plain(first - 1)):
         return None
     hi: int | None = last + 1
     closing = False  # the edit is in a class's last member: parsed to the class's end and on
@@ -533,16 +560,12 @@ def local_tags(data: bytes, module: str, path: str, is_package: bool, memo: Unit
     elif owner and (last + 1 == len(layout) or _top_level(layout[last + 1][0])):
         hi = None if last + 1 == len(layout) else last + 1
         closing = True
-    elif last + 1 == len(layout) or not plain(last + 1):
+    elif last + 1 == len(layout) or not (plain(last + 1)
+                                         or _class_header(layout[last + 1][0])):
         return None
-    ranges: list[tuple[int, int, int]] = []  # (start, end, start's row)
+    prefix: list[tuple[int, int, int]] = []  # (start, end, start's row)
     begin = 0 if lo is None else data.rfind(b"\n", 0, layout[lo][0].start) + 1
     begin_row = 0 if lo is None else layout[lo][0].row
-    end = len(data) if hi is None else layout[hi][0].end + shift
-    if memo.broken is not None and not (
-            (0 if lo is None else layout[lo][0].start) <= memo.broken[0]
-            and memo.broken[1] <= (len(data) - shift if hi is None else layout[hi][0].end)):
-        return None  # a syntax error outside what is parsed again
     header_at = -1
     if owner:
         assert lo is not None
@@ -556,59 +579,89 @@ def local_tags(data: bytes, module: str, path: str, is_package: bool, memo: Unit
         if lines_end <= header.start:
             return None
         if lines_end < begin:
-            ranges.append((header.start, lines_end, header.row))
+            prefix.append((header.start, lines_end, header.row))
         else:  # the members from the first on: all one range
             begin, begin_row = header.start, header.row
-    ranges.append((begin, end, begin_row))
-    tree = syntax.parse_ranges(data, ranges)
-    if tree is None or tree.root_node.has_error:
-        return None
-    text_of = _Texts(data, {}, None)
-    class_end = -1  # the class's last row, when the edit was in its last member
-    if owner:
-        children = tree.root_node.children
-        node = children[0] if len(children) == 1 + (closing and hi is not None) else None
-        if node is not None and node.type == "decorated_definition":
-            node = node.child_by_field_name("definition")
-        body = node.child_by_field_name("body") \
-            if node is not None and node.type == "class_definition" else None
-        if node is None or body is None \
-                or node_text(data, node.child_by_field_name("name")) != owner:
-            return None
-        units = [_Unit(b.start_byte, b.end_byte, b.start_point.row,
-                       (owner, b.type, text_of(b.start_byte, b.end_byte))) for b in body.children]
-        if closing:
-            class_end = node.end_point.row
-            units.extend(_Unit(c.start_byte, c.end_byte, c.start_point.row,
-                               ("", c.type, text_of(c.start_byte, c.end_byte)))
-                         for c in children[1:])
-    else:
-        units = _units(data, tree.root_node, text_of)
     rows = (data.count(b"\n") if newlines is None else newlines) - memo.newlines
-    if not units or (lo is not None and units[0] != layout[lo][0]):
-        return None
-    if hi is not None:
-        after = layout[hi][0]
-        if units[-1] != _Unit(after.start + shift, after.end + shift, after.row + rows,
-                              after.key, after.end_row):
+    resume = len(layout)  # where the units after the edit, moved, take over
+    for widened in range(_WIDER + 1):
+        end = len(data) if hi is None else _extent(layout[hi][0]) + shift
+        if memo.broken is not None and not (
+                (0 if lo is None else layout[lo][0].start) <= memo.broken[0]
+                and memo.broken[1] <= end - shift):
+            return None  # a syntax error outside what is parsed again
+        tree = syntax.parse_ranges(data, [*prefix, (begin, end, begin_row)])
+        if tree is None or (tree.root_node.has_error and not (hold and first == last)):
             return None
+        text_of = _Texts(data, {}, None)
+        class_end = -1  # the class's last row, when the edit was in its last member
+        if owner:
+            children = tree.root_node.children
+            node = children[0] if len(children) == 1 + (closing and hi is not None) else None
+            if node is not None and node.type == "decorated_definition":
+                node = node.child_by_field_name("definition")
+            body = node.child_by_field_name("body") \
+                if node is not None and node.type == "class_definition" else None
+            if node is None or body is None \
+                    or node_text(data, node.child_by_field_name("name")) != owner:
+                return None
+            units = [_Unit(b.start_byte, b.end_byte, b.start_point.row,
+                           (owner, b.type, text_of(b.start_byte, b.end_byte)))
+                     for b in body.children]
+            if closing:
+                class_end = node.end_point.row
+                units.extend(_units(data, children[1:], text_of))
+            if retitled and body.children:  # the header's lines up to the first member
+                outer, first_member = children[0], body.children[0]
+                units.insert(0, _Unit(
+                    outer.start_byte, first_member.start_byte, outer.start_point.row,
+                    ("", "class header", text_of(outer.start_byte, first_member.end_byte)),
+                    class_end if closing else layout[header_at][0].end_row + rows))
+        else:
+            units = _units(data, tree.root_node.children, text_of)
+        if not units or lo is not None and (
+                (units[0].start, units[0].row) != (layout[lo][0].start, layout[lo][0].row)
+                if retitled else units[0] != layout[lo][0]):
+            return None
+        if hi is None:
+            break
+        after = _moved(layout[hi][0], shift, rows)
+        if _class_header(after):  # parsed to the end of its first member: its header alone
+            if len(units) > 2 and units[-2]._replace(end_row=after.end_row) == after:
+                units, resume = units[:-2], hi
+                break
+            return None
+        if units[-1] == after:
+            resume = hi + 1
+            break
+        if closing or widened == _WIDER or hi + 1 == len(layout) or not plain(hi + 1):
+            return None
+        # The edit reached the statement after it (a line left ending in `.` joins the next):
+        # parsed again with the one after that as the neighbour.
+        hi += 1
+    assert tree is not None  # the loop ends parsed, or returned
+    if tree.root_node.has_error:  # `hold`: the error lies between the neighbours
+        return _held(memo, last, header_at, rows)
     starts = [unit.start for unit in units]
+    stop = layout[resume][0].start + shift if resume < len(layout) else len(data)
     fresh: list[list[Definition | Import]] = [[] for _ in units]
     for _, caps in syntax.matches(_tag_query("python"), tree.root_node):
-        at = bisect_right(starts, _anchor(caps).start_byte) - 1
-        if at >= 0:  # not the class the members were parsed under
+        anchor = _anchor(caps).start_byte
+        at = bisect_right(starts, anchor) - 1
+        # Not the class the members were parsed under, nor a class after them parsed in part.
+        if at >= 0 and anchor < stop:
             fresh[at].extend(_record(data, caps, module, path, is_package))
     before = layout[:lo] if lo is not None else []
-    if header_at >= 0 and (rows or closing):  # the class ends further down (or up)
+    if retitled:  # its class ends where its header unit says (its end was not parsed again)
+        fresh[0] = _reused(fresh[0], units[0], units[0].row)
+    elif header_at >= 0 and (rows or closing):  # the class ends further down (or up)
         header, records = before[header_at]
         moved = header._replace(end_row=class_end if closing else header.end_row + rows)
         before[header_at] = (moved, _reused(records, moved, header.row))
     new_layout = [*before, *zip(units, fresh, strict=True)]
-    for unit, records in layout[hi + 1:] if hi is not None else ():
-        new_layout.append((
-            _Unit(unit.start + shift, unit.end + shift, unit.row + rows, unit.key,
-                  unit.end_row + rows if unit.end_row >= 0 else -1),
-            [_shifted(r, rows) for r in records] if rows else records))
+    for unit, records in layout[resume:]:
+        new_layout.append((_moved(unit, shift, rows),
+                           [_shifted(r, rows) for r in records] if rows else records))
     memo.layout = new_layout
     memo.newlines += rows
     memo.broken = None
@@ -616,9 +669,45 @@ def local_tags(data: bytes, module: str, path: str, is_package: bool, memo: Unit
     return _assembled(new_layout)
 
 
+def _held(memo: UnitMemo, last: int, header_at: int, rows: int) -> FileTags:
+    """The tags of `local_tags`' `hold`: those of `memo`, the units after `layout[last]` moved
+    `rows` lines (and the class of the header at `header_at`, if any, ending as much further);
+    `memo` stays as it is."""
+    layout = memo.layout
+    memo.held = True
+    if not rows:
+        return _assembled(layout)
+    moved = list(layout[:last + 1])
+    if header_at >= 0:
+        header, records = moved[header_at]
+        longer = header._replace(end_row=header.end_row + rows)
+        moved[header_at] = (longer, _reused(records, longer, header.row))
+    moved.extend((unit, [_shifted(r, rows) for r in records])
+                 for unit, records in layout[last + 1:])
+    return _assembled(moved)
+
+
 def _top_level(unit: _Unit) -> bool:
-    """Whether `unit` is a top-level statement other than a class split into members."""
-    return unit.end_row < 0 and unit.key is not None and unit.key[0] == ""
+    """Whether `unit` is a top-level statement (a class's header too)."""
+    return unit.key is not None and unit.key[0] == ""
+
+
+def _class_header(unit: _Unit) -> bool:
+    """Whether `unit` is a class's header (whose members are units of their own)."""
+    return unit.end_row >= 0
+
+
+def _extent(unit: _Unit) -> int:
+    """The byte after the text `unit`'s key holds (a class header's: its first member's)."""
+    if _class_header(unit) and unit.key is not None:
+        return unit.start + len(unit.key[2])
+    return unit.end
+
+
+def _moved(unit: _Unit, shift: int, rows: int) -> _Unit:
+    """`unit` after an edit before it that moved the text `shift` bytes and `rows` lines."""
+    return _Unit(unit.start + shift, unit.end + shift, unit.row + rows, unit.key,
+                 unit.end_row + rows if unit.end_row >= 0 else -1)
 
 
 def _broken(root: Node) -> tuple[int, int] | None:
@@ -658,6 +747,10 @@ def _remember(memo: UnitMemo, layout: list[tuple[_Unit, list[Definition | Import
     memo.newlines = newlines
     memo.broken = broken
     memo.synced = True
+    memo.held = False
+
+
+_LINE = attrgetter("line")
 
 
 def _assembled(layout: list[tuple[_Unit, list[Definition | Import]]]) -> FileTags:
@@ -673,7 +766,7 @@ def _assembled(layout: list[tuple[_Unit, list[Definition | Import]]]) -> FileTag
             elif (found.kind, found.qualname) not in seen:
                 seen.add((found.kind, found.qualname))
                 defs.append(found)
-    defs.sort(key=lambda d: d.line)
+    defs.sort(key=_LINE)  # nearly sorted already: a pass, with a key read in C
     return FileTags(tuple(defs), tuple(imports))
 
 

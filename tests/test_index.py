@@ -10,6 +10,7 @@ import pytest
 from realproject import real_project
 from trees import write_tree
 
+from typehole.base.syntax import parse_bytes
 from typehole.context.engine import ContextEngine
 from typehole.context.index import Index
 from typehole.context.ranking import undirected
@@ -49,6 +50,24 @@ def test_walk_symlinks_stay_inside_the_root_and_loops_end(tmp_path: Path) -> Non
     os.symlink(root / "a" / "mod.py", root / "inside_link.py")
     rels = _rels(root)
     assert rels == ["a/mod.py", "inside_link.py"]
+
+
+def test_a_workspace_opened_through_a_link_indexes_its_edits(tmp_path: Path) -> None:
+    root = tmp_path / "real"
+    write_tree(root, {"pkg/__init__.py": "", "pkg/mod.py": "def f() -> int:\n    return 1\n"})
+    os.symlink(root, tmp_path / "link")
+    index = Index(tmp_path / "link", tmp_path / "cache")  # the index's root is resolved
+    try:
+        index.build()
+        spelled = tmp_path / "link" / "pkg" / "mod.py"  # as the editor names it
+        assert index.relpath(spelled) == "pkg/mod.py"
+        index.update_file(spelled, "def f() -> int:\n    return 1\n")
+        assert index.update_file(spelled, "def g() -> int:\n    return 1\n")
+        assert index.update_file(spelled, "def h() -> int:\n    return 1\n")
+        assert [d.name for d in index.definitions_in("pkg/mod.py")] == ["h"]
+        assert index.relpath(tmp_path / "elsewhere.py").startswith("../")
+    finally:
+        index.close()
 
 
 @pytest.mark.parametrize("name", [".env", ".env.local", "server.key", "cert.pem", "id_ed25519",
@@ -301,6 +320,11 @@ def test_incremental_reindex_matches_a_fresh_index(tmp_path: Path) -> None:
     index.build()
     for n, text in enumerate(texts[1:], 1):
         assert index.update_file(root / "mod.py", text)
+        if parse_bytes(text.encode()).root_node.has_error:
+            # Half-typed code keeps its statement's last tags while the file is edited; let go
+            # (closed), the file is tagged whole, as a fresh index tags it.
+            assert index._trees["mod.py"].good is not None
+            index.forget_tree(root / "mod.py")
         fresh_root = tmp_path / f"fresh{n}"
         fresh_root.mkdir()
         (fresh_root / "mod.py").write_text(text)

@@ -50,6 +50,22 @@ def _unhashed(rows: Rows) -> Rows:
     return {**rows, "file": [module, is_package, lines]}
 
 
+def _settled(rows: Rows, index: Index, rel: str = "models.py") -> Rows:
+    """`_unhashed(rows)`, and while the file's last edits left a syntax error whose statement
+    keeps its last tags (`_Recent.good`), without the tags: the text's rows only."""
+    rows = _unhashed(rows)
+    if index._trees[rel].good is None:
+        return rows
+    return {key: rows[key] for key in ("file", "windows", "window_total", "fts_rows")}
+
+
+def _defs(rows: Rows) -> list[tuple[object, ...]]:
+    """The definitions' rows of `_rows`: name, qualname, parent, kind, line, end_line, ..."""
+    defs = rows["defs"]
+    assert isinstance(defs, list)
+    return defs
+
+
 def _fresh(tmp_path: Path, rel: str, text: str) -> Rows:
     root = tmp_path / "fresh"
     root.mkdir(exist_ok=True)
@@ -111,8 +127,8 @@ def test_incremental_reindex_equals_a_fresh_index_after_random_edits(
             text = _edit(rng, text)
             assert index.update_file(root / "models.py", text)
             if step % 4 == 0 or step < 4:  # a fresh index per edit costs; most edits still checked
-                assert _unhashed(_rows(index, "models.py")) == _unhashed(
-                    _fresh(tmp_path, "models.py", text)), step
+                assert _settled(_rows(index, "models.py"), index) == _settled(
+                    _fresh(tmp_path, "models.py", text), index), step
         # An edit does not hash the whole text; letting the file go writes its hash.
         assert _rows(index, "models.py")["file"][2] is None  # type: ignore[index]
         # Closing the file forgets what the next edit would start from: it is re-indexed whole.
@@ -246,5 +262,57 @@ def test_edits_tagged_from_their_statements_alone_index_as_a_fresh_index(
         assert unparsed > 6
         index.forget_tree(root / "models.py")
         assert _rows(index, "models.py") == _fresh(tmp_path, "models.py", text)
+    finally:
+        index.close()
+
+
+def test_a_syntax_error_typed_keeps_its_statements_last_tags_until_it_parses(
+        tmp_path: Path, real_source: str) -> None:
+    root = tmp_path / "ws"
+    root.mkdir()
+    path = root / "models.py"
+    path.write_text(real_source, encoding="utf-8")
+    index = Index(root, tmp_path / "cache")
+    at = "        return len(self._list)\n"  # in `Headers.__len__`: a `return` after the new line
+    assert real_source.count(at) == 1
+
+    def typed(line: str, more: str = "") -> str:
+        return real_source.replace(at, f"{more}        value = compute(value){line}\n{at}")
+
+    try:
+        index.build()
+        index.update_file(path, real_source)
+        good = typed("")
+        assert index.update_file(path, good)
+        tags = _rows(index, "models.py")
+        # A `.` typed: the statement does not parse, and the rest of the file is as it was.
+        broken = typed(".")
+        assert parse_bytes(broken.encode()).root_node.has_error
+        assert index.update_file(path, broken)
+        assert index._trees["models.py"].good is not None  # held, not tagged
+        held = _rows(index, "models.py")
+        assert {k: held[k] for k in ("defs", "returns", "imports")} == {
+            k: tags[k] for k in ("defs", "returns", "imports")}
+        assert _settled(held, index) == _settled(_fresh(tmp_path, "models.py", broken), index)
+        # A line more above it in the same method, still broken: the definitions after move.
+        longer = typed(".", "        other = 1\n")
+        assert index.update_file(path, longer)
+        assert index._trees["models.py"].good is not None
+        lines = {d[1]: d[4:6] for d in _defs(_rows(index, "models.py"))}
+        fresh = {d[1]: d[4:6] for d in _defs(_fresh(tmp_path, "models.py", longer))}
+        assert lines["Headers.__eq__"] == fresh["Headers.__eq__"] != (
+            {d[1]: d[4:6] for d in _defs(held)}["Headers.__eq__"])
+        assert lines["Headers"] == fresh["Headers"]  # the class ends a line further down
+        # Typing on until it parses: the index is a fresh index's of the text.
+        fixed = typed(".strip()", "        other = 1\n")
+        assert index.update_file(path, fixed)
+        assert index._trees["models.py"].good is None
+        assert _unhashed(_rows(index, "models.py")) == _unhashed(
+            _fresh(tmp_path, "models.py", fixed))
+        # Broken again, then let go (closed): tagged whole, as a fresh index of what it holds.
+        assert index.update_file(path, typed(".", "        other = 1\n"))
+        assert index._trees["models.py"].good is not None
+        index.forget_tree(path)
+        assert _rows(index, "models.py") == _fresh(tmp_path, "models.py", longer)
     finally:
         index.close()

@@ -100,14 +100,16 @@ def test_local_tags_equal_the_whole_files_while_typing_in_a_real_file() -> None:
     ("        x = 1\n", "        x = 1\n        y = x\n", True),  # a new line in a method
     ("        return 0.0\n", "        return 0.0 +\n", False),  # a syntax error
     ("    def scale", "def scale", False),  # a method dedented out of its class
-    ('    """A shape."""', '    """A round shape."""', False),  # the class's docstring
+    ('    """A shape."""', '    """A round shape."""', True),  # the class's docstring
+    ("class Shape:\n", "class Shape(Base):\n", False),  # the class's header
+    ('"""A shape."""\n', '"""A shape."""\n    kind = 1\n', True),  # a line after the first member
     ("        pass\n", "        return None\n", True),  # the class's last member
     ("        pass\n", "        pass\n\n    def more(self) -> int:\n        return 2\n",
      True),  # a member after the last
     ("        pass\n", "        pass\nz = 1\n", False),  # a statement after the class
     ("        pass\n", "pass\n", False),  # the last member's body dedented
     ("    return a\n", "    return a + 1\n", True),  # a top-level function
-    ("    pass\n\n\nclass", "    return\n\n\nclass", False),  # the last before a class
+    ("    pass\n\n\nclass", "    return\n\n\nclass", True),  # the last before a class
     ("    return 1\n", "    return 1\n\n\nz = 2\n", True),  # the file's end
     ("import os\n", "import os\nimport sys\n", True),  # an import
     ("    sides = 0\n", "    sides = 0\n    corners: int = 4\n", True),  # a class attribute
@@ -149,7 +151,7 @@ def test_a_syntax_error_typed_and_fixed_in_one_statement_leaves_the_rest_as_pars
     assert not was_local and tags == extract_tags(far, "m", "m.py")
 
 
-def test_the_last_member_of_a_class_before_another_class_is_parsed_whole() -> None:
+def test_the_last_member_of_a_class_before_another_class_is_parsed_with_its_header() -> None:
     text = SOURCE.replace("\n\ndef after()", "\n\nclass Next:\n    x = 1\n\n    y = 2\n\n\n"
                           "def after()")
     memo = UnitMemo()
@@ -157,8 +159,60 @@ def test_the_last_member_of_a_class_before_another_class_is_parsed_whole() -> No
     old = text.encode()
     new = text.replace("        pass\n", "        return None\n").encode()
     tags, was_local = _step(memo, old, new)
-    assert not was_local and tags == extract_tags(new, "m", "m.py")
+    assert was_local and tags == extract_tags(new, "m", "m.py")
+    # Lines added: the class after moves, its end with it (its end was not parsed again).
+    longer = new.replace(b"        return None\n", b"        return None\n\n    z = 3\n")
+    tags, was_local = _step(memo, new, longer)
+    assert was_local and tags == extract_tags(longer, "m", "m.py")
+    # A bracket left open swallows the class after: parsed whole, and back.
+    joined = longer.replace(b"    z = 3\n", b"    z = (3\n")
+    tags, was_local = _step(memo, longer, joined)
+    assert not was_local and tags == extract_tags(joined, "m", "m.py")
+    tags, _ = _step(memo, joined, longer)
+    assert tags == extract_tags(longer, "m", "m.py")
+    new = longer
     # The second class's last member: the statement after that class is its neighbour.
     newer = new.replace(b"    y = 2\n", b"    y = 20\n")
     tags, was_local = _step(memo, new, newer)
     assert was_local and tags == extract_tags(newer, "m", "m.py")
+
+
+def test_a_syntax_error_inside_one_statement_keeps_its_last_tags_with_hold() -> None:
+    # A class-level line before a method: the `.` typed swallows the method's `def` line, so
+    # the method after that one is the neighbour that comes out as it was.
+    good = SOURCE.replace("    def scale", "    value = compute(value)\n    def scale", 1)
+    memo = UnitMemo()
+    old = good.encode()
+    last = extract_tags(old, "m", "m.py", memo=memo)
+    broken = good.replace("compute(value)\n", "compute(value).\n").encode()
+    assert parse_bytes(broken).root_node.has_error
+    tags = local_tags(broken, "m", "m.py", False, memo, _edit_span(old, broken), hold=True)
+    assert memo.held and tags == last != extract_tags(broken, "m", "m.py")
+    # Typed on, described as an edit of the text the memo still describes: tagged exactly.
+    fixed = good.replace("compute(value)\n", "compute(value).s\n").encode()
+    tags = local_tags(fixed, "m", "m.py", False, memo, _edit_span(old, fixed), hold=True)
+    assert not memo.held and tags == extract_tags(fixed, "m", "m.py")
+    # Without `hold` the broken text is left to the whole parse, as before.
+    memo = UnitMemo()
+    extract_tags(old, "m", "m.py", memo=memo)
+    assert local_tags(broken, "m", "m.py", False, memo, _edit_span(old, broken)) is None
+
+
+@pytest.mark.parametrize("edited", [
+    "        return 1\n",  # the first member, also the last, same lines
+    "        x = 1\n        return x\n",  # a line more
+    "        return (1\n",  # a syntax error
+])
+def test_the_first_member_of_a_decorated_class_is_parsed_with_its_header(edited: str) -> None:
+    text = ("import dataclasses\n\n\n@dataclasses.dataclass\nclass One:\n"
+            "    def only(self) -> int:\n        return 0\n\n\nclass Two:\n    y = 2\n\n\n"
+            "def tail() -> None:\n    pass\n")
+    memo = UnitMemo()
+    old = text.encode()
+    extract_tags(old, "m", "m.py", memo=memo)
+    new = text.replace("        return 0\n", edited).encode()
+    tags, was_local = _step(memo, old, new)
+    assert was_local == (b"(1" not in new)
+    assert tags == extract_tags(new, "m", "m.py")
+    back, _ = _step(memo, new, old)
+    assert back == extract_tags(old, "m", "m.py")
