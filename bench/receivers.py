@@ -169,8 +169,9 @@ def _class_of(node: ast.ClassDef) -> _Class:
     for item in node.body:
         if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             members.setdefault(item.name, set()).add(item.lineno)
-        targets = (item.targets if isinstance(item, ast.Assign) else
-                   [item.target] if isinstance(item, ast.AnnAssign) else [])
+        if not isinstance(item, (ast.Assign, ast.AnnAssign)):
+            continue
+        targets = item.targets if isinstance(item, ast.Assign) else [item.target]
         for target in targets:
             for name in ast.walk(target):
                 if isinstance(name, ast.Name):
