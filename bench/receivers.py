@@ -11,8 +11,9 @@ question is what may follow `chain.`. Each engine is asked in turn, site by site
   rest of its line removed and the brackets open there closed (the lines after kept); with
   `--warm`, ty types that text first (`TyOracle.warm`, not timed), and the receiver's type
   there and its members from a probe document answer where they can;
-- auto: ty, and Jedi where ty does not know (derived from the two answers on the same site: its
-  time is ty's plus Jedi's where Jedi was asked).
+- auto: ty, and Jedi where ty does not know, but for a chain that starts with a parameter of
+  its function or a loop's target there, as the monitors ask (derived from the two answers on
+  the same site: its time is ty's plus Jedi's where Jedi was asked).
 Reported per engine: recall (the member the code actually has is among the answer's names;
 recall*: the same without the sites where the dereference monitor constrains nothing because
 a new attribute may follow, `self.` starting a statement of an initialiser, whose member the
@@ -43,6 +44,7 @@ from typehole.bench.projects import pin, real_project
 from typehole.context import jedistate
 from typehole.context.oracle import JediOracle, TyOracle, Unavailable, close_brackets
 from typehole.context.receiver import Link, parse_chain
+from typehole.monitors.base import bound_by_parameter_or_loop
 from typehole.monitors.members import new_attribute_site
 
 ENGINES = ("jedi", "ty", "auto")
@@ -280,6 +282,8 @@ def bench_project(name: str, version: str, limit: int, edits: int,
                   f" {'no answer' if found is None else f'{len(found)} names'}")
         if found is not None:
             tallies["auto"].add(found, site, ty_ms)
+        elif bound_by_parameter_or_loop(site.text[:site.start], site.chain[0].name):
+            tallies["auto"].add(None, site, ty_ms)  # Jedi is not asked (`View.members`)
         else:
             tallies["auto"].add(jedi_names, site, ty_ms + jedi_ms)
     rss = ty.rss_mb()

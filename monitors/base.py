@@ -21,7 +21,7 @@ from typehole.context.scope import visible_names
 from .constraint import Constraint
 from .facts import Facts, Name, Param
 
-__all__ = ["Monitor", "View", "enclosing_function"]
+__all__ = ["Monitor", "View", "bound_by_parameter_or_loop", "enclosing_function"]
 
 # `a.b().c` right before a dot, not itself the tail of a longer expression.
 _CHAIN_END = re.compile(r"(?<![\w.)\]}'\"])([A-Za-z_]\w*(?:\(\))?(?:\.[A-Za-z_]\w*(?:\(\))?)*)$")
@@ -96,7 +96,7 @@ def _parameters(function: str) -> list[str]:
     return [m.group(1) for piece in pieces if (m := _PARAMETER.match(piece))]
 
 
-def _bound_by_parameter_or_loop(before: str, root: str) -> bool:
+def bound_by_parameter_or_loop(before: str, root: str) -> bool:
     """Whether `root` is a parameter of the function the end of `before` is in, or a target of
     a `for` in it (a loop or a comprehension) before there."""
     function = _enclosing_function(before)
@@ -204,7 +204,7 @@ class View:
         if m is None:
             return False
         root = re.match(r"[A-Za-z_]\w*", m.group(1))
-        return root is not None and _bound_by_parameter_or_loop(before[: m.start(1)],
+        return root is not None and bound_by_parameter_or_loop(before[: m.start(1)],
                                                                 root.group(0))
 
     def _new_text(self, offset: int) -> bool:
