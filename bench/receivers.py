@@ -371,5 +371,6 @@ def main(argv: list[str] | None = None) -> int:
           "empty: no answer (the monitor fails open); p50/p95: warm, every question but the "
           "first;\n"
           "jedi: the chain at its start in the document, else completion on the cut text; "
-          "ty: its completion after the dot; auto: ty, else jedi (same sites).")
+          "ty: its completion after the dot; auto: ty, else jedi (not for a chain that starts "
+          "with a parameter or a loop's target; same sites).")
     return 0
