@@ -602,3 +602,22 @@ def test_under_auto_jedi_is_not_asked_where_a_parameter_ty_does_not_know_starts_
     assert constraint is None and view.members(len(prompt)) is None
     assert facts.answered_by == ["none", "none"]
     assert len(facts.query_ms) == 1  # ty's question only (the second was memoised)
+
+
+def test_under_auto_jedi_does_not_sign_a_callee_a_parameter_ty_does_not_know_starts(
+        ty: TyOracle, workspace: Path) -> None:
+    # The same rule for a call: `x.upper(` with `x` an unannotated parameter is unknown to ty;
+    # Jedi is not asked (it would search the call sites), the call monitor fails open.
+    path = workspace / "helper.py"
+    prompt = "def helper(x):\n    return x.upper("
+    suffix = ")\n\nhelper('a')\n"
+    facts = Facts(path=str(path), engine="auto", ty=ty, timeout_s=ASK_S)
+    view = View(prompt, "", suffix, LexState.of_prefix(prompt), facts)
+    assert CallArgumentsMonitor().pre(view) is None
+    assert facts.signatures_by == ["none"] and len(facts.query_ms) == 1
+    # A callee that starts with any other name is still signed by Jedi where ty cannot.
+    facts_module._MEMO.clear()
+    text = CALLS + "loose("
+    auto = Facts(path=str(workspace / "main.py"), engine="auto", ty=ty, timeout_s=ASK_S)
+    assert _view(text, workspace / "main.py", auto).signatures(len(text) - 1) is not None
+    assert auto.signatures_by == ["jedi"]
