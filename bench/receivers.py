@@ -11,12 +11,15 @@ question is what may follow `chain.`. Each engine is asked in turn, site by site
   rest of its line removed and the brackets open there closed (the lines after kept); with
   `--warm`, ty types that text first (`TyOracle.warm`, not timed), and the receiver's type
   there and its members from a probe document answer where they can;
-- auto: ty, and Jedi where ty does not know (derived from the two answers on the same site: its
-  time is ty's plus Jedi's where Jedi was asked).
+- auto: ty, and Jedi where ty does not know, but for a chain that starts with a parameter of
+  its function or a loop's target there, as the monitors ask (derived from the two answers on
+  the same site: its time is ty's plus Jedi's where Jedi was asked).
 Reported per engine: recall (the member the code actually has is among the answer's names;
 recall*: the same without the sites where the dereference monitor constrains nothing because
 a new attribute may follow, `self.` starting a statement of an initialiser, whose member the
-cut text may define nowhere),
+cut text may define nowhere; recall^: the same without only the sites of those whose member
+the project defines nowhere but at the site, `new`: no engine can list a name that the text
+it is asked about does not define, so they are counted apart, not as misses),
 empty (no answer: the monitor fails open), warm p50/p95 ms (every question but the first) and
 the first question's ms. For Jedi also how its two ways agree (the document's answer the same
 as, a superset of, or missing names of the cut text's). For ty the child's RSS at the end, and
@@ -27,6 +30,7 @@ quarter of them and at the end.
 from __future__ import annotations
 
 import argparse
+import ast
 import io
 import re
 import statistics
@@ -40,6 +44,7 @@ from typehole.bench.projects import pin, real_project
 from typehole.context import jedistate
 from typehole.context.oracle import JediOracle, TyOracle, Unavailable, close_brackets
 from typehole.context.receiver import Link, parse_chain
+from typehole.monitors.base import bound_by_parameter_or_loop
 from typehole.monitors.members import new_attribute_site
 
 ENGINES = ("jedi", "ty", "auto")
@@ -61,6 +66,7 @@ class Site:
     chain: tuple[Link, ...]
     member: str
     new_attribute: bool = False  # `self.` starting a statement of an initialiser
+    only_here: bool = False  # and the project defines the member nowhere but at the site
 
 
 @dataclass
@@ -71,6 +77,7 @@ class Tally:
     empty: int = 0
     ms: list[float] = field(default_factory=list)
     constrained: list[bool] = field(default_factory=list)  # hit, per site a monitor constrains
+    defined: list[bool] = field(default_factory=list)  # hit, per site not `only_here`
 
     def add(self, names: list[str] | None, site: Site, ms: float) -> bool:
         """Count one answer (None: no answer) to `site`; whether it has the real member."""
@@ -80,14 +87,18 @@ class Tally:
         self.ms.append(ms)
         if not site.new_attribute:
             self.constrained.append(hit)
+        if not site.only_here:
+            self.defined.append(hit)
         return hit
 
     def row(self) -> dict[str, float]:
-        """recall, recall*, empty, warm p50/p95 and first ms."""
+        """recall, recall*, recall^, new, empty, warm p50/p95 and first ms."""
         n = max(len(self.ms), 1)
         warm = sorted(self.ms[1:]) or [0.0]
         return {"recall": self.hits / n, "empty": self.empty / n,
                 "recall_c": sum(self.constrained) / max(len(self.constrained), 1),
+                "recall_d": sum(self.defined) / max(len(self.defined), 1),
+                "new": len(self.ms) - len(self.defined),
                 "p50": statistics.median(warm), "p95": _percentile(warm, 0.95),
                 "first": self.ms[0] if self.ms else 0.0}
 
@@ -100,9 +111,10 @@ def _percentile(values: list[float], q: float) -> float:
 def sites_of(root: Path, limit: int) -> list[Site]:
     """Up to `limit` dereference sites, spread evenly over the project's non-test files."""
     found: list[Site] = []
-    for path in sorted(root.rglob("*.py")):
-        if "test" in path.parts or path.name.startswith("test"):
-            continue
+    paths = [p for p in sorted(root.rglob("*.py"))
+             if "test" not in p.parts and not p.name.startswith("test")]
+    classes = project_classes(paths)
+    for path in paths:
         text = path.read_text(encoding="utf-8", errors="replace")
         names = _name_starts(text)  # chains in code only, not in strings or comments
         for m in _CHAIN.finditer(text):
@@ -115,9 +127,101 @@ def sites_of(root: Path, limit: int) -> list[Site]:
             line_end = text.find("\n", dot)
             cut = text[:dot] + (text[line_end:] if line_end >= 0 else "")
             new = not close_brackets(cut, dot) and new_attribute_site(cut[:dot])
-            found.append(Site(path, cut, m.start(1), dot, tuple(chain), m.group(2), new))
+            only_here = new and defined_only_at(classes, path, text.count("\n", 0, dot) + 1,
+                                                m.group(2))
+            found.append(Site(path, cut, m.start(1), dot, tuple(chain), m.group(2), new,
+                              only_here))
     step = max(len(found) // max(limit, 1), 1)
     return found[::step][:limit]
+
+
+# Bases that define no attribute a class's own code would assign.
+_EMPTY_BASES = frozenset({"object", "Generic", "Protocol"})
+
+
+@dataclass
+class _Class:
+    """A class of the project: its name, its bases' names and where it defines each member
+    (lines)."""
+
+    name: str
+    bases: list[str]
+    members: dict[str, set[int]]
+    lines: range
+
+
+def project_classes(paths: list[Path]) -> dict[Path, list[_Class]]:
+    """Every class of these files, with the members it defines: its body's functions, classes,
+    assigned names and `__slots__`, and each assignment target `self.name` (any name before
+    the dot) in its code."""
+    found: dict[Path, list[_Class]] = {}
+    for path in paths:
+        try:
+            tree = ast.parse(path.read_text(encoding="utf-8", errors="replace"))
+        except (SyntaxError, ValueError):
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ClassDef):
+                found.setdefault(path, []).append(_class_of(node))
+    return found
+
+
+def _class_of(node: ast.ClassDef) -> _Class:
+    members: dict[str, set[int]] = {}
+    for item in node.body:
+        if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            members.setdefault(item.name, set()).add(item.lineno)
+        if not isinstance(item, (ast.Assign, ast.AnnAssign)):
+            continue
+        targets = item.targets if isinstance(item, ast.Assign) else [item.target]
+        for target in targets:
+            for name in ast.walk(target):
+                if isinstance(name, ast.Name):
+                    members.setdefault(name.id, set()).add(name.lineno)
+            if isinstance(target, ast.Name) and target.id == "__slots__" and item.value:
+                for slot in ast.walk(item.value):  # `__slots__ = ("a", "b")` declares them
+                    if isinstance(slot, ast.Constant) and isinstance(slot.value, str):
+                        members.setdefault(slot.value, set()).add(slot.lineno)
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Attribute) and isinstance(sub.ctx, ast.Store):
+            members.setdefault(sub.attr, set()).add(sub.lineno)
+    bases = [b.id if isinstance(b, ast.Name) else b.attr if isinstance(b, ast.Attribute)
+             else b.value.id if isinstance(b, ast.Subscript) and isinstance(b.value, ast.Name)
+             else "?" for b in node.bases]
+    end = node.end_lineno or node.lineno
+    return _Class(node.name, bases, members, range(node.lineno, end + 1))
+
+
+def defined_only_at(classes: dict[Path, list[_Class]], path: Path, line: int,
+                    member: str) -> bool:
+    """Whether the class around `line` of `path` defines `member` nowhere but on that line,
+    and none of its bases does (each a class of the project found by name, or `object`: a
+    base from elsewhere may define it, so such a class is never counted)."""
+    around = [c for c in classes.get(path, []) if line in c.lines]
+    if not around:
+        return False
+    own = min(around, key=lambda c: len(c.lines))  # the innermost
+    by_name: dict[str, list[_Class]] = {}
+    for listed in classes.values():
+        for c in listed:
+            by_name.setdefault(c.name, []).append(c)
+    seen: set[int] = set()
+    todo = [(own, True)]
+    while todo:
+        cls, is_own = todo.pop()
+        if id(cls) in seen:
+            continue
+        seen.add(id(cls))
+        lines = cls.members.get(member, set())
+        if lines - ({line} if is_own else set()):
+            return False
+        for base in cls.bases:
+            if base in _EMPTY_BASES:
+                continue
+            if base not in by_name:
+                return False
+            todo.extend((b, False) for b in by_name[base])
+    return True
 
 
 def _name_starts(text: str) -> set[int]:
@@ -173,10 +277,13 @@ def bench_project(name: str, version: str, limit: int, edits: int,
             line = site.text.count("\n", 0, site.dot) + 1
             print(f"ty missed {site.path.relative_to(root)}:{line}"
                   f" {site.text[line_start:site.dot].strip()!r} -> {site.member}"
-                  f"{' (new attribute)' if site.new_attribute else ''}:"
+                  f"{' (new attribute)' if site.new_attribute else ''}"
+                  f"{', defined only here' if site.only_here else ''}:"
                   f" {'no answer' if found is None else f'{len(found)} names'}")
         if found is not None:
             tallies["auto"].add(found, site, ty_ms)
+        elif bound_by_parameter_or_loop(site.text[:site.start], site.chain[0].name):
+            tallies["auto"].add(None, site, ty_ms)  # Jedi is not asked (`View.members`)
         else:
             tallies["auto"].add(jedi_names, site, ty_ms + jedi_ms)
     rss = ty.rss_mb()
@@ -240,12 +347,14 @@ def main(argv: list[str] | None = None) -> int:
     jedistate.invalidate()
     rows = [bench_project(*pin(spec), args.sites, args.edits, args.misses, args.warm)
             for spec in args.projects.split(",")]
-    print(f"\n{'project':<16}{'engine':<7}{'sites':>6}{'recall':>8}{'recall*':>9}{'empty':>7}"
-          f"{'p50 ms':>8}{'p95 ms':>8}{'first ms':>10}")
+    print(f"\n{'project':<16}{'engine':<7}{'sites':>6}{'recall':>8}{'recall*':>9}{'recall^':>9}"
+          f"{'new':>5}{'empty':>7}{'p50 ms':>8}{'p95 ms':>8}{'first ms':>10}")
     for r in rows:
         for engine, row in r["rows"].items():
             print(f"{r['project']:<16}{engine:<7}{r['sites']:>6}{row['recall']:>8.2f}"
-                  f"{row['recall_c']:>9.2f}{row['empty']:>7.2f}{row['p50']:>8.1f}{row['p95']:>8.1f}{row['first']:>10.1f}")
+                  f"{row['recall_c']:>9.2f}{row['recall_d']:>9.2f}{row['new']:>5.0f}"
+                  f"{row['empty']:>7.2f}{row['p50']:>8.1f}{row['p95']:>8.1f}"
+                  f"{row['first']:>10.1f}")
     print(f"\n{'project':<16}{'ty start ms':>12}{'ty RSS MB':>10}{'from editor':>12}"
           f"{'jedi doc vs new: same/superset/missing/none':>46}   edits: RSS MB each quarter")
     for r in rows:
@@ -256,9 +365,12 @@ def main(argv: list[str] | None = None) -> int:
               f"{r['from_editor']:>12}{a['same']:>31}/{a['superset']}/{a['missing']}"
               f"/{a['none']}   {grown}")
     print("\nrecall: the member the code has is among the names (recall*: but at `self.` "
-          "starting a statement of an initialiser, where monitors constrain nothing);\n"
+          "starting a statement of an initialiser, where monitors constrain nothing;\n"
+          "recall^: but at the `new` ones of those, whose member the project defines nowhere "
+          "but at the site, so no text asked about defines it);\n"
           "empty: no answer (the monitor fails open); p50/p95: warm, every question but the "
           "first;\n"
           "jedi: the chain at its start in the document, else completion on the cut text; "
-          "ty: its completion after the dot; auto: ty, else jedi (same sites).")
+          "ty: its completion after the dot; auto: ty, else jedi (not for a chain that starts "
+          "with a parameter or a loop's target; same sites).")
     return 0

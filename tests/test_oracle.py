@@ -564,10 +564,10 @@ def test_a_member_the_model_calls_is_signed_without_a_new_analysis(
 
 def test_under_auto_jedi_is_not_asked_of_a_new_text_where_ty_does_not_know(
         ty: TyOracle, workspace: Path) -> None:
-    # ty does not type `x` (an unannotated parameter); Jedi does from the call below, but only
-    # by analysing the text with the generated code in it: under auto that is not asked (it
-    # cost up to seconds on real code), the monitor fails open. At the cursor, in the document
-    # as it is, Jedi still answers.
+    # ty does not type `z` (from an unannotated parameter); Jedi does from the call below, but
+    # only by analysing the text with the generated code in it: under auto that is not asked
+    # (it cost up to seconds on real code), the monitor fails open. At the cursor, in the
+    # document as it is, Jedi still answers.
     path = workspace / "helper.py"
     prompt = "def helper(x):\n    "
     suffix = "\n\nhelper('a')\n"
@@ -578,8 +578,46 @@ def test_under_auto_jedi_is_not_asked_of_a_new_text_where_ty_does_not_know(
     assert view.members(len(prompt + generated)) is None
     assert facts.answered_by == ["none"]
     facts_module._MEMO.clear()
-    prompt = "def helper(x):\n    x."
+    prompt = "def helper(x):\n    z = x\n    z."
     facts = Facts(path=str(path), engine="auto", ty=ty, timeout_s=ASK_S)
     view = View(prompt, "", suffix, LexState.of_prefix(prompt), facts)
     assert "upper" in (view.members(len(prompt)) or [])
     assert facts.answered_by == ["jedi"]
+
+
+@pytest.mark.parametrize("prompt", [
+    "def helper(x):\n    x.",  # a parameter
+    "def helper(x, *rest):\n    for a, b in rest:\n        b.",  # a loop's target
+    "def helper(x):\n    return [len(y) for y in x if y.",  # a comprehension's target
+])
+def test_under_auto_jedi_is_not_asked_where_a_parameter_ty_does_not_know_starts_the_receiver(
+        ty: TyOracle, workspace: Path, prompt: str) -> None:
+    # ty read the parameter (or typed the iterable) and found nothing: Jedi would search the
+    # call sites (seconds on real code) and guess; the monitor fails open without asking it.
+    path = workspace / "helper.py"
+    suffix = "]\n\nhelper(['a'])\n" if "[" in prompt else "\n\nhelper('a', ('b', 'c'))\n"
+    facts = Facts(path=str(path), engine="auto", ty=ty, timeout_s=ASK_S)
+    view = View(prompt, "", suffix, LexState.of_prefix(prompt), facts)
+    constraint = DereferenceMonitor().pre(view)
+    assert constraint is None and view.members(len(prompt)) is None
+    assert facts.answered_by == ["none", "none"]
+    assert len(facts.query_ms) == 1  # ty's question only (the second was memoised)
+
+
+def test_under_auto_jedi_does_not_sign_a_callee_a_parameter_ty_does_not_know_starts(
+        ty: TyOracle, workspace: Path) -> None:
+    # The same rule for a call: `x.upper(` with `x` an unannotated parameter is unknown to ty;
+    # Jedi is not asked (it would search the call sites), the call monitor fails open.
+    path = workspace / "helper.py"
+    prompt = "def helper(x):\n    return x.upper("
+    suffix = ")\n\nhelper('a')\n"
+    facts = Facts(path=str(path), engine="auto", ty=ty, timeout_s=ASK_S)
+    view = View(prompt, "", suffix, LexState.of_prefix(prompt), facts)
+    assert CallArgumentsMonitor().pre(view) is None
+    assert facts.signatures_by == ["none"] and len(facts.query_ms) == 1
+    # A callee that starts with any other name is still signed by Jedi where ty cannot.
+    facts_module._MEMO.clear()
+    text = CALLS + "loose("
+    auto = Facts(path=str(workspace / "main.py"), engine="auto", ty=ty, timeout_s=ASK_S)
+    assert _view(text, workspace / "main.py", auto).signatures(len(text) - 1) is not None
+    assert auto.signatures_by == ["jedi"]
