@@ -194,13 +194,15 @@ class ContextEngine:
             return deadline_ms is not None and elapsed() > deadline_ms
 
         def similar_code() -> list[Snippet]:
-            # Only as many windows as the measured rate scores before the deadline.
-            rows, left = MAX_SCORED_ROWS, None
+            # Only as many windows as the measured rate scores before the deadline, and no
+            # step of the search after it (`Index.window_search`).
+            rows, left, by = MAX_SCORED_ROWS, None, None
             if deadline_ms is not None:
                 left = deadline_ms - elapsed()
                 rows = max(0, min(rows, int(left * self.index.rows_per_ms)))
+                by = time.monotonic() + left / 1000
             out = analogy(self.index, rel, text, offset, self.weights, max_rows=rows,
-                          notes=skipped)
+                          notes=skipped, deadline=by)
             if left is not None and rows < MAX_SCORED_ROWS and "analogy" in skipped:
                 skipped["analogy"] = f"deadline: {left:.0f} ms left, time to score {rows} " \
                     f"windows; {skipped['analogy']}"

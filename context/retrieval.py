@@ -90,15 +90,17 @@ def _add(index: Index, facts: FileFacts, dotted: str, score: float,
 
 def analogy(index: Index, path: str | None, text: str, offset: int,
             weights: RankingWeights = DEFAULT_WEIGHTS, limit: int = 5,
-            max_rows: int = MAX_SCORED_ROWS, notes: dict[str, str] | None = None) -> list[Snippet]:
+            max_rows: int = MAX_SCORED_ROWS, notes: dict[str, str] | None = None,
+            deadline: float | None = None) -> list[Snippet]:
     """Windows of other files most similar (BM25) to the last lines before the cursor.
 
-    At most about `max_rows` windows are scored (`Index.window_search`); when that leaves
-    query terms out, or no term at all fits, `notes["analogy"]` says so.
+    At most about `max_rows` windows are scored, and nothing runs after `deadline`
+    (`time.monotonic()`; `Index.window_search`); when that leaves query terms out, or no term
+    at all fits, `notes["analogy"]` says so.
     """
     lines = _last_lines(text, offset, _QUERY_LINES)
     search = index.window_search("\n".join(lines), exclude_path=path, limit=limit * 3,
-                                 max_rows=max_rows)
+                                 max_rows=max_rows, deadline=deadline)
     if search.note and notes is not None:
         notes["analogy"] = search.note
     hits = search.hits

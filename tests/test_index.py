@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -11,7 +13,7 @@ from realproject import real_project
 from trees import write_tree
 
 from typehole.context.engine import ContextEngine
-from typehole.context.index import Index
+from typehole.context.index import Index, _bounded
 from typehole.context.ranking import undirected
 from typehole.context.store import FORMAT, index_path
 from typehole.context.walk import is_secret_path, read_text, read_text_reason, workspace_files
@@ -134,6 +136,66 @@ def test_window_search_scores_a_bounded_number_of_windows(tmp_path: Path) -> Non
     assert only.terms == ("rare_thing",) and only.note == "" and only.hits[0][0] == "pkg/special.py"
     index.remove_file(tmp_path / "ws" / "pkg" / "other.py")
     assert index.window_total() == len(_all_windows(index)) == 43
+
+
+def test_window_search_stops_at_its_deadline_and_says_what_it_left_out(tmp_path: Path) -> None:
+    files = {f"pkg/m{i}.py": f"value_{i} = shared_name(rare_{i})\n" * 10 for i in range(6)}
+    write_tree(tmp_path / "ws", files)
+    index = Index(tmp_path / "ws", tmp_path / "cache")
+    index.build()
+    query = "total = shared_name(rare_3)"
+    full = index.window_search(query)
+    assert full.hits[0][0] == "pkg/m3.py" and full.note == ""
+    # A deadline already past: nothing is run, the search still returns, and the note names it.
+    late = index.window_search(query, deadline=time.monotonic() - 1.0)
+    assert late.hits == [] and late.note == "deadline: passed before the search began"
+    assert set(late.dropped) == {"total", "shared_name", "rare_3"}
+    # The index being written (its lock held) is waited for only until the deadline.
+    held, release = threading.Event(), threading.Event()
+
+    def writer() -> None:
+        with index.store.lock:
+            held.set()
+            release.wait(30)
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        assert held.wait(30)
+        busy = index.window_search(query, deadline=time.monotonic() + 0.05)
+    finally:
+        release.set()
+        thread.join()
+    assert busy.hits == [] and busy.note.startswith("deadline: ")
+    # A deadline far off changes nothing.
+    assert index.window_search(query, deadline=time.monotonic() + 3600) == full
+
+
+def test_sqlite_work_is_interrupted_at_the_deadline(tmp_path: Path) -> None:
+    conn = sqlite3.connect(":memory:")
+    count = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100000) " \
+            "SELECT count(*) FROM n"
+    with _bounded(conn, time.monotonic() - 1.0), pytest.raises(sqlite3.OperationalError):
+        conn.execute(count).fetchone()
+    # Outside it (and without a deadline) the same query runs to its end.
+    with _bounded(conn, None):
+        assert conn.execute(count).fetchone() == (100000,)
+    assert conn.execute(count).fetchone() == (100000,)
+
+
+def test_a_repeated_search_is_remembered_until_the_index_changes(tmp_path: Path) -> None:
+    files = {f"pkg/m{i}.py": f"value_{i} = shared_name(rare_{i})\n" * 10 for i in range(6)}
+    write_tree(tmp_path / "ws", files)
+    index = Index(tmp_path / "ws", tmp_path / "cache")
+    index.build()
+    first = index.window_search("total = shared_name(rare_3)", exclude_path="pkg/m0.py")
+    # Typing on adds a term that matches nothing: the same windows, whatever the memo holds.
+    again = index.window_search("total = shared_name(rare_3)\nsha", exclude_path="pkg/m0.py")
+    assert again.hits == first.hits and again.hits[0][0] == "pkg/m3.py"
+    # Another file now holds the rare term more often: the remembered answer is not used.
+    index.update_file(tmp_path / "ws" / "pkg" / "m5.py", "x = rare_3(rare_3, rare_3)\n" * 10)
+    changed = index.window_search("total = shared_name(rare_3)\nsha", exclude_path="pkg/m0.py")
+    assert changed.hits[0][0] == "pkg/m5.py"
 
 
 def _all_windows(index: Index) -> list[tuple[int]]:
