@@ -14,6 +14,7 @@ import json
 import os
 import re
 import sqlite3
+import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -56,9 +57,6 @@ _QUERY_TOKENS = 48  # identifiers of the query text considered (the last ones, n
 _RARE_BELOW = 256
 _COMMON_PROBES = 8
 _TERM_COUNTS = 4096  # terms whose (capped) window count is remembered between queries
-# SQLite calls the deadline's check every this many steps of its virtual machine (a few
-# microseconds of work each time): a search interrupted at its deadline stops within them.
-_DEADLINE_STEPS = 1000
 _RECENT_TREES = 8  # files whose last text, tree and tags are kept (the ones being edited)
 PYTHON_SUFFIXES = (".py", ".pyi")
 # Other source files get windows (for analogy); those with a grammar (`syntax.SUFFIXES`) get tags.
@@ -219,18 +217,42 @@ def _past(deadline: float | None) -> bool:
     return deadline is not None and time.monotonic() >= deadline
 
 
+def _interrupted(exc: sqlite3.OperationalError, deadline: float | None) -> bool:
+    """Whether `exc` is `_bounded`'s interrupt at `deadline` (anything else is a real error)."""
+    return deadline is not None and "interrupted" in str(exc)
+
+
 @contextmanager
 def _bounded(conn: sqlite3.Connection, deadline: float | None) -> Iterator[None]:
-    """SQLite's loops on `conn` are interrupted (`sqlite3.OperationalError`) once `deadline`
-    has passed, while inside; hold the store's lock (the connection is shared)."""
+    """SQLite's loops on `conn` are interrupted (`sqlite3.OperationalError`) at `deadline`,
+    while inside; hold the store's lock (the connection is shared).
+
+    A timer interrupts the connection (SQLite checks for it inside its loops): a progress
+    handler would take the GIL every few thousand steps, and with the server's other threads
+    busy each take waited milliseconds (a 10 ms search took 50). No interrupt is sent once
+    the block is left, so nobody else's statement is hit; a statement begun after the timer
+    fired, with none running then, is not interrupted (callers look at the clock first).
+    """
     if deadline is None:
         yield
         return
-    conn.set_progress_handler(lambda: _past(deadline), _DEADLINE_STEPS)
+    guard = threading.Lock()
+    inside = [True]
+
+    def interrupt() -> None:
+        with guard:
+            if inside[0]:
+                conn.interrupt()
+
+    timer = threading.Timer(max(deadline - time.monotonic(), 0.0), interrupt)
+    timer.daemon = True
+    timer.start()
     try:
         yield
     finally:
-        conn.set_progress_handler(None, 0)
+        with guard:
+            inside[0] = False
+        timer.cancel()
 
 
 class Index:
@@ -259,10 +281,10 @@ class Index:
         # Windows bm25() scores per millisecond, measured on past queries (sizes deadline work).
         self.rows_per_ms = 400.0
         self._window_total: int | None = None  # kept by every write; None: count on next use
-        # The last searches' top windows, by (terms matching some window, excluded file, limit,
-        # generation): typing on repeats them (`_scored`).
-        self._scored_memo: LRUCache[tuple[tuple[str, ...], str | None, int, int],
-                                    list[tuple[str, int, int, str, float]]] = LRUCache(maxsize=32)
+        # The last searches, by (the query's terms that match some window, excluded file,
+        # limit, generation): typing on repeats them (`window_search`).
+        self._searched: LRUCache[tuple[tuple[str, ...], str | None, int, int],
+                                 tuple[int, WindowSearch]] = LRUCache(maxsize=32)
 
     @property
     def warnings(self) -> list[str]:
@@ -919,8 +941,8 @@ class Index:
             return None
         try:
             return self._matching(term, cap)
-        except sqlite3.OperationalError:
-            if _past(deadline):  # interrupted by `_bounded`; anything else is a real error
+        except sqlite3.OperationalError as exc:
+            if _interrupted(exc, deadline):
                 return None
             raise
 
@@ -942,9 +964,10 @@ class Index:
         until then, terms are counted nearest the cursor first while there is time (those not
         counted are left out), and SQLite's own loops are interrupted at it (the scoring too:
         then no hits); `note` begins with "deadline: " and says what was left out.
-        The scored result is remembered by the terms that match something (the last queries):
-        typing on within a line mostly adds terms that match nothing (an identifier's prefix),
-        and then the next search costs only the counting of the new terms.
+        A search is remembered by the query's terms that match some window (with the excluded
+        file, `limit` and the index's generation) and answers again for a row budget no larger
+        than its own: typing on within a line mostly adds terms that match nothing (an
+        identifier's prefix), and then the next search costs only the counting of new terms.
         """
         tokens = list(dict.fromkeys(t.lower() for t in _IDENT.findall(query)))[-_QUERY_TOKENS:]
         if not tokens:
@@ -987,6 +1010,13 @@ class Index:
         if not counted:
             return WindowSearch([], dropped=tuple(tokens), note=(
                 f"deadline: none of the {len(tokens)} query terms counted before it"))
+        # Terms that match no window change nothing: typing on within a line mostly adds such
+        # (an identifier's prefix), and the last answer for the others stands.
+        key = (tuple(sorted(t for t in counted if counts[t])), exclude_path, limit,
+               self.generation)
+        found = self._searched.get(key)
+        if not uncounted and found is not None and found[0] >= max_rows:
+            return found[1]  # searched with at least this row budget
         exact = {t: counts[t] < _RARE_BELOW for t in counted}
         half = self.window_total() / 2
         # Terms that weigh nothing are left out unless nothing else is left (a tiny index).
@@ -1041,21 +1071,20 @@ class Index:
         if rows_out is None:
             note = "; ".join([f"deadline: scoring {rows} windows interrupted by it", *notes])
             return WindowSearch([], tuple(kept), dropped, rows, note)
-        if not rows_out:
-            return WindowSearch([], tuple(kept), dropped, rows, note)
         # FTS5's bm25() is lower-is-better and negative; flip it so higher is better.
         hits = [(r[0], r[1], r[2], r[3], -r[4]) for r in rows_out]
-        return WindowSearch(hits, tuple(kept), dropped, rows, note)
+        search = WindowSearch(hits, tuple(kept), dropped, rows, note)
+        if not uncounted:
+            self._searched[key] = (max_rows, search)
+        return search
 
     def _scored(self, terms: list[str], exclude_path: str | None, limit: int,
                 deadline: float | None = None) -> list[tuple[str, int, int, str, float]] | None:
         """The top `limit` windows matching any of `terms` (raw FTS5 bm25, lower is better),
         outside `exclude_path`; the measured scoring rate is updated. None: the deadline
-        interrupted it. Remembered (`_SCORED`) by the terms that match some window."""
-        matched = tuple(sorted(t for t in terms if self._term_rows.get(t, (1, 0))[0] > 0))
-        key = (matched, exclude_path, limit, self.generation)
-        if (found := self._scored_memo.get(key)) is not None:
-            return found
+        interrupted it (or it had passed)."""
+        if _past(deadline):
+            return None
         match = " OR ".join(f'"{t}"' for t in terms)
         started = time.perf_counter()
         rows = sum(self._term_rows.get(t, (0, 0))[0] for t in terms)
@@ -1065,8 +1094,8 @@ class Index:
                 "FROM wins_fts JOIN wins w ON w.id = wins_fts.rowid JOIN files f "
                 "ON f.id = w.file_id WHERE wins_fts MATCH ? AND f.path IS NOT ? "
                 "ORDER BY s LIMIT ?", (match, exclude_path, limit)).fetchall()
-        except sqlite3.OperationalError:
-            if not _past(deadline):
+        except sqlite3.OperationalError as exc:
+            if not _interrupted(exc, deadline):
                 raise
             elapsed = (time.perf_counter() - started) * 1000
             if rows >= 500 and elapsed > 0:  # slower than this: fewer windows next time
@@ -1075,9 +1104,7 @@ class Index:
         elapsed = (time.perf_counter() - started) * 1000
         if rows >= 500 and elapsed > 0:  # small queries measure overhead, not the rate
             self.rows_per_ms = 0.8 * self.rows_per_ms + 0.2 * rows / elapsed
-        out = [tuple(r) for r in rows_out]
-        self._scored_memo[key] = out
-        return out
+        return [tuple(r) for r in rows_out]
 
     def phrase_windows(self, words: Sequence[str], exclude_path: str | None = None,
                        limit: int = 20) -> list[tuple[str, int, int, str]]:
