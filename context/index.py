@@ -55,6 +55,9 @@ _QUERY_TOKENS = 48  # identifiers of the query text considered (the last ones, n
 # Every term's window count is probed up to this many (cheap); only a few common terms nearest the
 # cursor are counted further, while the row budget still has room for them.
 _RARE_BELOW = 256
+# With a deadline, the rarest terms' windows up to this many are scored first (a few ms), and
+# stand if the whole query is interrupted.
+_FIRST_ROWS = 500
 _COMMON_PROBES = 8
 _TERM_COUNTS = 4096  # terms whose (capped) window count is remembered between queries
 _RECENT_TREES = 8  # files whose last text, tree and tags are kept (the ones being edited)
@@ -215,6 +218,18 @@ class BuildStats:
 def _past(deadline: float | None) -> bool:
     """Whether `deadline` (`time.monotonic()`; None: none) has passed."""
     return deadline is not None and time.monotonic() >= deadline
+
+
+def _rarest(kept: list[str], counts: dict[str, int], most: int) -> list[str]:
+    """The first of `kept` (rarest first) while their windows add up to at most `most`."""
+    head: list[str] = []
+    rows = 0
+    for term in kept:
+        if rows + counts[term] > most:
+            break
+        head.append(term)
+        rows += counts[term]
+    return head
 
 
 def _interrupted(exc: sqlite3.OperationalError, deadline: float | None) -> bool:
@@ -1061,6 +1076,12 @@ class Index:
                                      for t in dropped_weighty[:6])
                          + (" ..." if len(dropped_weighty) > 6 else ""))
         note = "; ".join(notes)
+        # With a deadline, the rarest terms' few windows are scored first: if the whole query
+        # is then interrupted (the cores busier than the measured rate says), they stand.
+        head = _rarest(kept, counts, _FIRST_ROWS) if deadline is not None else []
+        head_rows = sum(counts[t] for t in head)
+        first = self._scored(head, exclude_path, limit, deadline) \
+            if head_rows and head != kept and rows > 2 * head_rows else None
         rows_out = self._scored(kept, exclude_path, limit, deadline) if kept and rows else []
         if rows_out is not None and not rows_out and dropped and not uncounted \
                 and self.window_total() <= max_rows:
@@ -1069,8 +1090,16 @@ class Index:
             kept, dropped, rows = tokens, (), self.window_total()
             rows_out = self._scored(kept, exclude_path, limit, deadline)
         if rows_out is None:
-            note = "; ".join([f"deadline: scoring {rows} windows interrupted by it", *notes])
-            return WindowSearch([], tuple(kept), dropped, rows, note)
+            cut = f"deadline: scoring {rows} windows interrupted by it"
+            if first:
+                left_out = tuple(t for t in kept if t not in head)
+                cut += (f"; the {head_rows} windows of its {len(head)} rarest terms, scored "
+                        f"first, stand (left out: {', '.join(left_out[:6])}"
+                        f"{' ...' if len(left_out) > 6 else ''})")
+                hits = [(r[0], r[1], r[2], r[3], -r[4]) for r in first]
+                return WindowSearch(hits, tuple(head), left_out + dropped, head_rows,
+                                    "; ".join([cut, *notes]))
+            return WindowSearch([], tuple(kept), dropped, rows, "; ".join([cut, *notes]))
         # FTS5's bm25() is lower-is-better and negative; flip it so higher is better.
         hits = [(r[0], r[1], r[2], r[3], -r[4]) for r in rows_out]
         search = WindowSearch(hits, tuple(kept), dropped, rows, note)
