@@ -17,8 +17,9 @@ Jedi is not thread-safe: call `analyse_hole` from one worker thread. Results are
 (path, text hash, offset, engine), since editors ask again for the same position (completion,
 then context), and the names in scope per statement: typing on a line changes neither the text
 before the statement nor the lines after it, on which their types depend. An answer cut short
-by the deadline (ty still analysing a document just opened) is not memoised: the next keystroke
-asks again, by when ty has analysed it.
+by the deadline (ty still analysing a document just opened) is not memoised: the names in
+scope it found are reused while typing on in the statement (each keystroke a new text for ty
+to analyse again, and no more time to do it in), and asked again once typing pauses.
 """
 
 from __future__ import annotations
@@ -52,6 +53,11 @@ _MEMO: LRUCache[_MemoKey, tuple[Hole, dict[str, str]]] = LRUCache(maxsize=128)
 _ScopeKey = tuple[str | None, bytes, bytes, int, str, bool]
 _SCOPES: LRUCache[_ScopeKey, tuple[tuple[ScopeName, ...], dict[str, str], int]] = \
     LRUCache(maxsize=32)
+# The same, for a statement whose names ty did not type in time (the deadline cut them short),
+# and when: reused while typing on in the statement (`_RETRY_S`), then asked again.
+_PARTIAL: LRUCache[_ScopeKey, tuple[tuple[ScopeName, ...], dict[str, str], int, float]] = \
+    LRUCache(maxsize=32)
+_RETRY_S = 0.5  # typing pauses for longer than this between keystrokes rarely
 _TY_S = 2.0  # a question to ty without a deadline of its own: a hang guard
 _INFER_LOCALS = 4  # Jedi inference per unannotated local costs ~1 ms; the nearest few matter
 
@@ -91,6 +97,7 @@ def clear_cache() -> None:
     """Forget memoised holes and scopes (tests; a new Jedi project)."""
     _MEMO.clear()
     _SCOPES.clear()
+    _PARTIAL.clear()
     _TREES.clear()
 
 
@@ -368,6 +375,16 @@ def _scope(a: _Analysis) -> tuple[tuple[ScopeName, ...], dict[str, str]]:
         if found[2]:
             a.notes.setdefault("hole", _untyped(found[2]))
         return found[0], found[1]
+    partial = _PARTIAL.get(key)
+    if partial is not None and time.monotonic() - partial[3] < _RETRY_S:
+        # Typing on in a statement whose names ty could not type in time just now: each
+        # keystroke is a new text for ty to analyse again, so asking again would most likely
+        # cost the whole deadline for the same answer. Asked again once typing pauses.
+        a.cut_short = True
+        a.notes.setdefault("hole", "deadline: names in scope as the last request in this "
+                           f"statement found them ({partial[2]} left untyped; ty had not "
+                           "answered)")
+        return partial[0], partial[1]
     statement = byte_offset(a.text, statement_start)
     # Names bound by the statement being written are not in scope yet.
     bindings = [b for b in names_in_scope(a.tree, a.data, a.byte) if b.byte < statement]
@@ -397,6 +414,9 @@ def _scope(a: _Analysis) -> tuple[tuple[ScopeName, ...], dict[str, str]]:
     scope = tuple(out)
     if a.cut_short == cut_short:  # nothing lost to the deadline here
         _SCOPES[key] = (scope, declared, untyped)
+        _PARTIAL.pop(key, None)
+    else:
+        _PARTIAL[key] = (scope, declared, untyped, time.monotonic())
     return scope, declared
 
 

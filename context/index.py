@@ -13,9 +13,12 @@ import hashlib
 import json
 import os
 import re
+import sqlite3
+import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,6 +55,9 @@ _QUERY_TOKENS = 48  # identifiers of the query text considered (the last ones, n
 # Every term's window count is probed up to this many (cheap); only a few common terms nearest the
 # cursor are counted further, while the row budget still has room for them.
 _RARE_BELOW = 256
+# With a deadline, the rarest terms' windows up to this many are scored first (a few ms), and
+# stand if the whole query is interrupted.
+_FIRST_ROWS = 500
 _COMMON_PROBES = 8
 _TERM_COUNTS = 4096  # terms whose (capped) window count is remembered between queries
 _RECENT_TREES = 8  # files whose last text, tree and tags are kept (the ones being edited)
@@ -217,6 +223,61 @@ class BuildStats:
     cancelled: bool = False
 
 
+def _past(deadline: float | None) -> bool:
+    """Whether `deadline` (`time.monotonic()`; None: none) has passed."""
+    return deadline is not None and time.monotonic() >= deadline
+
+
+def _rarest(kept: list[str], counts: dict[str, int], most: int) -> list[str]:
+    """The first of `kept` (rarest first) while their windows add up to at most `most`."""
+    head: list[str] = []
+    rows = 0
+    for term in kept:
+        if rows + counts[term] > most:
+            break
+        head.append(term)
+        rows += counts[term]
+    return head
+
+
+def _interrupted(exc: sqlite3.OperationalError, deadline: float | None) -> bool:
+    """Whether `exc` is `_bounded`'s interrupt at `deadline` (anything else is a real error)."""
+    return deadline is not None and "interrupted" in str(exc)
+
+
+@contextmanager
+def _bounded(conn: sqlite3.Connection, deadline: float | None) -> Iterator[None]:
+    """SQLite's loops on `conn` are interrupted (`sqlite3.OperationalError`) at `deadline`,
+    while inside; hold the store's lock (the connection is shared).
+
+    A timer interrupts the connection (SQLite checks for it inside its loops): a progress
+    handler would take the GIL every few thousand steps, and with the server's other threads
+    busy each take waited milliseconds (a 10 ms search took 50). No interrupt is sent once
+    the block is left, so nobody else's statement is hit; a statement begun after the timer
+    fired, with none running then, is not interrupted (callers look at the clock first).
+    """
+    if deadline is None:
+        yield
+        return
+    guard = threading.Lock()
+    inside = [True]
+
+    def interrupt() -> None:
+        with guard:
+            if inside[0]:
+                conn.interrupt()
+
+    timer = threading.Timer(max(deadline - time.monotonic(), 0.0), interrupt)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    finally:
+        with guard:
+            inside[0] = False
+        timer.cancel()
+
+
 class Index:
     """The index of one workspace root. Thread-safe: every database use holds the store's lock."""
 
@@ -244,6 +305,10 @@ class Index:
         self.rows_per_ms = 400.0
         self._window_total: int | None = None  # kept by every write; None: count on next use
         self._resolved: dict[str, str] = {}  # `relpath` of paths outside `root` as spelled
+        # The last searches, by (the query's terms that match some window, excluded file,
+        # limit, generation): typing on repeats them (`window_search`).
+        self._searched: LRUCache[tuple[tuple[str, ...], str | None, int, int],
+                                 tuple[int, WindowSearch]] = LRUCache(maxsize=32)
 
     @property
     def warnings(self) -> list[str]:
@@ -922,6 +987,7 @@ class Index:
 
         Counting stops at `cap` (FTS5 walks the term's list lazily), so this costs at most `cap`
         steps; counts are remembered, since the lines before the cursor change little per key.
+        Raises `sqlite3.OperationalError` when the deadline (`_bounded`) interrupts it.
         """
         cached = self._term_rows.get(term)
         if cached is not None and (cached[0] < cached[1] or cached[1] >= cap):
@@ -932,9 +998,24 @@ class Index:
         self._term_rows[term] = (count, cap)
         return count
 
+    def _counted(self, term: str, cap: int, deadline: float | None) -> int | None:
+        """`_matching`, or None when the deadline has passed before or while counting (a term
+        whose count is remembered is answered however late: it costs nothing)."""
+        cached = self._term_rows.get(term)
+        if cached is not None and (cached[0] < cached[1] or cached[1] >= cap):
+            return min(cached[0], cap)
+        if deadline is not None and time.monotonic() >= deadline:
+            return None
+        try:
+            return self._matching(term, cap)
+        except sqlite3.OperationalError as exc:
+            if _interrupted(exc, deadline):
+                return None
+            raise
+
     def window_search(self, query: str, exclude_path: str | None = None, limit: int = 10,
-                      max_rows: int = MAX_SCORED_ROWS,
-                      max_terms: int = MAX_QUERY_TERMS) -> WindowSearch:
+                      max_rows: int = MAX_SCORED_ROWS, max_terms: int = MAX_QUERY_TERMS,
+                      deadline: float | None = None) -> WindowSearch:
         """BM25 over 10-line windows, bounded: at most about `max_rows` windows are scored.
 
         The query's identifiers are taken rarest first (the highest BM25 weight) while their
@@ -945,75 +1026,163 @@ class Index:
         nothing in FTS5's bm25() and are not queried when others are; `note` names the others
         left out. The top `limit` are chosen inside SQLite. Hits are (path, start_line, end_line,
         text, score), best first.
+
+        `deadline` (`time.monotonic()`): no step outlives it. The index's lock is waited for
+        until then, terms are counted nearest the cursor first while there is time (those not
+        counted are left out), and SQLite's own loops are interrupted at it (the scoring too:
+        then no hits); `note` begins with "deadline: " and says what was left out.
+        A search is remembered by the query's terms that match some window (with the excluded
+        file, `limit` and the index's generation) and answers again for a row budget no larger
+        than its own: typing on within a line mostly adds terms that match nothing (an
+        identifier's prefix), and then the next search costs only the counting of new terms.
         """
         tokens = list(dict.fromkeys(t.lower() for t in _IDENT.findall(query)))[-_QUERY_TOKENS:]
         if not tokens:
             return WindowSearch([])
-        with self.store.lock:
-            # First every term up to `_RARE_BELOW` windows: the rare ones are known exactly.
-            counts = {t: self._matching(t, _RARE_BELOW) for t in tokens}
-            exact = {t: counts[t] < _RARE_BELOW for t in tokens}
-            half = self.window_total() / 2
-            # Terms that weigh nothing are left out unless nothing else is left (a tiny index).
-            weighty = [t for t in tokens if counts[t] <= half] or tokens
-            # Rarest first; among equals the later token (nearer the cursor) first.
-            rare = sorted((t for t in weighty if exact[t]),
-                          key=lambda t: (counts[t], -tokens.index(t)))
-            kept: list[str] = []
-            rows = 0
-            full = False
-            for term in rare:
-                if len(kept) >= max_terms or rows + counts[term] > max_rows:
-                    full = True
-                    break
+        if deadline is not None and time.monotonic() >= deadline:
+            return WindowSearch([], dropped=tuple(tokens),
+                                note="deadline: passed before the search began")
+        if not self._lock_by(deadline):
+            return WindowSearch([], dropped=tuple(tokens),
+                                note="deadline: the index was busy (being written) until it")
+        try:
+            with _bounded(self.store.conn, deadline):
+                return self._window_search(tokens, exclude_path, limit, max_rows, max_terms,
+                                           deadline)
+        finally:
+            self.store.lock.release()
+
+    def _lock_by(self, deadline: float | None) -> bool:
+        """Take the store's lock, waiting at most until `deadline` (None: for as long as it
+        takes); False when it was not had in time."""
+        if deadline is None:
+            return self.store.lock.acquire()
+        left = deadline - time.monotonic()
+        return left > 0 and self.store.lock.acquire(timeout=left)
+
+    def _window_search(self, tokens: list[str], exclude_path: str | None, limit: int,
+                       max_rows: int, max_terms: int,
+                       deadline: float | None) -> WindowSearch:
+        """`window_search` under the store's lock and the deadline's interrupt."""
+        # First every term up to `_RARE_BELOW` windows: the rare ones are known exactly. The
+        # nearest the cursor first, so that a deadline leaves out the farthest.
+        counts: dict[str, int] = {}
+        for t in reversed(tokens):
+            count = self._counted(t, _RARE_BELOW, deadline)
+            if count is None:
+                break
+            counts[t] = count
+        uncounted = [t for t in tokens if t not in counts]
+        counted = [t for t in tokens if t in counts]
+        if not counted:
+            return WindowSearch([], dropped=tuple(tokens), note=(
+                f"deadline: none of the {len(tokens)} query terms counted before it"))
+        # Terms that match no window change nothing: typing on within a line mostly adds such
+        # (an identifier's prefix), and the last answer for the others stands.
+        key = (tuple(sorted(t for t in counted if counts[t])), exclude_path, limit,
+               self.generation)
+        found = self._searched.get(key)
+        if not uncounted and found is not None and found[0] >= max_rows:
+            return found[1]  # searched with at least this row budget
+        exact = {t: counts[t] < _RARE_BELOW for t in counted}
+        half = self.window_total() / 2
+        # Terms that weigh nothing are left out unless nothing else is left (a tiny index).
+        weighty = [t for t in counted if counts[t] <= half] or counted
+        # Rarest first; among equals the later token (nearer the cursor) first.
+        rare = sorted((t for t in weighty if exact[t]),
+                      key=lambda t: (counts[t], -tokens.index(t)))
+        kept: list[str] = []
+        rows = 0
+        full = False
+        for term in rare:
+            if len(kept) >= max_terms or rows + counts[term] > max_rows:
+                full = True
+                break
+            kept.append(term)
+            rows += counts[term]
+        # Then the common ones nearest the cursor, while the budget has room for them.
+        common = [t for t in reversed(weighty) if not exact[t]][:_COMMON_PROBES]
+        for term in common if not full else ():
+            left = max_rows - rows
+            if len(kept) >= max_terms or left < _RARE_BELOW:
+                break
+            count = self._counted(term, left + 1, deadline)
+            if count is None:
+                break
+            counts[term] = count
+            exact[term] = counts[term] <= left
+            if exact[term] and counts[term] <= half:
                 kept.append(term)
                 rows += counts[term]
-            # Then the common ones nearest the cursor, while the budget has room for them.
-            common = [t for t in reversed(weighty) if not exact[t]][:_COMMON_PROBES]
-            for term in common if not full else ():
-                left = max_rows - rows
-                if len(kept) >= max_terms or left < _RARE_BELOW:
-                    break
-                counts[term] = self._matching(term, left + 1)
-                exact[term] = counts[term] <= left
-                if exact[term] and counts[term] <= half:
-                    kept.append(term)
-                    rows += counts[term]
-            dropped = tuple(sorted((t for t in tokens if t not in kept),
-                                   key=lambda t: (counts[t], -tokens.index(t))))
-            dropped_weighty = [t for t in dropped if t in weighty]
-            note = ""
-            if dropped_weighty:
-                note = (f"query cut to {len(kept)} of {len(tokens)} terms (at most {max_rows} "
-                        f"windows scored); left out: "
-                        + ", ".join(f"{t} ({counts[t]}{'' if exact[t] else '+'})"
-                                    for t in dropped_weighty[:6])
-                        + (" ..." if len(dropped_weighty) > 6 else ""))
-            rows_out = self._scored(kept, exclude_path, limit) if kept and rows else []
-            if not rows_out and dropped and self.window_total() <= max_rows:
-                # The kept terms matched only the excluded file (rare terms often are the
-                # document's own); an index this small is scored whole at once.
-                kept, dropped, rows = tokens, (), self.window_total()
-                rows_out = self._scored(kept, exclude_path, limit)
-            if not rows_out:
-                return WindowSearch([], tuple(kept), dropped, rows, note)
+        dropped = tuple(sorted((t for t in counted if t not in kept),
+                               key=lambda t: (counts[t], -tokens.index(t)))) + tuple(uncounted)
+        dropped_weighty = [t for t in dropped if t in weighty]
+        notes = []
+        if uncounted:
+            notes.append(f"deadline: {len(uncounted)} of {len(tokens)} query terms not counted "
+                         f"before it (the farthest from the cursor)")
+        if dropped_weighty:
+            notes.append(f"query cut to {len(kept)} of {len(tokens)} terms (at most {max_rows} "
+                         f"windows scored); left out: "
+                         + ", ".join(f"{t} ({counts[t]}{'' if exact[t] else '+'})"
+                                     for t in dropped_weighty[:6])
+                         + (" ..." if len(dropped_weighty) > 6 else ""))
+        note = "; ".join(notes)
+        # With a deadline, the rarest terms' few windows are scored first: if the whole query
+        # is then interrupted (the cores busier than the measured rate says), they stand.
+        head = _rarest(kept, counts, _FIRST_ROWS) if deadline is not None else []
+        head_rows = sum(counts[t] for t in head)
+        first = self._scored(head, exclude_path, limit, deadline) \
+            if head_rows and head != kept and rows > 2 * head_rows else None
+        rows_out = self._scored(kept, exclude_path, limit, deadline) if kept and rows else []
+        if rows_out is not None and not rows_out and dropped and not uncounted \
+                and self.window_total() <= max_rows:
+            # The kept terms matched only the excluded file (rare terms often are the
+            # document's own); an index this small is scored whole at once.
+            kept, dropped, rows = tokens, (), self.window_total()
+            rows_out = self._scored(kept, exclude_path, limit, deadline)
+        if rows_out is None:
+            cut = f"deadline: scoring {rows} windows interrupted by it"
+            if first:
+                left_out = tuple(t for t in kept if t not in head)
+                cut += (f"; the {head_rows} windows of its {len(head)} rarest terms, scored "
+                        f"first, stand (left out: {', '.join(left_out[:6])}"
+                        f"{' ...' if len(left_out) > 6 else ''})")
+                hits = [(r[0], r[1], r[2], r[3], -r[4]) for r in first]
+                return WindowSearch(hits, tuple(head), left_out + dropped, head_rows,
+                                    "; ".join([cut, *notes]))
+            return WindowSearch([], tuple(kept), dropped, rows, "; ".join([cut, *notes]))
         # FTS5's bm25() is lower-is-better and negative; flip it so higher is better.
         hits = [(r[0], r[1], r[2], r[3], -r[4]) for r in rows_out]
-        return WindowSearch(hits, tuple(kept), dropped, rows, note)
+        search = WindowSearch(hits, tuple(kept), dropped, rows, note)
+        if not uncounted:
+            self._searched[key] = (max_rows, search)
+        return search
 
-    def _scored(self, terms: list[str], exclude_path: str | None,
-                limit: int) -> list[tuple[str, int, int, str, float]]:
+    def _scored(self, terms: list[str], exclude_path: str | None, limit: int,
+                deadline: float | None = None) -> list[tuple[str, int, int, str, float]] | None:
         """The top `limit` windows matching any of `terms` (raw FTS5 bm25, lower is better),
-        outside `exclude_path`; the measured scoring rate is updated."""
+        outside `exclude_path`; the measured scoring rate is updated. None: the deadline
+        interrupted it (or it had passed)."""
+        if _past(deadline):
+            return None
         match = " OR ".join(f'"{t}"' for t in terms)
         started = time.perf_counter()
-        rows_out = self.store.conn.execute(
-            "SELECT f.path, w.start_line, w.end_line, wins_fts.text, bm25(wins_fts) AS s "
-            "FROM wins_fts JOIN wins w ON w.id = wins_fts.rowid JOIN files f "
-            "ON f.id = w.file_id WHERE wins_fts MATCH ? AND f.path IS NOT ? "
-            "ORDER BY s LIMIT ?", (match, exclude_path, limit)).fetchall()
-        elapsed = (time.perf_counter() - started) * 1000
         rows = sum(self._term_rows.get(t, (0, 0))[0] for t in terms)
+        try:
+            rows_out = self.store.conn.execute(
+                "SELECT f.path, w.start_line, w.end_line, wins_fts.text, bm25(wins_fts) AS s "
+                "FROM wins_fts JOIN wins w ON w.id = wins_fts.rowid JOIN files f "
+                "ON f.id = w.file_id WHERE wins_fts MATCH ? AND f.path IS NOT ? "
+                "ORDER BY s LIMIT ?", (match, exclude_path, limit)).fetchall()
+        except sqlite3.OperationalError as exc:
+            if not _interrupted(exc, deadline):
+                raise
+            elapsed = (time.perf_counter() - started) * 1000
+            if rows >= 500 and elapsed > 0:  # slower than this: fewer windows next time
+                self.rows_per_ms = 0.8 * self.rows_per_ms + 0.2 * rows / elapsed
+            return None
+        elapsed = (time.perf_counter() - started) * 1000
         if rows >= 500 and elapsed > 0:  # small queries measure overhead, not the rate
             self.rows_per_ms = 0.8 * self.rows_per_ms + 0.2 * rows / elapsed
         return [tuple(r) for r in rows_out]

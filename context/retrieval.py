@@ -22,6 +22,7 @@ _USE = re.compile(r"(?<![\w.])([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)?)")
 _LOOKBACK_LINES = 60
 _QUERY_LINES = 10
 _WORD = re.compile(r"[A-Za-z0-9_]+")
+_WORD_AT_END = re.compile(r"[A-Za-z0-9_]+$")
 # A single line repeated elsewhere says what comes next only when it is this long (`self,`,
 # `"""`, `else:` are everywhere).
 _MIN_SINGLE_LINE = 12
@@ -90,15 +91,24 @@ def _add(index: Index, facts: FileFacts, dotted: str, score: float,
 
 def analogy(index: Index, path: str | None, text: str, offset: int,
             weights: RankingWeights = DEFAULT_WEIGHTS, limit: int = 5,
-            max_rows: int = MAX_SCORED_ROWS, notes: dict[str, str] | None = None) -> list[Snippet]:
-    """Windows of other files most similar (BM25) to the last lines before the cursor.
+            max_rows: int = MAX_SCORED_ROWS, notes: dict[str, str] | None = None,
+            deadline: float | None = None) -> list[Snippet]:
+    """Windows of other files most similar (BM25) to the last lines before the cursor (but
+    the word being typed at it).
 
-    At most about `max_rows` windows are scored (`Index.window_search`); when that leaves
-    query terms out, or no term at all fits, `notes["analogy"]` says so.
+    At most about `max_rows` windows are scored, and nothing runs after `deadline`
+    (`time.monotonic()`; `Index.window_search`); when that leaves query terms out, or no term
+    at all fits, `notes["analogy"]` says so.
     """
     lines = _last_lines(text, offset, _QUERY_LINES)
+    if lines and _WORD.fullmatch(text[offset - 1:offset]) \
+            and (word := _WORD_AT_END.search(lines[-1])):
+        # The word being typed at the cursor is no term yet: its prefix would match other words
+        # (`ret` is a name somewhere), and while it is typed on, the query stays the same (the
+        # search remembered: `Index.window_search`).
+        lines[-1] = lines[-1][:word.start()]
     search = index.window_search("\n".join(lines), exclude_path=path, limit=limit * 3,
-                                 max_rows=max_rows)
+                                 max_rows=max_rows, deadline=deadline)
     if search.note and notes is not None:
         notes["analogy"] = search.note
     hits = search.hits

@@ -9,8 +9,10 @@ import jedi
 import markers
 import pytest
 
+from typehole.context import hole
 from typehole.context.hole import analyse_hole, clear_cache, element_type
 from typehole.context.holescan import scan_prefix, split_param
+from typehole.context.oracle import TyOracle
 from typehole.context.records import HoleKind
 
 GOLDEN = Path(__file__).parent / "golden" / "hole"
@@ -105,6 +107,30 @@ def test_names_in_scope_are_kept_while_typing_on_a_line(tmp_path: Path) -> None:
     edited = _BOX.replace("count = 0", "count = 0\n        total = 1")
     moved = analyse_hole(edited + "roo", len(edited) + 3, path, project)
     assert "total" in {s.name for s in moved.scope}
+
+
+def test_names_ty_did_not_type_in_time_are_reused_while_typing_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clear_cache()
+    starting = TyOracle(tmp_path, start=False)  # never started: no answer in time, as busy
+    path, deadline = str(tmp_path / "box.py"), time.monotonic() + 600
+    notes: dict[str, str] = {}
+    first = analyse_hole(_BOX + "ro", len(_BOX) + 2, path, None, starting, "ty", deadline, notes)
+    assert notes["hole"].startswith("ty: ") and {s.name for s in first.scope} >= {"count", "root"}
+    asked = starting.counts["not_ready"]
+    assert asked >= 1
+    # The next keystroke in the statement, soon after: not asked again, and said so.
+    monkeypatch.setattr(hole, "_RETRY_S", 3600.0)
+    notes = {}
+    typed = analyse_hole(_BOX + "roo", len(_BOX) + 3, path, None, starting, "ty", deadline,
+                         notes)
+    assert typed.scope == first.scope and starting.counts["not_ready"] == asked
+    assert "as the last request in this statement found them" in notes["hole"]
+    # Once typing has paused, ty is asked again.
+    monkeypatch.setattr(hole, "_RETRY_S", 0.0)
+    analyse_hole(_BOX + "root", len(_BOX) + 4, path, None, starting, "ty", deadline)
+    assert starting.counts["not_ready"] > asked
 
 
 def test_names_bound_by_the_current_statement_are_not_in_scope(tmp_path: Path) -> None:

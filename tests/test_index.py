@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -12,7 +14,7 @@ from trees import write_tree
 
 from typehole.base.syntax import parse_bytes
 from typehole.context.engine import ContextEngine
-from typehole.context.index import Index
+from typehole.context.index import Index, _bounded
 from typehole.context.ranking import undirected
 from typehole.context.store import FORMAT, index_path
 from typehole.context.walk import is_secret_path, read_text, read_text_reason, workspace_files
@@ -133,18 +135,20 @@ def test_window_search_scores_a_bounded_number_of_windows(tmp_path: Path) -> Non
     index = Index(tmp_path / "ws", tmp_path / "cache")
     index.build()
     query = "value = common_name\nrare_thing = middling_name"
-    full = index.window_search(query)
-    assert full.hits[0][0] == "pkg/special.py" and full.note == ""
-    assert set(full.terms) == {"value", "common_name", "rare_thing", "middling_name"}
+    # Smallest budget first: a search is remembered, and answers again for smaller budgets.
+    # Nothing fits: no query at all, and the note says why.
+    nothing = index.window_search(query, max_rows=0)
+    assert nothing.hits == [] and nothing.terms == () and "cut to 0 of" in nothing.note
     cut = index.window_search(query, max_rows=10)
     # Rarest first while the windows they match fit the budget; the note names the rest.
     assert cut.terms == ("rare_thing", "middling_name") and cut.rows == 5
     assert set(cut.dropped) == {"value", "common_name"} and "common_name (12)" in cut.note
     assert cut.hits[0][0] == "pkg/special.py"
     assert {h[0] for h in cut.hits} == {"pkg/special.py", "pkg/other.py"}
-    # Nothing fits: no query at all, and the note says why.
-    nothing = index.window_search(query, max_rows=0)
-    assert nothing.hits == [] and nothing.terms == () and "cut to 0 of" in nothing.note
+    full = index.window_search(query)
+    assert full.hits[0][0] == "pkg/special.py" and full.note == ""
+    assert set(full.terms) == {"value", "common_name", "rare_thing", "middling_name"}
+    assert index.window_search(query, max_rows=10) == full
     # A term in more than half the windows weighs nothing in bm25(): not queried alongside
     # others, and leaving it out is not worth a note. The window count follows every edit.
     index.update_file(tmp_path / "ws" / "pkg" / "special.py", "rare_thing = 1\n")
@@ -153,6 +157,78 @@ def test_window_search_scores_a_bounded_number_of_windows(tmp_path: Path) -> Non
     assert only.terms == ("rare_thing",) and only.note == "" and only.hits[0][0] == "pkg/special.py"
     index.remove_file(tmp_path / "ws" / "pkg" / "other.py")
     assert index.window_total() == len(_all_windows(index)) == 43
+
+
+def test_window_search_stops_at_its_deadline_and_says_what_it_left_out(tmp_path: Path) -> None:
+    files = {f"pkg/m{i}.py": f"value_{i} = shared_name(rare_{i})\n" * 10 for i in range(6)}
+    write_tree(tmp_path / "ws", files)
+    index = Index(tmp_path / "ws", tmp_path / "cache")
+    index.build()
+    query = "total = shared_name(rare_3)"
+    full = index.window_search(query)
+    assert full.hits[0][0] == "pkg/m3.py" and full.note == ""
+    # A deadline already past: nothing is run, the search still returns, and the note names it.
+    late = index.window_search(query, deadline=time.monotonic() - 1.0)
+    assert late.hits == [] and late.note == "deadline: passed before the search began"
+    assert set(late.dropped) == {"total", "shared_name", "rare_3"}
+    # The index being written (its lock held) is waited for only until the deadline.
+    held, release = threading.Event(), threading.Event()
+
+    def writer() -> None:
+        with index.store.lock:
+            held.set()
+            release.wait(30)
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        assert held.wait(30)
+        busy = index.window_search(query, deadline=time.monotonic() + 0.05)
+    finally:
+        release.set()
+        thread.join()
+    assert busy.hits == [] and busy.note.startswith("deadline: ")
+    # A deadline far off changes nothing.
+    assert index.window_search(query, deadline=time.monotonic() + 3600) == full
+
+
+def test_sqlite_work_is_interrupted_at_the_deadline(tmp_path: Path) -> None:
+    conn = sqlite3.connect(":memory:", check_same_thread=False)
+    endless = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) " \
+              "SELECT count(*) FROM n"
+    # A hang guard only: it ends the query too, but then the test fails.
+    fired: list[bool] = []
+    hung = threading.Timer(120.0, lambda: (fired.append(True), conn.interrupt()))
+    hung.start()
+    try:
+        with _bounded(conn, time.monotonic() + 0.05), \
+                pytest.raises(sqlite3.OperationalError, match="interrupted"):
+            conn.execute(endless).fetchone()
+    finally:
+        hung.cancel()
+    assert not fired
+    # Once out of it (and without a deadline) statements run to their end.
+    count = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100000) " \
+            "SELECT count(*) FROM n"
+    time.sleep(0.1)
+    with _bounded(conn, None):
+        assert conn.execute(count).fetchone() == (100000,)
+    assert conn.execute(count).fetchone() == (100000,)
+
+
+def test_a_repeated_search_is_remembered_until_the_index_changes(tmp_path: Path) -> None:
+    files = {f"pkg/m{i}.py": f"value_{i} = shared_name(rare_{i})\n" * 10 for i in range(6)}
+    write_tree(tmp_path / "ws", files)
+    index = Index(tmp_path / "ws", tmp_path / "cache")
+    index.build()
+    first = index.window_search("total = shared_name(rare_3)", exclude_path="pkg/m0.py")
+    # Typing on adds a term that matches nothing: the same windows, whatever the memo holds.
+    again = index.window_search("total = shared_name(rare_3)\nsha", exclude_path="pkg/m0.py")
+    assert again.hits == first.hits and again.hits[0][0] == "pkg/m3.py"
+    # Another file now holds the rare term more often: the remembered answer is not used.
+    index.update_file(tmp_path / "ws" / "pkg" / "m5.py", "x = rare_3(rare_3, rare_3)\n" * 10)
+    changed = index.window_search("total = shared_name(rare_3)\nsha", exclude_path="pkg/m0.py")
+    assert changed.hits[0][0] == "pkg/m5.py"
 
 
 def _all_windows(index: Index) -> list[tuple[int]]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+from trees import write_tree
+
 from typehole.context.engine import ContextEngine
 from typehole.context.ranking import RankingWeights
 from typehole.context.retrieval import analogy, continuations, rationale
@@ -61,6 +63,25 @@ def test_analogy_excludes_the_current_file_and_overlaps(
     spans = [(s.path, s.start_line, s.end_line) for s in found]
     for i, (p, a, b) in enumerate(spans):
         assert not any(p == q and a <= d and c <= b for q, c, d in spans[i + 1:])
+
+
+def test_analogy_leaves_out_the_word_being_typed(tmp_path: Path) -> None:
+    write_tree(tmp_path / "ws", {
+        "pkg/words.py": "ret = 1\n" * 10,
+        "pkg/calc.py": "value = compute(total)\n" * 10,
+        "pkg/other.py": "name = 'x'\n" * 10,
+    })
+    engine = ContextEngine(tmp_path / "ws", tmp_path / "cache")
+    engine.build()
+    before = "value = compute(total)\nif value:\n    "
+    typed = before + "ret"  # `return` on its way: `ret` is a word elsewhere, but not this one
+    found = analogy(engine.index, "pkg/main.py", typed, len(typed))
+    assert [s.path for s in found] == ["pkg/calc.py"]
+    assert found == analogy(engine.index, "pkg/main.py", before, len(before))
+    # A word the cursor is not touching is a term like any other.
+    done = before + "ret\n"
+    assert "pkg/words.py" in {s.path for s in analogy(engine.index, "pkg/main.py", done,
+                                                      len(done))}
 
 
 def test_continuations_show_what_followed_the_same_lines_in_other_files(
