@@ -207,6 +207,29 @@ def test_no_repeat_of_a_comment_s_words_or_of_a_rewritten_keyword() -> None:
             if s.source == "repeat"] == []
 
 
+def test_no_repeat_of_a_docstring_s_words_but_of_a_message_s() -> None:
+    # attrs 48b8611c: "Class to introspect." -> "Class or instance to introspect." in
+    # `fields`' docstring; the same line in `fields_dict`'s docstring was left as it was.
+    before = (
+        'def fields(cls):\n    """\n    Args:\n        cls (type): Class to introspect.\n'
+        '    """\n    return cls.a\n\n\ndef fields_dict(cls):\n    """\n    Args:\n'
+        '        cls (type): Class to introspect.\n    """\n    return cls.d\n'
+    )
+    prose = before.replace("Class to", "Class or instance to", 1)
+    assert [s for s in static_suggestions(prose, events_between(before, prose))
+            if s.source == "repeat"] == []
+    # The same words in a message (a string inside code) are a pattern: they repeat.
+    raising = '    if cls is None:\n        raise TypeError("attributes for a class.")\n'
+    message = before.replace("    return cls.d\n", raising + "    return cls.d\n") + (
+        '\n\ndef fields_list(cls):\n    raise TypeError("attributes for a class.")\n')
+    edited = message.replace('TypeError("attributes for a class.")',
+                             'TypeError("attributes for a class or instance.")', 1)
+    [s] = [s for s in static_suggestions(edited, events_between(message, edited))
+           if s.source == "repeat"]
+    assert edited.count("\n", 0, s.start) + 1 == 20
+    assert apply(edited, s).endswith('    raise TypeError("attributes for a class or instance.")\n')
+
+
 def test_a_suggestion_is_dropped_when_text_is_typed_at_its_end() -> None:
     text = "a = old\nb = old\n"
     s = Suggestion(12, 15, "new", "rename", "r", "old")

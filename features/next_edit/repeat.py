@@ -9,6 +9,7 @@ a pattern that matches too many sites is too general to be a repetition, so it o
 The rewrite is offered forward, at the lines after the edited one: edits follow reading order,
 and on real commits (`typehole bench next-edit --git`) a matching line above the edit that
 the user had passed was left as it was every time (0 of 12 top suggestions there landed).
+Prose is not a pattern: an edit inside a comment or a docstring repeats nothing.
 """
 
 from __future__ import annotations
@@ -16,9 +17,11 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from typehole.base.lexer import lex
+from typehole.base.positions import byte_offset
 
 from .records import Event, Suggestion
 from .tokens import KEYWORDS, Token, is_identifier, significant
+from .trees import parse
 
 __all__ = ["Rule", "repeat_suggestions", "rule_of"]
 
@@ -104,6 +107,27 @@ def rule_of(event: Event, in_context: bool = True) -> tuple[Rule, int] | None:
     return rule, a_lo
 
 
+def in_docstring(text: str, offset: int) -> bool:
+    """Whether `offset` lies inside a string that stands as a statement of its own (a docstring
+    or a string used as a block comment) and spans lines."""
+    if '"""' not in text and "'''" not in text:
+        return False
+    tree = parse(text)
+    if tree is None:
+        return False
+    at = byte_offset(text, offset)
+    node = tree.root_node.descendant_for_byte_range(at, at)
+    while node is not None and node.type not in ("string", "concatenated_string"):
+        if node.type in ("block", "module", "function_definition", "class_definition"):
+            return False
+        node = node.parent
+    if node is None or node.start_point[0] == node.end_point[0]:
+        return False
+    parent = node.parent
+    return parent is not None and parent.type == "expression_statement" \
+        and parent.named_child_count == 1
+
+
 def _specific(line: list[Token], p: int, deleted: list[Token]) -> bool:
     """Whether a swapped name is specific enough to be swapped again wherever it stands in the
     same context: an attribute (`.getlist`) or a capitalised name (`PendingDeprecationWarning`,
@@ -129,6 +153,8 @@ def _informative(token: Token) -> bool:
 
 def repeat_suggestions(event: Event) -> list[Suggestion]:
     """The edit's rule applied at the other lines of the file where it matches."""
+    if in_docstring(event.after, event.change.start):
+        return []  # a docstring's words are prose, as a comment's are
     found = rule_of(event)
     if found is None:
         return block_suggestions(event)
