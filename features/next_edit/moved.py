@@ -74,8 +74,8 @@ def moved_suggestions(event: Event) -> list[Suggestion]:
 def _movable(line: str) -> bool:
     """A statement specific enough that a second copy of it in one scope means a move: a whole
     import, assignment or call on one line (not a line of a longer statement)."""
-    if len(line) < MIN_CHARS or _NOT_MOVED.match(line):
-        return False
+    if len(line) < MIN_CHARS and not line.startswith("import ") or _NOT_MOVED.match(line):
+        return False  # (an import names what it brings: short or not, it is specific)
     try:
         tree = ast.parse(line)
     except (SyntaxError, ValueError):
