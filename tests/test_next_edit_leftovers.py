@@ -400,3 +400,28 @@ def test_a_short_import_moved_up_deletes_the_old_copy() -> None:
     assert pasted[s.start : s.end] == "        import io\n"
     assert apply(pasted, s) == before.replace("        import io\n", "").replace(
         "    if self.record", "    import io\n    if self.record")
+
+
+def test_a_statement_written_several_times_moves_within_its_block() -> None:
+    # click 6b1f11dd: `exc_info = sys.exc_info()` moved up in the `except SystemExit` clause,
+    # pasted first; the `except Exception` clause's own copy stays.
+    before = (
+        "def invoke(cli):\n    try:\n        cli.main()\n    except SystemExit as e:\n"
+        "        if e.code != 0:\n            exception = e\n        exit_code = e.code\n"
+        "        exc_info = sys.exc_info()\n    except Exception as e:\n"
+        "        exception = e\n        exc_info = sys.exc_info()\n    return exc_info\n"
+    )
+    pasted = before.replace("            exception = e\n        exit_code",
+                            "            exception = e\n\n        exc_info = sys.exc_info()\n\n"
+                            "        exit_code")
+    [s] = moved_suggestions(events_between(before, pasted)[-1])
+    assert pasted.count("\n", 0, s.start) + 1 == 11
+    done = apply(pasted, s)
+    assert done.count("exc_info = sys.exc_info()") == 2
+    assert done.endswith("    except Exception as e:\n        exception = e\n"
+                         "        exc_info = sys.exc_info()\n    return exc_info\n")
+    # Pasted into a block that holds none of the old copies: which one moved is not known.
+    elsewhere = before.replace("    return exc_info\n",
+                               "    if True:\n        exc_info = sys.exc_info()\n"
+                               "    return exc_info\n")
+    assert moved_suggestions(events_between(before, elsewhere)[-1]) == []
