@@ -9,7 +9,9 @@ a pattern that matches too many sites is too general to be a repetition, so it o
 The rewrite is offered forward, at the lines after the edited one: edits follow reading order,
 and on real commits (`typehole bench next-edit --git`) a matching line above the edit that
 the user had passed was left as it was every time (0 of 12 top suggestions there landed).
-Prose is not a pattern: an edit inside a comment or a docstring repeats nothing.
+Prose is not a pattern: an edit inside a comment or a docstring repeats nothing. A number the
+edit carried over is a hole as a name is (`x >= 400 and` -> `400 <=`), and a call replaced by
+a name (`cell_len(chars)` -> `chars_len`) is replaced wherever it stands in the definition.
 """
 
 from __future__ import annotations
@@ -114,7 +116,7 @@ def rule_of(event: Event, in_context: bool = True) -> tuple[Rule, int] | None:
     return rule, a_lo
 
 
-def in_docstring(text: str, offset: int) -> bool:
+def _in_docstring(text: str, offset: int) -> bool:
     """Whether `offset` lies inside a string that stands as a statement of its own (a docstring
     or a string used as a block comment) and spans lines."""
     if '"""' not in text and "'''" not in text:
@@ -178,7 +180,7 @@ def _informative(token: Token) -> bool:
 
 def repeat_suggestions(event: Event) -> list[Suggestion]:
     """The edit's rule applied at the other lines of the file where it matches."""
-    if in_docstring(event.after, event.change.start):
+    if _in_docstring(event.after, event.change.start):
         return []  # a docstring's words are prose, as a comment's are
     found = rule_of(event)
     if found is None:
