@@ -207,6 +207,60 @@ def test_no_repeat_of_a_comment_s_words_or_of_a_rewritten_keyword() -> None:
             if s.source == "repeat"] == []
 
 
+def test_no_repeat_of_a_docstring_s_words_but_of_a_message_s() -> None:
+    # attrs 48b8611c: "Class to introspect." -> "Class or instance to introspect." in
+    # `fields`' docstring; the same line in `fields_dict`'s docstring was left as it was.
+    before = (
+        'def fields(cls):\n    """\n    Args:\n        cls (type): Class to introspect.\n'
+        '    """\n    return cls.a\n\n\ndef fields_dict(cls):\n    """\n    Args:\n'
+        '        cls (type): Class to introspect.\n    """\n    return cls.d\n'
+    )
+    prose = before.replace("Class to", "Class or instance to", 1)
+    assert [s for s in static_suggestions(prose, events_between(before, prose))
+            if s.source == "repeat"] == []
+    # The same words in a message (a string inside code) are a pattern: they repeat.
+    raising = '    if cls is None:\n        raise TypeError("attributes for a class.")\n'
+    message = before.replace("    return cls.d\n", raising + "    return cls.d\n") + (
+        '\n\ndef fields_list(cls):\n    raise TypeError("attributes for a class.")\n')
+    edited = message.replace('TypeError("attributes for a class.")',
+                             'TypeError("attributes for a class or instance.")', 1)
+    [s] = [s for s in static_suggestions(edited, events_between(message, edited))
+           if s.source == "repeat"]
+    assert edited.count("\n", 0, s.start) + 1 == 20
+    assert apply(edited, s).endswith('    raise TypeError("attributes for a class or instance.")\n')
+
+
+def test_a_call_replaced_by_a_name_is_replaced_at_its_other_uses_in_the_definition() -> None:
+    # rich f7ab2afa: `cell_len(characters)` became `chars_len` in `if ... == 1:`; the same call
+    # two lines on, in another context, followed; another object's method did not.
+    before = (
+        "class Rule:\n    def render(self, characters, side_width):\n"
+        "        if cell_len(characters) == 1:\n            side = Text(characters)\n"
+        "        else:\n            side = Text(side_width // (cell_len(characters) - 1))\n"
+        "        return self.cells.cell_len(characters)\n\n\n"
+        "def other(characters):\n    return cell_len(characters)\n"
+    )
+    after = before.replace("if cell_len(characters) == 1", "if chars_len == 1")
+    [s] = [s for s in static_suggestions(after, events_between(before, after))
+           if s.source == "repeat"]
+    assert after.count("\n", 0, s.start) + 1 == 6
+    assert "(side_width // (chars_len - 1))" in apply(after, s)
+
+
+def test_a_number_carried_over_is_a_hole_of_the_rewrite() -> None:
+    # httpx 23f11aaa: `value >= 400 and value <= 599` -> `400 <= value <= 599`, then the same
+    # for 500 in the next method.
+    before = (
+        "class codes:\n    def is_client_error(value):\n"
+        "        return value >= 400 and value <= 499\n\n"
+        "    def is_server_error(value):\n        return value >= 500 and value <= 599\n"
+    )
+    after = before.replace("value >= 400 and value", "400 <= value")
+    [s] = [s for s in static_suggestions(after, events_between(before, after))
+           if s.source == "repeat"]
+    assert apply(after, s).endswith("        return 500 <= value <= 599\n")
+
+
 def test_a_suggestion_is_dropped_when_text_is_typed_at_its_end() -> None:
     text = "a = old\nb = old\n"
     s = Suggestion(12, 15, "new", "rename", "r", "old")

@@ -337,3 +337,91 @@ def test_a_callee_shared_across_classes_is_not_one_pattern() -> None:
     edited = inside.replace("echo('too old')", "echo('too old', err=True)")
     [s] = argument_suggestions(events_between(inside, edited)[-1])
     assert "echo('no version', err=True)" in apply(edited, s)
+
+
+_UNESCAPE = (
+    "import re\n\noperator_re = re.compile('x')\n\n\ndef unescape_string(s):\n"
+    "    result = []\n    write = result.append\n    simple_escapes = {\n"
+    "        'a':    '\\a',\n        'n':    '\\n',\n        'r':    '\\r',\n    }\n"
+    "    unicode_escapes = {\n        'x':    2,\n        'u':    4,\n    }\n"
+    "    chariter = iter(s)\n    for char in chariter:\n"
+    "        write(simple_escapes.get(char, char))\n    return ''.join(result)\n"
+)
+
+
+def test_a_block_pasted_out_of_its_function_deletes_the_old_copy() -> None:
+    # jinja 1d51f63b: the escape tables moved from the function to module level, pasted first.
+    old = _UNESCAPE[_UNESCAPE.index("    simple_escapes") : _UNESCAPE.index("    chariter")]
+    module_level = "".join(line[4:] + "\n" for line in old.splitlines())
+    pasted = _UNESCAPE.replace("\n\ndef unescape", module_level + "\n\ndef unescape")
+    top = static_suggestions(pasted, events_between(_UNESCAPE, pasted))[0]
+    assert top.source == "moved_block" and top.new_text == ""
+    assert pasted[top.start : top.end] == old
+    assert "pasted 9 lines" in top.reason and "below it" in top.reason
+    done = apply(pasted, top)
+    compile(done, "lexer.py", "exec")
+    assert done.count("simple_escapes = {") == 1 and done.startswith(
+        "import re\n\noperator_re = re.compile('x')\nsimple_escapes = {\n")
+
+
+def test_a_method_moved_between_blank_lines_leaves_one_blank_line() -> None:
+    # httpx 930f3773: `_send_handling_auth` moved above `_send_handling_redirects`, pasted first.
+    method = ("    def send_auth(self, request, auth):\n        flow = auth.flow(request)\n"
+              "        request = next(flow)\n        return self.send_single(request)\n")
+    other = "    def send_redirects(self, request):\n        return self.send_single(request)\n"
+    before = f"class Client:\n{other}\n{method}\n    def close(self):\n        pass\n"
+    pasted = f"class Client:\n{method}\n{other}\n{method}\n    def close(self):\n        pass\n"
+    [s] = [s for s in static_suggestions(pasted, events_between(before, pasted))
+           if s.source == "moved_block"]
+    assert apply(pasted, s) == (f"class Client:\n{method}\n{other}\n"
+                                "    def close(self):\n        pass\n")
+
+
+def test_new_code_sharing_a_few_lines_or_a_block_written_twice_is_no_move() -> None:
+    from typehole.features.next_edit.moved_blocks import moved_block_suggestions
+
+    tables = _UNESCAPE[_UNESCAPE.index("    simple_escapes") : _UNESCAPE.index("    unicode")]
+    new_function = ("\n\ndef escape_table(s):\n" + tables
+                    + "".join(f"    step_{n} = s.count('{n}') + len(s) * {n}\n" for n in range(8))
+                    + "    return simple_escapes\n")
+    grown = _UNESCAPE + new_function
+    assert moved_block_suggestions(events_between(_UNESCAPE, grown)[-1]) == []
+    twice = _UNESCAPE + "\n\ndef other(s):\n" + tables + "    return s\n"
+    again = twice + "\n\ndef third(s):\n" + tables + "    return s\n"
+    assert moved_block_suggestions(events_between(twice, again)[-1]) == []
+
+
+def test_a_short_import_moved_up_deletes_the_old_copy() -> None:
+    # rich abb691b3: `import io` moved up two lines, pasted first (short, but an import).
+    before = ("def export(self):\n    if self.record:\n        pass\n        import io\n"
+              "        return io.StringIO()\n")
+    pasted = before.replace("    if self.record", "    import io\n    if self.record")
+    [s] = moved_suggestions(events_between(before, pasted)[-1])
+    assert pasted[s.start : s.end] == "        import io\n"
+    assert apply(pasted, s) == before.replace("        import io\n", "").replace(
+        "    if self.record", "    import io\n    if self.record")
+
+
+def test_a_statement_written_several_times_moves_within_its_block() -> None:
+    # click 6b1f11dd: `exc_info = sys.exc_info()` moved up in the `except SystemExit` clause,
+    # pasted first; the `except Exception` clause's own copy stays.
+    before = (
+        "def invoke(cli):\n    try:\n        cli.main()\n    except SystemExit as e:\n"
+        "        if e.code != 0:\n            exception = e\n        exit_code = e.code\n"
+        "        exc_info = sys.exc_info()\n    except Exception as e:\n"
+        "        exception = e\n        exc_info = sys.exc_info()\n    return exc_info\n"
+    )
+    pasted = before.replace("            exception = e\n        exit_code",
+                            "            exception = e\n\n        exc_info = sys.exc_info()\n\n"
+                            "        exit_code")
+    [s] = moved_suggestions(events_between(before, pasted)[-1])
+    assert pasted.count("\n", 0, s.start) + 1 == 11
+    done = apply(pasted, s)
+    assert done.count("exc_info = sys.exc_info()") == 2
+    assert done.endswith("    except Exception as e:\n        exception = e\n"
+                         "        exc_info = sys.exc_info()\n    return exc_info\n")
+    # Pasted into a block that holds none of the old copies: which one moved is not known.
+    elsewhere = before.replace("    return exc_info\n",
+                               "    if True:\n        exc_info = sys.exc_info()\n"
+                               "    return exc_info\n")
+    assert moved_suggestions(events_between(before, elsewhere)[-1]) == []

@@ -7,8 +7,9 @@ statement the file held exactly once, both copies in one function, or one scope 
 other (an import moved out of a function) within `MAX_LINES_APART`, and the statement is one
 that is rarely written twice on purpose: an import, an assignment or a call, whole on its
 line, long enough to be specific (not `return x`, not a block header, not a comment), and not
-in another branch of the same `if` (a branch copied to make a new one). The suggestion
-deletes the old copy's whole lines.
+in another branch of the same `if` (a branch copied to make a new one). A statement the file
+held several times is moved when one more copy stands and exactly one of the old ones lies in
+the block the new one was pasted into. The suggestion deletes the old copy's whole lines.
 """
 
 from __future__ import annotations
@@ -57,25 +58,38 @@ def moved_suggestions(event: Event) -> list[Suggestion]:
         if key in keys:
             where.setdefault(key, []).append(m)
     copies: list[tuple[int, int]] = []  # (inserted line, old copy's line)
+    several: list[tuple[int, list[int]]] = []  # (inserted line, the old copies' lines)
     for key, n in keys.items():
         others = [m for m in where.get(key, []) if not first <= m <= last]
         if old_count[key] == 1 and len(where.get(key, [])) == 2 and len(others) == 1:
             copies.append((n, others[0]))
-    if not copies:
+        elif old_count[key] > 1 and len(others) == old_count[key] == len(where[key]) - 1:
+            several.append((n, others))
+    if not copies and not several:
         return []
     tree = parse(after)
     if tree is None:
         return []
     starts = starts_of(lines)
     kept = [(n, m) for n, m in copies if _same_scope(tree, after, starts, n, m)]
+    for n, others in several:
+        # The statement stood several times: the old copy is the one in the very block the
+        # edit pasted it into (an `except` clause's own `exc_info = ...`), if only one is.
+        block = _block(tree, after, _first_char(after, starts[n]))
+        if block is None:
+            continue
+        mine = [m for m in others if abs(n - m) <= MAX_LINES_APART
+                and _block(tree, after, _first_char(after, starts[m])) == block]
+        if len(mine) == 1:
+            kept.append((n, mine[0]))
     return [_deletion(after, lines, starts, run, first) for run in _runs([m for _, m in kept])]
 
 
 def _movable(line: str) -> bool:
     """A statement specific enough that a second copy of it in one scope means a move: a whole
     import, assignment or call on one line (not a line of a longer statement)."""
-    if len(line) < MIN_CHARS or _NOT_MOVED.match(line):
-        return False
+    if len(line) < MIN_CHARS and not line.startswith("import ") or _NOT_MOVED.match(line):
+        return False  # (an import names what it brings: short or not, it is specific)
     try:
         tree = ast.parse(line)
     except (SyntaxError, ValueError):
@@ -87,6 +101,19 @@ def _movable(line: str) -> bool:
         return isinstance(statement.value, ast.Call)
     return isinstance(statement, (ast.Import, ast.ImportFrom, ast.Assign, ast.AnnAssign,
                                   ast.AugAssign))
+
+
+def _block(tree: Any, text: str, offset: int) -> tuple[int, int] | None:
+    """The span of the innermost block (or the module) whose statement starts at `offset`;
+    None where no statement does (a parameter line of a signature reads like one)."""
+    at = byte_offset(text, offset)
+    node = tree.root_node.descendant_for_byte_range(at, at)
+    while node is not None and node.parent is not None \
+            and node.parent.type not in ("block", "module"):
+        node = node.parent
+    if node is None or node.parent is None or node.start_byte != at:
+        return None
+    return node.parent.start_byte, node.parent.end_byte
 
 
 def _scope(tree: Any, text: str, offset: int) -> Any:

@@ -36,6 +36,7 @@ class Weights:
     # What an edit left half done, by new engines (below what the edit broke: a reference it
     # left undefined, a call that no longer fits, come first).
     moved: float = 2.6  # the old copy of lines the edit pasted in the same scope
+    moved_block: float = 2.6  # the old copy of a block the edit pasted
     extract: float = 2.3  # a copy of the expression the edit just named
     argument: float = 1.9  # another call of a callee the edit gave an argument more
     registry: float = 2.2  # a list or dict naming the new definition's siblings

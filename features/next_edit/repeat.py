@@ -9,6 +9,9 @@ a pattern that matches too many sites is too general to be a repetition, so it o
 The rewrite is offered forward, at the lines after the edited one: edits follow reading order,
 and on real commits (`typehole bench next-edit --git`) a matching line above the edit that
 the user had passed was left as it was every time (0 of 12 top suggestions there landed).
+Prose is not a pattern: an edit inside a comment or a docstring repeats nothing. A number the
+edit carried over is a hole as a name is (`x >= 400 and` -> `400 <=`), and a call replaced by
+a name (`cell_len(chars)` -> `chars_len`) is replaced wherever it stands in the definition.
 """
 
 from __future__ import annotations
@@ -16,9 +19,11 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from typehole.base.lexer import lex
+from typehole.base.positions import byte_offset
 
 from .records import Event, Suggestion
 from .tokens import KEYWORDS, Token, is_identifier, significant
+from .trees import parse
 
 __all__ = ["Rule", "repeat_suggestions", "rule_of"]
 
@@ -73,6 +78,12 @@ def rule_of(event: Event, in_context: bool = True) -> tuple[Rule, int] | None:
         return None
     if deleted and all(t.text in KEYWORDS for t in deleted):
         return None  # structure rewritten (`try` -> `if ...`): it would match every `try:`
+    if _named(deleted, inserted, b, p):
+        # A call the edit replaced by a name (`cell_len(chars)` -> `chars_len`): the same call
+        # elsewhere in the definition is the same value, whatever surrounds it.
+        return Rule((), tuple(t.text for t in deleted), (), inserted[0].text, frozenset(),
+                    False, False, event.before[deleted[0].start : deleted[-1].end],
+                    True), a_lo
     swap = len(deleted) <= 1 and len(inserted) <= 1
     value_swap = swap and any(_value(t) for t in [*deleted, *inserted])
     local = value_swap and in_context and _specific(b, p, deleted)
@@ -87,11 +98,12 @@ def rule_of(event: Event, in_context: bool = True) -> tuple[Rule, int] | None:
     a_left, a_right = a[left_from:p], a[len(a) - s : len(a) - s + width]
     lo = a_left[-1].end if a_left else (inserted[0].start if inserted else a_lo)
     hi = a_right[0].start if a_right else (inserted[-1].end if inserted else a_hi)
-    carried = {t.text for t in inserted if t.is_name}
+    carried = {t.text for t in inserted if t.is_name or _number(t.text)}
     holes: set[str] = set()
     if not value_swap:
-        holes = {t.text for k, t in enumerate(deleted)
-                 if t.is_name and t.text in carried and not _member(deleted, k)}
+        # (a number carried over is an operand as a name is: `x >= 400` -> `400 <= x`)
+        holes = {t.text for k, t in enumerate(deleted) if (t.is_name or _number(t.text))
+                 and t.text in carried and not _member(deleted, k)}
     if swap and not value_swap:  # an operator swap (`==` -> `is`): its operands vary
         holes |= {t.text for t in [*left, *right] if t.is_name}
     if not any(_informative(t) for t in [*left, *deleted, *right] if t.text not in holes):
@@ -104,6 +116,41 @@ def rule_of(event: Event, in_context: bool = True) -> tuple[Rule, int] | None:
     return rule, a_lo
 
 
+def _in_docstring(text: str, offset: int) -> bool:
+    """Whether `offset` lies inside a string that stands as a statement of its own (a docstring
+    or a string used as a block comment) and spans lines."""
+    if '"""' not in text and "'''" not in text:
+        return False
+    tree = parse(text)
+    if tree is None:
+        return False
+    at = byte_offset(text, offset)
+    node = tree.root_node.descendant_for_byte_range(at, at)
+    while node is not None and node.type not in ("string", "concatenated_string"):
+        if node.type in ("block", "module", "function_definition", "class_definition"):
+            return False
+        node = node.parent
+    if node is None or node.start_point[0] == node.end_point[0]:
+        return False
+    parent = node.parent
+    return parent is not None and parent.type == "expression_statement" \
+        and parent.named_child_count == 1
+
+
+def _named(deleted: list[Token], inserted: list[Token], line: list[Token], p: int) -> bool:
+    """Whether the edit replaced a whole call `f(args)` (not a method's) by one name."""
+    if len(inserted) != 1 or not inserted[0].is_name or len(deleted) < 4 \
+            or not deleted[0].is_name or deleted[1].text != "(" or deleted[-1].text != ")" \
+            or p > 0 and line[p - 1].text == ".":
+        return False
+    depth = 0
+    for k, t in enumerate(deleted[1:], 1):
+        depth += (t.text in "([{") - (t.text in ")]}")
+        if depth == 0 and k < len(deleted) - 1:
+            return False  # `f(a) + g(b)`: not one call
+    return depth == 0 and inserted[0].text not in {t.text for t in deleted}
+
+
 def _specific(line: list[Token], p: int, deleted: list[Token]) -> bool:
     """Whether a swapped name is specific enough to be swapped again wherever it stands in the
     same context: an attribute (`.getlist`) or a capitalised name (`PendingDeprecationWarning`,
@@ -111,6 +158,10 @@ def _specific(line: list[Token], p: int, deleted: list[Token]) -> bool:
     if len(deleted) != 1 or not deleted[0].is_name or len(deleted[0].text) < 4:
         return False
     return (p > 0 and line[p - 1].text == ".") or deleted[0].text[0].isupper()
+
+
+def _number(text: str) -> bool:
+    return text[:1].isdigit()
 
 
 def _value(token: Token) -> bool:
@@ -129,6 +180,8 @@ def _informative(token: Token) -> bool:
 
 def repeat_suggestions(event: Event) -> list[Suggestion]:
     """The edit's rule applied at the other lines of the file where it matches."""
+    if _in_docstring(event.after, event.change.start):
+        return []  # a docstring's words are prose, as a comment's are
     found = rule_of(event)
     if found is None:
         return block_suggestions(event)
@@ -193,11 +246,14 @@ def _top_level_end(text: str, at: int) -> int:
 def _match(rule: Rule, tokens: list[Token], i: int, pattern: list[str]) -> Suggestion | None:
     if rule.line_start and i != 0 or rule.line_end and i + len(pattern) != len(tokens):
         return None
+    if not rule.left and not rule.line_start and i > 0 and tokens[i - 1].text == ".":
+        return None  # a named call matched alone: not another object's method
     binding: dict[str, str] = {}
     for k, want in enumerate(pattern):
         got = tokens[i + k].text
         if want in rule.holes:
-            if not is_identifier(got) or binding.setdefault(want, got) != got:
+            kind = is_identifier if is_identifier(want) else _number
+            if not kind(got) or binding.setdefault(want, got) != got:
                 return None
         elif got != want:
             return None

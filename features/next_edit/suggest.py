@@ -12,6 +12,7 @@ from .consistency import consistency_suggestions
 from .extracted import extracted_suggestions
 from .followon import Lookup, followon_suggestions
 from .moved import moved_suggestions
+from .moved_blocks import moved_block_suggestions
 from .rank import rank, rebase
 from .records import Event, Suggestion
 from .registry import registry_suggestions
@@ -40,6 +41,7 @@ ENGINES: tuple[tuple[str, Engine], ...] = (
     ("consistency", lambda e, path, project, lookup: consistency_suggestions(e)),
     ("definition", lambda e, path, project, lookup: definition_suggestions(e)),
     ("moved", lambda e, path, project, lookup: moved_suggestions(e)),
+    ("moved_block", lambda e, path, project, lookup: moved_block_suggestions(e)),
     ("extract", lambda e, path, project, lookup: extracted_suggestions(e)),
     ("argument", lambda e, path, project, lookup: argument_suggestions(e)),
     ("registry", lambda e, path, project, lookup: registry_suggestions(e)),
