@@ -35,7 +35,7 @@ from .records import (
 )
 from .relevant import relevant_headers, relevant_types
 from .resolve import FileFacts
-from .retrieval import analogy, continuations, rationale
+from .retrieval import analogy, at_line_start, continuations, rationale
 from .tags import extract_tags
 
 __all__ = ["ContextEngine"]
@@ -180,8 +180,14 @@ class ContextEngine:
 
     def gather(self, text: str, offset: int, path: str | os.PathLike[str] | None,
                budget_tokens: int, count_tokens: Callable[[str], int],
-               deadline_ms: float | None = None) -> ContextResult:
+               deadline_ms: float | None = None,
+               free_tokens: int | None = None) -> ContextResult:
         """All context for the cursor at `offset` (code points), packed into `budget_tokens`.
+
+        With `free_tokens` (less than `budget_tokens`: the rest is a prefix-only prompt's reserve,
+        paid for with the code's farthest lines), a context at the start of a line without a
+        continuation (the same last lines elsewhere and what followed them) holds only the
+        definitions of the imported names used near the cursor.
 
         `prompt` in the result is the text to put before the code prefix; it is at most
         `budget_tokens` long as measured by `count_tokens`. `timings_ms` has one entry per stage
@@ -260,6 +266,15 @@ class ContextEngine:
         preamble, blocks = blocks_for(hole, found["relevant_types"], found["relevant_headers"],
                                       found["continuation"] + found["rationale"]
                                       + found["analogy"])
+        if (free_tokens is not None and budget_tokens > free_tokens
+                and at_line_start(text, offset) and not found["continuation"]):
+            # The reserve is paid for with the code's farthest lines: at the start of a line
+            # without a continuation only the definitions of the names used near the cursor are
+            # worth them (stubs of unused imports, types in scope and similar windows moved the
+            # next line down as often as up), so then they alone are packed. Mid-line (after
+            # `obj.`) the types keep it.
+            blocks = [b for b in blocks if isinstance(b.item, Snippet) and b.item.source ==
+                      "rationale" and b.item.score > self.weights.rationale_unused]
         prompt, tokens, chosen = assemble(preamble, blocks, budget_tokens,
                                           self._remembered(count_tokens))
         lap("assemble")

@@ -16,7 +16,7 @@ from .ranking import DEFAULT_WEIGHTS, RankingWeights
 from .records import Snippet
 from .resolve import FileFacts, definition_stub, resolve_name
 
-__all__ = ["analogy", "continuations", "rationale"]
+__all__ = ["analogy", "at_line_start", "continuations", "rationale"]
 
 _USE = re.compile(r"(?<![\w.])([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)?)")
 _LOOKBACK_LINES = 60
@@ -141,9 +141,9 @@ def continuations(index: Index, path: str | None, text: str, offset: int,
     matching lines and `after` lines that follow, one per continuation, the continuation found
     most often first (then the file's own, then nearest the cursor).
     """
-    line_start = text.rfind("\n", 0, offset) + 1
-    if text[line_start:offset].strip():
+    if not at_line_start(text, offset):
         return []
+    line_start = text.rfind("\n", 0, offset) + 1
     last = [line.strip() for line in _last_lines(text, line_start, _QUERY_LINES) if line.strip()]
     cursor_line = text.count("\n", 0, line_start)  # 0-based
     own = text.splitlines()
@@ -180,6 +180,11 @@ def continuations(index: Index, path: str | None, text: str, offset: int,
                             key=lambda found: (-len(found), min(f[0] for f in found)))
             return [min(found, key=lambda f: f[0])[1] for found in ranked[:limit]]
     return []
+
+
+def at_line_start(text: str, offset: int) -> bool:
+    """Whether only indentation precedes `offset` on its line (where a next line starts)."""
+    return not text[text.rfind("\n", 0, offset) + 1:offset].strip()
 
 
 def _runs(lines: list[str], key: list[str]) -> list[tuple[int, int]]:

@@ -23,7 +23,8 @@ class ContextSettings:
     )
     # Share of the budget a prefix-only model's context is sure of: where the code would leave
     # less, it gives up its farthest lines for the context's best blocks (the same lines
-    # elsewhere and what followed them, the definitions used nearby). At most `share`.
+    # elsewhere and what followed them, the definitions used nearby; nothing else). At most
+    # `share`.
     reserve: float = attrs.field(
         default=0.15, validator=[attrs.validators.ge(0.0), attrs.validators.le(0.9)]
     )

@@ -163,3 +163,39 @@ def test_continuations_are_real_code_under_a_path_line_and_rank_first() -> None:
     # Rendered last, nearest the code, as code: a model sees those lines as it sees its own.
     assert prompt.endswith("# Path: pkg/a.py\n    x = 1\n    y = 2\n\n")
     assert "# def f(): ..." in prompt
+
+
+def test_beyond_the_free_room_only_continuations_and_used_definitions_take_the_budget(
+    httpx_engine: ContextEngine, httpx_root: Path
+) -> None:
+    # A prefix-only prompt's reserve is paid for with code lines: without a continuation only
+    # the definitions of the names used nearby take it, a continuation gets the whole budget.
+    path = httpx_root / "httpx" / "_client.py"
+    text = path.read_text(encoding="utf-8")
+    # A line start whose last lines occur nowhere else: no continuation.
+    line = "        merge_url = URL(url)\n"
+    offset = text.index(line) + len(line) + len("        ")
+    w = RankingWeights()
+    plain = httpx_engine.gather(text, offset, path, 400, chars)
+    assert "continuation" not in {s.source for s in plain.snippets}
+    assert any(s.source != "rationale" or s.score <= w.rationale_unused for s in plain.snippets)
+    reserved = httpx_engine.gather(text, offset, path, 400, chars, free_tokens=40)
+    assert reserved.snippets and reserved.tokens <= 400
+    assert all(s.source == "rationale" and s.score > w.rationale_unused
+               for s in reserved.snippets)
+    assert "class URL:" in reserved.prompt  # used on the line above
+    # With room enough the free room is all there is: nothing is held back.
+    assert httpx_engine.gather(text, offset, path, 400, chars, free_tokens=400).prompt == \
+        plain.prompt
+    # Mid-line (after `obj.`) the types in scope keep the reserve.
+    member = text.index("merge_url.is_relative_url") + len("merge_url.")
+    assert httpx_engine.gather(text, member, path, 400, chars, free_tokens=40).prompt == \
+        httpx_engine.gather(text, member, path, 400, chars).prompt
+    # After the same lines as other methods' parameters: what followed them there, and the
+    # rest of the context as without a free room.
+    start = text.index("        data: RequestData | None = None,\n", text.index("def request("))
+    going_on = start + len("        data: RequestData | None = None,\n        ")
+    with_next = httpx_engine.gather(text, going_on, path, 400, chars, free_tokens=40)
+    assert "continuation" in {s.source for s in with_next.snippets}
+    assert with_next.prompt == httpx_engine.gather(text, going_on, path, 400, chars).prompt
+    assert 40 < with_next.tokens <= 400

@@ -159,9 +159,12 @@ async def test_prefix_only_prompt_puts_the_code_first_then_imports_then_context(
     options = PipelineOptions(completion=CompletionSettings(max_tokens=4), interactive=False,
                               monitors=MonitorSettings(enabled=False))
     budgets: list[int] = []
+    frees: list[int | None] = []
 
-    def hook(site: Site, budget: int, count_tokens: Any, deadline_ms: float) -> ContextPiece:
+    def hook(site: Site, budget: int, count_tokens: Any, deadline_ms: float,
+             free: int | None = None) -> ContextPiece:
         budgets.append(budget)
+        frees.append(free)
         return ContextPiece(text="# shapes.py:1\n# class Circle: ...\n")
 
     assert "prefix_only" in model.capabilities
@@ -173,6 +176,8 @@ async def test_prefix_only_prompt_puts_the_code_first_then_imports_then_context(
     left = context_room(site, model.count_tokens, budget, with_suffix=False, imports=True)
     # The hook may fill the larger of what the code leaves and the context's reserve.
     assert budgets == [room] == [max(left, int(budget * options.context.reserve))]
+    # Of which only what the code leaves is free: the rest is for continuations alone.
+    assert frees == [left]
     assert 0 < left < budget * options.context.share
     assert outcome.prompt.context == "# shapes.py:1\n# class Circle: ...\n"
     assert outcome.prompt.prefix.startswith("from .shapes import Circle\nimport math\n\n")

@@ -22,12 +22,14 @@ class EngineContext:
         self.engine = engine
 
     def __call__(self, site: Site, budget: int, count_tokens: Callable[[str], int],
-                 deadline_ms: float) -> ContextPiece:
+                 deadline_ms: float, free: int | None = None) -> ContextPiece:
         """The engine's context for `site`; stages that would start after `deadline_ms` (the
         run's: an editor's or a batch command's, `PipelineOptions.context_stages_ms`) are
-        skipped."""
+        skipped. With `free` below `budget` (the rest is the reserve, paid for with code lines),
+        a context at a line start without a continuation holds only used definitions."""
         result = self.engine.gather(
-            site.text, site.offset, site.path, budget, count_tokens, deadline_ms=deadline_ms
+            site.text, site.offset, site.path, budget, count_tokens, deadline_ms=deadline_ms,
+            free_tokens=free,
         )
         report = result.to_json()
         report.pop("prompt")  # the prompt itself is reported by the pipeline

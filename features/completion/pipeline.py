@@ -26,7 +26,7 @@ from typehole.context.settings import ContextSettings
 from typehole.features.completion.cache import ForwardingCache
 from typehole.features.completion.gate import Gate, decide
 from typehole.features.completion.postprocess import explain, loop_start
-from typehole.features.completion.prompt import Prompt, build_prompt, context_room
+from typehole.features.completion.prompt import Prompt, build_prompt, context_rooms
 from typehole.features.completion.settings import CompletionSettings
 from typehole.features.completion.site import Site
 from typehole.guided import GuidedResult, RoundCost, guided
@@ -46,9 +46,13 @@ class ContextHook(Protocol):
     """Cross-file context for a site within a token budget (runs on the analysis executor)."""
 
     def __call__(
-        self, site: Site, budget: int, count_tokens: Callable[[str], int], deadline_ms: float
+        self, site: Site, budget: int, count_tokens: Callable[[str], int], deadline_ms: float,
+        free: int | None = None,
     ) -> ContextPiece:
-        """Context stages that would start after `deadline_ms` are skipped."""
+        """Context stages that would start after `deadline_ms` are skipped. Of `budget`, only
+        `free` (None: all) is room the code does not need: the rest is the prompt's reserve,
+        paid for with code lines, which only continuations and the definitions of the names
+        used near the cursor may take."""
         ...
 
 
@@ -220,10 +224,12 @@ class Pipeline:
         if self.context_hook is None or options.context_share <= 0:
             return ContextPiece(text="")
         # A prefix-only prompt's code comes first: the context gets what the code leaves.
-        budget = context_room(site, self.count_tokens, options.completion.prompt_budget,
-                              context_share=options.context_share, with_suffix=self._fim,
-                              imports=self._imports(options),
-                              context_reserve=options.context_reserve)
+        # What it takes beyond `free` displaces code lines: only continuations and the
+        # definitions used nearby may.
+        budget, free = context_rooms(site, self.count_tokens, options.completion.prompt_budget,
+                                     context_share=options.context_share, with_suffix=self._fim,
+                                     imports=self._imports(options),
+                                     context_reserve=options.context_reserve)
         if budget <= 0:
             return ContextPiece(text="")
         wanted = threading.Event()
@@ -235,7 +241,8 @@ class Pipeline:
             if not wanted.is_set():
                 return ContextPiece(text="")
             assert self.context_hook is not None
-            return self.context_hook(site, budget, self.count_tokens, options.context_stages_ms)
+            return self.context_hook(site, budget, self.count_tokens, options.context_stages_ms,
+                                     free=free)
 
         work = asyncio.get_running_loop().run_in_executor(self.analysis, gather)
         try:

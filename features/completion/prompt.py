@@ -17,8 +17,10 @@ own import statements above the code come first (the way the file starts: they n
 next line may use), and the context takes the rest, at most `context_share` (`context_room`
 says how much, before the context is gathered). The context is sure of `context_reserve` of the
 budget: where the code leaves less, the code gives up its farthest lines for what the context
-holds (its best blocks: the same lines elsewhere and what followed them, the definitions used
-nearby), and keeps the whole budget when the context is empty.
+holds, and keeps the whole budget when the context is empty. Without the same last lines found
+elsewhere and what followed them, only the definitions of the names used near the cursor take
+the reserve (`context_rooms` says how much is free of it): stubs of unused imports, types and
+similar windows bought with code lines moved a small model's next line down as often as up.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from dataclasses import dataclass
 
 from typehole.features.completion.site import Site
 
-__all__ = ["Prompt", "build_prompt", "context_room", "import_statements"]
+__all__ = ["Prompt", "build_prompt", "context_room", "context_rooms", "import_statements"]
 
 CountTokens = Callable[[str], int]
 
@@ -122,12 +124,30 @@ def context_room(
     """How many tokens the context may take in `build_prompt` with the same arguments: its
     share of the budget, and in a prefix-only prompt no more than what the code leaves or
     its reserve, whichever is more."""
+    return context_rooms(site, count_tokens, budget, context_share=context_share,
+                         with_suffix=with_suffix, anchor_lines=anchor_lines, imports=imports,
+                         context_reserve=context_reserve)[0]
+
+
+def context_rooms(
+    site: Site,
+    count_tokens: CountTokens,
+    budget: int,
+    *,
+    context_share: float = 0.4,
+    with_suffix: bool = True,
+    anchor_lines: int = 16,
+    imports: bool = False,
+    context_reserve: float = 0.0,
+) -> tuple[int, int]:
+    """`context_room`, and the part of it the code does not need (without the reserve): what
+    the context takes beyond that costs the code its farthest lines."""
     budget = max(budget, 0)
     share = int(budget * max(0.0, min(context_share, 1.0)))
     if with_suffix:
-        return share
+        return share, share
     _, _, used = _code_first(site, count_tokens, budget, anchor_lines, imports)
-    return _room(budget, used, share, context_reserve)
+    return _room(budget, used, share, context_reserve), _room(budget, used, share, 0.0)
 
 
 def _room(budget: int, used: int, share: int, reserve: float) -> int:
