@@ -12,6 +12,7 @@ from .consistency import consistency_suggestions
 from .extracted import extracted_suggestions
 from .followon import Lookup, followon_suggestions
 from .moved import moved_suggestions
+from .parameters import parameter_suggestions
 from .rank import rank, rebase
 from .records import Event, Suggestion
 from .registry import registry_suggestions
@@ -19,6 +20,7 @@ from .rename import rename_suggestions
 from .repeat import repeat_suggestions
 from .signature import signature_suggestions
 from .spelled import spelled_suggestions
+from .stubs import stub_suggestions
 from .twins import twin_suggestions
 
 __all__ = ["ENGINES", "static_suggestions"]
@@ -45,6 +47,8 @@ ENGINES: tuple[tuple[str, Engine], ...] = (
     ("registry", lambda e, path, project, lookup: registry_suggestions(e)),
     ("twin", lambda e, path, project, lookup: twin_suggestions(e)),
     ("spelled", lambda e, path, project, lookup: spelled_suggestions(e)),
+    ("stub", lambda e, path, project, lookup: stub_suggestions(e, lookup)),
+    ("parameter", lambda e, path, project, lookup: parameter_suggestions(e)),
 )
 
 
