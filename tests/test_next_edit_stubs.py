@@ -103,11 +103,16 @@ def test_a_method_called_before_it_exists_goes_after_its_caller() -> None:
                            "        self.concurrency_backend = backend\n")
     [top] = static_suggestions(after, events_between(CLIENT, after))
     assert top.source == "stub"
-    assert top.new_text == "\n    def check_concurrency_backend(self, backend):\n        ...\n"
+    assert "    def check_concurrency_backend(self, backend):\n        ...\n" in top.new_text
     fixed = apply(after, top)
     assert "        self.concurrency_backend = backend\n\n    def check_concurrency_backend(" \
            "self, backend):\n        ...\n\n    def merge_url(" in fixed
     compile(fixed, "client.py", "exec")
+    # Once the method is written there, the stub is no longer offered.
+    written = after.replace("\n    def merge_url", "\n    def check_concurrency_backend(self, b):"
+                            "\n        pass\n\n    def merge_url")
+    events = events_between(CLIENT, after) + events_between(after, written)
+    assert [s for s in static_suggestions(written, events) if s.source == "stub"] == []
 
 
 def test_a_method_a_base_class_may_define_gets_no_stub() -> None:

@@ -179,9 +179,15 @@ def _method_stub(text: str, offsets: list[int], cls: ast.ClassDef, method: ast.A
     new_text = f"\n{indent}{head}\n{indent}    ...\n"
     if place == len(text) and not text.endswith("\n"):
         new_text = "\n" + new_text
+    # The blank lines after the caller are replaced (and given back after the stub), so that
+    # a definition typed there later touches the suggestion and drops it.
+    blank = re.match(r"(?:[ \t]*\n)+", text[place:])
+    end = place + (blank.end() if blank else 0)
+    if end > place:
+        new_text = f"{text[place:end]}{indent}{head}\n{indent}    ...\n{text[place:end]}"
     line = call.lineno
     why = f"`{owner}.{name}` is called on line {line} but `{cls.name}` does not define it yet"
-    return Suggestion(place, place, new_text, "stub", why, "", f"stub:{name}")
+    return Suggestion(place, end, new_text, "stub", why, text[place:end], f"stub:{name}")
 
 
 def _unknown(name: str, text: str, lookup: Lookup | None) -> bool:
