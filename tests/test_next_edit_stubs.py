@@ -115,6 +115,18 @@ def test_a_method_called_before_it_exists_goes_after_its_caller() -> None:
     assert [s for s in static_suggestions(written, events) if s.source == "stub"] == []
 
 
+def test_a_stub_is_dropped_once_its_method_is_written_elsewhere() -> None:
+    # jinja 776567cc: `LoopContext._safe_next` is called in `__init__` and written further down.
+    after = CLIENT.replace("        self.concurrency_backend = backend\n",
+                           "        self.concurrency_backend = backend\n"
+                           "        self.after = self.safe_next()\n")
+    [top] = static_suggestions(after, events_between(CLIENT, after))
+    assert top.source == "stub" and "safe_next" in top.new_text
+    written = after + "\n    def safe_next(self):\n        return None\n"
+    events = events_between(CLIENT, after) + events_between(after, written)
+    assert [s for s in static_suggestions(written, events) if s.source == "stub"] == []
+
+
 def test_a_method_a_base_class_may_define_gets_no_stub() -> None:
     based = CLIENT.replace("class BaseClient:", "class BaseClient(Transport):")
     after = based.replace("        self.concurrency_backend = backend\n",

@@ -27,7 +27,7 @@ from .imports import STDLIB_MODULES, STDLIB_NAMES
 from .records import Event, Suggestion
 from .workspace_lookup import Lookup
 
-__all__ = ["stub_suggestions"]
+__all__ = ["defines", "stub_suggestions"]
 
 MAX_CHARS = 400_000  # a larger file is generated, not written top-down by hand
 _CALL = re.compile(r"(?<![\w.])(?:(self|cls)[ \t]*\.[ \t]*)?([^\W\d]\w*)[ \t]*\(")
@@ -188,6 +188,11 @@ def _method_stub(text: str, offsets: list[int], cls: ast.ClassDef, method: ast.A
     line = call.lineno
     why = f"`{owner}.{name}` is called on line {line} but `{cls.name}` does not define it yet"
     return Suggestion(place, end, new_text, "stub", why, text[place:end], f"stub:{name}")
+
+
+def defines(text: str, name: str) -> bool:
+    """Whether `text` has a `def` or `class` of `name` (in any scope)."""
+    return re.search(rf"\b(?:def|class)[ \t]+{re.escape(name)}\b", text) is not None
 
 
 def _unknown(name: str, text: str, lookup: Lookup | None) -> bool:

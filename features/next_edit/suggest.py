@@ -10,7 +10,7 @@ from .arguments import argument_suggestions
 from .callfit import definition_suggestions
 from .consistency import consistency_suggestions
 from .extracted import extracted_suggestions
-from .followon import Lookup, followon_suggestions
+from .followon import Lookup, followon_suggestions, holds
 from .moved import moved_suggestions
 from .parameters import parameter_suggestions
 from .rank import rank, rebase
@@ -29,6 +29,9 @@ log = logging.getLogger(__name__)
 
 MAX_EVENTS = 3  # edits older than this rarely still predict the next one
 MAX_EDIT_CHARS = 20_000  # a huge paste is not an edit to propagate
+# Engines whose suggestions from an older edit are checked against the text now: a stub is
+# stale once its function is written anywhere, not only where it was suggested.
+RECHECKED = frozenset(("stub",))
 
 # (event, file path, Jedi project, workspace lookup) -> suggestions on the event's `after` text.
 Engine = Callable[[Event, str | None, Any, Lookup | None], list[Suggestion]]
@@ -81,7 +84,8 @@ def static_suggestions(text: str, events: Sequence[Event], path: str | None = No
                 continue
             for suggested in made:
                 carried = _carried(suggested, later)
-                if carried is not None:
+                if carried is not None and not (age and name in RECHECKED
+                                                and not holds(text, carried)):
                     found.append((age, carried))
     last = recent[-1].change
     typed = (last.start, last.inserted_end)
