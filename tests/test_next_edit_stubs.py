@@ -208,6 +208,12 @@ def test_a_new_parameter_of_a_docstring_without_entries_points_at_the_docstring(
     named = before.replace("Sort a dict", "Sort a dict (reverse: descending)")
     assert parameter_suggestions(events_between(
         named, named.replace('by="key"', 'by="key", reverse=False'))[-1]) == []
+    # Nor a summary that speaks of no parameter (jinja b6f50df8, `_make_node` gets `context`).
+    summary = ('def _make_node(self, singular, plural):\n'
+               '    """Generates a useful node from the data provided."""\n'
+               '    return singular or plural\n')
+    assert parameter_suggestions(events_between(
+        summary, summary.replace("singular, plural)", "singular, plural, context)"))[-1]) == []
     bare = before.replace(before[before.index('    """'):before.index("    return")], "")
     assert parameter_suggestions(events_between(
         bare, bare.replace('by="key"', 'by="key", reverse=False'))[-1]) == []

@@ -4,7 +4,8 @@ When the edit gives a function a new parameter, its docstring is due an update t
 document a new parameter (an entry, a `versionadded` note, an example) in the same commit. The
 signature engine writes the entry where it can tell the parameter's place among the others'
 entries and no `*args`/`**kwargs` hides which argument is which; this engine covers the rest.
-When the docstring mentions no new parameter by name:
+When the docstring speaks of the function's other parameters (names one of them) but of no new
+one:
 
 - where it has entries of other parameters (`:param x:`, `x:`, `x : type`), the next edit is a
   new entry after the one of the parameter before it: the suggestion starts there and spans the
@@ -53,6 +54,9 @@ def parameter_suggestions(event: Event) -> list[Suggestion]:
     body = doc.value.value
     if any(re.search(rf"\b{re.escape(p)}\b", body) for p in new):
         return []  # documented already
+    others = [p for p in _params(fn) if p not in new and p not in ("self", "cls")]
+    if not any(re.search(rf"\b{re.escape(p)}\b", body) for p in others):
+        return []  # a summary that speaks of no parameter has none to add
     d_lo = offsets[doc.lineno - 1] + doc.col_offset
     d_hi = offsets[doc.end_lineno - 1] + (doc.end_col_offset or 0)  # type: ignore[operator]
     if text[d_lo:d_hi].isascii() is False:
