@@ -26,15 +26,15 @@ from .signature import _entry_pattern
 __all__ = ["parameter_suggestions"]
 
 MAX_CHARS = 400_000  # a larger file is generated, not edited by hand
+HEADER_CHARS = 2_000  # a `def` header longer than this is not looked for
 _DEF = re.compile(r"\bdef\b")
 
 
 def parameter_suggestions(event: Event) -> list[Suggestion]:
     """The docstring of the function whose new parameters it does not mention."""
     text, change = event.after, event.change
-    lo = text.rfind("\n", 0, change.start) + 1
-    if len(text) > MAX_CHARS or not _DEF.search(text, max(0, lo - 2_000), change.inserted_end):
-        return []  # no `def` above the edit: it cannot be in a parameter list
+    if len(text) > MAX_CHARS or not _in_header(text, change.start):
+        return []  # checked without parsing: the edit is in no parameter list
     after = _parse(text)
     before = _parse(event.before)
     if after is None or before is None:
@@ -74,6 +74,26 @@ def parameter_suggestions(event: Event) -> list[Suggestion]:
     reason = f"the docstring of `{fn.name}` does not mention its new parameter {names}"
     return [Suggestion(d_lo, d_hi, text[d_lo:d_hi], "parameter", reason, text[d_lo:d_hi],
                        f"parameter:{fn.name}", jump=True)]
+
+
+def _in_header(text: str, start: int) -> bool:
+    """Whether `start` may lie in a `def` header: after the nearest `def` above it (at most
+    `HEADER_CHARS` up) and not after the `:` that closes that header's brackets."""
+    defs = list(_DEF.finditer(text, max(0, start - HEADER_CHARS), start + 1))
+    if not defs:
+        return False
+    depth = 0
+    for i in range(defs[-1].start(), min(start, len(text))):
+        ch = text[i]
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        elif ch in "\"'#":
+            return True  # a string or comment in the header: not worth scanning
+        elif ch == ":" and depth <= 0:
+            return False  # the header closed before the edit
+    return True
 
 
 def _parse(text: str) -> ast.Module | None:

@@ -44,32 +44,44 @@ def stub_suggestions(event: Event, lookup: Lookup | None = None) -> list[Suggest
     quoted = set(_QUOTED.findall(typed)) if "__all__" in event.after else set()
     if (not called and not quoted) or len(event.after) > MAX_CHARS:
         return []
+    functions = {name for is_method, name in called if not is_method} | quoted
+    undefined = _new_undefined(event, functions) if functions else {}
+    # Only a method the text before never read on `self` or `cls` is new.
+    methods = {name for is_method, name in called if is_method and not re.search(
+        rf"\b(?:self|cls)[ \t]*\.[ \t]*{re.escape(name)}\b", event.before)}
+    if not undefined and not methods:
+        return []  # checked without parsing the file: most edits stop here
     try:
         tree = ast.parse(event.after)
     except (SyntaxError, ValueError):
         return []  # half-typed code: its calls are not finished yet
     out: list[Suggestion] = []
-    functions = {name for is_method, name in called if not is_method} | quoted
-    if functions:
-        out.extend(_functions(event, tree, functions, lookup))
-    methods = {name for is_method, name in called if is_method}
+    if undefined:
+        out.extend(_functions(event, tree, undefined, lookup))
     if methods:
         out.extend(_methods(event, tree, methods))
     return out
 
 
-def _functions(event: Event, tree: ast.Module, names: set[str],
-               lookup: Lookup | None) -> list[Suggestion]:
-    """Module-level stubs of the names the edit newly left undefined."""
+def _new_undefined(event: Event, names: set[str]) -> dict[str, int]:
+    """Where each of `names` is first read undefined after the edit (pyflakes), where it was
+    not before it."""
     after, before = flags(event.after), flags(event.before)
     if after is None or before is None:
-        return []
+        return {}
     was = {f.name for f in before if f.kind == "undefined"}
     first: dict[str, int] = {}
     for f in after:
         if f.kind == "undefined" and f.name in names and f.name not in was \
                 and f.name not in first:
             first[f.name] = f.start
+    return first
+
+
+def _functions(event: Event, tree: ast.Module, first: dict[str, int],
+               lookup: Lookup | None) -> list[Suggestion]:
+    """Module-level stubs of the names the edit newly left undefined (`first`: where each is
+    first read)."""
     out = []
     for name, at in first.items():
         if not _unknown(name, event.after, lookup):
