@@ -1,7 +1,8 @@
 """A parameter the edit added that the function's docstring does not mention yet.
 
-When the edit gives a function a new parameter, its docstring is due an update too: maintainers
-document a new parameter (an entry, a `versionadded` note, an example) in the same commit. The
+When the edit gives a function a new parameter (and takes none away: a renamed one is the rename
+engine's), its docstring is due an update too: maintainers document a new parameter (an entry,
+a `versionadded` note, an example) in the same commit. The
 signature engine writes the entry where it can tell the parameter's place among the others'
 entries and no `*args`/`**kwargs` hides which argument is which; this engine covers the rest.
 When the docstring speaks of the function's other parameters (names one of them) but of no new
@@ -47,6 +48,8 @@ def parameter_suggestions(event: Event) -> list[Suggestion]:
     if old is None:
         return []
     new = [p for p in _params(fn) if p not in _params(old)]
+    if any(p not in _params(fn) for p in _params(old)):
+        return []  # renamed or replaced: the rename engine and the signature's docstring edit
     doc = _docstring(fn)
     if not new or doc is None or not isinstance(doc.value, ast.Constant) \
             or not isinstance(doc.value.value, str):
