@@ -25,6 +25,7 @@ from .consistency import still_undefined
 from .imports import STDLIB_MODULES, STDLIB_NAMES, import_suggestions
 from .name_facts import NameFacts, is_read
 from .records import Event, Suggestion
+from .stubs import defines
 from .workspace_lookup import IndexLookup, Lookup
 
 __all__ = [
@@ -65,11 +66,14 @@ def holds(text: str, s: Suggestion) -> bool:
     An import stops being needed when its names are no longer read or got bound some other way
     (the user typed the import, or was typing a longer name); an attribute assignment when the
     class assigns it or no longer reads it; a site of a name the edit left undefined when the
-    name is defined again (or the text no longer parses). Other suggestions always hold here.
+    name is defined again (or the text no longer parses); a stub when the file defines the name
+    (wherever it was written). Other suggestions always hold here.
     """
     kind, _, what = s.group.partition(":")
     if kind == "undefined":
         return still_undefined(text, what)
+    if kind == "stub":
+        return not defines(text, what)
     if kind not in ("import", "attribute"):
         return True
     facts = NameFacts.of(text)

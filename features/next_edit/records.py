@@ -52,7 +52,8 @@ class Suggestion:
     end: int
     new_text: str
     # "rename", "signature", "docstring", "call", "repeat", "import", "attribute",
-    # "undefined", "member", "unused", "definition", "moved", "extract", "argument" or "model"
+    # "undefined", "member", "unused", "definition", "moved", "extract", "argument", "stub",
+    # "parameter" or "model"
     source: str
     reason: str
     expected: str = ""

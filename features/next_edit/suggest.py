@@ -10,9 +10,10 @@ from .arguments import argument_suggestions
 from .callfit import definition_suggestions
 from .consistency import consistency_suggestions
 from .extracted import extracted_suggestions
-from .followon import Lookup, followon_suggestions
+from .followon import Lookup, followon_suggestions, holds
 from .moved import moved_suggestions
 from .moved_blocks import moved_block_suggestions
+from .parameters import parameter_suggestions
 from .rank import rank, rebase
 from .records import Event, Suggestion
 from .registry import registry_suggestions
@@ -20,6 +21,7 @@ from .rename import rename_suggestions
 from .repeat import repeat_suggestions
 from .signature import signature_suggestions
 from .spelled import spelled_suggestions
+from .stubs import stub_suggestions
 from .twins import twin_suggestions
 
 __all__ = ["ENGINES", "static_suggestions"]
@@ -28,6 +30,9 @@ log = logging.getLogger(__name__)
 
 MAX_EVENTS = 3  # edits older than this rarely still predict the next one
 MAX_EDIT_CHARS = 20_000  # a huge paste is not an edit to propagate
+# Engines whose suggestions from an older edit are checked against the text now: a stub is
+# stale once its function is written anywhere, not only where it was suggested.
+RECHECKED = frozenset(("stub",))
 
 # (event, file path, Jedi project, workspace lookup) -> suggestions on the event's `after` text.
 Engine = Callable[[Event, str | None, Any, Lookup | None], list[Suggestion]]
@@ -47,6 +52,8 @@ ENGINES: tuple[tuple[str, Engine], ...] = (
     ("registry", lambda e, path, project, lookup: registry_suggestions(e)),
     ("twin", lambda e, path, project, lookup: twin_suggestions(e)),
     ("spelled", lambda e, path, project, lookup: spelled_suggestions(e)),
+    ("stub", lambda e, path, project, lookup: stub_suggestions(e, lookup)),
+    ("parameter", lambda e, path, project, lookup: parameter_suggestions(e)),
 )
 
 
@@ -79,7 +86,8 @@ def static_suggestions(text: str, events: Sequence[Event], path: str | None = No
                 continue
             for suggested in made:
                 carried = _carried(suggested, later)
-                if carried is not None:
+                if carried is not None and not (age and name in RECHECKED
+                                                and not holds(text, carried)):
                     found.append((age, carried))
     last = recent[-1].change
     typed = (last.start, last.inserted_end)

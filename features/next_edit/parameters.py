@@ -1,0 +1,167 @@
+"""A parameter the edit added that the function's docstring does not mention yet.
+
+When the edit gives a function a new parameter (and takes none away: a renamed one is the rename
+engine's), its docstring is due an update too: maintainers document a new parameter (an entry,
+a `versionadded` note, an example) in the same commit. The
+signature engine writes the entry where it can tell the parameter's place among the others'
+entries and no `*args`/`**kwargs` hides which argument is which; this engine covers the rest.
+When the docstring speaks of the function's other parameters (names one of them) but of no new
+one:
+
+- where it has entries of other parameters (`:param x:`, `x:`, `x : type`), the next edit is a
+  new entry after the one of the parameter before it: the suggestion starts there and spans the
+  rest of the docstring (location only: the prose is the user's);
+- otherwise the docstring itself is where the next edit goes (location only).
+
+Either way an edit inside that span (the entry typed, the prose reworded) drops the suggestion.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+
+from .records import Event, Suggestion
+from .signature import _entry_pattern
+
+__all__ = ["parameter_suggestions"]
+
+MAX_CHARS = 400_000  # a larger file is generated, not edited by hand
+HEADER_CHARS = 2_000  # a `def` header longer than this is not looked for
+_DEF = re.compile(r"\bdef\b")
+
+
+def parameter_suggestions(event: Event) -> list[Suggestion]:
+    """The docstring of the function whose new parameters it does not mention."""
+    text, change = event.after, event.change
+    if len(text) > MAX_CHARS or not _in_header(text, change.start):
+        return []  # checked without parsing: the edit is in no parameter list
+    after = _parse(text)
+    before = _parse(event.before)
+    if after is None or before is None:
+        return []
+    offsets = _line_offsets(text)
+    fn = _edited_header(after, offsets, change.start, change.inserted_end)
+    if fn is None:
+        return []
+    old = _namesake(before, fn)
+    if old is None:
+        return []
+    new = [p for p in _params(fn) if p not in _params(old)]
+    if any(p not in _params(fn) for p in _params(old)):
+        return []  # renamed or replaced: the rename engine and the signature's docstring edit
+    doc = _docstring(fn)
+    if not new or doc is None or not isinstance(doc.value, ast.Constant) \
+            or not isinstance(doc.value.value, str):
+        return []
+    body = doc.value.value
+    if any(re.search(rf"\b{re.escape(p)}\b", body) for p in new):
+        return []  # documented already
+    others = [p for p in _params(fn) if p not in new and p not in ("self", "cls")]
+    if not any(re.search(rf"\b{re.escape(p)}\b", body) for p in others):
+        return []  # a summary that speaks of no parameter has none to add
+    d_lo = offsets[doc.lineno - 1] + doc.col_offset
+    d_hi = offsets[doc.end_lineno - 1] + (doc.end_col_offset or 0)  # type: ignore[operator]
+    if text[d_lo:d_hi].isascii() is False:
+        d_hi = text.find("\n", d_lo)  # columns count bytes: keep to its first line
+        d_hi = len(text) if d_hi < 0 else d_hi
+    names = ", ".join(f"`{p}`" for p in new)
+    entry = _entry_place(text, d_lo, d_hi, _params(fn), new[0])
+    if entry is not None:
+        # It starts where the entry goes and spans the rest of the docstring, so that an
+        # edit there (the entry typed, the docstring reworded) drops it.
+        end = d_hi
+        reason = f"the docstring of `{fn.name}` has no entry for its new parameter {names}"
+        return [Suggestion(entry, end, text[entry:end], "parameter", reason, text[entry:end],
+                           f"parameter:{fn.name}", jump=True)]
+    reason = f"the docstring of `{fn.name}` does not mention its new parameter {names}"
+    return [Suggestion(d_lo, d_hi, text[d_lo:d_hi], "parameter", reason, text[d_lo:d_hi],
+                       f"parameter:{fn.name}", jump=True)]
+
+
+def _in_header(text: str, start: int) -> bool:
+    """Whether `start` may lie in a `def` header: after the nearest `def` above it (at most
+    `HEADER_CHARS` up) and not after the `:` that closes that header's brackets."""
+    defs = list(_DEF.finditer(text, max(0, start - HEADER_CHARS), start + 1))
+    if not defs:
+        return False
+    depth = 0
+    for i in range(defs[-1].start(), min(start, len(text))):
+        ch = text[i]
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        elif ch in "\"'#":
+            return True  # a string or comment in the header: not worth scanning
+        elif ch == ":" and depth <= 0:
+            return False  # the header closed before the edit
+    return True
+
+
+def _parse(text: str) -> ast.Module | None:
+    try:
+        return ast.parse(text)
+    except (SyntaxError, ValueError):
+        return None
+
+
+def _line_offsets(text: str) -> list[int]:
+    return [0] + [m.end() for m in re.finditer("\n", text)]
+
+
+_Function = ast.FunctionDef | ast.AsyncFunctionDef
+
+
+def _edited_header(tree: ast.Module, offsets: list[int], start: int,
+                   end: int) -> _Function | None:
+    """The function whose header (from `def` to its body) holds the edit."""
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.body:
+            h_lo = offsets[node.lineno - 1]
+            h_hi = offsets[node.body[0].lineno - 1]
+            if h_lo <= start and end <= h_hi:
+                return node
+    return None
+
+
+def _namesake(tree: ast.Module, fn: _Function) -> _Function | None:
+    """The function of the same name in the text before the edit nearest to `fn`'s line."""
+    found = [n for n in ast.walk(tree)
+             if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == fn.name]
+    return min(found, key=lambda n: abs(n.lineno - fn.lineno), default=None)
+
+
+def _params(fn: _Function) -> list[str]:
+    a = fn.args
+    named = [*a.posonlyargs, *a.args, *([a.vararg] if a.vararg else []), *a.kwonlyargs,
+             *([a.kwarg] if a.kwarg else [])]
+    return [p.arg for p in named]
+
+
+def _docstring(fn: _Function) -> ast.Expr | None:
+    first = fn.body[0]
+    return first if isinstance(first, ast.Expr) else None
+
+
+def _entry_place(text: str, d_lo: int, d_hi: int, params: list[str], new: str) -> int | None:
+    """Where the new parameter's entry goes: the start of the line after the entry of the
+    parameter before it (or of the last documented one); None without entries."""
+    lines = text[d_lo:d_hi].split("\n")
+    at = params.index(new)
+    order = params[:at][::-1] + params[at + 1 :]
+    for neighbour in order:
+        pattern = _entry_pattern(neighbour)
+        found = [(i, m) for i, line in enumerate(lines) if (m := pattern.match(line))]
+        if not found:
+            continue
+        if params.index(neighbour) > at:
+            j = found[0][0]  # the entry of a later parameter: the new one goes before it
+        else:
+            i, m = found[-1]  # its last line (sphinx: `:type x:` after `:param x:`)
+            j = i + 1
+            while j < len(lines) and lines[j].strip() and \
+                    len(lines[j]) - len(lines[j].lstrip()) > len(m["indent"]):
+                j += 1
+        return d_lo + sum(len(x) + 1 for x in lines[:j])
+    return None
