@@ -36,14 +36,19 @@ _NOT_MOVED = re.compile(r"(?:return|raise|yield|await|break|continue|pass|assert
 _SCOPES = ("function_definition", "class_definition")
 
 
+def pasted_lines(event: Event) -> tuple[int, int]:
+    """The first and last line (0-based, of the text after the edit) that the edit wrote on."""
+    change = event.change
+    return (event.after.count("\n", 0, change.start),
+            event.after.count("\n", 0, change.inserted_end))
+
+
 def moved_suggestions(event: Event) -> list[Suggestion]:
     """The old copies of the statements the edit pasted elsewhere in the same scope."""
-    change = event.change
-    if "\n" not in change.new_text:
+    if "\n" not in event.change.new_text:
         return []  # a move brings whole lines
     after = event.after
-    first = after.count("\n", 0, change.start)
-    last = after.count("\n", 0, change.inserted_end)
+    first, last = pasted_lines(event)
     if last - first > MAX_INSERTED_LINES:
         return []
     lines = after.split("\n")

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from typehole.base.positions import starts_of
 
+from .moved import pasted_lines
 from .records import Event, Suggestion
 
 __all__ = ["moved_block_suggestions"]
@@ -29,12 +30,10 @@ MAX_STARTS = 20  # a line found this often (`)`, `else:`) starts no run of its o
 
 def moved_block_suggestions(event: Event) -> list[Suggestion]:
     """The old copy of a block the edit pasted elsewhere in the file."""
-    change = event.change
-    if change.new_text.count("\n") < MIN_LINES:
+    if event.change.new_text.count("\n") < MIN_LINES:
         return []
     after = event.after
-    first = after.count("\n", 0, change.start)
-    last = after.count("\n", 0, change.inserted_end)
+    first, last = pasted_lines(event)
     if last - first > MAX_INSERTED_LINES:
         return []
     lines = after.split("\n")
