@@ -19,7 +19,8 @@ Per type-oracle engine (`--engine`, each asked in turn site by site in one run, 
 going first, the memo of answers cleared between them; ty's child is started for the project
 and asked once ready):
 - jedi: Jedi alone; ty: ty, Jedi only where ty cannot answer; auto: ty, and Jedi where ty does
-  not know the receiver;
+  not know the receiver, unless it starts with a parameter of its function or a loop's target
+  (Jedi would search the call sites for a guess: the monitor fails open there);
 - constrained: share of sites where the dereference monitor constrained the member; allowed:
   the real member was allowed (among the monitor's names, or nothing constrained); valid|C:
   static validity where it constrained the member (of the monitored identifiers); by ty: share
