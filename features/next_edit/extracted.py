@@ -18,11 +18,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from typehole.base.positions import byte_offset
-
 from .records import Event, Suggestion
 from .tokens import is_identifier, node_span, nodes_under, text_of
-from .trees import parse
+from .trees import parse_written
 
 __all__ = ["extracted_suggestions"]
 
@@ -40,11 +38,10 @@ def extracted_suggestions(event: Event) -> list[Suggestion]:
     if "=" not in change.new_text:
         return []  # no assignment typed: nothing is parsed
     text = event.after
-    tree = parse(text)
-    if tree is None:
+    parsed = parse_written(text, change.start, change.inserted_end)
+    if parsed is None:
         return []
-    data = text.encode("utf-8", "surrogatepass")
-    b_lo, b_hi = byte_offset(text, change.start), byte_offset(text, change.inserted_end)
+    tree, data, b_lo, b_hi = parsed
     out: list[Suggestion] = []
     typed = (change.start, change.inserted_end)
     for node in _assignments(tree, b_lo, b_hi):
@@ -156,10 +153,10 @@ def _assigned_to(text: str, end: int) -> bool:
 def _quiet(text: str, start: int, end: int) -> bool:
     """Whether `text[start:end]` lies in a comment or inside a longer string (prose or data,
     not code), as tree-sitter parses it."""
-    tree = parse(text)
-    if tree is None:
+    parsed = parse_written(text, start, end)
+    if parsed is None:
         return True
-    b_lo, b_hi = byte_offset(text, start), byte_offset(text, end)
+    tree, _, b_lo, b_hi = parsed
     node = tree.root_node.descendant_for_byte_range(b_lo, max(b_hi - 1, b_lo))
     while node is not None:
         if node.type == "comment" or node.type in _QUIET and (

@@ -15,11 +15,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from typehole.base.positions import byte_offset
-
 from .records import Event, Suggestion
 from .tokens import node_span, text_of
-from .trees import parse
+from .trees import parse_written
 
 __all__ = ["registry_suggestions"]
 
@@ -36,11 +34,10 @@ def registry_suggestions(event: Event) -> list[Suggestion]:
             change.new_text:
         return []  # no whole new definition typed: nothing is parsed
     text = event.after
-    tree = parse(text)
-    if tree is None:
+    parsed = parse_written(text, change.start, change.inserted_end)
+    if parsed is None:
         return []
-    data = text.encode("utf-8", "surrogatepass")
-    b_lo, b_hi = byte_offset(text, change.start), byte_offset(text, change.inserted_end)
+    tree, data, b_lo, b_hi = parsed
     top = [_definition(n) for n in tree.root_node.named_children]
     out: list[Suggestion] = []
     for i, (node, kind, name) in enumerate(top):

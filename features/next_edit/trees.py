@@ -13,9 +13,10 @@ import threading
 from cachetools import LRUCache
 
 from typehole.base.affix import common_prefix, common_suffix
+from typehole.base.positions import byte_offset
 from typehole.base.syntax import Tree, parse_bytes, reparse
 
-__all__ = ["parse"]
+__all__ = ["parse", "parse_written"]
 
 _TREES: LRUCache[bytes, Tree | None] = LRUCache(maxsize=8)
 _LOCK = threading.Lock()
@@ -29,6 +30,16 @@ class _Latest(threading.local):
 
 
 _LATEST = _Latest()
+
+
+def parse_written(text: str, start: int, end: int) -> tuple[Tree, bytes, int, int] | None:
+    """`text`'s tree, its UTF-8 bytes and the byte span of `text[start:end]` (what an edit
+    wrote); None when it does not parse."""
+    tree = parse(text)
+    if tree is None:
+        return None
+    data = text.encode("utf-8", "surrogatepass")
+    return tree, data, byte_offset(text, start), byte_offset(text, end)
 
 
 def parse(text: str) -> Tree | None:
