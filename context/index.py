@@ -165,6 +165,22 @@ def _windows(lines: Sequence[str], lo: int = 0,
             yield start + 1, start + len(chunk), "\n".join(chunk)
 
 
+def _moved_after(old: Sequence[tuple[str, str, str, int]],
+                 new: Sequence[tuple[str, str, str, int]]) -> tuple[int, int]:
+    """(line, delta) when the imports `new` are `old` (row order, the line last) but for
+    those from `line` on, all moved `delta` lines, and no import before them is on or after
+    that line (so one `line>=` statement moves exactly them); (0, 0) otherwise."""
+    head = common_prefix(old, new)
+    if len(old) != len(new) or head == len(old):
+        return 0, 0
+    start, delta = old[head][3], new[head][3] - old[head][3]
+    if any(r[3] >= start for r in old[:head]) or not all(
+            a[:3] == b[:3] and a[3] + delta == b[3] and a[3] >= start
+            for a, b in zip(old[head:], new[head:], strict=True)):
+        return 0, 0
+    return start, delta
+
+
 # A definition as `_write_definitions` compares it: everything but its lines, then its row id,
 # first line and last line.
 _DefRow = tuple[tuple[object, ...], int, int, int]
@@ -402,9 +418,12 @@ class Index:
         if old_rows is not None and last is not None and tags.definitions == last.definitions:
             rows = old_rows  # as they are
         else:
-            rows = self._write_definitions(file_id, tags.definitions, python, known, old_rows)
+            rows = self._write_definitions(
+                file_id, tags.definitions, python, known, old_rows,
+                last.definitions if last is not None and old_rows is not None else None)
         if last is None or not known or tags.imports != last.imports:
-            self._write_imports(file_id, tags.imports, known)
+            self._write_imports(file_id, tags.imports, known,
+                                last.imports if last is not None else None)
         self._write_windows(file_id, split_lines(text) if lines is None else lines, old_lines,
                             known)
         return rows
@@ -427,11 +446,13 @@ class Index:
                             changed=edit.changed if edit is not None else None)
 
     def _write_definitions(self, file_id: int, definitions: Sequence[Definition], python: bool,
-                           known: bool, old_rows: list[_DefRow] | None = None) -> list[_DefRow]:
+                           known: bool, old_rows: list[_DefRow] | None = None,
+                           last: Sequence[Definition] | None = None) -> list[_DefRow]:
         """Replace a file's definitions: unchanged ones stay, moved ones get their new lines.
 
         `old_rows`: the file's rows in line order as the last write returned them (None: read
-        from the index). The definitions before an edit and those after it (moved by as many
+        from the index); `last`, the definitions that write stored (`old_rows[i]` is
+        `last[i]`'s row). The definitions before an edit and those after it (moved by as many
         lines as the last one was) are told apart by list comparisons; only those between
         are matched one by one, and those after move in one statement.
         Returns the rows now stored, in the order of `definitions` (line order).
@@ -442,21 +463,28 @@ class Index:
                 "SELECT name, qualname, parent, kind, signature, doc, annotation, id, line, "
                 "end_line FROM defs WHERE file_id=? ORDER BY line, id", (file_id,))] \
                 if known else []
+        head = 0
+        if last is not None and len(last) == len(old_rows):
+            # The definitions before an edit are the objects the last write stored (the tags
+            # reuse the records of the statements it did not touch): compared by identity, in
+            # C, and only those after them are made into rows to compare.
+            head = common_prefix(last, definitions)
         new = [((d.name, d.qualname, d.parent, d.kind, d.signature, d.doc, d.annotation),
-                d.line, d.end_line) for d in definitions]
-        old = [(key, line, end_line) for key, _, line, end_line in old_rows]
-        head = common_prefix(old, new)
-        room = min(len(old), len(new)) - head
+                d.line, d.end_line) for d in definitions[head:]]
+        old = [(key, line, end_line) for key, _, line, end_line in old_rows[head:]]
+        head += common_prefix(old, new)
+        room = min(len(old_rows), len(definitions)) - head
         delta = new[-1][1] - old[-1][1] if room > 0 else 0
         tail = common_suffix([(k, line + delta, end + delta) for k, line, end in old[-room:]],
                              new[-room:]) if room > 0 else 0
+        moved, stays = len(old_rows) - tail, len(definitions) - tail  # where the tails start
         if tail and delta:  # first: the rows inserted below may start on the lines it moves
-            self._move_definitions(file_id, old_rows, len(old) - tail, delta)
+            self._move_definitions(file_id, old_rows, moved, delta)
         rows: list[_DefRow] = list(old_rows[:head])
-        rows.extend(self._match_definitions(file_id, definitions[head:len(new) - tail],
-                                            old_rows[head:len(old) - tail], python))
+        rows.extend(self._match_definitions(file_id, definitions[head:stays],
+                                            old_rows[head:moved], python))
         rows.extend((key, def_id, line + delta, end + delta)
-                    for key, def_id, line, end in old_rows[len(old) - tail:])
+                    for key, def_id, line, end in old_rows[moved:])
         return rows
 
     def _move_definitions(self, file_id: int, old_rows: list[_DefRow], first: int,
@@ -519,18 +547,35 @@ class Index:
                 for n in set(type_names(d.annotation))])
         return rows
 
-    def _write_imports(self, file_id: int, imports: Sequence[Import], known: bool) -> None:
-        """Replace a file's imports when they changed (the import graph's too, if names did)."""
+    def _write_imports(self, file_id: int, imports: Sequence[Import], known: bool,
+                       last: Sequence[Import] | None = None) -> None:
+        """Replace a file's imports when they changed (the import graph's too, if names did).
+
+        `last`: the imports the rows hold (in row order), when known (else they are read).
+        When the new ones are those but for the lines after an edit (a line written or removed
+        above local imports), the rows after it move in one statement, keeping their order.
+        """
         conn = self.store.conn
-        rows = [(file_id, i.module, i.name, i.alias, i.line) for i in imports]
-        old = conn.execute("SELECT file_id, module, name, alias, line FROM imports "
-                           "WHERE file_id=? ORDER BY rowid", (file_id,)).fetchall() if known else []
+        rows = [(i.module, i.name, i.alias, i.line) for i in imports]
+        if not known:
+            old = []
+        elif last is not None:
+            old = [(i.module, i.name, i.alias, i.line) for i in last]
+        else:
+            old = conn.execute("SELECT module, name, alias, line FROM imports WHERE file_id=? "
+                               "ORDER BY rowid", (file_id,)).fetchall()
         if old == rows:
+            return
+        start, delta = _moved_after(old, rows)
+        if delta:
+            conn.execute("UPDATE imports SET line=line+? WHERE file_id=? AND line>=?",
+                         (delta, file_id, start))
             return
         if old:
             conn.execute("DELETE FROM imports WHERE file_id=?", (file_id,))
-        conn.executemany("INSERT INTO imports VALUES(?,?,?,?,?)", rows)
-        if {r[1:4] for r in old} != {r[1:4] for r in rows}:
+        conn.executemany("INSERT INTO imports VALUES(?,?,?,?,?)",
+                         [(file_id, *r) for r in rows])
+        if {r[:3] for r in old} != {r[:3] for r in rows}:
             if self._graph_changes is not None:
                 self._graph_changes.add(conn.execute("SELECT module FROM files WHERE id=?",
                                                      (file_id,)).fetchone()[0])

@@ -175,6 +175,40 @@ def test_an_edit_rewrites_only_the_windows_near_it(tmp_path: Path, real_source: 
         index.close()
 
 
+def test_a_new_line_moves_the_local_imports_after_it_in_place(tmp_path: Path) -> None:
+    root = tmp_path / "ws"
+    root.mkdir()
+    body = "".join(f"def f{i}():\n    from os import path as p{i}\n    return p{i}\n\n\n"
+                   for i in range(6))
+    text = "import sys\n\n\n" + body
+    (root / "mod.py").write_text(text, encoding="utf-8")
+    index = Index(root, tmp_path / "cache")
+    try:
+        index.build()
+        # Another file's imports after them: rows written again would get new row ids.
+        (root / "other.py").write_text("import json\n", encoding="utf-8")
+        assert index.update_file(root / "other.py", "import json\n")
+        index.update_file(root / "mod.py", text)
+        conn = index.store.conn
+        before = conn.execute("SELECT i.rowid, alias, line FROM imports i JOIN files f ON "
+                              "f.id = i.file_id WHERE f.path='mod.py' ORDER BY i.rowid").fetchall()
+        lines = text.splitlines(keepends=True)
+        edited = "".join([*lines[:9], "    value = compute(value)\n", *lines[9:]])  # in f1
+        assert index.update_file(root / "mod.py", edited)
+        after = conn.execute("SELECT i.rowid, alias, line FROM imports i JOIN files f ON "
+                             "f.id = i.file_id WHERE f.path='mod.py' ORDER BY i.rowid").fetchall()
+        # The rows are kept: those above the new line as they were, those below one line down.
+        assert [(r, a) for r, a, _ in after] == [(r, a) for r, a, _ in before]
+        assert [line for _, _, line in after] == [
+            line + (line > 9) for _, _, line in before]
+        mine = ("file", "defs", "returns", "imports", "windows")  # not other.py's
+        got, fresh = _unhashed(_rows(index, "mod.py")), _unhashed(_fresh(tmp_path, "mod.py",
+                                                                           edited))
+        assert {k: got[k] for k in mine} == {k: fresh[k] for k in mine}
+    finally:
+        index.close()
+
+
 def test_an_index_with_windows_cut_otherwise_is_read_again(tmp_path: Path,
                                                            real_source: str) -> None:
     root = tmp_path / "ws"
