@@ -181,6 +181,11 @@ def _moved_after(old: Sequence[tuple[str, str, str, int]],
     return start, delta
 
 
+def _def_key(d: Definition) -> tuple[object, ...]:
+    """Everything of a definition's row but its lines (`_DefRow`'s first part)."""
+    return (d.name, d.qualname, d.parent, d.kind, d.signature, d.doc, d.annotation)
+
+
 # A definition as `_write_definitions` compares it: everything but its lines, then its row id,
 # first line and last line.
 _DefRow = tuple[tuple[object, ...], int, int, int]
@@ -457,20 +462,15 @@ class Index:
         are matched one by one, and those after move in one statement.
         Returns the rows now stored, in the order of `definitions` (line order).
         """
-        conn = self.store.conn
         if old_rows is None:
-            old_rows = [(r[:7], r[7], r[8], r[9]) for r in conn.execute(
-                "SELECT name, qualname, parent, kind, signature, doc, annotation, id, line, "
-                "end_line FROM defs WHERE file_id=? ORDER BY line, id", (file_id,))] \
-                if known else []
+            old_rows = self._def_rows(file_id) if known else []
         head = 0
         if last is not None and len(last) == len(old_rows):
             # The definitions before an edit are the objects the last write stored (the tags
             # reuse the records of the statements it did not touch): compared by identity, in
             # C, and only those after them are made into rows to compare.
             head = common_prefix(last, definitions)
-        new = [((d.name, d.qualname, d.parent, d.kind, d.signature, d.doc, d.annotation),
-                d.line, d.end_line) for d in definitions[head:]]
+        new = [(_def_key(d), d.line, d.end_line) for d in definitions[head:]]
         old = [(key, line, end_line) for key, _, line, end_line in old_rows[head:]]
         head += common_prefix(old, new)
         room = min(len(old_rows), len(definitions)) - head
@@ -486,6 +486,17 @@ class Index:
         rows.extend((key, def_id, line + delta, end + delta)
                     for key, def_id, line, end in old_rows[moved:])
         return rows
+
+    def _def_rows(self, file_id: int) -> list[_DefRow]:
+        """A file's definitions' rows, in line order."""
+        return [(r[:7], r[7], r[8], r[9]) for r in self.store.conn.execute(
+            "SELECT name, qualname, parent, kind, signature, doc, annotation, id, line, "
+            "end_line FROM defs WHERE file_id=? ORDER BY line, id", (file_id,))]
+
+    def _import_rows(self, file_id: int) -> list[tuple[str, str, str, int]]:
+        """A file's imports' rows (module, name, alias, line), in row order."""
+        return self.store.conn.execute("SELECT module, name, alias, line FROM imports "
+                                       "WHERE file_id=? ORDER BY rowid", (file_id,)).fetchall()
 
     def _move_definitions(self, file_id: int, old_rows: list[_DefRow], first: int,
                           delta: int) -> None:
@@ -513,7 +524,7 @@ class Index:
         added: list[int] = []
         rows: list[_DefRow] = []
         for d in definitions:
-            key = (d.name, d.qualname, d.parent, d.kind, d.signature, d.doc, d.annotation)
+            key = _def_key(d)
             same = old.get(key)
             if not same:
                 added.append(len(rows))
@@ -562,8 +573,7 @@ class Index:
         elif last is not None:
             old = [(i.module, i.name, i.alias, i.line) for i in last]
         else:
-            old = conn.execute("SELECT module, name, alias, line FROM imports WHERE file_id=? "
-                               "ORDER BY rowid", (file_id,)).fetchall()
+            old = self._import_rows(file_id)
         if old == rows:
             return
         start, delta = _moved_after(old, rows)
@@ -682,8 +692,9 @@ class Index:
             row = self.store.conn.execute("SELECT hash FROM files WHERE path=?", (rel,)).fetchone()
         if row is not None and row[0] == digest:
             # Outside the lock: parsing a large file must not hold up requests.
-            recent = self._prepare(rel, text)
+            recent, tags = self._prepare(rel, text)
             with self.store.lock:
+                self._adopt(rel, recent, tags)
                 self._keep(rel, recent)
             return False
         data = text.encode("utf-8", "surrogatepass")
@@ -818,19 +829,37 @@ class Index:
             recent.memo, recent, tags, _hash(recent.text)))
         self.generation += 1
 
-    def _prepare(self, rel: str, text: str) -> _Recent:
-        """What the next edit of `rel` starts from when `text` is what the index holds."""
+    def _prepare(self, rel: str, text: str) -> tuple[_Recent, FileTags | None]:
+        """What the next edit of `rel` starts from when `text` is what the index holds, and
+        the tags of `text` (None: not tagged here)."""
         data = text.encode("utf-8", "surrogatepass")
         tree: Tree | None = None
         memo = UnitMemo()
         module = ("", False)
+        tags = None
         if rel.endswith(PYTHON_SUFFIXES):
             module = self.module_of(rel)
             tree = parse_bytes(data)
-            extract_tags(data, module[0], rel, module[1], tree=tree, memo=memo)
-        # Not `tags`: the rows may have been written by another version of the tagging.
+            tags = extract_tags(data, module[0], rel, module[1], tree=tree, memo=memo)
         return _Recent(text, data, split_lines(text), tree, memo, module, nesting(data), None,
-                       text.count("\n") + 1)
+                       text.count("\n") + 1), tags
+
+    def _adopt(self, rel: str, recent: _Recent, tags: FileTags | None) -> None:
+        """Take `tags` as those the rows of `rel` hold (`_Recent.tags`, with the definitions'
+        rows) when they are (under the lock): the rows may have been written by another
+        version of the tagging. Read when the file is opened, so that its first edit need not
+        read them."""
+        if tags is None:
+            return
+        row = self.store.conn.execute("SELECT id FROM files WHERE path=?", (rel,)).fetchone()
+        if row is None:
+            return
+        rows = self._def_rows(row[0])
+        if [(key, line, end) for key, _, line, end in rows] == [
+                (_def_key(d), d.line, d.end_line) for d in tags.definitions] \
+                and self._import_rows(row[0]) == [
+                    (i.module, i.name, i.alias, i.line) for i in tags.imports]:
+            recent.defs, recent.tags = rows, tags
 
     def forget_tree(self, path: str | os.PathLike[str]) -> None:
         """Drop what is kept for re-indexing a file's next edit (it was closed)."""

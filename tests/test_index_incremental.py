@@ -209,6 +209,32 @@ def test_a_new_line_moves_the_local_imports_after_it_in_place(tmp_path: Path) ->
         index.close()
 
 
+def test_a_file_opened_is_edited_without_reading_its_rows_again(tmp_path: Path,
+                                                                real_source: str) -> None:
+    root = tmp_path / "ws"
+    root.mkdir()
+    (root / "models.py").write_text(real_source, encoding="utf-8")
+    index = Index(root, tmp_path / "cache")
+    try:
+        index.build()
+        assert not index.update_file(root / "models.py", real_source)  # opened
+        statements: list[str] = []
+        index.store.conn.set_trace_callback(statements.append)
+        lines = real_source.splitlines(keepends=True)
+        middle = len(lines) // 2
+        edited = "".join(lines[:middle] + ["        added = 1\n"] + lines[middle:])
+        assert index.update_file(root / "models.py", edited)
+        index.store.conn.set_trace_callback(None)
+        # The rows were read when the file was opened: its first edit only writes.
+        assert statements
+        assert not [s for s in statements if s.startswith("SELECT")
+                    and ("FROM defs" in s or "FROM imports" in s)]
+        assert _unhashed(_rows(index, "models.py")) == _unhashed(
+            _fresh(tmp_path, "models.py", edited))
+    finally:
+        index.close()
+
+
 def test_an_index_with_windows_cut_otherwise_is_read_again(tmp_path: Path,
                                                            real_source: str) -> None:
     root = tmp_path / "ws"
