@@ -457,23 +457,35 @@ class Index:
 
         `old_rows`: the file's rows in line order as the last write returned them (None: read
         from the index); `last`, the definitions that write stored (`old_rows[i]` is
-        `last[i]`'s row). The definitions before an edit and those after it (moved by as many
-        lines as the last one was) are told apart by list comparisons; only those between
-        are matched one by one, and those after move in one statement.
+        `last[i]`'s row). The definitions before an edit (and among them those whose lines
+        alone changed: the classes around the edit, which end further down) and those after
+        it (moved by as many lines as the last one was) are told apart by list comparisons;
+        only those between are matched one by one, and those after move in one statement.
         Returns the rows now stored, in the order of `definitions` (line order).
         """
         if old_rows is None:
             old_rows = self._def_rows(file_id) if known else []
-        head = 0
+        limit = min(len(old_rows), len(definitions))
+        old_seq: Sequence[object]
+        new_seq: Sequence[object]
         if last is not None and len(last) == len(old_rows):
             # The definitions before an edit are the objects the last write stored (the tags
-            # reuse the records of the statements it did not touch): compared by identity, in
-            # C, and only those after them are made into rows to compare.
-            head = common_prefix(last, definitions)
+            # reuse the records of the statements it did not touch): compared by identity, in C.
+            old_seq, new_seq = last, definitions
+        else:
+            old_seq = [(key, line, end_line) for key, _, line, end_line in old_rows]
+            new_seq = [(_def_key(d), d.line, d.end_line) for d in definitions]
+        head = 0
+        relined: list[int] = []  # in the head, but for their lines
+        while True:
+            head += common_prefix(old_seq[head:], new_seq[head:])
+            if head >= limit or old_rows[head][0] != _def_key(definitions[head]):
+                break
+            relined.append(head)
+            head += 1
         new = [(_def_key(d), d.line, d.end_line) for d in definitions[head:]]
         old = [(key, line, end_line) for key, _, line, end_line in old_rows[head:]]
-        head += common_prefix(old, new)
-        room = min(len(old_rows), len(definitions)) - head
+        room = limit - head
         delta = new[-1][1] - old[-1][1] if room > 0 else 0
         tail = common_suffix([(k, line + delta, end + delta) for k, line, end in old[-room:]],
                              new[-room:]) if room > 0 else 0
@@ -481,6 +493,12 @@ class Index:
         if tail and delta:  # first: the rows inserted below may start on the lines it moves
             self._move_definitions(file_id, old_rows, moved, delta)
         rows: list[_DefRow] = list(old_rows[:head])
+        if relined:
+            for i in relined:
+                d = definitions[i]
+                rows[i] = (rows[i][0], rows[i][1], d.line, d.end_line)
+            self.store.conn.executemany("UPDATE defs SET line=?, end_line=? WHERE id=?",
+                                        [(rows[i][2], rows[i][3], rows[i][1]) for i in relined])
         rows.extend(self._match_definitions(file_id, definitions[head:stays],
                                             old_rows[head:moved], python))
         rows.extend((key, def_id, line + delta, end + delta)

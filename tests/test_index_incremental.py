@@ -235,6 +235,37 @@ def test_a_file_opened_is_edited_without_reading_its_rows_again(tmp_path: Path,
         index.close()
 
 
+def test_a_new_line_in_a_class_keeps_every_definitions_row(tmp_path: Path) -> None:
+    root = tmp_path / "ws"
+    root.mkdir()
+    def methods(indent: str) -> str:
+        return "".join(f"{indent}def m{i}(self) -> int:\n{indent}    return {i}\n\n"
+                       for i in range(40))
+
+    text = f"class Outer:\n    class Inner:\n{methods(' ' * 8)}\n{methods(' ' * 4)}"
+    (root / "mod.py").write_text(text, encoding="utf-8")
+    index = Index(root, tmp_path / "cache")
+    try:
+        index.build()
+        index.update_file(root / "mod.py", text)
+        conn = index.store.conn
+        before = dict(conn.execute("SELECT id, qualname FROM defs").fetchall())
+        lines = text.splitlines(keepends=True)
+        at = lines.index("            return 20\n")  # in Inner.m20, inside Outer
+        edited = "".join([*lines[:at], "            value = compute(value)\n", *lines[at:]])
+        assert index.update_file(root / "mod.py", edited)
+        # The classes around the new line end one line further down, the methods after it
+        # start one further down: all keep their rows.
+        assert dict(conn.execute("SELECT id, qualname FROM defs").fetchall()) == before
+        assert _unhashed(_rows(index, "mod.py")) == _unhashed(_fresh(tmp_path, "mod.py",
+                                                                     edited))
+        assert index.update_file(root / "mod.py", text)  # the line removed again
+        assert dict(conn.execute("SELECT id, qualname FROM defs").fetchall()) == before
+        assert _unhashed(_rows(index, "mod.py")) == _unhashed(_fresh(tmp_path, "mod.py", text))
+    finally:
+        index.close()
+
+
 def test_an_index_with_windows_cut_otherwise_is_read_again(tmp_path: Path,
                                                            real_source: str) -> None:
     root = tmp_path / "ws"
