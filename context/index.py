@@ -476,11 +476,12 @@ class Index:
             old_seq = [(key, line, end_line) for key, _, line, end_line in old_rows]
             new_seq = [(_def_key(d), d.line, d.end_line) for d in definitions]
         head = 0
-        relined: list[int] = []  # in the head, but for their lines
+        relined: list[int] = []  # in the head, but for their last lines
         while True:
             head += common_prefix(old_seq[head:], new_seq[head:])
-            if head >= limit or old_rows[head][0] != _def_key(definitions[head]):
-                break
+            if head >= limit or old_rows[head][2] != definitions[head].line \
+                    or old_rows[head][0] != _def_key(definitions[head]):
+                break  # not one that starts where it did and ends elsewhere
             relined.append(head)
             head += 1
         new = [(_def_key(d), d.line, d.end_line) for d in definitions[head:]]
