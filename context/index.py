@@ -694,14 +694,16 @@ class Index:
         the whole text but the comparison that finds the edit and the text's encoding.
         """
         rel = self.relpath(path)
-        if not self._indexable(rel) or rel.startswith("../") or utf8_over(text, self.max_bytes):
+        if not self._indexable(rel) or rel.startswith("../") or len(text) > self.max_bytes:
             return False
         with self.store.lock:
             previous = self._trees.get(rel)
         if previous is not None:  # kept since it passed `may_read`
             if previous.text == text:
                 return False
-            return self._edit(rel, previous, text)
+            return self._edit(rel, previous, text)  # its size in bytes checked once encoded
+        if utf8_over(text, self.max_bytes):
+            return False
         # An open document's text joins the index only when the walk would have read its file.
         if may_read(self.root / rel, self.root, self.exclude) is not None:
             return False
@@ -745,6 +747,8 @@ class Index:
         # The deepest nesting grows at most by the openers written and the closers removed.
         depth = previous.depth + _brackets(inserted, "([{") + _brackets(removed, ")]}")
         data = text.encode("utf-8", "surrogatepass")
+        if len(data) > self.max_bytes:  # as `update_file`'s `utf8_over`, without encoding twice
+            return False
         if depth > MAX_NESTING:
             depth = nesting(data)
         python = rel.endswith(PYTHON_SUFFIXES)

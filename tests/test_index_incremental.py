@@ -266,6 +266,26 @@ def test_a_new_line_in_a_class_keeps_every_definitions_row(tmp_path: Path) -> No
         index.close()
 
 
+def test_an_edit_over_the_size_limit_in_bytes_is_not_indexed(tmp_path: Path) -> None:
+    root = tmp_path / "ws"
+    root.mkdir()
+    text = "def f():\n    return 1\n"
+    (root / "mod.py").write_text(text, encoding="utf-8")
+    index = Index(root, tmp_path / "cache", max_bytes=420)
+    try:
+        index.build()
+        assert not index.update_file(root / "mod.py", text)  # opened
+        # 250 characters, 500 bytes in UTF-8: over the limit only once encoded.
+        wide = f"{text}def g():\n    return '{'é' * 250}'\n"
+        assert len(wide) <= 420 < len(wide.encode("utf-8"))
+        assert not index.update_file(root / "mod.py", wide)
+        assert [d.name for d in index.definitions_in("mod.py")] == ["f"]
+        assert index.update_file(root / "mod.py", text + "def h():\n    return 2\n")
+        assert [d.name for d in index.definitions_in("mod.py")] == ["f", "h"]
+    finally:
+        index.close()
+
+
 def test_an_index_with_windows_cut_otherwise_is_read_again(tmp_path: Path,
                                                            real_source: str) -> None:
     root = tmp_path / "ws"
