@@ -484,12 +484,15 @@ class Index:
                 break  # not one that starts where it did and ends elsewhere
             relined.append(head)
             head += 1
-        new = [(_def_key(d), d.line, d.end_line) for d in definitions[head:]]
-        old = [(key, line, end_line) for key, _, line, end_line in old_rows[head:]]
         room = limit - head
-        delta = new[-1][1] - old[-1][1] if room > 0 else 0
-        tail = common_suffix([(k, line + delta, end + delta) for k, line, end in old[-room:]],
-                             new[-room:]) if room > 0 else 0
+        delta = definitions[-1].line - old_rows[-1][2] if room > 0 else 0
+        tail = 0  # from the end, those moved `delta` lines and otherwise as they were
+        while tail < room:
+            d = definitions[-1 - tail]
+            key, _, line, end = old_rows[-1 - tail]
+            if d.line != line + delta or d.end_line != end + delta or _def_key(d) != key:
+                break
+            tail += 1
         moved, stays = len(old_rows) - tail, len(definitions) - tail  # where the tails start
         if tail and delta:  # first: the rows inserted below may start on the lines it moves
             self._move_definitions(file_id, old_rows, moved, delta)
