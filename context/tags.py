@@ -705,9 +705,12 @@ def _extent(unit: _Unit) -> int:
 
 
 def _moved(unit: _Unit, shift: int, rows: int) -> _Unit:
-    """`unit` after an edit before it that moved the text `shift` bytes and `rows` lines."""
-    return _Unit(unit.start + shift, unit.end + shift, unit.row + rows, unit.key,
-                 unit.end_row + rows if unit.end_row >= 0 else -1)
+    """`unit` after an edit before it that moved the text `shift` bytes and `rows` lines.
+    Made as a tuple directly (`_Unit._make` without its checks): every unit after the edit is
+    made again on each keystroke."""
+    start, end, row, key, end_row = unit
+    return tuple.__new__(_Unit, (start + shift, end + shift, row + rows, key,
+                                 end_row + rows if end_row >= 0 else -1))
 
 
 def _broken(root: Node) -> tuple[int, int] | None:
