@@ -105,7 +105,7 @@ def assemble(preamble: str, blocks: Sequence[Block], budget_tokens: int,
     ranked = sorted(blocks, key=lambda b: -b.score)
     seen: set[str] = set()
     chosen: list[Block] = []
-    large: list[tuple[int, Block]] = []  # (where in `chosen`, the whole block) to put back
+    large: list[tuple[int, Block, Block]] = []  # (where in `chosen`, whole, compact)
     used = count_tokens(preamble) if preamble else 0
     if used > budget_tokens:
         preamble, used = "", 0
@@ -116,7 +116,7 @@ def assemble(preamble: str, blocks: Sequence[Block], budget_tokens: int,
                 break
             cost = count_tokens(block.text)
             if block.fallback is not None and cost > budget_tokens * LARGE_SHARE:
-                large.append((len(chosen), block))
+                large.append((len(chosen), block, block.fallback))
                 block = block.fallback
                 continue
             if used + cost <= budget_tokens:
@@ -125,8 +125,8 @@ def assemble(preamble: str, blocks: Sequence[Block], budget_tokens: int,
                 used += cost
                 break
             block = block.fallback
-    for at, whole in large:
-        if at >= len(chosen) or chosen[at].item is not whole.fallback.item:  # type: ignore[union-attr]
+    for at, whole, compact in large:
+        if at >= len(chosen) or chosen[at] is not compact:
             continue  # its compact form did not fit either
         extra = count_tokens(whole.text) - count_tokens(chosen[at].text)
         if whole.text not in seen and used + extra <= budget_tokens:
