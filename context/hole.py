@@ -11,7 +11,8 @@ the types of locals in scope, which stay untyped when ty does not know them).
 With a deadline (an editor waiting), no question outlives it: ty gets what is left of it, and
 Jedi is not asked (a new version's first inference cost 0.1-2 s on Django, most of it Jedi
 looking for call sites of unannotated parameters, and it cannot be cut short without losing
-Jedi's warm state); what was left out is said in the request's notes (`skipped`).
+Jedi's warm state), and the names in scope are not gathered once the deadline has passed; what
+was left out is said in the request's notes (`skipped`).
 
 Jedi is not thread-safe: call `analyse_hole` from one worker thread. Results are memoised per
 (path, text hash, offset, engine), since editors ask again for the same position (completion,
@@ -394,6 +395,15 @@ def _scope(a: _Analysis) -> tuple[tuple[ScopeName, ...], dict[str, str]]:
                            f"statement found them ({partial[2]} left untyped; ty had not "
                            "answered)")
         return partial[0], partial[1]
+    if a.deadline is not None and time.monotonic() >= a.deadline:
+        # The hole's share of the deadline went on reading the text (a large file just opened:
+        # its parse and scan, 60-100 ms for rich's 2,600-line `console.py` on busy cores): the
+        # names in scope, a pass over every binding in the file, would overrun it further.
+        # Left out (not memoised: the next request in the statement asks again).
+        a.cut_short = True
+        a.notes.setdefault("hole", "deadline: names in scope left out (the hole's share of "
+                           "the deadline was spent before them)")
+        return (), {}
     statement = byte_offset(a.text, statement_start)
     # Names bound by the statement being written are not in scope yet.
     bindings = [b for b in names_in_scope(a.tree, a.data, a.byte) if b.byte < statement]
