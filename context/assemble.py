@@ -47,8 +47,13 @@ def blocks_for(hole: Hole, types: Sequence[ScoredType], headers: Sequence[Releva
     preamble = ""
     if hole.expected_type:
         preamble = f"# Expected type at the cursor: {hole.expected_type}\n"
-    blocks = [Block(render_comment(f"{t.type.path}:{t.type.line}", t.type.text), t.score, t.type)
-              for t in types]
+    blocks = []
+    for t in types:
+        where = f"{t.type.path}:{t.type.line}"
+        compact = _compact(t.type.text)
+        fallback = (Block(render_comment(where, compact), t.score, replace(t.type, text=compact))
+                    if compact is not None else None)
+        blocks.append(Block(render_comment(where, t.type.text), t.score, t.type, fallback))
     blocks += [Block(render_comment(f"{h.path}:{h.line} returns the expected type", h.signature),
                      h.score, h) for h in headers]
     for s in snippets:
@@ -65,23 +70,42 @@ def _snippet_block(s: Snippet) -> Block:
     where = f"{s.path}:{s.start_line}" if s.source == "rationale" else \
         f"Similar code in {s.path}:{s.start_line}-{s.end_line}"
     fallback = None
-    if s.source == "rationale" and s.text.startswith("class ") and "\n    def " in s.text:
-        # A large class may not fit: its header and docstring line still name the type.
-        head = [line for line in s.text.splitlines()[:2]
-                if line.startswith("class ") or line.lstrip().startswith('"""')]
-        compact = replace(s, text="\n".join([*head, "    ..."]))
-        fallback = Block(render_comment(where, compact.text), s.score, compact)
+    compact = _compact(s.text) if s.source == "rationale" else None
+    if compact is not None:
+        fallback = Block(render_comment(where, compact), s.score, replace(s, text=compact))
     return Block(render_comment(where, s.text), s.score, s, fallback)
+
+
+def _compact(stub: str) -> str | None:
+    """A class stub's header and docstring line (None: no class, or nothing to leave out): a
+    large class may not fit, and these still name the type."""
+    if not stub.startswith("class ") or "\n    " not in stub:
+        return None
+    head = [line for line in stub.splitlines()[:2]
+            if line.startswith("class ") or line.lstrip().startswith('"""')]
+    compact = "\n".join([*head, "    ..."])
+    return compact if len(compact) < len(stub) else None
+
+
+# Of the budget: the most one block takes while others wait. A larger one goes in compact
+# (`Block.fallback`) and is put back whole at the end if the room is left: on rich, whole class
+# stubs of 400-800 tokens (the types of the names in scope) left out the definitions of the
+# imported names the next line used.
+LARGE_SHARE = 0.25
 
 
 def assemble(preamble: str, blocks: Sequence[Block], budget_tokens: int,
              count_tokens: CountTokens) -> tuple[str, int, list[Block]]:
-    """(prompt, its token count, the chosen blocks). `prompt` never exceeds `budget_tokens`."""
+    """(prompt, its token count, the chosen blocks). `prompt` never exceeds `budget_tokens`.
+
+    Blocks are taken best first; one over `LARGE_SHARE` of the budget that has a compact form
+    is taken compact, and made whole again, best first, once every block has had its turn."""
     if budget_tokens <= 0:
         return "", 0, []
     ranked = sorted(blocks, key=lambda b: -b.score)
     seen: set[str] = set()
     chosen: list[Block] = []
+    large: list[tuple[int, Block, Block]] = []  # (where in `chosen`, whole, compact)
     used = count_tokens(preamble) if preamble else 0
     if used > budget_tokens:
         preamble, used = "", 0
@@ -91,12 +115,24 @@ def assemble(preamble: str, blocks: Sequence[Block], budget_tokens: int,
             if block.text in seen:
                 break
             cost = count_tokens(block.text)
+            if block.fallback is not None and cost > budget_tokens * LARGE_SHARE:
+                large.append((len(chosen), block, block.fallback))
+                block = block.fallback
+                continue
             if used + cost <= budget_tokens:
                 chosen.append(block)
                 seen.add(block.text)
                 used += cost
                 break
             block = block.fallback
+    for at, whole, compact in large:
+        if at >= len(chosen) or chosen[at] is not compact:
+            continue  # its compact form did not fit either
+        extra = count_tokens(whole.text) - count_tokens(chosen[at].text)
+        if whole.text not in seen and used + extra <= budget_tokens:
+            seen.add(whole.text)
+            chosen[at] = whole
+            used += extra
     while True:
         prompt = _render(preamble, chosen)
         tokens = count_tokens(prompt) if prompt else 0

@@ -11,7 +11,8 @@ the types of locals in scope, which stay untyped when ty does not know them).
 With a deadline (an editor waiting), no question outlives it: ty gets what is left of it, and
 Jedi is not asked (a new version's first inference cost 0.1-2 s on Django, most of it Jedi
 looking for call sites of unannotated parameters, and it cannot be cut short without losing
-Jedi's warm state); what was left out is said in the request's notes (`skipped`).
+Jedi's warm state), and the names in scope are not gathered once the deadline has passed; what
+was left out is said in the request's notes (`skipped`).
 
 Jedi is not thread-safe: call `analyse_hole` from one worker thread. Results are memoised per
 (path, text hash, offset, engine), since editors ask again for the same position (completion,
@@ -32,7 +33,7 @@ from cachetools import LRUCache
 
 from typehole.base import syntax
 from typehole.base.positions import UTF32, byte_offset, char_offset, position_at
-from typehole.base.scan import split_top
+from typehole.base.scan import LexState, split_top
 from typehole.base.syntax import Tree, node_text
 
 from . import jedistate
@@ -136,6 +137,7 @@ class _Analysis:
         self.tree = _parse(path, self.data)
         self._script: jedi.Script | None = None
         self._ty_text: str | None = None
+        self._scan: LexState | None = None
         self.cut_short = False  # an answer was lost to the deadline: not memoised
         self.notes: dict[str, str] = {}  # what the deadline left out (the context's `skipped`)
 
@@ -148,6 +150,14 @@ class _Analysis:
             return True
         self.notes.setdefault("hole", f"deadline: Jedi not asked {what}")
         return False
+
+    @property
+    def scan(self) -> LexState:
+        """The lexical state at the cursor (`scan_prefix`), scanned once per request: each scan
+        of the 80 lines before the cursor cost 4-5 ms on an idle core."""
+        if self._scan is None:
+            self._scan = scan_prefix(self.text, self.offset)
+        return self._scan
 
     @property
     def script(self) -> jedi.Script:
@@ -305,7 +315,7 @@ def _for_target(a: _Analysis, stmt: str) -> str | None:
 
 def _classify(a: _Analysis) -> tuple[str, str | None, str | None]:
     """(kind, expected type, receiver)."""
-    scan = scan_prefix(a.text, a.offset)
+    scan = a.scan
     if scan.in_string or scan.in_comment:
         return HoleKind.UNKNOWN, None, None
     stmt = a.text[scan.statement_start:a.offset]
@@ -365,7 +375,7 @@ def _classify(a: _Analysis) -> tuple[str, str | None, str | None]:
 def _scope(a: _Analysis) -> tuple[tuple[ScopeName, ...], dict[str, str]]:
     """Names in scope (a few unannotated locals typed) and the declared annotations, memoised
     per statement (`_SCOPES`)."""
-    statement_start = scan_prefix(a.text, a.offset).statement_start
+    statement_start = a.scan.statement_start
     line_end = a.text.find("\n", a.offset)
     key = (a.path, jedistate.digest(a.text[:statement_start]),
            jedistate.digest(a.text[line_end:] if line_end >= 0 else ""), jedistate.generation(),
@@ -385,6 +395,15 @@ def _scope(a: _Analysis) -> tuple[tuple[ScopeName, ...], dict[str, str]]:
                            f"statement found them ({partial[2]} left untyped; ty had not "
                            "answered)")
         return partial[0], partial[1]
+    if a.deadline is not None and time.monotonic() >= a.deadline:
+        # The hole's share of the deadline went on reading the text (a large file just opened:
+        # its parse and scan, 60-100 ms for rich's 2,600-line `console.py` on busy cores): the
+        # names in scope, a pass over every binding in the file, would overrun it further.
+        # Left out (not memoised: the next request in the statement asks again).
+        a.cut_short = True
+        a.notes.setdefault("hole", "deadline: names in scope left out (the hole's share of "
+                           "the deadline was spent before them)")
+        return (), {}
     statement = byte_offset(a.text, statement_start)
     # Names bound by the statement being written are not in scope yet.
     bindings = [b for b in names_in_scope(a.tree, a.data, a.byte) if b.byte < statement]
@@ -452,7 +471,7 @@ def analyse_hole(text: str, offset: int, path: str | None = None,
     scope, declared = _scope(a)
     if kind == HoleKind.UNKNOWN:
         # `x = ` where `x` was declared with a type earlier in the scope.
-        m = _ASSIGN.match(text[scan_prefix(text, offset).statement_start:offset])
+        m = _ASSIGN.match(text[a.scan.statement_start:offset])
         if m and m.group(1).strip() in declared:
             kind, expected = HoleKind.ANNOTATED_ASSIGNMENT, declared[m.group(1).strip()]
     function = next((node_text(a.data, n.child_by_field_name("name"))

@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from cachetools import LRUCache
 
@@ -330,6 +331,13 @@ class Index:
         # limit, generation): typing on repeats them (`window_search`).
         self._searched: LRUCache[tuple[tuple[str, ...], str | None, int, int],
                                  tuple[int, WindowSearch]] = LRUCache(maxsize=32)
+        # Reads of definitions, modules and imports by (query, arguments), with the generation
+        # they were read at (`_read`): typing on asks the same again, and the next file opened
+        # many of the same (each read waits for the lock and SQLite: the imports' definitions
+        # cost 7 ms a request on rich on an idle core, 30 ms at p95 on busy ones).
+        self._reads: LRUCache[tuple[object, ...], tuple[int, list[Any]]] = \
+            LRUCache(maxsize=4096)
+        self._reads_lock = threading.Lock()
 
     @property
     def warnings(self) -> list[str]:
@@ -985,11 +993,24 @@ class Index:
 
     # -- reading -----------------------------------------------------------------------------
 
-    def _defs(self, where: str, args: Sequence[object]) -> list[Definition]:
+    def _read(self, sql: str, args: Sequence[object]) -> list[Any]:
+        """The rows of `sql`, remembered at the index's generation (`_reads`): a write in
+        between makes them read again."""
+        key = (sql, *args)
+        with self._reads_lock:
+            hit = self._reads.get(key)
+        if hit is not None and hit[0] == self.generation:
+            return hit[1]
         with self.store.lock:
-            rows = self.store.conn.execute(
-                f"SELECT {_DEF_COLUMNS} FROM defs d JOIN files f ON f.id = d.file_id "
-                f"WHERE {where}", tuple(args)).fetchall()
+            generation = self.generation  # what the rows are, read under the same lock
+            rows = self.store.conn.execute(sql, tuple(args)).fetchall()
+        with self._reads_lock:
+            self._reads[key] = (generation, rows)
+        return rows
+
+    def _defs(self, where: str, args: Sequence[object]) -> list[Definition]:
+        rows = self._read(f"SELECT {_DEF_COLUMNS} FROM defs d JOIN files f ON f.id = d.file_id "
+                          f"WHERE {where}", args)
         return [Definition(path=r[0], module=r[1], name=r[2], qualname=r[3], kind=r[4],
                            line=r[5], end_line=r[6], signature=r[7], doc=r[8] or "",
                            annotation=r[9] or "", parent=r[10] or "") for r in rows]
@@ -1001,11 +1022,9 @@ class Index:
 
     def module_path(self, module: str) -> str | None:
         """Workspace path of a module (a package's `__init__` for packages)."""
-        with self.store.lock:
-            row = self.store.conn.execute(
-                "SELECT path FROM files WHERE module=? ORDER BY path LIKE '%.pyi' DESC LIMIT 1",
-                (module,)).fetchone()
-        return row[0] if row else None
+        rows = self._read("SELECT path FROM files WHERE module=? "
+                          "ORDER BY path LIKE '%.pyi' DESC LIMIT 1", (module,))
+        return str(rows[0][0]) if rows else None
 
     def definitions_in(self, path: str, parent: str | None = None) -> list[Definition]:
         """Definitions of one file, in line order; only members of `parent` when given."""
@@ -1033,10 +1052,8 @@ class Index:
 
     def imports_of(self, path: str) -> list[Import]:
         """Imports of an indexed file."""
-        with self.store.lock:
-            rows = self.store.conn.execute(
-                "SELECT i.module, i.name, i.alias, i.line FROM imports i JOIN files f "
-                "ON f.id = i.file_id WHERE f.path=?", (path,)).fetchall()
+        rows = self._read("SELECT i.module, i.name, i.alias, i.line FROM imports i JOIN files f "
+                          "ON f.id = i.file_id WHERE f.path=?", (path,))
         return [Import(*r) for r in rows]
 
     def graph_changes(self) -> set[str] | None:

@@ -20,6 +20,9 @@ __all__ = ["analogy", "at_line_start", "continuations", "rationale"]
 
 _USE = re.compile(r"(?<![\w.])([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)?)")
 _LOOKBACK_LINES = 60
+# Before those lines, how far back the names not used in them are looked for (about 500 lines;
+# a regular expression over the whole of a large file would cost milliseconds).
+_EARLIER_CHARS = 20_000
 _QUERY_LINES = 10
 _WORD = re.compile(r"[A-Za-z0-9_]+")
 _WORD_AT_END = re.compile(r"[A-Za-z0-9_]+$")
@@ -49,18 +52,31 @@ def rationale(index: Index, facts: FileFacts, text: str, offset: int,
         head = dotted.split(".")[0]
         if head not in facts.imports:
             continue
-        # Lines between the use and the cursor; the latest use wins.
-        distance[dotted] = lines_total - window.count("\n", 0, m.start())
+        # Lines between the use and the cursor; the latest use wins. `Text.from_markup` uses
+        # `Text` too: a class's member resolves to no definition of its own here.
+        distance[dotted] = distance[head] = lines_total - window.count("\n", 0, m.start())
     scored: dict[tuple[str, int], Snippet] = {}
     for dotted, d_lines in distance.items():
         # A use far away is still worth at least an import that is not used at all.
         score = max(weights.rationale / (1 + d_lines / weights.proximity_lines),
                     weights.rationale_unused)
         _add(index, facts, dotted, score, scored, max_members)
-    for alias, imp in facts.imports.items():
-        if alias not in distance and imp.name and imp.name != "*":
-            _add(index, facts, alias, weights.rationale_unused, scored, max_members)
+    unused = [alias for alias, imp in facts.imports.items()
+              if alias not in distance and imp.name and imp.name != "*"]
+    # Equal scores keep this order when packed: the names used last in the lines before those
+    # looked at first (the file goes on using them), then the others in the imports' order.
+    last = _last_uses(text[max(start - _EARLIER_CHARS, 0):start], unused)
+    for alias in sorted(unused, key=lambda alias: -last.get(alias, -1)):
+        _add(index, facts, alias, weights.rationale_unused, scored, max_members)
     return sorted(scored.values(), key=lambda s: -s.score)[:limit]
+
+
+def _last_uses(text: str, names: list[str]) -> dict[str, int]:
+    """Where each of `names` last occurs in `text` as a name of its own (absent: nowhere)."""
+    if not names:
+        return {}
+    pattern = re.compile(r"(?<![\w.])(" + "|".join(map(re.escape, names)) + r")\b")
+    return {m.group(1): m.start() for m in pattern.finditer(text)}
 
 
 def _last_lines(text: str, offset: int, count: int) -> list[str]:

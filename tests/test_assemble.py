@@ -8,7 +8,8 @@ from pathlib import Path
 from typehole.context.assemble import Block, assemble, blocks_for, render_comment
 from typehole.context.engine import ContextEngine
 from typehole.context.ranking import RankingWeights
-from typehole.context.records import Hole, Snippet
+from typehole.context.records import Hole, RelevantType, Snippet
+from typehole.context.relevant import ScoredType
 
 
 def words(text: str) -> int:
@@ -199,3 +200,29 @@ def test_beyond_the_free_room_only_continuations_and_used_definitions_take_the_b
     assert "continuation" in {s.source for s in with_next.snippets}
     assert with_next.prompt == httpx_engine.gather(text, going_on, path, 400, chars).prompt
     assert 40 < with_next.tokens <= 400
+
+
+def test_a_large_block_goes_in_compact_and_is_made_whole_when_room_is_left() -> None:
+    # The best block alone would take most of the budget: it goes in compact first, so that the
+    # smaller blocks after it fit; made whole again only if there is room at the end.
+    compact = Block(render_comment("big.py:1", "class Big: ..."), 0.9, "big-compact")
+    big = Block(render_comment("big.py:1", "word " * 60), 0.9, "big", compact)
+    small = [Block(render_comment(f"s{i}.py:1", "word " * 8), 0.5 - i / 10, f"s{i}")
+             for i in range(3)]
+    _, tokens, chosen = assemble("", [big, *small], 70, words)
+    assert [b.item for b in chosen] == ["big-compact", "s0", "s1", "s2"] and tokens <= 70
+    _, tokens, chosen = assemble("", [big, *small], 200, words)
+    assert [b.item for b in chosen] == ["big", "s0", "s1", "s2"] and tokens <= 200
+    # A block without a compact form is taken whole, as before, when it fits.
+    plain = Block(big.text, 0.9, "plain")
+    _, _, chosen = assemble("", [plain, *small], 70, words)
+    assert [b.item for b in chosen] == ["plain"]
+
+
+def test_a_relevant_class_has_a_compact_form() -> None:
+    stub = 'class Console:\n    """A terminal."""\n    width: int\n    def print(self): ...'
+    kept = RelevantType("Console", "rich/console.py", 580, stub)
+    _, blocks = blocks_for(Hole("unknown", None, 0, 0), [ScoredType(kept, 0.55)], [], [])
+    fallback = blocks[0].fallback
+    assert fallback is not None and fallback.item.line == 580
+    assert fallback.item.text == 'class Console:\n    """A terminal."""\n    ...'

@@ -80,12 +80,41 @@ def test_context_cli_matches_contract(httpx_project: Path) -> None:
 async def test_context_request_leaves_out_what_its_deadline_cannot_fit(httpx_project: Path) -> None:
     # An editor's `typehole/context` is bounded by `context.deadlineMs`: with Jedi as the
     # type engine the unannotated locals in scope stay untyped (Jedi's inference of them does
-    # not fit a deadline) and the answer says so; what is declared is still there.
+    # not fit a deadline) and the answer says so; what is declared is still there. A deadline
+    # long enough for the rest on a busy machine (a hole's share spent before the names in
+    # scope leaves them out altogether).
     path, text, line, character = _return_hole(httpx_project)
-    async with session(httpx_project, {"context": {"typeOracle": "jedi"}}) as (client, _):
+    options = {"context": {"typeOracle": "jedi", "deadlineMs": 30000}}
+    async with session(httpx_project, options) as (client, _):
         await wait_learned(client)
         uri = open_document(client, path, text)
         context = await client.protocol.send_request_async("typehole/context", {
             "textDocument": {"uri": uri}, "position": {"line": line, "character": character}})
     assert (context.hole.kind, context.hole.expected_type) == ("return", "Response")
     assert "left untyped" in context.skipped.hole
+
+
+async def test_first_request_in_a_file_just_opened_holds_the_import_the_next_line_uses(
+        httpx_project: Path) -> None:
+    # The cursor at the start of `if to_str(k.lower()) in SENSITIVE_HEADERS:` in httpx's
+    # `_models.py`, the text before it opened as a new document, as an editor's first request
+    # there: `to_str` is used nowhere in the lines before, but the file used it last among its
+    # imports; its definition is in the 1,024 tokens, above similar code but the best window.
+    path = httpx_project / "httpx" / "_models.py"
+    full = path.read_text(encoding="utf-8")
+    line_text = "        if to_str(k.lower()) in SENSITIVE_HEADERS:\n"
+    cut = full.index(line_text) + len("        ")
+    text = full[:cut]
+    async with session(httpx_project, {"context": {"typeOracle": "jedi"}}) as (client, _):
+        await wait_learned(client)
+        uri = open_document(client, path, text)
+        lines = text.split("\n")
+        context = await client.protocol.send_request_async("typehole/context", {
+            "textDocument": {"uri": uri}, "budget": 1024,
+            "position": {"line": len(lines) - 1, "character": len(lines[-1])}})
+    utils = (httpx_project / "httpx" / "_utils.py").read_text(encoding="utf-8").split("\n")
+    defined = next(i for i, line in enumerate(utils, 1) if line.startswith("def to_str("))
+    assert context.tokens <= 1024
+    assert any(s.path == "httpx/_utils.py" and s.start_line <= defined <= s.end_line
+               for s in context.snippets)
+    assert "def to_str(" in context.prompt

@@ -98,6 +98,22 @@ def test_with_a_deadline_jedi_is_not_asked_for_a_signature() -> None:
     assert unhurried.expected_type == "int"
 
 
+def test_a_deadline_spent_before_the_names_in_scope_leaves_them_out(tmp_path: Path) -> None:
+    # The hole's share of the deadline spent on reading the text (as on a large file just
+    # opened, on busy cores): its kind still, no names in scope, said so, and not memoised:
+    # the next request with time left finds them.
+    clear_cache()
+    notes: dict[str, str] = {}
+    path, project = str(tmp_path / "box.py"), jedi.Project(tmp_path)
+    late = analyse_hole(_BOX + "return ", len(_BOX) + 7, path, project,
+                        deadline=time.monotonic() - 1, notes=notes)
+    assert (late.kind, late.scope) == (HoleKind.RETURN, ())
+    assert notes["hole"].startswith("deadline: names in scope left out")
+    again = analyse_hole(_BOX + "return ", len(_BOX) + 7, path, project,
+                         deadline=time.monotonic() + 600)
+    assert {"items", "limit", "count", "root"} <= {s.name for s in again.scope}
+
+
 def test_names_in_scope_are_kept_while_typing_on_a_line(tmp_path: Path) -> None:
     clear_cache()
     path, project = str(tmp_path / "box.py"), jedi.Project(tmp_path)

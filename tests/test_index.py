@@ -231,6 +231,26 @@ def test_a_repeated_search_is_remembered_until_the_index_changes(tmp_path: Path)
     assert changed.hits[0][0] == "pkg/m5.py"
 
 
+def test_reads_are_remembered_until_the_index_changes(tmp_path: Path) -> None:
+    write_tree(tmp_path / "ws", {"pkg/__init__.py": "", "pkg/a.py": "def f(x): ...\n",
+                                 "pkg/b.py": "from pkg.a import f\n"})
+    index = Index(tmp_path / "ws", tmp_path / "cache")
+    index.build()
+    assert [d.signature for d in index.top_level("pkg.a", "f")] == ["def f(x)"]
+    assert index.top_level("pkg.a", "f") == index.top_level("pkg.a", "f")
+    # An edit, a new file and a removed one are read at once, each a write in between.
+    index.update_file(tmp_path / "ws" / "pkg" / "a.py", "def f(x, y): ...\n\ndef g(): ...\n")
+    assert [d.signature for d in index.top_level("pkg.a", "f")] == ["def f(x, y)"]
+    assert [d.name for d in index.definitions_in("pkg/a.py")] == ["f", "g"]
+    index.update_file(tmp_path / "ws" / "pkg" / "b.py", "from pkg.a import g\n")
+    assert [i.name for i in index.imports_of("pkg/b.py")] == ["g"]
+    assert index.module_path("pkg.c") is None
+    index.update_file(tmp_path / "ws" / "pkg" / "c.py", "from pkg.a import f\n")
+    assert index.module_path("pkg.c") == "pkg/c.py"
+    index.remove_file(tmp_path / "ws" / "pkg" / "c.py")
+    assert index.module_path("pkg.c") is None and index.imports_of("pkg/c.py") == []
+
+
 def _all_windows(index: Index) -> list[tuple[int]]:
     with index.store.lock:
         return index.store.conn.execute("SELECT id FROM wins").fetchall()

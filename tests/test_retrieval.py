@@ -112,3 +112,40 @@ def test_continuations_find_the_files_own_code_but_not_the_lines_at_the_cursor(
     # Alone, the lines at the cursor are no continuation of themselves.
     alone = f"def b():\n{body}    "
     assert continuations(httpx_engine.index, "tests/script.py", alone, len(alone)) == []
+
+
+def test_rationale_counts_a_member_used_as_a_use_of_its_class(tmp_path: Path) -> None:
+    # `Text.from_markup(...)` uses `Text`: its class is a definition used near the cursor, not
+    # an import the code around it leaves alone.
+    write_tree(tmp_path / "ws", {
+        "pkg/__init__.py": "",
+        "pkg/text.py": "class Text:\n    @classmethod\n    def from_markup(cls, s): ...\n",
+        "pkg/style.py": "class Style:\n    pass\n",
+    })
+    engine = ContextEngine(tmp_path / "ws", tmp_path / "cache")
+    engine.build()
+    text = ("from pkg.style import Style\nfrom pkg.text import Text\n" + "x = 1\n" * 80
+            + "def render():\n    label = Text.from_markup('[b]x')\n    ")
+    facts = engine.facts("pkg/render.py", text)
+    scores = {s.path: s.score for s in rationale(engine.index, facts, text, len(text))}
+    w = RankingWeights()
+    assert scores["pkg/style.py"] == w.rationale_unused
+    assert w.rationale_unused < scores["pkg/text.py"] <= w.rationale
+
+
+def test_rationale_puts_the_imports_used_last_before_the_others_not_used_nearby(
+        tmp_path: Path) -> None:
+    # None of the three is used in the 60 lines before the cursor: equal scores, packed in
+    # this order, the one the file used last first and the one it never used last.
+    write_tree(tmp_path / "ws", {
+        "pkg/__init__.py": "",
+        "pkg/names.py": "class Alpha: ...\n\n\nclass Beta: ...\n\n\nclass Gamma: ...\n",
+    })
+    engine = ContextEngine(tmp_path / "ws", tmp_path / "cache")
+    engine.build()
+    text = ("from pkg.names import Alpha, Beta, Gamma\n\nb = Beta()\nc = Gamma()\n"
+            + "x = 1\n" * 80)
+    facts = engine.facts("pkg/main.py", text)
+    found = rationale(engine.index, facts, text, len(text))
+    assert [s.text.split(":")[0] for s in found] == ["class Gamma", "class Beta", "class Alpha"]
+    assert {s.score for s in found} == {RankingWeights().rationale_unused}
