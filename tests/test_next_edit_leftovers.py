@@ -202,8 +202,17 @@ def test_a_new_class_points_at_the_registry_of_its_siblings() -> None:
     after = source.replace(anchor, new_class + anchor, 1)
     found = [s for s in static_suggestions(after, events_between(source, after))
              if s.source == "registry"]
-    assert [(after[s.start : s.end], s.jump) for s in found] == [('"fish": FishComplete', True)]
+    # Each key is its class's name without `Complete`, lower-cased: so is the new one's.
+    assert [(s.new_text, s.jump) for s in found] == [('\n    "powershell": PowerShellComplete,',
+                                                      False)]
     assert "the new `PowerShellComplete` is not there" in found[0].reason
+    assert ('    "fish": FishComplete,\n    "powershell": PowerShellComplete,\n'
+            '    "zsh": ZshComplete,\n}') in apply(after, found[0])
+    # A key that is not its value's name cut alike leaves the place only.
+    odd = after.replace('"zsh": ZshComplete', '"z": ZshComplete')
+    [s] = [s for s in static_suggestions(odd, events_between(source.replace(
+        '"zsh": ZshComplete', '"z": ZshComplete'), odd)) if s.source == "registry"]
+    assert s.jump and odd[s.start : s.end] == '"fish": FishComplete'
 
 
 def test_a_new_constant_enters_the_list_of_its_siblings() -> None:
