@@ -36,10 +36,8 @@ class Weights:
     unused: float = 1.5  # a variable the edit left unused
     # What an edit left half done, by new engines (below what the edit broke: a reference it
     # left undefined, a call that no longer fits, come first).
-    # The old copy of lines (a block) the edit pasted: on real commits it landed at every rank
-    # (11 of 11), so it comes before a name the edit left undefined, often a location only.
-    moved: float = 2.9  # the old copy of lines the edit pasted in the same scope
-    moved_block: float = 2.9  # the old copy of a block the edit pasted
+    moved: float = 2.6  # the old copy of lines the edit pasted in the same scope
+    moved_block: float = 2.6  # the old copy of a block the edit pasted
     extract: float = 2.3  # a copy of the expression the edit just named
     argument: float = 1.9  # another call of a callee the edit gave an argument more
     registry: float = 2.2  # a list or dict naming the new definition's siblings
