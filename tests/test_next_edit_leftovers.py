@@ -202,8 +202,17 @@ def test_a_new_class_points_at_the_registry_of_its_siblings() -> None:
     after = source.replace(anchor, new_class + anchor, 1)
     found = [s for s in static_suggestions(after, events_between(source, after))
              if s.source == "registry"]
-    assert [(after[s.start : s.end], s.jump) for s in found] == [('"fish": FishComplete', True)]
+    # Each key is its class's name without `Complete`, lower-cased: so is the new one's.
+    assert [(s.new_text, s.jump) for s in found] == [('\n    "powershell": PowerShellComplete,',
+                                                      False)]
     assert "the new `PowerShellComplete` is not there" in found[0].reason
+    assert ('    "fish": FishComplete,\n    "powershell": PowerShellComplete,\n'
+            '    "zsh": ZshComplete,\n}') in apply(after, found[0])
+    # A key that is not its value's name cut alike leaves the place only.
+    odd = after.replace('"zsh": ZshComplete', '"z": ZshComplete')
+    [s] = [s for s in static_suggestions(odd, events_between(source.replace(
+        '"zsh": ZshComplete', '"z": ZshComplete'), odd)) if s.source == "registry"]
+    assert s.jump and odd[s.start : s.end] == '"fish": FishComplete'
 
 
 def test_a_new_constant_enters_the_list_of_its_siblings() -> None:
@@ -425,3 +434,80 @@ def test_a_statement_written_several_times_moves_within_its_block() -> None:
                                "    if True:\n        exc_info = sys.exc_info()\n"
                                "    return exc_info\n")
     assert moved_suggestions(events_between(before, elsewhere)[-1]) == []
+
+
+# jinja2/asyncfilters.py before commit 1df67cf172 (jinja's history), cut down: each key is its
+# filter's name without `do_`, the values aligned in one column.
+JINJA_FILTERS = '''def do_first(environment, seq):
+    pass
+
+
+def do_groupby(environment, value, attribute):
+    pass
+
+
+ASYNC_FILTERS = {
+    'first':        do_first,
+    'groupby':      do_groupby,
+}
+'''
+
+
+def test_a_new_function_enters_an_aligned_dict_with_its_key() -> None:
+    after = JINJA_FILTERS.replace(
+        "    pass\n\n\nASYNC", "    pass\n\n\ndef do_join(environment, value, d=''):\n"
+        "    pass\n\n\nASYNC", 1)
+    [s] = [s for s in static_suggestions(after, events_between(JINJA_FILTERS, after))
+           if s.source == "registry"]
+    assert not s.jump and s.new_text == "\n    'join':         do_join,"
+    assert apply(after, s).endswith("    'groupby':      do_groupby,\n"
+                                    "    'join':         do_join,\n}\n")
+
+
+# httpx/_urlparse.py before commit a7092af2fd (httpx's history), cut down: two helpers replaced
+# by one, `percent_encode` visibly renamed `PERCENT`, `is_safe` gone.
+HTTPX_QUOTE = '''UNRESERVED_CHARACTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-._~"
+
+
+def percent_encode(char: str) -> str:
+    """
+    Replace a single character with the percent-encoded representation.
+    """
+    return "".join([f"%{byte:02x}" for byte in char.encode("utf-8")]).upper()
+
+
+def is_safe(string: str, safe: str = "/") -> bool:
+    """
+    Determine if a given string is already quote-safe.
+    """
+    NON_ESCAPED_CHARS = UNRESERVED_CHARACTERS + safe + "%"
+    for char in string:
+        if char not in NON_ESCAPED_CHARS:
+            return False
+    return True
+
+
+def quote(string: str, safe: str = "/") -> str:
+    if is_safe(string, safe=safe):
+        return string
+
+    NON_ESCAPED_CHARS = UNRESERVED_CHARACTERS + safe
+    return "".join(
+        [char if char in NON_ESCAPED_CHARS else percent_encode(char) for char in string]
+    )
+'''
+
+
+def test_a_suggestion_with_its_text_comes_before_a_place_only() -> None:
+    start = HTTPX_QUOTE.index("def percent_encode")
+    end = HTTPX_QUOTE.index("def quote")
+    after = HTTPX_QUOTE[:start] + (
+        'def PERCENT(string: str) -> str:\n'
+        '    return "".join([f"%{byte:02X}" for byte in string.encode("utf-8")])\n\n\n'
+    ) + HTTPX_QUOTE[end:]
+    found = static_suggestions(after, events_between(HTTPX_QUOTE, after))
+    # Both come from the same edit with the same weight; `is_safe` is nearer the cursor but
+    # only a place, the renamed `percent_encode` has its text.
+    assert [(s.source, s.jump, after[s.start : s.end]) for s in found[:2]] == [
+        ("undefined", False, "percent_encode"), ("undefined", True, "is_safe")]
+    assert found[0].new_text == "PERCENT"

@@ -152,3 +152,97 @@ def test_a_statement_passing_a_removed_constant_goes_with_its_if() -> None:
     assert "the statement passing it goes too" in s.reason
     # The `if` it was the whole of goes too, and no blank line is left under `if order is None:`.
     assert "    if order is None:\n        order = eq\n" in apply(after, s)
+
+
+# rich/text.py before commit 69f197c65f, cut down: Black had split these right-hand sides in
+# parentheses for length; without `cast` they fit on one line, where the maintainer wrote them.
+RICH_WRAPPED = '''from typing import Optional, cast
+
+DEFAULT_OVERFLOW = "fold"
+
+
+class Text:
+    def render(self, console, options):
+        overflow = (
+            cast("OverflowMethod", self.overflow)
+            or options.overflow
+            or DEFAULT_OVERFLOW
+        )
+        return overflow
+
+    def wrap(self, console, width, overflow=None):
+        wrap_overflow = (
+            cast("OverflowMethod", overflow or self.overflow) or DEFAULT_OVERFLOW
+        )
+        return wrap_overflow
+
+    def split(self, console, overflow=None):
+        return self.divide(
+            cast("OverflowMethod", overflow or self.overflow),
+            console.options.overflow_method_for_the_console_that_renders_this_text,
+        )
+'''
+
+
+def test_a_call_unwrapped_in_split_brackets_joins_them_where_they_fit() -> None:
+    after = RICH_WRAPPED.replace(", cast\n", "\n", 1)
+    found = _undefined(RICH_WRAPPED, after)
+    joined = _at(after, found, 'cast("OverflowMethod", self.overflow)')
+    assert after[joined.start : joined.end].startswith("(\n            cast(")
+    assert joined.new_text == "self.overflow or options.overflow or DEFAULT_OVERFLOW"
+    assert "        overflow = self.overflow or options.overflow or DEFAULT_OVERFLOW\n" \
+        "        return overflow\n" in apply(after, joined)
+    same = _at(after, found, 'cast("OverflowMethod", overflow or self.overflow) or')
+    assert "        wrap_overflow = overflow or self.overflow or DEFAULT_OVERFLOW\n" in \
+        apply(after, same)
+    # A trailing comma keeps the call's arguments one to a line: only the cast goes.
+    kept = _at(after, found, 'cast("OverflowMethod", overflow or self.overflow),')
+    assert after[kept.start : kept.end] == 'cast("OverflowMethod", overflow or self.overflow)'
+    assert kept.new_text == "overflow or self.overflow"
+
+
+def test_a_call_that_would_not_fit_stays_split() -> None:
+    before = RICH_WRAPPED.replace("options.overflow\n", "options.overflow_method_for_the_"
+                                  "console_that_renders_this_text\n", 1)
+    after = before.replace(", cast\n", "\n", 1)
+    s = _at(after, _undefined(before, after), 'cast("OverflowMethod", self.overflow)')
+    assert after[s.start : s.end] == 'cast("OverflowMethod", self.overflow)'
+    assert s.new_text == "self.overflow"
+
+
+# attr/_make.py before commit 82892487fb (attrs' history), cut down: `_add_setattr` went; it
+# returned the class it was given, so its call reads as that class.
+ATTRS_SETATTR = '''def _add_setattr(cl):
+    """
+    Adds an adequate __setattr__ method.
+    """
+    original_setattr = cl.__setattr__
+
+    def set_attr(self, name, value):
+        original_setattr(self, name, value)
+        return None
+
+    cl.__setattr__ = set_attr
+    return cl
+
+
+def attributes(maybe_cl=None, add_repr=True):
+    def wrap(cl):
+        if add_repr is True:
+            cl = _add_repr(cl)
+        return _add_setattr(cl)
+
+    return wrap
+'''
+
+
+def test_a_removed_function_that_returned_its_argument_gives_way_to_it() -> None:
+    after = ATTRS_SETATTR[ATTRS_SETATTR.index("def attributes(") :]
+    [s] = _undefined(ATTRS_SETATTR, after)
+    assert after[s.start : s.end] == "_add_setattr(cl)" and s.new_text == "cl"
+    assert "        return cl\n" in apply(after, s)
+    # One that returns something else (here a new object) stays a location.
+    other = ATTRS_SETATTR.replace("    return cl\n\n\ndef attributes", "    return Wrapper(cl)\n"
+                                  "\n\ndef attributes", 1)
+    [s] = _undefined(other, after)
+    assert s.jump and after[s.start : s.end] == "_add_setattr"

@@ -1,9 +1,10 @@
 """Ranking and anchoring of next-edit suggestions.
 
 Static suggestions come first (they are derived, not guessed), newer edits' consequences before
-older ones', and within those the site nearest after the cursor first, the way a reader moves
-on. Suggestions are anchored by the text they replace: `rebase` carries one across a later change
-that does not touch it, and drops it when that change overlapped it or its text is gone.
+older ones', and within those one that carries its text before a location only, then the site
+nearest after the cursor first, the way a reader moves on. Suggestions are anchored by the text
+they replace: `rebase` carries one across a later change that does not touch it, and drops it
+when that change overlapped it or its text is gone.
 """
 
 from __future__ import annotations
@@ -91,8 +92,9 @@ def rank(found: Iterable[tuple[int, Suggestion]], cursor: int,
             continue  # a repetition the user has since moved past
         score = weights.of(s.source) - weights.per_age * age
         scored.append(replace(s, score=score))
-    # After the cursor first (reading order), then before it, nearest first.
-    scored.sort(key=lambda s: (-s.score, s.path is not None, s.start < cursor,
+    # What to write before a place only, then after the cursor first (reading order), then
+    # before it, nearest first.
+    scored.sort(key=lambda s: (-s.score, s.jump, s.path is not None, s.start < cursor,
                                abs(s.start - cursor)))
     out: list[Suggestion] = []
     for s in scored:

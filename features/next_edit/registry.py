@@ -6,8 +6,10 @@ the same kind as the definitions next to it (a class among classes, a function a
 a constant among constants), a collection literal elsewhere in the file that names at least
 `MIN_SIBLINGS` of that kind, a neighbour of the new one among them, and not the new name, is
 where the next edit goes: the new name enters it right after its neighbour's entry, spelled as
-the entries are (a name, or a quoted name). A dict's entry needs a key that only its author
-knows, so there the suggestion is location-only.
+the entries are (a name, or a quoted name). A dict's entry needs a key: where every key is its
+value's name with the same prefix and suffix cut (`"fish": FishComplete`, `'join': do_join`),
+lower-cased or not, the new entry's key is cut alike and aligned as the neighbour's is;
+otherwise only its author knows it, and the suggestion is location-only.
 """
 
 from __future__ import annotations
@@ -120,10 +122,16 @@ def _entry(text: str, data: bytes, collection: Any, name: str, siblings: set[str
     lo, hi = node_span(text, data, entry)
     line = text.count("\n", 0, lo) + 1
     reason = f"line {line} lists `{names[after]}` and its siblings; the new `{name}` is not there"
-    if collection.type == "dictionary" or entry.type not in ("identifier", "string"):
+    if collection.type == "dictionary":
+        new = _dict_entry(entries, entry, name)
+    elif entry.type in ("identifier", "string"):
+        new = name if entry.type == "identifier" else \
+            f"{text_of(entry)[0]}{name}{text_of(entry)[0]}"
+    else:
+        new = None
+    if new is None:
         return Suggestion(lo, hi, text[lo:hi], "registry", reason, text[lo:hi],
                           f"registry:{name}", jump=True)
-    new = name if entry.type == "identifier" else f"{text_of(entry)[0]}{name}{text_of(entry)[0]}"
     rest = text[hi:]
     if not rest.lstrip(" \t").startswith(","):
         return Suggestion(hi, hi, f", {new}", "registry", reason, "", f"registry:{name}")
@@ -135,3 +143,54 @@ def _entry(text: str, data: bytes, collection: Any, name: str, siblings: set[str
         return Suggestion(comma, comma, f"\n{text[line_start:lo]}{new},", "registry", reason,
                           "", f"registry:{name}")
     return Suggestion(comma, comma, f" {new},", "registry", reason, "", f"registry:{name}")
+
+
+def _dict_entry(entries: list[Any], neighbour: Any, name: str) -> str | None:
+    """`"key": name` for a dict whose every key is its value's name with one prefix and suffix
+    cut (compared lower-cased) and kept as written or lower-cased; the separator padded so the
+    value lines up as the neighbour's does. None where the keys follow no such rule."""
+    cuts, cases = set(), set()
+    for entry in entries:
+        cut = _key_cut(entry)
+        if cut is None:
+            return None
+        cuts.add(cut[:3])
+        cases.add(cut[3])
+    cases.discard(None)  # a key that reads the same either way
+    if len(cuts) != 1 or len(cases) > 1:
+        return None
+    (prefix, suffix, quote), = cuts
+    lowered = bool(cases and cases.pop())
+    if not (name.lower().startswith(prefix) and name.lower().endswith(suffix)) \
+            or len(name) <= len(prefix) + len(suffix):
+        return None
+    middle = name[len(prefix) : len(name) - len(suffix)]
+    key = f"{quote}{middle.lower() if lowered else middle}{quote}"
+    old_key, value = neighbour.child_by_field_name("key"), neighbour.child_by_field_name("value")
+    gap = value.start_byte - old_key.end_byte  # `:` and the spaces after it
+    width = old_key.end_byte - old_key.start_byte + gap
+    pad = max(width - len(key) - 1, 1) if gap > 2 else 1
+    return f"{key}:{' ' * pad}{name}"
+
+
+def _key_cut(entry: Any) -> tuple[str, str, str, bool | None] | None:
+    """(prefix, suffix, quote, lower-cased) that turn the entry's value name into its key: the
+    key a plain string, the value an identifier holding it (its case aside); lower-cased is
+    None where the name's part is lower case already."""
+    if entry.type != "pair":
+        return None
+    key, value = entry.child_by_field_name("key"), entry.child_by_field_name("value")
+    if key is None or value is None or key.type != "string" or value.type != "identifier":
+        return None
+    quoted, target = text_of(key), text_of(value)
+    if len(quoted) < 3 or quoted[0] not in "'\"" or quoted[-1] != quoted[0]:
+        return None
+    inner = quoted[1:-1]
+    at = target.lower().find(inner.lower())
+    if not inner.isidentifier() or at < 0:
+        return None
+    middle = target[at : at + len(inner)]
+    if inner != middle and inner != middle.lower():
+        return None
+    lowered = None if middle == middle.lower() else inner != middle
+    return target[:at].lower(), target[at + len(inner) :].lower(), quoted[0], lowered

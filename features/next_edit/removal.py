@@ -18,9 +18,10 @@ next):
 - a statement that is a call given NAME (a removed constant or import) as its first argument
   (`DEFAULT_STYLES.update(MARKDOWN_STYLES)`, `warnings.warn(MESSAGE, ...)`): the statement goes,
   and an `if` block it was the whole of goes with it;
-- `cast(T, x)` where the edit removed the import of `cast`: `x` (parenthesised unless it
-  stands alone). Other removed callables' calls stay location-only: on real commits they went
-  to another function as often as they were unwrapped.
+- `cast(T, x)` where the edit removed the import of `cast`, or `f(x)` where it removed a
+  function whose every `return` gives back its first parameter (`return cl`): `x`
+  (parenthesised unless it stands alone). Other removed callables' calls stay location-only:
+  on real commits they went to another function as often as they were unwrapped.
 
 A removed line leaves no stray blank line behind a block's opening line or at the end of the
 file. Anything else stays a location-only suggestion.
@@ -41,6 +42,7 @@ __all__ = ["Removal", "binding_kinds", "removal_edit", "slot"]
 _OPENS = re.compile(r"(?:(?<![=!<>])[(\[{,=:]|(?<![\w.])(?:return|if|elif|while|assert|yield))\Z")
 _CLOSES = (")", "]", "}", ",", ":", "#", "\n")
 _LITERALS = ("string", "number", "fstring", "strings")
+MAX_LINE = 88  # Black's line length: brackets it split for length it joins when they fit
 
 
 @dataclass(frozen=True)
@@ -56,14 +58,15 @@ class Removal:
 def slot(text: str, start: int, end: int) -> bool:
     """Whether `text[start:end]` stands alone between delimiters, where any expression fits
     without parentheses (an argument, a condition, the right of `=`)."""
-    head = text[max(start - 40, 0) : start].rstrip(" \t")
+    head = text[max(start - 40, 0) : start].rstrip()  # an argument on its own line too
     tail = text[end:].lstrip(" \t")
     return _OPENS.search(head) is not None and (not tail or tail.startswith(_CLOSES))
 
 
 def binding_kinds(before: str, name: str, span: tuple[int, int]) -> frozenset[str]:
     """How `name` was bound in `before` inside `span` (the edited region), the text the edit
-    removed: "param", "import", "def" (a function or class), "assign" or "other"."""
+    removed: "param", "import", "def" (a function or class), "assign" or "other", and
+    "passthrough" for a function that returns its first parameter."""
     facts = NameFacts.of(before)
     if facts is None:
         return frozenset()
@@ -74,7 +77,24 @@ def binding_kinds(before: str, name: str, span: tuple[int, int]) -> frozenset[st
         if not leaf.is_definition():
             continue
         kinds.add(_kind(leaf))
+        if _passes_through(leaf.get_definition()):
+            kinds.add("passthrough")
     return frozenset(kinds)
+
+
+def _passes_through(definition: Any) -> bool:
+    """Whether `definition` is a function whose every `return` gives back its first parameter
+    (`def _add_setattr(cl): ...; return cl`): a call of it reads as its argument."""
+    if definition is None or definition.type != "funcdef":
+        return False
+    params = definition.get_params()
+    returns = list(definition.iter_return_stmts())
+    if not params or not returns or any(True for _ in definition.iter_yield_exprs()):
+        return False
+    first = params[0].name.value
+    return all(r.type == "return_stmt" and len(r.children) == 2
+               and r.children[1].type == "name" and r.children[1].value == first
+               for r in returns)
 
 
 def _kind(leaf: Any) -> str:
@@ -107,8 +127,76 @@ def removal_edit(text: str, at: int, name: str, kinds: frozenset[str],
     for rule in (_keyword, _operand, _element, _statement, _unwrapped):
         found = rule(text, leaf, kinds, gone | {name})
         if found is not None:
-            return found
+            return _rejoined(text, leaf, found)
     return None
+
+
+def _rejoined(text: str, leaf: Any, removal: Removal) -> Removal:
+    """The removal with the brackets around it joined on one line where a formatter (Black)
+    would join them: the brackets split one to a line only for length (the opening one ends its
+    line, the closing one starts its own, no comment, no trailing comma), and what is left fits
+    in `MAX_LINE` columns. Parentheses only a long right-hand side needed then go too
+    (`x = (\n    a or b\n)` -> `x = a or b`). Otherwise the removal as it is."""
+    node = leaf
+    while node is not None and not (
+            node.type in ("atom", "trailer") and node.children[0].type == "operator"
+            and node.children[0].value in "([{"):
+        node = node.parent
+    if node is None:
+        return removal
+    lo, hi = _end(text, node.children[0]), _start(text, node.children[-1])
+    if not lo <= removal.start <= removal.end <= hi or "\n" not in text[lo:hi] \
+            or text[lo : text.find("\n", lo)].strip() \
+            or text[text.rfind("\n", 0, hi) + 1 : hi].strip():
+        return removal
+    inner = text[lo : removal.start] + removal.new_text + text[removal.end : hi]
+    if any(c in inner for c in "#\\\"'") and _unsafe(inner):
+        return removal  # a comment, a continuation, a string over lines: left to the author
+    joined = _joined(inner)
+    if not joined or joined.endswith(","):
+        return removal  # a trailing comma keeps the brackets split
+    start, end = _start(text, node), _end(text, node)
+    parent = node.parent
+    redundant = node.type == "atom" and node.children[0].value == "(" and "," not in joined \
+        and "yield" not in joined and parent.children[-1] is node and (
+            parent.type == "return_stmt"
+            or (parent.type == "expr_stmt" and parent.children[-2].type == "operator"
+                and parent.children[-2].value == "="))
+    new = joined if redundant else text[start:lo] + joined + text[hi:end]
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    tail = text[end : len(text) if line_end < 0 else line_end]
+    if len(text[line_start:start] + new + tail) > MAX_LINE:
+        return removal
+    return Removal(start, end, new, removal.what)
+
+
+def _unsafe(inner: str) -> bool:
+    """Whether bracketed text holds a comment, a backslash continuation or a string that runs
+    over lines (what joining its lines would break)."""
+    import tokenize
+    from io import StringIO
+
+    try:
+        for token in tokenize.generate_tokens(StringIO(f"({inner})").readline):
+            if token.type == tokenize.COMMENT or (
+                    token.type == tokenize.STRING and "\n" in token.string):
+                return True
+    except (tokenize.TokenError, SyntaxError):
+        return True
+    return "\\\n" in inner
+
+
+def _joined(inner: str) -> str:
+    """Bracketed lines on one line: one space between pieces, none inside brackets."""
+    out = ""
+    for piece in (line.strip() for line in inner.splitlines()):
+        if not piece:
+            continue
+        if out and not out.endswith(("(", "[", "{")) and not piece.startswith((")", "]", "}")):
+            out += " "
+        out += piece
+    return out
 
 
 def _start(text: str, node: Any) -> int:
@@ -299,6 +387,8 @@ def _unwrapped(text: str, leaf: Any, kinds: frozenset[str],
         if inside.type != "arglist" or len(inside.children) != 3:
             return None  # `cast(T, x)`: two positional arguments, no trailing comma
         argument = inside.children[2]
+    elif "passthrough" in kinds:
+        argument = inside  # a removed function that returned its argument
     else:
         # Any other removed callable: on real commits its calls went to another function as
         # often as they were unwrapped (click `_cleanup_name(x)` -> `split_opt(x)`, rich
