@@ -69,7 +69,7 @@ from typehole.features.completion.context_hook import EngineContext
 from typehole.features.completion.pipeline import BATCH_ANALYSIS_MS, Pipeline, PipelineOptions
 from typehole.features.completion.prompt import build_prompt
 from typehole.features.completion.site import Site
-from typehole.models.base import Backend, Chunk, CompletionRequest, LoadsInBackground
+from typehole.models.base import Backend, Chunk, CompletionRequest, LoadsInBackground, Timings
 from typehole.models.errors import ModelError
 from typehole.models.spec import ModelSpec
 
@@ -308,6 +308,7 @@ class Recorder:
         self._backend = backend
         self.outputs: list[str] = []
         self.requests: list[CompletionRequest] = []
+        self.timings: list[Timings | None] = []  # each request's work as the server reported it
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._backend, name)
@@ -316,11 +317,13 @@ class Recorder:
         pieces: list[str] = []
         self.requests.append(request)
         self.outputs.append("")
+        self.timings.append(None)
         index = len(self.outputs) - 1
         try:
             async for chunk in self._backend.complete(request):
                 pieces.append(chunk.text)
                 self.outputs[index] = "".join(pieces)
+                self.timings[index] = chunk.timings or self.timings[index]
                 yield chunk
         finally:
             self.outputs[index] = "".join(pieces)
@@ -349,6 +352,12 @@ class Answer:
     checked: int = 0
     invalid: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # context stages skipped for the deadline
+    # typehole ways: the pipeline's stage times and each request (round) to the engine with
+    # its cost as the engine reported it (`features.completion.pipeline`), to see where the
+    # time over the engine alone goes.
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    round_costs: list[dict[str, Any]] = field(default_factory=list)
+    engine: list[dict[str, Any] | None] = field(default_factory=list)  # each request's Timings
 
 
 @dataclass
@@ -394,6 +403,7 @@ class Bench:
             await self._evaluate_afresh()
             self.backend.outputs = []
             self.backend.requests = []
+            self.backend.timings = []
             started = time.perf_counter()
             try:
                 if way.startswith("typehole"):
@@ -406,6 +416,7 @@ class Bench:
                 answer = self._answer(site, way, "", error=f"{type(exc).__name__}: {exc}")
             answer.seconds = time.perf_counter() - started
             answer.raw = list(self.backend.outputs)
+            answer.engine = [asdict(t) if t is not None else None for t in self.backend.timings]
             if way.startswith("typehole") and self.backend.requests:
                 self.sent.setdefault(site.key, self.backend.requests[0])
         finally:
@@ -455,6 +466,7 @@ class Bench:
             context=outcome.prompt.context if outcome.prompt else "",
             corrected=bool(monitors.get("corrected")), rounds=int(monitors.get("rounds", 0)),
             skipped=sorted(k.removeprefix("skipped_") for k in timings if k.startswith("skipped_")),
+            timings_ms=dict(outcome.timings_ms), round_costs=list(monitors.get("round_costs", [])),
         )
 
     async def _engine(self, site: QualitySite) -> Answer:
