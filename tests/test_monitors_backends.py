@@ -177,7 +177,8 @@ async def test_the_receivers_members_are_asked_for_while_the_engine_reads_the_pr
     async with serve(handler) as (_server, url):
         spec = ModelSpec("m", "vllm", url + "/v1", model="tiny", fim_template="none",
                          timeout_s=60.0)
-        marked = markers.parse(DOC)
+        # A document of its own: a question asked before (the facts' memo) reaches no executor.
+        marked = markers.parse("def read_ahead(s: str):\n    return s.┃\n")
         request = CompletionRequest(marked.prefix, marked.suffix, max_tokens=8, stop=("\n",))
         result = GuidedResult()
         with analysis:
