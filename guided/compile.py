@@ -9,6 +9,7 @@ and later trigger points are checked by the decode loop. llama.cpp takes a GBNF 
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from typehole.monitors.constraint import Constraint
 
@@ -34,8 +35,48 @@ def _gbnf_class(chars: frozenset[str]) -> str:
     return "[" + "".join("\\" + c if c in "]\\^-" else c for c in sorted(chars)) + "]"
 
 
+_END = ""  # the key, in a node of `_trie`, that marks the end of a word
+
+
+def _trie(words: list[str]) -> dict[str, Any]:
+    """`words` as nested dicts by character; `_END` marks where a word ends."""
+    root: dict[str, Any] = {}
+    for word in words:
+        node = root
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[_END] = {}
+    return root
+
+
+def _gbnf_words(node: dict[str, Any]) -> str:
+    """The GBNF expression of the words below `node`: one alternative per next character, each
+    run of characters that no word leaves written once (`"get" ("_all" | "attr")?`)."""
+    branches = []
+    for ch, below in node.items():
+        if ch == _END:
+            continue
+        literal = ch
+        while len(below) == 1 and _END not in below:
+            (next_ch, below), = below.items()
+            literal += next_ch
+        rest = _gbnf_words(below)
+        branches.append(_gbnf_literal(literal) + (f" {rest}" if rest else ""))
+    if not branches:
+        return ""
+    body = " | ".join(branches)
+    if _END in node:
+        return f"({body})?"
+    return f"({body})" if len(branches) > 1 else body
+
+
 def gbnf(constraint: Constraint, partial: str = "") -> str | None:
     """A GBNF grammar: one of the words' remaining suffixes, then an end character and anything.
+
+    The words are written as a trie, not as one alternative each: where the model's own token
+    is illegal, llama.cpp checks every token of the vocabulary against each alternative the
+    grammar is in, so a flat list of a class's hundred members made that one token cost seconds
+    on a CPU (Gemma 3's vocabulary has 262k tokens). The language is the same.
 
     None when the constraint does not restrict the identifier (nothing to compile).
     """
@@ -43,7 +84,7 @@ def gbnf(constraint: Constraint, partial: str = "") -> str | None:
     if words is None:
         return None
     end = "[^a-zA-Z0-9_]" if constraint.ends is None else _gbnf_class(constraint.ends)
-    alternatives = " | ".join(_gbnf_literal(w) for w in words)
+    alternatives = _gbnf_words(_trie(words)) or '""'
     return (f"root ::= word tail?\nword ::= {alternatives}\n"
             f"tail ::= {end} rest\nrest ::= [^\\x00]*\n")
 

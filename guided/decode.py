@@ -13,6 +13,9 @@
   closer) ends the completion there. Constraints are compiled only where the model's own text
   was illegal, so `GuidedResult.corrected` holds whenever a grammar shaped the text.
 
+The monitors' first analysis (the constraint at the cursor: the receiver's members at `obj.`) runs
+while the first request's prompt is evaluated, not before the request is sent.
+
 Each round's request extends the last one's prompt by the text accepted since, so a server with
 a prompt cache (llama.cpp `cache_prompt`) evaluates only that; `GuidedResult.round_costs` says
 what each round cost as the server reports it. `GuidedResult.unguided` keeps what the model wrote
@@ -157,9 +160,23 @@ async def guided(backend: Backend, request: CompletionRequest, document_text: st
         # through `Facts`, which bounds the completion's total analysis time and fails open.
         return loop.run_in_executor(None, fn, *args)
 
-    state = await on_analysis(session.start)
+    # The monitors' first analysis (the state at the cursor and the constraint after it: the
+    # receiver's members at `obj.`) starts now, on a worker thread; where the model's text is
+    # checked only once it comes, it runs while the engine evaluates the prompt, which takes
+    # far longer on a CPU, instead of before the request or after its first token.
+    masks = "exact_masks" in backend.capabilities and isinstance(backend, GuidedBackend)
+    checked = masks or settings.check_unconstrained or backend.capabilities & {"grammar", "regex"}
+    ready = on_analysis(_prepared, session) if checked else None
     try:
-        if "exact_masks" in backend.capabilities and isinstance(backend, GuidedBackend):
+        if ready is None:
+            result.rounds = 1
+            async with aclosing(_measured(backend.complete(request), result)) as stream:
+                async for chunk in stream:
+                    yield chunk
+            return
+        if masks:
+            assert isinstance(backend, GuidedBackend)
+            state = await ready
             result.strategy, result.rounds = "mask", 1
             emitted = 0
             guide = _Guide(session, state, result)
@@ -175,27 +192,39 @@ async def guided(backend: Backend, request: CompletionRequest, document_text: st
                     if state.stop_at is not None and emitted >= state.stop_at:
                         return
             return
-        if not settings.check_unconstrained and not backend.capabilities & {"grammar", "regex"}:
-            result.rounds = 1
-            async with aclosing(_measured(backend.complete(request), result)) as stream:
-                async for chunk in stream:
-                    yield chunk
-            return
         # Closed with this generator, not left to the garbage collector: closing is what hangs
         # up on the server and stops its generation.
-        rounds = _rounds(backend, request, session, state, settings, result, on_analysis)
+        rounds = _rounds(backend, request, session, ready, settings, result, on_analysis)
         async with aclosing(rounds) as chunks:
             async for chunk in chunks:
                 yield chunk
     finally:
+        if ready is not None:
+            # Left behind when no round read a chunk (the model failed, the caller stopped):
+            # its outcome is not wanted, but is consumed so that nothing reports it unread.
+            ready.add_done_callback(_consumed)
         result.trigger_ms = session.trigger_ms
         result.query_ms = facts.query_ms
         result.check_ms = session.check_s * 1000
         result.chars = session.chars
 
 
-async def _rounds(backend: Backend, request: CompletionRequest, session: Session, state: State,
-                  settings: MonitorSettings, result: GuidedResult,
+def _prepared(session: Session) -> State:
+    """The state at the cursor, with the constraint that governs what follows it computed (and
+    memoised by the session) ahead of the model's first character."""
+    state = session.start()
+    session.constraint(state)
+    return state
+
+
+def _consumed(future: asyncio.Future[State]) -> None:
+    """Mark `future`'s exception, if any, as seen."""
+    if not future.cancelled():
+        future.exception()
+
+
+async def _rounds(backend: Backend, request: CompletionRequest, session: Session,
+                  ready: asyncio.Future[State], settings: MonitorSettings, result: GuidedResult,
                   on_analysis: _OnAnalysis) -> AsyncGenerator[Chunk, None]:
     """Generate, check, cut at a violation, repair, continue (bounded).
 
@@ -213,6 +242,7 @@ async def _rounds(backend: Backend, request: CompletionRequest, session: Session
     those letters; and where no member can follow, the `.` is left out.
     """
     capabilities = backend.capabilities
+    state: State | None = None  # the monitors' state once `ready` (at the first chunk)
     accepted = ""
     held = ""  # the end of `accepted` not passed on yet: the constrained name being written
     result.strategy = "check"
@@ -221,6 +251,7 @@ async def _rounds(backend: Backend, request: CompletionRequest, session: Session
         last = round_ == settings.max_rounds
         extra: dict[str, object] = {}
         if constrain_next is not None:
+            assert state is not None
             constraint, partial = await on_analysis(session.constraint, state)
             if constraint is not None and constraint.words is not None:
                 constraint = replace(constraint, words=constrain_next)
@@ -239,6 +270,8 @@ async def _rounds(backend: Backend, request: CompletionRequest, session: Session
                         held = ""
                     yield chunk  # out of rounds: unchecked from here on
                     continue
+                if state is None:
+                    state = await ready
                 before = len(session.generated(state))
                 bad = await on_analysis(session.feed, state, chunk.text)
                 if state.stop_at is not None:
@@ -263,6 +296,8 @@ async def _rounds(backend: Backend, request: CompletionRequest, session: Session
                 result.corrected = True
                 yield Chunk(held + chunk.text, chunk.logprob)
                 held = ""
+        if state is None:  # the model wrote nothing: still, a name typed may want its end
+            state = await ready
         ended_inside_name = violation is None and not last and _unfinished(session, state)
         if ended_inside_name:
             # The stream ended inside a name no legal word is (`field` of `fields`, the line's

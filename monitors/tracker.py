@@ -139,7 +139,8 @@ class Session:
                 state.partial += ch
                 self._advance(state, ch)
                 return True
-            if not (active.is_word(state.partial) and active.may_end(ch)):
+            if not (active.is_word(state.partial) and active.may_end(ch)
+                    or self._string_prefix(state, ch)):
                 return False
             state.active, state.partial = None, ""
         before = state.generated[-1:] or self.prefix[-1:]
@@ -159,6 +160,14 @@ class Session:
                 return False
         self._advance(state, ch)
         return True
+
+    @staticmethod
+    def _string_prefix(state: State, ch: str) -> bool:
+        """Whether `ch` is a quote after a name that is a string's prefix (`f` of `f"{x}"`):
+        a string starts there, not a name the constraint governs."""
+        prefix = state.lex.lexicon.prefix_re
+        return (ch in state.lex.lexicon.quotes and prefix is not None
+                and prefix.fullmatch(state.partial) is not None)
 
     def _advance(self, state: State, ch: str) -> None:
         lex = state.lex

@@ -220,3 +220,25 @@ def test_overhead_is_the_per_site_ratio_over_the_engine_alone(engine: ContextEng
     assert row["ratio_p95"] == pytest.approx(1.5)
     assert row["engine_p50"] == pytest.approx(1500.0)
     assert overhead(sites, answers, "typehole-nomon") == {"sites": 0}
+    assert row["adjusted"] == 0  # no engine timings recorded: no adjusted ratio
+
+
+def test_adjusted_overhead_counts_the_prompt_at_its_mean(engine: ContextEngine) -> None:
+    """The same prompt took the engine 6 s under typehole and 4 s alone: both count 5 s, the
+    rest of each wall time (a second round, the engine's generation) as measured."""
+    site = crossfile_sites(engine, "tiny")[0]
+
+    def answer(way: str, seconds: float, prompt_ms: float, prompt_tokens: int = 500) -> Answer:
+        timings = {"prompt_tokens": prompt_tokens, "cached_tokens": 2, "prompt_ms": prompt_ms,
+                   "generated_tokens": 4, "generated_ms": 100.0}
+        return Answer(site.key, site.kind, site.project, site.path, site.line, site.column,
+                      way, "x", seconds, engine=[timings])
+
+    answers = {(site.key, "typehole"): answer("typehole", 7.0, 6000.0),
+               (site.key, "engine"): answer("engine", 4.5, 4000.0)}
+    row = overhead([site], answers, "typehole")
+    assert row["ratio_p50"] == pytest.approx(7.0 / 4.5)
+    assert row["adjusted"] == 1 and row["adjusted_p50"] == pytest.approx(6.0 / 5.5)
+    # Prompts of different lengths are no pair to adjust.
+    answers[(site.key, "engine")] = answer("engine", 4.5, 4000.0, prompt_tokens=499)
+    assert overhead([site], answers, "typehole")["adjusted"] == 0

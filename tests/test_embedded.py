@@ -31,6 +31,7 @@ import pytest_asyncio
 from typehole.app.hub import ModelHub
 from typehole.app.settings import resolve
 from typehole.guided import GuidedResult, guided
+from typehole.guided.compile import gbnf
 from typehole.models.base import Backend, CompletionRequest, LoadsInBackground
 from typehole.models.embedded import EmbeddedBackend
 from typehole.models.engine import EngineConfig, EngineProcess
@@ -39,6 +40,7 @@ from typehole.models.gguf import DEFAULT_MODEL, read_gguf_info
 from typehole.models.health import HealthEvent, HealthState
 from typehole.models.spec import ModelSpec
 from typehole.monitors import MonitorSettings
+from typehole.monitors.constraint import Constraint
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -129,6 +131,31 @@ async def test_grammar_constrained_output_is_always_legal(gemma: EmbeddedBackend
                                         extra={"grammar": grammar, "seed": seed})
             out = await text_of(gemma, request)
             assert re.fullmatch(r"(append|extend|insert)\([a-z_]*\)", out), out
+
+
+@needs_model
+@on_module_loop
+async def test_a_trie_of_legal_words_chooses_as_their_list(gemma: EmbeddedBackend) -> None:
+    """The legal words of a grammar round, written as a trie (`guided.compile.gbnf`), leave the
+    real model the choice the same words listed one by one leave it, where its own first choice
+    is not among them (the case a trie makes cheaper for the engine)."""
+    prompt = "def total(prices: dict[str, float]) -> float:\n    return prices."
+
+    async def afresh(extra: dict[str, object]) -> str:
+        await text_of(gemma, CompletionRequest("#", max_tokens=1))  # the prompt evaluated whole
+        return await text_of(gemma, CompletionRequest(prompt, max_tokens=6, extra=extra))
+
+    free = re.match(r"\w*", await afresh({})).group(0)  # type: ignore[union-attr]
+    members = [w for w in dir(dict) if not w.startswith("__")] + ["__len__", "__iter__"]
+    assert free in members  # the model's own choice, taken away below
+    words = tuple(w for w in members if w != free)
+    trie = gbnf(Constraint(words=words), "")
+    assert trie is not None and '"__" ("len__" | "iter__")' in trie  # a shared start once
+    listed = re.sub(r"(?m)^word ::= .*$", "word ::= " + " | ".join(json.dumps(w) for w in words),
+                    trie)
+    by_trie, by_list = await afresh({"grammar": trie}), await afresh({"grammar": listed})
+    assert by_trie == by_list, (by_trie, by_list)
+    assert re.match(r"\w*", by_trie).group(0) in words, by_trie  # type: ignore[union-attr]
 
 
 @needs_model

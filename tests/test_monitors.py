@@ -102,7 +102,7 @@ def test_intersection_and_fail_open() -> None:
 def test_compile_grammar_and_regex() -> None:
     c = Constraint(words=("get", "get_all", "post"), starts=frozenset())
     grammar = gbnf(c, "ge")
-    assert grammar is not None and 'word ::= "t" | "t_all"' in grammar
+    assert grammar is not None and 'word ::= "t" ("_all")?' in grammar
     pattern = regex(c, "")
     assert pattern is not None
     assert re.fullmatch(pattern, "get_all(x)") and re.fullmatch(pattern, "post")
@@ -113,6 +113,28 @@ def test_compile_grammar_and_regex() -> None:
     }
     assert request_extra(frozenset(), c, "") == {}
     assert gbnf(Constraint(banned=frozenset(")")), "") is None
+
+
+def _gbnf_rule_as_regex(rule: str) -> str:
+    """The words rule of `gbnf` (quoted literals, groups, `|`, `?`) as a Python regex."""
+    parts = re.findall(r'"(?:[^"\\]|\\.)*"|[()?|]', rule)
+    return "".join(re.escape(p[1:-1].replace('\\"', '"').replace("\\\\", "\\"))
+                   if p.startswith('"') else p for p in parts)
+
+
+def test_grammar_words_are_a_trie_of_the_same_language() -> None:
+    """Shared starts are written once (llama.cpp checks the whole vocabulary against each
+    alternative the grammar is in), and exactly the words are accepted."""
+    words = ("get", "get_all", "getattr", "post", "p", "__init__", "__iter__", "keys")
+    grammar = gbnf(Constraint(words=words), "")
+    assert grammar is not None
+    rule = next(line for line in grammar.splitlines() if line.startswith("word ::= "))
+    assert rule == ('word ::= ("get" ("_all" | "attr")? | "p" ("ost")? '
+                    '| "__i" ("nit__" | "ter__") | "keys")')
+    pattern = _gbnf_rule_as_regex(rule.removeprefix("word ::= "))
+    prefixes = {w[:i] for w in words for i in range(len(w) + 1)}
+    assert {p for p in prefixes if re.fullmatch(pattern, p)} == set(words)
+    assert 'word ::= ("_all" | "attr")?' in (gbnf(Constraint(words=words), "get") or "")
 
 
 TRAIN = (

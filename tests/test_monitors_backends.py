@@ -6,6 +6,7 @@ random-weight model, whose grammar-constrained output after `obj.` is always a r
 from __future__ import annotations
 
 import re
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -145,6 +146,47 @@ async def test_vllm_regex_constrains_the_word_after_a_far_miss(client: httpx.Asy
     pattern = bodies[1]["structured_outputs"]["regex"]
     assert re.fullmatch(pattern, "upper()") and not re.fullmatch(pattern, "uper()")
     assert not any(k.startswith("guided_") for k in bodies[1])
+
+
+class _Watched(ThreadPoolExecutor):
+    """An analysis executor that says when the first query reached it."""
+
+    def __init__(self) -> None:
+        super().__init__(1)
+        self.asked = threading.Event()
+
+    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Any:
+        self.asked.set()
+        return super().submit(fn, *args, **kwargs)
+
+
+async def test_the_receivers_members_are_asked_for_while_the_engine_reads_the_prompt(
+    client: httpx.AsyncClient,
+) -> None:
+    """The monitors' first analysis (the members after `s.`) is under way before the engine
+    answers the first request, not left until its first token comes: a CPU engine evaluating
+    the prompt for seconds hides it."""
+    analysis = _Watched()
+    asked_before_answer: list[bool] = []
+
+    def handler(path: str, body: dict) -> Reply:
+        # The engine "evaluates the prompt" until the analysis has started (a hang guard only).
+        asked_before_answer.append(analysis.asked.wait(timeout=30))
+        return Reply(headers=SSE, body=sse(oai("upper()"), oai("", "stop")))
+
+    async with serve(handler) as (_server, url):
+        spec = ModelSpec("m", "vllm", url + "/v1", model="tiny", fim_template="none",
+                         timeout_s=60.0)
+        # A document of its own: a question asked before (the facts' memo) reaches no executor.
+        marked = markers.parse("def read_ahead(s: str):\n    return s.┃\n")
+        request = CompletionRequest(marked.prefix, marked.suffix, max_tokens=8, stop=("\n",))
+        result = GuidedResult()
+        with analysis:
+            stream = guided(create_backend(spec, client), request, marked.text, marked.offset,
+                            analysis, settings=PATIENT, result=result)
+            out = "".join([c.text async for c in stream])
+    assert asked_before_answer == [True]
+    assert out == "upper()" and result.rounds == 1 and not result.corrected
 
 
 async def test_the_words_a_model_chooses_from_after_a_far_miss_are_no_dunders(

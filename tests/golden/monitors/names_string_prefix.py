@@ -1,0 +1,2 @@
+def show(value: int, frozen: set) -> str:
+    label = ┃
