@@ -156,11 +156,18 @@ def continuations(index: Index, path: str | None, text: str, offset: int,
     elsewhere decides; at the cursor's start of a line only. At most `limit` snippets, each the
     matching lines and `after` lines that follow, one per continuation, the continuation found
     most often first (then the file's own, then nearest the cursor).
+
+    The cursor's column says where the next line starts against the last line (the same block,
+    a block opened, or one closed): a next line indented otherwise against the matched lines
+    continues another kind of code (`self.name = name` in `__init__`'s body where the cursor
+    has left it for the class body), and is not shown.
     """
     if not at_line_start(text, offset):
         return []
     line_start = text.rfind("\n", 0, offset) + 1
-    last = [line.strip() for line in _last_lines(text, line_start, _QUERY_LINES) if line.strip()]
+    before = [line for line in _last_lines(text, line_start, _QUERY_LINES) if line.strip()]
+    last = [line.strip() for line in before]
+    step = _width(text[line_start:offset]) - _width(_indent(before[-1])) if before else 0
     cursor_line = text.count("\n", 0, line_start)  # 0-based
     own = text.splitlines()
     mine = next((i for i in range(cursor_line - 1, -1, -1) if own[i].strip()), -1)
@@ -181,6 +188,8 @@ def continuations(index: Index, path: str | None, text: str, offset: int,
                 nxt = next((j for j in range(end + 1, len(lines)) if lines[j].strip()), None)
                 if nxt is None:
                     continue  # what follows is outside this window (another one has it)
+                if _width(_indent(lines[nxt])) - _width(_indent(lines[end])) != step:
+                    continue  # the next line there starts where the cursor's does not
                 seen.add((where, line))
                 follow = lines[nxt:nxt + after]
                 shown = [line for line in lines[i:nxt + after] if len(line) <= _MAX_LINE]
@@ -201,6 +210,14 @@ def continuations(index: Index, path: str | None, text: str, offset: int,
 def at_line_start(text: str, offset: int) -> bool:
     """Whether only indentation precedes `offset` on its line (where a next line starts)."""
     return not text[text.rfind("\n", 0, offset) + 1:offset].strip()
+
+
+def _indent(line: str) -> str:
+    return line[: len(line) - len(line.lstrip(" \t"))]
+
+
+def _width(indent: str) -> int:
+    return len(indent.expandtabs(8))
 
 
 def _runs(lines: list[str], key: list[str]) -> list[tuple[int, int]]:

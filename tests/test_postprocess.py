@@ -105,7 +105,8 @@ def test_trim_suffix_overlap(document: str, text: str, expected: str) -> None:
         ("x = ┃\n", "f(a))", "f(a)"),  # closer with no opener
         ("x = ┃\n", "a]", "a"),
         ("x = ┃\n", "f(a, g(b", "f"),  # back to the last balanced point
-        ("x = ┃\n", "(a, b", None),  # nothing balanced is left
+        ("x = ┃\n", "(a, b", "(a,"),  # nothing balances: up to where it was left open
+        ("x = ┃\n", "(a b", "("),
         ("x = foo(┃\n", "a, b)", "a, b)"),  # the opener is in the line prefix
         ("x = ┃\n", 'f(")")', 'f(")")'),  # brackets in strings do not count
         ("x = [┃)]\n", "f(a", "f(a"),  # a surplus closer right of the cursor closes it
@@ -221,5 +222,23 @@ def test_a_block_cut_inside_a_signature_keeps_its_lines_that_end_open() -> None:
            '    length: int = 255,\n    skip_')
     assert pp.postprocess(raw, site, gate) == (
         'def truncate_string(\n    env: "Environment",\n    s: str,\n    length: int = 255,')
-    # An unclosed opener with no line ending open is still no completion.
-    assert pp.postprocess("x = foo(bar\n", site, gate) is None
+    # With no line ending open, the line up to its last opener or comma in code.
+    assert pp.postprocess("x = foo(bar\n", site, gate) == "x = foo("
+    assert pp.postprocess('x = foo("a, b", c', site, gate) == 'x = foo("a, b",'
+
+
+def test_a_one_line_signature_cut_at_max_tokens_keeps_its_complete_parameters() -> None:
+    """Gemma 3 270M at attrs `_version_info.py:11` (a block at module level, the stub of `attrib`
+    in the prompt's context) wrote one signature line and reached `max_tokens` inside it: no
+    line end, nothing balances; it was dropped whole, an empty answer where the model wrote
+    code. Its complete parameters are kept."""
+    site = Site("x = 1\n\n\n", len("x = 1\n\n\n"), "a.py")
+    gate = decide(site)
+    assert gate.mode == "block"
+    raw = ("def attrib(default=NOTHING, validator=None, repr=True, cmp=None, hash=None, "
+           "init=True, metadata=None, type=None, converter=None, factory=None, kw_only=None, "
+           "eq=None, order=None, on_setattr=None")
+    assert pp.postprocess(raw, site, gate) == raw[: raw.rindex(",") + 1]
+    # A comma inside a string is no place to cut at.
+    assert pp.postprocess('print("a, b', site, gate) == "print("
+    assert pp.explain("x = [", site, gate) == ("x = [", None)

@@ -149,3 +149,27 @@ def test_rationale_puts_the_imports_used_last_before_the_others_not_used_nearby(
     found = rationale(engine.index, facts, text, len(text))
     assert [s.text.split(":")[0] for s in found] == ["class Gamma", "class Beta", "class Alpha"]
     assert {s.score for s in found} == {RankingWeights().rationale_unused}
+
+
+def test_a_continuation_starts_where_the_cursor_does(httpx_engine: ContextEngine) -> None:
+    """The next line shown must sit against the matched lines as the cursor sits against the
+    last line: after `__init__`'s last assignment, a cursor back in the class body is not
+    continued by the next assignment of another `__init__` (jinja2 `ext.py:92`, seed 11)."""
+    other = ("class A:\n    def __init__(self, environment):\n"
+             "        self.environment = environment\n        self.name = name\n\n")
+    mine = ("class B:\n    def __init__(self, environment):\n"
+            "        self.environment = environment\n")
+    same_block = other + mine + "        "
+    found = continuations(httpx_engine.index, "tests/script.py", same_block, len(same_block))
+    assert [s.text.splitlines()[-1].strip() for s in found] == ["self.name = name"]
+    class_body = other + mine + "\n    "
+    assert continuations(httpx_engine.index, "tests/script.py", class_body,
+                         len(class_body)) == []
+    # A next line that leaves the block is shown where the cursor left it too.
+    closing = ("def a():\n    for item in self.items_to_check:\n        check(item)\n"
+               "    return done\n\n\ndef b():\n    for item in self.items_to_check:\n"
+               "        check(item)\n    ")
+    found = continuations(httpx_engine.index, "tests/script.py", closing, len(closing))
+    assert found and found[0].text.splitlines()[-1] == "    return done"
+    inside = closing + "    "
+    assert continuations(httpx_engine.index, "tests/script.py", inside, len(inside)) == []

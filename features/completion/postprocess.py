@@ -190,7 +190,9 @@ def balance_brackets(text: str, site: Site, gate: Gate) -> str | None:
     suffix does not close) leaves broken code: go back to the last point where the completion's
     own brackets balance (a line end in block mode). Not when a one-line completion ends with
     the opener or a comma at the line's end: Python's brackets go on over the next lines
-    (`x = attr.ib(`), which is how long calls are written.
+    (`x = attr.ib(`), which is how long calls are written. Where no point balances (a signature
+    cut at `max_tokens`), the text up to where it was left open (`_open_start`): what the model
+    wrote never comes to nothing while a legal start of it can be kept.
     """
     lexicon = scan.lexicon(site.language)
     line, suffix = _statement_head(site, lexicon), site.line_suffix
@@ -205,11 +207,7 @@ def balance_brackets(text: str, site: Site, gate: Gate) -> str | None:
         return text  # `field = attr.ib(`: the call goes on over the next lines
     cut = _last_balanced_point(text, line, opened, lexicon, gate.mode == "block")
     if not text[:cut].strip() and not suffix.strip():
-        # Nothing balances (a signature over several lines cut at `max_tokens`): keep the lines
-        # that end open, as a one-line `x = attr.ib(` is kept; drop the unfinished last one.
-        ends = [m.start() for m in re.finditer("\n", text)
-                if text[: m.start()].rstrip()[-1:] in _CONTINUES]
-        return text[: ends[-1]].rstrip() if ends else None
+        return _open_start(text, line, lexicon)
     return text[:cut].rstrip() or None
 
 
@@ -359,6 +357,27 @@ def _cut_unmatched_closer(text: str, prefix: str, lexicon: scan.Lexicon) -> str:
     """`text` up to the first closing bracket that nothing open in `prefix + text` matches."""
     stray = scan.scan(prefix + text, 0, None, lexicon, mark=len(prefix)).unmatched
     return text if stray is None else text[: stray - len(prefix)].rstrip()
+
+
+def _open_start(text: str, prefix: str, lexicon: scan.Lexicon) -> str | None:
+    """Where no cut of `text` balances its brackets (a signature cut at `max_tokens`, over
+    several lines or on one), what the model wrote that the next lines can go on from, as a
+    one-line `x = attr.ib(` is kept: the lines that end open, or else the text up to its last
+    opener or comma in code (`def f(a, b=None,` of `def f(a, b=None, c`): the unfinished rest
+    goes. None only when the text has no such point (it cannot start a statement that goes on).
+    """
+    ends = [m.start() for m in re.finditer("\n", text)
+            if text[: m.start()].rstrip()[-1:] in _CONTINUES]
+    if ends:
+        return text[: ends[-1]].rstrip()
+    whole = prefix + text
+    trace: list[tuple[int, int]] = []
+    scan.scan(whole, 0, None, lexicon, trace=trace)
+    # A boundary in code right before an opener or comma: the character is code too.
+    points = [offset + 1 - len(prefix) for offset, _depth in trace
+              if len(prefix) <= offset < len(whole) and whole[offset] in _CONTINUES]
+    kept = text[: points[-1]].rstrip() if points else ""
+    return kept if kept.strip() else None
 
 
 def _last_balanced_point(
