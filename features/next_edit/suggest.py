@@ -7,6 +7,8 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from .arguments import argument_suggestions
+from .broken import broken_suggestions
+from .broken import holds as still_broken
 from .callfit import definition_suggestions
 from .consistency import consistency_suggestions
 from .extracted import extracted_suggestions
@@ -32,7 +34,7 @@ MAX_EVENTS = 3  # edits older than this rarely still predict the next one
 MAX_EDIT_CHARS = 20_000  # a huge paste is not an edit to propagate
 # Engines whose suggestions from an older edit are checked against the text now: a stub is
 # stale once its function is written anywhere, not only where it was suggested.
-RECHECKED = frozenset(("stub",))
+RECHECKED = frozenset(("stub", "syntax"))
 
 # (event, file path, Jedi project, workspace lookup) -> suggestions on the event's `after` text.
 Engine = Callable[[Event, str | None, Any, Lookup | None], list[Suggestion]]
@@ -54,6 +56,7 @@ ENGINES: tuple[tuple[str, Engine], ...] = (
     ("spelled", lambda e, path, project, lookup: spelled_suggestions(e)),
     ("stub", lambda e, path, project, lookup: stub_suggestions(e, lookup)),
     ("parameter", lambda e, path, project, lookup: parameter_suggestions(e)),
+    ("syntax", lambda e, path, project, lookup: broken_suggestions(e)),
 )
 
 
@@ -87,12 +90,17 @@ def static_suggestions(text: str, events: Sequence[Event], path: str | None = No
             for suggested in made:
                 carried = _carried(suggested, later)
                 if carried is not None and not (age and name in RECHECKED
-                                                and not holds(text, carried)):
+                                                and not _holds(text, carried)):
                     found.append((age, carried))
     last = recent[-1].change
     typed = (last.start, last.inserted_end)
     found = [(a, s) for a, s in found if s.path is not None or not _touches(s, typed)]
     return rank(found, typed[1] if cursor is None else cursor)
+
+
+def _holds(text: str, s: Suggestion) -> bool:
+    """Whether an older edit's suggestion is still called for by the text now."""
+    return still_broken(text, s) if s.source == "syntax" else holds(text, s)
 
 
 def _carried(s: Suggestion, later: Sequence[Event]) -> Suggestion | None:

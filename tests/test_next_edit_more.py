@@ -1,0 +1,85 @@
+"""Next edits in more cases, replayed from real commits: where an edit left the code unparsable,
+and what a parameter the edit added still lacks in its function's body."""
+
+from __future__ import annotations
+
+from typehole.features.next_edit import events_between, static_suggestions
+from typehole.features.next_edit.broken import broken_suggestions
+from typehole.features.next_edit.history import EditHistory
+
+# jinja 0cc6ff90: `generate_async` moves from try/finally to `async with aclosing(agen)`; the
+# maintainer rewrote the `try:` first and deleted the `finally:` block after.
+GENERATE = '''from contextlib import aclosing
+
+
+class Template:
+    async def generate_async(self, *args, **kwargs):
+        """An async version of :meth:`generate`."""
+        ctx = self.new_context(dict(*args, **kwargs))
+
+        try:
+            agen = self.root_render_func(ctx)
+            try:
+                async for event in agen:  # type: ignore
+                    yield event
+            finally:
+                # we can't use async with aclosing(...) because that's only
+                # in 3.10+
+                await agen.aclose()  # type: ignore
+        except Exception:
+            yield self.environment.handle_exception()
+'''
+REWRITTEN = GENERATE.replace(
+    "            try:\n                async for event in agen:  # type: ignore\n",
+    "\n            async with aclosing(agen):\n                async for event in agen:\n")
+FINALLY = "            finally:\n"
+FINISHED = REWRITTEN.replace(
+    "            finally:\n                # we can't use async with aclosing(...) because that's "
+    "only\n                # in 3.10+\n                await agen.aclose()  # type: ignore\n", "")
+
+
+def _history(*texts: str) -> EditHistory:
+    history = EditHistory(texts[0])
+    for i, text in enumerate(texts[1:]):
+        history.update(text, now=10.0 * (i + 1))  # apart: each text is its own edit
+    return history
+
+
+def test_a_block_left_dangling_by_the_edit_is_where_the_next_edit_goes() -> None:
+    [top, *_] = static_suggestions(REWRITTEN, events_between(GENERATE, REWRITTEN))
+    assert top.source == "syntax" and top.jump
+    line = REWRITTEN[: top.start].count("\n") + 1
+    assert REWRITTEN[top.start : top.end] == FINALLY.rstrip("\n")
+    assert REWRITTEN.splitlines()[line - 1] == FINALLY.rstrip("\n")
+    assert "does not parse" in top.reason
+    assert top.new_text == REWRITTEN[top.start : top.end]  # location only: applying keeps it
+
+
+def test_the_break_holds_across_other_edits_and_goes_once_completed() -> None:
+    # An unrelated edit above: the suggestion moves with the `finally:` line.
+    above = REWRITTEN.replace("from contextlib import aclosing\n",
+                              "import typing as t\nfrom contextlib import aclosing\n")
+    history = _history(GENERATE, REWRITTEN, above)
+    found = static_suggestions(above, history.events)
+    assert [above[s.start : s.end] for s in found if s.source == "syntax"] == [
+        FINALLY.rstrip("\n")]
+    # The `finally:` block deleted: the code parses again and nothing points at it.
+    done = FINISHED.replace("from contextlib import aclosing\n",
+                            "import typing as t\nfrom contextlib import aclosing\n")
+    history = _history(GENERATE, REWRITTEN, above, done)
+    assert [s for s in static_suggestions(done, history.events) if s.source == "syntax"] == []
+
+
+def test_no_place_is_guessed_for_an_open_bracket_typing_or_old_breakage() -> None:
+    # A bracket left open: the parser names where it opened, not where it should close.
+    opened = GENERATE.replace("ctx = self.new_context(dict(*args, **kwargs))",
+                              "ctx = self.new_context(dict(*args, **kwargs)")
+    assert broken_suggestions(events_between(GENERATE, opened)[-1]) == []
+    # The error on the line the edit wrote: the user is still typing it.
+    typing = GENERATE.replace("        ctx = self", "        ctx = = self")
+    assert broken_suggestions(events_between(GENERATE, typing)[-1]) == []
+    # A text that did not parse before the edit: the break is not this edit's.
+    old = REWRITTEN.replace("from contextlib import aclosing", "from contextlib import aclose")
+    assert broken_suggestions(events_between(REWRITTEN, old)[-1]) == []
+    # And a text that parses gets nothing.
+    assert broken_suggestions(events_between(GENERATE, FINISHED)[-1]) == []
