@@ -3,9 +3,10 @@ and what a parameter the edit added still lacks in its function's body."""
 
 from __future__ import annotations
 
-from typehole.features.next_edit import events_between, static_suggestions
+from typehole.features.next_edit import apply, events_between, static_suggestions
 from typehole.features.next_edit.broken import broken_suggestions
 from typehole.features.next_edit.history import EditHistory
+from typehole.features.next_edit.twin_lines import twin_line_suggestions
 
 # jinja 0cc6ff90: `generate_async` moves from try/finally to `async with aclosing(agen)`; the
 # maintainer rewrote the `try:` first and deleted the `finally:` block after.
@@ -83,3 +84,64 @@ def test_no_place_is_guessed_for_an_open_bracket_typing_or_old_breakage() -> Non
     assert broken_suggestions(events_between(REWRITTEN, old)[-1]) == []
     # And a text that parses gets nothing.
     assert broken_suggestions(events_between(GENERATE, FINISHED)[-1]) == []
+
+
+# httpx 707e54c4: NO_PROXY learns hostnames; the sync client's `dispatcher_for_url` gets the
+# check first, then its async twin.
+CLIENTS = '''from .utils import should_not_be_proxied
+
+
+class Client:
+    def dispatcher_for_url(self, url: URL) -> SyncDispatcher:
+        """Returns the SyncDispatcher instance that should be used for a given URL."""
+        if self.proxies:
+            hostname = f"{url.host}:{url.port}"
+            return self.proxies[hostname]
+        return self.dispatch
+
+    def send(self, request):
+        response = self.send_handling_redirects(request, auth=self.auth)
+        return response
+
+
+class AsyncClient:
+    def dispatcher_for_url(self, url: URL) -> AsyncDispatcher:
+        """Returns the AsyncDispatcher instance that should be used for a given URL."""
+        if self.proxies:
+            hostname = f"{url.host}:{url.port}"
+            return self.proxies[hostname]
+        return self.dispatch
+
+    async def send(self, request):
+        response = await self.send_handling_redirects(request, auth=self.auth)
+        return response
+'''
+
+
+def test_a_line_edited_in_a_method_is_edited_alike_in_its_twin() -> None:
+    after = CLIENTS.replace("        if self.proxies:\n",
+                            "        if self.proxies and not should_not_be_proxied(url):\n", 1)
+    [top, *_] = static_suggestions(after, events_between(CLIENTS, after))
+    assert top.source == "twin_line" and not top.jump
+    assert after[top.start : top.end] == "        if self.proxies:"
+    assert top.start > after.index("class AsyncClient")
+    assert top.new_text == "        if self.proxies and not should_not_be_proxied(url):"
+    done = apply(after, top)
+    assert done.count("if self.proxies and not should_not_be_proxied(url):") == 2
+    assert "`dispatcher_for_url` changed on line 7" in top.reason
+
+
+def test_a_twin_line_that_differs_by_await_is_a_place_and_a_plain_line_is_none() -> None:
+    after = CLIENTS.replace("auth=self.auth)\n        return response\n\n\nclass",
+                            "auth=self.auth, follow=True)\n        return response\n\n\nclass")
+    [s] = twin_line_suggestions(events_between(CLIENTS, after)[-1])
+    assert s.jump and s.source == "twin_line"
+    assert after[s.start : s.end] == \
+        "        response = await self.send_handling_redirects(request, auth=self.auth)"
+    # The last line of a method, edited at its end, is found again too.
+    last = CLIENTS.replace("        return self.dispatch\n", "        return self._dispatch\n", 1)
+    [s] = twin_line_suggestions(events_between(CLIENTS, last)[-1])
+    assert s.new_text == "        return self._dispatch" and s.start > after.index("class Async")
+    # `return response` is too plain a line to find again.
+    plain = CLIENTS.replace("        return response\n", "        return response  # x\n", 1)
+    assert twin_line_suggestions(events_between(CLIENTS, plain)[-1]) == []

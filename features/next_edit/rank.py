@@ -41,6 +41,7 @@ class Weights:
     argument: float = 1.9  # another call of a callee the edit gave an argument more
     registry: float = 2.2  # a list or dict naming the new definition's siblings
     twin: float = 2.1  # the same block in the edited method's namesake in another class
+    twin_line: float = 2.1  # the same line in the edited method's namesake in another class
     spelled: float = 2.3  # what a name the edit imported (and nothing reads) replaces
     stub: float = 1.8  # the definition of a function the edit called before it exists
     parameter: float = 1.7  # the docstring that does not mention a parameter the edit added

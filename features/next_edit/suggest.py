@@ -24,6 +24,7 @@ from .repeat import repeat_suggestions
 from .signature import signature_suggestions
 from .spelled import spelled_suggestions
 from .stubs import stub_suggestions
+from .twin_lines import twin_line_suggestions
 from .twins import twin_suggestions
 
 __all__ = ["ENGINES", "static_suggestions"]
@@ -53,6 +54,7 @@ ENGINES: tuple[tuple[str, Engine], ...] = (
     ("argument", lambda e, path, project, lookup: argument_suggestions(e)),
     ("registry", lambda e, path, project, lookup: registry_suggestions(e)),
     ("twin", lambda e, path, project, lookup: twin_suggestions(e)),
+    ("twin_line", lambda e, path, project, lookup: twin_line_suggestions(e)),
     ("spelled", lambda e, path, project, lookup: spelled_suggestions(e)),
     ("stub", lambda e, path, project, lookup: stub_suggestions(e, lookup)),
     ("parameter", lambda e, path, project, lookup: parameter_suggestions(e)),
