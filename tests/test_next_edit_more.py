@@ -7,6 +7,7 @@ from typehole.features.next_edit import apply, events_between, static_suggestion
 from typehole.features.next_edit.broken import broken_suggestions
 from typehole.features.next_edit.history import EditHistory
 from typehole.features.next_edit.twin_lines import twin_line_suggestions
+from typehole.features.next_edit.unread import unread_suggestions
 
 # jinja 0cc6ff90: `generate_async` moves from try/finally to `async with aclosing(agen)`; the
 # maintainer rewrote the `try:` first and deleted the `finally:` block after.
@@ -145,3 +146,55 @@ def test_a_twin_line_that_differs_by_await_is_a_place_and_a_plain_line_is_none()
     # `return response` is too plain a line to find again.
     plain = CLIENTS.replace("        return response\n", "        return response  # x\n", 1)
     assert twin_line_suggestions(events_between(CLIENTS, plain)[-1]) == []
+
+
+# jinja 840e7e06: the memcached bytecode cache learns to ignore memcache errors; the parameter
+# comes first, its store on `self` next.
+MEMCACHED = '''class MemcachedBytecodeCache(BytecodeCache):
+    """Uses a memcache cache to store the bytecode cache."""
+
+    def __init__(self, client, prefix='jinja2/bytecode/', timeout=None):
+        self.client = client
+        self.prefix = prefix
+        self.timeout = timeout
+
+    def load_bytecode(self, bucket):
+        code = self.client.get(self.prefix + bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+'''
+WITH_FLAG = MEMCACHED.replace(
+    "timeout=None):", "timeout=None,\n                 ignore_memcache_errors=True):")
+
+
+def test_a_parameter_added_to_init_is_stored_like_its_siblings() -> None:
+    [top, *_] = static_suggestions(WITH_FLAG, events_between(MEMCACHED, WITH_FLAG))
+    assert top.source == "unread" and not top.jump
+    assert top.new_text == "        self.ignore_memcache_errors = ignore_memcache_errors\n"
+    assert apply(WITH_FLAG, top) == WITH_FLAG.replace(
+        "        self.timeout = timeout\n",
+        "        self.timeout = timeout\n"
+        "        self.ignore_memcache_errors = ignore_memcache_errors\n")
+    # A parameter in the middle goes after the store of the one before it.
+    middle = MEMCACHED.replace("prefix='jinja2/bytecode/', ", "prefix='jinja2/bytecode/', ttl=0, ")
+    [s] = unread_suggestions(events_between(MEMCACHED, middle)[-1])
+    assert apply(middle, s).count("        self.prefix = prefix\n        self.ttl = ttl\n") == 1
+
+
+def test_no_store_where_siblings_are_not_stored_as_is_or_it_is_read() -> None:
+    # One sibling stored under a condition: the new one may not be stored as is either.
+    mixed = MEMCACHED.replace("self.prefix = prefix", "self.prefix = prefix or ''")
+    added = mixed.replace("timeout=None):", "timeout=None, ignore_errors=True):")
+    assert unread_suggestions(events_between(mixed, added)[-1]) == []
+    # Read already (its use typed first): nothing is missing.
+    reading = MEMCACHED.replace("        self.timeout = timeout\n",
+                                "        self.timeout = timeout\n"
+                                "        self.quiet = ignore_memcache_errors\n")
+    used = reading.replace("timeout=None):", "timeout=None, ignore_memcache_errors=True):")
+    [event] = events_between(reading, used)
+    assert unread_suggestions(event) == []
+    assert unread_suggestions(events_between(MEMCACHED, WITH_FLAG)[-1]) != []
+    # Not `__init__`: where a method reads its new parameter is the author's.
+    method = MEMCACHED.replace("def load_bytecode(self, bucket):",
+                               "def load_bytecode(self, bucket, default=None):")
+    assert unread_suggestions(events_between(MEMCACHED, method)[-1]) == []

@@ -45,6 +45,7 @@ class Weights:
     spelled: float = 2.3  # what a name the edit imported (and nothing reads) replaces
     stub: float = 1.8  # the definition of a function the edit called before it exists
     parameter: float = 1.7  # the docstring that does not mention a parameter the edit added
+    unread: float = 2.0  # where the body will read a parameter the edit added
     # Where a text the edit broke stopped parsing: with the code half written, what completes
     # it comes before what it implies (the other engines mostly need a parse anyway).
     syntax: float = 3.1

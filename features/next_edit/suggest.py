@@ -26,6 +26,7 @@ from .spelled import spelled_suggestions
 from .stubs import stub_suggestions
 from .twin_lines import twin_line_suggestions
 from .twins import twin_suggestions
+from .unread import unread_suggestions
 
 __all__ = ["ENGINES", "static_suggestions"]
 
@@ -59,6 +60,7 @@ ENGINES: tuple[tuple[str, Engine], ...] = (
     ("stub", lambda e, path, project, lookup: stub_suggestions(e, lookup)),
     ("parameter", lambda e, path, project, lookup: parameter_suggestions(e)),
     ("syntax", lambda e, path, project, lookup: broken_suggestions(e)),
+    ("unread", lambda e, path, project, lookup: unread_suggestions(e)),
 )
 
 
