@@ -20,7 +20,6 @@ import threading
 
 from cachetools import LRUCache
 
-from .flakes import flags
 from .records import Event, Suggestion
 
 __all__ = ["broken_suggestions", "holds"]
@@ -35,8 +34,6 @@ def broken_suggestions(event: Event) -> list[Suggestion]:
     text = event.after
     if len(text) > MAX_CHARS or len(event.before) > MAX_CHARS:
         return []
-    if flags(text) is not None or flags(event.before) is None:
-        return []  # pyflakes' cached views (the consistency engine's): it parses, or did not
     error = _error(text)
     if error is None or _error(event.before) is not None:
         return []  # it parses after all, or it did not parse before: not this edit's break
