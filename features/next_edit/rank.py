@@ -46,9 +46,9 @@ class Weights:
     stub: float = 1.8  # the definition of a function the edit called before it exists
     parameter: float = 1.7  # the docstring that does not mention a parameter the edit added
     unread: float = 2.0  # where the body will read a parameter the edit added
-    # Where a text the edit broke stopped parsing: with the code half written, what completes
-    # it comes before what it implies (the other engines mostly need a parse anyway).
-    syntax: float = 3.1
+    # Where a text the edit broke stopped parsing (location only): below what carries the text
+    # of a consequence (a move's old copy, a renamed reference), above the guessed repeats.
+    syntax: float = 2.5
     model: float = 1.0
     per_age: float = 0.5  # each older edit in the history costs this much
 
