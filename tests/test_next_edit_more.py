@@ -3,7 +3,7 @@ and what a parameter the edit added still lacks in its function's body."""
 
 from __future__ import annotations
 
-from typehole.features.next_edit import apply, events_between, static_suggestions
+from typehole.features.next_edit import apply, events_between, holds, static_suggestions
 from typehole.features.next_edit.broken import broken_suggestions
 from typehole.features.next_edit.history import EditHistory
 from typehole.features.next_edit.twin_lines import twin_line_suggestions
@@ -70,6 +70,9 @@ def test_the_break_holds_across_other_edits_and_goes_once_completed() -> None:
                             "import typing as t\nfrom contextlib import aclosing\n")
     history = _history(GENERATE, REWRITTEN, above, done)
     assert [s for s in static_suggestions(done, history.events) if s.source == "syntax"] == []
+    # The server keeps what it offered while `holds` says so: until the code parses again.
+    [offered] = [s for s in found if s.source == "syntax"]
+    assert holds(above, offered) and not holds(done, offered)
 
 
 def test_no_place_is_guessed_for_an_open_bracket_typing_or_old_breakage() -> None:

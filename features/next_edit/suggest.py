@@ -8,7 +8,6 @@ from typing import Any
 
 from .arguments import argument_suggestions
 from .broken import broken_suggestions
-from .broken import holds as still_broken
 from .callfit import definition_suggestions
 from .consistency import consistency_suggestions
 from .extracted import extracted_suggestions
@@ -94,17 +93,12 @@ def static_suggestions(text: str, events: Sequence[Event], path: str | None = No
             for suggested in made:
                 carried = _carried(suggested, later)
                 if carried is not None and not (age and name in RECHECKED
-                                                and not _holds(text, carried)):
+                                                and not holds(text, carried)):
                     found.append((age, carried))
     last = recent[-1].change
     typed = (last.start, last.inserted_end)
     found = [(a, s) for a, s in found if s.path is not None or not _touches(s, typed)]
     return rank(found, typed[1] if cursor is None else cursor)
-
-
-def _holds(text: str, s: Suggestion) -> bool:
-    """Whether an older edit's suggestion is still called for by the text now."""
-    return still_broken(text, s) if s.source == "syntax" else holds(text, s)
 
 
 def _carried(s: Suggestion, later: Sequence[Event]) -> Suggestion | None:
