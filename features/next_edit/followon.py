@@ -21,6 +21,7 @@ the file is never re-offered on every keystroke. Names are bound or read as pars
 from __future__ import annotations
 
 from .attributes import store_attribute
+from .broken import holds as still_broken
 from .consistency import still_undefined
 from .imports import STDLIB_MODULES, STDLIB_NAMES, import_suggestions
 from .name_facts import NameFacts, is_read
@@ -67,13 +68,16 @@ def holds(text: str, s: Suggestion) -> bool:
     (the user typed the import, or was typing a longer name); an attribute assignment when the
     class assigns it or no longer reads it; a site of a name the edit left undefined when the
     name is defined again (or the text no longer parses); a stub when the file defines the name
-    (wherever it was written). Other suggestions always hold here.
+    (wherever it was written); a syntax error's line when the text parses again or fails
+    elsewhere. Other suggestions always hold here.
     """
     kind, _, what = s.group.partition(":")
     if kind == "undefined":
         return still_undefined(text, what)
     if kind == "stub":
         return not defines(text, what)
+    if kind == "syntax":
+        return still_broken(text, s)
     if kind not in ("import", "attribute"):
         return True
     facts = NameFacts.of(text)

@@ -42,9 +42,14 @@ class Weights:
     argument: float = 1.9  # another call of a callee the edit gave an argument more
     registry: float = 2.2  # a list or dict naming the new definition's siblings
     twin: float = 2.1  # the same block in the edited method's namesake in another class
+    twin_line: float = 2.1  # the same line in the edited method's namesake in another class
     spelled: float = 2.3  # what a name the edit imported (and nothing reads) replaces
     stub: float = 1.8  # the definition of a function the edit called before it exists
     parameter: float = 1.7  # the docstring that does not mention a parameter the edit added
+    unread: float = 2.0  # where the body will read a parameter the edit added
+    # Where a text the edit broke stopped parsing (location only): below what carries the text
+    # of a consequence (a move's old copy, a renamed reference), above the guessed repeats.
+    syntax: float = 2.5
     model: float = 1.0
     per_age: float = 0.5  # each older edit in the history costs this much
 

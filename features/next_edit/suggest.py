@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from .arguments import argument_suggestions
+from .broken import broken_suggestions
 from .callfit import definition_suggestions
 from .consistency import consistency_suggestions
 from .extracted import extracted_suggestions
@@ -22,7 +23,9 @@ from .repeat import repeat_suggestions
 from .signature import signature_suggestions
 from .spelled import spelled_suggestions
 from .stubs import stub_suggestions
+from .twin_lines import twin_line_suggestions
 from .twins import twin_suggestions
+from .unread import unread_suggestions
 
 __all__ = ["ENGINES", "static_suggestions"]
 
@@ -32,7 +35,7 @@ MAX_EVENTS = 3  # edits older than this rarely still predict the next one
 MAX_EDIT_CHARS = 20_000  # a huge paste is not an edit to propagate
 # Engines whose suggestions from an older edit are checked against the text now: a stub is
 # stale once its function is written anywhere, not only where it was suggested.
-RECHECKED = frozenset(("stub",))
+RECHECKED = frozenset(("stub", "syntax"))
 
 # (event, file path, Jedi project, workspace lookup) -> suggestions on the event's `after` text.
 Engine = Callable[[Event, str | None, Any, Lookup | None], list[Suggestion]]
@@ -51,9 +54,12 @@ ENGINES: tuple[tuple[str, Engine], ...] = (
     ("argument", lambda e, path, project, lookup: argument_suggestions(e)),
     ("registry", lambda e, path, project, lookup: registry_suggestions(e)),
     ("twin", lambda e, path, project, lookup: twin_suggestions(e)),
+    ("twin_line", lambda e, path, project, lookup: twin_line_suggestions(e)),
     ("spelled", lambda e, path, project, lookup: spelled_suggestions(e)),
     ("stub", lambda e, path, project, lookup: stub_suggestions(e, lookup)),
     ("parameter", lambda e, path, project, lookup: parameter_suggestions(e)),
+    ("syntax", lambda e, path, project, lookup: broken_suggestions(e)),
+    ("unread", lambda e, path, project, lookup: unread_suggestions(e)),
 )
 
 
