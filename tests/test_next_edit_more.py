@@ -6,8 +6,8 @@ from __future__ import annotations
 from typehole.features.next_edit import apply, events_between, holds, static_suggestions
 from typehole.features.next_edit.broken import broken_suggestions
 from typehole.features.next_edit.history import EditHistory
-from typehole.features.next_edit.twin_lines import twin_line_suggestions
-from typehole.features.next_edit.unread import unread_suggestions
+from typehole.features.next_edit.parameters import unread_suggestions
+from typehole.features.next_edit.twins import twin_line_suggestions
 
 # jinja 0cc6ff90: `generate_async` moves from try/finally to `async with aclosing(agen)`; the
 # maintainer rewrote the `try:` first and deleted the `finally:` block after.

@@ -5,8 +5,9 @@ ahead of the edit that will make it a `before`; `static_suggestions(text, events
 runs the rename, signature, follow-on (import, attribute), repeated-edit, consistency
 (what the edit left undefined or unused, as pyflakes sees it before and after), definition
 (a call given an argument its function lacks) and leftover engines (what the edit left half
-done: `twins`, `moved`, `arguments`, `spelled`, `registry`, `extracted`; what code written
-top-down implies: `stubs`, `parameters`) and ranks what they find;
+done: `twins` (blocks and single lines), `moved`, `arguments`, `spelled`, `registry`,
+`extracted`; what code written top-down implies: `stubs`, `parameters` (docstring entries and
+unread stores); where the edit broke the syntax: `broken`) and ranks what they find;
 `WorkspaceHistory` keeps saved changes across files, whose signature changes reach other
 files' call sites (`caller_suggestions`) and whose diffs the model sees;
 `model_suggestions` asks a code model for what static analysis cannot see, in the prompt format

@@ -14,7 +14,7 @@ from .extracted import extracted_suggestions
 from .followon import Lookup, followon_suggestions, holds
 from .moved import moved_suggestions
 from .moved_blocks import moved_block_suggestions
-from .parameters import parameter_suggestions
+from .parameters import parameter_suggestions, unread_suggestions
 from .rank import rank, rebase
 from .records import Event, Suggestion
 from .registry import registry_suggestions
@@ -23,9 +23,7 @@ from .repeat import repeat_suggestions
 from .signature import signature_suggestions
 from .spelled import spelled_suggestions
 from .stubs import stub_suggestions
-from .twin_lines import twin_line_suggestions
-from .twins import twin_suggestions
-from .unread import unread_suggestions
+from .twins import twin_line_suggestions, twin_suggestions
 
 __all__ = ["ENGINES", "static_suggestions"]
 
