@@ -10,7 +10,9 @@ the cursor (CrossCodeEval's retrieval, the baseline the rationale channel is mea
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
+from .exports import exports, masked, next_entries
 from .index import MAX_SCORED_ROWS, Index
 from .ranking import DEFAULT_WEIGHTS, RankingWeights
 from .records import Snippet
@@ -19,6 +21,7 @@ from .resolve import FileFacts, definition_stub, resolve_name
 __all__ = ["analogy", "at_line_start", "continuations", "rationale"]
 
 _USE = re.compile(r"(?<![\w.])([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)?)")
+_NAME = re.compile(r"(?<![\w.])[A-Za-z_]\w*")
 _LOOKBACK_LINES = 60
 # Before those lines, how far back the names not used in them are looked for (about 500 lines;
 # a regular expression over the whole of a large file would cost milliseconds).
@@ -35,7 +38,12 @@ _MAX_LINE = 160
 def rationale(index: Index, facts: FileFacts, text: str, offset: int,
               weights: RankingWeights = DEFAULT_WEIGHTS, limit: int = 64,
               max_members: int = 12) -> list[Snippet]:
-    """Definitions of imported workspace symbols, ranked by how close to the cursor they're used."""
+    """Definitions of imported workspace symbols, ranked by how close to the cursor they're used.
+
+    Names an `__all__` list names are exported there, not used. In an `__all__` list open at
+    the cursor, the imports it does not list yet score as names used are scored, the likeliest
+    next entry first (`exports.next_entries`): the next line lists one of them.
+    """
     if not facts.imports:
         return []
     start = offset
@@ -44,39 +52,74 @@ def rationale(index: Index, facts: FileFacts, text: str, offset: int,
         if start <= 0:
             start = 0
             break
-    window = text[start:offset]
-    lines_total = window.count("\n")
-    distance: dict[str, int] = {}
-    for m in _USE.finditer(window):
-        dotted = m.group(1)
-        head = dotted.split(".")[0]
-        if head not in facts.imports:
-            continue
-        # Lines between the use and the cursor; the latest use wins. `Text.from_markup` uses
-        # `Text` too: a class's member resolves to no definition of its own here.
-        distance[dotted] = distance[head] = lines_total - window.count("\n", 0, m.start())
+    lo = max(start - _EARLIER_CHARS, 0)
+    before = text[lo:offset]
+    listed = exports(before)
+    before = masked(before, listed.spans)
+    window, earlier = before[start - lo:], before[:start - lo]
+    distance = _uses(window, facts.imports)
+    if listed.open_entries is not None:
+        # Listed already: the list being written names them no more (their import lines,
+        # within the lines looked at in a package's `__init__`, are no use either).
+        for entry in listed.open_entries:
+            distance.pop(entry, None)
     scored: dict[tuple[str, int], Snippet] = {}
     for dotted, d_lines in distance.items():
         # A use far away is still worth at least an import that is not used at all.
         score = max(weights.rationale / (1 + d_lines / weights.proximity_lines),
                     weights.rationale_unused)
-        _add(index, facts, dotted, score, scored, max_members)
-    unused = [alias for alias, imp in facts.imports.items()
-              if alias not in distance and imp.name and imp.name != "*"]
-    # Equal scores keep this order when packed: the names used last in the lines before those
-    # looked at first (the file goes on using them), then the others in the imports' order.
-    last = _last_uses(text[max(start - _EARLIER_CHARS, 0):start], unused)
-    for alias in sorted(unused, key=lambda alias: -last.get(alias, -1)):
-        _add(index, facts, alias, weights.rationale_unused, scored, max_members)
+        _add(index, facts, dotted, score, scored,
+             max_members if score > weights.rationale_unused else 0)
+    imported = [alias for alias, imp in sorted(facts.imports.items(), key=lambda a: a[1].line)
+                if imp.name and imp.name != "*"]
+    if listed.open_entries is not None:
+        # Compact stubs: the next entry names one of them, and the more fit the better.
+        for rank, alias in enumerate(next_entries(listed.open_entries, imported)):
+            score = max(weights.rationale / (1 + rank / weights.proximity_lines),
+                        weights.rationale_unused)
+            _add(index, facts, alias, score, scored, 0)
+    unused = [alias for alias in imported if alias not in distance]
+    # Equal scores keep this order when packed: first the names imported from a module the
+    # code nearest the cursor uses (`from ._models import Request, Response`: the lines that
+    # use one go on with the others), then those used last in the lines before those looked
+    # at (the file goes on using them), then the others in the imports' order.
+    module_distance: dict[str, int] = {}
+    for dotted, d_lines in distance.items():
+        module = facts.imports[dotted.split(".")[0]].module
+        module_distance[module] = min(d_lines, module_distance.get(module, d_lines))
+    last = _last_uses(earlier, unused)
+    far = _LOOKBACK_LINES + 1
+    for alias in sorted(unused, key=lambda alias: (
+            module_distance.get(facts.imports[alias].module, far), -last.get(alias, -1))):
+        _add(index, facts, alias, weights.rationale_unused, scored, 0)
     return sorted(scored.values(), key=lambda s: -s.score)[:limit]
 
 
+def _uses(window: str, imports: Mapping[str, object]) -> dict[str, int]:
+    """Lines between the latest use of each imported name in `window` and its end, by the name
+    as written (`Text`, `Text.from_markup`; a class's member counts as a use of its class too:
+    it resolves to no definition of its own here). One pass, counting lines as it goes."""
+    lines_total = window.count("\n")
+    distance: dict[str, int] = {}
+    line, at = 0, 0
+    for m in _USE.finditer(window):
+        dotted = m.group(1)
+        head = dotted.split(".")[0]
+        if head not in imports:
+            continue
+        line += window.count("\n", at, m.start())
+        at = m.start()
+        distance[dotted] = distance[head] = lines_total - line
+    return distance
+
+
 def _last_uses(text: str, names: list[str]) -> dict[str, int]:
-    """Where each of `names` last occurs in `text` as a name of its own (absent: nowhere)."""
+    """Where each of `names` last occurs in `text` as a name of its own (absent: nowhere): one
+    pass over the text's names (an alternation of the names was tried at every position)."""
     if not names:
         return {}
-    pattern = re.compile(r"(?<![\w.])(" + "|".join(map(re.escape, names)) + r")\b")
-    return {m.group(1): m.start() for m in pattern.finditer(text)}
+    wanted = set(names)
+    return {m.group(0): m.start() for m in _NAME.finditer(text) if m.group(0) in wanted}
 
 
 def _last_lines(text: str, offset: int, count: int) -> list[str]:
@@ -91,16 +134,16 @@ def _last_lines(text: str, offset: int, count: int) -> list[str]:
 
 
 def _add(index: Index, facts: FileFacts, dotted: str, score: float,
-         scored: dict[tuple[str, int], Snippet], max_members: int) -> None:
+         scored: dict[tuple[str, int], Snippet], members: int) -> None:
+    """`dotted`'s definition at `score`, its stub showing at most `members` members. Symbols
+    not used nearby get a compact stub (header and docstring line, `members` 0): many of them
+    fit the budget, and the next line is as likely to use any of them."""
     d = resolve_name(index, facts, dotted)
     if d is None or d.path == facts.path:
         return
     key = (d.path, d.line)
     if key in scored and scored[key].score >= score:
         return
-    # Symbols not used nearby get a compact stub (header and docstring line): many of them fit
-    # the budget, and the next line is as likely to use any of them.
-    members = max_members if score > DEFAULT_WEIGHTS.rationale_unused else 0
     stub = definition_stub(index, d, max_members=members)
     scored[key] = Snippet(d.path, d.line, d.end_line, stub, "rationale", score)
 

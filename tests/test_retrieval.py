@@ -173,3 +173,71 @@ def test_a_continuation_starts_where_the_cursor_does(httpx_engine: ContextEngine
     assert found and found[0].text.splitlines()[-1] == "    return done"
     inside = closing + "    "
     assert continuations(httpx_engine.index, "tests/script.py", inside, len(inside)) == []
+
+
+def _names_workspace(tmp_path: Path) -> ContextEngine:
+    write_tree(tmp_path / "ws", {
+        "pkg/__init__.py": "",
+        "pkg/names.py": "class Alpha: ...\n\n\nclass Beta: ...\n\n\nclass Gamma: ...\n",
+        "pkg/more.py": "class Delta: ...\n\n\nclass Epsilon: ...\n",
+    })
+    engine = ContextEngine(tmp_path / "ws", tmp_path / "cache")
+    engine.build()
+    return engine
+
+
+def _heads(found: list) -> list[str]:
+    return [s.text.split(":")[0].removeprefix("class ") for s in found]
+
+
+def test_rationale_counts_no_name_an_all_list_names_as_used(tmp_path: Path) -> None:
+    # `"Alpha"` in `__all__` exports it: the code around the cursor does not read it.
+    engine = _names_workspace(tmp_path)
+    text = ("from pkg.names import Alpha, Beta\n" + "x = 1\n" * 80
+            + '__all__ = ["Alpha"]\n\n\ndef f():\n    b = Beta()\n    ')
+    facts = engine.facts("pkg/main.py", text)
+    scores = dict(zip(_heads(found := rationale(engine.index, facts, text, len(text))),
+                      (s.score for s in found), strict=True))
+    w = RankingWeights()
+    assert scores["Alpha"] == w.rationale_unused
+    assert scores["Beta"] > w.rationale_unused
+
+
+def test_rationale_in_an_open_all_list_ranks_the_imports_it_does_not_list_yet(
+        tmp_path: Path) -> None:
+    engine = _names_workspace(tmp_path)
+    w = RankingWeights()
+    # Listed in import order so far: the next imports after the last one listed come first,
+    # scored as names used are; those listed already are no use of theirs.
+    text = ("from pkg.more import Delta\nfrom pkg.names import Alpha, Beta, Gamma\n\n"
+            '__all__ = [\n    "Alpha",\n    ')
+    facts = engine.facts("pkg/__init__.py", text)
+    found = rationale(engine.index, facts, text, len(text))
+    assert _heads(found) == ["Beta", "Gamma", "Delta", "Alpha"]
+    assert found[0].score == w.rationale and found[-1].score == w.rationale_unused
+    assert all(s.score > w.rationale_unused for s in found[:3])
+    # A list kept sorted goes on in sorted order; an entry being typed changes nothing.
+    text = ("from pkg.names import Gamma, Beta, Alpha\nfrom pkg.more import Epsilon, Delta\n\n"
+            '__all__ = [\n    "Alpha",\n    "Delta",\n    "Ep')
+    facts = engine.facts("pkg/__init__.py", text)
+    assert _heads(rationale(engine.index, facts, text, len(text)))[:3] == [
+        "Epsilon", "Gamma", "Beta"]
+    # Once the list is closed, it is no list being written: the names score by their imports'
+    # lines alone (`Epsilon` listed last as `Delta`, not at all).
+    closed = text + 'silon"]\n'
+    found = rationale(engine.index, facts, closed, len(closed))
+    scores = dict(zip(_heads(found), (s.score for s in found), strict=True))
+    assert scores["Epsilon"] == scores["Delta"] > scores["Alpha"] == scores["Gamma"]
+
+
+def test_rationale_puts_the_imports_of_a_module_used_nearby_first(tmp_path: Path) -> None:
+    # `Alpha` is used next to the cursor: `Beta` and `Gamma`, imported from its module, are
+    # likelier next than `Epsilon`, though the file used that last (before the 60 lines looked
+    # at) and imported it first.
+    engine = _names_workspace(tmp_path)
+    text = ("from pkg.more import Delta, Epsilon\nfrom pkg.names import Alpha, Beta, Gamma\n\n"
+            "e = Epsilon()\n" + "x = 1\n" * 80 + "a = Alpha()\n")
+    facts = engine.facts("pkg/main.py", text)
+    found = rationale(engine.index, facts, text, len(text))
+    assert _heads(found) == ["Alpha", "Gamma", "Beta", "Epsilon", "Delta"]
+    assert {s.score for s in found[1:]} == {RankingWeights().rationale_unused}
