@@ -102,6 +102,10 @@ def definition_stub(index: Index, d: Definition, max_members: int = 24,
     lines = [d.signature + ":"]
     if d.doc:
         lines.append(f'    """{d.doc}"""')
+    if max_members <= 0:
+        # A compact stub (the stubs of imports not used nearby, dozens a request): its members
+        # would not be shown, so they are not read (a large class has hundreds).
+        return "\n".join([*lines, "    ..."])
     members = [m for m in index.definitions_in(d.path, d.qualname)
                if private or not m.name.startswith("_") or m.name == "__init__"
                or (m.name.startswith("__") and m.name.endswith("__") and m.kind == "method")]

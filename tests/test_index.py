@@ -237,7 +237,14 @@ def test_reads_are_remembered_until_the_index_changes(tmp_path: Path) -> None:
     index = Index(tmp_path / "ws", tmp_path / "cache")
     index.build()
     assert [d.signature for d in index.top_level("pkg.a", "f")] == ["def f(x)"]
-    assert index.top_level("pkg.a", "f") == index.top_level("pkg.a", "f")
+    first = index.top_level("pkg.a", "f")
+    again = index.top_level("pkg.a", "f")
+    assert again == first and again[0] is first[0]  # the records remembered, not made anew
+    # Each caller gets its own list: what one does with it is not what the next one reads.
+    again.clear()
+    index.imports_of("pkg/b.py").clear()
+    assert index.top_level("pkg.a", "f") == first
+    assert [i.name for i in index.imports_of("pkg/b.py")] == ["f"]
     # An edit, a new file and a removed one are read at once, each a write in between.
     index.update_file(tmp_path / "ws" / "pkg" / "a.py", "def f(x, y): ...\n\ndef g(): ...\n")
     assert [d.signature for d in index.top_level("pkg.a", "f")] == ["def f(x, y)"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
 from trees import write_tree
 
 from typehole.context.engine import ContextEngine
@@ -241,3 +242,30 @@ def test_rationale_puts_the_imports_of_a_module_used_nearby_first(tmp_path: Path
     found = rationale(engine.index, facts, text, len(text))
     assert _heads(found) == ["Alpha", "Gamma", "Beta", "Epsilon", "Delta"]
     assert {s.score for s in found[1:]} == {RankingWeights().rationale_unused}
+
+
+def test_a_compact_stub_reads_no_members(tmp_path: Path,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    # Stubs of imports not used nearby show a class's header and docstring line only: the
+    # class's members (hundreds in a large one) are not read for them.
+    write_tree(tmp_path / "ws", {
+        "pkg/__init__.py": "",
+        "pkg/big.py": 'class Big:\n    """A big class."""\n'
+                      + "".join(f"    def m{i}(self): ...\n" for i in range(50)),
+    })
+    engine = ContextEngine(tmp_path / "ws", tmp_path / "cache")
+    engine.build()
+    text = "from pkg.big import Big\n" + "x = 1\n" * 80
+    facts = engine.facts("pkg/main.py", text)
+    asked: list[tuple[str, str | None]] = []
+    read = engine.index.definitions_in
+    monkeypatch.setattr(engine.index, "definitions_in",
+                        lambda path, parent=None: asked.append((path, parent)) or read(path,
+                                                                                      parent))
+    found = rationale(engine.index, facts, text, len(text))
+    assert [s.text for s in found] == ['class Big:\n    """A big class."""\n    ...']
+    assert asked == []
+    used = text + "b = Big()\n"
+    found = rationale(engine.index, facts, used, len(used))
+    assert found[0].text.splitlines()[2:4] == ["    def m0(self): ...", "    def m1(self): ..."]
+    assert asked == [("pkg/big.py", "Big")]
