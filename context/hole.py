@@ -11,8 +11,10 @@ the types of locals in scope, which stay untyped when ty does not know them).
 With a deadline (an editor waiting), no question outlives it: ty gets what is left of it, and
 Jedi is not asked (a new version's first inference cost 0.1-2 s on Django, most of it Jedi
 looking for call sites of unannotated parameters, and it cannot be cut short without losing
-Jedi's warm state), and the names in scope are not gathered once the deadline has passed; what
-was left out is said in the request's notes (`skipped`).
+Jedi's warm state), and the names in scope are not gathered once the deadline has passed, nor
+when the pass over the file's bindings they need would not fit what is left of it (its cost
+estimated from the file's size at the rate measured so far); what was left out is said in the
+request's notes (`skipped`).
 
 Jedi is not thread-safe: call `analyse_hole` from one worker thread. Results are memoised per
 (path, text hash, offset, engine), since editors ask again for the same position (completion,
@@ -41,7 +43,7 @@ from .holescan import identifier_before, scan_prefix, split_param, tail_segment
 from .oracle import Engine, TyOracle, Unavailable, close_brackets, type_of_names
 from .oracle.jedi import argument_type
 from .records import Hole, HoleKind, ScopeName
-from .scope import enclosing_definitions, names_in_scope
+from .scope import bindings_cost_ms, enclosing_definitions, names_in_scope
 
 __all__ = ["analyse_hole", "clear_cache", "element_type"]
 
@@ -395,14 +397,10 @@ def _scope(a: _Analysis) -> tuple[tuple[ScopeName, ...], dict[str, str]]:
                            f"statement found them ({partial[2]} left untyped; ty had not "
                            "answered)")
         return partial[0], partial[1]
-    if a.deadline is not None and time.monotonic() >= a.deadline:
-        # The hole's share of the deadline went on reading the text (a large file just opened:
-        # its parse and scan, 60-100 ms for rich's 2,600-line `console.py` on busy cores): the
-        # names in scope, a pass over every binding in the file, would overrun it further.
+    if a.deadline is not None and (why := _no_time_for_scope(a.data, a.deadline)):
         # Left out (not memoised: the next request in the statement asks again).
         a.cut_short = True
-        a.notes.setdefault("hole", "deadline: names in scope left out (the hole's share of "
-                           "the deadline was spent before them)")
+        a.notes.setdefault("hole", f"deadline: names in scope left out ({why})")
         return (), {}
     statement = byte_offset(a.text, statement_start)
     # Names bound by the statement being written are not in scope yet.
@@ -437,6 +435,22 @@ def _scope(a: _Analysis) -> tuple[tuple[ScopeName, ...], dict[str, str]]:
     else:
         _PARTIAL[key] = (scope, declared, untyped, time.monotonic())
     return scope, declared
+
+
+def _no_time_for_scope(data: bytes, deadline: float) -> str | None:
+    """Why the names in scope do not fit what is left of the hole's share of the deadline, a
+    `time.monotonic()` (None: they do). The share may have gone on reading the text (a large
+    file just opened: its parse and scan, 60-100 ms for rich's 2,600-line `console.py` on busy
+    cores); if not, the pass over every binding in the file they need (10-45 ms for a
+    40-100 KB module on busy cores, unless this version's is memoised) may not fit the rest."""
+    left_ms = (deadline - time.monotonic()) * 1000
+    if left_ms <= 0:
+        return "the hole's share of the deadline was spent before them"
+    cost_ms = bindings_cost_ms(data)
+    if cost_ms > left_ms:
+        return (f"reading the file's bindings would take about {cost_ms:.0f} ms, "
+                f"{left_ms:.0f} ms of the hole's share of the deadline left")
+    return None
 
 
 def _untyped(count: int) -> str:
