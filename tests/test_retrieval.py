@@ -13,6 +13,14 @@ from typehole.context.ranking import RankingWeights
 from typehole.context.retrieval import analogy, continuations, rationale
 
 
+def _built(tmp_path: Path, files: dict[str, str]) -> ContextEngine:
+    """A workspace of `files` in `tmp_path`, indexed."""
+    write_tree(tmp_path / "ws", files)
+    engine = ContextEngine(tmp_path / "ws", tmp_path / "cache")
+    engine.build()
+    return engine
+
+
 def test_rationale_resolves_through_imports_and_reexports(
     httpx_engine: ContextEngine, httpx_root: Path
 ) -> None:
@@ -67,13 +75,11 @@ def test_analogy_excludes_the_current_file_and_overlaps(
 
 
 def test_analogy_leaves_out_the_word_being_typed(tmp_path: Path) -> None:
-    write_tree(tmp_path / "ws", {
+    engine = _built(tmp_path, {
         "pkg/words.py": "ret = 1\n" * 10,
         "pkg/calc.py": "value = compute(total)\n" * 10,
         "pkg/other.py": "name = 'x'\n" * 10,
     })
-    engine = ContextEngine(tmp_path / "ws", tmp_path / "cache")
-    engine.build()
     before = "value = compute(total)\nif value:\n    "
     typed = before + "ret"  # `return` on its way: `ret` is a word elsewhere, but not this one
     found = analogy(engine.index, "pkg/main.py", typed, len(typed))
@@ -118,13 +124,11 @@ def test_continuations_find_the_files_own_code_but_not_the_lines_at_the_cursor(
 def test_rationale_counts_a_member_used_as_a_use_of_its_class(tmp_path: Path) -> None:
     # `Text.from_markup(...)` uses `Text`: its class is a definition used near the cursor, not
     # an import the code around it leaves alone.
-    write_tree(tmp_path / "ws", {
+    engine = _built(tmp_path, {
         "pkg/__init__.py": "",
         "pkg/text.py": "class Text:\n    @classmethod\n    def from_markup(cls, s): ...\n",
         "pkg/style.py": "class Style:\n    pass\n",
     })
-    engine = ContextEngine(tmp_path / "ws", tmp_path / "cache")
-    engine.build()
     text = ("from pkg.style import Style\nfrom pkg.text import Text\n" + "x = 1\n" * 80
             + "def render():\n    label = Text.from_markup('[b]x')\n    ")
     facts = engine.facts("pkg/render.py", text)
@@ -138,12 +142,10 @@ def test_rationale_puts_the_imports_used_last_before_the_others_not_used_nearby(
         tmp_path: Path) -> None:
     # None of the three is used in the 60 lines before the cursor: equal scores, packed in
     # this order, the one the file used last first and the one it never used last.
-    write_tree(tmp_path / "ws", {
+    engine = _built(tmp_path, {
         "pkg/__init__.py": "",
         "pkg/names.py": "class Alpha: ...\n\n\nclass Beta: ...\n\n\nclass Gamma: ...\n",
     })
-    engine = ContextEngine(tmp_path / "ws", tmp_path / "cache")
-    engine.build()
     text = ("from pkg.names import Alpha, Beta, Gamma\n\nb = Beta()\nc = Gamma()\n"
             + "x = 1\n" * 80)
     facts = engine.facts("pkg/main.py", text)
@@ -177,14 +179,11 @@ def test_a_continuation_starts_where_the_cursor_does(httpx_engine: ContextEngine
 
 
 def _names_workspace(tmp_path: Path) -> ContextEngine:
-    write_tree(tmp_path / "ws", {
+    return _built(tmp_path, {
         "pkg/__init__.py": "",
         "pkg/names.py": "class Alpha: ...\n\n\nclass Beta: ...\n\n\nclass Gamma: ...\n",
         "pkg/more.py": "class Delta: ...\n\n\nclass Epsilon: ...\n",
     })
-    engine = ContextEngine(tmp_path / "ws", tmp_path / "cache")
-    engine.build()
-    return engine
 
 
 def _heads(found: list) -> list[str]:
@@ -248,13 +247,11 @@ def test_a_compact_stub_reads_no_members(tmp_path: Path,
                                           monkeypatch: pytest.MonkeyPatch) -> None:
     # Stubs of imports not used nearby show a class's header and docstring line only: the
     # class's members (hundreds in a large one) are not read for them.
-    write_tree(tmp_path / "ws", {
+    engine = _built(tmp_path, {
         "pkg/__init__.py": "",
         "pkg/big.py": 'class Big:\n    """A big class."""\n'
                       + "".join(f"    def m{i}(self): ...\n" for i in range(50)),
     })
-    engine = ContextEngine(tmp_path / "ws", tmp_path / "cache")
-    engine.build()
     text = "from pkg.big import Big\n" + "x = 1\n" * 80
     facts = engine.facts("pkg/main.py", text)
     asked: list[tuple[str, str | None]] = []
