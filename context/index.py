@@ -187,6 +187,13 @@ def _def_key(d: Definition) -> tuple[object, ...]:
     return (d.name, d.qualname, d.parent, d.kind, d.signature, d.doc, d.annotation)
 
 
+def _definitions(rows: list[Any]) -> list[Definition]:
+    """`Definition`s of rows of `_DEF_COLUMNS`."""
+    return [Definition(path=r[0], module=r[1], name=r[2], qualname=r[3], kind=r[4], line=r[5],
+                       end_line=r[6], signature=r[7], doc=r[8] or "", annotation=r[9] or "",
+                       parent=r[10] or "") for r in rows]
+
+
 # A definition as `_write_definitions` compares it: everything but its lines, then its row id,
 # first line and last line.
 _DefRow = tuple[tuple[object, ...], int, int, int]
@@ -300,13 +307,6 @@ def _bounded(conn: sqlite3.Connection, deadline: float | None) -> Iterator[None]
         timer.cancel()
 
 
-def _definitions(rows: list[Any]) -> list[Definition]:
-    """`Definition`s of rows of `_DEF_COLUMNS`."""
-    return [Definition(path=r[0], module=r[1], name=r[2], qualname=r[3], kind=r[4], line=r[5],
-                       end_line=r[6], signature=r[7], doc=r[8] or "", annotation=r[9] or "",
-                       parent=r[10] or "") for r in rows]
-
-
 class Index:
     """The index of one workspace root. Thread-safe: every database use holds the store's lock."""
 
@@ -338,10 +338,10 @@ class Index:
         # limit, generation): typing on repeats them (`window_search`).
         self._searched: LRUCache[tuple[tuple[str, ...], str | None, int, int],
                                  tuple[int, WindowSearch]] = LRUCache(maxsize=32)
-        # Reads of definitions, modules and imports by (query, arguments), as records, with the
-        # generation they were read at (`_read`): typing on asks the same again, and the next
-        # file opened many of the same (each read waits for the lock and SQLite: the imports'
-        # definitions cost 7 ms a request on rich on an idle core, 30 ms at p95 on busy ones).
+        # Reads of definitions, modules and imports by (query, arguments), with the generation
+        # they were read at (`_read`): typing on asks the same again, and the next file opened
+        # many of the same (each read waits for the lock and SQLite: the imports' definitions
+        # cost 7 ms a request on rich on an idle core, 30 ms at p95 on busy ones).
         self._reads: LRUCache[tuple[object, ...], tuple[int, list[Any]]] = \
             LRUCache(maxsize=4096)
         self._reads_lock = threading.Lock()
