@@ -86,7 +86,10 @@ class Interrupter:
                     continue
                 _, _, armed = heapq.heappop(self._heap)
                 armed.fired = True
-                armed.conn.interrupt()
+                try:
+                    armed.conn.interrupt()
+                except sqlite3.ProgrammingError:
+                    pass  # closed meanwhile (the index closed under a search): nothing runs
 
 
 _INTERRUPTER = Interrupter()

@@ -104,3 +104,19 @@ def test_an_interrupt_between_the_search_steps_loses_only_the_search(
     # Nothing is left interrupted on the shared connection.
     assert index.window_search("total = helper_1(rare_3)").hits[0][0] == "pkg/m3.py"
     assert index.top_level("pkg.models", "Todo")
+
+
+def test_a_connection_closed_while_armed_leaves_the_thread_serving() -> None:
+    interrupter = Interrupter()
+    closed = sqlite3.connect(":memory:", check_same_thread=False)
+    interrupter.arm(closed, time.monotonic() + 0.05)
+    first = interrupter.thread
+    closed.close()
+    time.sleep(0.2)
+    conn = sqlite3.connect(":memory:", check_same_thread=False)
+    started = time.monotonic()
+    with bounded(conn, time.monotonic() + 0.1, interrupter), \
+            pytest.raises(sqlite3.OperationalError, match="interrupted"):
+        conn.execute(_ENDLESS).fetchone()
+    assert time.monotonic() - started < 30
+    assert interrupter.thread is first and first is not None and first.is_alive()
