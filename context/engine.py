@@ -194,8 +194,8 @@ class ContextEngine:
         and `total`; stages skipped for the deadline (all but the used imports' definitions,
         `rationale`) appear as `skipped_<stage>`, and `skipped` says why, as it does for work
         a stage left out (query terms too common to score in time).
-        The similar-code search is sized to the time left: it scores only as many windows as the
-        measured rate allows before the deadline, and none when even its rarest term would not fit.
+        The similar-code search reads new windows for a share of the deadline at the measured
+        rate (the terms it remembers cost nothing), and nothing after the deadline.
         """
         started = time.perf_counter()
         timings: dict[str, float] = {}

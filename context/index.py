@@ -234,8 +234,9 @@ class WindowSearch:
 
     hits: list[tuple[str, int, int, str, float]]
     terms: tuple[str, ...] = ()
-    dropped: tuple[str, ...] = ()  # terms matching too many windows for the row budget
-    rows: int = 0  # windows the query could score at most (the kept terms' window counts)
+    # Terms left out: matching too many windows for the row budget, or not read in time
+    dropped: tuple[str, ...] = ()
+    rows: int = 0  # windows scored (the scored terms' windows, counted once per term)
     note: str = ""  # why terms were dropped or the search skipped; empty when nothing was
 
 
