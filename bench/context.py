@@ -18,7 +18,8 @@ client over stdio; once each has learned and indexed the workspace and its ty ch
 each site is the first request in a file just opened (`didOpen` of the text before the cursor,
 `typehole/context` at its end, `didClose`), the servers taking turns going first. Reported per
 engine: recall of the used definition at 1024 tokens, p50/p95 of the request's wall time, and the
-share answered (a request unanswered after 60 s counts as a miss and as 60 s). With
+share answered (a request unanswered after 60 s, or answered with an error, counts as a miss
+and as 60 s; the first requests' and typing on's errors are counted apart). With
 `--keystrokes N` the file stays open after its first request and the next N characters of the
 site's real line are typed, each a `didChange` then a `typehole/context` (warm: typing on). Each
 row also gives the largest stages at p95 (the answers' `timings_ms`), what the request waited for
@@ -42,10 +43,12 @@ import statistics
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from lsprotocol import types
+from pygls.exceptions import JsonRpcException
 from pygls.lsp.client import LanguageClient
 
 from typehole.base.lexer import count_tokens as lexer_tokens
@@ -203,7 +206,7 @@ _LSP_TIMEOUT_S = 60.0
 
 def _json_hit(result: Any, used: Definition) -> bool:
     """`_hit_types_or_snippets` on a `typehole/context` answer (as the client decoded it)."""
-    if result is None:
+    if not answered(result):
         return False
     for found in list(result.relevant_types) + list(result.relevant_headers):
         if found.path == used.path and found.line == used.line:
@@ -290,8 +293,22 @@ def _position(text: str) -> dict[str, int]:
     return {"line": len(lines) - 1, "character": len(lines[-1].encode("utf-16-le")) // 2}
 
 
+@dataclass(frozen=True)
+class Failed:
+    """An error reply to a request: unanswered, counted as the timeout's wall time (a fast
+    error is no fast answer)."""
+
+    message: str
+
+
+def answered(result: Any) -> bool:
+    """Whether `result` is an answer (not a timeout, an error reply or `null`)."""
+    return result is not None and not isinstance(result, Failed)
+
+
 async def _ask(client: LanguageClient, uri: str, text: str) -> tuple[Any, float]:
-    """`typehole/context` at the end of `text`, the document's content: (answer, ms)."""
+    """`typehole/context` at the end of `text`, the document's content: (answer, ms); a
+    timeout is (None, its ms), an error reply (`Failed`, the timeout's ms)."""
     started = time.perf_counter()
     try:
         result = await asyncio.wait_for(client.protocol.send_request_async(
@@ -299,6 +316,8 @@ async def _ask(client: LanguageClient, uri: str, text: str) -> tuple[Any, float]
                                  "budget": 1024}), _LSP_TIMEOUT_S)
     except TimeoutError:
         result = None
+    except JsonRpcException as exc:
+        return Failed(str(exc)), _LSP_TIMEOUT_S * 1000
     return result, (time.perf_counter() - started) * 1000
 
 
@@ -362,7 +381,7 @@ def _summary(answers: list[tuple[Any, float]]) -> dict[str, Any]:
     stages: dict[str, list[float]] = {}
     outside: list[float] = []  # the wall time the server does not account for
     for result, wall in answers:
-        if result is not None:
+        if answered(result):
             timings = result.timings_ms._asdict()
             for stage, ms in timings.items():
                 stages.setdefault(stage, []).append(float(ms))
@@ -370,7 +389,9 @@ def _summary(answers: list[tuple[Any, float]]) -> dict[str, Any]:
                 outside.append(wall - sum(float(timings[k]) for k in ("total", *_WAITS)))
     walls = [ms for _, ms in answers] or [0.0]
     totals = stages.pop("total", [0.0])
-    return {"n": len(answers), "p50": statistics.median(walls), "p95": _p95(walls),
+    return {"n": len(answers), "answered": sum(answered(r) for r, _ in answers)
+            / max(len(answers), 1), "errors": sum(isinstance(r, Failed) for r, _ in answers),
+            "p50": statistics.median(walls), "p95": _p95(walls),
             "gather_p50": statistics.median(totals), "gather_p95": _p95(totals),
             "waits_p95": {w: _p95(stages.pop(w)) for w in _WAITS if w in stages},
             "outside_p50": statistics.median(outside) if outside else None,
@@ -435,8 +456,8 @@ async def bench_lsp(spec: str, n_sites: int, engines: tuple[str, ...],
     n = max(len(chosen), 1)
     return [{"project": spec, "engine": e, "sites": len(chosen), "recall": hits[e] / n,
              "unhurried": unhurried / n,
-             "answered": sum(r is not None for r, _ in first[e]) / n,
-             **_summary(first[e]), "typing": _summary(typing[e]) if typing[e] else None,
+             **_summary(first[e]), "answered": sum(answered(r) for r, _ in first[e]) / n,
+             "typing": _summary(typing[e]) if typing[e] else None,
              "rss_mb": rss.get(e, (0.0, 0.0))[0], "peak_rss_mb": rss.get(e, (0.0, 0.0))[1]}
             for e in labels]
 
@@ -455,6 +476,10 @@ def _waits(summary: dict[str, Any]) -> str:
         f"{summary['outside_p95']:.0f}"
 
 
+def _errors(summary: dict[str, Any]) -> str:
+    return f"; {summary['errors']} error replies" if summary["errors"] else ""
+
+
 def _print_lsp(rows: list[dict[str, Any]]) -> None:
     print("\nthrough the LSP: the first `typehole/context` in a file just opened "
           "(recall of the used definition at 1024 tokens), then typing on")
@@ -465,12 +490,12 @@ def _print_lsp(rows: list[dict[str, Any]]) -> None:
         print(f"{r['project']:<18}{r['engine']:<10}{r['sites']:>6}{r['recall']:>8.2f}"
               f"{r['unhurried']:>11.2f}{r['answered']:>10.2f}{r['p50']:>9.1f}{r['p95']:>9.1f}"
               f"{r['gather_p50']:>12.1f}{r['gather_p95']:>12.1f}{r['rss_mb']:>8.0f}"
-              f"{r['peak_rss_mb']:>6.0f}  {_stages(r)}{_waits(r)}")
+              f"{r['peak_rss_mb']:>6.0f}  {_stages(r)}{_waits(r)}{_errors(r)}")
         if r["typing"]:
             t = r["typing"]
-            print(f"{'  typing on':<28}{t['n']:>6}{'':>29}{t['p50']:>9.1f}{t['p95']:>9.1f}"
-                  f"{t['gather_p50']:>12.1f}{t['gather_p95']:>12.1f}{'':>14}  {_stages(t)}"
-                  f"{_waits(t)}")
+            print(f"{'  typing on':<28}{t['n']:>6}{'':>19}{t['answered']:>10.2f}"
+                  f"{t['p50']:>9.1f}{t['p95']:>9.1f}{t['gather_p50']:>12.1f}"
+                  f"{t['gather_p95']:>12.1f}{'':>14}  {_stages(t)}{_waits(t)}{_errors(t)}")
     print("unhurried: the same sites gathered in this process (Jedi), the budget counted with "
           "the server's tokenizer (the lexer's tokens, not chars / 4 as the table above);\n"
           "p50/p95: the request's wall time at the client; gather: the server's own time for it "

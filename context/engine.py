@@ -21,7 +21,7 @@ from .assemble import assemble, blocks_for
 from .cache import DEFAULT_CAP_MB
 from .deps import DependencyIndex
 from .hole import analyse_hole
-from .index import MAX_SCORED_ROWS, BuildStats, Cancelled, Index, Progress
+from .index import BuildStats, Cancelled, Index, Progress
 from .oracle import engine_for, ty_for
 from .ranking import DEFAULT_WEIGHTS, RankingWeights, distances_from, undirected
 from .records import (
@@ -194,8 +194,8 @@ class ContextEngine:
         and `total`; stages skipped for the deadline (all but the used imports' definitions,
         `rationale`) appear as `skipped_<stage>`, and `skipped` says why, as it does for work
         a stage left out (query terms too common to score in time).
-        The similar-code search is sized to the time left: it scores only as many windows as the
-        measured rate allows before the deadline, and none when even its rarest term would not fit.
+        The similar-code search reads new windows for a share of the deadline at the measured
+        rate (the terms it remembers cost nothing), and nothing after the deadline.
         """
         started = time.perf_counter()
         timings: dict[str, float] = {}
@@ -214,19 +214,13 @@ class ContextEngine:
             return deadline_ms is not None and elapsed() > deadline_ms
 
         def similar_code() -> list[Snippet]:
-            # Only as many windows as the measured rate scores before the deadline, and no
+            # New windows read only for a share of the deadline at the measured rate, and no
             # step of the search after it (`Index.window_search`).
-            rows, left, by = MAX_SCORED_ROWS, None, None
+            by = None
             if deadline_ms is not None:
-                left = deadline_ms - elapsed()
-                rows = max(0, min(rows, int(left * self.index.rows_per_ms)))
-                by = time.monotonic() + left / 1000
-            out = analogy(self.index, rel, text, offset, self.weights, max_rows=rows,
-                          notes=skipped, deadline=by)
-            if left is not None and rows < MAX_SCORED_ROWS and "analogy" in skipped:
-                skipped["analogy"] = f"deadline: {left:.0f} ms left, time to score {rows} " \
-                    f"windows; {skipped['analogy']}"
-            return out
+                by = time.monotonic() + (deadline_ms - elapsed()) / 1000
+            return analogy(self.index, rel, text, offset, self.weights, notes=skipped,
+                           deadline=by, budget_ms=deadline_ms)
 
         skipped: dict[str, str] = {}
         # The typed hole gets a share of the deadline: the stages after it find the used

@@ -17,8 +17,7 @@ import sqlite3
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,9 +30,11 @@ from typehole.base.positions import split_lines
 from typehole.base.syntax import SUFFIXES, Tree, language_of, parse_bytes, reparse, supported
 
 from .cache import DEFAULT_CAP_MB
+from .interrupt import bounded, interrupted
 from .records import Definition, Import
 from .store import Store
 from .tags import FileTags, UnitMemo, extract_tags, local_tags
+from .termscores import ScoreMemo, TermScores, best
 from .walk import may_read, read_text, workspace_files
 
 __all__ = ["BuildStats", "Index", "MAX_SCORED_ROWS", "WINDOW_LINES", "WINDOW_STRIDE",
@@ -56,9 +57,13 @@ _QUERY_TOKENS = 48  # identifiers of the query text considered (the last ones, n
 # Every term's window count is probed up to this many (cheap); only a few common terms nearest the
 # cursor are counted further, while the row budget still has room for them.
 _RARE_BELOW = 256
-# With a deadline, the rarest terms' windows up to this many are scored first (a few ms), and
-# stand if the whole query is interrupted.
-_FIRST_ROWS = 500
+# With a deadline, a search reads at most this share of the request's deadline (`budget_ms`) in
+# new rows (terms whose scores are not remembered, at the measured rate): the first request at a
+# place, whose hole and imports take the rest...
+FRESH_SHARE = 0.35
+# ... and a search carrying on an earlier one (some of its terms remembered: typing on, whose
+# target is half the first request's) this share; what does not fit is read by the next ones.
+CARRY_SHARE = 0.3
 _COMMON_PROBES = 8
 _TERM_COUNTS = 4096  # terms whose (capped) window count is remembered between queries
 _RECENT_TREES = 8  # files whose last text, tree and tags are kept (the ones being edited)
@@ -236,8 +241,9 @@ class WindowSearch:
 
     hits: list[tuple[str, int, int, str, float]]
     terms: tuple[str, ...] = ()
-    dropped: tuple[str, ...] = ()  # terms matching too many windows for the row budget
-    rows: int = 0  # windows the query could score at most (the kept terms' window counts)
+    # Terms left out: matching too many windows for the row budget, or not read in time
+    dropped: tuple[str, ...] = ()
+    rows: int = 0  # windows scored (the scored terms' windows, counted once per term)
     note: str = ""  # why terms were dropped or the search skipped; empty when nothing was
 
 
@@ -255,56 +261,6 @@ class BuildStats:
 def _past(deadline: float | None) -> bool:
     """Whether `deadline` (`time.monotonic()`; None: none) has passed."""
     return deadline is not None and time.monotonic() >= deadline
-
-
-def _rarest(kept: list[str], counts: dict[str, int], most: int) -> list[str]:
-    """The first of `kept` (rarest first) while their windows add up to at most `most`."""
-    head: list[str] = []
-    rows = 0
-    for term in kept:
-        if rows + counts[term] > most:
-            break
-        head.append(term)
-        rows += counts[term]
-    return head
-
-
-def _interrupted(exc: sqlite3.OperationalError, deadline: float | None) -> bool:
-    """Whether `exc` is `_bounded`'s interrupt at `deadline` (anything else is a real error)."""
-    return deadline is not None and "interrupted" in str(exc)
-
-
-@contextmanager
-def _bounded(conn: sqlite3.Connection, deadline: float | None) -> Iterator[None]:
-    """SQLite's loops on `conn` are interrupted (`sqlite3.OperationalError`) at `deadline`,
-    while inside; hold the store's lock (the connection is shared).
-
-    A timer interrupts the connection (SQLite checks for it inside its loops): a progress
-    handler would take the GIL every few thousand steps, and with the server's other threads
-    busy each take waited milliseconds (a 10 ms search took 50). No interrupt is sent once
-    the block is left, so nobody else's statement is hit; a statement begun after the timer
-    fired, with none running then, is not interrupted (callers look at the clock first).
-    """
-    if deadline is None:
-        yield
-        return
-    guard = threading.Lock()
-    inside = [True]
-
-    def interrupt() -> None:
-        with guard:
-            if inside[0]:
-                conn.interrupt()
-
-    timer = threading.Timer(max(deadline - time.monotonic(), 0.0), interrupt)
-    timer.daemon = True
-    timer.start()
-    try:
-        yield
-    finally:
-        with guard:
-            inside[0] = False
-        timer.cancel()
 
 
 class Index:
@@ -330,14 +286,18 @@ class Index:
         # term -> number of windows it occurs in (capped at the value stored with it), under the
         # lock; refreshed by `build`, kept across single-file edits (they move counts a little).
         self._term_rows: LRUCache[str, tuple[int, int]] = LRUCache(maxsize=_TERM_COUNTS)
-        # Windows bm25() scores per millisecond, measured on past queries (sizes deadline work).
-        self.rows_per_ms = 400.0
+        # Windows read and scored per millisecond, measured on past searches (sizes the new
+        # windows a search reads). Read term by term into Python, 150-230 on the monorepo at
+        # load 7: the first searches start from there, not from an idle core's rate.
+        self.rows_per_ms = 200.0
         self._window_total: int | None = None  # kept by every write; None: count on next use
         self._resolved: dict[str, str] = {}  # `relpath` of paths outside `root` as spelled
         # The last searches, by (the query's terms that match some window, excluded file,
         # limit, generation): typing on repeats them (`window_search`).
         self._searched: LRUCache[tuple[tuple[str, ...], str | None, int, int],
                                  tuple[int, WindowSearch]] = LRUCache(maxsize=32)
+        # Each term's windows and bm25() scores at the current generation (`_term_scores`).
+        self._scores = ScoreMemo()
         # Reads of definitions, modules and imports by (query, arguments), with the generation
         # they were read at (`_read`): typing on asks the same again, and the next file opened
         # many of the same (each read waits for the lock and SQLite: the imports' definitions
@@ -780,7 +740,12 @@ class Index:
             claim = self._claim(rel)
         # Parsed and tagged outside the lock: requests meanwhile read the index as it was.
         base = previous.good if previous.good is not None else previous.data
-        changed = _edit_span(base, data)  # of the text the memo describes
+        if base is previous.data and text.isascii() and previous.text.isascii():
+            # A character is a byte: the text's edit is the bytes' (no second comparison of
+            # the whole file, a third of finding the edit in a 300 KB one).
+            changed = (start, old_end, new_end)
+        else:
+            changed = _edit_span(base, data)  # of the text the memo describes
         count = previous.count + inserted.count("\n") - removed.count("\n")
         tags = None
         tree = previous.tree
@@ -1113,7 +1078,7 @@ class Index:
 
         Counting stops at `cap` (FTS5 walks the term's list lazily), so this costs at most `cap`
         steps; counts are remembered, since the lines before the cursor change little per key.
-        Raises `sqlite3.OperationalError` when the deadline (`_bounded`) interrupts it.
+        Raises `sqlite3.OperationalError` when the deadline (`interrupt.bounded`) interrupts it.
         """
         cached = self._term_rows.get(term)
         if cached is not None and (cached[0] < cached[1] or cached[1] >= cap):
@@ -1135,13 +1100,14 @@ class Index:
         try:
             return self._matching(term, cap)
         except sqlite3.OperationalError as exc:
-            if _interrupted(exc, deadline):
+            if interrupted(exc, deadline):
                 return None
             raise
 
     def window_search(self, query: str, exclude_path: str | None = None, limit: int = 10,
                       max_rows: int = MAX_SCORED_ROWS, max_terms: int = MAX_QUERY_TERMS,
-                      deadline: float | None = None) -> WindowSearch:
+                      deadline: float | None = None,
+                      budget_ms: float | None = None) -> WindowSearch:
         """BM25 over 10-line windows, bounded: at most about `max_rows` windows are scored.
 
         The query's identifiers are taken rarest first (the highest BM25 weight) while their
@@ -1150,17 +1116,24 @@ class Index:
         in BM25 and would cost the most; counting a term's windows stops at what could still fit,
         so choosing costs a bounded number of steps too. Terms in more than half the windows weigh
         nothing in FTS5's bm25() and are not queried when others are; `note` names the others
-        left out. The top `limit` are chosen inside SQLite. Hits are (path, start_line, end_line,
-        text, score), best first.
+        left out. Hits are (path, start_line, end_line, text, score), best first.
+
+        Each term is scored alone and the terms' scores added (FTS5's bm25() of the OR query,
+        `termscores`); a term's scores are remembered until the index changes, so typing on
+        reads only the windows of the terms it adds. With `budget_ms` (the request's deadline)
+        at most `FRESH_SHARE` of it goes to reading new terms' windows at the measured rate
+        (`CARRY_SHARE` when some of the query's terms are remembered), the rarest first; the
+        terms that do not fit are left out of this answer and said so in `note` (the next
+        search at the place reads them).
 
         `deadline` (`time.monotonic()`): no step outlives it. The index's lock is waited for
         until then, terms are counted nearest the cursor first while there is time (those not
-        counted are left out), and SQLite's own loops are interrupted at it (the scoring too:
-        then no hits); `note` begins with "deadline: " and says what was left out.
-        A search is remembered by the query's terms that match some window (with the excluded
-        file, `limit` and the index's generation) and answers again for a row budget no larger
-        than its own: typing on within a line mostly adds terms that match nothing (an
-        identifier's prefix), and then the next search costs only the counting of new terms.
+        counted are left out), and SQLite's own loops are interrupted at it (`interrupt`): the
+        terms scored by then stand; an interrupt landing in any other step loses this search
+        only. `note` begins with "deadline: " and says what was left out.
+        A complete search is remembered by the query's terms that match some window (with the
+        excluded file, `limit` and the index's generation) and answers again for a row budget
+        no larger than its own.
         """
         tokens = list(dict.fromkeys(t.lower() for t in _IDENT.findall(query)))[-_QUERY_TOKENS:]
         if not tokens:
@@ -1172,9 +1145,16 @@ class Index:
             return WindowSearch([], dropped=tuple(tokens),
                                 note="deadline: the index was busy (being written) until it")
         try:
-            with _bounded(self.store.conn, deadline):
+            with bounded(self.store.conn, deadline):
                 return self._window_search(tokens, exclude_path, limit, max_rows, max_terms,
-                                           deadline)
+                                           deadline, budget_ms)
+        except sqlite3.OperationalError as exc:
+            if not interrupted(exc, deadline):
+                raise
+            # Sent as a step ended, the interrupt hit the next one (any of them): this search
+            # is lost, the terms it scored stay remembered, the request goes on.
+            return WindowSearch([], dropped=tuple(tokens),
+                                note="deadline: interrupted by it between the search's steps")
         finally:
             self.store.lock.release()
 
@@ -1187,8 +1167,8 @@ class Index:
         return left > 0 and self.store.lock.acquire(timeout=left)
 
     def _window_search(self, tokens: list[str], exclude_path: str | None, limit: int,
-                       max_rows: int, max_terms: int,
-                       deadline: float | None) -> WindowSearch:
+                       max_rows: int, max_terms: int, deadline: float | None,
+                       budget_ms: float | None) -> WindowSearch:
         """`window_search` under the store's lock and the deadline's interrupt."""
         # First every term up to `_RARE_BELOW` windows: the rare ones are known exactly. The
         # nearest the cursor first, so that a deadline leaves out the farthest.
@@ -1210,10 +1190,56 @@ class Index:
         found = self._searched.get(key)
         if not uncounted and found is not None and found[0] >= max_rows:
             return found[1]  # searched with at least this row budget
+        kept, exact = self._kept(tokens, counted, counts, max_rows, max_terms, deadline)
+        weighty = self._weighty(counted, counts)
+        dropped = tuple(sorted((t for t in counted if t not in kept),
+                               key=lambda t: (counts[t], -tokens.index(t)))) + tuple(uncounted)
+        dropped_weighty = [t for t in dropped if t in weighty]
+        notes = []
+        if uncounted:
+            notes.append(f"deadline: {len(uncounted)} of {len(tokens)} query terms not counted "
+                         f"before it (the farthest from the cursor)")
+        if dropped_weighty:
+            notes.append(f"query cut to {len(kept)} of {len(tokens)} terms (at most {max_rows} "
+                         f"windows scored); left out: "
+                         + ", ".join(f"{t} ({counts[t]}{'' if exact[t] else '+'})"
+                                     for t in dropped_weighty[:6])
+                         + (" ..." if len(dropped_weighty) > 6 else ""))
+        scores, unread = self._term_scores(kept, counts, self._fresh_cap(kept, deadline,
+                                                                          budget_ms), deadline)
+        if unread:
+            notes.append(unread)
+        hits = self._best(scores, exclude_path, limit)
+        if not hits and dropped and not uncounted and not unread \
+                and self.window_total() <= max_rows:
+            # The kept terms matched only the excluded file (rare terms often are the
+            # document's own); an index this small is scored whole at once.
+            kept, dropped = tokens, ()
+            scores, unread = self._term_scores(kept, counts, None, deadline)
+            hits = self._best(scores, exclude_path, limit)
+        terms = tuple(t for t in kept if t in scores)
+        left_out = tuple(t for t in kept if t not in scores)
+        search = WindowSearch(hits, terms, left_out + dropped,
+                              sum(len(s) for s in scores.values()), "; ".join(notes))
+        if not uncounted and not unread:
+            self._searched[key] = (max_rows, search)
+        return search
+
+    def _weighty(self, counted: list[str], counts: dict[str, int]) -> list[str]:
+        """Terms in at most half the windows (the others weigh nothing in bm25()), or all of
+        `counted` when none is (a tiny index)."""
+        half = self.window_total() / 2
+        return [t for t in counted if counts[t] <= half] or counted
+
+    def _kept(self, tokens: list[str], counted: list[str], counts: dict[str, int],
+              max_rows: int, max_terms: int,
+              deadline: float | None) -> tuple[list[str], dict[str, bool]]:
+        """The terms to score (rarest first, then the common ones nearest the cursor while
+        `max_rows` has room) and, per term, whether its count is exact; the common terms'
+        counts are completed in `counts`."""
         exact = {t: counts[t] < _RARE_BELOW for t in counted}
         half = self.window_total() / 2
-        # Terms that weigh nothing are left out unless nothing else is left (a tiny index).
-        weighty = [t for t in counted if counts[t] <= half] or counted
+        weighty = self._weighty(counted, counts)
         # Rarest first; among equals the later token (nearer the cursor) first.
         rare = sorted((t for t in weighty if exact[t]),
                       key=lambda t: (counts[t], -tokens.index(t)))
@@ -1240,78 +1266,94 @@ class Index:
             if exact[term] and counts[term] <= half:
                 kept.append(term)
                 rows += counts[term]
-        dropped = tuple(sorted((t for t in counted if t not in kept),
-                               key=lambda t: (counts[t], -tokens.index(t)))) + tuple(uncounted)
-        dropped_weighty = [t for t in dropped if t in weighty]
-        notes = []
-        if uncounted:
-            notes.append(f"deadline: {len(uncounted)} of {len(tokens)} query terms not counted "
-                         f"before it (the farthest from the cursor)")
-        if dropped_weighty:
-            notes.append(f"query cut to {len(kept)} of {len(tokens)} terms (at most {max_rows} "
-                         f"windows scored); left out: "
-                         + ", ".join(f"{t} ({counts[t]}{'' if exact[t] else '+'})"
-                                     for t in dropped_weighty[:6])
-                         + (" ..." if len(dropped_weighty) > 6 else ""))
-        note = "; ".join(notes)
-        # With a deadline, the rarest terms' few windows are scored first: if the whole query
-        # is then interrupted (the cores busier than the measured rate says), they stand.
-        head = _rarest(kept, counts, _FIRST_ROWS) if deadline is not None else []
-        head_rows = sum(counts[t] for t in head)
-        first = self._scored(head, exclude_path, limit, deadline) \
-            if head_rows and head != kept and rows > 2 * head_rows else None
-        rows_out = self._scored(kept, exclude_path, limit, deadline) if kept and rows else []
-        if rows_out is not None and not rows_out and dropped and not uncounted \
-                and self.window_total() <= max_rows:
-            # The kept terms matched only the excluded file (rare terms often are the
-            # document's own); an index this small is scored whole at once.
-            kept, dropped, rows = tokens, (), self.window_total()
-            rows_out = self._scored(kept, exclude_path, limit, deadline)
-        if rows_out is None:
-            cut = f"deadline: scoring {rows} windows interrupted by it"
-            if first:
-                left_out = tuple(t for t in kept if t not in head)
-                cut += (f"; the {head_rows} windows of its {len(head)} rarest terms, scored "
-                        f"first, stand (left out: {', '.join(left_out[:6])}"
-                        f"{' ...' if len(left_out) > 6 else ''})")
-                hits = [(r[0], r[1], r[2], r[3], -r[4]) for r in first]
-                return WindowSearch(hits, tuple(head), left_out + dropped, head_rows,
-                                    "; ".join([cut, *notes]))
-            return WindowSearch([], tuple(kept), dropped, rows, "; ".join([cut, *notes]))
-        # FTS5's bm25() is lower-is-better and negative; flip it so higher is better.
-        hits = [(r[0], r[1], r[2], r[3], -r[4]) for r in rows_out]
-        search = WindowSearch(hits, tuple(kept), dropped, rows, note)
-        if not uncounted:
-            self._searched[key] = (max_rows, search)
-        return search
+        return kept, exact
 
-    def _scored(self, terms: list[str], exclude_path: str | None, limit: int,
-                deadline: float | None = None) -> list[tuple[str, int, int, str, float]] | None:
-        """The top `limit` windows matching any of `terms` (raw FTS5 bm25, lower is better),
-        outside `exclude_path`; the measured scoring rate is updated. None: the deadline
-        interrupted it (or it had passed)."""
-        if _past(deadline):
+    def _fresh_cap(self, kept: list[str], deadline: float | None,
+                   budget_ms: float | None) -> int | None:
+        """The most windows this search may read for terms whose scores are not remembered
+        (None: no cap): its share of `budget_ms`, no more than the time left before
+        `deadline`, at the measured rate."""
+        if budget_ms is None:
             return None
-        match = " OR ".join(f'"{t}"' for t in terms)
-        started = time.perf_counter()
-        rows = sum(self._term_rows.get(t, (0, 0))[0] for t in terms)
-        try:
-            rows_out = self.store.conn.execute(
-                "SELECT f.path, w.start_line, w.end_line, wins_fts.text, bm25(wins_fts) AS s "
-                "FROM wins_fts JOIN wins w ON w.id = wins_fts.rowid JOIN files f "
-                "ON f.id = w.file_id WHERE wins_fts MATCH ? AND f.path IS NOT ? "
-                "ORDER BY s LIMIT ?", (match, exclude_path, limit)).fetchall()
-        except sqlite3.OperationalError as exc:
-            if not _interrupted(exc, deadline):
-                raise
-            elapsed = (time.perf_counter() - started) * 1000
-            if rows >= 500 and elapsed > 0:  # slower than this: fewer windows next time
-                self.rows_per_ms = 0.8 * self.rows_per_ms + 0.2 * rows / elapsed
-            return None
-        elapsed = (time.perf_counter() - started) * 1000
-        if rows >= 500 and elapsed > 0:  # small queries measure overhead, not the rate
-            self.rows_per_ms = 0.8 * self.rows_per_ms + 0.2 * rows / elapsed
-        return [tuple(r) for r in rows_out]
+        carry = any(self._scores.get(t, self.generation) is not None for t in kept)
+        ms = budget_ms * (CARRY_SHARE if carry else FRESH_SHARE)
+        if deadline is not None:
+            ms = min(ms, (deadline - time.monotonic()) * 1000)
+        return max(int(ms * self.rows_per_ms), 0)
+
+    def _term_scores(self, kept: list[str], counts: dict[str, int], cap: int | None,
+                     deadline: float | None) -> tuple[dict[str, TermScores], str]:
+        """The scores of `kept`'s terms: remembered ones as they are, the others read (the
+        rarest first) while their windows fit `cap` and the deadline; and a note naming those
+        left out ("" when none was)."""
+        generation = self.generation
+        scores: dict[str, TermScores] = {}
+        over_cap: list[str] = []
+        late: list[str] = []
+        read = 0
+        spent_ms = 0.0
+        for term in kept:
+            memo = self._scores.get(term, generation)
+            if memo is not None:
+                scores[term] = memo
+                continue
+            if late or _past(deadline):
+                late.append(term)
+                continue
+            if cap is not None and read + counts[term] > cap:
+                over_cap.append(term)
+                continue
+            started = time.perf_counter()
+            try:
+                found = self._read_term(term)
+            except sqlite3.OperationalError as exc:
+                if not interrupted(exc, deadline):
+                    raise
+                late.append(term)
+                continue
+            spent_ms += (time.perf_counter() - started) * 1000
+            read += len(found)
+            self._scores.put(term, generation, found)
+            scores[term] = found
+        if read >= 500 and spent_ms > 0:  # small reads measure overhead, not the rate
+            self.rows_per_ms = 0.8 * self.rows_per_ms + 0.2 * read / spent_ms
+        notes = []
+        if over_cap:
+            notes.append(f"{len(over_cap)} terms' windows not read, over this search's "
+                         f"{cap} new windows (a share of the deadline; {read} read): "
+                         + ", ".join(f"{t} ({counts[t]})" for t in over_cap[:6])
+                         + (" ..." if len(over_cap) > 6 else ""))
+        if late:
+            notes.insert(0, f"deadline: scoring interrupted by it, {len(scores)} of "
+                         f"{len(kept)} terms scored (the rarest first); left out: "
+                         + ", ".join(late[:6]) + (" ..." if len(late) > 6 else ""))
+        return scores, "; ".join(notes)
+
+    def _read_term(self, term: str) -> TermScores:
+        """Every window holding `term`, with its bm25() for the term alone."""
+        return TermScores.of(self.store.conn.execute(
+            "SELECT rowid, bm25(wins_fts) FROM wins_fts WHERE wins_fts MATCH ?",
+            (f'"{term}"',)))
+
+    def _best(self, scores: dict[str, TermScores], exclude_path: str | None,
+              limit: int) -> list[tuple[str, int, int, str, float]]:
+        """The best `limit` windows by the terms' summed scores, outside `exclude_path`:
+        (path, start_line, end_line, text, score), best first, the score higher-is-better."""
+        if not scores:
+            return []
+        excluded: set[int] = set()
+        if exclude_path is not None:
+            excluded = {r[0] for r in self.store.conn.execute(
+                "SELECT w.id FROM wins w JOIN files f ON f.id = w.file_id WHERE f.path = ?",
+                (exclude_path,))}
+        top = best(scores.values(), excluded, limit)
+        rows = {r[0]: r[1:] for r in self.store.conn.execute(
+            "SELECT w.id, f.path, w.start_line, w.end_line, t.text FROM wins w "
+            "JOIN files f ON f.id = w.file_id JOIN wins_fts t ON t.rowid = w.id "
+            "WHERE w.id IN (SELECT value FROM json_each(?))",
+            (json.dumps([rowid for rowid, _ in top]),))}
+        # FTS5's bm25() is lower-is-better and negative; flip it so higher is better.
+        return [(*rows[rowid], -score) for rowid, score in top if rowid in rows]
 
     def phrase_windows(self, words: Sequence[str], exclude_path: str | None = None,
                        limit: int = 20) -> list[tuple[str, int, int, str]]:

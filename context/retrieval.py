@@ -165,13 +165,14 @@ def _add(index: Index, facts: FileFacts, dotted: str, score: float,
 def analogy(index: Index, path: str | None, text: str, offset: int,
             weights: RankingWeights = DEFAULT_WEIGHTS, limit: int = 5,
             max_rows: int = MAX_SCORED_ROWS, notes: dict[str, str] | None = None,
-            deadline: float | None = None) -> list[Snippet]:
+            deadline: float | None = None, budget_ms: float | None = None) -> list[Snippet]:
     """Windows of other files most similar (BM25) to the last lines before the cursor (but
     the word being typed at it).
 
-    At most about `max_rows` windows are scored, and nothing runs after `deadline`
-    (`time.monotonic()`; `Index.window_search`); when that leaves query terms out, or no term
-    at all fits, `notes["analogy"]` says so.
+    At most about `max_rows` windows are scored, new ones read for a share of `budget_ms` (the
+    request's deadline), and nothing runs after `deadline` (`time.monotonic()`;
+    `Index.window_search`); when that leaves query terms out, or no term at all fits,
+    `notes["analogy"]` says so.
     """
     lines = _last_lines(text, offset, _QUERY_LINES)
     if lines and _WORD.fullmatch(text[offset - 1:offset]) \
@@ -181,7 +182,7 @@ def analogy(index: Index, path: str | None, text: str, offset: int,
         # search remembered: `Index.window_search`).
         lines[-1] = lines[-1][:word.start()]
     search = index.window_search("\n".join(lines), exclude_path=path, limit=limit * 3,
-                                 max_rows=max_rows, deadline=deadline)
+                                 max_rows=max_rows, deadline=deadline, budget_ms=budget_ms)
     if search.note and notes is not None:
         notes["analogy"] = search.note
     hits = search.hits

@@ -14,7 +14,8 @@ from trees import write_tree
 
 from typehole.base.syntax import parse_bytes
 from typehole.context.engine import ContextEngine
-from typehole.context.index import Index, _bounded
+from typehole.context.index import Index
+from typehole.context.interrupt import bounded
 from typehole.context.ranking import undirected
 from typehole.context.store import FORMAT, index_path
 from typehole.context.walk import is_secret_path, read_text, read_text_reason, workspace_files
@@ -201,7 +202,7 @@ def test_sqlite_work_is_interrupted_at_the_deadline(tmp_path: Path) -> None:
     hung = threading.Timer(120.0, lambda: (fired.append(True), conn.interrupt()))
     hung.start()
     try:
-        with _bounded(conn, time.monotonic() + 0.05), \
+        with bounded(conn, time.monotonic() + 0.05), \
                 pytest.raises(sqlite3.OperationalError, match="interrupted"):
             conn.execute(endless).fetchone()
     finally:
@@ -211,7 +212,7 @@ def test_sqlite_work_is_interrupted_at_the_deadline(tmp_path: Path) -> None:
     count = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100000) " \
             "SELECT count(*) FROM n"
     time.sleep(0.1)
-    with _bounded(conn, None):
+    with bounded(conn, None):
         assert conn.execute(count).fetchone() == (100000,)
     assert conn.execute(count).fetchone() == (100000,)
 

@@ -4,6 +4,7 @@ of the same text stores: checked after random edits of a real file."""
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -398,3 +399,36 @@ def test_a_syntax_error_typed_keeps_its_statements_last_tags_until_it_parses(
     assert index._trees["models.py"].good is not None
     index.forget_tree(path)
     assert _rows(index, "models.py") == _fresh(tmp_path, "models.py", longer)
+
+
+def _wide_edit(rng: random.Random, text: str) -> str:
+    """`_edit`, or a non-ASCII character typed into or cut from a comment or a string."""
+    if rng.random() < 0.5:
+        return _edit(rng, text)
+    spots = [m.end() for m in re.finditer(r"# |\"", text)]
+    at = rng.choice(spots)
+    if rng.random() < 0.3 and not text[at].isascii():
+        return text[:at] + text[at + 1:]
+    return text[:at] + rng.choice(["é", "—", "𝔘", "ß"]) + text[at:]
+
+
+def test_edits_of_a_text_with_non_ascii_characters_index_as_a_fresh_index(
+        tmp_path: Path, real_source: str, open_index: OpenIndex) -> None:
+    # One- to four-byte characters through the file; the edits add and cut more of them.
+    lines = real_source.splitlines(keepends=True)
+    wide = "".join(line + ("# café — 𝔘 ünïcode\n" if i % 40 == 0 else "")
+                   for i, line in enumerate(lines))
+    index = open_index({"models.py": wide})
+    root = index.root
+    rng = random.Random(3)
+    index.build()
+    assert not index.update_file(root / "models.py", wide)
+    text = wide
+    for step in range(40):
+        text = _wide_edit(rng, text)
+        assert index.update_file(root / "models.py", text)
+        # The bytes are the previous ones with the edit's put in: the text's, exactly.
+        assert index._trees["models.py"].data == text.encode("utf-8"), step
+        if step % 5 == 0:
+            assert _settled(_rows(index, "models.py"), index) == _settled(
+                _fresh(tmp_path, "models.py", text), index), step
