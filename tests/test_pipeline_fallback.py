@@ -13,11 +13,12 @@ import asyncio
 import pytest
 from fakeserver import SSE, Reply, serve, sse
 
-from typehole.features.completion.pipeline import Pipeline, PipelineOptions
+from typehole.features.completion.pipeline import ContextPiece, Pipeline, PipelineOptions
 from typehole.features.completion.site import Site
 from typehole.models.http import create_client
 from typehole.models.registry import create_backend
 from typehole.models.spec import ModelSpec
+from typehole.monitors import MonitorSettings
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -104,3 +105,49 @@ async def test_a_line_completion_hangs_up_before_the_result_is_built() -> None:
     assert outcome.text == "upper()"
     (cost,) = outcome.context["monitors"]["round_costs"]
     assert cost["ms"] > 0 and cost["prompt_tokens"] == 9
+
+
+# A context block as a prefix-only model sees it: another file's code under its `# Path:` line.
+_CONTEXT = "# Path: pkg/other.py\ndef g(s: str) -> str:\n    return s.upper()\n"
+_ECHO_DOC = "def f(s: str) -> str:\n    return ┃\n"
+
+
+async def _complete_with_context(*replies: list[str]):  # noqa: ANN202
+    """`_complete` at `_ECHO_DOC`, the context hook giving `_CONTEXT`."""
+    client = create_client()
+    site = Site(_ECHO_DOC.replace("┃", ""), _ECHO_DOC.index("┃"), path="m.py")
+
+    def hook(site: Site, budget: int, count_tokens: object, deadline_ms: float,
+             free: int | None = None) -> ContextPiece:
+        return ContextPiece(_CONTEXT)
+
+    async with serve(_rounds(*replies)) as (server, url):
+        spec = ModelSpec("m", "llamacpp", url, fim_template="none", timeout_s=10)
+        pipeline = Pipeline(create_backend(spec, client), context_hook=hook)
+        outcome = await pipeline.run(site, PipelineOptions(
+            interactive=False, monitors=MonitorSettings(enabled=False)))
+    await client.aclose()
+    return outcome, [body["prompt"] for _, body, _ in server.requests]
+
+
+async def test_a_first_line_that_echoes_the_context_is_asked_again_without_it() -> None:
+    outcome, prompts = await _complete_with_context([" # Path: README.md\n"], [" s.strip()\n"])
+    # Post-processing would cut the echo and show nothing: the plain prefix is asked instead.
+    assert outcome.text == "s.strip()" and outcome.context["context_echoed"] is True
+    assert len(prompts) == 2
+    assert "return s.upper()" in prompts[0] and "return s.upper()" not in prompts[1]
+    assert outcome.prompt is not None and outcome.prompt.context == ""
+    assert prompts[1].endswith("def f(s: str) -> str:\n    return")  # the plain prefix
+
+
+async def test_code_copied_from_the_context_is_an_answer_not_an_echo() -> None:
+    outcome, prompts = await _complete_with_context([" s.upper()\n"], [" s.strip()\n"])
+    assert outcome.text == "s.upper()" and "context_echoed" not in outcome.context
+    assert len(prompts) == 1
+
+
+async def test_an_echo_asked_again_may_still_come_to_nothing() -> None:
+    outcome, prompts = await _complete_with_context([" # Path: README.md\n"], ["\n"])
+    assert outcome.text is None and outcome.context["context_echoed"] is True
+    assert outcome.reason == "the model wrote nothing (it ended the line or stopped at once)"
+    assert len(prompts) == 2

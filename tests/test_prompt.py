@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from pathlib import Path
 
@@ -250,3 +251,40 @@ def test_prefix_only_context_reserve_costs_the_code_only_what_the_context_holds(
     # The code gave up its farthest lines for it, and still ends at the cursor.
     assert alone.prefix.endswith(given.prefix.split("\n\n", 1)[-1])
     assert given.prefix.count("\n") < alone.prefix.count("\n")
+
+
+def rounding(text: str) -> int:
+    """A tokenizer estimate that rounds up per string (as `estimate_tokens` does): a text
+    counted line by line costs more than the same text counted whole."""
+    return math.ceil(len(text) / 4)
+
+
+def _packed(room: int) -> str:
+    """A context packed to `room` counted whole: lines of 5 characters, each 2 tokens alone,
+    so counted line by line only about half of it fits."""
+    packed = "# ab\n" * (room * 4 // 5)
+    assert rounding(packed) <= room < 2 * packed.count("\n")
+    return packed
+
+
+def test_a_packed_context_that_fits_whole_is_kept_whole() -> None:
+    site = _module(20)
+    packed = _packed(int(100 * 0.4))
+    # Its last lines are the ones a fit line by line cuts (the best block comes last).
+    assert build_prompt(site, rounding, 100, context=packed).context == packed
+
+
+def test_a_packed_context_that_fits_whole_is_kept_whole_before_prefix_only_code() -> None:
+    site = _module(200)  # the code leaves the context less than its share
+    room = context_room(site, rounding, 200, with_suffix=False)
+    assert 0 < room < 200 * 0.4
+    packed = _packed(room)
+    prompt = build_prompt(site, rounding, 200, context=packed, with_suffix=False)
+    assert prompt.context == packed
+    assert prompt.prefix == build_prompt(site, rounding, 200, with_suffix=False).prefix
+
+
+def test_a_context_over_its_room_keeps_the_leading_lines_that_fit_counted_whole() -> None:
+    packed = _packed(40)
+    prompt = build_prompt(_module(20), rounding, 100, context=packed * 3)  # room: 40
+    assert prompt.context == packed

@@ -5,6 +5,7 @@ The model is the embedded default (Gemma 3 270M in typehole's own llama.cpp engi
 outcome is what that model wrote through the pipeline when the case was recorded; the files are
 written only by `pytest --regen-golden` (tests/golden_files.py), never by a plain run. Check
 what changed (`git diff tests/golden/real_model`) before committing regenerated files.
+A case's `<case>.options.json` sets options, its `<case>.context.txt` the context block.
 
 Each case is evaluated afresh: a one-token prompt goes first, so the case's prompt shares only
 its first token with what the engine's prompt cache holds. A prompt evaluated in other pieces
@@ -20,7 +21,7 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,13 @@ import pytest_asyncio
 from golden_files import Golden
 from realmodel import embedded_model
 
-from typehole.features.completion.pipeline import ContextPiece, Outcome, Pipeline, PipelineOptions
+from typehole.features.completion.pipeline import (
+    ContextHook,
+    ContextPiece,
+    Outcome,
+    Pipeline,
+    PipelineOptions,
+)
 from typehole.features.completion.prompt import build_prompt, context_room
 from typehole.features.completion.settings import CompletionSettings
 from typehole.features.completion.site import Site
@@ -84,12 +91,29 @@ def case_options(case: Path) -> PipelineOptions:
     return PipelineOptions(completion=completion, monitors=monitors, interactive=False)
 
 
+def case_context(case: Path) -> ContextHook | None:
+    """A context hook that gives the text of `<case>.context.txt` (the context a site had in a
+    project), or none without that file."""
+    sidecar = case.with_suffix(".context.txt")
+    if not sidecar.exists():
+        return None
+    text = sidecar.read_text("utf-8")
+
+    def hook(site: Site, budget: int, count_tokens: Callable[[str], int], deadline_ms: float,
+             free: int | None = None) -> ContextPiece:
+        return ContextPiece(text)
+
+    return hook
+
+
 def recorded(outcome: Outcome) -> dict[str, Any]:
     """What a golden file holds of an outcome: the text shown, or None and the reason why; and
     when the monitors changed the model's text, what they cut and forced in each round."""
     got: dict[str, Any] = {"text": outcome.text}
     if outcome.text is None:
         got["reason"] = outcome.reason
+    if outcome.context.get("context_echoed"):
+        got["context_echoed"] = True
     monitors = outcome.context.get("monitors", {})
     if monitors.get("corrected") or monitors.get("fallback"):
         got["monitors"] = {
@@ -107,7 +131,7 @@ CASES = sorted(GOLDEN.glob("*.py"))
 async def test_golden(model: EmbeddedBackend, case: Path, golden: Golden) -> None:
     site = case_site(case)
     await evaluate_afresh(model)
-    outcome = await Pipeline(model).run(site, case_options(case))
+    outcome = await Pipeline(model, context_hook=case_context(case)).run(site, case_options(case))
     got = recorded(outcome)
     assert got == golden.json(case.with_suffix(".expected"), got)
 

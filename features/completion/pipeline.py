@@ -7,6 +7,10 @@ loop only shuffles results; cancelling the awaiting task stops the model between
 Monitors never turn what the model wrote into nothing: when their repaired text does not survive
 post-processing, the model's own text up to the first violation is shown instead, and nothing
 only when that is no completion either (`Outcome.reason` says so).
+
+A model whose first line only writes the context block again (a comment it holds, a `# Path:`
+header: it copied the prompt's layout instead of going on with the file) is asked once more with
+the plain prefix, as without context; the result says so (`context.context_echoed`).
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ import attrs
 from typehole.context.settings import ContextSettings
 from typehole.features.completion.cache import ForwardingCache
 from typehole.features.completion.gate import Gate, decide
-from typehole.features.completion.postprocess import explain, loop_start
+from typehole.features.completion.postprocess import echoes_context, explain, loop_start
 from typehole.features.completion.prompt import Prompt, build_prompt, context_rooms
 from typehole.features.completion.settings import CompletionSettings
 from typehole.features.completion.site import Site
@@ -168,41 +172,52 @@ class Pipeline:
         timings["context"] = _ms(t)
 
         t = time.perf_counter()
-        prompt = build_prompt(
-            site,
-            self.count_tokens,
-            options.completion.prompt_budget,
-            context=context.text,
-            context_share=options.context_share,
-            with_suffix=self._fim,
-            imports=self._imports(options),
-            context_reserve=options.context_reserve,
-        )
+        prompt = self._prompt(site, options, context.text)
         timings["prompt"] = _ms(t)
 
         t = time.perf_counter()
         raw, guided_result = await self._generate(site, gate, prompt, options)
         timings["model"] = _ms(t)
+        echoed = bool(prompt.context) and echoes_context(raw, prompt.context)
+        if echoed:
+            # The model copied the context block instead of going on with the file (a small
+            # model may read a snippet shown as code under `# Path:` as a file that ended, and
+            # start the next one): ask once more with the plain prefix, as without context.
+            t = time.perf_counter()
+            prompt = self._prompt(site, options, "", plain=True)
+            raw, guided_result = await self._generate(site, gate, prompt, options)
+            timings["model_again"] = _ms(t)
 
         t = time.perf_counter()
-        text, reason = explain(raw, site, gate, prompt.context)
-        if not raw:
-            reason = "the model wrote nothing (it ended the line or stopped at once)"
-        fallback = text is None and guided_result.unguided is not None
-        if fallback:
-            text, reason = _unguided(guided_result, site, gate, prompt.context)
+        text, reason, fallback = _settle(raw, guided_result, site, gate, prompt.context)
         timings["postprocess"] = _ms(t)
         if text and options.use_cache:
             self.cache.put(site, text)
         timings["total"] = _ms(started)
+        echo = {"context_echoed": True} if echoed else {}
         return Outcome(
             text=text or None,
             gate=gate,
             reason=None if text else reason,
             prompt=prompt,
-            context={**context.report, **windowed,
+            context={**context.report, **windowed, **echo,
                      "monitors": _monitor_report(guided_result, fallback)},
             timings_ms=timings,
+        )
+
+    def _prompt(self, site: Site, options: PipelineOptions, context: str,
+                plain: bool = False) -> Prompt:
+        """The prompt of `site` with `context`; `plain`: the prompt as without context (no
+        imports above a prefix-only model's code either)."""
+        return build_prompt(
+            site,
+            self.count_tokens,
+            options.completion.prompt_budget,
+            context=context,
+            context_share=options.context_share,
+            with_suffix=self._fim,
+            imports=self._imports(options) and not plain,
+            context_reserve=options.context_reserve,
         )
 
     @property
@@ -286,6 +301,19 @@ class Pipeline:
                 if _unit_complete("".join(pieces), gate):
                     break
         return "".join(pieces), result
+
+
+def _settle(raw: str, result: GuidedResult, site: Site, gate: Gate, context: str
+            ) -> tuple[str | None, str | None, bool]:
+    """What is shown of the model's text `raw` (post-processed), or None and why; and whether
+    the monitors' repair came to nothing so the model's own text was tried instead."""
+    text, reason = explain(raw, site, gate, context)
+    if not raw:
+        reason = "the model wrote nothing (it ended the line or stopped at once)"
+    fallback = text is None and result.unguided is not None
+    if fallback:
+        text, reason = _unguided(result, site, gate, context)
+    return text, reason, fallback
 
 
 def _unguided(result: GuidedResult, site: Site, gate: Gate, context: str = ""

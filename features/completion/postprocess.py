@@ -15,7 +15,8 @@ from typehole.base import scan
 from typehole.features.completion.gate import Gate
 from typehole.features.completion.site import Site
 
-__all__ = ["DROPPED", "FILTERS", "Filter", "explain", "loop_start", "postprocess"]
+__all__ = ["DROPPED", "FILTERS", "Filter", "echoes_context", "explain", "loop_start",
+           "postprocess"]
 
 Filter = Callable[[str, Site, Gate], "str | None"]
 
@@ -46,9 +47,9 @@ def explain(text: str, site: Site, gate: Gate, context: str = ""
     """`postprocess`, and when it drops the completion the reason (`DROPPED`) why."""
     result: str = text
     emptied_by = ""  # the filter that left nothing but whitespace, when one did
-    result = cut_context_echo(result, context)
-    if text.strip() and not result.strip():
+    if echoes_context(text, context):
         return None, DROPPED["cut_context_echo"]
+    result = cut_context_echo(result, context)
     for step in FILTERS:
         after = step(result, site, gate)
         if after is None:
@@ -58,6 +59,13 @@ def explain(text: str, site: Site, gate: Gate, context: str = ""
             emptied_by = step.__name__
         result = after
     return result, None
+
+
+def echoes_context(text: str, context: str) -> bool:
+    """Whether the model's first line (the first that is not blank) only writes the context
+    block again (`cut_context_echo` leaves nothing of `text`): it copied the layout of the
+    prompt instead of going on with the file."""
+    return bool(text.strip()) and not cut_context_echo(text, context).strip()
 
 
 def cut_context_echo(text: str, context: str) -> str:

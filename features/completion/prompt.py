@@ -4,8 +4,9 @@ The context hook's text (cross-file definitions, similar code) may take at most 
 of the budget, whole lines from its start (it comes ranked, best first). The cursor line's prefix
 is always kept. Then lines are added around the cursor, `prefix_weight` lines above for each line
 below (the code before the cursor predicts more than the code after it), each side stopping at
-the first line that no longer fits. Tokens are counted per line and summed; the final strings are
-counted once more and trimmed if the tokenizer merges differently across line boundaries.
+the first line that no longer fits. Code tokens are counted per line and summed; the context
+is counted whole (it comes packed to its room); the final strings are counted once more and
+trimmed if the tokenizer merges differently across line boundaries.
 
 A model that sees the prefix only (no fill-in-the-middle) gets no suffix, and its code comes first:
 the code above the cursor keeps what the budget gives it without any context (the code nearest
@@ -69,10 +70,9 @@ def build_prompt(
     if not with_suffix:
         return _prefix_only(site, count_tokens, budget, context, context_share, anchor_lines,
                             imports, context_reserve)
-    kept_context, used = _fit_lines(
-        _lines_down(context, 0), count_tokens, int(budget * max(0.0, min(context_share, 1.0)))
+    context_text, used = _fit_context(
+        context, count_tokens, int(budget * max(0.0, min(context_share, 1.0)))
     )
-    context_text = "".join(kept_context)
 
     cursor_line, cursor_cost = _tail_within(site.line_prefix, count_tokens, budget - used)
     used += cursor_cost
@@ -164,9 +164,7 @@ def _prefix_only(site: Site, count_tokens: CountTokens, budget: int, context: st
     above, cursor_line, used = _code_first(site, count_tokens, budget, anchor_lines, imports)
     share = int(budget * max(0.0, min(context_share, 1.0)))
     room = _room(budget, used, share, context_reserve)
-    kept_context, _ = _fit_lines(_lines_down(context, 0), count_tokens, room)
-    text = "".join(kept_context)
-    spent = count_tokens(text) if text else 0
+    text, spent = _fit_context(context, count_tokens, room)
     if spent > budget - used:
         above, cursor_line, _ = _code_first(site, count_tokens, budget - spent, anchor_lines,
                                             imports)
@@ -268,19 +266,24 @@ def _verify(
             return Prompt(prefix="", suffix="", context="", tokens=tokens)
 
 
-def _fit_lines(
-    lines: Iterator[str], count_tokens: CountTokens, budget: int
-) -> tuple[list[str], int]:
-    """Leading whole lines of `lines` within `budget`, and their summed cost."""
-    kept: list[str] = []
-    used = 0
-    for line in lines:
-        cost = count_tokens(line)
-        if used + cost > budget:
-            break
-        kept.append(line)
-        used += cost
-    return kept, used
+def _fit_context(context: str, count_tokens: CountTokens, budget: int) -> tuple[str, int]:
+    """The leading whole lines of `context` within `budget`, counted as one string, and their
+    cost. The context hook packed the text to its room counted whole; counted line by line, the
+    same text costs more (a count rounds up per string, tokens merge across line ends), and a
+    fit line by line would cut the packed context's last lines, often its best block."""
+    cost = count_tokens(context) if context else 0
+    if cost <= budget:
+        return context, cost
+    lines = list(_lines_down(context, 0))
+    lo, hi = 0, len(lines)  # the most leading lines whose text fits (`lo` always does)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if count_tokens("".join(lines[:mid])) <= budget:
+            lo = mid
+        else:
+            hi = mid - 1
+    kept = "".join(lines[:lo])
+    return kept, count_tokens(kept) if kept else 0
 
 
 def _tail_within(text: str, count_tokens: CountTokens, budget: int) -> tuple[str, int]:
