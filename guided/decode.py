@@ -347,7 +347,9 @@ async def _rounds(backend: Backend, request: CompletionRequest, session: Session
             kept = session.generated(state)[: -found.back]
             state = await on_analysis(_replayed, session, kept)
         word = found.word
-        if not found.near:
+        # A far miss, or a whole name the model tried to go on with (`handle_request_`): the
+        # model's own next choice that is legal, where the backend can list its choices.
+        if not found.near or not word:
             partial = session.constraint(state)[1]
             chosen = None
             if "top_tokens" in capabilities and isinstance(backend, TopTokens):
@@ -355,7 +357,7 @@ async def _rounds(backend: Backend, request: CompletionRequest, session: Session
                                       partial, found.words, ended_inside_name, result)
             if chosen is not None:
                 word = chosen
-            elif request_extra(capabilities, *session.constraint(state)):
+            elif not found.near and request_extra(capabilities, *session.constraint(state)):
                 constrain_next = found.words
                 continue
         if session.feed(state, word) is not None or not word:
@@ -413,10 +415,13 @@ async def _probe(backend: TopTokens, request: CompletionRequest, partial: str,
 def legal_token(choices: Sequence[TokenChoice], partial: str, words: Sequence[str], *,
                 whole: bool = False) -> str | None:
     """What to write after `partial`: the first of `choices` (most probable first) that is all
-    identifier characters and, after `partial`, starts one of `words` (best ranked first). The
-    rest of that word when it is the only one that starts so, or with `whole`; else the token
-    (the model goes on from it, checked as ever). None when no choice starts a word."""
+    identifier characters and, after `partial`, starts one of `words` (best ranked first), or,
+    when `partial` is one of `words`, that starts with no identifier character (the name ends
+    there). The rest of the word when it is the only one that starts so, or with `whole`; else
+    the token (the model goes on from it, checked as ever). None when no choice is legal."""
     for choice in choices:
+        if partial in words and choice.text and not is_ident_char(choice.text[0]):
+            return choice.text
         if not _IDENTIFIER.fullmatch(choice.text):
             continue  # a space, an operator: no name goes on with it
         name = partial + choice.text

@@ -422,6 +422,19 @@ async def test_a_far_miss_with_no_legal_token_among_the_likeliest_gets_a_grammar
     assert result.round_costs[1].probe and result.round_costs[1].forced is None
 
 
+async def test_a_whole_name_the_model_goes_on_with_is_followed_by_its_likeliest_legal_token(
+        client: httpx.AsyncClient) -> None:
+    # `bump` is whole; `bump_` starts no member: of what the model would write after `bump`,
+    # the likeliest that may follow a name, not the end of the completion.
+    handler, bodies = _llamacpp_rounds(["bump_(w)", "w)"], [("_", -0.1), ("(", -0.5)])
+    async with serve(handler) as (_server, url):
+        spec = ModelSpec("m", "llamacpp", url, fim_template="none", timeout_s=30.0)
+        out, result = await run(create_backend(spec, client), PATIENT, doc=COUNTER)
+    assert out == "bump(w)" and result.rounds == 3
+    assert bodies[1]["prompt"].endswith("        c.bump") and "n_probs" in bodies[1]
+    assert bodies[2]["prompt"].endswith("        c.bump(") and "grammar" not in bodies[2]
+
+
 class _Ranked:
     """The n-gram model declaring only that it lists its likeliest next tokens: it writes and
     ranks as ever, but masks nothing, so the monitors check its text and repair it in rounds."""
@@ -475,6 +488,9 @@ async def test_the_far_miss_repair_is_the_models_own_second_choice() -> None:
     # After the letters the name has, the token continues them.
     (["al", "otal"], "t", False, "otal"),
     (["update", " bump"], "", False, None),
+    # A whole name the model wanted to go on with: what may follow the name.
+    (["_list", "(", "s"], "get", False, "("),
+    (["_list", "s"], "get", False, None),
 ])
 def test_the_legal_token_is_the_likeliest_that_starts_a_word(
         choices: list[str], partial: str, whole: bool, expected: str | None) -> None:
