@@ -691,6 +691,41 @@ def overhead(sites: Sequence[QualitySite], answers: dict[tuple[str, str], Answer
     }
 
 
+def repairs(sites: Sequence[QualitySite], answers: dict[tuple[str, str], Answer], way: str
+            ) -> dict[str, Any]:
+    """Where the monitors repaired `way`'s answer (more than one request to the engine): how
+    many sites, the time of the requests after the first per site (median and mean, seconds),
+    how many of them asked only for the likeliest next tokens, and the table row of `way` and
+    of the engine alone (when asked) on those sites."""
+    repaired = [s for s in sites
+                if (s.key, way) in answers and len(answers[(s.key, way)].round_costs) > 1]
+    costs = [answers[(s.key, way)].round_costs[1:] for s in repaired]
+    seconds = [sum(float(c.get("ms", 0.0)) for c in rest) / 1000 for rest in costs]
+    return {
+        "sites": len(repaired),
+        "seconds_p50": statistics.median(seconds) if seconds else 0.0,
+        "seconds_mean": statistics.fmean(seconds) if seconds else 0.0,
+        "requests": sum(len(rest) for rest in costs),
+        "probes": sum(bool(c.get("probe")) for rest in costs for c in rest),
+        "mine": summarise(repaired, answers, way),
+        "engine": summarise(repaired, answers, "engine"),
+    }
+
+
+def _print_repairs(sites: Sequence[QualitySite], answers: dict[tuple[str, str], Answer],
+                   way: str) -> None:
+    r = repairs(sites, answers, way)
+    if not r["sites"]:
+        return
+    print(f"  repaired at {r['sites']} sites: {r['requests']} requests after the first "
+          f"({r['probes']} for the likeliest tokens only), {r['seconds_p50']:.2f} s median "
+          f"and {r['seconds_mean']:.2f} s mean per site")
+    for name, row in (("there " + way, r["mine"]), ("the engine alone", r["engine"])):
+        if row["sites"]:
+            print(f"    {name}: exact {row['exact']:.2f}, edit {row['edit']:.2f}, "
+                  f"ident {row['ident']:.2f}, valid {row['valid']:.2f} of {row['checked']}")
+
+
 def _print_overhead(sites: Sequence[QualitySite], answers: dict[tuple[str, str], Answer],
                     ways: Sequence[str]) -> None:
     for way in ways:
@@ -704,6 +739,7 @@ def _print_overhead(sites: Sequence[QualitySite], answers: dict[tuple[str, str],
         if r.get("adjusted"):
             print(f"  the prompt's evaluation counted at its mean ({r['adjusted']} sites): "
                   f"{r['adjusted_p50']:.2f} median, {r['adjusted_p95']:.2f} p95")
+        _print_repairs(sites, answers, way)
 
 
 TITLES = {"crossfile": "cross-file sites (the line uses a name imported from another file)",
@@ -726,7 +762,9 @@ engine (when asked): typehole's first request at the site sent again to the engi
   ratio is a typehole way's wall time over it, site by site (context, prompt, monitors' rounds
   and post-processing are what typehole adds). The second ratio counts the one prompt's
   evaluation, which both requests make afresh, at the mean of the two times the engine reported
-  for it: the load of a shared machine changes that time by a third from one request to the next."""
+  for it: the load of a shared machine changes that time by a third from one request to the next.
+repaired: sites where the monitors sent more than the first request; the time of the requests
+  after it, and both ways' columns on those sites alone."""
 
 
 def report(sites: Sequence[QualitySite], answers: dict[tuple[str, str], Answer],

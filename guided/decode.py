@@ -6,12 +6,16 @@
   continue with a new request; at most `max_rounds` extra requests, after which the last round
   streams on unchecked (fail open: a backend that ignores constraints must not turn into an
   endless loop of requests). The repair forces the legal word closest by letters to what the
-  model tried when that is a near miss; otherwise a backend that takes constraints (llama.cpp
-  and the embedded engine `grammar`, vLLM `regex`) gets the next round with the constraint at
-  the violation compiled in, so the model chooses among the legal words itself, and others get
-  the closest word forced. A violation with no legal word to force (a premature `)`, a stray
-  closer) ends the completion there. Constraints are compiled only where the model's own text
-  was illegal, so `GuidedResult.corrected` holds whenever a grammar shaped the text.
+  model tried when that is a near miss. Otherwise the model chooses among the legal words
+  itself: a backend that lists its likeliest next tokens (`top_tokens`) is asked for them at
+  the violation, one token's cost, and the likeliest that starts a legal word is forced (the
+  whole word when only one starts so); where none of them does, a backend that takes
+  constraints (llama.cpp and the embedded engine `grammar`, vLLM `regex`) gets the next round
+  with the constraint at the violation compiled in, and others get the closest word forced. A
+  violation with no legal word to force (a premature `)`, a stray closer) ends the completion
+  there. Constraints are compiled only where the model's own text was illegal, so
+  `GuidedResult.corrected` holds whenever a grammar shaped the text. The round after a forced
+  word asks the backend not to heal the prompt's end (`at_token_end`): the word is whole.
 
 The monitors' first analysis (the constraint at the cursor: the receiver's members at `obj.`) runs
 while the first request's prompt is evaluated, not before the request is sent.
@@ -35,7 +39,16 @@ from contextlib import aclosing
 from dataclasses import dataclass, field, replace
 from typing import Protocol, TypeVar
 
-from typehole.models.base import Backend, Chunk, CompletionRequest, GuidedBackend, Timings
+from typehole.models.base import (
+    Backend,
+    Chunk,
+    CompletionRequest,
+    GuidedBackend,
+    Timings,
+    TokenChoice,
+    TopTokens,
+)
+from typehole.models.errors import ModelError
 from typehole.monitors.constraint import is_ident_char
 from typehole.monitors.facts import Facts
 from typehole.monitors.settings import MonitorSettings, build_monitors
@@ -43,7 +56,7 @@ from typehole.monitors.tracker import Session, State
 
 from .compile import request_extra
 
-__all__ = ["GuidedResult", "RoundCost", "guided"]
+__all__ = ["TOP_TOKENS", "GuidedResult", "RoundCost", "guided", "legal_token"]
 
 _T = TypeVar("_T")
 
@@ -64,6 +77,7 @@ class RoundCost:
     generated_tokens: int | None = None
     cut: str = ""  # what the monitors cut from this round's text (the violation on)
     forced: str | None = None  # the legal word forced in its place (None: none)
+    probe: bool = False  # a one-token request for the likeliest next tokens (`top_tokens`)
 
     def took(self, started: float, timings: Timings | None) -> None:
         """Record the round's end: its wall time since `started` and the last timings seen."""
@@ -247,6 +261,7 @@ async def _rounds(backend: Backend, request: CompletionRequest, session: Session
     held = ""  # the end of `accepted` not passed on yet: the constrained name being written
     result.strategy = "check"
     constrain_next: tuple[str, ...] | None = None  # the next round's legal words (a grammar)
+    forced_last = False  # the prompt ends in a word a repair forced: at a token boundary
     for round_ in range(settings.max_rounds + 1):
         last = round_ == settings.max_rounds
         extra: dict[str, object] = {}
@@ -258,8 +273,9 @@ async def _rounds(backend: Backend, request: CompletionRequest, session: Session
             extra = request_extra(capabilities, constraint, partial)
             result.strategy = "grammar" if "grammar" in extra else "regex"
         constrain_next = None
-        req = replace(request, prefix=request.prefix + accepted,
+        req = replace(request, prefix=request.prefix + accepted, at_token_end=forced_last,
                       extra={**request.extra, **extra})
+        forced_last = False
         result.rounds += 1
         violation: tuple[str, str] | None = None  # (text before the violation, the rest)
         async with aclosing(_measured(backend.complete(req), result)) as stream:
@@ -330,16 +346,27 @@ async def _rounds(backend: Backend, request: CompletionRequest, session: Session
             accepted, held = accepted[: -found.back], held[: -found.back]
             kept = session.generated(state)[: -found.back]
             state = await on_analysis(_replayed, session, kept)
-        if not found.near and request_extra(capabilities, *session.constraint(state)):
-            constrain_next = found.words
-            continue
         word = found.word
+        # A far miss, or a whole name the model tried to go on with (`handle_request_`): the
+        # model's own next choice that is legal, where the backend can list its choices.
+        if not found.near or not word:
+            partial = session.constraint(state)[1]
+            chosen = None
+            if "top_tokens" in capabilities and isinstance(backend, TopTokens):
+                chosen = await _probe(backend, replace(request, prefix=request.prefix + accepted),
+                                      partial, found.words, ended_inside_name, result)
+            if chosen is not None:
+                word = chosen
+            elif not found.near and request_extra(capabilities, *session.constraint(state)):
+                constrain_next = found.words
+                continue
         if session.feed(state, word) is not None or not word:
             if held:
                 yield Chunk(held)
             return  # nothing to add: the model would only write the same again
         result.round_costs[-1].forced = word
         accepted += word
+        forced_last = True
         yield Chunk(held + word)
         held = ""
         if ended_inside_name:
@@ -360,6 +387,51 @@ async def _measured(stream_of: AsyncGenerator[Chunk, None],
                 yield chunk
     finally:
         cost.took(started, last)
+
+
+# Candidates asked for at a far miss (`top_tokens`): enough that a legal member among the
+# model's choices is seldom missed, few enough to cost nothing next to the token itself.
+TOP_TOKENS = 40
+
+
+async def _probe(backend: TopTokens, request: CompletionRequest, partial: str,
+                 words: Sequence[str], whole: bool, result: GuidedResult) -> str | None:
+    """The model's own choice at a far miss, for one token: the likeliest of its `TOP_TOKENS`
+    next tokens after `request`'s prompt that continues `partial` towards one of `words` (see
+    `legal_token`); None when none does, or the backend could not answer. A round of `result`."""
+    cost = RoundCost(probe=True)
+    result.round_costs.append(cost)
+    result.rounds += 1
+    started = time.perf_counter()
+    try:
+        found = await backend.top_tokens(request, TOP_TOKENS)
+    except ModelError:
+        cost.took(started, None)
+        return None  # the grammar round, as without the capability
+    cost.took(started, found.timings)
+    return legal_token(found.choices, partial, words, whole=whole)
+
+
+def legal_token(choices: Sequence[TokenChoice], partial: str, words: Sequence[str], *,
+                whole: bool = False) -> str | None:
+    """What to write after `partial`: the first of `choices` (most probable first) that is all
+    identifier characters and, after `partial`, starts one of `words` (best ranked first), or,
+    when `partial` is one of `words`, that starts with no identifier character (the name ends
+    there). The rest of the word when it is the only one that starts so, or with `whole`; else
+    the token (the model goes on from it, checked as ever). None when no choice is legal."""
+    for choice in choices:
+        if partial in words and choice.text and not is_ident_char(choice.text[0]):
+            return choice.text
+        if not _IDENTIFIER.fullmatch(choice.text):
+            continue  # a space, an operator: no name goes on with it
+        name = partial + choice.text
+        starting = [w for w in words if w.startswith(name)]
+        if not starting:
+            continue
+        if len(starting) == 1 or (whole and name not in starting):
+            return starting[0][len(partial):]
+        return choice.text
+    return None
 
 
 # A repair by letters is trusted when the legal word is this similar to the attempted one

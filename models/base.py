@@ -3,8 +3,8 @@
 A feature never talks to a concrete backend; it builds a `CompletionRequest` and reads `Chunk`s from
 `Backend.complete`. What a backend can do beyond that is declared in `capabilities` (see
 `CAPABILITIES`) and, where it needs more methods, by an optional protocol (`GuidedBackend`,
-`WorkspaceLearner`). Nothing above this layer looks at a backend's name or class to choose what to
-do: it reads the declaration.
+`TopTokens`, `WorkspaceLearner`). Nothing above this layer looks at a backend's name or class to
+choose what to do: it reads the declaration.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CAPABILITIES", "Backend", "Chunk", "CompletionRequest", "GuidedBackend", "LoadsInBackground",
-    "Timings", "WorkspaceLearner",
+    "NextTokens", "Timings", "TokenChoice", "TopTokens", "WorkspaceLearner",
 ]
 
 # What a backend may declare in `capabilities`:
@@ -34,6 +34,8 @@ CAPABILITIES: dict[str, str] = {
     "tokenizer": "`count_tokens` is exact, not an estimate",
     "prose": "writes natural language (docstring summaries, descriptions)",
     "learns_workspace": "learns the workspace's own files (`WorkspaceLearner`)",
+    "top_tokens": "lists the likeliest next tokens after a prompt with their probabilities, for "
+    "the cost of one token (`TopTokens.top_tokens`)",
 }
 
 
@@ -52,6 +54,9 @@ class CompletionRequest:
     max_tokens: int = 64
     stop: tuple[str, ...] = ()
     temperature: float = 0.0
+    # The prompt ends at a token boundary (it ends in a name a repair just wrote in full): a
+    # backend that heals the prompt's last token must not cut the end off to write it again.
+    at_token_end: bool = False
     # Opaque per-backend extras (llama.cpp `grammar`, vLLM `structured_outputs`, ...).
     extra: Mapping[str, object] = field(default_factory=dict)
 
@@ -68,6 +73,22 @@ class Timings:
 
 
 @dataclass(frozen=True)
+class TokenChoice:
+    """One candidate for the next token: its text and its log-probability."""
+
+    text: str
+    logprob: float
+
+
+@dataclass(frozen=True)
+class NextTokens:
+    """The likeliest next tokens after a prompt, most probable first, and what asking cost."""
+
+    choices: tuple[TokenChoice, ...]
+    timings: Timings | None = None
+
+
+@dataclass(frozen=True)
 class Chunk:
     """A piece of generated text as it streams in; `logprob` when the backend reports one, and
     `timings` (the whole request's so far) when the server reports them."""
@@ -75,6 +96,9 @@ class Chunk:
     text: str
     logprob: float | None = None
     timings: Timings | None = None
+    # The likeliest tokens where this chunk's first token was chosen, when the request asked for
+    # them (llama.cpp `n_probs`); most probable first.
+    top: tuple[TokenChoice, ...] = ()
 
 
 @runtime_checkable
@@ -117,6 +141,17 @@ class GuidedBackend(Protocol):
         self, request: CompletionRequest, guide: TokenGuide
     ) -> AsyncGenerator[Chunk, None]:
         """`complete`, choosing only tokens `guide` allows."""
+        ...
+
+
+@runtime_checkable
+class TopTokens(Protocol):
+    """A backend that lists the likeliest next tokens (capability "top_tokens")."""
+
+    async def top_tokens(self, request: CompletionRequest, n: int) -> NextTokens:
+        """The `n` likeliest tokens after `request`'s prompt, taken to end at a token boundary
+        (no healing), as the model ranks them before any sampling; no text is generated beyond
+        one token."""
         ...
 
 

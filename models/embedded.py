@@ -15,9 +15,10 @@ model file no longer loads, the backend stays down with the reason.
 
 Once ready, every request goes through the llama.cpp HTTP backend (`models.llamacpp`): the same
 `/infill` (a model with FIM tokens) or `/completion` (prefix-only prompt) requests, grammar,
-`n_probs`, `/tokenize`, streaming and cancellation as for a llama.cpp server the user runs. Only
-the deadline differs: the model runs on the user's CPU, so a request may take `timeout_s` plus
-what its uncached prompt and its answer cost at the speed the engine was measured at.
+`n_probs` (`top_tokens`), `/tokenize`, streaming and cancellation as for a llama.cpp server the
+user runs. Only the deadline differs: the model runs on the user's CPU, so a request may take
+`timeout_s` plus what its uncached prompt and its answer cost at the speed the engine was
+measured at.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ import httpx
 
 from typehole.base.affix import common_prefix
 
-from .base import Chunk, CompletionRequest
+from .base import Chunk, CompletionRequest, NextTokens
 from .engine import EngineConfig, EngineInfo, EngineProcess
 from .errors import ModelConfigError, ModelError, ModelLoading, ModelUnavailable
 from .gguf import DEFAULT_MODEL
@@ -290,6 +291,14 @@ class EmbeddedBackend:
             async for chunk in chunks:
                 self.restarts = 0  # the engine serves again: a later crash starts a new series
                 yield chunk
+
+    async def top_tokens(self, request: CompletionRequest, n: int) -> NextTokens:
+        """The engine's `n` likeliest next tokens after the prompt (`LlamaCppBackend.top_tokens`);
+        ModelLoading while the model loads."""
+        self._watching()
+        found = await self._raise_unless_ready().top_tokens(request, n)
+        self.restarts = 0
+        return found
 
     def count_tokens(self, text: str) -> int:
         """A conservative estimate: prompts are fitted synchronously, without a request.

@@ -6,7 +6,11 @@ cross-file context in `input_extra`. A model without FIM tokens answers `/infill
 the backend then switches to `/completion` with the template detected from the model name (or the
 prefix alone when none is known). A template named in the configuration always uses `/completion`.
 A prefix-only prompt is healed (`models.healing`): the model writes the end of the cursor's line
-again under a grammar, so the completion starts exactly at the cursor.
+again under a grammar, so the completion starts exactly at the cursor; not when the request says
+the prompt ends at a token boundary (`at_token_end`: a name a repair wrote in full).
+
+`top_tokens` asks for one token with `n_probs`: the model's likeliest next tokens, as it ranks them
+before sampling (a grammar does not weigh in), for the cost of one token.
 
 `request.extra` passes `grammar` (GBNF), `json_schema`, `n_probs`, `logit_bias`, `seed`, `top_k`,
 `top_p`, `min_p`, `t_max_predict_ms`, `ignore_eos` through to the server. Token counts come from
@@ -23,7 +27,7 @@ import math
 from collections.abc import AsyncGenerator, Mapping
 from typing import Any
 
-from .base import Chunk, CompletionRequest, Timings
+from .base import Chunk, CompletionRequest, NextTokens, Timings, TokenChoice
 from .errors import ModelConfigError, ModelResponseError
 from .fim import merge_stops, raw_prompt, render_prompt, resolve_template
 from .healing import Healing, heal
@@ -86,10 +90,38 @@ def chunk_logprob(data: JsonObject) -> float | None:
     return total
 
 
+def top_choices(data: JsonObject) -> tuple[TokenChoice, ...]:
+    """The candidates llama.cpp listed (`n_probs`) where the event's first token was chosen, most
+    probable first: `top_logprobs` (log-probabilities), `top_probs` (`post_sampling_probs`), or
+    an older server's `probs`."""
+    probs = data.get("completion_probabilities")
+    if not isinstance(probs, list) or not probs or not isinstance(probs[0], dict):
+        return ()
+    first = probs[0]
+    listed = first.get("top_logprobs", first.get("top_probs", first.get("probs")))
+    if not isinstance(listed, list):
+        return ()
+    choices: list[TokenChoice] = []
+    for item in listed:
+        if not isinstance(item, dict):
+            continue
+        text = item.get("token", item.get("tok_str"))
+        if isinstance(item.get("logprob"), int | float):
+            logprob = float(item["logprob"])
+        elif isinstance(item.get("prob"), int | float) and item["prob"] > 0:
+            logprob = math.log(float(item["prob"]))
+        else:
+            continue
+        if isinstance(text, str):
+            choices.append(TokenChoice(text, logprob))
+    choices.sort(key=lambda c: -c.logprob)
+    return tuple(choices)
+
+
 class LlamaCppBackend(HttpBackend):
     """A llama.cpp `llama-server` speaking its native API."""
 
-    BASE_CAPABILITIES = frozenset({"grammar", "logprobs", "logit_bias", "prose"})
+    BASE_CAPABILITIES = frozenset({"grammar", "logprobs", "logit_bias", "prose", "top_tokens"})
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -147,7 +179,8 @@ class LlamaCppBackend(HttpBackend):
             "prompt": render_prompt(tpl, parts, request),
             "stop": merge_stops(stops, self.spec.stop, request.stop),
         }
-        healable = tpl is None and "json_schema" not in fields and not raw_prompt(request)
+        healable = (tpl is None and "json_schema" not in fields and not raw_prompt(request)
+                    and not request.at_token_end)
         healing = heal(fields["prompt"]) if healable else None
         grammar = healing.grammar(fields.get("grammar")) if healing is not None else None
         if healing is None or grammar is None:
@@ -193,6 +226,20 @@ class LlamaCppBackend(HttpBackend):
                     chunk = dataclasses.replace(chunk, text=text)
                 yield chunk
 
+    async def top_tokens(self, request: CompletionRequest, n: int) -> NextTokens:
+        """The `n` likeliest next tokens after `request`'s prompt (one token asked, `n_probs`),
+        the prompt taken to end at a token boundary; the same endpoint and prompt as
+        `complete`, so the prompt cache serves both."""
+        probe = dataclasses.replace(request, max_tokens=1, at_token_end=True,
+                                    extra={**request.extra, "n_probs": n})
+        choices: tuple[TokenChoice, ...] = ()
+        timings: Timings | None = None
+        async with contextlib.aclosing(self.complete(probe)) as chunks:
+            async for chunk in chunks:
+                choices = choices or chunk.top
+                timings = chunk.timings or timings
+        return NextTokens(choices, timings)
+
     def request_timeout_s(self, body: Mapping[str, Any]) -> float:
         """The deadline of one request: `timeout_s` (the user sized it for their server)."""
         return self.spec.timeout_s
@@ -210,8 +257,9 @@ class LlamaCppBackend(HttpBackend):
                     if not isinstance(text, str):
                         raise ModelResponseError(f"{self.url(path)} sent a non-text 'content'")
                     last = event_timings(data) or last
-                    if text:
-                        yield Chunk(text, chunk_logprob(data), last)
+                    top = top_choices(data)
+                    if text or top:
+                        yield Chunk(text, chunk_logprob(data), last, top)
                     finished = data.get("stop") is True
         finally:
             if last is not None:

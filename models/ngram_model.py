@@ -26,7 +26,7 @@ from typing import TypeVar
 
 from typehole.base.lexer import lex, lex_tail
 
-from .base import Chunk, CompletionRequest
+from .base import Chunk, CompletionRequest, NextTokens, TokenChoice
 from .decoding import DecodeState, TokenGuide, looping, release
 from .errors import ModelConfigError, ModelUnavailable
 from .ngram import BOS_ID, MAX_ID, START, NgramCounts
@@ -52,8 +52,9 @@ class NgramModel:
     """
 
     name = "ngram"
-    # Exact masks through `complete_guided`; its own lexer counts tokens; no prose, no FIM.
-    capabilities = frozenset({"exact_masks", "tokenizer", "learns_workspace"})
+    # Exact masks through `complete_guided`; its exact next-token ranking (`top_tokens`); its own
+    # lexer counts tokens; no prose, no FIM.
+    capabilities = frozenset({"exact_masks", "top_tokens", "tokenizer", "learns_workspace"})
 
     def __init__(
         self,
@@ -137,6 +138,18 @@ class NgramModel:
         with self._lock:
             return self._counts.ranked(context, limit)
 
+    async def top_tokens(self, request: CompletionRequest, n: int) -> NextTokens:
+        """The `n` likeliest next tokens after `request.context + request.prefix`, exactly
+        (`next_token_distribution`), the prompt's last token taken as whole (no healing)."""
+        return await self._run(self._top_tokens, request, n)
+
+    def _top_tokens(self, request: CompletionRequest, n: int) -> NextTokens:
+        pad = max(self.order - 1, 0)
+        tail = lex_tail(request.context + request.prefix, pad)
+        ranked = self.next_token_distribution([START] * (pad - len(tail)) + tail)
+        choices = [TokenChoice(t, math.log(p)) for t, p in ranked.items() if t != START]
+        return NextTokens(tuple(choices[:n]))
+
     # --------------------------------------------------------------------------------- completion
 
     def count_tokens(self, text: str) -> int:
@@ -198,7 +211,9 @@ class NgramModel:
         text = request.context + request.prefix
         tail = lex_tail(text, n)
         context = [START] * (n - len(tail)) + tail
-        partial = context.pop() if request.prefix and context[-1] != START else None
+        # A prompt that ends in a name a repair wrote in full ends at a token boundary.
+        healable = request.prefix and not request.at_token_end and context[-1] != START
+        partial = context.pop() if healable else None
         temperature = max(request.temperature, 0.0)
         seed = request.extra.get("seed", 0)
         state = DecodeState(

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -31,6 +32,7 @@ from typehole.models.errors import (
 )
 from typehole.models.health import HealthEvent, HealthState
 from typehole.models.http import redact
+from typehole.models.llamacpp import top_choices
 from typehole.models.registry import create_backend
 from typehole.models.spec import ModelSpec
 
@@ -608,3 +610,17 @@ def test_unknown_backends_are_refused_and_ngram_is_created(client: httpx.AsyncCl
         create_backend(ModelSpec("l", "local"), client)  # type: ignore[arg-type]
     ngram = create_backend(ModelSpec("mine", "ngram", ngram_order=3), client)
     assert ngram.name == "mine" and "learns_workspace" in ngram.capabilities
+
+
+@pytest.mark.parametrize("first", [
+    {"token": "a", "logprob": -0.1,
+     "top_logprobs": [{"token": "b", "logprob": -2.0}, {"token": "a", "logprob": -0.1}]},
+    {"token": "a", "prob": 0.9, "top_probs": [{"token": "a", "prob": 0.9},
+                                              {"token": "b", "prob": math.exp(-2.0)}]},
+    {"content": "a", "probs": [{"tok_str": "a", "prob": 0.9},
+                               {"tok_str": "b", "prob": math.exp(-2.0)}]},
+])
+def test_llamacpp_top_tokens_in_each_format_the_server_may_send(first: dict[str, Any]) -> None:
+    choices = top_choices({"content": "a", "completion_probabilities": [first]})
+    assert [c.text for c in choices] == ["a", "b"]
+    assert choices[1].logprob == pytest.approx(-2.0)

@@ -19,6 +19,7 @@ from typehole.bench.quality import (
     first_line,
     overhead,
     pick,
+    repairs,
     spread,
     summarise,
     validity,
@@ -242,3 +243,19 @@ def test_adjusted_overhead_counts_the_prompt_at_its_mean(engine: ContextEngine) 
     # Prompts of different lengths are no pair to adjust.
     answers[(site.key, "engine")] = answer("engine", 4.5, 4000.0, prompt_tokens=499)
     assert overhead([site], answers, "typehole")["adjusted"] == 0
+
+
+def test_repairs_are_the_requests_after_the_first(engine: ContextEngine) -> None:
+    sites = crossfile_sites(engine, "tiny")
+    rounds = [[{"ms": 900.0}], [{"ms": 900.0}, {"ms": 40.0, "probe": True}, {"ms": 260.0}],
+              [{"ms": 900.0}, {"ms": 1700.0}]]
+    answers = {}
+    for site, costs in zip(sites, rounds, strict=True):
+        answers[(site.key, "typehole")] = Answer(
+            site.key, site.kind, site.project, site.path, site.line, site.column, "typehole",
+            site.target, 1.0, round_costs=costs)
+    row = repairs(sites, answers, "typehole")
+    assert (row["sites"], row["requests"], row["probes"]) == (2, 3, 1)
+    assert row["seconds_p50"] == pytest.approx(1.0) and row["seconds_mean"] == pytest.approx(1.0)
+    assert row["mine"]["sites"] == 2 and row["mine"]["exact"] == 1.0
+    assert row["engine"] == {"sites": 0}  # the engine alone was not asked

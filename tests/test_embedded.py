@@ -171,9 +171,24 @@ async def test_monitors_keep_a_real_member_from_the_real_model(gemma: EmbeddedBa
                         settings=MonitorSettings(trigger_timeout_ms=60_000))
         out = "".join([c.text async for c in stream])
     name = re.match(r"\w*", out).group(0)  # type: ignore[union-attr]
-    # Legal as written (checked), or repaired: by letters (checked) or under a grammar.
+    # Legal as written (checked), or repaired: by letters or the model's likeliest legal token
+    # (checked), or under a grammar.
     assert result.strategy in ("check", "grammar")
     assert name and name in dir(str), out
+
+
+@needs_model
+@on_module_loop
+async def test_the_engine_lists_its_likeliest_next_tokens(gemma: EmbeddedBackend) -> None:
+    """`top_tokens`: the model's ranking after `message.`, from one token's work."""
+    assert "top_tokens" in gemma.capabilities
+    request = CompletionRequest("def shout(message: str) -> str:\n    return message.")
+    found = await gemma.top_tokens(request, 40)
+    logprobs = [c.logprob for c in found.choices]
+    assert len(found.choices) == 40 and logprobs == sorted(logprobs, reverse=True)
+    assert all(lp <= 0 for lp in logprobs)
+    assert "upper" in [c.text for c in found.choices[:5]]
+    assert found.timings is not None and found.timings.generated_tokens == 1
 
 
 async def _idle(backend: EmbeddedBackend) -> dict[str, float]:

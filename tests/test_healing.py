@@ -14,6 +14,7 @@ from fakeserver import SSE, Reply, serve, sse
 from typehole.models.base import CompletionRequest
 from typehole.models.healing import heal
 from typehole.models.http import create_client
+from typehole.models.ngram_model import NgramModel
 from typehole.models.registry import create_backend
 from typehole.models.spec import ModelSpec
 
@@ -129,3 +130,30 @@ async def test_fim_requests_are_not_healed(client: httpx.AsyncClient) -> None:
     assert "grammar" not in body
     assert body["prompt"].endswith("def f():\n    <fim_suffix>\n<fim_middle>")
     assert [c.text for c in chunks] == ["x"]
+
+
+async def test_a_prompt_said_to_end_at_a_token_boundary_is_not_healed(
+        client: httpx.AsyncClient) -> None:
+    """After a name a repair wrote in full (`items`), the prompt goes as it is: healing would
+    cut the name off and let the model write a longer one."""
+    async with serve(_server(["[0]"])) as (server, url):
+        spec = ModelSpec("m", "llamacpp", url, fim_template="none", timeout_s=5)
+        backend = create_backend(spec, client)
+        request = CompletionRequest("x = self.items", at_token_end=True)
+        text = "".join([c.text async for c in backend.complete(request)])
+    body = server.requests[0][1]
+    assert body["prompt"] == "x = self.items" and "grammar" not in body
+    assert text == "[0]"
+
+
+async def test_the_ngram_model_heals_no_prompt_said_to_end_at_a_token_boundary() -> None:
+    model = NgramModel()
+    model.train("a.py", "x = self.items_list[0]\nx = self.items_list[1]\n")
+    try:
+        healed, whole = ["".join([c.text async for c in model.complete(
+            CompletionRequest("x = self.items", max_tokens=2, at_token_end=end))])
+            for end in (False, True)]
+    finally:
+        await model.aclose()
+    # Healed, `items` is the start of `items_list`; whole, it is a name the model never saw.
+    assert healed.startswith("_list") and not whole.startswith("_list")

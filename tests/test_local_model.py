@@ -11,7 +11,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from typehole.base import lexer
-from typehole.models.base import Backend, Chunk, CompletionRequest, GuidedBackend, WorkspaceLearner
+from typehole.models.base import (
+    Backend,
+    Chunk,
+    CompletionRequest,
+    GuidedBackend,
+    TopTokens,
+    WorkspaceLearner,
+)
 from typehole.models.errors import ModelUnavailable
 from typehole.models.ngram_model import START, NgramModel
 
@@ -103,8 +110,9 @@ def test_implements_the_backend_protocols() -> None:
     model = NgramModel()
     assert isinstance(model, Backend)
     assert isinstance(model, GuidedBackend) and isinstance(model, WorkspaceLearner)
+    assert isinstance(model, TopTokens)
     assert model.name == "ngram"
-    assert model.capabilities == {"exact_masks", "tokenizer", "learns_workspace"}
+    assert model.capabilities == {"exact_masks", "top_tokens", "tokenizer", "learns_workspace"}
 
 
 def test_witten_bell_by_hand() -> None:

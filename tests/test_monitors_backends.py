@@ -1,12 +1,15 @@
 """Monitor-guided decoding through the HTTP backends: exact request bodies against the loopback
-fake (vLLM regex, OpenAI/Ollama generate-check-repair), and the real llama.cpp engine with a
-random-weight model, whose grammar-constrained output after `obj.` is always a real member.
+fake (vLLM regex, OpenAI/Ollama generate-check-repair, llama.cpp's likeliest tokens at a far
+miss), the real llama.cpp engine with a random-weight model, whose repaired output after `obj.`
+is always a real member, and the n-gram model's exact ranking of its next tokens.
 """
 
 from __future__ import annotations
 
+import math
 import re
 import threading
+from collections.abc import AsyncGenerator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -17,7 +20,9 @@ from fakeserver import NDJSON, SSE, Reply, ndjson, oai, serve, sse
 from llamacpp.engine import Engine
 
 from typehole.guided import GuidedResult, guided
-from typehole.models.base import Backend, CompletionRequest
+from typehole.guided.decode import legal_token
+from typehole.models.base import Backend, Chunk, CompletionRequest, NextTokens, TokenChoice
+from typehole.models.ngram_model import NgramModel
 from typehole.models.registry import create_backend
 from typehole.models.spec import ModelSpec
 from typehole.monitors import MonitorSettings
@@ -284,7 +289,7 @@ STR_MEMBERS = set(dir(str))
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
-async def test_llamacpp_grammar_output_is_a_real_member(
+async def test_llamacpp_repaired_output_is_a_real_member(
     native_server: Engine, client: httpx.AsyncClient, seed: int
 ) -> None:
     spec = ModelSpec("tiny", "llamacpp", native_server.url, context_window=2048, timeout_s=30,
@@ -297,7 +302,9 @@ async def test_llamacpp_grammar_output_is_a_real_member(
         out = "".join([c.text async for c in guided(backend, request, text, len(text), analysis,
                                                     result=result, settings=PATIENT)])
     name = re.match(r"\w*", out).group(0)  # type: ignore[union-attr]
-    assert result.strategy == "grammar"
+    # Repaired by the engine's own likeliest legal token (`n_probs`), or under a grammar.
+    assert result.corrected and (result.strategy == "grammar"
+                                 or any(c.probe and c.forced for c in result.round_costs))
     assert name in STR_MEMBERS, out
 
 
@@ -351,3 +358,156 @@ async def test_a_name_left_unfinished_at_the_end_of_the_stream_is_repaired(
         out, result = await run(create_backend(spec, client))
     assert out == "strip" and result.corrected and result.unguided == "stri"
     assert len(bodies) == 1  # the model had finished: no request to go on
+
+
+# -- a far miss: the model's likeliest legal token (`top_tokens`) --------------------------------
+
+
+COUNTER = ("class Counter:\n    def __init__(self) -> None:\n        self.total = 0\n\n"
+           "    def bump(self, by: int = 1) -> None:\n        self.total += by\n\n\n"
+           "def count(words: list[str]) -> int:\n    c = Counter()\n    for w in words:\n"
+           "        c.┃\n    return c.total\n")
+
+
+def _llamacpp_rounds(replies: list[str], top: list[tuple[str, float]]
+                     ) -> tuple[Any, list[dict[str, Any]]]:
+    """A llama.cpp server that writes `replies` in turn and answers a one-token request with
+    `n_probs` with the candidates `top`; the handler and the bodies it was sent."""
+    answers = iter(replies)
+    bodies: list[dict[str, Any]] = []
+
+    def handler(path: str, body: dict) -> Reply:
+        bodies.append(body)
+        if "n_probs" in body:
+            listed = [{"id": i, "token": t, "bytes": [], "logprob": lp}
+                      for i, (t, lp) in enumerate(top)]
+            first = {"id": 0, "token": top[0][0], "bytes": [], "logprob": top[0][1],
+                     "top_logprobs": listed}
+            event = {"content": top[0][0], "stop": False, "completion_probabilities": [first]}
+        else:
+            event = {"content": next(answers), "stop": False}
+        return Reply(headers=SSE, body=sse(event, {"content": "", "stop": True}, done=False))
+
+    return handler, bodies
+
+
+async def test_a_far_miss_takes_the_models_likeliest_legal_token(
+        client: httpx.AsyncClient) -> None:
+    # `update` is no member of Counter, nor near one; among the model's next tokens after `c.`
+    # the likeliest that starts a member is `b`, which only `bump` starts: `bump` is forced,
+    # with no grammar round, and the next round's prompt is not healed back into it.
+    handler, bodies = _llamacpp_rounds(
+        ["update(w)", "(w)"], [("update", -0.5), (" total", -1.0), ("b", -2.0), ("total", -3.0)])
+    async with serve(handler) as (_server, url):
+        spec = ModelSpec("m", "llamacpp", url, fim_template="none", timeout_s=30.0)
+        out, result = await run(create_backend(spec, client), PATIENT, doc=COUNTER)
+    assert out == "bump(w)" and result.corrected and result.rounds == 3
+    probe = bodies[1]
+    assert probe["n_probs"] == 40 and probe["n_predict"] == 1
+    assert probe["prompt"].endswith("        c.") and "grammar" not in probe
+    assert bodies[2]["prompt"].endswith("        c.bump") and "grammar" not in bodies[2]
+    assert [(c.probe, c.forced) for c in result.round_costs] == [
+        (False, None), (True, "bump"), (False, None)]
+
+
+async def test_a_far_miss_with_no_legal_token_among_the_likeliest_gets_a_grammar_round(
+        client: httpx.AsyncClient) -> None:
+    handler, bodies = _llamacpp_rounds(["update(w)", "bump(w)"],
+                                       [("update", -0.5), (" total", -1.0), ("(", -2.0)])
+    async with serve(handler) as (_server, url):
+        spec = ModelSpec("m", "llamacpp", url, fim_template="none", timeout_s=30.0)
+        out, result = await run(create_backend(spec, client), PATIENT, doc=COUNTER)
+    assert out == "bump(w)" and result.strategy == "grammar" and result.rounds == 3
+    assert "n_probs" in bodies[1] and "grammar" in bodies[2]
+    assert result.round_costs[1].probe and result.round_costs[1].forced is None
+
+
+async def test_a_whole_name_the_model_goes_on_with_is_followed_by_its_likeliest_legal_token(
+        client: httpx.AsyncClient) -> None:
+    # `bump` is whole; `bump_` starts no member: of what the model would write after `bump`,
+    # the likeliest that may follow a name, not the end of the completion.
+    handler, bodies = _llamacpp_rounds(["bump_(w)", "w)"], [("_", -0.1), ("(", -0.5)])
+    async with serve(handler) as (_server, url):
+        spec = ModelSpec("m", "llamacpp", url, fim_template="none", timeout_s=30.0)
+        out, result = await run(create_backend(spec, client), PATIENT, doc=COUNTER)
+    assert out == "bump(w)" and result.rounds == 3
+    assert bodies[1]["prompt"].endswith("        c.bump") and "n_probs" in bodies[1]
+    assert bodies[2]["prompt"].endswith("        c.bump(") and "grammar" not in bodies[2]
+
+
+class _Ranked:
+    """The n-gram model declaring only that it lists its likeliest next tokens: it writes and
+    ranks as ever, but masks nothing, so the monitors check its text and repair it in rounds."""
+
+    name = "ranked"
+    capabilities = frozenset({"top_tokens"})
+
+    def __init__(self, model: NgramModel) -> None:
+        self.model = model
+
+    def complete(self, request: CompletionRequest) -> AsyncGenerator[Chunk, None]:
+        return self.model.complete(request)
+
+    async def top_tokens(self, request: CompletionRequest, n: int) -> NextTokens:
+        return await self.model.top_tokens(request, n)
+
+    def count_tokens(self, text: str) -> int:
+        return self.model.count_tokens(text)
+
+    async def aclose(self) -> None:
+        await self.model.aclose()
+
+
+# After `c.` the model's likeliest token is `update` (three times), then `bump` (twice).
+CALLS = ("def feed(c, words):\n" + "    for w in words:\n        c.update(w)\n" * 3
+         + "    for w in words:\n        c.bump(w)\n" * 2 + "    return c.total\n")
+
+
+async def test_the_far_miss_repair_is_the_models_own_second_choice() -> None:
+    model = NgramModel()
+    model.train("calls.py", CALLS)
+    ranked = _Ranked(model)
+    try:
+        out, result = await run(ranked, CHECKED, doc=COUNTER)
+    finally:
+        await ranked.aclose()
+    # Its first choice is no member; of its others, `bump` is likelier than `total`.
+    assert out == "bump(w)" and result.unguided == ""
+    assert [(c.probe, c.cut, c.forced) for c in result.round_costs] == [
+        (False, "update", None), (True, "", "bump"), (False, "", None)]
+
+
+@pytest.mark.parametrize(("choices", "partial", "whole", "expected"), [
+    # The likeliest token that starts a legal word; a space or an operator starts none.
+    ([" total", "(", "b", "total"], "", False, "bump"),
+    # Only `bump` starts with `b`: the whole word. `get` starts two: the token, the model goes on.
+    (["get"], "", False, "get"),
+    # ... unless the stream had ended: then a whole word (`get` is one).
+    (["get"], "", True, "get"),
+    (["ge"], "", True, "get"),
+    # After the letters the name has, the token continues them.
+    (["al", "otal"], "t", False, "otal"),
+    (["update", " bump"], "", False, None),
+    # A whole name the model wanted to go on with: what may follow the name.
+    (["_list", "(", "s"], "get", False, "("),
+    (["_list", "s"], "get", False, None),
+])
+def test_the_legal_token_is_the_likeliest_that_starts_a_word(
+        choices: list[str], partial: str, whole: bool, expected: str | None) -> None:
+    words = ["bump", "get", "get_all", "total"]
+    ranked = [TokenChoice(text, -float(i)) for i, text in enumerate(choices)]
+    assert legal_token(ranked, partial, words, whole=whole) == expected
+
+
+async def test_the_ngram_model_ranks_its_next_tokens_exactly() -> None:
+    model = NgramModel()
+    model.train("calls.py", CALLS)
+    prefix = "def count(words):\n    for w in words:\n        c."
+    try:
+        found = await model.top_tokens(CompletionRequest(prefix), 3)
+        exact = model.next_token_distribution(model.tokenize(prefix)[-3:], 3)
+    finally:
+        await model.aclose()
+    assert [c.text for c in found.choices] == list(exact) == ["update", "bump", "total"]
+    assert [c.logprob for c in found.choices] == pytest.approx(
+        [math.log(p) for p in exact.values()])

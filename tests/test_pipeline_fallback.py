@@ -50,7 +50,8 @@ async def _complete(*replies: list[str]):  # noqa: ANN202
 
 
 async def test_a_repair_that_comes_to_nothing_falls_back_to_the_model_s_own_text() -> None:
-    outcome, requests = await _complete(["\n\n    return s.", "stip", "()\n"], ["strip", "()\n"])
+    # The second round's prompt ends in the forced name, not healed: the model goes on after it.
+    outcome, requests = await _complete(["\n\n    return s.", "stip", "()\n"], ["()\n"])
     report = outcome.context["monitors"]
     assert report["corrected"] and report["rounds"] == 2
     # The repaired body repeats the line below and is dropped; the model's own text up to the
@@ -66,7 +67,7 @@ async def test_a_repair_that_comes_to_nothing_falls_back_to_the_model_s_own_text
 
 async def test_no_fallback_when_the_model_s_own_text_is_no_completion() -> None:
     # Up to its violation the model wrote what the document already holds: nothing, and why.
-    outcome, _ = await _complete(["\n    return s.", "stip", "()\n"], ["strip", "()\n"])
+    outcome, _ = await _complete(["\n    return s.", "stip", "()\n"], ["()\n"])
     assert outcome.text is None and outcome.context["monitors"]["fallback"] is True
     assert outcome.reason == (
         "the monitors cut the model's text at 'ip', and the text right of the cursor already "

@@ -356,6 +356,8 @@ def _round_report(cost: RoundCost) -> dict[str, Any]:
         report["cut"] = cost.cut
     if cost.forced is not None:
         report["forced"] = cost.forced
+    if cost.probe:
+        report["probe"] = True
     return report
 
 
