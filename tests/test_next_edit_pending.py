@@ -12,7 +12,6 @@ from typehole.features.next_edit import (
     rank,
     static_suggestions,
 )
-from typehole.features.next_edit.history import EditHistory
 from typehole.features.next_edit.pending import pending_suggestions
 
 # attrs fe6eb312: `evolve` names the old value before it recurses into nested classes.
@@ -33,13 +32,6 @@ EVOLVE_NAMED = EVOLVE.replace(
 def _only(before: str, after: str) -> Suggestion:
     [s] = pending_suggestions(events_between(before, after)[-1])
     return s
-
-
-def _history(*texts: str) -> EditHistory:
-    history = EditHistory(texts[0])
-    for i, text in enumerate(texts[1:]):
-        history.update(text, now=10.0 * (i + 1))  # apart: each text is its own edit
-    return history
 
 
 def test_a_new_local_replaces_its_value_where_the_function_spells_it_next() -> None:
@@ -256,13 +248,13 @@ def test_a_new_sibling_goes_where_its_siblings_are_read_together() -> None:
 def test_the_suggestion_goes_once_the_name_is_used_elsewhere() -> None:
     used = FAST.replace("    return copy.deepcopy(cl.__attrs_attrs__)\n",
                         "    return copy.deepcopy(_fast_attrs_iterate(cl))\n")
-    history = _history(VALIDATE, FAST, used)
-    found = static_suggestions(used, history.events)
+    events = [*events_between(VALIDATE, FAST), *events_between(FAST, used)]
+    found = static_suggestions(used, events)
     assert not any(s.source == "pending" for s in found)
     [s] = pending_suggestions(events_between(VALIDATE, FAST)[-1])
     assert holds(FAST, s) and not holds(used, s)
     # Until then the older edit's suggestion stands: the later edit did not touch its site.
-    flagged = static_suggestions(FAST, _history(VALIDATE, FAST).events)
+    flagged = static_suggestions(FAST, events_between(VALIDATE, FAST))
     assert flagged[0].source == "pending"
 
 
