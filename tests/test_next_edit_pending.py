@@ -265,3 +265,52 @@ def test_pending_ranks_below_what_the_edit_forced() -> None:
     order = [s.source for s in rank([(0, unused), (0, pending), (0, forced)], cursor=0)]
     assert order == ["parameter", "pending", "unused"]
     assert WEIGHTS.unused < WEIGHTS.pending < WEIGHTS.parameter
+
+
+# jinja 776567cc: the loop context's next item, read through the context by its iterator.
+LOOP = '''class LoopContext:
+    def __init__(self, iterable):
+        self._iterator = iter(iterable)
+
+
+class LoopContextIterator:
+    def next(self):
+        ctx = self.context
+        return next(ctx._iterator), ctx
+'''
+SAFE = LOOP.replace("\n\nclass LoopContextIterator", '''
+    def _safe_next(self):
+        return next(self._iterator)
+
+
+class LoopContextIterator''')
+
+
+def test_a_new_method_is_called_on_whatever_its_receiver_matched() -> None:
+    s = _only(LOOP, SAFE)
+    assert (SAFE[s.start : s.end], s.new_text) == ("next(ctx._iterator)", "ctx._safe_next()")
+
+
+# click 792f03f1: fish completion after `do_complete`, dispatched in one place.
+DISPATCH = '''def do_complete(cli, prog_name):
+    return True
+
+
+def bashcomplete(cli, prog_name, complete_instr):
+    if complete_instr == "complete":
+        return do_complete(cli, prog_name)
+    return False
+'''
+VARIANT = DISPATCH.replace("\n\ndef bashcomplete", '''
+
+def do_complete_fish(cli, prog_name):
+    return True
+
+
+def bashcomplete''')
+
+
+def test_a_variant_of_one_name_goes_where_that_name_is_read() -> None:
+    s = _only(DISPATCH, VARIANT)
+    assert s.jump and VARIANT[s.start : s.end] == "return do_complete(cli, prog_name)"
+    assert "where `do_complete` is" in s.reason

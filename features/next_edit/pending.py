@@ -300,16 +300,17 @@ def _helper_calls(event: Event, text: str, data: bytes, fn: Any,
     method = owner is None  # defined in a class body
     if method and (not params or params[0][0] not in _OWNERS):
         return []
-    # Where the function can be called by its name: its class, the function it is nested in,
-    # or the module.
-    around = fn.parent.parent if owner is None else \
-        owner if owner.type == "function_definition" else None
     receiver = params[0][0] if method else ""
     named = params[1:] if method else params
     holes = [p for p, _ in named]
-    regex = _expression_pattern(text_of(returned), holes, receiver)
+    regex = _expression_pattern(text_of(returned[0]), [receiver, *holes] if method else holes)
     if regex is None:
         return []
+    # Where the function can be called by its name: a method on what its receiver matched (on
+    # `self` in its class where the value does not read it), a nested function in the function
+    # around it, a module-level one anywhere.
+    around = (None if receiver in regex.groupindex else fn.parent.parent) if method else \
+        owner if owner is not None and owner.type == "function_definition" else None
     f_lo, f_hi = node_span(text, data, fn)
     c_lo, c_hi = node_span(text, data, around) if around is not None else (0, len(text))
     sites = [m for m in regex.finditer(text, c_lo, c_hi)
@@ -320,13 +321,14 @@ def _helper_calls(event: Event, text: str, data: bytes, fn: Any,
     line = text.count("\n", 0, f_lo) + 1
     reason = f"`{name}` (line {line}) returns this and nothing calls it yet"
     group = f"pending:helper:{name}"
-    if not _returns_only(fn) or any(default is None and p not in regex.groupindex
-                                    for p, default in named):
+    if not returned[1] or not _returns_only(fn) or any(
+            default is None and p not in regex.groupindex for p, default in named):
         return [_place(text, sites[0].start(), "pending", reason, group)]
     out = []
     for m in sites:
         args = ", ".join(_arguments(m, holes))
-        call = f"{receiver}.{name}({args})" if method else f"{name}({args})"
+        owner_text = m.group(receiver) if receiver in regex.groupindex else receiver
+        call = f"{owner_text}.{name}({args})" if method else f"{name}({args})"
         out.append(Suggestion(m.start(), m.end(), call, "pending", reason, m.group(0), group))
     return out
 
@@ -366,21 +368,21 @@ def _params(fn: Any) -> list[tuple[str, str | None]] | None:
     return out
 
 
-def _returned(fn: Any) -> Any | None:
-    """The one expression the function returns, where it is specific (not a parameter passed
-    on, a literal or `NotImplemented`) and short."""
+def _returned(fn: Any) -> tuple[Any, bool] | None:
+    """The first expression the function returns that is specific (not a parameter passed on, a
+    literal or `NotImplemented`) and short, and whether it is the only value returned."""
     body = fn.child_by_field_name("body")
     if body is None:
         return None
     returns = [r for r in nodes_under(body, "return_statement") if _own(r, fn)]
     values = [r.named_children[0] for r in returns if r.named_children]
-    if len(values) != 1 or len(returns) != 1:
+    if not values:
         return None
     value = values[0]
     source = text_of(value)
     if value.type not in _SPECIFIC or "\n" in source or len(source) > MAX_VALUE_CHARS:
         return None
-    return value
+    return value, len(returns) == 1
 
 
 def _own(node: Any, fn: Any) -> bool:
@@ -403,7 +405,7 @@ def _returns_only(fn: Any) -> bool:
     return len(statements) == 1 and statements[0].type == "return_statement"
 
 
-def _expression_pattern(source: str, holes: list[str], receiver: str) -> re.Pattern[str] | None:
+def _expression_pattern(source: str, holes: list[str]) -> re.Pattern[str] | None:
     """A regex for `source` with each parameter a named group for any name or attribute chain
     (the same text where it recurs); None where nothing but parameters pins it down."""
     tokens = significant(source)
@@ -417,7 +419,7 @@ def _expression_pattern(source: str, holes: list[str], receiver: str) -> re.Patt
                           else rf"(?P<{token.text}>[^\W\d][\w.]*)")
             seen.add(token.text)
             continue
-        if token.is_name and token.text != receiver and token.text not in BUILTIN_NAMES \
+        if token.is_name and token.text not in BUILTIN_NAMES \
                 or token.text[:1] in "'\"":
             fixed = True  # an attribute, a function, a constant or a string of its own
         pieces.append(re.escape(token.text))
@@ -439,15 +441,25 @@ def _sibling_reads(event: Event, text: str, data: bytes, tree: Any, b_lo: int,
                 or defined_in(event.before, name) \
                 or len(re.findall(rf"\b{re.escape(name)}\b", text)) != 1:
             continue
-        siblings = {n for _, k, n in top if k == kind and n and n != name and _akin(name, n)}
-        if len(siblings) < MIN_SIBLINGS:
+        same = [n for _, k, n in top if k == kind and n and n != name]
+        siblings = {n for n in same if _akin(name, n)}
+        bases = {n for n in same if _extends(name, n)}
+        if len(siblings) >= MIN_SIBLINGS:
+            site = _read_group(_reads(tree, siblings, b_lo, b_hi))
+        elif len(bases) == 1:
+            # A variant of one name (`do_complete` -> `do_complete_fish`): where that one is
+            # read, if it is read in one place.
+            siblings = bases
+            reads = _reads(tree, bases, b_lo, b_hi)
+            site = reads[0] if len(reads) == 1 else None
+        else:
             continue
-        site = _read_group(tree, siblings, b_lo, b_hi)
         if site is None:
             continue
         at, _ = node_span(text, data, site)
-        reason = f"the new `{name}` is not read where its siblings " \
-                 f"({', '.join(f'`{s}`' for s in sorted(siblings)[:3])}) are"
+        named = ", ".join(f"`{s}`" for s in sorted(siblings)[:3])
+        reason = f"the new `{name}` is not read where " + (
+            f"its siblings ({named}) are" if len(siblings) > 1 else f"{named} is")
         out.append(_place(text, at, "pending", reason, f"pending:sibling:{name}"))
     return out
 
@@ -468,12 +480,21 @@ def _akin(a: str, b: str) -> bool:
     return x[0] == y[0] or x[-1] == y[-1]
 
 
-def _read_group(tree: Any, siblings: set[str], b_lo: int, b_hi: int) -> Any | None:
-    """The last read of the group of close sibling reads (outside collection literals and
-    what the edit wrote) that names the most siblings, at least two (the first such group in
-    the file)."""
-    reads = [n for n in nodes_under(tree.root_node, "identifier")
-             if text_of(n) in siblings and not b_lo <= n.start_byte < b_hi and _a_read(n)]
+def _extends(new: str, old: str) -> bool:
+    """Whether `new` is `old` with a word added at the end (`do_complete_fish`, `FooAsync`)."""
+    rest = new[len(old) :] if new.startswith(old) else ""
+    return rest[:1] == "_" and len(rest) > 1 or rest[:1].isupper()
+
+
+def _reads(tree: Any, names: set[str], b_lo: int, b_hi: int) -> list[Any]:
+    """The reads of `names` outside collection literals and what the edit wrote."""
+    return [n for n in nodes_under(tree.root_node, "identifier")
+            if text_of(n) in names and not b_lo <= n.start_byte < b_hi and _a_read(n)]
+
+
+def _read_group(reads: list[Any]) -> Any | None:
+    """The last read of the group of close reads that names the most siblings, at least two
+    (the first such group in the file)."""
     groups: list[list[Any]] = []
     for n in reads:
         if groups and n.start_point[0] - groups[-1][-1].start_point[0] <= GROUP_LINES:
