@@ -47,7 +47,6 @@ MAX_CHARS = 400_000  # a larger file is generated, not edited by hand
 MAX_VALUE_CHARS = 200
 MAX_SITES = 8  # more copies of a helper's expression than this: a pattern, not one refactoring
 MIN_SIBLINGS = 2
-NEAR_LINES = 2  # a use of the name this close after the first place is where it goes
 GROUP_LINES = 10  # sibling reads this close together are one place (an `if`/`elif` chain)
 _OWNERS = frozenset(("self", "cls"))
 _DEL = re.compile(r"[ \t]*del\b")
@@ -78,8 +77,8 @@ class _Part:
 def pending_suggestions(event: Event) -> list[Suggestion]:
     """Where the names the edit introduced and left unused are to be used next."""
     change = event.change
-    if len(event.after) > MAX_CHARS or not any(c in change.new_text for c in ("=", "def ")):
-        return []  # no assignment or definition typed: nothing is parsed
+    if len(event.after) > MAX_CHARS or not any(c in change.new_text for c in "=:"):
+        return []  # no assignment or definition header typed: nothing is parsed
     text = event.after
     parsed = parse_written(text, change.start, change.inserted_end)
     if parsed is None or parsed[0].root_node.has_error:
@@ -251,8 +250,9 @@ def _chain(node: Any) -> bool:
 
 def _first_spelling(text: str, parts: list[_Part], lo: int,
                     hi: int) -> tuple[re.Match[str], _Part] | None:
-    """The earliest code spelling of a part in `text[lo:hi]`, or one that carries the name's use
-    within `NEAR_LINES` after it (the same statement rewritten); the longest on its line."""
+    """The earliest code spelling in `text[lo:hi]` of a part that carries the name's use, else
+    of any part (a copy of the value says more than a read of one of its names); the longest
+    on its line."""
     firsts: list[tuple[int, re.Match[str], _Part]] = []
     for part in parts:
         for m in part.regex.finditer(text, lo, hi):
@@ -265,9 +265,7 @@ def _first_spelling(text: str, parts: list[_Part], lo: int,
             break
     if not firsts:
         return None
-    first = min(line for line, _, _ in firsts)
-    pool = [f for f in firsts if f[2].replaced and f[0] <= first + NEAR_LINES] \
-        or [f for f in firsts if f[0] == first]
+    pool = [f for f in firsts if f[2].replaced] or firsts
     _, m, part = min(pool, key=lambda f: (f[0], f[1].start("use") - f[1].end("use")))
     return m, part
 
@@ -437,7 +435,8 @@ def _sibling_reads(event: Event, text: str, data: bytes, tree: Any, b_lo: int,
     top = [definition_of(n) for n in tree.root_node.named_children]
     out = []
     for node, kind, name in top:
-        if node is None or not name or not b_lo <= node.start_byte < b_hi \
+        at = data.find(name.encode("utf-8"), node.start_byte) if node is not None else -1
+        if node is None or not name or not (b_lo < at + len(name) and at < b_hi) \
                 or defined_in(event.before, name) \
                 or len(re.findall(rf"\b{re.escape(name)}\b", text)) != 1:
             continue
