@@ -22,7 +22,7 @@ from .records import Event, Suggestion
 from .tokens import is_identifier, node_span, nodes_under, text_of
 from .trees import parse_written
 
-__all__ = ["extracted_suggestions"]
+__all__ = ["assigned_to", "extracted_suggestions", "quiet", "scope_of"]
 
 MAX_SITES = 8  # more copies than this: a pattern of the code, not one refactoring
 MAX_VALUE_CHARS = 200
@@ -97,7 +97,7 @@ def _copies(text: str, data: bytes, assignment: Any,
     if not is_identifier(name) or not _specific(value):
         return []
     source = text_of(value)
-    scope = _scope(assignment)
+    scope = scope_of(assignment)
     if scope is None or scope.type == "module":
         # A module-level name is more often introduced for code still to come than for the
         # copies already there (on real commits they were left as they were).
@@ -118,8 +118,8 @@ def _copies(text: str, data: bytes, assignment: Any,
     pattern = re.compile(rf"(?<![\w.]){re.escape(source)}(?!\w)")
     sites = []
     for m in pattern.finditer(text, lo, s_hi):
-        if a_lo <= m.start() < a_end or _assigned_to(text, m.end()) \
-                or _quiet(text, m.start(), m.end()):
+        if a_lo <= m.start() < a_end or assigned_to(text, m.end()) \
+                or quiet(text, m.start(), m.end()):
             continue
         sites.append((m.start(), m.end()))
     if not sites or len(sites) > MAX_SITES:
@@ -130,7 +130,7 @@ def _copies(text: str, data: bytes, assignment: Any,
             for s, e in sites]
 
 
-def _scope(node: Any) -> Any | None:
+def scope_of(node: Any) -> Any | None:
     """The function the assignment is in, else the module; None in a class body (a class
     attribute is not visible by its bare name in the methods)."""
     up = node.parent
@@ -144,13 +144,13 @@ def _scope(node: Any) -> Any | None:
     return up if up.type == "function_definition" else None
 
 
-def _assigned_to(text: str, end: int) -> bool:
+def assigned_to(text: str, end: int) -> bool:
     """Whether the copy ending at `end` is an assignment's target (`expr = ...`, `expr += 1`)."""
     rest = text[end : end + 4].lstrip(" \t")
     return re.match(r"(?:[-+*/%&|^@]|//|\*\*|<<|>>)?=(?!=)", rest) is not None
 
 
-def _quiet(text: str, start: int, end: int) -> bool:
+def quiet(text: str, start: int, end: int) -> bool:
     """Whether `text[start:end]` lies in a comment or inside a longer string (prose or data,
     not code), as tree-sitter parses it."""
     parsed = parse_written(text, start, end)

@@ -25,6 +25,7 @@ from .broken import holds as still_broken
 from .consistency import still_undefined
 from .imports import STDLIB_MODULES, STDLIB_NAMES, import_suggestions
 from .name_facts import NameFacts, is_read
+from .pending import still_pending
 from .records import Event, Suggestion
 from .stubs import defines
 from .workspace_lookup import IndexLookup, Lookup
@@ -69,7 +70,7 @@ def holds(text: str, s: Suggestion) -> bool:
     class assigns it or no longer reads it; a site of a name the edit left undefined when the
     name is defined again (or the text no longer parses); a stub when the file defines the name
     (wherever it was written); a syntax error's line when the text parses again or fails
-    elsewhere. Other suggestions always hold here.
+    elsewhere; a pending name's use when the name is used. Other suggestions always hold here.
     """
     kind, _, what = s.group.partition(":")
     if kind == "undefined":
@@ -78,6 +79,8 @@ def holds(text: str, s: Suggestion) -> bool:
         return not defines(text, what)
     if kind == "syntax":
         return still_broken(text, s)
+    if kind == "pending":
+        return still_pending(text, s)
     if kind not in ("import", "attribute"):
         return True
     facts = NameFacts.of(text)

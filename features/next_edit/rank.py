@@ -47,6 +47,9 @@ class Weights:
     stub: float = 1.8  # the definition of a function the edit called before it exists
     parameter: float = 1.7  # the docstring that does not mention a parameter the edit added
     unread: float = 2.0  # where the body will read a parameter the edit added
+    # A name the edit introduced and left unused (a local, a helper, a module-level sibling):
+    # where it is likely used next, below every consequence the edit forced.
+    pending: float = 1.6
     # Where a text the edit broke stopped parsing (location only): below what carries the text
     # of a consequence (a move's old copy, a renamed reference), above the guessed repeats.
     syntax: float = 2.5

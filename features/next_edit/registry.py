@@ -21,7 +21,7 @@ from .records import Event, Suggestion
 from .tokens import node_span, text_of
 from .trees import parse_written
 
-__all__ = ["registry_suggestions"]
+__all__ = ["defined_in", "definition_of", "registry_suggestions"]
 
 MIN_SIBLINGS = 2
 _KINDS = {"class_definition": "class", "function_definition": "function",
@@ -40,11 +40,11 @@ def registry_suggestions(event: Event) -> list[Suggestion]:
     if parsed is None:
         return []
     tree, data, b_lo, b_hi = parsed
-    top = [_definition(n) for n in tree.root_node.named_children]
+    top = [definition_of(n) for n in tree.root_node.named_children]
     out: list[Suggestion] = []
     for i, (node, kind, name) in enumerate(top):
         if node is None or not (b_lo <= node.start_byte and node.end_byte <= b_hi) \
-                or _defined(event.before, name):
+                or defined_in(event.before, name):
             continue
         siblings = {n for _, k, n in top if k == kind and n != name and n}
         neighbours = [top[j][2] for j in (i - 1, i + 1)
@@ -56,7 +56,7 @@ def registry_suggestions(event: Event) -> list[Suggestion]:
     return out
 
 
-def _definition(node: Any) -> tuple[Any, str, str]:
+def definition_of(node: Any) -> tuple[Any, str, str]:
     """(the node, its kind, the name it defines) of a top-level statement ("" where none)."""
     inner = node.child_by_field_name("definition") if node.type == "decorated_definition" \
         else node
@@ -72,7 +72,9 @@ def _definition(node: Any) -> tuple[Any, str, str]:
     return None, "", ""
 
 
-def _defined(before: str, name: str) -> bool:
+def defined_in(before: str, name: str) -> bool:
+    """Whether `before` defines `name` at the start of a line (a class, a function, an
+    assignment or an annotation)."""
     n = re.escape(name)
     return re.search(rf"^(?:class[ \t]+{n}\b|(?:async[ \t]+)?def[ \t]+{n}\b|{n}[ \t]*[:=])",
                      before, re.MULTILINE) is not None

@@ -15,6 +15,7 @@ from .followon import Lookup, followon_suggestions, holds
 from .moved import moved_suggestions
 from .moved_blocks import moved_block_suggestions
 from .parameters import parameter_suggestions, unread_suggestions
+from .pending import pending_suggestions
 from .rank import rank, rebase
 from .records import Event, Suggestion
 from .registry import registry_suggestions
@@ -32,8 +33,9 @@ log = logging.getLogger(__name__)
 MAX_EVENTS = 3  # edits older than this rarely still predict the next one
 MAX_EDIT_CHARS = 20_000  # a huge paste is not an edit to propagate
 # Engines whose suggestions from an older edit are checked against the text now: a stub is
-# stale once its function is written anywhere, not only where it was suggested.
-RECHECKED = frozenset(("stub", "syntax"))
+# stale once its function is written anywhere, not only where it was suggested; a pending name
+# once it is used.
+RECHECKED = frozenset(("stub", "syntax", "pending"))
 
 # (event, file path, Jedi project, workspace lookup) -> suggestions on the event's `after` text.
 Engine = Callable[[Event, str | None, Any, Lookup | None], list[Suggestion]]
@@ -58,6 +60,7 @@ ENGINES: tuple[tuple[str, Engine], ...] = (
     ("parameter", lambda e, path, project, lookup: parameter_suggestions(e)),
     ("syntax", lambda e, path, project, lookup: broken_suggestions(e)),
     ("unread", lambda e, path, project, lookup: unread_suggestions(e)),
+    ("pending", lambda e, path, project, lookup: pending_suggestions(e)),
 )
 
 
