@@ -30,6 +30,7 @@ from __future__ import annotations
 import ast
 import re
 
+from .pyast import parse
 from .records import Event, Suggestion
 from .signature import _entry_pattern
 
@@ -45,8 +46,8 @@ def parameter_suggestions(event: Event) -> list[Suggestion]:
     text, change = event.after, event.change
     if len(text) > MAX_CHARS or not _in_header(text, change.start):
         return []  # checked without parsing: the edit is in no parameter list
-    after = _parse(text)
-    before = _parse(event.before)
+    after = parse(text)
+    before = parse(event.before)
     if after is None or before is None:
         return []
     offsets = _line_offsets(text)
@@ -106,13 +107,6 @@ def _in_header(text: str, start: int) -> bool:
         elif ch == ":" and depth <= 0:
             return False  # the header closed before the edit
     return True
-
-
-def _parse(text: str) -> ast.Module | None:
-    try:
-        return ast.parse(text)
-    except (SyntaxError, ValueError):
-        return None
 
 
 def _line_offsets(text: str) -> list[int]:
@@ -181,7 +175,7 @@ def unread_suggestions(event: Event) -> list[Suggestion]:
     text, change = event.after, event.change
     if len(text) > MAX_CHARS or not _in_header(text, change.start):
         return []  # checked without parsing: the edit is in no parameter list
-    after, before = _parse(text), _parse(event.before)
+    after, before = parse(text), parse(event.before)
     if after is None or before is None:
         return []
     offsets = _line_offsets(text)

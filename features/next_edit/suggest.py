@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from .arguments import argument_suggestions
@@ -76,6 +78,36 @@ def static_suggestions(text: str, events: Sequence[Event], path: str | None = No
     recent = [e for e in events if not e.undo][-MAX_EVENTS:]
     if not recent or recent[-1].after != text:
         return []
+    last = recent[-1].change
+    typed = (last.start, last.inserted_end)
+    with _collection_deferred():
+        found = _found(recent, text, path, project, lookup, engines)
+        found = [(a, s) for a, s in found if s.path is not None or not _touches(s, typed)]
+        return rank(found, typed[1] if cursor is None else cursor)
+
+
+@contextmanager
+def _collection_deferred() -> Iterator[None]:
+    """Python's garbage collector held off while the engines run.
+
+    The engines allocate many short-lived objects (syntax trees, token lists), which start the
+    collector, and a full collection walks everything the process holds (Jedi's caches, the
+    workspace index): hundreds of milliseconds the user would wait for. Deferred, it runs once
+    the suggestions are out. Collection is restored whatever happens inside.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _found(recent: Sequence[Event], text: str, path: str | None, project: Any,
+           lookup: Lookup | None,
+           engines: Sequence[tuple[str, Engine]]) -> list[tuple[int, Suggestion]]:
+    """(age, suggestion) of every engine on each of the `recent` edits, carried to `text`."""
     found: list[tuple[int, Suggestion]] = []
     for age, event in enumerate(reversed(recent)):
         change = event.change
@@ -93,10 +125,7 @@ def static_suggestions(text: str, events: Sequence[Event], path: str | None = No
                 if carried is not None and not (age and name in RECHECKED
                                                 and not holds(text, carried)):
                     found.append((age, carried))
-    last = recent[-1].change
-    typed = (last.start, last.inserted_end)
-    found = [(a, s) for a, s in found if s.path is not None or not _touches(s, typed)]
-    return rank(found, typed[1] if cursor is None else cursor)
+    return found
 
 
 def _carried(s: Suggestion, later: Sequence[Event]) -> Suggestion | None:
