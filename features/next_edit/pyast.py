@@ -1,4 +1,5 @@
-"""One `ast` parse of a text, shared by the engines that read Python's syntax tree.
+"""One `ast` parse of a text, shared by the engines that read Python's syntax tree, and the
+function whose header an edit changed in it.
 
 Several engines read the tree of the same texts (an edit's `before` and `after`), and each
 edit's `after` is the next one's `before`: the last few texts' trees are kept, so each text is
@@ -9,12 +10,16 @@ change them.
 from __future__ import annotations
 
 import ast
+import re
 import threading
 import warnings
 
 from cachetools import LRUCache
 
-__all__ = ["parse"]
+__all__ = ["Function", "arguments", "edited_function", "line_offsets", "namesake", "params_of",
+           "parse"]
+
+Function = ast.FunctionDef | ast.AsyncFunctionDef
 
 # An edit's texts before and after, those of the two edits before it, and room for the
 # workspace's other files that an engine may read in between.
@@ -40,3 +45,39 @@ def _parse(text: str) -> ast.Module | None:
             return ast.parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
+
+
+def line_offsets(text: str) -> list[int]:
+    """The offset of each line's start (index 0: line 1, as `ast` counts)."""
+    return [0] + [m.end() for m in re.finditer("\n", text)]
+
+
+def edited_function(tree: ast.Module, offsets: list[int], start: int,
+                    end: int) -> Function | None:
+    """The function whose header (from `def` to its body) holds the edit."""
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.body:
+            h_lo = offsets[node.lineno - 1]
+            h_hi = offsets[node.body[0].lineno - 1]
+            if h_lo <= start and end <= h_hi:
+                return node
+    return None
+
+
+def namesake(tree: ast.Module, fn: Function) -> Function | None:
+    """The function of the same name in the text before the edit nearest to `fn`'s line."""
+    found = [n for n in ast.walk(tree)
+             if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == fn.name]
+    return min(found, key=lambda n: abs(n.lineno - fn.lineno), default=None)
+
+
+def arguments(fn: Function) -> list[ast.arg]:
+    """The function's parameters in order (`*args` and `**kwargs` included)."""
+    a = fn.args
+    return [*a.posonlyargs, *a.args, *([a.vararg] if a.vararg else []), *a.kwonlyargs,
+            *([a.kwarg] if a.kwarg else [])]
+
+
+def params_of(fn: Function) -> list[str]:
+    """The names of the function's parameters in order."""
+    return [p.arg for p in arguments(fn)]
