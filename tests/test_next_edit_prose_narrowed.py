@@ -5,14 +5,24 @@ annotation left dead."""
 from __future__ import annotations
 
 import gc
+from pathlib import Path
 
-from typehole.features.next_edit import events_between, static_suggestions
+import pytest
+
+from typehole.features.next_edit import apply, events_between, static_suggestions
+from typehole.features.next_edit.prose import prose_suggestions
 from typehole.features.next_edit.pyast import parse
 from typehole.features.next_edit.records import Event, Suggestion
 from typehole.features.next_edit.suggest import Engine
 
 BEFORE = "def f(x):\n    return x\n"
 AFTER = "def f(x, y):\n    return x\n"
+
+
+def _apply_all(text: str, found: list[Suggestion]) -> str:
+    for s in sorted(found, key=lambda s: -s.start):
+        text = apply(text, s)
+    return text
 
 
 def _engine_seeing(seen: list[bool], fail: bool = False) -> Engine:
@@ -48,3 +58,83 @@ def test_a_text_is_parsed_once_for_every_engine_that_reads_its_tree() -> None:
     assert tree is not None and parse(text) is tree
     assert parse(text + "\n") is not tree  # another text, another tree
     assert parse("def broken(:\n") is None
+
+
+# Prose: a docstring or comment reworded, the same wording elsewhere.
+
+
+@pytest.fixture(scope="module")
+def client(httpx_root: Path) -> str:
+    return (httpx_root / "httpx" / "_client.py").read_text("utf-8")
+
+
+def _sites(text: str, found: list[Suggestion], source: str) -> list[tuple[int, str, str]]:
+    return [(text.count("\n", 0, s.start) + 1, text[s.start : s.end], s.new_text)
+            for s in found if s.source == source]
+
+
+def test_a_reworded_docstring_line_is_reworded_where_the_file_says_the_same(
+        client: str) -> None:
+    old = "**Parameters**: See `httpx.request`."
+    assert client.count(old) == 16
+    edited = client.replace(old, "**Parameters**: See `httpx.request` for the arguments.", 1)
+    found = prose_suggestions(events_between(client, edited)[-1])
+    assert len(found) == 15
+    assert {(s.expected, s.new_text) for s in found} == {
+        ("See `httpx.request`.", "See `httpx.request` for the arguments.")}
+    done = _apply_all(edited, found)
+    assert done == client.replace(old, "**Parameters**: See `httpx.request` for the arguments.")
+
+
+def test_a_docstring_naming_its_function_is_reworded_in_its_twins_with_their_names(
+        client: str) -> None:
+    edited = client.replace("Send a `GET` request.", "Send an HTTP `GET` request.", 1)
+    found = prose_suggestions(events_between(client, edited)[-1])
+    done = _apply_all(edited, found)
+    for method in ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"):
+        assert done.count(f"Send an HTTP `{method}` request.") == 2
+    assert "Send a `" not in done
+    # Through the whole pipeline: the same method of the async client first (`twin_line`),
+    # then the next twin below the edit.
+    first, second = static_suggestions(edited, events_between(client, edited))[:2]
+    assert first.source == "twin_line" and "Send an HTTP `GET` request." in first.new_text
+    assert second.source == "prose" and edited[second.start : second.end] == "Send a `HEAD`"
+    assert second.new_text == "Send an HTTP `HEAD`"
+
+
+def test_a_reworded_comment_is_reworded_in_the_same_comment_elsewhere() -> None:
+    before = (
+        "def read(stream):\n    # Read the whole body before closing the stream.\n"
+        "    data = stream.read()\n    return data\n\n\n"
+        "async def aread(stream):\n    # Read the whole body before closing the stream.\n"
+        "    data = await stream.aread()\n    return data\n\n\n"
+        "MESSAGE = 'Read the whole body before closing the stream.'\n"
+    )
+    after = before.replace("the whole body before", "the body in full before", 1)
+    [s] = prose_suggestions(events_between(before, after)[-1])
+    assert apply(after, s) == before.replace("the whole body before", "the body in full before", 2)
+    assert "MESSAGE = 'Read the whole body before" in apply(after, s)  # a string, not prose
+
+
+def test_a_clause_added_at_the_end_of_a_line_goes_only_where_a_line_ends_alike() -> None:
+    before = (
+        '"""Streams."""\n\n\ndef close(stream):\n    """Close the stream now."""\n\n\n'
+        'def aclose(stream):\n    """Close the stream now."""\n\n\n'
+        'def shut(stream):\n    """Close the stream now, or never."""\n'
+    )
+    after = before.replace("Close the stream now.", "Close the stream now, once.", 1)
+    found = prose_suggestions(events_between(before, after)[-1])
+    assert _sites(after, found, "prose") == [(9, "the stream now.", "the stream now, once.")]
+    # Reworded there too: nothing left to suggest.
+    done = apply(after, found[0])
+    assert prose_suggestions(events_between(after, done)[-1]) == []
+
+
+def test_code_and_a_wording_too_common_to_be_one_sentence_get_no_prose_suggestion() -> None:
+    body = "".join(f"def f{i}():\n    # keep the value as it is\n    return {i}\n\n"
+                   for i in range(20))
+    after = body.replace("keep the value as it is", "keep the value as given", 1)
+    assert prose_suggestions(events_between(body, after)[-1]) == []  # 19 more: too common
+    code = "x = compute(value, other)\ny = compute(value, other)\n"
+    changed = code.replace("compute(value, other)", "compute(value, third)", 1)
+    assert prose_suggestions(events_between(code, changed)[-1]) == []

@@ -47,6 +47,9 @@ class Weights:
     stub: float = 1.8  # the definition of a function the edit called before it exists
     parameter: float = 1.7  # the docstring that does not mention a parameter the edit added
     unread: float = 2.0  # where the body will read a parameter the edit added
+    # A docstring's or comment's wording the edit changed, where the file says the same:
+    # prose lags code, so below every consequence in the code.
+    prose: float = 1.6
     # Where a text the edit broke stopped parsing (location only): below what carries the text
     # of a consequence (a move's old copy, a renamed reference), above the guessed repeats.
     syntax: float = 2.5

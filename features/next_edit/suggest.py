@@ -17,6 +17,7 @@ from .followon import Lookup, followon_suggestions, holds
 from .moved import moved_suggestions
 from .moved_blocks import moved_block_suggestions
 from .parameters import parameter_suggestions, unread_suggestions
+from .prose import prose_suggestions
 from .rank import rank, rebase
 from .records import Event, Suggestion
 from .registry import registry_suggestions
@@ -60,6 +61,7 @@ ENGINES: tuple[tuple[str, Engine], ...] = (
     ("parameter", lambda e, path, project, lookup: parameter_suggestions(e)),
     ("syntax", lambda e, path, project, lookup: broken_suggestions(e)),
     ("unread", lambda e, path, project, lookup: unread_suggestions(e)),
+    ("prose", lambda e, path, project, lookup: prose_suggestions(e)),
 )
 
 
