@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from typehole.features.next_edit import apply, events_between, static_suggestions
+from typehole.features.next_edit.narrowed import narrowed_suggestions
 from typehole.features.next_edit.prose import prose_suggestions
 from typehole.features.next_edit.pyast import parse
 from typehole.features.next_edit.records import Event, Suggestion
@@ -138,3 +139,63 @@ def test_code_and_a_wording_too_common_to_be_one_sentence_get_no_prose_suggestio
     code = "x = compute(value, other)\ny = compute(value, other)\n"
     changed = code.replace("compute(value, other)", "compute(value, third)", 1)
     assert prose_suggestions(events_between(code, changed)[-1]) == []
+
+
+# Narrowed annotations: the check a narrowed annotation left dead.
+
+FETCH = '''from typing import Optional
+
+
+def fetch(url: str, timeout: Optional[float] = None, data: str | bytes = "") -> bytes:
+    """Fetch `url`."""
+    if timeout is None:
+        timeout = 5.0
+    if isinstance(data, bytes):
+        data = data.decode("ascii")
+    return send(url, timeout, data)
+
+
+def log(message: str | None) -> None:
+    if message is not None:
+        print(message)
+        print("logged")
+    else:
+        print("nothing to log")
+    level = 1 if message is None else 2
+    report(level)
+'''
+
+
+def test_an_optional_made_plain_deletes_its_none_check() -> None:
+    after = FETCH.replace("timeout: Optional[float] = None", "timeout: float = 5.0")
+    top = static_suggestions(after, events_between(FETCH, after))[0]
+    assert top.source == "narrowed" and not top.jump
+    assert after[top.start : top.end] == "    if timeout is None:\n        timeout = 5.0\n"
+    assert top.new_text == ""
+    assert "None" in top.reason
+
+
+def test_a_type_taken_out_of_a_union_deletes_its_isinstance_check() -> None:
+    after = FETCH.replace("data: str | bytes", "data: str")
+    [s] = narrowed_suggestions(events_between(FETCH, after)[-1])
+    assert apply(after, s) == after.replace(
+        '    if isinstance(data, bytes):\n        data = data.decode("ascii")\n', "")
+
+
+def test_a_check_now_always_true_gives_way_to_its_body() -> None:
+    after = FETCH.replace("message: str | None", "message: str")
+    found = narrowed_suggestions(events_between(FETCH, after)[-1])
+    texts = [s for s in found if not s.jump]
+    [jump] = [s for s in found if s.jump]
+    assert apply(after, texts[0]).endswith(
+        "def log(message: str) -> None:\n    print(message)\n    print(\"logged\")\n"
+        "    level = 1 if message is None else 2\n    report(level)\n")
+    assert after[jump.start : jump.end] == "    level = 1 if message is None else 2"
+
+
+def test_no_dead_check_where_the_annotation_widened_or_the_parameter_is_rebound() -> None:
+    widened = FETCH.replace("data: str | bytes", "data: str | bytes | None")
+    assert narrowed_suggestions(events_between(FETCH, widened)[-1]) == []
+    rebound = FETCH.replace("    return send(", "    timeout = timeout or None\n    return send(")
+    narrowed = rebound.replace("timeout: Optional[float] = None", "timeout: float = 5.0")
+    assert narrowed_suggestions(events_between(rebound, narrowed)[-1]) == []

@@ -47,6 +47,9 @@ class Weights:
     stub: float = 1.8  # the definition of a function the edit called before it exists
     parameter: float = 1.7  # the docstring that does not mention a parameter the edit added
     unread: float = 2.0  # where the body will read a parameter the edit added
+    # A check the edit's narrowed annotation left dead (below what the edit broke: the code
+    # still runs with it).
+    narrowed: float = 1.9
     # A docstring's or comment's wording the edit changed, where the file says the same:
     # prose lags code, so below every consequence in the code.
     prose: float = 1.6

@@ -16,6 +16,7 @@ from .extracted import extracted_suggestions
 from .followon import Lookup, followon_suggestions, holds
 from .moved import moved_suggestions
 from .moved_blocks import moved_block_suggestions
+from .narrowed import narrowed_suggestions
 from .parameters import parameter_suggestions, unread_suggestions
 from .prose import prose_suggestions
 from .rank import rank, rebase
@@ -61,6 +62,7 @@ ENGINES: tuple[tuple[str, Engine], ...] = (
     ("parameter", lambda e, path, project, lookup: parameter_suggestions(e)),
     ("syntax", lambda e, path, project, lookup: broken_suggestions(e)),
     ("unread", lambda e, path, project, lookup: unread_suggestions(e)),
+    ("narrowed", lambda e, path, project, lookup: narrowed_suggestions(e)),
     ("prose", lambda e, path, project, lookup: prose_suggestions(e)),
 )
 
