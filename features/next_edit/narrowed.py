@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import ast
 
-from .pyast import Function, arguments, edited_function, line_offsets, namesake, parse
+from .pyast import Function, arguments, edited_function
 from .records import Event, Suggestion
 
 __all__ = ["narrowed_suggestions"]
@@ -37,14 +37,10 @@ def narrowed_suggestions(event: Event) -> list[Suggestion]:
     if change.end == change.start or len(text) > MAX_CHARS \
             or not any(h in removed for h in _HINTS):
         return []  # checked without parsing: the edit took no type out of anything
-    after, before = parse(text), parse(event.before)
-    if after is None or before is None:
+    edited = edited_function(text, event.before, change.start, change.inserted_end)
+    if edited is None:
         return []
-    offsets = line_offsets(text)
-    fn = edited_function(after, offsets, change.start, change.inserted_end)
-    old = namesake(before, fn) if fn is not None else None
-    if fn is None or old is None:
-        return []
+    fn, old, offsets = edited.after, edited.before, edited.offsets
     was = {a.arg: a.annotation for a in arguments(old)}
     out: list[Suggestion] = []
     for arg in [*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs]:

@@ -30,7 +30,7 @@ from __future__ import annotations
 import ast
 import re
 
-from .pyast import Function, edited_function, line_offsets, namesake, params_of, parse
+from .pyast import Function, edited_function, params_of
 from .records import Event, Suggestion
 from .signature import _entry_pattern
 
@@ -46,17 +46,10 @@ def parameter_suggestions(event: Event) -> list[Suggestion]:
     text, change = event.after, event.change
     if len(text) > MAX_CHARS or not _in_header(text, change.start):
         return []  # checked without parsing: the edit is in no parameter list
-    after = parse(text)
-    before = parse(event.before)
-    if after is None or before is None:
+    edited = edited_function(text, event.before, change.start, change.inserted_end)
+    if edited is None:
         return []
-    offsets = line_offsets(text)
-    fn = edited_function(after, offsets, change.start, change.inserted_end)
-    if fn is None:
-        return []
-    old = namesake(before, fn)
-    if old is None:
-        return []
+    fn, old, offsets = edited.after, edited.before, edited.offsets
     new = [p for p in params_of(fn) if p not in params_of(old)]
     if any(p not in params_of(fn) for p in params_of(old)):
         return []  # renamed or replaced: the rename engine and the signature's docstring edit
@@ -142,14 +135,10 @@ def unread_suggestions(event: Event) -> list[Suggestion]:
     text, change = event.after, event.change
     if len(text) > MAX_CHARS or not _in_header(text, change.start):
         return []  # checked without parsing: the edit is in no parameter list
-    after, before = parse(text), parse(event.before)
-    if after is None or before is None:
+    edited = edited_function(text, event.before, change.start, change.inserted_end)
+    if edited is None:
         return []
-    offsets = line_offsets(text)
-    fn = edited_function(after, offsets, change.start, change.inserted_end)
-    old = namesake(before, fn) if fn is not None else None
-    if fn is None or old is None:
-        return []
+    fn, old, offsets = edited.after, edited.before, edited.offsets
     params = params_of(fn)
     if any(p not in params for p in params_of(old)):
         return []  # renamed or replaced: the rename engine's

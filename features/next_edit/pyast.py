@@ -13,11 +13,12 @@ import ast
 import re
 import threading
 import warnings
+from dataclasses import dataclass
 
 from cachetools import LRUCache
 
-__all__ = ["Function", "arguments", "edited_function", "line_offsets", "namesake", "params_of",
-           "parse"]
+__all__ = ["EditedFunction", "Function", "arguments", "edited_function", "fresh_parse",
+           "line_offsets", "namesake", "params_of", "parse"]
 
 Function = ast.FunctionDef | ast.AsyncFunctionDef
 
@@ -32,13 +33,15 @@ def parse(text: str) -> ast.Module | None:
     with _LOCK:
         if text in _CACHE:
             return _CACHE[text]
-    tree = _parse(text)
+    tree = fresh_parse(text)
     with _LOCK:
         _CACHE[text] = tree
     return tree
 
 
-def _parse(text: str) -> ast.Module | None:
+def fresh_parse(text: str) -> ast.Module | None:
+    """`text`'s syntax tree, parsed for the caller alone (not kept: the caller may change it,
+    or will not ask again); None where it does not parse."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # invalid escape sequences and the like
@@ -52,9 +55,34 @@ def line_offsets(text: str) -> list[int]:
     return [0] + [m.end() for m in re.finditer("\n", text)]
 
 
-def edited_function(tree: ast.Module, offsets: list[int], start: int,
+@dataclass(frozen=True)
+class EditedFunction:
+    """The function whose header an edit changed: after the edit and before it, and the line
+    offsets of the text after it."""
+
+    after: Function
+    before: Function
+    offsets: list[int]
+
+
+def edited_function(text: str, before: str, start: int, end: int) -> EditedFunction | None:
+    """The function whose header (from `def` to its body) holds `text[start:end]` (what an
+    edit wrote), and its namesake in the text `before` the edit; None where either text does
+    not parse or no header holds the edit."""
+    after_tree, before_tree = parse(text), parse(before)
+    if after_tree is None or before_tree is None:
+        return None
+    offsets = line_offsets(text)
+    fn = _header_holding(after_tree, offsets, start, end)
+    old = namesake(before_tree, fn) if fn is not None else None
+    if fn is None or old is None:
+        return None
+    return EditedFunction(fn, old, offsets)
+
+
+def _header_holding(tree: ast.Module, offsets: list[int], start: int,
                     end: int) -> Function | None:
-    """The function whose header (from `def` to its body) holds the edit."""
+    """The function whose header (from `def` to its body) holds the span."""
     for node in ast.walk(tree):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.body:
             h_lo = offsets[node.lineno - 1]
