@@ -185,12 +185,32 @@ def test_a_type_taken_out_of_a_union_deletes_its_isinstance_check() -> None:
 def test_a_check_now_always_true_gives_way_to_its_body() -> None:
     after = FETCH.replace("message: str | None", "message: str")
     found = narrowed_suggestions(events_between(FETCH, after)[-1])
-    texts = [s for s in found if not s.jump]
-    [jump] = [s for s in found if s.jump]
-    assert apply(after, texts[0]).endswith(
+    assert not any(s.jump for s in found)
+    assert _apply_all(after, found).endswith(
         "def log(message: str) -> None:\n    print(message)\n    print(\"logged\")\n"
-        "    level = 1 if message is None else 2\n    report(level)\n")
-    assert after[jump.start : jump.end] == "    level = 1 if message is None else 2"
+        "    level = 2\n    report(level)\n")
+
+
+def test_a_conditional_on_a_dead_check_keeps_the_branch_it_takes_and_drops_its_brackets(
+) -> None:
+    # httpx 6622553979: `method: str | bytes` -> `method: str`.
+    before = (
+        "class Request:\n    def __init__(self, method: str | bytes, url: str) -> None:\n"
+        "        self.method = (\n            method.decode(\"ascii\").upper()\n"
+        "            if isinstance(method, bytes)\n            else method.upper()\n"
+        "        )\n        self.url = url\n"
+    )
+    after = before.replace("method: str | bytes", "method: str")
+    top = static_suggestions(after, events_between(before, after))[0]
+    assert top.source == "narrowed" and "bytes" in top.reason
+    assert apply(after, top) == (
+        "class Request:\n    def __init__(self, method: str, url: str) -> None:\n"
+        "        self.method = method.upper()\n        self.url = url\n")
+    # A call's brackets stay.
+    called = before.replace("self.method = (", "self.method = str(")
+    narrowed = called.replace("method: str | bytes", "method: str")
+    [s] = narrowed_suggestions(events_between(called, narrowed)[-1])
+    assert s.new_text.startswith("        self.method = str(\n            method.upper()\n")
 
 
 def test_no_dead_check_where_the_annotation_widened_or_the_parameter_is_rebound() -> None:

@@ -9,8 +9,10 @@ are dead: `if x is None:` can no longer be true, `if isinstance(x, bytes):` neit
   its place, dedented to the `if`'s column;
 - an `if` whose test is always true: its body takes its place, dedented;
 - `assert x is not None` (always true): deleted;
-- a dead check anywhere else (inside `and`/`or`, a conditional expression, an `elif`): its
-  statement is where the next edit goes (location only).
+- a conditional expression on the dead check: the branch it always takes, in its place (and
+  without the brackets around it where the line then fits);
+- a dead check anywhere else (inside `and`/`or`, an `elif`): its statement is where the next
+  edit goes (location only).
 
 Only where the body never binds the parameter again outside those checks (a parameter
 reassigned may hold the old type again); the checks of `*args`/`**kwargs` are left alone.
@@ -19,13 +21,15 @@ reassigned may hold the old type again); the checks of `*args`/`**kwargs` are le
 from __future__ import annotations
 
 import ast
+import re
 
-from .pyast import Function, arguments, edited_function
+from .pyast import Function, arguments, edited_function, in_header
 from .records import Event, Suggestion
 
 __all__ = ["narrowed_suggestions"]
 
 MAX_CHARS = 400_000  # a larger file is generated, not edited by hand
+MAX_LINE = 88  # a conditional's brackets are dropped where the line then fits (Black's width)
 _HINTS = ("None", "Optional", "Union", "|", ",")  # what a narrowed annotation loses
 _NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 
@@ -35,8 +39,8 @@ def narrowed_suggestions(event: Event) -> list[Suggestion]:
     text, change = event.after, event.change
     removed = event.before[change.start : change.end]
     if change.end == change.start or len(text) > MAX_CHARS \
-            or not any(h in removed for h in _HINTS):
-        return []  # checked without parsing: the edit took no type out of anything
+            or not any(h in removed for h in _HINTS) or not in_header(text, change.start):
+        return []  # checked without parsing: the edit took no type out of a parameter's
     edited = edited_function(text, event.before, change.start, change.inserted_end)
     if edited is None:
         return []
@@ -198,11 +202,12 @@ def _own_expressions(statement: ast.stmt) -> list[ast.expr]:
 
 def _rewrite(text: str, offsets: list[int], statement: ast.stmt, name: str,
              gone: set[str]) -> str | None:
-    """What replaces a statement that is only a dead check (None: it is not one)."""
+    """What replaces a statement that is only a dead check, or holds one as the test of a
+    conditional expression (None: neither)."""
     if isinstance(statement, ast.Assert) and _check(statement.test, name, gone) is False:
         return ""
     if not isinstance(statement, ast.If):
-        return None
+        return _without_conditional(text, offsets, statement, name, gone)
     dead = _check(statement.test, name, gone)
     if dead is None or _elif(text, offsets, statement):
         return None  # an `elif`: the chain around it is the user's to rewrite
@@ -214,6 +219,45 @@ def _rewrite(text: str, offsets: list[int], statement: ast.stmt, name: str,
     lo, _ = _span(text, offsets, kept[0])
     _, hi = _span(text, offsets, kept[-1])
     return _dedent(text[lo:hi], kept[0].col_offset - statement.col_offset)
+
+
+def _without_conditional(text: str, offsets: list[int], statement: ast.stmt, name: str,
+                         gone: set[str]) -> str | None:
+    """The statement's lines with its one conditional expression on a dead check replaced by
+    the branch it always takes; brackets that held only the conditional go too when the branch
+    fits on the line (`x = (\n a\n if x is None\n else b\n)` -> `x = b`)."""
+    found = [(n, dead) for n in _own_expressions(statement) if isinstance(n, ast.IfExp)
+             and (dead := _check(n.test, name, gone)) is not None]
+    if len(found) != 1:
+        return None
+    node, dead = found[0]
+    kept = node.orelse if dead else node.body
+    lo, hi = _span(text, offsets, statement)
+    e_lo, e_hi = _at(text, offsets, node.lineno, node.col_offset), \
+        _at(text, offsets, node.end_lineno, node.end_col_offset)
+    k_lo, k_hi = _at(text, offsets, kept.lineno, kept.col_offset), \
+        _at(text, offsets, kept.end_lineno, kept.end_col_offset)
+    if None in (e_lo, e_hi, k_lo, k_hi):
+        return None
+    branch = text[k_lo:k_hi]
+    opened, closed = text[lo:e_lo].rstrip(), text[e_hi:hi].lstrip()
+    if "\n" not in branch and opened.endswith("(") and closed.startswith(")") \
+            and not re.search(r"[\w)\]]\s*\($", opened):
+        head = opened[:-1].rstrip()
+        joined = head + (" " if head[-1:] not in ("", "(", "[", "{") else "") + branch \
+            + closed[1:]
+        if max(len(line) for line in joined.splitlines() or [""]) <= MAX_LINE:
+            return joined
+    return text[lo:e_lo] + branch + text[e_hi:hi]
+
+
+def _at(text: str, offsets: list[int], line: int | None, col: int | None) -> int | None:
+    """The offset of `ast`'s (line, UTF-8 column) in `text`."""
+    if line is None or col is None or line > len(offsets):
+        return None
+    start = offsets[line - 1]
+    return start + len(text[start : start + col + 1].encode("utf-8")[:col].decode(
+        "utf-8", "replace"))
 
 
 def _elif(text: str, offsets: list[int], statement: ast.stmt) -> bool:

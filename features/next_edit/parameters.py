@@ -30,21 +30,19 @@ from __future__ import annotations
 import ast
 import re
 
-from .pyast import Function, edited_function, params_of
+from .pyast import Function, edited_function, in_header, params_of
 from .records import Event, Suggestion
 from .signature import _entry_pattern
 
 __all__ = ["parameter_suggestions", "unread_suggestions"]
 
 MAX_CHARS = 400_000  # a larger file is generated, not edited by hand
-HEADER_CHARS = 2_000  # a `def` header longer than this is not looked for
-_DEF = re.compile(r"\bdef\b")
 
 
 def parameter_suggestions(event: Event) -> list[Suggestion]:
     """The docstring of the function whose new parameters it does not mention."""
     text, change = event.after, event.change
-    if len(text) > MAX_CHARS or not _in_header(text, change.start):
+    if len(text) > MAX_CHARS or not in_header(text, change.start):
         return []  # checked without parsing: the edit is in no parameter list
     edited = edited_function(text, event.before, change.start, change.inserted_end)
     if edited is None:
@@ -82,26 +80,6 @@ def parameter_suggestions(event: Event) -> list[Suggestion]:
                        f"parameter:{fn.name}", jump=True)]
 
 
-def _in_header(text: str, start: int) -> bool:
-    """Whether `start` may lie in a `def` header: after the nearest `def` above it (at most
-    `HEADER_CHARS` up) and not after the `:` that closes that header's brackets."""
-    defs = list(_DEF.finditer(text, max(0, start - HEADER_CHARS), start + 1))
-    if not defs:
-        return False
-    depth = 0
-    for i in range(defs[-1].start(), min(start, len(text))):
-        ch = text[i]
-        if ch in "([{":
-            depth += 1
-        elif ch in ")]}":
-            depth -= 1
-        elif ch in "\"'#":
-            return True  # a string or comment in the header: not worth scanning
-        elif ch == ":" and depth <= 0:
-            return False  # the header closed before the edit
-    return True
-
-
 def _docstring(fn: Function) -> ast.Expr | None:
     first = fn.body[0]
     return first if isinstance(first, ast.Expr) else None
@@ -133,7 +111,7 @@ def _entry_place(text: str, d_lo: int, d_hi: int, params: list[str], new: str) -
 def unread_suggestions(event: Event) -> list[Suggestion]:
     """Where the body will read the parameters the edit added (and nothing reads yet)."""
     text, change = event.after, event.change
-    if len(text) > MAX_CHARS or not _in_header(text, change.start):
+    if len(text) > MAX_CHARS or not in_header(text, change.start):
         return []  # checked without parsing: the edit is in no parameter list
     edited = edited_function(text, event.before, change.start, change.inserted_end)
     if edited is None:

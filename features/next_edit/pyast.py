@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from cachetools import LRUCache
 
 __all__ = ["EditedFunction", "Function", "arguments", "edited_function", "fresh_parse",
-           "line_offsets", "namesake", "params_of", "parse"]
+           "in_header", "line_offsets", "namesake", "params_of", "parse"]
 
 Function = ast.FunctionDef | ast.AsyncFunctionDef
 
@@ -26,6 +26,8 @@ Function = ast.FunctionDef | ast.AsyncFunctionDef
 # workspace's other files that an engine may read in between.
 _CACHE: LRUCache[str, ast.Module | None] = LRUCache(maxsize=8)
 _LOCK = threading.Lock()  # the server runs engines off the event loop, possibly several at once
+HEADER_CHARS = 2_000  # a `def` header longer than this is not looked for
+_DEF = re.compile(r"\bdef\b")
 
 
 def parse(text: str) -> ast.Module | None:
@@ -48,6 +50,26 @@ def fresh_parse(text: str) -> ast.Module | None:
             return ast.parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
+
+
+def in_header(text: str, start: int) -> bool:
+    """Whether `start` may lie in a `def` header: after the nearest `def` above it (at most
+    `HEADER_CHARS` up) and not after the `:` that closes that header's brackets."""
+    defs = list(_DEF.finditer(text, max(0, start - HEADER_CHARS), start + 1))
+    if not defs:
+        return False
+    depth = 0
+    for i in range(defs[-1].start(), min(start, len(text))):
+        ch = text[i]
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        elif ch in "\"'#":
+            return True  # a string or comment in the header: not worth scanning
+        elif ch == ":" and depth <= 0:
+            return False  # the header closed before the edit
+    return True
 
 
 def line_offsets(text: str) -> list[int]:
