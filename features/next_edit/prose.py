@@ -9,9 +9,14 @@ the file that reads the same gets the new wording. A wording at the start or end
 (after the `#` or the quotes, before the closing quotes) matches only there, so a clause added at
 the end of one sentence is not pasted into the middle of another.
 
-Docstrings of twin functions name their own function (`get` says "Send a GET request", `post`
-"Send a POST request"): where the old wording names the definition the edit is in, another
-definition's prose matches with its own name there, and gets the new wording with its name.
+A change of meaning holds where the same thing is documented, not wherever a sentence reads
+alike (a function that now accepts instances says so; its neighbour does not): it is repeated in
+the prose of definitions of the same name (the sync and async twins of a method, the edited
+definition's own docstring). Docstrings of twin functions name their own function (`get` says
+"Send a GET request", `post` "Send a POST request"): where the old wording names the definition
+the edit is in, another definition's prose matches with its own name there, and gets the new
+wording with its name. A spelling corrected (one word for a close one: `fileame` -> `filename`)
+holds wherever the file says the same.
 
 The repeated-edit engine leaves prose alone (it repeats code patterns); this one repeats only
 prose, and only text: where the wording recurs more than `MAX_SITES` times it is too common to
@@ -20,6 +25,7 @@ be the same sentence, and nothing is offered.
 
 from __future__ import annotations
 
+import difflib
 import re
 from typing import Any
 
@@ -33,6 +39,8 @@ __all__ = ["prose_suggestions"]
 
 MAX_EDIT_CHARS = 300  # a longer change rewrites a paragraph: not a wording to repeat
 MIN_WORDING_CHARS = 12  # shorter, the old wording matches sentences it does not belong to
+MIN_WORD_CHARS = 4  # a shorter word changed is another word, not a spelling corrected
+SPELLING_RATIO = 0.8  # a word this close to its replacement was misspelled
 MAX_SITES = 16  # the docstrings of a client's six HTTP methods, sync and async
 _WORD = re.compile(r"\w")
 _DEFINITIONS = ("function_definition", "class_definition")
@@ -60,6 +68,7 @@ def prose_suggestions(event: Event) -> list[Suggestion]:
     if node is None or not _same(node, _prose(tree, after, last)):
         return []  # the edit left its comment or docstring
     name = _definition_name(node)
+    anywhere = _corrected(old_line, new_line)
     pattern = _pattern(old, name)
     number = after.count("\n", 0, a_lo) + 1
     reason = f'line {number} reworded "{old.strip()}" as "{new.strip()}"; this reads the same'
@@ -67,7 +76,7 @@ def prose_suggestions(event: Event) -> list[Suggestion]:
     for m in pattern.finditer(after):
         if a_lo <= m.end() and m.start() <= a_hi:
             continue  # the edited line itself
-        site = _site(tree, after, m, name, old, new, at_start, at_end)
+        site = _site(tree, after, m, name, old, new, at_start, at_end, anywhere)
         if site is not None:
             out.append(Suggestion(m.start(), m.end(), site, "prose", reason, m.group(),
                                   f"prose:{number}:{old}"))
@@ -87,6 +96,22 @@ def _maybe_prose(old_line: str, new_line: str) -> bool:
     both = old_line + new_line
     return "#" in both or not any(c in both for c in "=()[]{}") or '"""' in both \
         or "'''" in both
+
+
+def _corrected(old_line: str, new_line: str) -> bool:
+    """Whether the edit corrected the spelling of one word (`fileame` -> `filename`): a
+    correction holds wherever the word stands, where a change of meaning holds only in the
+    definitions that share it."""
+    limit = min(len(old_line), len(new_line))
+    p = common_prefix(old_line, new_line, limit)
+    s = common_suffix(old_line, new_line, limit - p)
+    while p > 0 and old_line[p - 1].isalnum():
+        p -= 1
+    while s > 0 and old_line[len(old_line) - s].isalnum():
+        s -= 1
+    old, new = old_line[p : len(old_line) - s], new_line[p : len(new_line) - s]
+    return old.isalpha() and new.isalpha() and min(len(old), len(new)) >= MIN_WORD_CHARS \
+        and difflib.SequenceMatcher(None, old.lower(), new.lower()).ratio() >= SPELLING_RATIO
 
 
 def _bounds(line: str) -> tuple[int, int]:
@@ -170,9 +195,10 @@ def _renamed(new: str, name: str, theirs: str, spelled: str) -> str:
 
 
 def _site(tree: Any, text: str, m: re.Match[str], name: str | None, old: str, new: str,
-          at_start: bool, at_end: bool) -> str | None:
+          at_start: bool, at_end: bool, anywhere: bool) -> str | None:
     """The new wording for the match `m` (its definition's name in place of the edit's);
-    None where the match is not in prose, not anchored as the old wording was, or done."""
+    None where the match is not in prose, not anchored as the old wording was, done, or (a
+    change of meaning, not `anywhere`) in the prose of a definition of another name."""
     lo, hi = _line(text, m.start(), m.end())
     line = text[lo:hi]
     w_lo, w_hi = _bounds(line)
@@ -182,11 +208,13 @@ def _site(tree: Any, text: str, m: re.Match[str], name: str | None, old: str, ne
     if node is None or not _same(node, _prose(tree, text, m.end() - 1)):
         return None
     wording = new
+    theirs = _definition_name(node)
     if name is not None and "name" in m.re.groupindex:
-        theirs = _definition_name(node)
         if theirs is None or m.group("name").lower() != theirs.lower():
             return None  # a name, but not the name of the definition the prose is in
         wording = _renamed(new, name, theirs, m.group("name"))
+    elif not anywhere and (theirs is None or theirs != name):
+        return None
     if old in new:  # done already where the text around reads as the new wording
         k = new.index(old)
         if text[m.start() - k : m.start() - k + len(new)] == wording:
