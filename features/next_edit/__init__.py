@@ -7,7 +7,9 @@ runs the rename, signature, follow-on (import, attribute), repeated-edit, consis
 (a call given an argument its function lacks) and leftover engines (what the edit left half
 done: `twins` (blocks and single lines), `moved`, `arguments`, `spelled`, `registry`,
 `extracted`; what code written top-down implies: `stubs`, `parameters` (docstring entries and
-unread stores); where the edit broke the syntax: `broken`) and ranks what they find;
+unread stores); where the edit broke the syntax: `broken`; the checks a narrowed annotation left
+dead: `narrowed`; a docstring or comment reworded where the file says the same: `prose`) and
+ranks what they find (the engines share one `ast` parse per text, `pyast`);
 `WorkspaceHistory` keeps saved changes across files, whose signature changes reach other
 files' call sites (`caller_suggestions`) and whose diffs the model sees;
 `model_suggestions` asks a code model for what static analysis cannot see, in the prompt format
