@@ -8,7 +8,9 @@ runs the rename, signature, follow-on (import, attribute), repeated-edit, consis
 done: `twins` (blocks and single lines), `moved`, `arguments`, `spelled`, `registry`,
 `extracted`; what code written top-down implies: `stubs`, `parameters` (docstring entries and
 unread stores); where the edit broke the syntax: `broken`; what the edit left pending, a new
-local, helper or module-level name not used yet: `pending`) and ranks what they find;
+local, helper or module-level name not used yet: `pending`; the checks a narrowed annotation left
+dead: `narrowed`; a docstring or comment reworded where the file says the same: `prose`) and
+ranks what they find (the engines share one `ast` parse per text, `pyast`);
 `WorkspaceHistory` keeps saved changes across files, whose signature changes reach other
 files' call sites (`caller_suggestions`) and whose diffs the model sees;
 `model_suggestions` asks a code model for what static analysis cannot see, in the prompt format

@@ -27,6 +27,7 @@ from typing import Any
 from .attributes import class_attributes, has_bases, self_reads
 from .flakes import Flag, flags
 from .name_facts import NameFacts
+from .pyast import parse
 from .records import Event, Suggestion
 from .removal import binding_kinds, removal_edit, slot
 from .tokens import is_identifier, significant
@@ -191,9 +192,8 @@ def _removed_value(event: Event, name: str) -> tuple[str, int, bool] | None:
     assigned = re.compile(rf"^[ \t]*{re.escape(name)}[ \t]*(?::[^=\n]*)?=(?!=)", re.MULTILINE)
     if assigned.search(event.before, b_lo, b_hi) is None:
         return None  # the edit deleted no assignment of it: no need to parse the file
-    try:
-        tree = ast.parse(event.before)
-    except (SyntaxError, ValueError):
+    tree = parse(event.before)
+    if tree is None:
         return None
     bindings = [n for n in ast.walk(tree) if _binds(n, name)]
     assign = next((n for n in ast.walk(tree) if isinstance(n, ast.Assign)

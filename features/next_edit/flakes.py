@@ -28,13 +28,14 @@ import bisect
 import hashlib
 import re
 import threading
-import warnings
 from dataclasses import dataclass
 
 from cachetools import LRUCache
 
 from typehole.base.affix import common_prefix, common_suffix
 from typehole.base.positions import UTF8, offsets_at
+
+from .pyast import fresh_parse
 
 __all__ = ["Flag", "Statement", "View", "analyse", "flags", "update"]
 
@@ -108,7 +109,7 @@ def flags(text: str) -> tuple[Flag, ...] | None:
 
 def analyse(text: str) -> View | None:
     """The view of the whole text (None when it does not parse)."""
-    tree = _parse(text)
+    tree = fresh_parse(text)
     if tree is None:
         return None
     found = _check(text, tree)
@@ -144,7 +145,7 @@ def update(old: View, text: str) -> View | None:
     old_lines = _lines(old.text)
     before = "".join(old_lines[t_first : t_last + 1])
     after = "".join(new_lines[t_first : t_last + delta + 1])
-    chunk = _parse("\n" * t_first + after)
+    chunk = fresh_parse("\n" * t_first + after)
     if chunk is None:
         return None  # the touched statements do not stand alone: let the whole file say
     made = _statements(chunk)
@@ -232,7 +233,7 @@ def _recheck(text: str, lines: list[str], statements: tuple[Statement, ...],
         s = statements[i]
         keep[s.first : s.last + 1] = [True] * (s.last + 1 - s.first)
     subset = "".join(line if keep[n] else "\n" for n, line in enumerate(lines))
-    tree = _parse(subset)
+    tree = fresh_parse(subset)
     if tree is None:
         return None
     found = _check(text, tree)
@@ -306,15 +307,6 @@ def _module_bindings(node: ast.stmt) -> tuple[frozenset[str], frozenset[str]]:
             binds.update(n.names)
         stack.extend(ast.iter_child_nodes(n))
     return frozenset(binds), frozenset(imports)
-
-
-def _parse(text: str) -> ast.Module | None:
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # invalid escape sequences and the like
-            return ast.parse(text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return None
 
 
 def _check(text: str, tree: ast.Module) -> tuple[Flag, ...] | None:

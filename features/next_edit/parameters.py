@@ -30,34 +30,26 @@ from __future__ import annotations
 import ast
 import re
 
+from .pyast import Function, edited_function, in_header, params_of
 from .records import Event, Suggestion
 from .signature import _entry_pattern
 
 __all__ = ["parameter_suggestions", "unread_suggestions"]
 
 MAX_CHARS = 400_000  # a larger file is generated, not edited by hand
-HEADER_CHARS = 2_000  # a `def` header longer than this is not looked for
-_DEF = re.compile(r"\bdef\b")
 
 
 def parameter_suggestions(event: Event) -> list[Suggestion]:
     """The docstring of the function whose new parameters it does not mention."""
     text, change = event.after, event.change
-    if len(text) > MAX_CHARS or not _in_header(text, change.start):
+    if len(text) > MAX_CHARS or not in_header(text, change.start):
         return []  # checked without parsing: the edit is in no parameter list
-    after = _parse(text)
-    before = _parse(event.before)
-    if after is None or before is None:
+    edited = edited_function(text, event.before, change.start, change.inserted_end)
+    if edited is None:
         return []
-    offsets = _line_offsets(text)
-    fn = _edited_header(after, offsets, change.start, change.inserted_end)
-    if fn is None:
-        return []
-    old = _namesake(before, fn)
-    if old is None:
-        return []
-    new = [p for p in _params(fn) if p not in _params(old)]
-    if any(p not in _params(fn) for p in _params(old)):
+    fn, old, offsets = edited.after, edited.before, edited.offsets
+    new = [p for p in params_of(fn) if p not in params_of(old)]
+    if any(p not in params_of(fn) for p in params_of(old)):
         return []  # renamed or replaced: the rename engine and the signature's docstring edit
     doc = _docstring(fn)
     if not new or doc is None or not isinstance(doc.value, ast.Constant) \
@@ -66,7 +58,7 @@ def parameter_suggestions(event: Event) -> list[Suggestion]:
     body = doc.value.value
     if any(re.search(rf"\b{re.escape(p)}\b", body) for p in new):
         return []  # documented already
-    others = [p for p in _params(fn) if p not in new and p not in ("self", "cls")]
+    others = [p for p in params_of(fn) if p not in new and p not in ("self", "cls")]
     if not any(re.search(rf"\b{re.escape(p)}\b", body) for p in others):
         return []  # a summary that speaks of no parameter has none to add
     d_lo = offsets[doc.lineno - 1] + doc.col_offset
@@ -75,7 +67,7 @@ def parameter_suggestions(event: Event) -> list[Suggestion]:
         d_hi = text.find("\n", d_lo)  # columns count bytes: keep to its first line
         d_hi = len(text) if d_hi < 0 else d_hi
     names = ", ".join(f"`{p}`" for p in new)
-    entry = _entry_place(text, d_lo, d_hi, _params(fn), new[0])
+    entry = _entry_place(text, d_lo, d_hi, params_of(fn), new[0])
     if entry is not None:
         # It starts where the entry goes and spans the rest of the docstring, so that an
         # edit there (the entry typed, the docstring reworded) drops it.
@@ -88,67 +80,7 @@ def parameter_suggestions(event: Event) -> list[Suggestion]:
                        f"parameter:{fn.name}", jump=True)]
 
 
-def _in_header(text: str, start: int) -> bool:
-    """Whether `start` may lie in a `def` header: after the nearest `def` above it (at most
-    `HEADER_CHARS` up) and not after the `:` that closes that header's brackets."""
-    defs = list(_DEF.finditer(text, max(0, start - HEADER_CHARS), start + 1))
-    if not defs:
-        return False
-    depth = 0
-    for i in range(defs[-1].start(), min(start, len(text))):
-        ch = text[i]
-        if ch in "([{":
-            depth += 1
-        elif ch in ")]}":
-            depth -= 1
-        elif ch in "\"'#":
-            return True  # a string or comment in the header: not worth scanning
-        elif ch == ":" and depth <= 0:
-            return False  # the header closed before the edit
-    return True
-
-
-def _parse(text: str) -> ast.Module | None:
-    try:
-        return ast.parse(text)
-    except (SyntaxError, ValueError):
-        return None
-
-
-def _line_offsets(text: str) -> list[int]:
-    return [0] + [m.end() for m in re.finditer("\n", text)]
-
-
-_Function = ast.FunctionDef | ast.AsyncFunctionDef
-
-
-def _edited_header(tree: ast.Module, offsets: list[int], start: int,
-                   end: int) -> _Function | None:
-    """The function whose header (from `def` to its body) holds the edit."""
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.body:
-            h_lo = offsets[node.lineno - 1]
-            h_hi = offsets[node.body[0].lineno - 1]
-            if h_lo <= start and end <= h_hi:
-                return node
-    return None
-
-
-def _namesake(tree: ast.Module, fn: _Function) -> _Function | None:
-    """The function of the same name in the text before the edit nearest to `fn`'s line."""
-    found = [n for n in ast.walk(tree)
-             if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == fn.name]
-    return min(found, key=lambda n: abs(n.lineno - fn.lineno), default=None)
-
-
-def _params(fn: _Function) -> list[str]:
-    a = fn.args
-    named = [*a.posonlyargs, *a.args, *([a.vararg] if a.vararg else []), *a.kwonlyargs,
-             *([a.kwarg] if a.kwarg else [])]
-    return [p.arg for p in named]
-
-
-def _docstring(fn: _Function) -> ast.Expr | None:
+def _docstring(fn: Function) -> ast.Expr | None:
     first = fn.body[0]
     return first if isinstance(first, ast.Expr) else None
 
@@ -179,21 +111,17 @@ def _entry_place(text: str, d_lo: int, d_hi: int, params: list[str], new: str) -
 def unread_suggestions(event: Event) -> list[Suggestion]:
     """Where the body will read the parameters the edit added (and nothing reads yet)."""
     text, change = event.after, event.change
-    if len(text) > MAX_CHARS or not _in_header(text, change.start):
+    if len(text) > MAX_CHARS or not in_header(text, change.start):
         return []  # checked without parsing: the edit is in no parameter list
-    after, before = _parse(text), _parse(event.before)
-    if after is None or before is None:
+    edited = edited_function(text, event.before, change.start, change.inserted_end)
+    if edited is None:
         return []
-    offsets = _line_offsets(text)
-    fn = _edited_header(after, offsets, change.start, change.inserted_end)
-    old = _namesake(before, fn) if fn is not None else None
-    if fn is None or old is None:
-        return []
-    params = _params(fn)
-    if any(p not in params for p in _params(old)):
+    fn, old, offsets = edited.after, edited.before, edited.offsets
+    params = params_of(fn)
+    if any(p not in params for p in params_of(old)):
         return []  # renamed or replaced: the rename engine's
     read = {n.id for n in ast.walk(fn) if isinstance(n, ast.Name)}
-    new = [p for p in params if p not in _params(old) and p not in read]
+    new = [p for p in params if p not in params_of(old) and p not in read]
     if len(new) != 1:
         return []  # none, or several at once: which goes where is not one step
     name = new[0]
@@ -204,7 +132,7 @@ def unread_suggestions(event: Event) -> list[Suggestion]:
     return [store] if store is not None else []
 
 
-def _store(text: str, offsets: list[int], fn: _Function, params: list[str], name: str,
+def _store(text: str, offsets: list[int], fn: Function, params: list[str], name: str,
            others: list[str]) -> Suggestion | None:
     """`self.name = name` after the store of the parameter before it, where `__init__`
     stores every other parameter so."""

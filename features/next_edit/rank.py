@@ -50,6 +50,12 @@ class Weights:
     # A name the edit introduced and left unused (a local, a helper, a module-level sibling):
     # where it is likely used next, below every consequence the edit forced.
     pending: float = 1.6
+    # A check the edit's narrowed annotation left dead (below what the edit broke: the code
+    # still runs with it).
+    narrowed: float = 1.9
+    # A docstring's or comment's wording the edit changed, where the file says the same:
+    # prose lags code, so below every consequence in the code.
+    prose: float = 1.6
     # Where a text the edit broke stopped parsing (location only): below what carries the text
     # of a consequence (a move's old copy, a renamed reference), above the guessed repeats.
     syntax: float = 2.5

@@ -24,6 +24,7 @@ from typehole.base.builtin_names import BUILTIN_NAMES
 
 from .flakes import flags
 from .imports import STDLIB_MODULES, STDLIB_NAMES
+from .pyast import parse
 from .records import Event, Suggestion
 from .workspace_lookup import Lookup
 
@@ -51,9 +52,8 @@ def stub_suggestions(event: Event, lookup: Lookup | None = None) -> list[Suggest
         rf"\b(?:self|cls)[ \t]*\.[ \t]*{re.escape(name)}\b", event.before)}
     if not undefined and not methods:
         return []  # checked without parsing the file: most edits stop here
-    try:
-        tree = ast.parse(event.after)
-    except (SyntaxError, ValueError):
+    tree = parse(event.after)
+    if tree is None:
         return []  # half-typed code: its calls are not finished yet
     out: list[Suggestion] = []
     if undefined:

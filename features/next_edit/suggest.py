@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from .arguments import argument_suggestions
@@ -14,8 +16,10 @@ from .extracted import extracted_suggestions
 from .followon import Lookup, followon_suggestions, holds
 from .moved import moved_suggestions
 from .moved_blocks import moved_block_suggestions
+from .narrowed import narrowed_suggestions
 from .parameters import parameter_suggestions, unread_suggestions
 from .pending import pending_suggestions
+from .prose import prose_suggestions
 from .rank import rank, rebase
 from .records import Event, Suggestion
 from .registry import registry_suggestions
@@ -61,6 +65,8 @@ ENGINES: tuple[tuple[str, Engine], ...] = (
     ("syntax", lambda e, path, project, lookup: broken_suggestions(e)),
     ("unread", lambda e, path, project, lookup: unread_suggestions(e)),
     ("pending", lambda e, path, project, lookup: pending_suggestions(e)),
+    ("narrowed", lambda e, path, project, lookup: narrowed_suggestions(e)),
+    ("prose", lambda e, path, project, lookup: prose_suggestions(e)),
 )
 
 
@@ -79,6 +85,36 @@ def static_suggestions(text: str, events: Sequence[Event], path: str | None = No
     recent = [e for e in events if not e.undo][-MAX_EVENTS:]
     if not recent or recent[-1].after != text:
         return []
+    last = recent[-1].change
+    typed = (last.start, last.inserted_end)
+    with _collection_deferred():
+        found = _found(recent, text, path, project, lookup, engines)
+        found = [(a, s) for a, s in found if s.path is not None or not _touches(s, typed)]
+        return rank(found, typed[1] if cursor is None else cursor)
+
+
+@contextmanager
+def _collection_deferred() -> Iterator[None]:
+    """Python's garbage collector held off while the engines run.
+
+    The engines allocate many short-lived objects (syntax trees, token lists), which start the
+    collector, and a full collection walks everything the process holds (Jedi's caches, the
+    workspace index): hundreds of milliseconds the user would wait for. Deferred, it runs once
+    the suggestions are out. Collection is restored whatever happens inside.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _found(recent: Sequence[Event], text: str, path: str | None, project: Any,
+           lookup: Lookup | None,
+           engines: Sequence[tuple[str, Engine]]) -> list[tuple[int, Suggestion]]:
+    """(age, suggestion) of every engine on each of the `recent` edits, carried to `text`."""
     found: list[tuple[int, Suggestion]] = []
     for age, event in enumerate(reversed(recent)):
         change = event.change
@@ -96,10 +132,7 @@ def static_suggestions(text: str, events: Sequence[Event], path: str | None = No
                 if carried is not None and not (age and name in RECHECKED
                                                 and not holds(text, carried)):
                     found.append((age, carried))
-    last = recent[-1].change
-    typed = (last.start, last.inserted_end)
-    found = [(a, s) for a, s in found if s.path is not None or not _touches(s, typed)]
-    return rank(found, typed[1] if cursor is None else cursor)
+    return found
 
 
 def _carried(s: Suggestion, later: Sequence[Event]) -> Suggestion | None:
