@@ -156,13 +156,20 @@ def supported(language: str) -> bool:
     return _parser(language) is not None
 
 
-def captures(compiled: Any, node: Node) -> dict[str, list[Node]]:
-    """`{capture: [nodes]}` of every match of `compiled` under `node`."""
+def captures(compiled: Any, node: Node, byte_range: tuple[int, int] | None = None,
+             ) -> dict[str, list[Node]]:
+    """`{capture: [nodes]}` of every match of `compiled` under `node`; with `byte_range`, of
+    the matches intersecting it (as `matches`)."""
     import tree_sitter
 
     if hasattr(tree_sitter, "QueryCursor"):  # 0.25+: queries run through a cursor
-        return dict(tree_sitter.QueryCursor(compiled).captures(node))
-    return dict(compiled.captures(node))  # 0.23-0.24
+        cursor = tree_sitter.QueryCursor(compiled)
+        if byte_range is not None:
+            cursor.set_byte_range(*byte_range)
+        return dict(cursor.captures(node))
+    if byte_range is not None:  # 0.23-0.24
+        return dict(compiled.captures(node, start_byte=byte_range[0], end_byte=byte_range[1]))
+    return dict(compiled.captures(node))
 
 
 def parse_bytes(data: bytes, language: str = "python", old_tree: Tree | None = None) -> Tree | None:

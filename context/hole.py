@@ -43,7 +43,7 @@ from .holescan import identifier_before, scan_prefix, split_param, tail_segment
 from .oracle import Engine, TyOracle, Unavailable, close_brackets, type_of_names
 from .oracle.jedi import argument_type
 from .records import Hole, HoleKind, ScopeName
-from .scope import bindings_cost_ms, enclosing_definitions, names_in_scope
+from .scope import bindings_cost_ms, enclosing_definitions, names_in_scope, scope_ranges
 
 __all__ = ["analyse_hole", "clear_cache", "element_type"]
 
@@ -397,14 +397,18 @@ def _scope(a: _Analysis) -> tuple[tuple[ScopeName, ...], dict[str, str]]:
                            f"statement found them ({partial[2]} left untyped; ty had not "
                            "answered)")
         return partial[0], partial[1]
-    if a.deadline is not None and (why := _no_time_for_scope(a.data, a.deadline)):
+    # The parts of the file that bind what the cursor may read: a method's names and the
+    # module's, not every binding of a large file (2-5 ms on an idle core, not 5-9).
+    ranges = scope_ranges(a.tree, a.data, a.byte)
+    if a.deadline is not None and (why := _no_time_for_scope(a.data, ranges, a.deadline)):
         # Left out (not memoised: the next request in the statement asks again).
         a.cut_short = True
         a.notes.setdefault("hole", f"deadline: names in scope left out ({why})")
         return (), {}
     statement = byte_offset(a.text, statement_start)
     # Names bound by the statement being written are not in scope yet.
-    bindings = [b for b in names_in_scope(a.tree, a.data, a.byte) if b.byte < statement]
+    bindings = [b for b in names_in_scope(a.tree, a.data, a.byte, ranges=ranges)
+                if b.byte < statement]
     declared = {b.name: b.type for b in bindings if b.type and b.kind in ("local", "param",
                                                                          "global")}
     out, inferred, untyped = [], 0, 0
@@ -437,18 +441,19 @@ def _scope(a: _Analysis) -> tuple[tuple[ScopeName, ...], dict[str, str]]:
     return scope, declared
 
 
-def _no_time_for_scope(data: bytes, deadline: float) -> str | None:
+def _no_time_for_scope(data: bytes, ranges: list[tuple[int, int]],
+                       deadline: float) -> str | None:
     """Why the names in scope do not fit what is left of the hole's share of the deadline, a
     `time.monotonic()` (None: they do). The share may have gone on reading the text (a large
-    file just opened: its parse and scan, 60-100 ms for rich's 2,600-line `console.py` on busy
-    cores); if not, the pass over every binding in the file they need (10-45 ms for a
-    40-100 KB module on busy cores, unless this version's is memoised) may not fit the rest."""
+    file just opened: its parse, 20-40 ms for rich's 2,600-line `console.py` on busy cores);
+    if not, the pass over the bindings in `ranges` they need (`scope.scope_ranges`, unless
+    this version's are memoised) may not fit the rest."""
     left_ms = (deadline - time.monotonic()) * 1000
     if left_ms <= 0:
         return "the hole's share of the deadline was spent before them"
-    cost_ms = bindings_cost_ms(data)
+    cost_ms = bindings_cost_ms(data, ranges)
     if cost_ms > left_ms:
-        return (f"reading the file's bindings would take about {cost_ms:.0f} ms, "
+        return (f"reading the bindings in scope would take about {cost_ms:.0f} ms, "
                 f"{left_ms:.0f} ms of the hole's share of the deadline left")
     return None
 

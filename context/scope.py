@@ -23,6 +23,7 @@ import hashlib
 import re
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from cachetools import LRUCache
@@ -33,7 +34,8 @@ from typehole.base.limits import check_nesting
 from typehole.base.syntax import Node, Tree, node_text
 
 __all__ = ["Binding", "DocumentBindings", "bindings_cost_ms", "bindings_of",
-           "enclosing_definitions", "generated_bindings", "names_in_scope", "visible_names"]
+           "enclosing_definitions", "generated_bindings", "names_in_scope", "scope_ranges",
+           "visible_names"]
 
 _QUERY = """
 (function_definition name: (identifier) @def)
@@ -153,10 +155,26 @@ def _kind_and_type(data: bytes, capture: str, name: Node) -> tuple[str, str | No
     return "local", None
 
 
-def _collect(data: bytes, tree: Tree) -> DocumentBindings:
-    captures = syntax.captures(syntax.query("python", _QUERY), tree.root_node)
-    found = sorted(((node.start_byte, capture, node) for capture, nodes in captures.items()
-                    for node in nodes), key=lambda c: c[0])
+def _collect(data: bytes, tree: Tree,
+             ranges: Sequence[tuple[int, int]] | None = None) -> DocumentBindings:
+    """Every binding of the document, or (`ranges`) those of names captured in the byte ranges,
+    each with the scope the whole tree gives it."""
+    compiled = syntax.query("python", _QUERY)
+    if ranges is None:
+        captures = syntax.captures(compiled, tree.root_node)
+        found = sorted(((node.start_byte, capture, node) for capture, nodes in captures.items()
+                        for node in nodes), key=lambda c: c[0])
+    else:
+        # Ranges overlap (a lambda in the function queried), and a match whose pattern's root
+        # reaches into a range comes with it: each captured name once.
+        seen: dict[tuple[int, str], Node] = {}
+        for start, end in ranges:
+            for capture, nodes in syntax.captures(compiled, tree.root_node,
+                                                  (start, end)).items():
+                for node in nodes:
+                    seen.setdefault((node.start_byte, capture), node)
+        found = sorted(((byte, capture, node) for (byte, capture), node in seen.items()),
+                       key=lambda c: c[0])
     module: list[Binding] = []
     functions: dict[int, list[Binding]] = {}
     lambdas: dict[tuple[int, int], list[Binding]] = {}
@@ -218,12 +236,14 @@ def _measured(size: int, ms: float) -> None:
             _RATE[0] = 0.8 * _RATE[0] + 0.2 * (size / ms)
 
 
-def bindings_cost_ms(data: bytes) -> float:
-    """About how long `bindings_of(data)` takes: 0 when the document's bindings are memoised,
-    else its size at the rate measured so far (a caller with a deadline asks before)."""
+def bindings_cost_ms(data: bytes, ranges: Sequence[tuple[int, int]] | None = None) -> float:
+    """About how long `bindings_of(data)` takes (with `ranges`: reading the bindings of those
+    byte ranges, as `names_in_scope`): 0 when the document's bindings are memoised, else the
+    bytes to read at the rate measured so far (a caller with a deadline asks before)."""
     key = _key(data)
+    size = len(data) if ranges is None else sum(end - start for start, end in ranges)
     with _LOCK:
-        return 0.0 if key in _MEMO else len(data) / _RATE[0]
+        return 0.0 if key in _MEMO else size / _RATE[0]
 
 
 def _indent(line: bytes) -> int:
@@ -278,9 +298,70 @@ def enclosing_definitions(tree: Tree, byte: int, data: bytes | None = None) -> l
     return chain[::-1]
 
 
-def names_in_scope(tree: Tree, data: bytes, byte: int, limit: int = 40) -> list[Binding]:
-    """Names the code at `byte` may read, nearest first, deduplicated, at most `limit`."""
-    doc = bindings_of(data, tree)
+_GLOBAL = re.compile(rb"\bglobal\b[^\n]*")
+
+
+def scope_ranges(tree: Tree, data: bytes, byte: int) -> list[tuple[int, int]]:
+    """The byte ranges holding every binding `names_in_scope` may read at `byte`: the module's
+    statements other than definitions (merged where adjacent), the names and decorators of
+    its definitions, the outermost function around `byte`, the lambdas around it and each
+    `global` statement. A cursor in one method of a large module needs a small part of it."""
+    ranges: list[tuple[int, int]] = []
+
+    def add(start: int, end: int) -> None:
+        if ranges and start <= ranges[-1][1] + 1:
+            ranges[-1] = (ranges[-1][0], max(ranges[-1][1], end))
+        else:
+            ranges.append((start, end))
+
+    for child in tree.root_node.named_children:
+        target = child.child_by_field_name("definition") \
+            if child.type == "decorated_definition" else child
+        if target is None or target.type not in ("function_definition", "class_definition"):
+            add(child.start_byte, child.end_byte)
+            continue
+        name = target.child_by_field_name("name")
+        add(child.start_byte, name.end_byte if name is not None else target.start_byte)
+    functions = [n for n in enclosing_definitions(tree, byte, data)
+                 if n.type == "function_definition"]
+    near: list[tuple[int, int]] = [(functions[-1].start_byte, functions[-1].end_byte)] \
+        if functions else []
+    node: Node | None = tree.root_node.descendant_for_byte_range(max(byte - 1, 0), byte)
+    while node is not None:
+        if node.type == "lambda":
+            near.append((node.start_byte, node.end_byte))
+        node = node.parent
+    near.extend(m.span() for m in _GLOBAL.finditer(data))
+    for start, end in sorted(near):
+        if ranges and start < ranges[-1][0]:
+            ranges.append((start, end))  # inside a definition's span: queried on its own
+        else:
+            add(start, end)
+    return sorted(ranges)
+
+
+def _region_bindings(tree: Tree, data: bytes, ranges: Sequence[tuple[int, int]]
+                     ) -> DocumentBindings:
+    started = time.perf_counter()
+    found = _collect(data, tree, ranges)
+    _measured(sum(end - start for start, end in ranges), (time.perf_counter() - started) * 1000)
+    return found
+
+
+def names_in_scope(tree: Tree, data: bytes, byte: int, limit: int = 40,
+                   ranges: Sequence[tuple[int, int]] | None = None) -> list[Binding]:
+    """Names the code at `byte` may read, nearest first, deduplicated, at most `limit`.
+
+    The document's bindings when memoised (`bindings_of`), else those of `ranges`
+    (`scope_ranges`, computed when not given): the same names, read from a part of the file.
+    """
+    with _LOCK:
+        doc = _MEMO.get(_key(data))
+    if doc is None:
+        ranges = ranges if ranges is not None else scope_ranges(tree, data, byte)
+        for start, end in ranges:  # each begins outside brackets, as the file does
+            check_nesting(data[start:end])
+        doc = _region_bindings(tree, data, ranges)
     chain = enclosing_definitions(tree, byte, data)
     found: list[Binding] = []
     for s, e, bindings in doc.lambdas:

@@ -9,6 +9,7 @@ import jedi
 import markers
 import pytest
 
+from typehole.base import syntax
 from typehole.context import hole, scope
 from typehole.context.hole import analyse_hole, clear_cache, element_type
 from typehole.context.holescan import scan_prefix, split_param
@@ -127,8 +128,13 @@ def test_names_in_scope_that_would_not_fit_the_time_left_are_left_out(
     hurried = analyse_hole(text, len(text), path, project, deadline=time.monotonic() + 10,
                            notes=notes)
     assert (hurried.kind, hurried.scope) == (HoleKind.RETURN, ())
-    assert notes["hole"].startswith("deadline: names in scope left out (reading the file's "
-                                    f"bindings would take about {len(text) * 100} ms, ")
+    # The parts of the file that bind names in scope: here all but the method's last line.
+    data = text.encode()
+    ranges = scope.scope_ranges(syntax.parse_bytes(data), data, len(data))
+    read = sum(end - start for start, end in ranges)
+    assert len(text) - 20 < read < len(text)
+    assert notes["hole"].startswith("deadline: names in scope left out (reading the bindings in "
+                                    f"scope would take about {read * 100} ms, ")
     scope.bindings_of(text.encode())
     again = analyse_hole(text, len(text), path, project, deadline=time.monotonic() + 10)
     assert {"items", "limit", "count", "root"} <= {s.name for s in again.scope}

@@ -6,11 +6,13 @@ from __future__ import annotations
 import keyword
 import re
 from pathlib import Path
+from typing import Any
 
 import jedi
 import markers
 
 from typehole.base import syntax
+from typehole.context import scope
 from typehole.context.scope import generated_bindings, names_in_scope, visible_names
 from typehole.monitors import MonitorSettings, Session, build_monitors
 from typehole.monitors.facts import Facts
@@ -135,3 +137,80 @@ def test_names_in_scope_follow_python_rules_nearest_first() -> None:
 def test_names_in_scope_inside_a_lambda_and_before_a_binding() -> None:
     assert [n for n, _, _ in scope_at("g = lambda a, b=1: a + ┃b\n")][:2] == ["a", "b"]
     assert "x" not in [n for n, _, _ in scope_at("def f():\n    x = ┃\n")][1:]
+
+
+_MODULE = (
+    "import os\n"
+    "from typing import TYPE_CHECKING\n"
+    "if TYPE_CHECKING:\n    from m import Thing\n    def helper(x: int) -> int: ...\n"
+    "LIMIT: int = 3\n"
+    "@decorate(flag := True)\n"
+    "class Box:\n"
+    "    size = 1\n"
+    "    key = lambda self, item: item┃\n"
+    "    def fill(self, items: list[str]) -> None:\n"
+    "        global COUNTER\n"
+    "        total = 0\n"
+    "        def inner(depth: int):\n"
+    "            nonlocal total\n"
+    "            ┃\n"
+    "        squares = [n * n for n in items]\n"
+    "        ┃\n"
+    "    def empty(self, spare):\n"
+    "        other = (lambda q: q ┃)(spare)\n"
+    "        ┃\n"
+    "def top(a, *rest, **named) -> str:\n"
+    "    local_one = a\n"
+    "    for i, (j, k) in enumerate(rest):\n"
+    "        with open(a) as handle:\n"
+    "            ┃\n"
+    "    ┃\n"
+    "COUNTER = 0\n"
+    "late = top\n"
+    "┃"
+)
+
+
+def _scope_both_ways(data: bytes, byte: int) -> tuple[list[Any], list[Any]]:
+    """`names_in_scope` from the whole document's bindings and from its ranges alone."""
+    tree = syntax.parse_bytes(data)
+    scope._MEMO.clear()
+    region = names_in_scope(tree, data, byte)
+    whole = scope.bindings_of(data, tree)
+    assert scope._MEMO.get(scope._key(data)) is whole
+    full = names_in_scope(tree, data, byte)
+    scope._MEMO.clear()
+    return full, region
+
+
+def test_names_in_scope_read_from_the_cursor_s_ranges_are_the_whole_file_s() -> None:
+    # At each marked cursor, and with the text cut there (a file being written): the same
+    # names, types and kinds in the same order as from every binding of the document.
+    text = _MODULE.replace("┃", "")
+    cursors = [len(part) for part in _accumulate(_MODULE.split("┃"))]
+    for byte in cursors:
+        for data in (text.encode(), text[:byte].encode()):
+            full, region = _scope_both_ways(data, byte)
+            assert full == region and full, (byte, data[-40:])
+    full, _ = _scope_both_ways(text.encode(), cursors[2])  # in `fill`, after `squares`
+    names = [b.name for b in full]
+    assert {"squares", "total", "items", "self", "COUNTER", "Thing", "helper", "flag",
+            "top", "Box", "os"} <= set(names)
+    assert names[:3] == ["squares", "inner", "total"]
+    assert not {"depth", "spare", "other", "local_one", "size", "key", "n", "q"} & set(names)
+
+
+def _accumulate(parts: list[str]) -> list[str]:
+    return ["".join(parts[:i + 1]) for i in range(len(parts) - 1)]
+
+
+def test_scope_ranges_leave_out_the_other_functions_bodies() -> None:
+    text = _MODULE.replace("┃", "")
+    data = text.encode()
+    byte = len(_MODULE.split("┃")[0]) + len(_MODULE.split("┃")[1]) + len(
+        _MODULE.split("┃")[2])  # in `fill`
+    ranges = scope.scope_ranges(syntax.parse_bytes(data), data, byte)
+    covered = b"".join(data[start:end] for start, end in ranges)
+    assert b"squares = " in covered and b"LIMIT: int" in covered and b"global COUNTER" in covered
+    assert b"other = " not in covered and b"local_one" not in covered
+    assert b"size = 1" not in covered  # a class body's attributes are not in scope
