@@ -21,6 +21,7 @@ from .assemble import assemble, blocks_for
 from .cache import DEFAULT_CAP_MB
 from .deps import DependencyIndex
 from .hole import analyse_hole
+from .hole import prepare as prepare_hole
 from .index import BuildStats, Cancelled, Index, Progress
 from .oracle import engine_for, ty_for
 from .ranking import DEFAULT_WEIGHTS, RankingWeights, distances_from, undirected
@@ -168,12 +169,21 @@ class ContextEngine:
         return FileFacts(rel, module, {i.alias: i for i in imports if i.alias != "*"},
                          {d.name: d for d in definitions})
 
+    def _absolute(self, path: str | os.PathLike[str] | None) -> str | None:
+        return str(self.root / self.index.relpath(path)) if path is not None else None
+
+    def prepare(self, text: str, path: str | os.PathLike[str] | None) -> None:
+        """Do the work of a request in a document just opened that does not depend on the
+        cursor (`hole.prepare`), so the first request reuses it. Call from the thread that
+        calls `gather`."""
+        prepare_hole(text, self._absolute(path))
+
     def hole(self, text: str, offset: int, path: str | os.PathLike[str] | None,
              deadline: float | None = None, notes: dict[str, str] | None = None) -> Hole:
         """Typed-hole analysis only (the ChatLSP `expectedType` request); the workspace's type
         oracle answers (`context.oracle`). With a `deadline` (`time.monotonic()`) no question
         outlives it and `notes` gets what was left out (see `hole.analyse_hole`)."""
-        absolute = str(self.root / self.index.relpath(path)) if path is not None else None
+        absolute = self._absolute(path)
         where = absolute if absolute is not None else str(self.root / "<unsaved>.py")
         return analyse_hole(text, offset, absolute, self.project, ty_for(where),
                             engine_for(where), deadline, notes)

@@ -251,3 +251,33 @@ def test_each_version_typed_is_analysed_as_a_fresh_parse_would(httpx_root: Path)
         fresh.append(analyse_hole(v, at + len(v) - len(text) - 1, str(path), project))
     assert typed_on == fresh
     assert [h.kind for h in fresh][-3:] == ["return", "dereference", "call_argument"]
+
+
+def test_a_document_parsed_at_open_is_not_parsed_again_and_stays_right_after_an_edit(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The parse done when the file was opened (`hole.prepare`) is the first request's: no
+    # parse of its own. After an edit (a local added above the cursor) the tree is re-parsed
+    # from it, and the hole is the one a fresh analysis of the edited text finds.
+    clear_cache()
+    path, project = str(tmp_path / "box.py"), jedi.Project(tmp_path)
+    opened = _BOX.replace("Box", "Chest") + "return "
+    hole.prepare(opened, path)
+    parses: list[int] = []
+    real_parse = syntax.parse_bytes
+
+    def counted(data: bytes, *args: object, **kwargs: object) -> object:
+        parses.append(len(data))
+        return real_parse(data, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(syntax, "parse_bytes", counted)
+    first = analyse_hole(opened, len(opened), path, project, deadline=time.monotonic() + 10)
+    assert parses == []
+    assert first.kind == HoleKind.RETURN and {"items", "count", "root"} <= {
+        s.name for s in first.scope}
+    edited = opened.replace("        count = 0\n", "        count = 0\n        spare = 'x'\n")
+    after = analyse_hole(edited, len(edited), path, project, deadline=time.monotonic() + 10)
+    assert len(parses) == 1  # re-parsed from the opened text's tree
+    monkeypatch.setattr(syntax, "parse_bytes", real_parse)
+    clear_cache()
+    fresh = analyse_hole(edited, len(edited), path, project, deadline=time.monotonic() + 10)
+    assert after == fresh and "spare" in {s.name for s in after.scope}

@@ -4,7 +4,8 @@ pygls keeps the document text itself (incremental sync); this module re-indexes 
 re-trains a model that learns the workspace) a moment after the user stops typing, and saved or
 changed files on disk. A document just opened waits as long: its file was learned and indexed
 with the workspace, and the first requests in it (the user starts typing) must not compete with
-learning and re-indexing its text again. Closing a document whose unsaved text was indexed or
+learning and re-indexing its text again. What those requests need whatever the cursor (its
+parse) is done at once on the analysis thread. Closing a document whose unsaved text was indexed or
 learned has its file's text taken again from disk.
 Two kinds of listeners see the texts: document listeners every open document's text as it
 changes, disk listeners each file's text on disk before and after a save or a watched-file change
@@ -112,6 +113,8 @@ def register(server: TypeholeServer) -> None:
         _notify(ls, uri, text)
         if _on_disk(ls, _path(uri)):
             disk.see(uri, text)  # the "before" of its first save
+        # What the first request in the file needs whatever the cursor: at once.
+        _prepare(ls, uri, text)
         # Not at once: the first request in the file comes next (see the module's docstring).
         schedule_update(ls, uri, delay=RETRAIN_DELAY_S)
 
@@ -232,6 +235,21 @@ def _sized(ls: TypeholeServer, uri: str, text: str) -> bool:
 def _cancel(timers: dict[str, asyncio.TimerHandle], uri: str) -> None:
     if (handle := timers.pop(uri, None)) is not None:
         handle.cancel()
+
+
+def _prepare(ls: TypeholeServer, uri: str, text: str) -> None:
+    """Have the analysis thread do for a document just opened what its first context request
+    needs whatever the cursor (`ContextEngine.prepare`: its parse), queued before that request
+    (an editor asks a moment after opening; asked at once, it waits no longer than before)."""
+    engine = ls.state.engine
+    if engine is None or not learnable(ls, uri) or not ls.state.settings.context.enabled:
+        return
+    loop = asyncio.get_running_loop()
+    try:
+        ls.spawn(loop.run_in_executor(ls.state.analysis, engine.prepare, text,
+                                      document_name(ls, uri)))
+    except RuntimeError:  # the analysis thread is shut down: the server is exiting
+        return
 
 
 async def _forget(ls: TypeholeServer, path: Path, large: bool) -> None:
