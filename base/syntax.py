@@ -139,16 +139,21 @@ def matches(compiled: Any, node: Node, byte_range: tuple[int, int] | None = None
     With `byte_range`, matches intersecting it (tree-sitter may add some that only their
     pattern's root, such as the module, connects to the range: callers filter).
     """
+    return list(_run(compiled, "matches", node, byte_range))
+
+
+def _run(compiled: Any, what: str, node: Node, byte_range: tuple[int, int] | None) -> Any:
+    """`compiled`'s `what` (`matches`, `captures`) under `node`, within `byte_range`."""
     import tree_sitter
 
     if hasattr(tree_sitter, "QueryCursor"):  # 0.25+: queries run through a cursor
         cursor = tree_sitter.QueryCursor(compiled)
         if byte_range is not None:
             cursor.set_byte_range(*byte_range)
-        return list(cursor.matches(node))
+        return getattr(cursor, what)(node)
     if byte_range is not None:  # 0.22-0.24
-        return list(compiled.matches(node, start_byte=byte_range[0], end_byte=byte_range[1]))
-    return list(compiled.matches(node))
+        return getattr(compiled, what)(node, start_byte=byte_range[0], end_byte=byte_range[1])
+    return getattr(compiled, what)(node)
 
 
 def supported(language: str) -> bool:
@@ -160,16 +165,7 @@ def captures(compiled: Any, node: Node, byte_range: tuple[int, int] | None = Non
              ) -> dict[str, list[Node]]:
     """`{capture: [nodes]}` of every match of `compiled` under `node`; with `byte_range`, of
     the matches intersecting it (as `matches`)."""
-    import tree_sitter
-
-    if hasattr(tree_sitter, "QueryCursor"):  # 0.25+: queries run through a cursor
-        cursor = tree_sitter.QueryCursor(compiled)
-        if byte_range is not None:
-            cursor.set_byte_range(*byte_range)
-        return dict(cursor.captures(node))
-    if byte_range is not None:  # 0.23-0.24
-        return dict(compiled.captures(node, start_byte=byte_range[0], end_byte=byte_range[1]))
-    return dict(compiled.captures(node))
+    return dict(_run(compiled, "captures", node, byte_range))
 
 
 def parse_bytes(data: bytes, language: str = "python", old_tree: Tree | None = None) -> Tree | None:

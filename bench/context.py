@@ -16,10 +16,11 @@ With `--lsp`, the same sites are asked as an editor asks them: one `typehole ser
 (setting `context.typeOracle`, the `ngram` model), all started together and driven by a real LSP
 client over stdio; once each has learned and indexed the workspace and its ty child is ready,
 each site is the first request in a file just opened (`didOpen` of the text before the cursor,
-`typehole/context` at its end, `didClose`), the servers taking turns going first. Reported per
-engine: recall of the used definition at 1024 tokens, p50/p95 of the request's wall time, and the
-share answered (a request unanswered after 60 s, or answered with an error, counts as a miss
-and as 60 s; the first requests' and typing on's errors are counted apart). With
+`typehole/context` at its end, at once or `--open-pause` later, `didClose`), the servers
+taking turns going first. Reported per engine: recall of the used definition at 1024 tokens,
+p50/p95 of the request's wall time, and the share answered (a request unanswered after 60 s,
+or answered with an error, counts as a miss and as 60 s; the first requests' and typing on's
+errors are counted apart). With
 `--keystrokes N` the file stays open after its first request and the next N characters of the
 site's real line are typed, each a `didChange` then a `typehole/context` (warm: typing on). Each
 row also gives the largest stages at p95 (the answers' `timings_ms`), what the request waited for
@@ -322,12 +323,15 @@ async def _ask(client: LanguageClient, uri: str, text: str) -> tuple[Any, float]
 
 
 async def _session(client: LanguageClient, uri: str, text: str,
-                   typed: str) -> list[tuple[Any, float]]:
+                   typed: str, pause_s: float = 0.0) -> list[tuple[Any, float]]:
     """Open `uri` with `text`, ask `typehole/context` at its end (the first request in a file
-    just opened), then type `typed` one character at a time, each a `didChange` then a request
-    at the new end (typing on), and close it: (answer, ms) per request, the first one first."""
+    just opened; `pause_s` after the open, as an editor asks a moment later), then type `typed`
+    one character at a time, each a `didChange` then a request at the new end (typing on),
+    and close it: (answer, ms) per request, the first one first."""
     client.text_document_did_open(types.DidOpenTextDocumentParams(
         types.TextDocumentItem(uri, "python", 1, text)))
+    if pause_s:
+        await asyncio.sleep(pause_s)
     answers = [await _ask(client, uri, text)]
     for version, char in enumerate(typed, 2):
         end = _position(text)
@@ -402,12 +406,13 @@ def _summary(answers: list[tuple[Any, float]]) -> dict[str, Any]:
 
 async def bench_lsp(spec: str, n_sites: int, engines: tuple[str, ...],
                     keystrokes: int = 0, warm_files: int = 0,
-                    baseline: Path | None = None) -> list[dict[str, Any]]:
-    """Per engine, one row: the first request in a file just opened and, with `keystrokes`,
-    the requests while typing on (the next characters of the site's real line); `warm_files`:
-    the servers' `context.tyWarmFiles` (they are asked once warming has finished). With
-    `baseline` (a checkout of typehole), each engine also runs that code, a row `ENGINE@base`,
-    the servers of both taking turns on the same sites."""
+                    baseline: Path | None = None,
+                    open_pause_ms: float = 0.0) -> list[dict[str, Any]]:
+    """Per engine, one row: the first request in a file just opened (`open_pause_ms` after the
+    open) and, with `keystrokes`, the requests while typing on (the next characters of the
+    site's real line); `warm_files`: the servers' `context.tyWarmFiles` (they are asked once
+    warming has finished). With `baseline` (a checkout of typehole), each engine also runs
+    that code, a row `ENGINE@base`, the servers of both taking turns on the same sites."""
     root = workspace(spec)
     caches = Path(tempfile.mkdtemp(prefix="typehole-bench-"))  # the indexes, removed at the end
     code = _baseline(baseline, caches) if baseline is not None else None
@@ -442,7 +447,8 @@ async def bench_lsp(spec: str, n_sites: int, engines: tuple[str, ...],
             typed = text[offset:line_end if line_end >= 0 else len(text)][:keystrokes]
             turn = i % len(labels)
             for engine in labels[turn:] + labels[:turn]:
-                answers = await _session(clients[engine], uri, text[:offset], typed)
+                answers = await _session(clients[engine], uri, text[:offset], typed,
+                                         open_pause_ms / 1000)
                 first[engine].append(answers[0])
                 typing[engine].extend(answers[1:])
                 hits[engine] += _json_hit(answers[0][0], used)
@@ -523,6 +529,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--baseline", type=Path, metavar="CHECKOUT",
                         help="with --lsp, also run each engine from this checkout of typehole "
                         "(e.g. `git worktree add --detach DIR main`), on the same sites in turn")
+    parser.add_argument("--open-pause", type=float, default=0.0, metavar="MS",
+                        help="with --lsp, wait this long between opening a file and its first "
+                        "request (default: ask at once)")
     parser.add_argument("--ty-warm", type=int, default=0, metavar="N",
                         help="with --lsp, the servers' context.tyWarmFiles (ty warms N files "
                         "before the first request)")
@@ -534,7 +543,7 @@ def main(argv: list[str] | None = None) -> int:
         _print_lsp([r for spec in args.projects.split(",")
                     for r in asyncio.run(bench_lsp(spec, args.sites, engines,
                                                   args.keystrokes, args.ty_warm,
-                                                  args.baseline))])
+                                                  args.baseline, args.open_pause))])
         return 0
     rows = [r for spec in args.projects.split(",")
             for r in bench_project(*pin(spec), args.sites, engines)]
