@@ -1,5 +1,6 @@
-"""Through a real server over stdio: what a `typehole/context` answer says it waited for, and
-an open document's text reaching the index once typing pauses and leaving it on close."""
+"""Through a real server over stdio: what a `typehole/context` answer says it waited for, an
+open document's text reaching the index once typing pauses and leaving it on close, and the
+typed hole of a document parsed when it was opened following its edits."""
 
 from __future__ import annotations
 
@@ -7,7 +8,14 @@ import time
 from pathlib import Path
 
 import pytest
-from lsp_client import close_document, eventually, open_document, session, wait_learned
+from lsp_client import (
+    change_line,
+    close_document,
+    eventually,
+    open_document,
+    session,
+    wait_learned,
+)
 
 LIB = "def stable() -> int:\n    return 1\n"
 EDITED = LIB + "\n\ndef edited_only() -> str:\n    return 'only in the editor'\n"
@@ -79,3 +87,21 @@ async def test_an_edit_is_indexed_once_typing_pauses_and_the_file_again_on_close
     assert not any("edited_only" in s for s in stubs(before))
     assert any("def edited_only() -> str" in s for s in stubs(edited))
     assert any("def stable() -> int" in s for s in stubs(closed))
+
+
+async def test_the_hole_of_a_document_parsed_at_open_follows_its_edits(project: Path) -> None:
+    # The server parses a document when it is opened; the first request reuses that tree and
+    # the next ones, after edits, re-parse from it: the expected type is the edited text's.
+    text = USE + "def label(count: int) -> str:\n    return "
+    async with session(project, {"context": {"typeOracle": "jedi"}}) as (client, _):
+        await wait_learned(client)
+        uri = open_document(client, project / "pkg" / "use.py", text)
+        first = await client.protocol.send_request_async("typehole/context", _at_end(uri, text))
+        row = text.count("\n") - 1  # the `def` line
+        change_line(client, uri, 2, row, len("def label(count: int) -> "), len(
+            "def label(count: int) -> str"), "bytes")
+        edited = text.replace("-> str", "-> bytes")
+        second = await client.protocol.send_request_async("typehole/context",
+                                                          _at_end(uri, edited))
+    assert (first.hole.kind, first.hole.expected_type) == ("return", "str")
+    assert (second.hole.kind, second.hole.expected_type) == ("return", "bytes")
