@@ -58,12 +58,14 @@ def neighbourhood(conn: sqlite3.Connection, modules: Sequence[str], exclude_path
     next ones still tried."""
     if not modules:
         return EMPTY
-    # Each file's span of window ids first (two steps in the index on `wins.file_id`; a file's
-    # windows are written together, those of its later edits after the others'), the ids
-    # only of the files taken.
+    # Each file's span of window ids first (its windows are written together, those of its
+    # later edits after all others': the span is at least their number), a step each for its
+    # max() and min() in the index on `wins.file_id` (one per subquery: SQLite finds a lone
+    # min() or max() so, and both together by scanning); the ids of the files taken only.
     sizes = conn.execute(
-        "SELECT f.module, f.id, (SELECT max(id) - min(id) + 1 FROM wins w WHERE w.file_id = f.id) "
-        "FROM files f WHERE f.module IN (SELECT value FROM json_each(?)) AND f.path IS NOT ?",
+        "SELECT f.module, f.id, (SELECT max(id) FROM wins WHERE file_id = f.id) "
+        "- (SELECT min(id) FROM wins WHERE file_id = f.id) + 1 FROM files f "
+        "WHERE f.module IN (SELECT value FROM json_each(?)) AND f.path IS NOT ?",
         (json.dumps(list(modules)), exclude_path)).fetchall()
     rank = {m: i for i, m in enumerate(modules)}
     taken: list[int] = []
