@@ -66,7 +66,7 @@ FRESH_SHARE = 0.35
 # target is half the first request's) this share; what does not fit is read by the next ones.
 CARRY_SHARE = 0.3
 # A search with a neighbourhood (`near`) reads its terms there first, for at most this share of
-# the request's deadline; the new windows of the whole index get what it leaves of their share.
+# the request's deadline (besides the whole index's share).
 NEAR_SHARE = 0.1
 # ... reading at most this many terms there, the nearest the cursor (each costs 0.3-2 ms at
 # first: a range of a common term's windows is found in its list of them).
@@ -1226,7 +1226,6 @@ class Index:
                          + ", ".join(f"{t} ({counts[t]}{'' if exact[t] else '+'})"
                                      for t in dropped_weighty[:6])
                          + (" ..." if len(dropped_weighty) > 6 else ""))
-        started = time.perf_counter()
         hood = self._hood(near, exclude_path)
         # The neighbourhood first, with every weighty term but the rare ones (read whole next,
         # at about the cost of reading them there); the rarest first.
@@ -1238,11 +1237,10 @@ class Index:
                          f"{len(hood.rowids)} windows of {hood.files} files)")
         if near_note:
             notes.append(near_note)
-        near_ms = (time.perf_counter() - started) * 1000
-        cap = self._fresh_cap(kept, deadline, budget_ms)
-        if cap is not None:
-            cap = max(cap - int(near_ms * self.rows_per_ms), 0)
-        scores, unread = self._term_scores(kept, counts, cap, deadline)
+        # The whole index's new windows keep their share: read less, its terms left out are read
+        # by the next searches at the place, while typing on (that cost more than this).
+        scores, unread = self._term_scores(kept, counts, self._fresh_cap(kept, deadline,
+                                                                          budget_ms), deadline)
         if unread:
             notes.append(unread)
         # A term read whole holds the neighbourhood's windows too: its part there is not added.
