@@ -66,11 +66,12 @@ FRESH_SHARE = 0.35
 # target is half the first request's) this share; what does not fit is read by the next ones.
 CARRY_SHARE = 0.3
 # A search with a neighbourhood (`near`) reads its terms there first, for at most this share of
-# the request's deadline (besides the whole index's share).
+# the request's deadline, taken from the whole index's share (`FRESH_SHARE`, `CARRY_SHARE`):
+# the search as a whole reads no longer than without one.
 NEAR_SHARE = 0.1
 # ... reading at most this many terms there, the nearest the cursor (each costs 0.3-2 ms at
 # first: a range of a common term's windows is found in its list of them).
-NEAR_TERMS = 8
+NEAR_TERMS = 6
 _COMMON_PROBES = 8
 _TERM_COUNTS = 4096  # terms whose (capped) window count is remembered between queries
 _RECENT_TREES = 8  # files whose last text, tree and tags are kept (the ones being edited)
@@ -1149,6 +1150,7 @@ class Index:
         over the whole index then reads its rare terms while the deadline leaves time. The
         neighbourhood's windows are scored with all those terms, the others with the terms
         read whole, so a window near the cursor's file ranks above an equal one far from it.
+        The neighbourhood's reads take `NEAR_SHARE` of `budget_ms` from the whole index's.
         `near_terms` names the terms read in the neighbourhood alone, and `note` what it left
         out (none of `near`'s files indexed: the search runs over the whole index only).
 
@@ -1237,10 +1239,8 @@ class Index:
                          f"{len(hood.rowids)} windows of {hood.files} files)")
         if near_note:
             notes.append(near_note)
-        # The whole index's new windows keep their share: read less, its terms left out are read
-        # by the next searches at the place, while typing on (that cost more than this).
-        scores, unread = self._term_scores(kept, counts, self._fresh_cap(kept, deadline,
-                                                                          budget_ms), deadline)
+        scores, unread = self._term_scores(kept, counts, self._fresh_cap(
+            kept, deadline, budget_ms, NEAR_SHARE if hood else 0.0), deadline)
         if unread:
             notes.append(unread)
         # A term read whole holds the neighbourhood's windows too: its part there is not added.
@@ -1361,15 +1361,15 @@ class Index:
                 rows += counts[term]
         return kept, exact
 
-    def _fresh_cap(self, kept: list[str], deadline: float | None,
-                   budget_ms: float | None) -> int | None:
+    def _fresh_cap(self, kept: list[str], deadline: float | None, budget_ms: float | None,
+                   given: float = 0.0) -> int | None:
         """The most windows this search may read for terms whose scores are not remembered
-        (None: no cap): its share of `budget_ms`, no more than the time left before
-        `deadline`, at the measured rate."""
+        (None: no cap): its share of `budget_ms` less the share `given` to its neighbourhood,
+        no more than the time left before `deadline`, at the measured rate."""
         if budget_ms is None:
             return None
         carry = any(self._scores.get(t, self.generation) is not None for t in kept)
-        ms = budget_ms * (CARRY_SHARE if carry else FRESH_SHARE)
+        ms = budget_ms * ((CARRY_SHARE if carry else FRESH_SHARE) - given)
         if deadline is not None:
             ms = min(ms, (deadline - time.monotonic()) * 1000)
         return max(int(ms * self.rows_per_ms), 0)
