@@ -68,10 +68,10 @@ CARRY_SHARE = 0.3
 # A search with a neighbourhood (`near`) reads its terms there first, for at most this share of
 # the request's deadline, taken from the whole index's share (`FRESH_SHARE`, `CARRY_SHARE`):
 # the search as a whole reads no longer than without one.
-NEAR_SHARE = 0.1
+NEAR_SHARE = 0.05
 # ... reading at most this many terms there, the nearest the cursor (each costs 0.3-2 ms at
 # first: a range of a common term's windows is found in its list of them).
-NEAR_TERMS = 6
+NEAR_TERMS = 4
 _COMMON_PROBES = 8
 _TERM_COUNTS = 4096  # terms whose (capped) window count is remembered between queries
 _RECENT_TREES = 8  # files whose last text, tree and tags are kept (the ones being edited)

@@ -28,7 +28,7 @@ __all__ = ["MAX_NEAR_WINDOWS", "MAX_RANGES", "Neighbourhood", "neighbourhood", "
 
 # The most windows a neighbourhood holds (the nearest files' first): Django's `query.py`
 # imports and is imported by 27 modules, 6,400 windows.
-MAX_NEAR_WINDOWS = 2000
+MAX_NEAR_WINDOWS = 1000
 # The most id ranges read per term, one statement each (30-100 us); beyond, the ranges nearest
 # each other are joined, the windows between them read and dropped.
 MAX_RANGES = 12
