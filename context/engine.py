@@ -42,6 +42,10 @@ from .tags import extract_tags
 __all__ = ["ContextEngine"]
 
 _HOLE_SHARE = 0.5  # of a deadline: the most the typed-hole analysis may take
+# The similar-code search's neighbourhood: at most this many modules next to the file's in the
+# import graph (what it imports and what imports it), their windows capped too
+# (`near.MAX_NEAR_WINDOWS`; theirs in turn cost more to gather than they were worth).
+_NEAR_MODULES = 32
 
 
 class ContextEngine:
@@ -229,8 +233,9 @@ class ContextEngine:
             by = None
             if deadline_ms is not None:
                 by = time.monotonic() + (deadline_ms - elapsed()) / 1000
+            near = [m for m, steps in distances.items() if steps == 1][:_NEAR_MODULES]
             return analogy(self.index, rel, text, offset, self.weights, notes=skipped,
-                           deadline=by, budget_ms=deadline_ms)
+                           deadline=by, budget_ms=deadline_ms, near=near)
 
         skipped: dict[str, str] = {}
         # The typed hole gets a share of the deadline: the stages after it find the used

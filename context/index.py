@@ -31,6 +31,7 @@ from typehole.base.syntax import SUFFIXES, Tree, language_of, parse_bytes, repar
 
 from .cache import DEFAULT_CAP_MB
 from .interrupt import bounded, interrupted
+from .near import EMPTY, Neighbourhood, neighbourhood, read_near
 from .records import Definition, Import
 from .store import Store
 from .tags import FileTags, UnitMemo, extract_tags, local_tags
@@ -64,6 +65,13 @@ FRESH_SHARE = 0.35
 # ... and a search carrying on an earlier one (some of its terms remembered: typing on, whose
 # target is half the first request's) this share; what does not fit is read by the next ones.
 CARRY_SHARE = 0.3
+# A search with a neighbourhood (`near`) reads its terms there first, for at most this share of
+# the request's deadline, taken from the whole index's share (`FRESH_SHARE`, `CARRY_SHARE`):
+# the search as a whole reads no longer than without one.
+NEAR_SHARE = 0.05
+# ... reading at most this many terms there, the nearest the cursor (each costs 0.3-2 ms at
+# first: a range of a common term's windows is found in its list of them).
+NEAR_TERMS = 4
 _COMMON_PROBES = 8
 _TERM_COUNTS = 4096  # terms whose (capped) window count is remembered between queries
 _RECENT_TREES = 8  # files whose last text, tree and tags are kept (the ones being edited)
@@ -245,6 +253,7 @@ class WindowSearch:
     dropped: tuple[str, ...] = ()
     rows: int = 0  # windows scored (the scored terms' windows, counted once per term)
     note: str = ""  # why terms were dropped or the search skipped; empty when nothing was
+    near_terms: tuple[str, ...] = ()  # terms scored in the neighbourhood's windows alone
 
 
 @dataclass(frozen=True)
@@ -294,10 +303,14 @@ class Index:
         self._resolved: dict[str, str] = {}  # `relpath` of paths outside `root` as spelled
         # The last searches, by (the query's terms that match some window, excluded file,
         # limit, generation): typing on repeats them (`window_search`).
-        self._searched: LRUCache[tuple[tuple[str, ...], str | None, int, int],
+        self._searched: LRUCache[tuple[tuple[str, ...], str | None, int, tuple[str, ...], int],
                                  tuple[int, WindowSearch]] = LRUCache(maxsize=32)
         # Each term's windows and bm25() scores at the current generation (`_term_scores`).
         self._scores = ScoreMemo()
+        # The same inside a neighbourhood, by (term, neighbourhood), and the neighbourhoods.
+        self._near_scores = ScoreMemo(max_rows=100_000)
+        self._hoods: LRUCache[tuple[tuple[str, ...], str | None, int], Neighbourhood] = \
+            LRUCache(maxsize=8)
         # Reads of definitions, modules and imports by (query, arguments), with the generation
         # they were read at (`_read`): typing on asks the same again, and the next file opened
         # many of the same (each read waits for the lock and SQLite: the imports' definitions
@@ -1106,8 +1119,8 @@ class Index:
 
     def window_search(self, query: str, exclude_path: str | None = None, limit: int = 10,
                       max_rows: int = MAX_SCORED_ROWS, max_terms: int = MAX_QUERY_TERMS,
-                      deadline: float | None = None,
-                      budget_ms: float | None = None) -> WindowSearch:
+                      deadline: float | None = None, budget_ms: float | None = None,
+                      near: Sequence[str] = ()) -> WindowSearch:
         """BM25 over 10-line windows, bounded: at most about `max_rows` windows are scored.
 
         The query's identifiers are taken rarest first (the highest BM25 weight) while their
@@ -1131,9 +1144,19 @@ class Index:
         counted are left out), and SQLite's own loops are interrupted at it (`interrupt`): the
         terms scored by then stand; an interrupt landing in any other step loses this search
         only. `note` begins with "deadline: " and says what was left out.
+        With `near` (modules, nearest first: those the cursor's file imports and imports it,
+        then theirs) the windows of their files (`near.neighbourhood`) are searched first, with
+        every term of the query that weighs something, each read inside them alone; the search
+        over the whole index then reads its rare terms while the deadline leaves time. The
+        neighbourhood's windows are scored with all those terms, the others with the terms
+        read whole, so a window near the cursor's file ranks above an equal one far from it.
+        The neighbourhood's reads take `NEAR_SHARE` of `budget_ms` from the whole index's.
+        `near_terms` names the terms read in the neighbourhood alone, and `note` what it left
+        out (none of `near`'s files indexed: the search runs over the whole index only).
+
         A complete search is remembered by the query's terms that match some window (with the
-        excluded file, `limit` and the index's generation) and answers again for a row budget
-        no larger than its own.
+        excluded file, `limit`, `near` and the index's generation) and answers again for a row
+        budget no larger than its own.
         """
         tokens = list(dict.fromkeys(t.lower() for t in _IDENT.findall(query)))[-_QUERY_TOKENS:]
         if not tokens:
@@ -1147,7 +1170,7 @@ class Index:
         try:
             with bounded(self.store.conn, deadline):
                 return self._window_search(tokens, exclude_path, limit, max_rows, max_terms,
-                                           deadline, budget_ms)
+                                           deadline, budget_ms, tuple(near))
         except sqlite3.OperationalError as exc:
             if not interrupted(exc, deadline):
                 raise
@@ -1168,7 +1191,7 @@ class Index:
 
     def _window_search(self, tokens: list[str], exclude_path: str | None, limit: int,
                        max_rows: int, max_terms: int, deadline: float | None,
-                       budget_ms: float | None) -> WindowSearch:
+                       budget_ms: float | None, near: tuple[str, ...]) -> WindowSearch:
         """`window_search` under the store's lock and the deadline's interrupt."""
         # First every term up to `_RARE_BELOW` windows: the rare ones are known exactly. The
         # nearest the cursor first, so that a deadline leaves out the farthest.
@@ -1185,7 +1208,7 @@ class Index:
                 f"deadline: none of the {len(tokens)} query terms counted before it"))
         # Terms that match no window change nothing: typing on within a line mostly adds such
         # (an identifier's prefix), and the last answer for the others stands.
-        key = (tuple(sorted(t for t in counted if counts[t])), exclude_path, limit,
+        key = (tuple(sorted(t for t in counted if counts[t])), exclude_path, limit, near,
                self.generation)
         found = self._searched.get(key)
         if not uncounted and found is not None and found[0] >= max_rows:
@@ -1205,25 +1228,95 @@ class Index:
                          + ", ".join(f"{t} ({counts[t]}{'' if exact[t] else '+'})"
                                      for t in dropped_weighty[:6])
                          + (" ..." if len(dropped_weighty) > 6 else ""))
-        scores, unread = self._term_scores(kept, counts, self._fresh_cap(kept, deadline,
-                                                                          budget_ms), deadline)
+        hood = self._hood(near, exclude_path)
+        # The neighbourhood first, with every weighty term but the rare ones (read whole next,
+        # at about the cost of reading them there); the rarest first.
+        near_scores, near_note = self._near_term_scores(
+            hood, near, exclude_path, [t for t in weighty if counts[t] >= _RARE_BELOW], counts,
+            deadline, budget_ms)
+        if hood.left_out:
+            notes.append(f"neighbourhood: {hood.left_out} files near it left out (over "
+                         f"{len(hood.rowids)} windows of {hood.files} files)")
+        if near_note:
+            notes.append(near_note)
+        scores, unread = self._term_scores(kept, counts, self._fresh_cap(
+            kept, deadline, budget_ms, NEAR_SHARE if hood else 0.0), deadline)
         if unread:
             notes.append(unread)
-        hits = self._best(scores, exclude_path, limit)
+        # A term read whole holds the neighbourhood's windows too: its part there is not added.
+        near_only = {t: s for t, s in near_scores.items() if t not in scores}
+        hits = self._best({**scores, **near_only}, exclude_path, limit)
         if not hits and dropped and not uncounted and not unread \
                 and self.window_total() <= max_rows:
             # The kept terms matched only the excluded file (rare terms often are the
             # document's own); an index this small is scored whole at once.
-            kept, dropped = tokens, ()
+            kept, dropped, near_only = tokens, (), {}
             scores, unread = self._term_scores(kept, counts, None, deadline)
             hits = self._best(scores, exclude_path, limit)
         terms = tuple(t for t in kept if t in scores)
         left_out = tuple(t for t in kept if t not in scores)
-        search = WindowSearch(hits, terms, left_out + dropped,
-                              sum(len(s) for s in scores.values()), "; ".join(notes))
-        if not uncounted and not unread:
+        search = WindowSearch(hits, terms, tuple(t for t in left_out + dropped
+                                                 if t not in near_only),
+                              sum(len(s) for s in scores.values())
+                              + sum(len(s) for s in near_only.values()), "; ".join(notes),
+                              tuple(near_only))
+        if not uncounted and not unread and not near_note:
             self._searched[key] = (max_rows, search)
         return search
+
+    def _hood(self, near: tuple[str, ...], exclude_path: str | None) -> Neighbourhood:
+        """The windows of `near`'s files (`near.neighbourhood`), kept for the generation."""
+        if not near:
+            return EMPTY
+        key = (near, exclude_path, self.generation)
+        found = self._hoods.get(key)
+        if found is None:
+            found = self._hoods[key] = neighbourhood(self.store.conn, near, exclude_path)
+        return found
+
+    def _near_term_scores(self, hood: Neighbourhood, near: tuple[str, ...],
+                          exclude_path: str | None, terms: list[str], counts: dict[str, int],
+                          deadline: float | None,
+                          budget_ms: float | None) -> tuple[dict[str, TermScores], str]:
+        """`terms`' scores inside `hood`'s windows (those read whole and remembered are not
+        read here), nearest the cursor first, for at most `NEAR_SHARE` of `budget_ms` and not
+        after `deadline`; and a note naming the terms left out for the deadline ("" when none
+        was)."""
+        if not hood:
+            return {}, ""
+        generation = self.generation
+        total = self.window_total()
+        spent_by = None
+        if budget_ms is not None:
+            spent_by = time.perf_counter() + budget_ms * NEAR_SHARE / 1000
+        where = "\0".join((*near, exclude_path or ""))
+        scores: dict[str, TermScores] = {}
+        late: list[str] = []
+        for term in list(reversed(terms))[:NEAR_TERMS]:
+            if self._scores.get(term, generation) is not None:
+                continue  # read whole: the search over the whole index has it at no cost
+            key = f"{term}\0{where}"
+            memo = self._near_scores.get(key, generation)
+            if memo is not None:
+                scores[term] = memo
+                continue
+            if late or _past(deadline) or (spent_by is not None
+                                           and time.perf_counter() >= spent_by):
+                late.append(term)
+                continue
+            try:
+                found = read_near(self.store.conn, term, hood, total, counts[term])
+            except sqlite3.OperationalError as exc:
+                if not interrupted(exc, deadline):
+                    raise
+                late.append(term)
+                continue
+            self._near_scores.put(key, generation, found)
+            scores[term] = found
+        if not late:
+            return scores, ""
+        return scores, (f"neighbourhood: {len(late)} terms not read in it within its share of "
+                        "the deadline: " + ", ".join(late[:6]) + (" ..." if len(late) > 6 else ""))
 
     def _weighty(self, counted: list[str], counts: dict[str, int]) -> list[str]:
         """Terms in at most half the windows (the others weigh nothing in bm25()), or all of
@@ -1268,15 +1361,15 @@ class Index:
                 rows += counts[term]
         return kept, exact
 
-    def _fresh_cap(self, kept: list[str], deadline: float | None,
-                   budget_ms: float | None) -> int | None:
+    def _fresh_cap(self, kept: list[str], deadline: float | None, budget_ms: float | None,
+                   given: float = 0.0) -> int | None:
         """The most windows this search may read for terms whose scores are not remembered
-        (None: no cap): its share of `budget_ms`, no more than the time left before
-        `deadline`, at the measured rate."""
+        (None: no cap): its share of `budget_ms` less the share `given` to its neighbourhood,
+        no more than the time left before `deadline`, at the measured rate."""
         if budget_ms is None:
             return None
         carry = any(self._scores.get(t, self.generation) is not None for t in kept)
-        ms = budget_ms * (CARRY_SHARE if carry else FRESH_SHARE)
+        ms = budget_ms * ((CARRY_SHARE if carry else FRESH_SHARE) - given)
         if deadline is not None:
             ms = min(ms, (deadline - time.monotonic()) * 1000)
         return max(int(ms * self.rows_per_ms), 0)

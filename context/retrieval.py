@@ -10,7 +10,7 @@ the cursor (CrossCodeEval's retrieval, the baseline the rationale channel is mea
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from .exports import exports, masked, next_entries
 from .index import MAX_SCORED_ROWS, Index
@@ -165,9 +165,13 @@ def _add(index: Index, facts: FileFacts, dotted: str, score: float,
 def analogy(index: Index, path: str | None, text: str, offset: int,
             weights: RankingWeights = DEFAULT_WEIGHTS, limit: int = 5,
             max_rows: int = MAX_SCORED_ROWS, notes: dict[str, str] | None = None,
-            deadline: float | None = None, budget_ms: float | None = None) -> list[Snippet]:
+            deadline: float | None = None, budget_ms: float | None = None,
+            near: Sequence[str] = ()) -> list[Snippet]:
     """Windows of other files most similar (BM25) to the last lines before the cursor (but
     the word being typed at it).
+
+    `near`: the modules next to the file's in the import graph, nearest first; their windows
+    are searched first and with more of the query (`Index.window_search`).
 
     At most about `max_rows` windows are scored, new ones read for a share of `budget_ms` (the
     request's deadline), and nothing runs after `deadline` (`time.monotonic()`;
@@ -182,7 +186,8 @@ def analogy(index: Index, path: str | None, text: str, offset: int,
         # search remembered: `Index.window_search`).
         lines[-1] = lines[-1][:word.start()]
     search = index.window_search("\n".join(lines), exclude_path=path, limit=limit * 3,
-                                 max_rows=max_rows, deadline=deadline, budget_ms=budget_ms)
+                                 max_rows=max_rows, deadline=deadline, budget_ms=budget_ms,
+                                 near=near)
     if search.note and notes is not None:
         notes["analogy"] = search.note
     hits = search.hits

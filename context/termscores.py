@@ -10,12 +10,13 @@ the IDFs and the average window length, so scores are kept for one generation of
 from __future__ import annotations
 
 import heapq
+import math
 from array import array
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-__all__ = ["ScoreMemo", "TermScores", "best"]
+__all__ = ["ScoreMemo", "TermScores", "best", "idf"]
 
 # Rows remembered at most, all terms together (16 bytes each: a few MB).
 MAX_REMEMBERED_ROWS = 400_000
@@ -93,3 +94,9 @@ def best(parts: Iterable[TermScores], excluded: set[int], limit: int) -> list[tu
     for rowid in excluded:
         total.pop(rowid, None)
     return heapq.nsmallest(limit, total.items(), key=lambda kv: (kv[1], kv[0]))
+
+
+def idf(holding: int, total: int) -> float:
+    """FTS5 bm25()'s IDF of a term in `holding` of `total` windows (at least 1e-6, as FTS5's:
+    a term in over half the windows weighs next to nothing)."""
+    return max(math.log((total - holding + 0.5) / (holding + 0.5)), 1e-6)
