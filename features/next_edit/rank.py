@@ -38,6 +38,9 @@ class Weights:
     # left undefined, a call that no longer fits, come first).
     moved: float = 2.6  # the old copy of lines the edit pasted in the same scope
     moved_block: float = 2.6  # the old copy of a block the edit pasted
+    # A line the edit wrote that still stands just below (any kind of line: below `moved`,
+    # which knows the statement was moved in its scope).
+    copy: float = 2.0
     extract: float = 2.3  # a copy of the expression the edit just named
     argument: float = 1.9  # another call of a callee the edit gave an argument more
     registry: float = 2.2  # a list or dict naming the new definition's siblings

@@ -1,0 +1,82 @@
+"""Next edits at the old copy of a line the edit wrote, a few lines below it (replayed from
+real commits): a moved element or import is deleted, a copied block header is a place."""
+
+from __future__ import annotations
+
+from typehole.features.next_edit import WEIGHTS, apply, events_between, static_suggestions
+from typehole.features.next_edit.copies import copy_suggestions
+
+# rich 0daccb07: the `uuid` pattern moves up the highlighter's table, ahead of `eui64`.
+UUID = '            r"(?P<uuid>[a-fA-F0-9]{8}-[a-fA-F0-9]{4}-[a-fA-F0-9]{12})",\n'
+TABLE = (
+    'class ReprHighlighter(RegexHighlighter):\n'
+    '    highlights = [\n'
+    '        _combine_regex(\n'
+    '            r"(?P<ipv4>[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3})",\n'
+    '            r"(?P<eui64>(?:[0-9A-Fa-f]{1,2}-){7}[0-9A-Fa-f]{1,2})",\n'
+    '            r"(?P<eui48>(?:[0-9A-Fa-f]{1,2}-){5}[0-9A-Fa-f]{1,2})",\n'
+    + UUID +
+    '            r"(?P<call>[\\w.]*?)\\(",\n'
+    '        ),\n'
+    '    ]\n'
+)
+EUI64 = '            r"(?P<eui64>'
+UUID_FIRST = TABLE.replace(EUI64, UUID + EUI64, 1)
+MOVED = TABLE.replace(UUID, "").replace(EUI64, UUID + EUI64)
+
+# attrs cd8890c7: `_ne` is written at module level, copied from the nested `ne` below it.
+NE = '''def _make_eq(cls, attrs):
+    def ne(self, other):
+        result = self.__eq__(other)
+        if result is NotImplemented:
+            return NotImplemented
+
+        return not result
+
+    return ne
+'''
+NE_WRITTEN = NE.replace("def _make_eq(", '''def _ne(self, other):
+    """
+    Check equality and either forward a NotImplemented or return the result negated.
+    """
+    result = self.__eq__(other)
+    if result is NotImplemented:
+        return NotImplemented
+
+    return not result
+
+
+def _make_eq(''')
+
+
+def test_a_moved_table_entry_s_old_copy_below_is_deleted() -> None:
+    [event] = events_between(TABLE, UUID_FIRST)
+    [s] = copy_suggestions(event)
+    assert (UUID_FIRST[s.start : s.end], s.new_text, s.jump) == (UUID, "", False)
+    assert apply(UUID_FIRST, s) == MOVED
+    top = static_suggestions(UUID_FIRST, [event])[0]
+    assert top.source == "copy" and top.score == WEIGHTS.copy
+
+
+def test_the_model_of_a_copied_function_is_a_place_only() -> None:
+    [event] = events_between(NE, NE_WRITTEN)
+    [s] = copy_suggestions(event)
+    assert NE_WRITTEN[s.start : s.end] == "        result = self.__eq__(other)"
+    assert s.jump and s.new_text == NE_WRITTEN[s.start : s.end]
+
+
+def test_a_copy_above_the_edit_or_one_of_many_is_left_alone() -> None:
+    # The line pasted below its old copy: the user has passed the old copy.
+    below = TABLE.replace('            r"(?P<call>', UUID + '            r"(?P<call>', 1)
+    assert copy_suggestions(events_between(TABLE, below)[-1]) == []
+    # A line the file already held twice is a pattern, not something moved.
+    twice = TABLE.replace(UUID, UUID + UUID)
+    thrice = twice.replace(EUI64, UUID + EUI64, 1)
+    assert copy_suggestions(events_between(twice, thrice)[-1]) == []
+
+
+def test_a_copy_far_below_is_something_else() -> None:
+    filler = "".join(f"            r'(?P<x{n}>{n})',\n" for n in range(45))
+    far = TABLE.replace(UUID, filler + UUID)
+    pasted = far.replace(EUI64, UUID + EUI64, 1)
+    assert copy_suggestions(events_between(far, pasted)[-1]) == []
