@@ -4,7 +4,7 @@ real commits): a moved element or import is deleted, a copied block header is a 
 from __future__ import annotations
 
 from typehole.features.next_edit import WEIGHTS, apply, events_between, static_suggestions
-from typehole.features.next_edit.copies import copy_suggestions
+from typehole.features.next_edit.copies import copy_suggestions, unchanged_suggestions
 
 # rich 0daccb07: the `uuid` pattern moves up the highlighter's table, ahead of `eui64`.
 UUID = '            r"(?P<uuid>[a-fA-F0-9]{8}-[a-fA-F0-9]{4}-[a-fA-F0-9]{12})",\n'
@@ -80,3 +80,57 @@ def test_a_copy_far_below_is_something_else() -> None:
     far = TABLE.replace(UUID, filler + UUID)
     pasted = far.replace(EUI64, UUID + EUI64, 1)
     assert copy_suggestions(events_between(far, pasted)[-1]) == []
+
+
+# attrs f38b8a3f: the deprecation note rewrapped in one docstring, then in its namesake's.
+CONFIG = '''def set_run_validators(run):
+    """
+    Set whether or not validators are run.  By default, they are run.
+
+    .. deprecated:: 21.3.0 It will not be removed, but it also will not be
+        moved to new ``attrs`` namespace. Use `attrs.validators.set_disabled()`
+        instead.
+    """
+    global _run_validators
+    _run_validators = run
+
+
+def get_run_validators():
+    """
+    Return whether or not validators are run.
+
+    .. deprecated:: 21.3.0 It will not be removed, but it also will not be
+        moved to new ``attrs`` namespace. Use `attrs.validators.get_disabled()`
+        instead.
+    """
+    return _run_validators
+'''
+REWRAPPED = CONFIG.replace(
+    "    .. deprecated:: 21.3.0 It will not be removed, but it also will not be\n"
+    "        moved to new ``attrs`` namespace. Use `attrs.validators.set_disabled()`\n"
+    "        instead.\n",
+    "    .. deprecated:: 21.3.0\n"
+    "       It will not be removed, but it also will not be moved to new ``attrs``\n"
+    "       namespace. Use `attrs.validators.set_disabled()` instead.\n")
+NOTE = "    .. deprecated:: 21.3.0 It will not be removed, but it also will not be"
+
+
+def test_a_rewritten_line_that_still_reads_the_same_below_is_the_next_place() -> None:
+    [event] = events_between(CONFIG, REWRAPPED)
+    [s] = unchanged_suggestions(event)
+    assert (REWRAPPED[s.start : s.end], s.jump, s.source) == (NOTE, True, "unchanged")
+    assert REWRAPPED.index(NOTE) > REWRAPPED.index("def get_run_validators")
+    top = static_suggestions(REWRAPPED, [event])[0]
+    assert (top.start, top.source) == (s.start, "unchanged")
+
+
+def test_no_place_where_the_rewritten_line_stands_twice_or_far_below() -> None:
+    third = CONFIG.split("\n\n\n")[1].replace("get_run", "reset_run")
+    assert unchanged_suggestions(events_between(CONFIG + third, REWRAPPED + third)[-1]) == []
+    # 45 lines between the two docstrings: the second note belongs to something else.
+    spaced = CONFIG.replace('    """\n    global', '    """\n' + "    pass\n" * 45 + "    global")
+    rewrapped = REWRAPPED.replace('    """\n    global',
+                                  '    """\n' + "    pass\n" * 45 + "    global")
+    [event] = events_between(spaced, rewrapped)
+    assert spaced.count(NOTE) == 2 and rewrapped.count(NOTE) == 1
+    assert unchanged_suggestions(event) == []

@@ -26,9 +26,10 @@ from collections import Counter
 from .moved import pasted_lines
 from .records import Event, Suggestion
 
-__all__ = ["copy_suggestions"]
+__all__ = ["copy_suggestions", "unchanged_suggestions"]
 
 MIN_CHARS = 12  # a shorter line (`else:`, `x = 1`) is written twice on purpose too often
+MIN_CHANGED_CHARS = 20  # a line the edit changed: long enough to be one thing said once more
 MAX_LINES_BELOW = 40  # a copy further down belongs to something else
 MAX_INSERTED_LINES = 40
 _COMMENT = re.compile(r"\s+#.*$")
@@ -104,3 +105,40 @@ def _suggestion(text: str, lines: list[str], m: int, edited: int, moved: bool) -
     return Suggestion(start, line_end, text[start:line_end], "copy",
                       reason + ": the old copy is next", text[start:line_end], f"copy:{m}",
                       jump=True)
+
+
+def unchanged_suggestions(event: Event) -> list[Suggestion]:
+    """The copy, just below the edit, of a line the edit rewrote or deleted.
+
+    A sentence of a docstring reworded, a parameter's documentation removed, a `try` rewritten:
+    where the file says the same a few lines further down (the namesake function's docstring,
+    the next attempt of the same call), that copy is likely changed next. What it becomes is
+    the author's (the copy seldom reads exactly as the edited one did around it), so this is a
+    place only. Below only and within `MAX_LINES_BELOW`, as for `copy_suggestions`.
+    """
+    change = event.change
+    if change.end == change.start:
+        return []  # nothing rewritten
+    before, after = event.before, event.after
+    b_first, b_last = before.count("\n", 0, change.start), before.count("\n", 0, change.end)
+    first, last = pasted_lines(event)
+    if b_last - b_first > MAX_INSERTED_LINES:
+        return []
+    old = before.split("\n")[b_first : b_last + 1]
+    lines = after.split("\n")
+    kept = {x.strip() for x in lines[first : last + 1]}
+    gone = {k for k in (x.strip() for x in old)
+            if len(k) >= MIN_CHANGED_CHARS and k not in kept and not _NOT_SPECIFIC.match(k)}
+    if not gone:
+        return []
+    now = Counter(k for k in (x.strip() for x in lines) if k in gone)
+    for m in range(last + 1, min(last + 1 + MAX_LINES_BELOW, len(lines))):
+        key = lines[m].strip()
+        if key in gone and now[key] == 1:
+            start = sum(len(x) + 1 for x in lines[:m])
+            line_end = start + len(lines[m])
+            reason = (f"the edit on line {first + 1} rewrote a line that still reads the same "
+                      "here, below it: the same change may be due")
+            return [Suggestion(start, line_end, after[start:line_end], "unchanged", reason,
+                               after[start:line_end], f"unchanged:{m}", jump=True)]
+    return []

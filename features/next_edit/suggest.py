@@ -12,7 +12,7 @@ from .arguments import argument_suggestions
 from .broken import broken_suggestions
 from .callfit import definition_suggestions
 from .consistency import consistency_suggestions
-from .copies import copy_suggestions
+from .copies import copy_suggestions, unchanged_suggestions
 from .extracted import extracted_suggestions
 from .followon import Lookup, followon_suggestions, holds
 from .moved import moved_suggestions
@@ -56,6 +56,7 @@ ENGINES: tuple[tuple[str, Engine], ...] = (
     ("moved", lambda e, path, project, lookup: moved_suggestions(e)),
     ("moved_block", lambda e, path, project, lookup: moved_block_suggestions(e)),
     ("copy", lambda e, path, project, lookup: copy_suggestions(e)),
+    ("unchanged", lambda e, path, project, lookup: unchanged_suggestions(e)),
     ("extract", lambda e, path, project, lookup: extracted_suggestions(e)),
     ("argument", lambda e, path, project, lookup: argument_suggestions(e)),
     ("registry", lambda e, path, project, lookup: registry_suggestions(e)),

@@ -1,0 +1,132 @@
+"""Sibling passages: a docstring or comment passage rewritten, and its sibling that reads the
+same but for one word.
+
+Files document their families of definitions with one passage each, the same sentences with the
+member's own word (`:param cls: a custom :class:`Argument` subclass ...` in `argument`, the same
+with `Option` in `option`; "the expected type" in one validator, "the expected interface" in the
+next; `set_disabled()` in one deprecation note, `get_disabled()` in the other). When the edit
+rewrote the whole lines of such a passage, the sibling that read word for word as the old lines,
+but for one word, is rewritten next. The suggestion carries the edit's new lines with the
+edit's word swapped for the sibling's (in the case each place spells it: `Argument`/`argument`
+become `Option`/`option`), indented as the sibling is; where the new lines no longer hold the
+edit's word, they are the sibling's new text as they stand.
+
+Words are compared as tokens (`\\w+` or one punctuation character) over whole lines, so a
+sibling wrapped at other places still matches when it has as many lines. Only prose is read
+(`prose.prose_node`): code that reads alike is the repeated-edit engine's.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .prose import prose_node
+from .records import Event, Suggestion
+from .trees import parse
+
+__all__ = ["passage_suggestions"]
+
+MIN_WORDS = 8  # fewer words: a phrase many passages share, not a passage
+MAX_LINES = 8  # a longer rewrite is a new text, not a passage
+MAX_SITES = 3  # more siblings than this: a boilerplate sentence, not a family's passage
+_TOKEN = re.compile(r"\w+|[^\w\s]")
+_WORD = re.compile(r"\w+")
+
+
+def passage_suggestions(event: Event) -> list[Suggestion]:
+    """The sibling passages of the prose lines the edit rewrote, rewritten alike."""
+    change, before, after = event.change, event.before, event.after
+    if change.end == change.start:
+        return []  # nothing rewritten: an insertion is new prose
+    b0, b1 = _line_of(before, change.start), _line_of(before, change.end - 1)
+    a0, a1 = _line_of(after, change.start), _line_of(after, max(change.inserted_end - 1,
+                                                                    change.start))
+    if b1 - b0 >= MAX_LINES or a1 - a0 >= MAX_LINES:
+        return []
+    old_lines = before.split("\n")[b0 : b1 + 1]
+    old = _tokens(old_lines)
+    if sum(1 for t in old if _WORD.fullmatch(t)) < MIN_WORDS:
+        return []
+    tree, old_tree = parse(after), parse(before)
+    if tree is None or old_tree is None or not _all_prose(old_tree, before, change.start,
+                                                          change.end - 1):
+        return []
+    lines = after.split("\n")
+    starts = _starts(lines)
+    new_lines = lines[a0 : a1 + 1]
+    n = b1 - b0 + 1
+    out: list[Suggestion] = []
+    for i in range(len(lines) - n + 1):
+        if i + n > a0 and i <= a1:
+            continue  # overlaps the edited lines
+        swapped = _one_word_apart(old, _tokens(lines[i : i + n]))
+        if swapped is None:
+            continue
+        start, end = starts[i], starts[i + n - 1] + len(lines[i + n - 1])
+        if not _all_prose(tree, after, start + _indent(lines[i]), end - 1):
+            continue
+        text = _rewritten(new_lines, swapped, _indent(lines[i]) - _indent(old_lines[0]))
+        reason = (f"lines {a0 + 1}-{a1 + 1} were rewritten; this passage read the same but for "
+                  f"`{swapped[1]}` (`{swapped[0]}` there)")
+        out.append(Suggestion(start, end, text, "passage", reason, after[start:end],
+                              f"passage:{a0}"))
+        if len(out) > MAX_SITES:
+            return []
+    return out
+
+
+def _line_of(text: str, offset: int) -> int:
+    return text.count("\n", 0, offset)
+
+
+def _starts(lines: list[str]) -> list[int]:
+    out, at = [], 0
+    for line in lines:
+        out.append(at)
+        at += len(line) + 1
+    return out
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+def _tokens(lines: list[str]) -> list[str]:
+    return _TOKEN.findall(" ".join(lines))
+
+
+def _one_word_apart(old: list[str], theirs: list[str]) -> tuple[str, str] | None:
+    """(the edit's word, the sibling's word) where the two token lists differ in one word."""
+    if len(old) != len(theirs):
+        return None
+    pairs = [(a, b) for a, b in zip(old, theirs, strict=True) if a != b]
+    if len(pairs) != 1 or not all(_WORD.fullmatch(w) for w in pairs[0]):
+        return None
+    return pairs[0]
+
+
+def _all_prose(tree: object, text: str, first: int, last: int) -> bool:
+    """Whether `first` and `last` lie in one docstring, or each in a comment."""
+    a, b = prose_node(tree, text, first), prose_node(tree, text, last)
+    if a is None or b is None:
+        return False
+    return a.type == b.type == "comment" or (a.start_byte, a.end_byte) == (b.start_byte,
+                                                                         b.end_byte)
+
+
+def _rewritten(new_lines: list[str], swapped: tuple[str, str], shift: int) -> str:
+    """The edit's new lines with its word swapped for the sibling's, shifted by `shift`
+    columns."""
+    mine, theirs = swapped
+    spelled = {mine: theirs, mine.lower(): theirs.lower(), mine.upper(): theirs.upper(),
+               mine.capitalize(): theirs.capitalize()}
+    pattern = re.compile(rf"(?<!\w){re.escape(mine)}(?!\w)", re.IGNORECASE)
+    out = []
+    for line in new_lines:
+        line = pattern.sub(lambda m: spelled.get(m.group(), theirs), line)
+        if shift > 0 and line.strip():
+            line = " " * shift + line
+        elif shift < 0 and line[: -shift].strip() == "":
+            line = line[-shift:]
+        out.append(line)
+    return "\n".join(out)
