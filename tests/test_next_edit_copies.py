@@ -120,8 +120,10 @@ def test_a_rewritten_line_that_still_reads_the_same_below_is_the_next_place() ->
     [s] = unchanged_suggestions(event)
     assert (REWRAPPED[s.start : s.end], s.jump, s.source) == (NOTE, True, "unchanged")
     assert REWRAPPED.index(NOTE) > REWRAPPED.index("def get_run_validators")
+    # The same place with the rewrite's text (a sibling passage one word apart) comes first.
     top = static_suggestions(REWRAPPED, [event])[0]
-    assert (top.start, top.source) == (s.start, "unchanged")
+    assert (top.start, top.source, top.jump) == (s.start, "passage", False)
+    assert "get_disabled()" in top.new_text
 
 
 def test_no_place_where_the_rewritten_line_stands_twice_or_far_below() -> None:

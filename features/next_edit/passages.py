@@ -18,6 +18,7 @@ sibling wrapped at other places still matches when it has as many lines. Only pr
 
 from __future__ import annotations
 
+import difflib
 import re
 
 from .prose import prose_node
@@ -65,9 +66,9 @@ def passage_suggestions(event: Event) -> list[Suggestion]:
         start, end = starts[i], starts[i + n - 1] + len(lines[i + n - 1])
         if not _all_prose(tree, after, start + _indent(lines[i]), end - 1):
             continue
-        text = _rewritten(new_lines, swapped, _indent(lines[i]) - _indent(old_lines[0]))
+        text = _rewritten(old, new_lines, swapped, _indent(lines[i]) - _indent(old_lines[0]))
         reason = (f"lines {a0 + 1}-{a1 + 1} were rewritten; this passage read the same but for "
-                  f"`{swapped[1]}` (`{swapped[0]}` there)")
+                  f"`{swapped[1]}` (`{old[swapped[0]]}` there)")
         out.append(Suggestion(start, end, text, "passage", reason, after[start:end],
                               f"passage:{a0}"))
         if len(out) > MAX_SITES:
@@ -95,14 +96,15 @@ def _tokens(lines: list[str]) -> list[str]:
     return _TOKEN.findall(" ".join(lines))
 
 
-def _one_word_apart(old: list[str], theirs: list[str]) -> tuple[str, str] | None:
-    """(the edit's word, the sibling's word) where the two token lists differ in one word."""
+def _one_word_apart(old: list[str], theirs: list[str]) -> tuple[int, str] | None:
+    """(where, the sibling's word) where the two token lists differ in one word."""
     if len(old) != len(theirs):
         return None
-    pairs = [(a, b) for a, b in zip(old, theirs, strict=True) if a != b]
-    if len(pairs) != 1 or not all(_WORD.fullmatch(w) for w in pairs[0]):
+    apart = [i for i, (a, b) in enumerate(zip(old, theirs, strict=True)) if a != b]
+    if len(apart) != 1 or not (_WORD.fullmatch(old[apart[0]])
+                               and _WORD.fullmatch(theirs[apart[0]])):
         return None
-    return pairs[0]
+    return apart[0], theirs[apart[0]]
 
 
 def _all_prose(tree: object, text: str, first: int, last: int) -> bool:
@@ -114,16 +116,34 @@ def _all_prose(tree: object, text: str, first: int, last: int) -> bool:
                                                                          b.end_byte)
 
 
-def _rewritten(new_lines: list[str], swapped: tuple[str, str], shift: int) -> str:
-    """The edit's new lines with its word swapped for the sibling's, shifted by `shift`
-    columns."""
-    mine, theirs = swapped
+def _rewritten(old: list[str], new_lines: list[str], swapped: tuple[int, str],
+               shift: int) -> str:
+    """The edit's new lines with its word (the old token at `swapped[0]`) swapped for the
+    sibling's, shifted by `shift` columns.
+
+    Where the edit kept that word, that one token is swapped (the same word may stand elsewhere
+    in the passage in another sense: "(of type ...)" beside "the expected type"); where it
+    rewrote it, each spelling of the word in the new lines is (`Argument`, `argument`)."""
+    where, theirs = swapped
+    mine = old[where]
     spelled = {mine: theirs, mine.lower(): theirs.lower(), mine.upper(): theirs.upper(),
                mine.capitalize(): theirs.capitalize()}
-    pattern = re.compile(rf"(?<!\w){re.escape(mine)}(?!\w)", re.IGNORECASE)
+    text = "\n".join(new_lines)
+    spans = [m.span() for m in _TOKEN.finditer(text)]
+    matcher = difflib.SequenceMatcher(None, old, [text[a:b] for a, b in spans], autojunk=False)
+    swap: list[int] = []  # the new tokens that take the sibling's word
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            if i1 <= where < i2:
+                swap.append(j1 + where - i1)
+        else:
+            swap.extend(j for j in range(j1, j2)
+                        if text[spans[j][0] : spans[j][1]].lower() == mine.lower())
+    for j in sorted(swap, reverse=True):
+        a, b = spans[j]
+        text = text[:a] + spelled.get(text[a:b], theirs) + text[b:]
     out = []
-    for line in new_lines:
-        line = pattern.sub(lambda m: spelled.get(m.group(), theirs), line)
+    for line in text.split("\n"):
         if shift > 0 and line.strip():
             line = " " * shift + line
         elif shift < 0 and line[: -shift].strip() == "":

@@ -19,6 +19,7 @@ from .moved import moved_suggestions
 from .moved_blocks import moved_block_suggestions
 from .narrowed import narrowed_suggestions
 from .parameters import parameter_suggestions, unread_suggestions
+from .passages import passage_suggestions
 from .pending import pending_suggestions
 from .prose import prose_suggestions
 from .rank import rank, rebase
@@ -70,6 +71,7 @@ ENGINES: tuple[tuple[str, Engine], ...] = (
     ("pending", lambda e, path, project, lookup: pending_suggestions(e)),
     ("narrowed", lambda e, path, project, lookup: narrowed_suggestions(e)),
     ("prose", lambda e, path, project, lookup: prose_suggestions(e)),
+    ("passage", lambda e, path, project, lookup: passage_suggestions(e)),
 )
 
 
