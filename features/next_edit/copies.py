@@ -23,7 +23,7 @@ import ast
 import re
 from collections import Counter
 
-from .moved import pasted_lines
+from .moved import one_statement, pasted_block, pasted_lines
 from .records import Event, Suggestion
 
 __all__ = ["copy_suggestions", "unchanged_suggestions"]
@@ -40,13 +40,11 @@ _NOT_SPECIFIC = re.compile(r"(?:return|raise|pass|else|try|finally|continue|brea
 
 def copy_suggestions(event: Event) -> list[Suggestion]:
     """The old copy, just below the edit, of a line the edit wrote."""
-    if "\n" not in event.change.new_text:
+    pasted = pasted_block(event, MAX_INSERTED_LINES)
+    if pasted is None:
         return []  # a copy brings whole lines
+    lines, first, last = pasted
     after = event.after
-    first, last = pasted_lines(event)
-    if last - first > MAX_INSERTED_LINES:
-        return []
-    lines = after.split("\n")
     written = [_key(lines[n]) for n in range(first, last + 1)]
     keys = {k for k in written if _specific(k) and written.count(k) == 1}
     if not keys:
@@ -79,14 +77,9 @@ def _deletable(key: str) -> bool:
     collection (`r"...",`): once its copy stands above, the old one goes."""
     if key.startswith("#") or key.endswith(":"):
         return False
-    source = key[:-1] if key.endswith(",") else key
-    try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError):
+    statement = one_statement(key[:-1] if key.endswith(",") else key)
+    if statement is None:
         return False
-    if len(tree.body) != 1:
-        return False
-    statement = tree.body[0]
     if key.endswith(","):
         return isinstance(statement, ast.Expr)
     if isinstance(statement, ast.Expr):

@@ -21,6 +21,8 @@ from __future__ import annotations
 import difflib
 import re
 
+from typehole.base.positions import starts_of
+
 from .prose import prose_node
 from .records import Event, Suggestion
 from .trees import parse
@@ -53,7 +55,7 @@ def passage_suggestions(event: Event) -> list[Suggestion]:
                                                           change.end - 1):
         return []
     lines = after.split("\n")
-    starts = _starts(lines)
+    starts = starts_of(lines)
     new_lines = lines[a0 : a1 + 1]
     n = b1 - b0 + 1
     out: list[Suggestion] = []
@@ -78,14 +80,6 @@ def passage_suggestions(event: Event) -> list[Suggestion]:
 
 def _line_of(text: str, offset: int) -> int:
     return text.count("\n", 0, offset)
-
-
-def _starts(lines: list[str]) -> list[int]:
-    out, at = [], 0
-    for line in lines:
-        out.append(at)
-        at += len(line) + 1
-    return out
 
 
 def _indent(line: str) -> int:
