@@ -15,6 +15,9 @@ whole simple statement or an element of a collection, and the edit wrote no bloc
 copy is deleted (the move finished); a block header or a comment may be moved with what follows
 it, and lines written inside a new block were modelled on the old ones (a function copied to be
 adapted), so there the suggestion is the place only.
+
+The converse, `unchanged_suggestions`: a line the edit rewrote or deleted that still reads the
+same just below is a place where the same change may be due.
 """
 
 from __future__ import annotations
