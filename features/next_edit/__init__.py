@@ -9,7 +9,9 @@ done: `twins` (blocks and single lines), `moved`, `arguments`, `spelled`, `regis
 `extracted`; what code written top-down implies: `stubs`, `parameters` (docstring entries and
 unread stores); where the edit broke the syntax: `broken`; what the edit left pending, a new
 local, helper or module-level name not used yet: `pending`; the checks a narrowed annotation left
-dead: `narrowed`; a docstring or comment reworded where the file says the same: `prose`) and
+dead: `narrowed`; a docstring or comment reworded where the file says the same: `prose`, and
+its sibling passage that read the same but for one word: `passages`; the old copy of a line the
+edit wrote, and the copy of a line it rewrote, just below: `copies`) and
 ranks what they find (the engines share one `ast` parse per text, `pyast`);
 `WorkspaceHistory` keeps saved changes across files, whose signature changes reach other
 files' call sites (`caller_suggestions`) and whose diffs the model sees;

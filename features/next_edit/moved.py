@@ -24,7 +24,7 @@ from typehole.base.positions import byte_offset, starts_of
 from .records import Event, Suggestion
 from .trees import parse
 
-__all__ = ["moved_suggestions"]
+__all__ = ["moved_suggestions", "one_statement", "pasted_block", "pasted_lines"]
 
 MIN_CHARS = 10  # a shorter statement (`x = 1`, `f()`) is written twice on purpose too often
 MAX_LINES_APART = 30  # module-level copies further apart belong to different things
@@ -43,15 +43,24 @@ def pasted_lines(event: Event) -> tuple[int, int]:
             event.after.count("\n", 0, change.inserted_end))
 
 
+def pasted_block(event: Event, max_lines: int) -> tuple[list[str], int, int] | None:
+    """The lines of the text after the edit and the first and last the edit wrote on, where
+    it wrote whole lines (a move or a copy brings them), at most `max_lines` more; else None."""
+    if "\n" not in event.change.new_text:
+        return None
+    first, last = pasted_lines(event)
+    if last - first > max_lines:
+        return None
+    return event.after.split("\n"), first, last
+
+
 def moved_suggestions(event: Event) -> list[Suggestion]:
     """The old copies of the statements the edit pasted elsewhere in the same scope."""
-    if "\n" not in event.change.new_text:
-        return []  # a move brings whole lines
-    after = event.after
-    first, last = pasted_lines(event)
-    if last - first > MAX_INSERTED_LINES:
+    pasted = pasted_block(event, MAX_INSERTED_LINES)
+    if pasted is None:
         return []
-    lines = after.split("\n")
+    lines, first, last = pasted
+    after = event.after
     keys = {lines[n].strip(): n for n in range(first, last + 1) if _movable(lines[n].strip())}
     if not keys:
         return []
@@ -95,17 +104,22 @@ def _movable(line: str) -> bool:
     import, assignment or call on one line (not a line of a longer statement)."""
     if len(line) < MIN_CHARS and not line.startswith("import ") or _NOT_MOVED.match(line):
         return False  # (an import names what it brings: short or not, it is specific)
-    try:
-        tree = ast.parse(line)
-    except (SyntaxError, ValueError):
+    statement = one_statement(line)
+    if statement is None:
         return False
-    if len(tree.body) != 1:
-        return False
-    statement = tree.body[0]
     if isinstance(statement, ast.Expr):
         return isinstance(statement.value, ast.Call)
     return isinstance(statement, (ast.Import, ast.ImportFrom, ast.Assign, ast.AnnAssign,
                                   ast.AugAssign))
+
+
+def one_statement(source: str) -> ast.stmt | None:
+    """The one statement `source` parses as; None where it does not parse or holds more."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return None
+    return tree.body[0] if len(tree.body) == 1 else None
 
 
 def _block(tree: Any, text: str, offset: int) -> tuple[int, int] | None:

@@ -35,7 +35,7 @@ from typehole.base.positions import byte_offset
 from .records import Event, Suggestion
 from .trees import parse
 
-__all__ = ["prose_suggestions"]
+__all__ = ["prose_node", "prose_suggestions"]
 
 MAX_EDIT_CHARS = 300  # a longer change rewrites a paragraph: not a wording to repeat
 MIN_WORDING_CHARS = 12  # shorter, the old wording matches sentences it does not belong to
@@ -61,11 +61,11 @@ def prose_suggestions(event: Event) -> list[Suggestion]:
         return []
     old, new, at_start, at_end = wording
     tree, old_tree = parse(after), parse(before)
-    if tree is None or old_tree is None or _prose(old_tree, before, change.start) is None:
+    if tree is None or old_tree is None or prose_node(old_tree, before, change.start) is None:
         return []
-    node = _prose(tree, after, change.start)
+    node = prose_node(tree, after, change.start)
     last = max(change.inserted_end - 1, change.start)
-    if node is None or not _same(node, _prose(tree, after, last)):
+    if node is None or not _same(node, prose_node(tree, after, last)):
         return []  # the edit left its comment or docstring
     name = _definition_name(node)
     anywhere = _corrected(old_line, new_line)
@@ -204,8 +204,8 @@ def _site(tree: Any, text: str, m: re.Match[str], name: str | None, old: str, ne
     w_lo, w_hi = _bounds(line)
     if at_start and m.start() - lo != w_lo or at_end and m.end() - lo != w_hi:
         return None
-    node = _prose(tree, text, m.start())
-    if node is None or not _same(node, _prose(tree, text, m.end() - 1)):
+    node = prose_node(tree, text, m.start())
+    if node is None or not _same(node, prose_node(tree, text, m.end() - 1)):
         return None
     wording = new
     theirs = _definition_name(node)
@@ -222,7 +222,7 @@ def _site(tree: Any, text: str, m: re.Match[str], name: str | None, old: str, ne
     return wording
 
 
-def _prose(tree: Any, text: str, offset: int) -> Any:
+def prose_node(tree: Any, text: str, offset: int) -> Any:
     """The comment or docstring (a string standing as a statement) holding `offset`; None."""
     at = byte_offset(text, offset)
     node = tree.root_node.descendant_for_byte_range(at, at)

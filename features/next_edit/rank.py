@@ -38,6 +38,15 @@ class Weights:
     # left undefined, a call that no longer fits, come first).
     moved: float = 2.6  # the old copy of lines the edit pasted in the same scope
     moved_block: float = 2.6  # the old copy of a block the edit pasted
+    # A line the edit wrote that still stands just below (any kind of line: below `moved`,
+    # which knows the statement was moved in its scope).
+    copy: float = 2.0
+    # A line the edit rewrote that still reads the same just below: a place where the same
+    # change may be due (a guess, below the repeats that carry their text).
+    unchanged: float = 1.7
+    # A sibling docstring or comment passage that read as the rewritten one but for one word:
+    # prose, below the code's consequences, above a place only.
+    passage: float = 1.8
     extract: float = 2.3  # a copy of the expression the edit just named
     argument: float = 1.9  # another call of a callee the edit gave an argument more
     registry: float = 2.2  # a list or dict naming the new definition's siblings

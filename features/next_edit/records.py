@@ -53,7 +53,7 @@ class Suggestion:
     new_text: str
     # "rename", "signature", "docstring", "call", "repeat", "import", "attribute",
     # "undefined", "member", "unused", "definition", "moved", "extract", "argument", "stub",
-    # "parameter", "pending" or "model"
+    # "parameter", "pending", "copy", "unchanged", "passage" or "model"
     source: str
     reason: str
     expected: str = ""

@@ -12,12 +12,14 @@ from .arguments import argument_suggestions
 from .broken import broken_suggestions
 from .callfit import definition_suggestions
 from .consistency import consistency_suggestions
+from .copies import copy_suggestions, unchanged_suggestions
 from .extracted import extracted_suggestions
 from .followon import Lookup, followon_suggestions, holds
 from .moved import moved_suggestions
 from .moved_blocks import moved_block_suggestions
 from .narrowed import narrowed_suggestions
 from .parameters import parameter_suggestions, unread_suggestions
+from .passages import passage_suggestions
 from .pending import pending_suggestions
 from .prose import prose_suggestions
 from .rank import rank, rebase
@@ -54,6 +56,8 @@ ENGINES: tuple[tuple[str, Engine], ...] = (
     ("definition", lambda e, path, project, lookup: definition_suggestions(e)),
     ("moved", lambda e, path, project, lookup: moved_suggestions(e)),
     ("moved_block", lambda e, path, project, lookup: moved_block_suggestions(e)),
+    ("copy", lambda e, path, project, lookup: copy_suggestions(e)),
+    ("unchanged", lambda e, path, project, lookup: unchanged_suggestions(e)),
     ("extract", lambda e, path, project, lookup: extracted_suggestions(e)),
     ("argument", lambda e, path, project, lookup: argument_suggestions(e)),
     ("registry", lambda e, path, project, lookup: registry_suggestions(e)),
@@ -67,6 +71,7 @@ ENGINES: tuple[tuple[str, Engine], ...] = (
     ("pending", lambda e, path, project, lookup: pending_suggestions(e)),
     ("narrowed", lambda e, path, project, lookup: narrowed_suggestions(e)),
     ("prose", lambda e, path, project, lookup: prose_suggestions(e)),
+    ("passage", lambda e, path, project, lookup: passage_suggestions(e)),
 )
 
 
