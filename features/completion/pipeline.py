@@ -8,6 +8,10 @@ Monitors never turn what the model wrote into nothing: when their repaired text 
 post-processing, the model's own text up to the first violation is shown instead, and nothing
 only when that is no completion either (`Outcome.reason` says so).
 
+Where the cursor's last lines occur elsewhere and every place goes on with the same line at the
+cursor's column (`ContextResult.next_line`), that line is the completion and the model is not
+asked (`context.copy_next_line`; the result says `next_line_copied`).
+
 A model whose first line only writes the context block again (a comment it holds, a `# Path:`
 header: it copied the prompt's layout instead of going on with the file) is asked once more with
 the plain prefix, as without context; the result says so (`context.context_echoed`).
@@ -174,6 +178,19 @@ class Pipeline:
         t = time.perf_counter()
         prompt = self._prompt(site, options, context.text)
         timings["prompt"] = _ms(t)
+
+        next_line = context.report.get("next_line") if options.context.copy_next_line else None
+        if isinstance(next_line, str) and next_line:
+            # The cursor's last lines went on with this line wherever else they occur, at the
+            # cursor's column: the line is copied, the model is not asked.
+            t = time.perf_counter()
+            text, reason = explain(next_line, site, gate)
+            timings["postprocess"] = _ms(t)
+            timings["total"] = _ms(started)
+            return Outcome(text=text or None, gate=gate, reason=None if text else reason,
+                           prompt=prompt, context={**context.report, **windowed,
+                                                   "next_line_copied": True},
+                           timings_ms=timings)
 
         t = time.perf_counter()
         raw, guided_result = await self._generate(site, gate, prompt, options)
