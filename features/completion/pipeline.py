@@ -9,8 +9,8 @@ post-processing, the model's own text up to the first violation is shown instead
 only when that is no completion either (`Outcome.reason` says so).
 
 Where the cursor's last lines occur elsewhere and every place goes on with the same line at the
-cursor's column (`ContextResult.next_line`), that line is the completion and the model is not
-asked (`context.copy_next_line`; the result says `next_line_copied`).
+cursor's column (`ContextResult.next_line`), a prefix-only model is not asked: that line is the
+completion (`context.copy_next_line`; the result says `next_line_copied`).
 
 A model whose first line only writes the context block again (a comment it holds, a `# Path:`
 header: it copied the prompt's layout instead of going on with the file) is asked once more with
@@ -179,10 +179,12 @@ class Pipeline:
         prompt = self._prompt(site, options, context.text)
         timings["prompt"] = _ms(t)
 
-        next_line = context.report.get("next_line") if options.context.copy_next_line else None
+        copy = options.context.copy_next_line and not self._fim
+        next_line = context.report.get("next_line") if copy else None
         if isinstance(next_line, str) and next_line:
             # The cursor's last lines went on with this line wherever else they occur, at the
-            # cursor's column: the line is copied, the model is not asked.
+            # cursor's column: the line is copied, the model is not asked (measured on a small
+            # prefix-only model; one that reads the code after the cursor is asked).
             t = time.perf_counter()
             text, reason = explain(next_line, site, gate)
             timings["postprocess"] = _ms(t)
