@@ -290,7 +290,12 @@ class ContextEngine:
         timings["total"] = (time.perf_counter() - started) * 1000
         # Report exactly what went into the prompt, best first.
         items = [b.item for b in chosen]
+        # The only line the cursor's last lines went on with elsewhere (every place found
+        # agrees), where they stand at the cursor's column: `ContextResult.next_line`.
+        next_line = (found["continuation"][0].next_line
+                     if len(found["continuation"]) == 1 else None)
         return ContextResult(
+            next_line=next_line,
             hole=hole,
             relevant_types=tuple(i for i in items if isinstance(i, RelevantType)),
             relevant_headers=tuple(i for i in items if isinstance(i, RelevantHeader)),

@@ -117,12 +117,19 @@ class Snippet:
     start_line: int
     end_line: int
     text: str
-    source: str  # rationale | analogy
+    source: str  # rationale | analogy | continuation
     score: float
+    # A continuation's line after the matched lines, where those lines start at the cursor's own
+    # last line's column (so this line starts at the cursor): what the code went on with there.
+    next_line: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {"path": self.path, "start_line": self.start_line, "end_line": self.end_line,
-                "text": self.text, "source": self.source, "score": round(self.score, 4)}
+        out: dict[str, Any] = {"path": self.path, "start_line": self.start_line,
+                               "end_line": self.end_line, "text": self.text,
+                               "source": self.source, "score": round(self.score, 4)}
+        if self.next_line is not None:
+            out["next_line"] = self.next_line
+        return out
 
 
 @dataclass(frozen=True)
@@ -138,6 +145,9 @@ class ContextResult:
     timings_ms: dict[str, float] = field(default_factory=dict)
     # Stage -> why it was skipped or cut short (the deadline, query terms too common to score).
     skipped: dict[str, str] = field(default_factory=dict)
+    # The line that followed the cursor's last lines at the one other place they occur, starting
+    # at the cursor's column there (`Snippet.next_line` of the only continuation found).
+    next_line: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The `typehole context --json` contract of DESIGN.md (`skipped` only when not empty)."""
@@ -152,4 +162,6 @@ class ContextResult:
         }
         if self.skipped:
             out["skipped"] = dict(self.skipped)
+        if self.next_line is not None:
+            out["next_line"] = self.next_line
         return out

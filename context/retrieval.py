@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
+from typehole.base.syntax import language_of
+
 from .exports import exports, masked, next_entries
 from .index import MAX_SCORED_ROWS, Index
 from .ranking import DEFAULT_WEIGHTS, RankingWeights
@@ -223,7 +225,10 @@ def continuations(index: Index, path: str | None, text: str, offset: int,
     The cursor's column says where the next line starts against the last line (the same block,
     a block opened, or one closed): a next line indented otherwise against the matched lines
     continues another kind of code (`self.name = name` in `__init__`'s body where the cursor
-    has left it for the class body), and is not shown.
+    has left it for the class body), and is not shown. Where the matched lines start at the
+    column of the cursor's own last line, the snippet's `next_line` is the line that followed
+    them (it starts at the cursor's column). Only files of the cursor's language are searched:
+    a README's code block goes on with a fence or prose, not code.
     """
     if not at_line_start(text, offset):
         return []
@@ -234,13 +239,16 @@ def continuations(index: Index, path: str | None, text: str, offset: int,
     cursor_line = text.count("\n", 0, line_start)  # 0-based
     own = text.splitlines()
     mine = next((i for i in range(cursor_line - 1, -1, -1) if own[i].strip()), -1)
+    language = language_of(path or "")
+    column = _indent(before[-1]) if before else ""
     for k in (3, 2, 1):
         if len(last) < k or (k == 1 and len(last[-1]) < _MIN_SINGLE_LINE):
             continue
         key = last[-k:]
         sources = [(path or "", own, 0)]
         sources += [(p, chunk.splitlines(), start - 1) for p, start, _, chunk in
-                    index.phrase_windows(_WORD.findall(" ".join(key)), path, max_windows)]
+                    index.phrase_windows(_WORD.findall(" ".join(key)), path, max_windows)
+                    if language_of(p) == language]
         by_next: dict[str, list[tuple[int, Snippet]]] = {}
         seen: set[tuple[str, int]] = set()  # windows overlap: a run is counted once
         for where, lines, first in sources:
@@ -260,9 +268,10 @@ def continuations(index: Index, path: str | None, text: str, offset: int,
                     continue  # a long line (data, prose) is no line of code to go on with
                 shown = shown[: nxt + 1 - i] + [x for x in follow[1:] if len(x) <= _MAX_LINE]
                 distance = abs(cursor_line - line) if lines is own else 10**6
+                next_line = follow[0].strip() if _indent(lines[end]) == column else None
                 by_next.setdefault(follow[0].strip(), []).append((distance, Snippet(
                     where, line + 1, line + len(shown), "\n".join(shown), "continuation",
-                    weights.continuation)))
+                    weights.continuation, next_line)))
         if by_next:
             ranked = sorted(by_next.values(),
                             key=lambda found: (-len(found), min(f[0] for f in found)))

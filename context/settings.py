@@ -28,6 +28,11 @@ class ContextSettings:
     reserve: float = attrs.field(
         default=0.15, validator=[attrs.validators.ge(0.0), attrs.validators.le(0.9)]
     )
+    # Where the cursor's last lines occur elsewhere at the same column and every place goes on
+    # with the same line, that line is a prefix-only model's completion, without asking it: the
+    # small embedded model copied it from the prompt at two of three such sites, and where it
+    # wrote its own line, that line was mostly the worse one.
+    copy_next_line: bool = True
     # Stages that would start after this many milliseconds are skipped (the editor is waiting).
     deadline_ms: float = attrs.field(default=60.0, validator=attrs.validators.gt(0))
     # The same for runs nobody waits on keystroke by keystroke (`typehole complete`, benchmarks):

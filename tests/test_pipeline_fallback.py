@@ -13,6 +13,7 @@ import asyncio
 import pytest
 from fakeserver import SSE, Reply, serve, sse
 
+from typehole.context.settings import ContextSettings
 from typehole.features.completion.pipeline import ContextPiece, Pipeline, PipelineOptions
 from typehole.features.completion.site import Site
 from typehole.models.http import create_client
@@ -152,3 +153,43 @@ async def test_an_echo_asked_again_may_still_come_to_nothing() -> None:
     assert outcome.text is None and outcome.context["context_echoed"] is True
     assert outcome.reason == "the model wrote nothing (it ended the line or stopped at once)"
     assert len(prompts) == 2
+
+
+async def _complete_with_next_line(copy: bool, *replies: list[str],  # noqa: ANN202
+                                   fim_template: str = "none"):
+    """`_complete_with_context` where the context found one line the last lines went on with."""
+    client = create_client()
+    site = Site(_ECHO_DOC.replace("┃", ""), _ECHO_DOC.index("┃"), path="m.py")
+
+    def hook(site: Site, budget: int, count_tokens: object, deadline_ms: float,
+             free: int | None = None) -> ContextPiece:
+        return ContextPiece(_CONTEXT, {"next_line": "s.upper()"})
+
+    async with serve(_rounds(*replies)) as (server, url):
+        spec = ModelSpec("m", "llamacpp", url, fim_template=fim_template, timeout_s=10)
+        pipeline = Pipeline(create_backend(spec, client), context_hook=hook)
+        outcome = await pipeline.run(site, PipelineOptions(
+            interactive=False, context=ContextSettings(copy_next_line=copy)))
+    await client.aclose()
+    return outcome, server.requests
+
+
+async def test_the_line_that_followed_the_same_lines_elsewhere_is_copied_unasked() -> None:
+    outcome, requests = await _complete_with_next_line(True, [" s.strip()\n"])
+    assert outcome.text == "s.upper()" and outcome.context["next_line_copied"] is True
+    assert requests == [] and "model" not in outcome.timings_ms
+    assert outcome.prompt is not None and "return s.upper()" in outcome.prompt.context
+
+
+async def test_without_copy_next_line_the_model_is_asked() -> None:
+    outcome, requests = await _complete_with_next_line(False, [" s.strip()\n"])
+    assert outcome.text == "s.strip()" and "next_line_copied" not in outcome.context
+    assert len(requests) == 1
+
+
+async def test_a_model_that_reads_the_code_after_the_cursor_is_asked() -> None:
+    outcome, requests = await _complete_with_next_line(True, [" s.strip()\n"],
+                                                       fim_template="qwen")
+    assert outcome.text is not None and outcome.text.strip() == "s.strip()"
+    assert "next_line_copied" not in outcome.context
+    assert len(requests) == 1

@@ -266,3 +266,33 @@ def test_a_compact_stub_reads_no_members(tmp_path: Path,
     found = rationale(engine.index, facts, used, len(used))
     assert found[0].text.splitlines()[2:4] == ["    def m0(self): ...", "    def m1(self): ..."]
     assert asked == [("pkg/big.py", "Big")]
+
+
+def test_a_continuation_at_the_cursor_s_column_names_its_next_line(
+        httpx_engine: ContextEngine) -> None:
+    """The line that followed the matched lines is the snippet's `next_line` only where those
+    lines stand at the column of the cursor's own last line (the next line then starts at the
+    cursor); matched at another depth, the snippet is shown but names no line to copy."""
+    body = "    client = make_client(settings)\n    client.open_the_door()\n"
+    text = f"def a():\n{body}    client.close()\n\n\ndef b():\n{body}    "
+    found = continuations(httpx_engine.index, "tests/script.py", text, len(text))
+    assert [s.next_line for s in found] == ["client.close()"]
+    assert found[0].to_json()["next_line"] == "client.close()"
+    deeper = body.replace("    ", "        ")
+    text = f"def a():\n{body}    client.close()\n\n\ndef b():\n    if ready:\n{deeper}        "
+    found = continuations(httpx_engine.index, "tests/script.py", text, len(text))
+    assert [s.next_line for s in found] == [None]
+    assert "next_line" not in found[0].to_json()
+
+
+def test_continuations_come_from_files_of_the_cursor_s_language(tmp_path: Path) -> None:
+    # A README's code block goes on with its closing fence, not with code.
+    engine = _built(tmp_path, {
+        "pkg/__init__.py": "",
+        "README.md": "```python\nconsole = make_console_for_the_tests()\n```\n\nProse.\n",
+        "pkg/demo.py": "def demo():\n    console = make_console_for_the_tests()\n"
+                       "    console.print('hello')\n",
+    })
+    text = "def main():\n    console = make_console_for_the_tests()\n    "
+    found = continuations(engine.index, "pkg/main.py", text, len(text))
+    assert [(s.path, s.next_line) for s in found] == [("pkg/demo.py", "console.print('hello')")]

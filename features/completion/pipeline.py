@@ -8,6 +8,10 @@ Monitors never turn what the model wrote into nothing: when their repaired text 
 post-processing, the model's own text up to the first violation is shown instead, and nothing
 only when that is no completion either (`Outcome.reason` says so).
 
+Where the cursor's last lines occur elsewhere and every place goes on with the same line at the
+cursor's column (`ContextResult.next_line`), a prefix-only model is not asked: that line is the
+completion (`context.copy_next_line`; the result says `next_line_copied`).
+
 A model whose first line only writes the context block again (a comment it holds, a `# Path:`
 header: it copied the prompt's layout instead of going on with the file) is asked once more with
 the plain prefix, as without context; the result says so (`context.context_echoed`).
@@ -174,6 +178,21 @@ class Pipeline:
         t = time.perf_counter()
         prompt = self._prompt(site, options, context.text)
         timings["prompt"] = _ms(t)
+
+        copy = options.context.copy_next_line and not self._fim
+        next_line = context.report.get("next_line") if copy else None
+        if isinstance(next_line, str) and next_line:
+            # The cursor's last lines went on with this line wherever else they occur, at the
+            # cursor's column: the line is copied, the model is not asked (measured on a small
+            # prefix-only model; one that reads the code after the cursor is asked).
+            t = time.perf_counter()
+            text, reason = explain(next_line, site, gate)
+            timings["postprocess"] = _ms(t)
+            timings["total"] = _ms(started)
+            return Outcome(text=text or None, gate=gate, reason=None if text else reason,
+                           prompt=prompt, context={**context.report, **windowed,
+                                                   "next_line_copied": True},
+                           timings_ms=timings)
 
         t = time.perf_counter()
         raw, guided_result = await self._generate(site, gate, prompt, options)
