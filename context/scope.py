@@ -4,13 +4,15 @@ One tree-sitter query finds every binding of a document (definitions, parameters
 assignment/for/with/except/walrus/comprehension/match targets, imports, `global`), with its kind,
 its annotation and the scope that owns it: the innermost function or lambda (the module when none);
 class bodies and comprehensions count as the scope around them. The result is memoised on the
-text, so the hole analysis and every trigger of the monitors on one document version share it.
+text, so every trigger of the monitors on one document version shares it.
 
 Two views of it:
 - `names_in_scope` (hole analysis): what Python lets the code at the cursor read, nearest first
   with types from annotations: locals bound before the cursor (latest first), the enclosing
   functions' parameters, `self` typed as its class, then module-level classes, functions, imports
-  and variables. `hole.py` asks Jedi about a few unannotated locals.
+  and variables. `hole.py` asks Jedi about a few unannotated locals. Unless the document's
+  bindings are memoised, only the parts of the file that can bind such a name are queried
+  (`scope_ranges`): a cursor in one method of a large module needs a small part of it.
 - `visible_names` (the names monitor): a superset of Python's rules (a class attribute, a local
   bound after the cursor or another comprehension's variable also pass), never a subset: the
   monitor must not reject a name the code can read. Names the generated text binds come from a
