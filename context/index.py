@@ -1234,9 +1234,10 @@ class Index:
         near_scores, near_note = self._near_term_scores(
             hood, near, exclude_path, [t for t in weighty if counts[t] >= _RARE_BELOW], counts,
             deadline, budget_ms)
-        if hood.left_out:
+        if hood.left_out or hood.scattered:
             notes.append(f"neighbourhood: {hood.left_out} files near it left out (over "
-                         f"{len(hood.rowids)} windows of {hood.files} files)")
+                         f"{len(hood.rowids)} windows of {hood.files} files), "
+                         f"{hood.scattered} windows scattered beyond its id ranges")
         if near_note:
             notes.append(near_note)
         scores, unread = self._term_scores(kept, counts, self._fresh_cap(
