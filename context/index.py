@@ -1231,12 +1231,16 @@ class Index:
         hood = self._hood(near, exclude_path)
         # The neighbourhood first, with every weighty term but the rare ones (read whole next,
         # at about the cost of reading them there); the rarest first.
+        # Typing on (some terms read whole and remembered) reads nothing new there: the first
+        # search at the place read it, and a read of a common term costs 1-10 ms at first.
+        carry = any(self._scores.get(t, self.generation) is not None for t in kept)
         near_scores, near_note = self._near_term_scores(
             hood, near, exclude_path, [t for t in weighty if counts[t] >= _RARE_BELOW], counts,
-            deadline, budget_ms)
-        if hood.left_out:
+            deadline, None if carry else budget_ms, read=not carry)
+        if hood.left_out or hood.scattered:
             notes.append(f"neighbourhood: {hood.left_out} files near it left out (over "
-                         f"{len(hood.rowids)} windows of {hood.files} files)")
+                         f"{len(hood.rowids)} windows of {hood.files} files), "
+                         f"{hood.scattered} windows scattered beyond its id ranges")
         if near_note:
             notes.append(near_note)
         scores, unread = self._term_scores(kept, counts, self._fresh_cap(
@@ -1260,7 +1264,7 @@ class Index:
                               sum(len(s) for s in scores.values())
                               + sum(len(s) for s in near_only.values()), "; ".join(notes),
                               tuple(near_only))
-        if not uncounted and not unread and not near_note:
+        if not uncounted and not unread:
             self._searched[key] = (max_rows, search)
         return search
 
@@ -1276,12 +1280,12 @@ class Index:
 
     def _near_term_scores(self, hood: Neighbourhood, near: tuple[str, ...],
                           exclude_path: str | None, terms: list[str], counts: dict[str, int],
-                          deadline: float | None,
-                          budget_ms: float | None) -> tuple[dict[str, TermScores], str]:
+                          deadline: float | None, budget_ms: float | None,
+                          read: bool = True) -> tuple[dict[str, TermScores], str]:
         """`terms`' scores inside `hood`'s windows (those read whole and remembered are not
         read here), nearest the cursor first, for at most `NEAR_SHARE` of `budget_ms` and not
-        after `deadline`; and a note naming the terms left out for the deadline ("" when none
-        was)."""
+        after `deadline` (none but those remembered unless `read`); and a note naming the terms
+        left out for the deadline ("" when none was)."""
         if not hood:
             return {}, ""
         generation = self.generation
@@ -1300,8 +1304,8 @@ class Index:
             if memo is not None:
                 scores[term] = memo
                 continue
-            if late or _past(deadline) or (spent_by is not None
-                                           and time.perf_counter() >= spent_by):
+            if late or not read or _past(deadline) or (spent_by is not None
+                                                       and time.perf_counter() >= spent_by):
                 late.append(term)
                 continue
             try:
@@ -1315,8 +1319,10 @@ class Index:
             scores[term] = found
         if not late:
             return scores, ""
-        return scores, (f"neighbourhood: {len(late)} terms not read in it within its share of "
-                        "the deadline: " + ", ".join(late[:6]) + (" ..." if len(late) > 6 else ""))
+        why = "within its share of the deadline" if read else "typing on (read at the first " \
+            "search at the place only)"
+        return scores, (f"neighbourhood: {len(late)} terms not read in it {why}: "
+                        + ", ".join(late[:6]) + (" ..." if len(late) > 6 else ""))
 
     def _weighty(self, counted: list[str], counts: dict[str, int]) -> list[str]:
         """Terms in at most half the windows (the others weigh nothing in bm25()), or all of

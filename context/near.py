@@ -23,15 +23,17 @@ from dataclasses import dataclass
 
 from .termscores import TermScores, idf
 
-__all__ = ["MAX_NEAR_WINDOWS", "MAX_RANGES", "Neighbourhood", "neighbourhood", "ranges_of",
-           "read_near"]
+__all__ = ["MAX_GAP", "MAX_NEAR_WINDOWS", "MAX_RANGES", "Neighbourhood", "neighbourhood",
+           "ranges_of", "read_near"]
 
 # The most windows a neighbourhood holds (the nearest files' first): Django's `query.py`
 # imports and is imported by 27 modules, 6,400 windows.
 MAX_NEAR_WINDOWS = 1000
-# The most id ranges read per term, one statement each (30-100 us); beyond, the ranges nearest
-# each other are joined, the windows between them read and dropped.
+# The most id ranges read per term, one statement each (30-100 us); beyond, the ranges at most
+# `MAX_GAP` ids apart are joined (the windows between them read and dropped), then the largest
+# kept.
 MAX_RANGES = 12
+MAX_GAP = 64
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,7 @@ class Neighbourhood:
     ranges: tuple[tuple[int, int], ...]
     files: int  # files whose windows are in
     left_out: int = 0  # files near it left out over `MAX_NEAR_WINDOWS`
+    scattered: int = 0  # windows of the files taken left out, in runs beyond `MAX_RANGES`
 
     def __bool__(self) -> bool:
         return bool(self.rowids)
@@ -81,28 +84,33 @@ def neighbourhood(conn: sqlite3.Connection, modules: Sequence[str], exclude_path
     ids = sorted(r[0] for r in conn.execute(
         "SELECT id FROM wins WHERE file_id IN (SELECT value FROM json_each(?))",
         (json.dumps(taken),)))
-    return Neighbourhood(frozenset(ids), ranges_of(ids, max_ranges), len(taken), left_out)
+    ranges = ranges_of(ids, max_ranges)
+    inside = frozenset(i for i in ids if any(first <= i <= last for first, last in ranges))
+    return Neighbourhood(inside, ranges, len(taken), left_out, len(ids) - len(inside))
 
 
-def ranges_of(ids: Sequence[int], max_ranges: int) -> tuple[tuple[int, int], ...]:
-    """At most `max_ranges` (first, last) ranges covering the sorted `ids`: runs of consecutive
-    ids, the runs with the smallest gaps between them joined first."""
-    runs: list[list[int]] = []
+def ranges_of(ids: Sequence[int], max_ranges: int,
+              max_gap: int = MAX_GAP) -> tuple[tuple[int, int], ...]:
+    """At most `max_ranges` (first, last) ranges covering the sorted `ids`, or as many as fit:
+    runs of consecutive ids, those at most `max_gap` apart joined (the nearest first) while
+    there are more than `max_ranges`; then the ranges holding the most ids are kept (a
+    common term's windows are read over the whole of a range: a wide one costs as much as
+    the repository's part it spans)."""
+    runs: list[list[int]] = []  # first, last, ids held
     for i in ids:
         if runs and i == runs[-1][1] + 1:
             runs[-1][1] = i
+            runs[-1][2] += 1
         else:
-            runs.append([i, i])
+            runs.append([i, i, 1])
+    while len(runs) > max_ranges:
+        gap, k = min((runs[k][0] - runs[k - 1][1], k) for k in range(1, len(runs)))
+        if gap > max_gap:
+            break
+        runs[k - 1:k + 1] = [[runs[k - 1][0], runs[k][1], runs[k - 1][2] + runs[k][2]]]
     if len(runs) > max_ranges:
-        gaps = sorted(range(1, len(runs)), key=lambda k: (runs[k][0] - runs[k - 1][1], k))
-        # The largest gaps stay gaps between the ranges kept.
-        cuts = sorted(gaps[len(gaps) - (max_ranges - 1):]) if max_ranges > 1 else []
-        joined, start = [], 0
-        for cut in [*cuts, len(runs)]:
-            joined.append([runs[start][0], runs[cut - 1][1]])
-            start = cut
-        runs = joined
-    return tuple((first, last) for first, last in runs)
+        runs = sorted(sorted(runs, key=lambda r: -r[2])[:max_ranges])
+    return tuple((first, last) for first, last, _ in runs)
 
 
 def read_near(conn: sqlite3.Connection, term: str, near: Neighbourhood, total: int,

@@ -106,10 +106,13 @@ def test_what_the_neighbourhood_leaves_out_is_said(tmp_path: Path) -> None:
     assert all(any(a <= r <= b for a, b in hood.ranges) for r in hood.rowids)
 
 
-def test_id_ranges_join_the_nearest_runs_first() -> None:
+def test_id_ranges_join_the_nearest_runs_first_and_never_far_ones() -> None:
     ids = [1, 2, 3, 7, 8, 20, 21, 40]
     assert ranges_of(ids, 10) == ((1, 3), (7, 8), (20, 21), (40, 40))
     assert ranges_of(ids, 3) == ((1, 8), (20, 21), (40, 40))
     assert ranges_of(ids, 2) == ((1, 21), (40, 40))
     assert ranges_of(ids, 1) == ((1, 40),)
     assert ranges_of([], 3) == ()
+    # Runs further apart than `max_gap` stay apart: the ranges holding the most ids are kept.
+    assert ranges_of(ids, 2, max_gap=5) == ((1, 8), (20, 21))
+    assert ranges_of(ids, 1, max_gap=5) == ((1, 8),)
